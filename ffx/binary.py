@@ -1,0 +1,91 @@
+"""Which FFmpeg to run, and what it can do.
+
+Order of preference: an explicit path (``--ffmpeg``), ``$FFX_FFMPEG``, the
+static binary shipped by the imageio-ffmpeg wheel (so a fresh machine needs no
+system FFmpeg), then ``ffmpeg`` on ``PATH``. A binary's version and filter list
+are read once per process and cached: that cache is ffx's only global state.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from .errors import CapabilityError
+
+
+@dataclass(frozen=True)
+class FfmpegBinary:
+    path: str
+    version: str  # e.g. "9.0.2" or a git describe string
+    major: int | None
+    filters: frozenset[str]
+    encoders: frozenset[str]
+
+    def require_filters(self, names: set[str], why: dict[str, str] | None = None) -> None:
+        missing = sorted(n for n in names if n not in self.filters)
+        if missing:
+            uses = ", ".join(f"{n} (for {why[n]})" if why and n in why else n for n in missing)
+            raise CapabilityError(
+                f"the FFmpeg at {self.path} (version {self.version}) lacks the filter(s) {uses}; "
+                "install a full build (the imageio-ffmpeg wheel ships one) or point FFX_FFMPEG at one"
+            )
+
+
+def find_ffmpeg(explicit: str | None = None) -> str:
+    """Path of the FFmpeg executable to use."""
+    candidate = explicit or os.environ.get("FFX_FFMPEG")
+    if candidate:
+        resolved = shutil.which(candidate)
+        if not resolved:
+            raise CapabilityError(f"FFmpeg not found at {candidate!r} (from {'--ffmpeg' if explicit else 'FFX_FFMPEG'})")
+        return resolved
+    try:
+        import imageio_ffmpeg
+
+        path = imageio_ffmpeg.get_ffmpeg_exe()
+        if path and os.access(path, os.X_OK):
+            return path
+    except (ImportError, RuntimeError):
+        pass
+    resolved = shutil.which("ffmpeg")
+    if not resolved:
+        raise CapabilityError("no FFmpeg found: install imageio-ffmpeg, put ffmpeg on PATH, or set FFX_FFMPEG")
+    return resolved
+
+
+def _run_quiet(path: str, *args: str) -> str:
+    try:
+        done = subprocess.run(
+            [path, "-hide_banner", "-nostdin", *args],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace", timeout=60,
+        )
+    except OSError as exc:
+        raise CapabilityError(f"cannot run FFmpeg at {path}: {exc}") from None
+    return done.stdout + done.stderr
+
+
+@functools.lru_cache(maxsize=8)
+def _capabilities(path: str, mtime: float) -> FfmpegBinary:
+    version_text = _run_quiet(path, "-version")
+    match = re.search(r"ffmpeg version (\S+)", version_text)
+    if not match:
+        raise CapabilityError(f"{path} does not look like FFmpeg (no version line)")
+    version = match.group(1)
+    major_match = re.search(r"(\d+)\.", version.lstrip("nN"))
+    filters = frozenset(re.findall(r"^\s*[TSC.|]{2,3}\s+(\w+)\s", _run_quiet(path, "-filters"), re.M))
+    encoders = frozenset(re.findall(r"^\s*[VASFXBD.]{6}\s+(\S+)\s", _run_quiet(path, "-encoders"), re.M))
+    return FfmpegBinary(
+        path=path, version=version, major=int(major_match.group(1)) if major_match else None,
+        filters=filters, encoders=encoders,
+    )
+
+
+def ffmpeg_binary(explicit: str | None = None) -> FfmpegBinary:
+    """The FFmpeg to use, with its capabilities (cached per path and modification time)."""
+    path = find_ffmpeg(explicit)
+    return _capabilities(path, os.stat(path).st_mtime)

@@ -1,0 +1,181 @@
+"""Recipe + media -> Plan.
+
+Every input is probed (or, for generated sources, described) first; then each
+step checks itself against the media it receives, builds its filters and hands
+on new media; the output stage adds the encoder. Problems from every step are
+collected so ``ffx validate`` can list them all at once.
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import graph
+from .binary import FfmpegBinary, ffmpeg_binary
+from .effects.base import Clip, StepContext, StepError
+from .errors import CapabilityError, InputError, Problem, RecipeError
+from .media import MediaInfo, probe
+from .plan import FfmpegStage, Plan
+from .recipe import AUDIO_SOURCES, Input, Recipe
+from .yamlsource import format_path
+
+# generated sources that take a duration option themselves
+_SOURCES_WITH_DURATION = {"testsrc", "testsrc2", "smptebars", "smptehdbars", "rgbtestsrc", "color", "yuvtestsrc"}
+
+
+def generated_graph(spec: Input) -> str:
+    """The lavfi graph for a generated source (video, and audio when asked)."""
+    if spec.source in AUDIO_SOURCES:
+        options = {"sample_rate": spec.sample_rate, "duration": spec.duration}
+        if spec.source == "sine":
+            options = {"frequency": spec.frequency, **options}
+        return graph.filter_spec(spec.source, [(k, graph.option_text(v)) for k, v in options.items()])
+    options = {"size": spec.size, "rate": spec.rate}
+    if spec.source == "color":
+        options = {"color": spec.color, **options}
+    if spec.source in _SOURCES_WITH_DURATION:
+        options["duration"] = spec.duration
+    video = graph.filter_spec(spec.source, [(k, graph.option_text(v)) for k, v in options.items()])
+    if spec.source not in _SOURCES_WITH_DURATION:
+        video += "," + graph.filter_spec("trim", [("duration", graph.option_text(spec.duration))])
+    if spec.audio is None:
+        return video
+    if spec.audio == "sine":
+        audio = graph.filter_spec("sine", [("frequency", graph.option_text(spec.frequency)),
+                                           ("sample_rate", str(spec.sample_rate)),
+                                           ("duration", graph.option_text(spec.duration))])
+    else:
+        audio = graph.filter_spec("anullsrc", [("sample_rate", str(spec.sample_rate)),
+                                               ("duration", graph.option_text(spec.duration))])
+    return f"{video}[out0];{audio}[out1]"
+
+
+def generated_info(spec: Input) -> MediaInfo:
+    if spec.source in AUDIO_SOURCES:
+        return MediaInfo(duration=spec.duration, has_audio=True, sample_rate=spec.sample_rate)
+    width, height = (int(v) for v in spec.size.split("x"))
+    frames = round(spec.duration * spec.rate)
+    return MediaInfo(width=width, height=height, fps=spec.rate, duration=float(frames / spec.rate), frames=frames,
+                     has_audio=spec.audio is not None, sample_rate=spec.sample_rate if spec.audio else None,
+                     pix_fmt="yuv420p")
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output_path(recipe: Recipe) -> None:
+    """Refuse an output that is one of the inputs, however it is spelled (symlink, hard link, ./)."""
+    if recipe.output is None:
+        return
+    out = recipe.output.path
+    for name, spec in recipe.named_inputs().items():
+        if spec.path and (_same_file(spec.path, out) or os.path.abspath(spec.path) == os.path.abspath(out)):
+            raise InputError(f"the output {out!r} is the input {spec.path!r}: ffx never writes over an input")
+    directory = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(directory):
+        raise InputError(f"the output folder {directory!r} does not exist")
+    if os.path.isdir(out):
+        raise InputError(f"the output {out!r} is a directory")
+
+
+def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, overwrite: bool = False,
+                   allow_unsafe: bool = False) -> Plan:
+    """Turn a recipe into a plan, probing its inputs; raise one error listing every problem.
+
+    >>> plan = compile_recipe(Recipe(input={"source": "testsrc2", "duration": 1},
+    ...                              steps=["reverse"], output="out.mp4"))
+    >>> plan.result.frames, "reverse" in plan.shell()
+    (25, True)
+    """
+    binary = ffmpeg if isinstance(ffmpeg, FfmpegBinary) else ffmpeg_binary(ffmpeg)
+    problems: list[Problem] = []
+
+    def add(message: str, path: tuple, hint: str = "") -> None:
+        file, line, column = recipe.location(path)
+        problems.append(Problem(message, field=format_path(path), file=file, line=line, column=column, hint=hint))
+
+    named = recipe.named_inputs()
+    if not named:
+        add("the recipe has no input", ("input",), "give one with -i FILE")
+    if recipe.output is None:
+        add("the recipe has no output", ("output",), "give one with -o FILE")
+    if problems:
+        raise RecipeError(problems)
+    check_output_path(recipe)
+
+    streams: dict[str, Clip] = {}
+    input_paths: list[str] = []
+    for name, spec in named.items():
+        where = ("inputs", name) if recipe.inputs is not None else ("input",)
+        if spec.generated:
+            info = generated_info(spec)
+            node = graph.input_node(generated_graph(spec), [("-f", "lavfi")], info.has_video, info.has_audio)
+        else:
+            info = probe(spec.path, binary.path)  # InputError propagates: nothing else can be checked without it
+            input_paths.append(spec.path)
+            node = graph.input_node("file:" + spec.path, [], info.has_video, info.has_audio)
+        streams[name] = Clip(
+            video=graph.input_pad(node, graph.VIDEO) if info.has_video else None,
+            audio=graph.input_pad(node, graph.AUDIO) if info.has_audio else None,
+            info=info, input_node=node,
+        )
+    first_name = next(iter(named))
+    referenced = {s.source for s in recipe.steps} | {
+        n for s in recipe.steps for n in _stream_refs(s)}
+    current = streams[first_name]
+    ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe)
+    for index, step in enumerate(recipe.steps):
+        ctx.label = f"steps[{index}] ({step.effect})"
+        ctx.first_step = index == 0 and step.source is None and first_name not in referenced
+        clip = current
+        try:
+            if step.source is not None:
+                clip = ctx.stream(step.source)
+            current = step.apply(clip, ctx)
+        except StepError as exc:
+            path = ("steps", index, "from") if step.source and not exc.field else ("steps", index, step.effect)
+            if exc.field:
+                path += tuple(exc.field.split("."))
+            add(exc.message, path, exc.hint)
+            current = clip
+        if step.target:
+            streams[step.target] = current
+    ctx.label = "output"
+    try:
+        pads, output_args, final = recipe.output.apply(current, ctx)
+    except StepError as exc:
+        add(exc.message, ("output",) + ((exc.field,) if exc.field else ()), exc.hint)
+        raise RecipeError(problems) from None
+    if problems:
+        raise RecipeError(problems)
+
+    missing = sorted(set(ctx.filters_used) - binary.filters)
+    if missing:
+        binary.require_filters(set(missing), {n: ctx.filters_used[n] for n in missing})
+    encoders = [v for k, v in output_args if k in ("-c:v", "-c:a")]
+    for encoder in encoders:
+        if encoder not in binary.encoders:
+            raise CapabilityError(f"the FFmpeg at {binary.path} (version {binary.version}) has no {encoder!r} encoder; "
+                                  "choose another codec or install a full build")
+    lowered = graph.lower(pads, "file:" + recipe.output.path, output_args)
+    stage = FfmpegStage(
+        args=tuple(lowered.args), output_path=recipe.output.path, input_paths=tuple(input_paths),
+        duration=final.info.duration, frames=final.info.frames, filter_steps=tuple(lowered.filter_steps),
+    )
+    return Plan(stages=(stage,), result=final.info, memory_estimate=ctx.memory_bytes,
+                binary_path=binary.path, overwrite=overwrite)
+
+
+def _stream_refs(step) -> list[str]:
+    refs = []
+    for attr in ("other", "others"):
+        value = getattr(step, attr, None)
+        if isinstance(value, str):
+            refs.append(value)
+        elif isinstance(value, list):
+            refs.extend(value)
+    return refs

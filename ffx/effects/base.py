@@ -1,0 +1,177 @@
+"""What every effect is: a frozen pydantic model that checks itself against the
+media it receives, adds its filters to the graph and says what it hands on.
+
+An effect never touches FFmpeg or the disk; it sees a :class:`Clip` (graph pads
+plus :class:`~ffx.media.MediaInfo`) and a :class:`StepContext` that knows which
+recipe step is being built, so every filter can be traced back to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from .. import graph
+from ..graph import AUDIO, VIDEO, Pad
+from ..media import MediaInfo
+from ..timecode import parse_time
+
+STREAM_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+Time = Annotated[
+    float,
+    BeforeValidator(parse_time),
+    WithJsonSchema({
+        "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?(\d+:)?(\d+:)?\d+(\.\d*)?$"},
+                  {"type": "array", "items": {"type": "number"}, "minItems": 1, "maxItems": 3}],
+        "description": "seconds, a clock string such as \"1:22.65\", or [minutes, seconds]",
+    }),
+]
+
+
+def parse_rate(value: object) -> Fraction:
+    """A frame rate from 25, 12.5, "30000/1001" or "ntsc".
+
+    >>> parse_rate("30000/1001"), parse_rate(12.5), parse_rate("ntsc")
+    (Fraction(30000, 1001), Fraction(25, 2), Fraction(30000, 1001))
+    """
+    named = {"ntsc": Fraction(30000, 1001), "pal": Fraction(25), "film": Fraction(24), "ntsc_film": Fraction(24000, 1001)}
+    if isinstance(value, Fraction):
+        rate = value
+    elif isinstance(value, bool):
+        raise ValueError("a frame rate must be a number such as 25 or \"30000/1001\"")
+    elif isinstance(value, int):
+        rate = Fraction(value)
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("a frame rate must be finite")
+        rate = Fraction(value).limit_denominator(1001)
+        if abs(value * 1.001 - round(value * 1.001)) < 1e-3 and abs(value - round(value)) > 1e-3:
+            rate = Fraction(round(value * 1.001) * 1000, 1001)  # 23.976 -> 24000/1001, exactly
+    elif isinstance(value, str) and value.strip().lower() in named:
+        rate = named[value.strip().lower()]
+    elif isinstance(value, str):
+        try:
+            rate = Fraction(value.strip())
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"{value!r} is not a frame rate; write 25, 12.5 or \"30000/1001\"") from None
+    else:
+        raise ValueError("a frame rate must be a number such as 25 or \"30000/1001\"")
+    if rate <= 0 or rate > 1000:
+        raise ValueError(f"frame rate {rate} is outside 0-1000 fps")
+    return rate
+
+
+Rate = Annotated[
+    Fraction,
+    BeforeValidator(parse_rate),
+    PlainSerializer(lambda r: int(r) if r.denominator == 1 else f"{r.numerator}/{r.denominator}"),
+    WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string"}],
+                    "description": "frames per second: 25, 12.5 or \"30000/1001\""}),
+]
+
+StreamName = Annotated[str, Field(pattern=STREAM_NAME, max_length=64)]
+
+
+class StepError(Exception):
+    """An effect cannot apply to the media it receives; ``field`` is relative to the effect."""
+
+    def __init__(self, message: str, field: str = "", hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Clip:
+    """The media flowing between steps: graph pads for video and audio, and what they hold."""
+
+    video: Pad | None
+    audio: Pad | None
+    info: MediaInfo
+    input_node: graph.Node | None = None  # set while the clip is still an untouched input
+
+    def evolve(self, **changes) -> Clip:
+        changes.setdefault("input_node", None)
+        return replace(self, **changes)
+
+
+@dataclass
+class StepContext:
+    """Everything an effect may use while it builds: the step's label, named streams, options."""
+
+    label: str
+    streams: dict[str, Clip]
+    first_step: bool = False
+    allow_unsafe: bool = False
+    filters_used: dict[str, str] = field(default_factory=dict)  # filter -> step label, for capability checks
+    memory_bytes: int = 0  # the largest buffer any step holds (reverse keeps whole clips)
+
+    def filter(self, name: str, pads: list[Pad] | Pad, options: dict | list | None = None,
+               outputs: tuple[str, ...] | None = None) -> graph.Node:
+        """Add one filter, remembering this step as its author."""
+        if isinstance(pads, Pad):
+            pads = [pads]
+        self.filters_used.setdefault(name, self.label)
+        return graph.filter_node(name, pads, options, outputs, step=self.label)
+
+    def chain(self, pad: Pad, name: str, options: dict | list | None = None) -> Pad:
+        """Apply a one-in, one-out filter and return its output."""
+        return self.filter(name, pad, options).pad()
+
+    def stream(self, name: str, field_name: str = "") -> Clip:
+        if name not in self.streams:
+            known = ", ".join(sorted(self.streams)) or "none yet"
+            raise StepError(f"no stream named {name!r} (known: {known})", field=field_name,
+                            hint="name a stream with `as:` on an earlier step, or in `inputs:`")
+        return self.streams[name]
+
+
+class Effect(BaseModel):
+    """Base of all effects. Subclasses set ``effect`` to a literal name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
+                              populate_by_name=True, use_attribute_docstrings=True)
+
+    effect: str
+    source: StreamName | None = Field(None, alias="from", description="take this named stream instead of the previous step's")
+    target: StreamName | None = Field(None, alias="as", description="name this step's result so later steps can use it")
+
+    main_parameter: ClassVar[str | None] = None  # `- resize: 0.3` sets this field
+    example: ClassVar[str] = ""
+    pairs_frames: ClassVar[bool] = False  # needs constant-rate timestamps upstream (see compiler)
+
+    def __init__(self, main: Any = None, /, **data: Any):
+        if main is not None:
+            if not self.main_parameter:
+                raise TypeError(f"{type(self).__name__} takes keyword arguments only")
+            data[self.main_parameter] = main
+        if "effect" not in data:
+            data["effect"] = type(self).model_fields["effect"].default
+        super().__init__(**data)
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # helpers shared by effects -------------------------------------------------
+
+    @staticmethod
+    def need_video(clip: Clip) -> None:
+        if clip.video is None:
+            raise StepError("this effect needs video, and the stream it receives has none")
+
+    def params(self) -> dict:
+        """The effect's own options as a recipe would spell them."""
+        return self.model_dump(by_alias=True, exclude={"effect", "source", "target"}, exclude_defaults=True)
+
+
+def map_video(clip: Clip, ctx: StepContext, name: str, options: dict | list | None = None) -> Pad:
+    """Chain one filter on the video pad (helper for the many one-filter effects)."""
+    return ctx.chain(clip.video, name, options)
+
+
+__all__ = ["AUDIO", "VIDEO", "Clip", "Effect", "Rate", "StepContext", "StepError", "StreamName", "Time", "map_video"]

@@ -1,0 +1,57 @@
+"""boomerang: forwards then backwards, so a loop has no jump.
+
+Built from split + reverse + concat; by default the frame at the turn is shown
+once, not twice (2n-1 frames from n).
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#concat
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .base import Clip, Effect, StepContext, StepError
+from .reverse import reversed_pads
+
+
+class Boomerang(Effect):
+    """Play forwards then backwards (time-symmetrize), for seamless loops."""
+
+    effect: Literal["boomerang"] = "boomerang"
+    drop_turn_frame: bool = True
+    "show the frame at the turn once (2n-1 frames) instead of twice (2n)"
+    drop_last_frame: bool = False
+    "also drop the final frame, which equals the first: for GIFs that loop (2n-2 frames)"
+
+    example = "- boomerang"
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        info = clip.info
+        if info.frames is not None and info.frames < 2:
+            raise StepError("a boomerang needs a clip of at least 2 frames")
+        frame = 1 / float(info.fps)
+        back = clip
+        if self.drop_last_frame:
+            # the final frame would equal the first: drop it before reversing, so no frame count is needed
+            back = clip.evolve(video=ctx.chain(clip.video, "trim", {"start_frame": 1}),
+                               audio=ctx.chain(clip.audio, "atrim", {"start": round(frame, 9)}) if clip.audio else None)
+        back_video, back_audio = reversed_pads(back, ctx)
+        if self.drop_turn_frame:
+            back_video = ctx.chain(back_video, "trim", {"start_frame": 1})
+            if back_audio is not None:
+                back_audio = ctx.chain(back_audio, "atrim", {"start": round(frame, 9)})
+        back_video = ctx.chain(back_video, "setpts", {"expr": "PTS-STARTPTS"})
+        if back_audio is not None:
+            back_audio = ctx.chain(back_audio, "asetpts", {"expr": "PTS-STARTPTS"})
+            node = ctx.filter("concat", [clip.video, clip.audio, back_video, back_audio], {"n": 2, "v": 1, "a": 1},
+                              outputs=("video", "audio"))
+            video, audio = node.pad(0), node.pad(1)
+        else:
+            video, audio = ctx.filter("concat", [clip.video, back_video], {"n": 2, "v": 1, "a": 0}).pad(), None
+        out = info
+        if info.frames is not None:
+            frames = 2 * info.frames - int(self.drop_turn_frame) - int(self.drop_last_frame)
+            out = info.replace(frames=frames, duration=frames * frame)
+        elif info.duration is not None:
+            out = info.with_duration(2 * info.duration)
+        return clip.evolve(video=video, audio=audio, info=out)

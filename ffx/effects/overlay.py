@@ -1,0 +1,38 @@
+"""overlay: lay another named stream over the current one at a position.
+
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#overlay-1
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Clip, Effect, StepContext, StepError, StreamName
+
+
+class Overlay(Effect):
+    """Draw the stream named in ``with`` over this one, its top-left corner at ``x``, ``y`` pixels."""
+
+    effect: Literal["overlay"] = "overlay"
+    other: StreamName = Field(alias="with")
+    "the named stream drawn on top"
+    x: int = Field(0, ge=-16384, le=16384)
+    "left edge of the overlay, in pixels"
+    y: int = Field(0, ge=-16384, le=16384)
+    "top edge of the overlay, in pixels"
+    shortest: bool = True
+    "stop at the end of the shorter stream"
+
+    pairs_frames = True
+    example = "- overlay: {with: logo, x: 10, y: 10}"
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        other = ctx.stream(self.other, "with")
+        if other.video is None:
+            raise StepError(f"stream {self.other!r} has no video", field="with")
+        options = {"x": self.x, "y": self.y, "shortest": 1 if self.shortest else None}
+        video = ctx.filter("overlay", [clip.video, other.video], options).pad()
+        return clip.evolve(video=video)

@@ -1,0 +1,55 @@
+"""speed: play faster or slower; audio follows through atempo (pitch kept).
+
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#setpts_002c-asetpts and #atempo
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Clip, Effect, StepContext
+
+
+def atempo_chain(factor: float) -> list[float]:
+    """atempo accepts 0.5-100 per instance; slower speeds chain several.
+
+    >>> atempo_chain(0.2)
+    [0.5, 0.5, 0.8]
+    >>> atempo_chain(3.0)
+    [3.0]
+    """
+    parts = []
+    while factor < 0.5:
+        parts.append(0.5)
+        factor /= 0.5
+    parts.append(round(factor, 9))
+    return parts
+
+
+class Speed(Effect):
+    """Change playback speed by ``factor`` (0.5 = half speed, 2 = double)."""
+
+    effect: Literal["speed"] = "speed"
+    factor: float = Field(gt=0.01, le=100)
+    "speed multiplier: 0.5 plays at half speed"
+    audio: bool = True
+    "keep the audio (time-stretched, pitch kept); false drops it"
+
+    main_parameter = "factor"
+    example = "- speed: 0.5"
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        video = audio = None
+        if clip.video is not None:
+            video = ctx.chain(clip.video, "setpts", {"expr": f"PTS/{self.factor!r}" if self.factor != 1 else "PTS"})
+        if clip.audio is not None and self.audio:
+            audio = clip.audio
+            for part in atempo_chain(self.factor):
+                audio = ctx.chain(audio, "atempo", {"tempo": part})
+        info = clip.info
+        info = info.replace(has_audio=audio is not None)
+        if info.duration is not None:
+            info = info.with_duration(info.duration / self.factor)
+        return clip.evolve(video=video, audio=audio, info=info)

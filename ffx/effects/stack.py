@@ -1,0 +1,60 @@
+"""hstack / vstack: streams side by side or one above the other.
+
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#hstack
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from .base import Clip, Effect, StepContext, StepError, StreamName
+
+
+class _Stack(Effect):
+    others: list[StreamName] = Field(alias="with", min_length=1, max_length=15)
+    "the named streams placed after this one"
+    shortest: bool = True
+    "stop at the end of the shortest stream"
+
+    main_parameter = "others"
+    pairs_frames = True
+    filter_name: ClassVar[str]
+    shared_side: ClassVar[str]
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        clips = [clip] + [ctx.stream(name, "with") for name in self.others]
+        for other in clips[1:]:
+            if other.video is None:
+                raise StepError("every stacked stream needs video", field="with")
+            if getattr(other.info, self.shared_side) != getattr(clip.info, self.shared_side):
+                raise StepError(
+                    f"{self.effect} needs equal {self.shared_side}s, got {clip.info.size} and {other.info.size}",
+                    field="with", hint="resize one of them first")
+        options = {"inputs": len(clips), "shortest": 1 if self.shortest else None}
+        video = ctx.filter(self.filter_name, [c.video for c in clips], options).pad()
+        if self.filter_name == "hstack":
+            info = clip.info.replace(width=sum(c.info.width for c in clips))
+        else:
+            info = clip.info.replace(height=sum(c.info.height for c in clips))
+        return clip.evolve(video=video, info=info)
+
+
+class Hstack(_Stack):
+    """Place streams side by side, left to right: this one first."""
+
+    effect: Literal["hstack"] = "hstack"
+    filter_name = "hstack"
+    shared_side = "height"
+    example = "- hstack: [motion]"
+
+
+class Vstack(_Stack):
+    """Place streams top to bottom: this one first."""
+
+    effect: Literal["vstack"] = "vstack"
+    filter_name = "vstack"
+    shared_side = "width"
+    example = "- vstack: [motion]"

@@ -1,0 +1,95 @@
+"""The few exceptions ffx raises.
+
+Every error a user can cause is an :class:`FfxError`; the CLI prints those as
+``location: message`` lines without a traceback. Each class also derives from
+the builtin that best describes it, so ``except ValueError`` keeps working for
+callers who do not know about ffx.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a recipe, located as precisely as ffx can."""
+
+    message: str
+    field: str = ""  # dotted path such as ``steps[2].trim.end``
+    file: str | None = None
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+    hint: str = ""
+
+    def location(self) -> str:
+        parts = []
+        if self.file:
+            where = self.file
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            parts.append(where)
+        if self.field:
+            parts.append(self.field)
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        location = self.location()
+        text = f"{location}: {self.message}" if location else self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class FfxError(Exception):
+    """Base of every error ffx reports to its user."""
+
+
+class RecipeError(FfxError, ValueError):
+    """The recipe is invalid: each problem names its line, field and a hint."""
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = Problem(problems)
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class InputError(FfxError, OSError):
+    """A media file is missing, unreadable, or not media at all; or an output would clobber one."""
+
+
+class CapabilityError(FfxError, RuntimeError):
+    """The FFmpeg binary in use lacks something the recipe needs, or cannot be found."""
+
+
+class RenderError(FfxError, RuntimeError):
+    """FFmpeg refused or failed the job.
+
+    Carries the command, its exit code and the last lines FFmpeg wrote, and the
+    recipe step that produced the failing filter when that can be told.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: list[str] | None = None,
+        returncode: int | None = None,
+        stderr_tail: str = "",
+        step: str | None = None,
+    ):
+        self.command = command or []
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+        self.step = step
+        text = message
+        if step:
+            text = f"{step}: {text}"
+        if stderr_tail:
+            text += "\nFFmpeg said:\n" + stderr_tail.rstrip()
+        super().__init__(text)

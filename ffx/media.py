@@ -1,0 +1,160 @@
+"""What a stream of media is: size, rate, duration, frame count, audio.
+
+Effects receive a :class:`MediaInfo`, check themselves against it and hand on
+a new one, so a plan knows its output duration (for a true progress percentage)
+and every size before FFmpeg starts. :func:`probe` is the only I/O the compiler
+does; it reads FFmpeg's own report because the bundled binary has no ffprobe.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import stat
+import subprocess
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """Properties of a stream as it flows through the steps of a recipe."""
+
+    width: int | None = None
+    height: int | None = None
+    fps: Fraction | None = None
+    duration: float | None = None  # seconds; None for endless sources (cameras, streams)
+    frames: int | None = None
+    has_audio: bool = False
+    sample_rate: int | None = None
+    pix_fmt: str | None = None
+
+    @property
+    def has_video(self) -> bool:
+        return self.width is not None
+
+    @property
+    def size(self) -> str:
+        return f"{self.width}x{self.height}"
+
+    def with_duration(self, duration: float | None) -> MediaInfo:
+        """Same stream, new length; the frame count follows at the stream's rate."""
+        frames = None
+        if duration is not None and self.fps:
+            frames = max(0, round(duration * self.fps))
+        return replace(self, duration=duration, frames=frames)
+
+    def replace(self, **changes) -> MediaInfo:
+        return replace(self, **changes)
+
+    def frame_bytes(self) -> int:
+        """Bytes of one decoded frame (yuv420p-sized; RGB is twice that)."""
+        return int((self.width or 0) * (self.height or 0) * 1.5)
+
+
+_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+_VIDEO = re.compile(r"Stream #0:(\d+)[^:]*: Video: (?P<rest>.*)")
+_AUDIO = re.compile(r"Stream #0:(\d+)[^:]*: Audio: (?P<rest>.*)")
+_SIZE = re.compile(r"(?<![0-9a-zA-Z])(\d{1,5})x(\d{1,5})(?![0-9])")
+_FPS = re.compile(r"([\d.]+)(k?) fps")
+_TBR = re.compile(r"([\d.]+)(k?) tbr")
+_ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
+_FRAMES = re.compile(r"frame=\s*(\d+)")
+_RATE = re.compile(r"(\d+) Hz")
+_PIX_FMT = re.compile(r"^[^,]*, ([a-z0-9_]+)(?:\(|,)")
+
+
+def nice_rate(value: float) -> Fraction:
+    """The simple fraction FFmpeg most likely rounded to ``value``.
+
+    >>> nice_rate(29.97), nice_rate(25.0), nice_rate(10.51), nice_rate(23.98)
+    (Fraction(30000, 1001), Fraction(25, 1), Fraction(21, 2), Fraction(24000, 1001))
+    """
+    for ntsc in range(1, 241):
+        if abs(value - ntsc * 1000 / 1001) < 0.006 and abs(value - ntsc) > 0.01:
+            return Fraction(ntsc * 1000, 1001)
+    for denominator in (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 25, 50, 100, 1000):
+        candidate = Fraction(value).limit_denominator(denominator)
+        if candidate and abs(float(candidate) - value) <= value * 0.0015:
+            return candidate
+    return Fraction(value).limit_denominator(100000)
+
+
+def parse_ffmpeg_report(text: str) -> MediaInfo:
+    """MediaInfo from what ``ffmpeg -i FILE -c copy -f null -`` writes to stderr."""
+    duration = None
+    match = _DURATION.search(text)
+    if match:
+        duration = int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3])
+    width = height = fps = pix_fmt = None
+    video = _VIDEO.search(text)
+    if video:
+        rest = video["rest"]
+        size = _SIZE.search(rest)
+        if size:
+            width, height = int(size[1]), int(size[2])
+        rate = _FPS.search(rest) or _TBR.search(rest)
+        if rate:
+            fps = nice_rate(float(rate[1]) * (1000 if rate[2] else 1))
+        fmt = _PIX_FMT.search(rest)
+        pix_fmt = fmt[1] if fmt else None
+        after = text[video.end():].split("Stream #", 1)[0]
+        rotation = _ROTATION.search(after)
+        if rotation and round(abs(float(rotation[1]))) % 180 == 90 and width:
+            width, height = height, width  # FFmpeg rotates on decode
+    audio = _AUDIO.search(text)
+    sample_rate = None
+    if audio:
+        rate_match = _RATE.search(audio["rest"])
+        sample_rate = int(rate_match[1]) if rate_match else None
+    frames = None
+    counts = _FRAMES.findall(text)
+    if video and counts:
+        frames = int(counts[-1])
+        if duration and frames > 1 and (fps is None or abs(frames / duration - float(fps)) > float(fps) * 0.02):
+            fps = nice_rate(frames / duration)  # variable or badly flagged rate: trust the count
+    return MediaInfo(
+        width=width, height=height, fps=fps, duration=duration, frames=frames,
+        has_audio=audio is not None, sample_rate=sample_rate, pix_fmt=pix_fmt,
+    )
+
+
+def check_readable_file(path: str) -> None:
+    """Refuse what FFmpeg would block on, misread or read forever: the reason in plain words."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"input {path!r} does not exist") from None
+    except OSError as exc:
+        raise InputError(f"input {path!r} cannot be read: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"input {path!r} is a directory, not a media file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"input {path!r} is not a regular file (device, pipe or socket)")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"input {path!r} is not readable (permission denied)")
+    if info.st_size == 0:
+        raise InputError(f"input {path!r} is empty")
+
+
+def probe(path: str, ffmpeg: str) -> MediaInfo:
+    """Probe a media file with FFmpeg itself (no ffprobe needed), counting packets exactly."""
+    check_readable_file(path)
+    argv = [ffmpeg, "-hide_banner", "-nostdin", "-i", "file:" + os.path.abspath(path),
+            "-map", "0:v:0?", "-map", "0:a:0?", "-c", "copy", "-f", "null", "-"]
+    try:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              errors="replace", timeout=300)
+    except subprocess.TimeoutExpired:
+        raise InputError(f"probing {path!r} took too long") from None
+    text = done.stderr
+    info = parse_ffmpeg_report(text)
+    if not info.has_video and not info.has_audio:
+        last = text.strip().splitlines()[-1] if text.strip() else "no output"
+        raise InputError(f"input {path!r} is not media FFmpeg can read ({last})")
+    if info.duration is None or not math.isfinite(info.duration):
+        raise InputError(f"input {path!r} has no known duration")
+    return info

@@ -1,0 +1,185 @@
+"""Where a recipe's result goes and how it is encoded.
+
+The container follows the file extension; each family (video, GIF, animated
+WebP, still image, audio) has defaults chosen for players and quality, all
+overridable. GIFs are always palette-optimised in one pass (split ->
+palettegen -> paletteuse), so no temporary palette file is needed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .effects.base import Clip, Rate, StepContext, StepError
+from .graph import Pad
+
+VIDEO_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
+                 ".avi": "avi", ".nut": "nut", ".ts": "mpegts"}
+IMAGE_FORMATS = {".png": "image2", ".jpg": "image2", ".jpeg": "image2", ".bmp": "image2", ".tif": "image2",
+                 ".tiff": "image2"}
+AUDIO_FORMATS = {".wav": "wav", ".mp3": "mp3", ".m4a": "ipod", ".flac": "flac", ".ogg": "ogg", ".opus": "opus"}
+ANIMATION_FORMATS = {".gif": "gif", ".webp": "webp"}
+
+Kind = Literal["video", "gif", "webp", "image", "audio"]
+
+
+def kind_of(path: str, format: str | None = None) -> Kind:
+    ext = os.path.splitext(path)[1].lower()
+    if format == "gif" or ext == ".gif":
+        return "gif"
+    if format == "webp" or ext == ".webp":
+        return "webp"
+    if ext in IMAGE_FORMATS:
+        return "image"
+    if ext in AUDIO_FORMATS:
+        return "audio"
+    return "video"
+
+
+class Output(BaseModel):
+    """The output file and its encoding options; the format follows the extension."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
+                              use_attribute_docstrings=True)
+
+    path: str = Field(min_length=1, max_length=4096)
+    "output file; its extension picks the format (.mp4, .mkv, .webm, .gif, .webp, .png, .wav...)"
+    format: str | None = Field(None, pattern=r"^[a-z0-9_]+$")
+    "container to use instead of the extension's (FFmpeg muxer name)"
+    codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$")
+    "video encoder (default libx264 for mp4/mov/mkv, libvpx-vp9 for webm)"
+    crf: int | None = Field(None, ge=0, le=63)
+    "constant quality: lower is better (x264 default here 18)"
+    preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
+                    "veryslow", "placebo"] | None = None
+    "x264/x265 speed-versus-size preset"
+    pix_fmt: str | None = Field(None, pattern=r"^[a-z0-9_]+$")
+    "pixel format (default yuv420p for players; yuv444p keeps full colour)"
+    fps: Rate | None = None
+    "output frame rate"
+    audio: bool = True
+    "keep the audio when the result has some"
+    audio_codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$")
+    "audio encoder (default aac, opus for webm)"
+    audio_bitrate: str | None = Field(None, pattern=r"^[0-9]{1,4}k$")
+    "audio bitrate such as 192k"
+    colors: int = Field(256, ge=2, le=256)
+    "GIF: palette size"
+    dither: Literal["sierra2_4a", "bayer", "floyd_steinberg", "sierra2", "sierra3", "burkes", "atkinson",
+                    "heckbert", "none"] = "sierra2_4a"
+    "GIF: dithering"
+    bayer_scale: int = Field(2, ge=0, le=5)
+    "GIF: strength of the bayer pattern (0 strong to 5 faint)"
+    stats_mode: Literal["full", "diff", "single"] = "full"
+    "GIF: palette from all frames (full), moving parts (diff), or one palette per frame (single)"
+    diff_mode: Literal["none", "rectangle"] = "rectangle"
+    "GIF: only re-encode the changed rectangle of each frame"
+    loop: int = Field(0, ge=-1, le=65535)
+    "GIF/WebP: 0 loops forever, -1 plays once, n repeats n times"
+
+    @model_validator(mode="after")
+    def _known_extension(self):
+        ext = os.path.splitext(self.path)[1].lower()
+        known = {**VIDEO_FORMATS, **IMAGE_FORMATS, **AUDIO_FORMATS, **ANIMATION_FORMATS}
+        if self.format is None and ext not in known:
+            raise ValueError(f"cannot tell the format from {ext or 'a missing extension'!r}; use one of "
+                             + ", ".join(sorted(known)) + " or set format")
+        return self
+
+    @property
+    def kind(self) -> Kind:
+        return kind_of(self.path, self.format)
+
+    def muxer(self) -> str:
+        if self.format:
+            return self.format
+        ext = os.path.splitext(self.path)[1].lower()
+        return {**VIDEO_FORMATS, **IMAGE_FORMATS, **AUDIO_FORMATS, **ANIMATION_FORMATS}[ext]
+
+    def video_codec(self) -> str | None:
+        if self.codec:
+            return self.codec
+        ext = os.path.splitext(self.path)[1].lower()
+        return {"gif": "gif", "webp": "libwebp_anim", "image": None, "audio": None}.get(self.kind) or (
+            "libvpx-vp9" if ext == ".webm" or self.format == "webm" else
+            "mpeg4" if ext == ".avi" else "libx264")
+
+    def apply(self, clip: Clip, ctx: StepContext) -> tuple[list[Pad], list[tuple[str, str]], Clip]:
+        """Final filters and the encoder arguments; returns mapped pads, args, and the clip written."""
+        kind = self.kind
+        video, audio, info = clip.video, clip.audio, clip.info
+        if kind != "audio" and video is None:
+            raise StepError(f"a {kind} output needs video, and the result has none", field="path")
+        if kind == "audio" and audio is None:
+            raise StepError("an audio output needs audio, and the result has none", field="path")
+        args: list[tuple[str, str]] = []
+        if kind == "audio":
+            video = None
+        if self.fps is not None and video is not None:
+            video = ctx.chain(video, "fps", {"fps": self.fps})
+            info = info.replace(fps=self.fps).with_duration(info.duration)
+        if kind in ("gif", "webp", "image"):
+            audio = None
+        if not self.audio:
+            audio = None
+        codec = self.video_codec()
+        if kind == "video":
+            pix_fmt = self.pix_fmt or ("yuv420p" if codec in ("libx264", "libx265", "libvpx-vp9", "mpeg4") else None)
+            if pix_fmt in ("yuv420p", "yuv422p", "nv12") and (info.width % 2 or info.height % 2):
+                # 4:2:0 and 4:2:2 encoders refuse odd sizes: drop the last column/row rather than rescale
+                w, h = info.width - info.width % 2, info.height - info.height % 2
+                video = ctx.chain(video, "crop", {"w": w, "h": h, "x": 0, "y": 0})
+                info = info.replace(width=w, height=h)
+            args += [("-c:v", codec)]
+            if codec in ("libx264", "libx265"):
+                args += [("-preset", self.preset or "medium"), ("-crf", str(18 if self.crf is None else self.crf))]
+            elif codec == "libvpx-vp9":
+                args += [("-crf", str(32 if self.crf is None else self.crf)), ("-b:v", "0"),
+                         ("-row-mt", "1")]
+            elif codec == "mpeg4":
+                args += [("-q:v", "2")]
+            elif self.crf is not None:
+                args += [("-crf", str(self.crf))]
+            if pix_fmt:
+                args += [("-pix_fmt", pix_fmt)]
+            if self.muxer() in ("mp4", "mov"):
+                args += [("-movflags", "+faststart")]
+        elif kind == "gif":
+            video = self._palette(video, ctx)
+            args += [("-c:v", "gif"), ("-loop", str(self.loop))]
+        elif kind == "webp":
+            args += [("-c:v", codec), ("-loop", str(max(self.loop, 0))), ("-quality", "80")]
+            if codec == "libwebp_anim":
+                args += [("-pix_fmt", self.pix_fmt or "yuva420p")]
+        elif kind == "image":
+            args += [("-frames:v", "1"), ("-update", "1")]
+            if self.pix_fmt:
+                args += [("-pix_fmt", self.pix_fmt)]
+            info = info.with_duration(0 if info.fps is None else 1 / float(info.fps))
+        if audio is not None:
+            ext = os.path.splitext(self.path)[1].lower()
+            audio_codec = self.audio_codec or {".webm": "libopus", ".wav": "pcm_s16le", ".flac": "flac",
+                                               ".ogg": "libvorbis", ".opus": "libopus", ".mp3": "libmp3lame",
+                                               ".mkv": "aac", ".avi": "libmp3lame"}.get(ext, "aac")
+            args += [("-c:a", audio_codec)]
+            if self.audio_bitrate or audio_codec in ("aac", "libopus", "libmp3lame", "libvorbis"):
+                args += [("-b:a", self.audio_bitrate or "192k")]
+        info = info.replace(has_audio=audio is not None)
+        args += [("-f", self.muxer())]
+        pads = [p for p in (video, audio) if p is not None]
+        return pads, args, clip.evolve(video=video, audio=audio, info=info)
+
+    def _palette(self, video: Pad, ctx: StepContext) -> Pad:
+        """One-pass palette GIF: palettegen sees the whole stream, paletteuse maps each frame."""
+        palette = ctx.chain(video, "palettegen", {
+            "max_colors": self.colors if self.colors != 256 else None,
+            "stats_mode": self.stats_mode if self.stats_mode != "full" else None,
+        })
+        use = {"dither": self.dither, "diff_mode": self.diff_mode if self.diff_mode != "none" else None,
+               "new": 1 if self.stats_mode == "single" else None}
+        if self.dither == "bayer":
+            use["bayer_scale"] = self.bayer_scale
+        return ctx.filter("paletteuse", [video, palette], use).pad()

@@ -1,0 +1,68 @@
+"""A compiled recipe: one or more FFmpeg stages, ready to print or run.
+
+A plan is plain data: argv lists, the file each stage writes, and what the
+plan expects to come out (duration, frames, size) so the runner can show a
+true percentage and check the result.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+
+from .media import MediaInfo
+
+GLOBAL_ARGS = ("-hide_banner", "-nostdin")
+
+
+@dataclass(frozen=True)
+class FfmpegStage:
+    """One FFmpeg command. ``args`` excludes the binary and global flags; the output URL is last."""
+
+    args: tuple[str, ...]
+    output_path: str | None
+    input_paths: tuple[str, ...] = ()
+    duration: float | None = None
+    frames: int | None = None
+    filter_steps: tuple[tuple[str, str | None], ...] = ()
+
+    def argv(self, binary: str = "ffmpeg", overwrite: bool = False, output_url: str | None = None) -> list[str]:
+        args = list(self.args)
+        if output_url is not None:
+            args[-1] = output_url
+        return [binary, *GLOBAL_ARGS, *(["-y"] if overwrite else []), *args]
+
+    def step_of_filter(self, name: str, index: int) -> str | None:
+        """The recipe step behind FFmpeg's ``Parsed_<name>_<index>`` filter instance."""
+        if 0 <= index < len(self.filter_steps) and self.filter_steps[index][0] == name:
+            return self.filter_steps[index][1]
+        return None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What ``compile_recipe`` produces and ``render`` runs."""
+
+    stages: tuple[FfmpegStage, ...]
+    result: MediaInfo
+    memory_estimate: int = 0
+    binary_path: str = "ffmpeg"
+    overwrite: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def argv(self) -> list[str]:
+        """The single command's argv, naming ``ffmpeg`` (for multi-stage plans use ``stages``)."""
+        return self.stages[0].argv("ffmpeg", self.overwrite)
+
+    def argv_lists(self, binary: str = "ffmpeg") -> list[list[str]]:
+        return [stage.argv(binary, self.overwrite) for stage in self.stages]
+
+    def shell(self, binary: str = "ffmpeg") -> str:
+        """Commands quoted for a POSIX shell, one per line, joined with ``&&``."""
+        return " &&\n".join(shlex.join(argv) for argv in self.argv_lists(binary))
+
+    def to_json(self, binary: str = "ffmpeg") -> str:
+        return json.dumps({"commands": self.argv_lists(binary), "duration": self.result.duration,
+                           "frames": self.result.frames, "memory_estimate": self.memory_estimate}, indent=2)

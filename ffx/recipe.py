@@ -1,0 +1,443 @@
+"""The recipe: YAML text -> variables -> desugared steps -> validated models.
+
+A recipe is a frozen pydantic model, so the same objects serve YAML users and
+Python users, and a recipe dumps back to YAML that loads to an equal recipe.
+Errors point at the YAML: file, line, column, field path, and a hint.
+
+>>> r = Recipe(input="clip.mp4", steps=["reverse", {"resize": 0.5}], output="out.mp4")
+>>> [s.effect for s in r.steps]
+['reverse', 'resize']
+>>> Recipe.model_validate(r.to_dict()) == r
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr, ValidationError,
+                      model_validator)
+
+from .effects import REGISTRY
+from .effects.base import Effect, Rate, StreamName, Time
+from .errors import Problem, RecipeError
+from .output import Output
+from .yamlsource import Located, format_path, load_yaml, resolve_plain
+
+SIZE = r"^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$"
+COLOR = r"^(#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|[a-zA-Z]{3,20})(@(0(\.[0-9]+)?|1(\.0+)?))?$"
+VIDEO_SOURCES = ("testsrc2", "testsrc", "smptebars", "smptehdbars", "rgbtestsrc", "color", "mandelbrot", "yuvtestsrc")
+AUDIO_SOURCES = ("sine", "anoisesrc")
+VAR_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class Input(BaseModel):
+    """A media file (``path``), or a source FFmpeg generates (``source``) so no media is needed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
+                              use_attribute_docstrings=True)
+
+    path: str | None = Field(None, min_length=1, max_length=4096)
+    "a media file"
+    source: Literal[VIDEO_SOURCES + AUDIO_SOURCES] | None = None  # type: ignore[valid-type]
+    "a generated source: testsrc2, color, smptebars, mandelbrot, sine, ..."
+    size: str = Field("640x360", pattern=SIZE)
+    "generated video: frame size WxH"
+    rate: Rate = 25
+    "generated video: frames per second"
+    duration: float = Field(5.0, gt=0, le=86400)
+    "generated source: length in seconds"
+    color: str = Field("black", pattern=COLOR)
+    "color source: a colour name or #rrggbb"
+    frequency: float = Field(440.0, gt=0, le=24000)
+    "sine: tone frequency in Hz (also the tone of `audio: sine`)"
+    sample_rate: int = Field(48000, ge=8000, le=192000)
+    "generated audio: samples per second"
+    audio: Literal["sine", "silence"] | None = None
+    "generated video: add an audio track"
+
+    @model_validator(mode="after")
+    def _path_or_source(self):
+        if (self.path is None) == (self.source is None):
+            raise ValueError("give either path (a file) or source (a generated source such as testsrc2)")
+        if self.path is not None:
+            generated_only = {"size", "rate", "duration", "color", "frequency", "sample_rate", "audio"}
+            extra = sorted(generated_only & self.model_fields_set)
+            if extra:
+                raise ValueError(f"{', '.join(extra)} only apply to generated sources; trim a file with a trim step")
+        if self.source in AUDIO_SOURCES and self.audio:
+            raise ValueError("audio only applies to video sources")
+        return self
+
+    @property
+    def generated(self) -> bool:
+        return self.source is not None
+
+
+def _input_sugar(value: Any) -> Any:
+    return {"path": value} if isinstance(value, str) else value
+
+
+def _output_sugar(value: Any) -> Any:
+    return {"path": value} if isinstance(value, str) else value
+
+
+def desugar_step(value: Any) -> Any:
+    """``reverse`` / ``{resize: 0.3}`` / ``{trim: {...}, from: a}`` -> ``{effect: ..., ...}``."""
+    if isinstance(value, Effect):
+        return value
+    if isinstance(value, str):
+        cls = _effect_class(value)
+        return {"effect": value}
+    if not isinstance(value, dict):
+        raise ValueError("a step is an effect name (- reverse) or a mapping (- resize: 0.3)")
+    if "effect" in value:
+        return value
+    names = [k for k in value if k not in ("from", "as")]
+    if len(names) != 1:
+        raise ValueError("each step names exactly one effect" + (f"; found {', '.join(names)}" if names else ""))
+    name = names[0]
+    cls = _effect_class(name)
+    params = value[name]
+    routing = {k: value[k] for k in ("from", "as") if k in value}
+    if params is None:
+        params = {}
+    elif not isinstance(params, dict):
+        if not cls.main_parameter:
+            fields = ", ".join(_field_names(cls)) or "no options"
+            raise ValueError(f"{name} takes a mapping of options ({fields}), not a single value")
+        params = {cls.main_parameter: params}
+    overlap = set(params) & set(routing)
+    if overlap:
+        raise ValueError(f"{', '.join(sorted(overlap))} given twice")
+    return {"effect": name, **params, **routing}
+
+
+def _field_names(cls: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in cls.model_fields.items() if n not in ("effect",)]
+
+
+def _effect_class(name: str) -> type[Effect]:
+    if name not in REGISTRY:
+        close = difflib.get_close_matches(name, list(REGISTRY), n=1)
+        raise ValueError(f"unknown effect {name!r}" + (f"; did you mean {close[0]!r}?" if close else
+                                                        "; `ffx effects` lists them"))
+    return REGISTRY[name]
+
+
+Step = Annotated[
+    Annotated[Union[tuple(REGISTRY.values())], Discriminator("effect")],  # type: ignore[valid-type]
+    BeforeValidator(desugar_step),
+]
+VarValue = Union[bool, int, float, str]
+
+
+class Recipe(BaseModel):
+    """A declarative video effect: inputs, variables, a chain of steps, an output."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
+                              use_attribute_docstrings=True)
+
+    input: Annotated[Input, BeforeValidator(_input_sugar)] | None = None
+    "the input: a file path, or {source: testsrc2, size: 640x360, rate: 30, duration: 5}"
+    inputs: dict[StreamName, Annotated[Input, BeforeValidator(_input_sugar)]] | None = None
+    "several named inputs; steps start from the first, others are used by name"
+    vars: dict[StreamName, VarValue] = {}
+    "values written ${name} in the recipe, overridable with --set name=value"
+    steps: list[Step] = []
+    "the effects, applied in order"
+    output: Annotated[Output, BeforeValidator(_output_sugar)] | None = None
+    "the output file, or {path: out.gif, fps: 15, colors: 128, ...}"
+
+    _source: Located | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _one_input_form(self):
+        if self.input is not None and self.inputs is not None:
+            raise ValueError("give input or inputs, not both")
+        if self.inputs is not None and not self.inputs:
+            raise ValueError("inputs is empty")
+        return self
+
+    # --- views ------------------------------------------------------------------
+
+    def named_inputs(self) -> dict[str, Input]:
+        if self.inputs is not None:
+            return dict(self.inputs)
+        return {"input": self.input} if self.input is not None else {}
+
+    def with_io(self, inputs: list[str] | None = None, output: str | None = None) -> Recipe:
+        """A copy whose first inputs are replaced by files (``-i``) and/or whose output path is replaced (``-o``)."""
+        update: dict[str, Any] = {}
+        if inputs:
+            current = self.named_inputs()
+            names = list(current) or ["input"]
+            if len(inputs) > max(len(names), 1):
+                raise RecipeError(f"{len(inputs)} inputs given with -i, but the recipe has {len(names)}")
+            replaced = dict(current)
+            for name, path in zip(names, inputs):
+                replaced[name] = Input(path=path)
+            if self.inputs is not None:
+                update["inputs"] = replaced
+            else:
+                update["input"] = replaced["input"]
+        if output:
+            if self.output is not None:
+                update["output"] = self.output.model_copy(update={"path": output})
+                Output.model_validate(update["output"].model_dump())  # re-check the new extension
+            else:
+                update["output"] = Output(path=output)
+        copy = self.model_copy(update=update)
+        copy._source = self._source
+        return copy
+
+    def to_dict(self) -> dict:
+        """The recipe in its short YAML form (shorthand steps, defaults left out)."""
+        data: dict[str, Any] = {}
+        if self.input is not None:
+            data["input"] = _compact_io(self.input)
+        if self.inputs is not None:
+            data["inputs"] = {k: _compact_io(v) for k, v in self.inputs.items()}
+        if self.vars:
+            data["vars"] = dict(self.vars)
+        if self.steps:
+            data["steps"] = [_compact_step(s) for s in self.steps]
+        if self.output is not None:
+            data["output"] = _compact_io(self.output)
+        return data
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    def location(self, path: tuple) -> tuple[str | None, int | None, int | None]:
+        if self._source is None:
+            return None, None, None
+        line, column = self._source.where(path)
+        return self._source.file, line, column
+
+
+def _compact_io(model: BaseModel) -> Any:
+    data = model.model_dump(mode="json", exclude_defaults=True, by_alias=True)
+    if list(data) == ["path"]:
+        return data["path"]
+    return data
+
+
+def _compact_step(step: Effect) -> Any:
+    params = step.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude={"effect", "source", "target"})
+    routing = step.model_dump(mode="json", by_alias=True, include={"source", "target"}, exclude_none=True)
+    if not params and not routing:
+        return step.effect
+    main = type(step).main_parameter
+    value: Any = params or None
+    if main and list(params) == [main]:
+        value = params[main]
+    return {step.effect: value, **routing}
+
+
+# --- loading -------------------------------------------------------------------
+
+def parse_set(assignments: list[str]) -> dict[str, Any]:
+    """``["delay=8", "text=Hi: there"]`` -> typed values, by the same strict rules as YAML."""
+    values: dict[str, Any] = {}
+    for item in assignments:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            raise RecipeError(Problem(f"--set {item!r}: write NAME=VALUE", hint="e.g. --set delay=8"))
+        try:
+            value = resolve_plain(text) if text.strip() == text else text
+        except ValueError:
+            value = text  # on the command line a word like `no` is meant as text
+        values[name] = "" if value is None else value
+    return values
+
+
+def _substitute(data: Any, variables: dict, path: tuple, problems: list, located: Located | None) -> Any:
+    if isinstance(data, dict):
+        return {k: _substitute(v, variables, path + (k,), problems, located) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_substitute(v, variables, path + (i,), problems, located) for i, v in enumerate(data)]
+    if not isinstance(data, str) or "$" not in data:
+        return data
+    whole = VAR_REF.fullmatch(data)
+    if whole and whole.group(1):
+        name = whole.group(1)
+        if name in variables:
+            return variables[name]
+    def replace(match: re.Match) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1)
+        if name not in variables:
+            file, line, column = (located.file, *located.where(path)) if located else (None, None, None)
+            known = ", ".join(sorted(variables)) or "none"
+            problems.append(Problem(f"unknown variable ${{{name}}}", field=format_path(path), file=file, line=line,
+                                    column=column, hint=f"define it under vars: (defined: {known})"))
+            return match.group(0)
+        value = variables[name]
+        return value if isinstance(value, str) else _plain_text(value)
+    return VAR_REF.sub(replace, data)
+
+
+def _plain_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def load_recipe(source: str | os.PathLike, *, variables: dict[str, Any] | None = None, text: str | None = None) -> Recipe:
+    """Load a recipe file (or ``text``), apply ``--set`` variables, validate; all problems at once."""
+    file = os.fspath(source)
+    if text is None:
+        try:
+            with open(file, encoding="utf-8") as handle:
+                text = handle.read()
+        except FileNotFoundError:
+            raise RecipeError(Problem(f"recipe file {file!r} does not exist")) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RecipeError(Problem(f"cannot read recipe {file!r}: {exc}")) from None
+    located = load_yaml(text, file)
+    data = located.data
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise RecipeError(Problem("a recipe is a mapping with input, steps and output", file=file, line=1))
+    declared = data.get("vars") or {}
+    if not isinstance(declared, dict):
+        declared = {}
+    variables = dict(variables or {})
+    unknown = sorted(set(variables) - set(declared))
+    if unknown:
+        known = ", ".join(sorted(declared)) or "none"
+        raise RecipeError(Problem(f"--set {unknown[0]}: the recipe has no such variable (it has: {known})"))
+    merged = {**declared, **variables}
+    if any(isinstance(v, float) and not math.isfinite(v) for v in merged.values()):
+        raise RecipeError(Problem("variables must be finite numbers", field="vars"))
+    problems: list[Problem] = []
+    body = {k: (_substitute(v, merged, (k,), problems, located) if k != "vars" else {**v, **variables})
+            for k, v in data.items()} if isinstance(declared, dict) else data
+    if problems:
+        raise RecipeError(problems)
+    return validate_recipe(body, located)
+
+
+def validate_recipe(data: Any, located: Located | None = None) -> Recipe:
+    early = list(located.problems) if located else []
+    try:
+        recipe = Recipe.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem(err, data, located) for err in exc.errors()]
+        # a bad scalar was read as null: its own message says more than the model's
+        blamed = {p.field for p in early}
+        problems = early + [p for p in problems
+                            if not any(p.field == b or p.field.startswith((b + ".", b + "[")) for b in blamed)]
+        raise RecipeError(problems) from None
+    if early:
+        raise RecipeError(early)
+    recipe._source = located
+    return recipe
+
+
+def _yaml_path(loc: tuple, data: Any) -> tuple:
+    """Map a pydantic error location back to the path in the YAML the user wrote."""
+    loc = tuple(x for x in loc if not (isinstance(x, str) and x.startswith("function-")))
+    if len(loc) >= 4 and loc[0] == "steps" and loc[3] in ("from", "as"):
+        return (loc[0], loc[1], loc[3]) + loc[4:]
+    return loc
+
+
+def _problem(err: dict, data: Any, located: Located | None) -> Problem:
+    path = _yaml_path(tuple(err["loc"]), data)
+    message, hint = _humanize(err, path)
+    file, line, column = (located.file, *located.where(path)) if located else (None, None, None)
+    return Problem(message, field=format_path(path), file=file, line=line, column=column, hint=hint)
+
+
+def _humanize(err: dict, path: tuple) -> tuple[str, str]:
+    kind, value = err["type"], err.get("input")
+    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    if kind == "extra_forbidden":
+        key = path[-1] if path else "?"
+        known = _known_keys(path[:-1])
+        close = difflib.get_close_matches(str(key), known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else (f"known keys: {', '.join(known)}" if known else "")
+        return f"unknown key {key!r}", hint
+    if kind == "missing":
+        return "this field is required", ""
+    if isinstance(value, bool) and kind in ("int_type", "float_type", "int_from_float"):
+        return f"{shown} is true/false, not a number", "write a number"
+    if kind in ("float_type", "int_type") and isinstance(value, str):
+        return f"{shown} is text, not a number", "write the number without quotes"
+    if kind == "int_from_float" or (kind == "int_type" and isinstance(value, float)):
+        return f"{shown} must be a whole number", ""
+    if kind == "finite_number":
+        return f"{shown} is not a finite number", ""
+    if kind == "union_tag_invalid":
+        return str(err["msg"]), "`ffx effects` lists the effects"
+    if kind == "value_error":
+        return str(err.get("ctx", {}).get("error", err["msg"])), ""
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
+        close = difflib.get_close_matches(str(value), allowed, n=1)
+        if len(allowed) > 8:
+            hint = f"did you mean {close[0]!r}?" if close else "`ffx effects` lists the allowed values"
+            return f"{shown} is not one of the {len(allowed)} allowed values", hint
+        return f"{shown} is not allowed: {err['msg'][len('Input should be '):]}", ""
+    if kind == "string_pattern_mismatch":
+        return f"{shown} is not in the expected form", _pattern_hint(path)
+    return f"{shown}: {err['msg'][0].lower()}{err['msg'][1:]}", ""
+
+
+def _pattern_hint(path: tuple) -> str:
+    last = path[-1] if path else ""
+    return {"size": "write WIDTHxHEIGHT such as 640x360", "color": "a colour name such as white, or #rrggbb",
+            "from": "stream names are letters, digits and _", "as": "stream names are letters, digits and _",
+            "name": "lowercase letters, digits and _"}.get(str(last), "")
+
+
+def _known_keys(path: tuple) -> list[str]:
+    if not path:
+        return _field_names(Recipe)
+    if path[0] == "steps" and len(path) >= 3 and path[2] in REGISTRY:
+        return _field_names(REGISTRY[path[2]])
+    if path[0] == "output":
+        return _field_names(Output)
+    if path[0] in ("input", "inputs"):
+        return _field_names(Input)
+    return []
+
+
+def recipe_json_schema() -> dict:
+    """JSON Schema of the YAML form (shorthand steps included), for editors."""
+    schema = Recipe.model_json_schema(mode="validation")
+    defs = schema.setdefault("$defs", {})
+    variants: list[dict] = []
+    for name, cls in REGISTRY.items():
+        params = cls.model_json_schema(mode="validation")
+        for key, value in params.pop("$defs", {}).items():
+            defs.setdefault(key, value)
+        props = {k: v for k, v in params.get("properties", {}).items() if k not in ("effect", "from", "as")}
+        body = {"type": "object", "properties": props, "additionalProperties": cls.model_config.get("extra") == "allow",
+                "description": (cls.__doc__ or "").strip().split("\n")[0]}
+        required = [r for r in params.get("required", []) if r != "effect"]
+        if required:
+            body["required"] = required
+        value_forms: list[dict] = [body, {"type": "null"}]
+        if cls.main_parameter:
+            value_forms.append(props.get(cls.main_parameter, {}))
+        variants.append({"type": "object", "required": [name], "additionalProperties": False,
+                         "properties": {name: {"anyOf": value_forms}, "from": {"type": "string"}, "as": {"type": "string"}}})
+        if not required:
+            variants.append({"const": name})
+    schema["properties"]["steps"] = {"type": "array", "items": {"anyOf": variants}, "description": "the effects, applied in order"}
+    for key in ("input", "output"):
+        schema["properties"][key] = {"anyOf": [{"type": "string"}, *schema["properties"][key].get("anyOf", [])]}
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "ffx recipe"
+    return schema
