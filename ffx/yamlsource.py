@@ -30,6 +30,7 @@ _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _NONFINITE = re.compile(r"^[-+]?\.(inf|Inf|INF|nan|NaN|NAN)$")
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 
+_ALLOWED_TAGS = {"!", *(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map"))}
 MAX_NODES = 100_000  # guards against alias ("billion laughs") expansion
 
 
@@ -132,7 +133,7 @@ def load_yaml(text: str, file: str | None = None) -> Located:
         if budget[0] < 0:
             raise RecipeError(Problem(f"the document is too large (more than {MAX_NODES} values after aliases)", file=file))
         marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if not node.tag.startswith("tag:yaml.org,2002:") and node.tag != "!":
+        if node.tag not in _ALLOWED_TAGS:
             fail(f"YAML tags such as {node.tag} are not allowed in recipes", path, node.start_mark)
             return None
         if isinstance(node, yaml.ScalarNode):

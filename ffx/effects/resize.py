@@ -23,7 +23,7 @@ class Resize(Effect):
     height: int | None = Field(None, ge=1, le=16384)
     "target height in pixels (width follows unless given)"
     even: bool = False
-    "round computed sides to even numbers (some codecs need them)"
+    "round both sides to even numbers (4:2:0 codecs need them)"
     flags: Literal["lanczos", "bicubic", "bilinear", "area", "neighbor", "spline"] = "lanczos"
     "scaling algorithm"
 
@@ -44,16 +44,18 @@ class Resize(Effect):
         step = 2 if self.even else 1
 
         def rounded(x: float) -> int:
-            return max(step, int(round(x / step)) * step)
+            return max(step, int(x / step + 0.5) * step)
 
         if self.factor is not None:
             w, h = rounded(w0 * self.factor), rounded(h0 * self.factor)
         elif self.width is not None and self.height is not None:
-            w, h = self.width, self.height
+            w, h = rounded(self.width), rounded(self.height)
         elif self.width is not None:
-            w, h = self.width, rounded(h0 * self.width / w0)
+            w = rounded(self.width)
+            h = rounded(h0 * w / w0)
         else:
-            w, h = rounded(w0 * self.height / h0), self.height
+            h = rounded(self.height)
+            w = rounded(w0 * h / h0)
         if w > 16384 or h > 16384:
             raise StepError(f"the result {w}x{h} is larger than 16384 pixels on a side", field="factor")
         video = ctx.chain(clip.video, "scale", {"w": w, "h": h, "flags": self.flags})

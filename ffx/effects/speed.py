@@ -29,7 +29,11 @@ def atempo_chain(factor: float) -> list[float]:
 
 
 class Speed(Effect):
-    """Change playback speed by ``factor`` (0.5 = half speed, 2 = double)."""
+    """Change playback speed by ``factor`` (0.5 = half speed, 2 = double).
+
+    The frame rate stays as it was: slowed clips repeat frames, faster ones skip
+    them, so MP4, MKV and GIF outputs all hold the same frames.
+    """
 
     effect: Literal["speed"] = "speed"
     factor: float = Field(gt=0.01, le=100)
@@ -44,6 +48,9 @@ class Speed(Effect):
         video = audio = None
         if clip.video is not None:
             video = ctx.chain(clip.video, "setpts", {"expr": f"PTS/{self.factor!r}" if self.factor != 1 else "PTS"})
+            if clip.info.fps:
+                # keep the stream's rate (repeat or skip frames) so every container gets the same frames
+                video = ctx.chain(video, "fps", {"fps": clip.info.fps})
         if clip.audio is not None and self.audio:
             audio = clip.audio
             for part in atempo_chain(self.factor):

@@ -1,0 +1,163 @@
+"""The ``ffx`` command: thin over the Python API; the only module that prints or exits.
+
+Exit codes: 0 success, 1 a user error (bad recipe, missing input, FFmpeg
+refused the job), 2 bad command-line usage, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Compile declarative video-effect recipes into one streaming FFmpeg command.")
+
+RecipeArg = Annotated[Path, typer.Argument(help="recipe file (YAML)", show_default=False)]
+InputOpt = Annotated[Optional[list[str]], typer.Option("-i", "--input", help="input file; replaces the recipe's (repeat for several)")]
+OutputOpt = Annotated[Optional[str], typer.Option("-o", "--output", help="output file; replaces the recipe's")]
+SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="override a recipe variable: NAME=VALUE")]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="replace an existing output file")]
+FfmpegOpt = Annotated[Optional[str], typer.Option("--ffmpeg", help="FFmpeg binary to use (else $FFX_FFMPEG, the bundled one, PATH)")]
+UnsafeOpt = Annotated[bool, typer.Option("--allow-unsafe", help="allow filters that read or write files (trusted recipes only)")]
+
+
+def _fail(lines: list[str], code: int = 1) -> None:
+    for line in lines:
+        typer.echo(f"error: {line}" if not line.startswith(" ") else line, err=True)
+    raise typer.Exit(code)
+
+
+def _guarded(action):
+    """Run ``action``; print ffx errors as readable lines (no traceback) and exit 1."""
+    from .errors import FfxError, RecipeError, RenderError
+
+    try:
+        return action()
+    except RecipeError as exc:
+        _fail([str(p) for p in exc.problems])
+    except RenderError as exc:
+        lines = str(exc).splitlines()
+        if exc.command:
+            import shlex
+
+            lines.append("  command: " + shlex.join(exc.command))
+        _fail(lines[:1] + ["  " + line for line in lines[1:]])
+    except FfxError as exc:
+        _fail(str(exc).splitlines())
+    except KeyboardInterrupt:
+        typer.echo("interrupted: nothing was written", err=True)
+        raise typer.Exit(130) from None
+
+
+def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe):
+    from .api import compile_recipe
+    from .recipe import load_recipe, parse_set
+
+    loaded = load_recipe(recipe, variables=parse_set(sets or []))
+    return compile_recipe(loaded, inputs=inputs, output=output, overwrite=overwrite, ffmpeg=ffmpeg,
+                          allow_unsafe=allow_unsafe)
+
+
+@app.command()
+def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
+           overwrite: OverwriteOpt = False, quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+           ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False) -> None:
+    """Render RECIPE to its output, with a progress bar on stderr."""
+    def action():
+        from .progressbar import progress_bar
+        from .runner import run_plan
+
+        plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe)
+        if quiet or not sys.stderr.isatty():
+            run_plan(plan)
+        else:
+            with progress_bar(plan) as update:
+                run_plan(plan, on_progress=update)
+        if not quiet:
+            typer.echo(f"wrote {plan.stages[-1].output_path}", err=True)
+
+    _guarded(action)
+
+
+@app.command(name="compile")
+def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
+                    overwrite: OverwriteOpt = False, ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False,
+                    as_json: Annotated[bool, typer.Option("--json", help="print argv lists as JSON")] = False,
+                    full_path: Annotated[bool, typer.Option("--full-path", help="name the FFmpeg binary by its path")] = False) -> None:
+    """Print the FFmpeg command(s) for RECIPE, quoted to paste into a shell."""
+    def action():
+        plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe)
+        binary = plan.binary_path if full_path else "ffmpeg"
+        typer.echo(plan.to_json(binary) if as_json else plan.shell(binary))
+
+    _guarded(action)
+
+
+@app.command()
+def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
+             ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False) -> None:
+    """Check RECIPE (and its inputs) without rendering; lists every problem."""
+    def action():
+        plan = _plan(recipe, input, output, set, True, ffmpeg, allow_unsafe)
+        info = plan.result
+        parts = []
+        if info.has_video:
+            parts.append(f"{info.size} @ {float(info.fps):g} fps" if info.fps else info.size)
+        if info.duration is not None:
+            parts.append(f"{info.duration:.2f} s" + (f" ({info.frames} frames)" if info.frames is not None else ""))
+        parts.append("with audio" if info.has_audio else "no audio")
+        memory = plan.memory_estimate / 2**20
+        typer.echo(f"{recipe}: ok -> {plan.stages[-1].output_path}: {', '.join(parts)}; "
+                   f"peak memory of buffering filters ~{memory:.0f} MiB")
+
+    _guarded(action)
+
+
+@app.command()
+def effects(name: Annotated[Optional[str], typer.Argument(help="an effect to describe")] = None) -> None:
+    """List the effects, or describe one with its parameters and an example."""
+    from .effects import REGISTRY
+
+    if name is None:
+        width = max(len(n) for n in REGISTRY)
+        for effect_name, cls in REGISTRY.items():
+            summary = (cls.__doc__ or "").strip().splitlines()[0]
+            typer.echo(f"{effect_name:<{width}}  {summary}")
+        return
+    if name not in REGISTRY:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(REGISTRY), n=1)
+        _fail([f"unknown effect {name!r}" + (f"; did you mean {close[0]!r}?" if close else "")])
+    cls = REGISTRY[name]
+    typer.echo(f"{name}: {(cls.__doc__ or '').strip()}\n")
+    typer.echo("parameters:")
+    for field_name, info in cls.model_fields.items():
+        if field_name == "effect":
+            continue
+        key = info.alias or field_name
+        default = "required" if info.is_required() else f"default {json.dumps(info.get_default(), default=str)}"
+        main = " (main: `- " + name + ": VALUE`)" if field_name == cls.main_parameter else ""
+        typer.echo(f"  {key}: {info.description or ''} [{default}]{main}")
+    if cls.example:
+        typer.echo(f"\nexample:\n  {cls.example}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the recipe JSON Schema (for editor auto-completion)."""
+    from .recipe import recipe_json_schema
+
+    typer.echo(json.dumps(recipe_json_schema(), indent=2))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""Runs a plan: FFmpeg as a child process, progress, atomic outputs, cleanup.
+
+Guarantees, whatever happens (FFmpeg error, Ctrl-C, SIGTERM, ffx killed):
+the output path holds either its old content or the complete new file; no
+temporary file stays behind; no FFmpeg child outlives the run. FFmpeg writes
+to a private temporary file beside the target, which is renamed into place
+only when FFmpeg succeeded. The child runs in its own process group with a
+parent-death signal, so it dies with ffx even on SIGKILL.
+"""
+
+from __future__ import annotations
+
+import collections
+import ctypes
+import errno
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import InputError, RenderError
+from .plan import FfmpegStage, Plan
+
+ProgressCallback = Callable[["Progress"], None]
+_PARSED_FILTER = re.compile(r"Parsed_([a-z0-9_]+?)_(\d+)")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report: seconds written so far out of ``total`` (None when unknown)."""
+
+    done: float
+    total: float | None
+    speed: float | None
+    fps: float | None
+    finished: bool = False
+
+    @property
+    def fraction(self) -> float | None:
+        if not self.total:
+            return None
+        return min(1.0, max(0.0, self.done / self.total))
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
+class _Terminated(BaseException):
+    """SIGTERM/SIGHUP turned into an exception so cleanup runs."""
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End FFmpeg and anything it started: polite first, then certain."""
+    if proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _remove(path: str | None) -> None:
+    if path:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+def _publish(temp: str, target: str, overwrite: bool) -> None:
+    """Move the finished file into place; without ``overwrite`` never replace an existing file."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)
+    if overwrite:
+        os.replace(temp, target)
+        return
+    try:
+        os.link(temp, target)  # atomic and fails if the target appeared meanwhile
+    except FileExistsError:
+        raise InputError(f"{target!r} appeared while rendering; use --overwrite to replace it") from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+            raise
+        if os.path.exists(target):
+            raise InputError(f"{target!r} appeared while rendering; use --overwrite to replace it") from None
+        os.replace(temp, target)
+        return
+    os.unlink(temp)
+
+
+def check_can_write(target: str, overwrite: bool) -> None:
+    if os.path.lexists(target) and not overwrite:
+        raise InputError(f"the output {target!r} already exists; use --overwrite to replace it")
+
+
+def run_stage(stage: FfmpegStage, binary: str, *, overwrite: bool = False,
+              on_progress: ProgressCallback | None = None, extra_args: tuple[str, ...] = ()) -> None:
+    """Run one FFmpeg stage to completion, or leave everything as it was."""
+    target = stage.output_path
+    temp = None
+    if target is not None:
+        check_can_write(target, overwrite)
+        directory = os.path.dirname(os.path.abspath(target)) or "."
+        base, ext = os.path.splitext(os.path.basename(target))
+        try:
+            handle, temp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".ffx-part{ext}", dir=directory)
+        except OSError as exc:
+            raise InputError(f"cannot write in {directory!r}: {exc.strerror}") from None
+        os.close(handle)
+    read_fd, write_fd = os.pipe()
+    argv = stage.argv(binary, overwrite=True, output_url="file:" + temp if temp else None)
+    argv[3:3] = ["-loglevel", "error", "-nostats", "-progress", f"pipe:{write_fd}", *extra_args]
+    tail: collections.deque[str] = collections.deque(maxlen=40)
+    previous = {}
+    proc = None
+    try:
+        if threading.current_thread() is threading.main_thread():
+            def terminate(signum, frame):
+                raise _Terminated(signum)
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                previous[sig] = signal.signal(sig, terminate)
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                pass_fds=(write_fd,), start_new_session=True, preexec_fn=_die_with_parent)
+        os.close(write_fd)
+        write_fd = -1
+        reader = threading.Thread(target=_drain, args=(proc.stderr, tail), daemon=True)
+        reader.start()
+        _follow_progress(read_fd, stage.duration, on_progress)
+        returncode = proc.wait()
+        reader.join(timeout=5)
+        if returncode != 0:
+            raise _render_error(stage, argv, returncode, "".join(tail))
+        if temp is not None:
+            if not os.path.exists(temp) or os.path.getsize(temp) == 0:
+                raise RenderError("FFmpeg reported success but wrote nothing", command=argv, returncode=0,
+                                  stderr_tail="".join(tail))
+            _publish(temp, target, overwrite)
+            temp = None
+    except BaseException:
+        if proc is not None:
+            _stop(proc)
+        raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if write_fd >= 0:
+            os.close(write_fd)
+        os.close(read_fd)
+        if proc is not None and proc.stderr:
+            proc.stderr.close()
+        _remove(temp)
+
+
+def _drain(stream, tail: collections.deque) -> None:
+    for raw in iter(stream.readline, b""):
+        tail.append(raw.decode("utf-8", "replace"))
+
+
+def _follow_progress(fd: int, total: float | None, on_progress: ProgressCallback | None) -> None:
+    """Read FFmpeg's ``-progress`` key=value blocks until it closes the pipe."""
+    with os.fdopen(fd, "rb", closefd=False) as stream:
+        block: dict[str, str] = {}
+        for raw in stream:
+            key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+            block[key] = value
+            if key != "progress":
+                continue
+            if on_progress is not None:
+                done = _seconds(block.get("out_time_us"))
+                on_progress(Progress(done=done, total=total, speed=_float(block.get("speed", "").rstrip("x")),
+                                     fps=_float(block.get("fps")), finished=value == "end"))
+            block = {}
+
+
+def _seconds(text: str | None) -> float:
+    value = _float(text)
+    return max(0.0, value / 1e6) if value is not None else 0.0
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        value = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _render_error(stage: FfmpegStage, argv: list[str], returncode: int, stderr: str) -> RenderError:
+    step = None
+    for match in _PARSED_FILTER.finditer(stderr):
+        step = stage.step_of_filter(match.group(1), int(match.group(2)))
+        if step:
+            break
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    summary = lines[-1] if lines else f"FFmpeg exited with code {returncode}"
+    if returncode < 0:
+        summary = f"FFmpeg was killed by signal {-returncode}"
+    return RenderError(f"FFmpeg failed: {summary}", command=argv, returncode=returncode,
+                       stderr_tail="\n".join(lines[-12:]), step=step)
+
+
+def run_plan(plan: Plan, *, on_progress: ProgressCallback | None = None) -> None:
+    """Run every stage of a plan in order."""
+    for stage in plan.stages:
+        run_stage(stage, plan.binary_path, overwrite=plan.overwrite, on_progress=on_progress)

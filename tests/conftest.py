@@ -1,0 +1,82 @@
+"""Shared helpers: lossless generated clips, frame and sample decoding, recipe runs."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ffx
+from ffx.binary import find_ffmpeg
+
+FFMPEG = find_ffmpeg()
+
+
+def run_ffmpeg(*args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", *args],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def make_clip(path: Path, *, duration: float = 2.0, size: str = "160x90", rate: str = "25",
+              audio: str | None = "chirp", source: str = "testsrc2", keyint: int | None = None) -> Path:
+    """A lossless clip (FFV1 + PCM in Matroska) with a frame counter; audio a rising tone by default."""
+    args = ["-f", "lavfi", "-i", f"{source}=size={size}:rate={rate}:duration={duration}"]
+    if audio == "chirp":
+        # instantaneous frequency 200 Hz + 400 Hz/s * t: rising, so a reversed clip must fall
+        args += ["-f", "lavfi", "-i", f"aevalsrc=sin(2*PI*(200*t+200*t*t)):sample_rate=48000:duration={duration}"]
+    elif audio == "sine":
+        args += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={duration}"]
+    args += ["-c:v", "ffv1", "-pix_fmt", "yuv420p"]
+    if keyint:
+        args += ["-g", str(keyint)]
+    if audio:
+        args += ["-c:a", "pcm_s16le"]
+    run_ffmpeg(*args, "-y", str(path))
+    return path
+
+
+def decode_frames(path: Path | str, pix_fmt: str = "rgb24") -> np.ndarray:
+    """All frames as an (N, H, W, C) uint8 array."""
+    info = ffx.media.probe(str(path), FFMPEG)
+    channels = {"rgb24": 3, "gray": 1, "rgba": 4}[pix_fmt]
+    raw = subprocess.run([FFMPEG, "-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo",
+                          "-pix_fmt", pix_fmt, "-"], capture_output=True, check=True).stdout
+    frame = info.width * info.height * channels
+    assert len(raw) % frame == 0
+    return np.frombuffer(raw, np.uint8).reshape(-1, info.height, info.width, channels)
+
+
+def decode_audio(path: Path | str, rate: int = 48000) -> np.ndarray:
+    raw = subprocess.run([FFMPEG, "-v", "error", "-nostdin", "-i", str(path), "-map", "0:a:0", "-f", "f32le",
+                          "-ac", "1", "-ar", str(rate), "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.float32)
+
+
+def dominant_frequency(samples: np.ndarray, rate: int = 48000) -> float:
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
+    return float(np.fft.rfftfreq(len(samples), 1 / rate)[np.argmax(spectrum)])
+
+
+def render(tmp_path: Path, steps: list, src: Path | None = None, output: str | dict = "out.mkv", **options) -> Path:
+    """Render steps over ``src`` into a lossless Matroska (FFV1) by default."""
+    if isinstance(output, str):
+        output = {"path": str(tmp_path / output)}
+        if output["path"].endswith(".mkv"):
+            output.update(codec="ffv1", audio_codec="pcm_s16le")
+    recipe = ffx.Recipe(input=str(src) if src else None, steps=steps, output=output)
+    plan = ffx.render(recipe, **options)
+    return Path(plan.stages[-1].output_path)
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    return make_clip(tmp_path / "clip.mkv")
+
+
+@pytest.fixture
+def silent_clip(tmp_path: Path) -> Path:
+    return make_clip(tmp_path / "silent.mkv", audio=None)

@@ -1,0 +1,110 @@
+"""trim, speed, fps, reverse, boomerang: real renders checked frame by frame and by sound."""
+
+import numpy as np
+import pytest
+
+import ffx
+from conftest import decode_audio, decode_frames, dominant_frequency, make_clip, render
+
+
+def test_trim_keeps_the_frames_in_the_span(tmp_path, clip):
+    source = decode_frames(clip)
+    out = render(tmp_path, [{"trim": {"start": 0.4, "end": 1.2}}], clip)
+    frames = decode_frames(out)
+    assert len(frames) == 20  # frames at 0.40 .. 1.16 s at 25 fps
+    assert np.array_equal(frames, source[10:30])
+
+
+def test_trim_not_first_uses_the_trim_filter_and_matches(tmp_path, clip):
+    source = decode_frames(clip)
+    out = render(tmp_path, [{"resize": 1.0}, {"trim": {"start": "0:00.4", "duration": 0.8}}], clip)
+    assert np.array_equal(decode_frames(out), source[10:30])
+
+
+def test_trim_negative_times_count_from_the_end(tmp_path, clip):
+    out = render(tmp_path, [{"trim": {"start": -0.5}}], clip)
+    assert np.array_equal(decode_frames(out), decode_frames(clip)[-12:])
+
+
+def test_trim_first_step_seeks_the_input(clip):
+    plan = ffx.compile_recipe(ffx.Recipe(input=str(clip), steps=[{"trim": {"start": 1, "end": 1.5}}], output="o.mp4"))
+    args = plan.stages[0].args
+    assert args[: args.index("-i")] == ("-ss", "1", "-t", "0.5")
+    assert "-filter_complex" not in args
+
+
+def test_trim_past_the_end_names_the_length(clip):
+    with pytest.raises(ffx.RecipeError, match=r"past the end of the input \(2 s\)"):
+        ffx.compile_recipe(ffx.Recipe(input=str(clip), steps=[{"trim": {"end": 4}}], output="o.mp4"))
+
+
+def test_trim_audio_stays_in_sync(tmp_path, clip):
+    out = render(tmp_path, [{"trim": {"start": 0.5, "end": 1.5}}], clip)
+    audio = decode_audio(out)
+    assert abs(len(audio) - 48000) <= 1024
+    # the chirp's frequency at 1.0 s is 200 + 400 * 1.0 = 600 Hz: the middle of the kept second
+    middle = audio[24000 - 2048:24000 + 2048]
+    assert abs(dominant_frequency(middle) - 600) < 30
+
+
+def test_reverse_first_frame_is_last_and_tone_falls(tmp_path, clip):
+    source = decode_frames(clip)
+    out = render(tmp_path, ["reverse"], clip)
+    frames = decode_frames(out)
+    assert len(frames) == len(source)
+    assert np.array_equal(frames, source[::-1])
+    audio = decode_audio(out)
+    early, late = dominant_frequency(audio[4800:14400]), dominant_frequency(audio[-14400:-4800])
+    assert early > late + 300  # the rising chirp comes out falling
+
+
+def test_reverse_reports_its_memory(clip):
+    plan = ffx.compile_recipe(ffx.Recipe(input=str(clip), steps=["reverse"], output="o.mp4"))
+    assert plan.memory_estimate >= 50 * 160 * 90 * 1.5
+
+
+def test_boomerang_has_2n_minus_1_frames_and_one_turn_frame(tmp_path, silent_clip):
+    source = decode_frames(silent_clip)
+    n = len(source)
+    frames = decode_frames(render(tmp_path, ["boomerang"], silent_clip))
+    assert len(frames) == 2 * n - 1
+    assert np.array_equal(frames, np.concatenate([source, source[-2::-1]]))
+
+
+def test_boomerang_loop_ready_drops_the_repeat_of_the_first_frame(tmp_path, clip):
+    source = decode_frames(clip)
+    out = render(tmp_path, [{"boomerang": {"drop_last_frame": True}}], clip)
+    frames = decode_frames(out)
+    assert len(frames) == 2 * len(source) - 2
+    assert np.array_equal(frames, np.concatenate([source, source[-2:0:-1]]))
+    assert abs(len(decode_audio(out)) / 48000 - len(frames) / 25) < 0.05
+
+
+def test_speed_halves_and_doubles_duration_with_audio(tmp_path, clip):
+    slow = render(tmp_path, [{"speed": 0.5}], clip, output="slow.mkv")
+    fast = render(tmp_path, [{"speed": {"factor": 2}}], clip, output="fast.mkv")
+    assert abs(len(decode_audio(slow)) / 48000 - 4.0) < 0.05
+    assert abs(len(decode_audio(fast)) / 48000 - 1.0) < 0.05
+    # the frame rate stays 25 fps: frames repeat when slowed, are skipped when sped up
+    source = decode_frames(clip)
+    slow_frames, fast_frames = decode_frames(slow), decode_frames(fast)
+    assert abs(len(slow_frames) - 100) <= 1 and abs(len(fast_frames) - 25) <= 1
+    assert np.array_equal(slow_frames[10], source[5]) and np.array_equal(fast_frames[10], source[20])
+
+
+def test_speed_can_drop_the_audio(tmp_path, clip):
+    out = render(tmp_path, [{"speed": {"factor": 0.25, "audio": False}}], clip)
+    assert not ffx.media.probe(str(out), "ffmpeg" if False else __import__("conftest").FFMPEG).has_audio
+
+
+def test_fps_resamples(tmp_path, silent_clip):
+    frames = decode_frames(render(tmp_path, [{"fps": 10}], silent_clip))
+    assert len(frames) == 20
+
+
+@pytest.mark.parametrize("keyint", [1, 250])
+def test_trim_is_frame_accurate_on_sparse_keyframes(tmp_path, keyint):
+    src = make_clip(tmp_path / "k.mkv", duration=3, audio=None, keyint=keyint)
+    source = decode_frames(src)
+    frames = decode_frames(render(tmp_path, [{"trim": {"start": 1.24, "end": 2}}], src))
+    assert np.array_equal(frames, source[31:50])
