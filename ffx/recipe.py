@@ -341,13 +341,18 @@ def validate_recipe(data: Any, located: Located | None = None) -> Recipe:
         problems = [_problem(err, data, located) for err in exc.errors()]
         # a bad scalar was read as null: its own message says more than the model's
         blamed = {p.field for p in early}
-        problems = early + [p for p in problems
-                            if not any(p.field == b or p.field.startswith((b + ".", b + "[")) for b in blamed)]
+        problems = early + [p for p in problems if not any(_related(p.field, b) for b in blamed)]
         raise RecipeError(problems) from None
     if early:
         raise RecipeError(early)
     recipe._source = located
     return recipe
+
+
+def _related(field: str, blamed: str) -> bool:
+    """Same field, inside it, or the mapping holding it (whose check saw the null)."""
+    return (field == blamed or field.startswith((blamed + ".", blamed + "["))
+            or (bool(field) and blamed.startswith((field + ".", field + "["))))
 
 
 def _yaml_path(loc: tuple, data: Any) -> tuple:

@@ -1,0 +1,156 @@
+"""The command line: exact outputs, exit codes, errors without tracebacks, pasteable commands."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FFMPEG, decode_frames
+from ffx.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+RECIPES = ROOT / "recipes"
+runner = CliRunner()
+
+
+def ffx(*args: str, cwd: Path | None = None):
+    old = os.getcwd()
+    if cwd:
+        os.chdir(cwd)
+    try:
+        return runner.invoke(app, list(args), env={"COLUMNS": "120"})
+    finally:
+        os.chdir(old)
+
+
+def test_validate_lists_every_problem_with_exit_1_and_no_traceback(tmp_path):
+    recipe = tmp_path / "bad.yaml"
+    recipe.write_text("input: {source: testsrc2}\nsteps:\n  - resize: {width: yes}\n  - trim: {start: 010}\n"
+                      "output: {path: o.mp4, crf: .nan}\n")
+    result = ffx("validate", str(recipe))
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f"error: {recipe}:3:21 steps[0].resize.width:")
+    assert "Traceback" not in result.output
+
+
+def test_validate_a_good_recipe_reports_what_comes_out():
+    result = ffx("validate", str(RECIPES / "demo.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "640x360 @ 30 fps, 5.97 s (179 frames), with audio" in result.stdout
+
+
+def test_compile_prints_only_the_command(tmp_path):
+    result = ffx("compile", str(RECIPES / "demo.yaml"), "-o", str(tmp_path / "x.mp4"))
+    assert result.exit_code == 0
+    assert result.stdout.startswith("ffmpeg -hide_banner -nostdin -f lavfi ")
+    assert result.stderr == ""
+
+
+def test_compile_json_gives_argv_lists(tmp_path):
+    result = ffx("compile", str(RECIPES / "reverse.yaml"), "--json", "-i", "in put.mkv", "-o", str(tmp_path / "o.mp4"))
+    # the input does not exist: compile needs to probe it
+    assert result.exit_code == 1 and "does not exist" in result.stderr
+
+
+def test_compiled_command_pasted_into_bash_gives_the_same_frames_as_render(tmp_path, clip):
+    weird = tmp_path / "it's a [clip]; $(touch pwned).mkv"
+    weird.write_bytes(clip.read_bytes())
+    result = ffx("compile", str(RECIPES / "reverse.yaml"), "-i", str(weird), "-o", str(tmp_path / "shell.mkv"))
+    assert result.exit_code == 0, result.output
+    done = subprocess.run(["bash", "-c", result.stdout.replace("ffmpeg", FFMPEG, 1)], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "pwned").exists()
+    rendered = ffx("render", str(RECIPES / "reverse.yaml"), "-i", str(weird), "-o", str(tmp_path / "render.mkv"), "-q")
+    assert rendered.exit_code == 0, rendered.output
+    shell_frames = decode_frames(tmp_path / "shell.mkv")
+    assert np.array_equal(shell_frames, decode_frames(tmp_path / "render.mkv"))
+    # x264 at crf 18: the first frame is the source's last, up to coding noise
+    first, last = shell_frames[0].astype(int), decode_frames(clip)[-1].astype(int)
+    assert np.abs(first - last).mean() < 2 < np.abs(first - decode_frames(clip)[0].astype(int)).mean()
+
+
+def test_render_refuses_an_existing_output_without_overwrite(tmp_path, clip):
+    out = tmp_path / "o.mp4"
+    out.write_bytes(b"precious")
+    result = ffx("render", str(RECIPES / "reverse.yaml"), "-i", str(clip), "-o", str(out), "-q")
+    assert result.exit_code == 1 and "already exists; use --overwrite" in result.stderr
+    assert out.read_bytes() == b"precious"
+    result = ffx("render", str(RECIPES / "reverse.yaml"), "-i", str(clip), "-o", str(out), "-q", "--overwrite")
+    assert result.exit_code == 0 and out.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("spelling", ["same", "dot", "absolute", "symlink", "hardlink"])
+def test_an_output_that_is_the_input_is_refused_however_spelled(tmp_path, clip, spelling):
+    before = clip.read_bytes()
+    if spelling == "same":
+        out = clip.name
+    elif spelling == "dot":
+        out = f"./{clip.name}"
+    elif spelling == "absolute":
+        out = str(clip)
+    elif spelling == "symlink":
+        out = "link.mkv"
+        (tmp_path / out).symlink_to(clip)
+    else:
+        out = "hard.mkv"
+        os.link(clip, tmp_path / out)
+    result = ffx("render", str(RECIPES / "reverse.yaml"), "-i", clip.name, "-o", out, "--overwrite", "-q", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "never writes over an input" in result.stderr
+    assert clip.read_bytes() == before
+
+
+def test_missing_input_and_bad_usage_exit_codes(tmp_path):
+    result = ffx("render", str(RECIPES / "reverse.yaml"), "-i", str(tmp_path / "nope.mp4"), "-o", str(tmp_path / "o.mp4"))
+    assert result.exit_code == 1 and "does not exist" in result.stderr
+    assert not (tmp_path / "o.mp4").exists()
+    assert ffx("render").exit_code == 2
+    assert ffx("render", str(RECIPES / "reverse.yaml"), "--no-such-flag").exit_code == 2
+
+
+def test_recipe_without_input_asks_for_one(tmp_path):
+    result = ffx("validate", str(RECIPES / "reverse.yaml"))
+    assert result.exit_code == 1 and "give one with -i FILE" in result.stderr
+
+
+def test_ffmpeg_failure_is_reported_with_the_step_and_leaves_nothing(tmp_path, clip):
+    recipe = tmp_path / "r.yaml"
+    # scale to an expression FFmpeg rejects at run time
+    recipe.write_text("steps:\n  - resize: 0.5\n  - filter: {name: scale, w: \"iw*nope\", h: 10}\noutput: o.mkv\n")
+    result = ffx("render", str(recipe), "-i", str(clip), "-o", str(tmp_path / "o.mkv"), "-q")
+    assert result.exit_code == 1
+    assert "steps[1] (filter)" in result.stderr and "command: " in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mkv", "r.yaml"]
+
+
+def test_effects_and_schema_commands():
+    listing = ffx("effects")
+    assert listing.exit_code == 0 and "reverse" in listing.stdout and "boomerang" in listing.stdout
+    detail = ffx("effects", "crop")
+    assert "x_center" in detail.stdout and "example:" in detail.stdout
+    assert ffx("effects", "crpo").exit_code == 1
+    schema = json.loads(ffx("schema").stdout)
+    assert schema["title"] == "ffx recipe"
+
+
+def test_python_dash_m_works():
+    done = subprocess.run([sys.executable, "-m", "ffx", "effects"], capture_output=True, text=True)
+    assert done.returncode == 0 and "trim" in done.stdout
+
+
+@pytest.mark.parametrize("name", ["demo", "reverse", "boomerang", "excerpt"])
+def test_every_shipped_recipe_compiles_and_renders(tmp_path, clip, name):
+    args = ["render", str(RECIPES / f"{name}.yaml"), "-o", str(tmp_path / f"{name}.mp4"), "-q"]
+    if name != "demo":
+        args += ["-i", str(clip)]
+    result = ffx(*args)
+    assert result.exit_code == 0, result.output
+    assert decode_frames(tmp_path / f"{name}.mp4").shape[0] > 10

@@ -1,0 +1,112 @@
+"""Faults: a failing or interrupted render leaves no file, no temporary debris, no FFmpeg alive."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import ffx
+from conftest import make_clip
+
+SLOW_RECIPE = """\
+input: {source: testsrc2, size: 1280x720, rate: 30, duration: 600}
+steps:
+  - filter: {name: gblur, sigma: 20, steps: 6}
+output: {path: OUT, preset: veryslow}
+"""
+
+
+def ffmpeg_children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"ffmpeg" in cmd and b"gblur" in cmd:
+                found.append(int(entry))
+    return found
+
+
+def _start_slow_render(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+    out = tmp_path / "slow.mp4"
+    recipe = tmp_path / "slow.yaml"
+    recipe.write_text(SLOW_RECIPE.replace("OUT", str(out)))
+    proc = subprocess.Popen([sys.executable, "-m", "ffx", "render", str(recipe), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 20
+    while time.time() < deadline and not any(p.name.endswith(".ffx-part.mp4") for p in tmp_path.iterdir()):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    return proc, out
+
+
+def _no_debris(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in tmp_path.iterdir() if p.name != "slow.yaml")
+
+
+def test_sigint_leaves_nothing_and_no_ffmpeg(tmp_path):
+    proc, out = _start_slow_render(tmp_path)
+    assert ffmpeg_children(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=15)
+    assert proc.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
+    assert _no_debris(tmp_path) == []
+    time.sleep(0.3)
+    assert ffmpeg_children(proc.pid) == []
+
+
+def test_sigterm_leaves_nothing(tmp_path):
+    proc, out = _start_slow_render(tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=15)
+    assert proc.returncode != 0
+    assert _no_debris(tmp_path) == []
+    time.sleep(0.3)
+    assert ffmpeg_children(proc.pid) == []
+
+
+def test_sigkill_of_ffx_takes_ffmpeg_down_too(tmp_path):
+    proc, out = _start_slow_render(tmp_path)
+    children = ffmpeg_children(proc.pid)
+    assert children
+    proc.kill()
+    proc.communicate(timeout=15)
+    deadline = time.time() + 5
+    while time.time() < deadline and ffmpeg_children(proc.pid):
+        time.sleep(0.1)
+    assert ffmpeg_children(proc.pid) == []
+    assert not out.exists()  # only the hidden temporary may remain after SIGKILL, never the output name
+
+
+def test_killed_ffmpeg_is_a_render_error_and_keeps_the_old_output(tmp_path):
+    out = tmp_path / "slow.mp4"
+    out.write_bytes(b"old")
+    recipe = tmp_path / "slow.yaml"
+    recipe.write_text(SLOW_RECIPE.replace("OUT", str(out)))
+    proc = subprocess.Popen([sys.executable, "-m", "ffx", "render", str(recipe), "-q", "--overwrite"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 20
+    while time.time() < deadline and not ffmpeg_children(proc.pid):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    for pid in ffmpeg_children(proc.pid):
+        os.kill(pid, signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=15)
+    assert proc.returncode == 1 and "killed by signal 9" in stderr
+    assert out.read_bytes() == b"old"
+    assert _no_debris(tmp_path) == ["slow.mp4"]
+
+
+def test_progress_reports_reach_the_total(tmp_path):
+    clip = make_clip(tmp_path / "c.mkv", duration=3)
+    reports = []
+    ffx.render(ffx.Recipe(input=str(clip), steps=["reverse"], output=str(tmp_path / "o.mp4")),
+               progress=reports.append)
+    assert reports and reports[-1].finished
+    assert reports[-1].total == 3.0
+    assert 2.8 <= reports[-1].done <= 3.1
