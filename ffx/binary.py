@@ -9,6 +9,8 @@ are read once per process and cached: that cache is ffx's only global state.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -69,8 +71,37 @@ def _run_quiet(path: str, *args: str) -> str:
     return done.stdout + done.stderr
 
 
+def _cache_file(path: str, stat: os.stat_result) -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    key = hashlib.sha1(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    return os.path.join(base, "ffx", f"ffmpeg-{key}.json")
+
+
 @functools.lru_cache(maxsize=8)
 def _capabilities(path: str, mtime: float) -> FfmpegBinary:
+    """Read from a small cache file keyed by the binary's path, size and mtime, else ask the binary."""
+    cache = _cache_file(path, os.stat(path))
+    try:
+        with open(cache, encoding="utf-8") as handle:
+            data = json.load(handle)
+        return FfmpegBinary(path=path, version=data["version"], major=data["major"],
+                            filters=frozenset(data["filters"]), encoders=frozenset(data["encoders"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    found = _ask(path)
+    try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        temp = f"{cache}.{os.getpid()}.tmp"
+        with open(temp, "w", encoding="utf-8") as handle:
+            json.dump({"version": found.version, "major": found.major, "filters": sorted(found.filters),
+                       "encoders": sorted(found.encoders)}, handle)
+        os.replace(temp, cache)
+    except OSError:
+        pass  # a read-only home only costs the next run ~50 ms
+    return found
+
+
+def _ask(path: str) -> FfmpegBinary:
     version_text = _run_quiet(path, "-version")
     match = re.search(r"ffmpeg version (\S+)", version_text)
     if not match:

@@ -42,43 +42,28 @@ def kind_of(path: str, format: str | None = None) -> Kind:
 class Output(BaseModel):
     """The output file and its encoding options; the format follows the extension."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
-                              use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    path: str = Field(min_length=1, max_length=4096)
-    "output file; its extension picks the format (.mp4, .mkv, .webm, .gif, .webp, .png, .wav...)"
-    format: str | None = Field(None, pattern=r"^[a-z0-9_]+$")
-    "container to use instead of the extension's (FFmpeg muxer name)"
-    codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$")
-    "video encoder (default libx264 for mp4/mov/mkv, libvpx-vp9 for webm)"
-    crf: int | None = Field(None, ge=0, le=63)
-    "constant quality: lower is better (x264 default here 18)"
+    path: str = Field(min_length=1, max_length=4096, description="output file; its extension picks the format (.mp4, .mkv, .webm, .gif, .webp, .png, .wav...)")
+    format: str | None = Field(None, pattern=r"^[a-z0-9_]+$", description="container to use instead of the extension's (FFmpeg muxer name)")
+    codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$", description="video encoder (default libx264 for mp4/mov/mkv, libvpx-vp9 for webm)")
+    crf: int | None = Field(None, ge=0, le=63, description="constant quality: lower is better (x264 default here 18)")
     preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
                     "veryslow", "placebo"] | None = None
     "x264/x265 speed-versus-size preset"
-    pix_fmt: str | None = Field(None, pattern=r"^[a-z0-9_]+$")
-    "pixel format (default yuv420p for players; yuv444p keeps full colour)"
-    fps: Rate | None = None
-    "output frame rate"
-    audio: bool = True
-    "keep the audio when the result has some"
-    audio_codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$")
-    "audio encoder (default aac, opus for webm)"
-    audio_bitrate: str | None = Field(None, pattern=r"^[0-9]{1,4}k$")
-    "audio bitrate such as 192k"
-    colors: int = Field(256, ge=2, le=256)
-    "GIF: palette size"
+    pix_fmt: str | None = Field(None, pattern=r"^[a-z0-9_]+$", description="pixel format (default yuv420p for players; yuv444p keeps full colour)")
+    fps: Rate | None = Field(None, description="output frame rate")
+    audio: bool = Field(True, description="keep the audio when the result has some")
+    audio_codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$", description="audio encoder (default aac, opus for webm)")
+    audio_bitrate: str | None = Field(None, pattern=r"^[0-9]{1,4}k$", description="audio bitrate such as 192k")
+    colors: int = Field(256, ge=2, le=256, description="GIF: palette size")
     dither: Literal["sierra2_4a", "bayer", "floyd_steinberg", "sierra2", "sierra3", "burkes", "atkinson",
                     "heckbert", "none"] = "sierra2_4a"
     "GIF: dithering"
-    bayer_scale: int = Field(2, ge=0, le=5)
-    "GIF: strength of the bayer pattern (0 strong to 5 faint)"
-    stats_mode: Literal["full", "diff", "single"] = "full"
-    "GIF: palette from all frames (full), moving parts (diff), or one palette per frame (single)"
-    diff_mode: Literal["none", "rectangle"] = "rectangle"
-    "GIF: only re-encode the changed rectangle of each frame"
-    loop: int = Field(0, ge=-1, le=65535)
-    "GIF/WebP: 0 loops forever, -1 plays once, n repeats n times"
+    bayer_scale: int = Field(2, ge=0, le=5, description="GIF: strength of the bayer pattern (0 strong to 5 faint)")
+    stats_mode: Literal["full", "diff", "single"] = Field("full", description="GIF: palette from all frames (full), moving parts (diff), or one palette per frame (single)")
+    diff_mode: Literal["none", "rectangle"] = Field("rectangle", description="GIF: only re-encode the changed rectangle of each frame")
+    loop: int = Field(0, ge=-1, le=65535, description="GIF/WebP: 0 loops forever, -1 plays once, n repeats n times")
 
     @model_validator(mode="after")
     def _known_extension(self):

@@ -39,27 +39,17 @@ VAR_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 class Input(BaseModel):
     """A media file (``path``), or a source FFmpeg generates (``source``) so no media is needed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
-                              use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    path: str | None = Field(None, min_length=1, max_length=4096)
-    "a media file"
-    source: Literal[VIDEO_SOURCES + AUDIO_SOURCES] | None = None  # type: ignore[valid-type]
-    "a generated source: testsrc2, color, smptebars, mandelbrot, sine, ..."
-    size: str = Field("640x360", pattern=SIZE)
-    "generated video: frame size WxH"
-    rate: Rate = 25
-    "generated video: frames per second"
-    duration: float = Field(5.0, gt=0, le=86400)
-    "generated source: length in seconds"
-    color: str = Field("black", pattern=COLOR)
-    "color source: a colour name or #rrggbb"
-    frequency: float = Field(440.0, gt=0, le=24000)
-    "sine: tone frequency in Hz (also the tone of `audio: sine`)"
-    sample_rate: int = Field(48000, ge=8000, le=192000)
-    "generated audio: samples per second"
-    audio: Literal["sine", "silence"] | None = None
-    "generated video: add an audio track"
+    path: str | None = Field(None, min_length=1, max_length=4096, description="a media file")
+    source: Literal[VIDEO_SOURCES + AUDIO_SOURCES] | None = Field(None, description="a generated source: testsrc2, color, smptebars, mandelbrot, sine, ...")
+    size: str = Field("640x360", pattern=SIZE, description="generated video: frame size WxH")
+    rate: Rate = Field(25, description="generated video: frames per second")
+    duration: float = Field(5.0, gt=0, le=86400, description="generated source: length in seconds")
+    color: str = Field("black", pattern=COLOR, description="color source: a colour name or #rrggbb")
+    frequency: float = Field(440.0, gt=0, le=24000, description="sine: tone frequency in Hz (also the tone of `audio: sine`)")
+    sample_rate: int = Field(48000, ge=8000, le=192000, description="generated audio: samples per second")
+    audio: Literal["sine", "silence"] | None = Field(None, description="generated video: add an audio track")
 
     @model_validator(mode="after")
     def _path_or_source(self):
@@ -140,19 +130,13 @@ VarValue = Union[bool, int, float, str]
 class Recipe(BaseModel):
     """A declarative video effect: inputs, variables, a chain of steps, an output."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
-                              use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    input: Annotated[Input, BeforeValidator(_input_sugar)] | None = None
-    "the input: a file path, or {source: testsrc2, size: 640x360, rate: 30, duration: 5}"
-    inputs: dict[StreamName, Annotated[Input, BeforeValidator(_input_sugar)]] | None = None
-    "several named inputs; steps start from the first, others are used by name"
-    vars: dict[StreamName, VarValue] = {}
-    "values written ${name} in the recipe, overridable with --set name=value"
-    steps: list[Step] = []
-    "the effects, applied in order"
-    output: Annotated[Output, BeforeValidator(_output_sugar)] | None = None
-    "the output file, or {path: out.gif, fps: 15, colors: 128, ...}"
+    input: Annotated[Input, BeforeValidator(_input_sugar)] | None = Field(None, description="the input: a file path, or {source: testsrc2, size: 640x360, rate: 30, duration: 5}")
+    inputs: dict[StreamName, Annotated[Input, BeforeValidator(_input_sugar)]] | None = Field(None, description="several named inputs; steps start from the first, others are used by name")
+    vars: dict[StreamName, VarValue] = Field({}, description="values written ${name} in the recipe, overridable with --set name=value")
+    steps: list[Step] = Field([], description="the effects, applied in order")
+    output: Annotated[Output, BeforeValidator(_output_sugar)] | None = Field(None, description="the output file, or {path: out.gif, fps: 15, colors: 128, ...}")
 
     _source: Located | None = PrivateAttr(None)
 

@@ -135,7 +135,7 @@ class Effect(BaseModel):
     """Base of all effects. Subclasses set ``effect`` to a literal name."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
-                              populate_by_name=True, use_attribute_docstrings=True)
+                              populate_by_name=True)
 
     effect: str
     source: StreamName | None = Field(None, alias="from", description="take this named stream instead of the previous step's")

@@ -30,18 +30,14 @@ class Blend(Effect):
     """Blend the stream (top) with the stream named in ``with`` (bottom)."""
 
     effect: Literal["blend"] = "blend"
-    other: StreamName = Field(alias="with")
-    "the named stream blended under this one"
-    all_mode: BlendMode | None = None
-    "blend mode for every component"
-    all_opacity: float | None = Field(None, ge=0, le=1)
-    "opacity of the blend for every component"
+    other: StreamName = Field(alias="with", description="the named stream blended under this one")
+    all_mode: BlendMode | None = Field(None, description="blend mode for every component")
+    all_opacity: float | None = Field(None, ge=0, le=1, description="opacity of the blend for every component")
     c0_mode: BlendMode | None = None
     c1_mode: BlendMode | None = None
     c2_mode: BlendMode | None = None
     c3_mode: BlendMode | None = None
-    shortest: bool = True
-    "stop at the end of the shorter stream"
+    shortest: bool = Field(True, description="stop at the end of the shorter stream")
 
     pairs_frames = True
     example = "- blend: {with: motion, all_mode: multiply128}"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from .base import Clip, Effect, StepContext, StepError
 from .reverse import reversed_pads
 
@@ -17,10 +19,8 @@ class Boomerang(Effect):
     """Play forwards then backwards (time-symmetrize), for seamless loops."""
 
     effect: Literal["boomerang"] = "boomerang"
-    drop_turn_frame: bool = True
-    "show the frame at the turn once (2n-1 frames) instead of twice (2n)"
-    drop_last_frame: bool = False
-    "also drop the final frame, which equals the first: for GIFs that loop (2n-2 frames)"
+    drop_turn_frame: bool = Field(True, description="show the frame at the turn once (2n-1 frames) instead of twice (2n)")
+    drop_last_frame: bool = Field(False, description="also drop the final frame, which equals the first: for GIFs that loop (2n-2 frames)")
 
     example = "- boomerang"
 

@@ -50,22 +50,14 @@ class Crop(Effect):
     """
 
     effect: Literal["crop"] = "crop"
-    x1: Coord | None = Field(None, ge=0)
-    "left edge"
-    y1: Coord | None = Field(None, ge=0)
-    "top edge"
-    x2: Coord | None = Field(None, ge=0)
-    "right edge (exclusive)"
-    y2: Coord | None = Field(None, ge=0)
-    "bottom edge (exclusive)"
-    width: Coord | None = Field(None, gt=0)
-    "width of the kept rectangle"
-    height: Coord | None = Field(None, gt=0)
-    "height of the kept rectangle"
-    x_center: Coord | None = Field(None, ge=0)
-    "horizontal centre of the rectangle (default: frame centre when width is given)"
-    y_center: Coord | None = Field(None, ge=0)
-    "vertical centre of the rectangle"
+    x1: Coord | None = Field(None, ge=0, description="left edge")
+    y1: Coord | None = Field(None, ge=0, description="top edge")
+    x2: Coord | None = Field(None, ge=0, description="right edge (exclusive)")
+    y2: Coord | None = Field(None, ge=0, description="bottom edge (exclusive)")
+    width: Coord | None = Field(None, gt=0, description="width of the kept rectangle")
+    height: Coord | None = Field(None, gt=0, description="height of the kept rectangle")
+    x_center: Coord | None = Field(None, ge=0, description="horizontal centre of the rectangle (default: frame centre when width is given)")
+    y_center: Coord | None = Field(None, ge=0, description="vertical centre of the rectangle")
 
     example = "- crop: {x1: 145, x2: 400}"
 

@@ -30,10 +30,8 @@ class RawFilter(Effect):
     model_config = ConfigDict(extra="allow")
 
     effect: Literal["filter"] = "filter"
-    name: str = Field(pattern=FILTER_NAME.pattern, max_length=64)
-    "the FFmpeg filter's name"
-    stream: Literal["video", "audio"] = "video"
-    "which stream the filter applies to"
+    name: str = Field(pattern=FILTER_NAME.pattern, max_length=64, description="the FFmpeg filter's name")
+    stream: Literal["video", "audio"] = Field("video", description="which stream the filter applies to")
 
     main_parameter = "name"
     example = "- filter: {name: tmix, frames: 3, weights: \"-1 0 1\", scale: 2}"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from .base import Clip, Effect, Rate, StepContext
 
 
@@ -14,8 +16,7 @@ class Fps(Effect):
     """Resample to ``rate`` frames per second (GIFs commonly use 10-15)."""
 
     effect: Literal["fps"] = "fps"
-    rate: Rate
-    "frames per second: 15, 12.5 or \"30000/1001\""
+    rate: Rate = Field(description="frames per second: 15, 12.5 or \"30000/1001\"")
 
     main_parameter = "rate"
     example = "- fps: 15"

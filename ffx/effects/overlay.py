@@ -16,14 +16,10 @@ class Overlay(Effect):
     """Draw the stream named in ``with`` over this one, its top-left corner at ``x``, ``y`` pixels."""
 
     effect: Literal["overlay"] = "overlay"
-    other: StreamName = Field(alias="with")
-    "the named stream drawn on top"
-    x: int = Field(0, ge=-16384, le=16384)
-    "left edge of the overlay, in pixels"
-    y: int = Field(0, ge=-16384, le=16384)
-    "top edge of the overlay, in pixels"
-    shortest: bool = True
-    "stop at the end of the shorter stream"
+    other: StreamName = Field(alias="with", description="the named stream drawn on top")
+    x: int = Field(0, ge=-16384, le=16384, description="left edge of the overlay, in pixels")
+    y: int = Field(0, ge=-16384, le=16384, description="top edge of the overlay, in pixels")
+    shortest: bool = Field(True, description="stop at the end of the shorter stream")
 
     pairs_frames = True
     example = "- overlay: {with: logo, x: 10, y: 10}"

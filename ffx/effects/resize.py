@@ -16,16 +16,11 @@ class Resize(Effect):
     """Scale by ``factor``, or to ``width`` and/or ``height`` keeping the aspect ratio."""
 
     effect: Literal["resize"] = "resize"
-    factor: float | None = Field(None, gt=0, le=16)
-    "scale both sides by this factor (0.5 = half size)"
-    width: int | None = Field(None, ge=1, le=16384)
-    "target width in pixels (height follows unless given)"
-    height: int | None = Field(None, ge=1, le=16384)
-    "target height in pixels (width follows unless given)"
-    even: bool = False
-    "round both sides to even numbers (4:2:0 codecs need them)"
-    flags: Literal["lanczos", "bicubic", "bilinear", "area", "neighbor", "spline"] = "lanczos"
-    "scaling algorithm"
+    factor: float | None = Field(None, gt=0, le=16, description="scale both sides by this factor (0.5 = half size)")
+    width: int | None = Field(None, ge=1, le=16384, description="target width in pixels (height follows unless given)")
+    height: int | None = Field(None, ge=1, le=16384, description="target height in pixels (width follows unless given)")
+    even: bool = Field(False, description="round both sides to even numbers (4:2:0 codecs need them)")
+    flags: Literal["lanczos", "bicubic", "bilinear", "area", "neighbor", "spline"] = Field("lanczos", description="scaling algorithm")
 
     main_parameter = "factor"
     example = "- resize: 0.3"

@@ -36,10 +36,8 @@ class Speed(Effect):
     """
 
     effect: Literal["speed"] = "speed"
-    factor: float = Field(gt=0.01, le=100)
-    "speed multiplier: 0.5 plays at half speed"
-    audio: bool = True
-    "keep the audio (time-stretched, pitch kept); false drops it"
+    factor: float = Field(gt=0.01, le=100, description="speed multiplier: 0.5 plays at half speed")
+    audio: bool = Field(True, description="keep the audio (time-stretched, pitch kept); false drops it")
 
     main_parameter = "factor"
     example = "- speed: 0.5"

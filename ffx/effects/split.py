@@ -17,8 +17,7 @@ class Split(Effect):
     """Name copies of the stream: ``- split: [orig, motion]``; use them with ``from:``/``with:``."""
 
     effect: Literal["split"] = "split"
-    names: list[StreamName] = Field(min_length=1, max_length=32)
-    "names for the copies"
+    names: list[StreamName] = Field(min_length=1, max_length=32, description="names for the copies")
 
     main_parameter = "names"
     example = "- split: [orig, work]"

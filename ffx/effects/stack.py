@@ -13,10 +13,8 @@ from .base import Clip, Effect, StepContext, StepError, StreamName
 
 
 class _Stack(Effect):
-    others: list[StreamName] = Field(alias="with", min_length=1, max_length=15)
-    "the named streams placed after this one"
-    shortest: bool = True
-    "stop at the end of the shortest stream"
+    others: list[StreamName] = Field(alias="with", min_length=1, max_length=15, description="the named streams placed after this one")
+    shortest: bool = Field(True, description="stop at the end of the shortest stream")
 
     main_parameter = "others"
     pairs_frames = True

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from ..media import MediaInfo
 from .base import Clip, Effect, StepContext, StepError, Time
@@ -63,12 +63,9 @@ class Trim(Effect):
     """
 
     effect: Literal["trim"] = "trim"
-    start: Time = 0.0
-    "first kept instant (seconds or \"m:ss.ff\"); negative counts from the end"
-    end: Time | None = None
-    "first instant no longer kept; negative counts from the end"
-    duration: Time | None = None
-    "length to keep, instead of end"
+    start: Time = Field(0.0, description="first kept instant (seconds or \"m:ss.ff\"); negative counts from the end")
+    end: Time | None = Field(None, description="first instant no longer kept; negative counts from the end")
+    duration: Time | None = Field(None, description="length to keep, instead of end")
 
     example = "- trim: {start: \"1:22.65\", end: \"1:23.2\"}"
 
