@@ -82,7 +82,7 @@ def desugar_step(value: Any) -> Any:
     if isinstance(value, Effect):
         return value
     if isinstance(value, str):
-        cls = _effect_class(value)
+        _effect_class(value)  # unknown names get a did-you-mean here
         return {"effect": value}
     if not isinstance(value, dict):
         raise ValueError("a step is an effect name (- reverse) or a mapping (- resize: 0.3)")
@@ -339,7 +339,7 @@ def _related(field: str, blamed: str) -> bool:
             or (bool(field) and blamed.startswith((field + ".", field + "["))))
 
 
-def _yaml_path(loc: tuple, data: Any) -> tuple:
+def _yaml_path(loc: tuple) -> tuple:
     """Map a pydantic error location back to the path in the YAML the user wrote."""
     loc = tuple(x for x in loc if not (isinstance(x, str) and x.startswith("function-")))
     if len(loc) >= 4 and loc[0] == "steps" and loc[3] in ("from", "as"):
@@ -348,7 +348,7 @@ def _yaml_path(loc: tuple, data: Any) -> tuple:
 
 
 def _problem(err: dict, data: Any, located: Located | None) -> Problem:
-    path = _yaml_path(tuple(err["loc"]), data)
+    path = _yaml_path(tuple(err["loc"]))
     message, hint = _humanize(err, path)
     file, line, column = (located.file, *located.where(path)) if located else (None, None, None)
     return Problem(message, field=format_path(path), file=file, line=line, column=column, hint=hint)

@@ -164,14 +164,5 @@ class Effect(BaseModel):
         if clip.video is None:
             raise StepError("this effect needs video, and the stream it receives has none")
 
-    def params(self) -> dict:
-        """The effect's own options as a recipe would spell them."""
-        return self.model_dump(by_alias=True, exclude={"effect", "source", "target"}, exclude_defaults=True)
 
-
-def map_video(clip: Clip, ctx: StepContext, name: str, options: dict | list | None = None) -> Pad:
-    """Chain one filter on the video pad (helper for the many one-filter effects)."""
-    return ctx.chain(clip.video, name, options)
-
-
-__all__ = ["AUDIO", "VIDEO", "Clip", "Effect", "Rate", "StepContext", "StepError", "StreamName", "Time", "map_video"]
+__all__ = ["AUDIO", "VIDEO", "Clip", "Effect", "Rate", "StepContext", "StepError", "StreamName", "Time"]

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..media import MediaInfo
+from ..timecode import format_seconds
 from .base import Clip, Effect, StepContext, StepError, Time
 
 
@@ -84,19 +85,13 @@ class Trim(Effect):
         if ctx.first_step and node is not None:
             # input seeking: frame-accurate when re-encoding, and nothing before start is decoded
             if start > 0:
-                node.input_args.append(("-ss", _num(start)))
-            node.input_args.append(("-t", _num(end - start)))
+                node.input_args.append(("-ss", format_seconds(start)))
+            node.input_args.append(("-t", format_seconds(end - start)))
             return clip.evolve(info=info, input_node=node)
-        span = {"start": _num(start), "end": _num(end)}
+        span = {"start": format_seconds(start), "end": format_seconds(end)}
         video = audio = None
         if clip.video is not None:
             video = ctx.chain(ctx.chain(clip.video, "trim", span), "setpts", {"expr": "PTS-STARTPTS"})
         if clip.audio is not None:
             audio = ctx.chain(ctx.chain(clip.audio, "atrim", span), "asetpts", {"expr": "PTS-STARTPTS"})
         return clip.evolve(video=video, audio=audio, info=info)
-
-
-def _num(seconds: float) -> str:
-    from ..timecode import format_seconds
-
-    return format_seconds(seconds)
