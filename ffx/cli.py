@@ -55,11 +55,10 @@ def _guarded(action):
 
 def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe):
     from .api import compile_recipe
-    from .recipe import load_recipe, parse_set
+    from .recipe import parse_set
 
-    loaded = load_recipe(recipe, variables=parse_set(sets or []))
-    return compile_recipe(loaded, inputs=inputs, output=output, overwrite=overwrite, ffmpeg=ffmpeg,
-                          allow_unsafe=allow_unsafe)
+    return compile_recipe(recipe, variables=parse_set(sets or []), inputs=inputs, output=output,
+                          overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe)
 
 
 @app.command()
@@ -68,15 +67,12 @@ def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, 
            ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False) -> None:
     """Render RECIPE to its output, with a progress bar on stderr."""
     def action():
-        from .progressbar import progress_bar
-        from .runner import run_plan
+        from .api import render as render_recipe
+        from .recipe import parse_set
 
-        plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe)
-        if quiet or not sys.stderr.isatty():
-            run_plan(plan)
-        else:
-            with progress_bar(plan) as update:
-                run_plan(plan, on_progress=update)
+        plan = render_recipe(recipe, variables=parse_set(set or []), inputs=input, output=output,
+                             overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
+                             progress=not quiet and sys.stderr.isatty())
         if not quiet:
             typer.echo(f"wrote {plan.stages[-1].output_path}", err=True)
 

@@ -22,6 +22,7 @@ IMAGE_FORMATS = {".png": "image2", ".jpg": "image2", ".jpeg": "image2", ".bmp": 
                  ".tiff": "image2"}
 AUDIO_FORMATS = {".wav": "wav", ".mp3": "mp3", ".m4a": "ipod", ".flac": "flac", ".ogg": "ogg", ".opus": "opus"}
 ANIMATION_FORMATS = {".gif": "gif", ".webp": "webp"}
+ALL_FORMATS = {**VIDEO_FORMATS, **IMAGE_FORMATS, **AUDIO_FORMATS, **ANIMATION_FORMATS}
 
 Kind = Literal["video", "gif", "webp", "image", "audio"]
 
@@ -68,7 +69,7 @@ class Output(BaseModel):
     @model_validator(mode="after")
     def _known_extension(self):
         ext = os.path.splitext(self.path)[1].lower()
-        known = {**VIDEO_FORMATS, **IMAGE_FORMATS, **AUDIO_FORMATS, **ANIMATION_FORMATS}
+        known = ALL_FORMATS
         if self.format is None and ext not in known:
             raise ValueError(f"cannot tell the format from {ext or 'a missing extension'!r}; use one of "
                              + ", ".join(sorted(known)) + " or set format")
@@ -82,7 +83,7 @@ class Output(BaseModel):
         if self.format:
             return self.format
         ext = os.path.splitext(self.path)[1].lower()
-        return {**VIDEO_FORMATS, **IMAGE_FORMATS, **AUDIO_FORMATS, **ANIMATION_FORMATS}[ext]
+        return ALL_FORMATS[ext]
 
     def video_codec(self) -> str | None:
         if self.codec:
