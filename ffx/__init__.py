@@ -4,18 +4,48 @@
 >>> recipe = ffx.Recipe(input="clip.mp4", steps=["reverse"], output="reversed.mp4")
 >>> recipe.to_yaml().splitlines()[1]
 'steps:'
+
+The names below are imported on first use, so ``ffx --help`` and
+``ffx compile`` do not pay for modules they never touch.
 """
 
-from . import effects
-from .api import compile_recipe, render
-from .errors import CapabilityError, FfxError, InputError, Problem, RecipeError, RenderError
-from .media import MediaInfo
-from .plan import FfmpegStage, Plan
-from .recipe import Input, Recipe, load_recipe
-from .output import Output
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = [
-    "CapabilityError", "FfmpegStage", "FfxError", "Input", "InputError", "MediaInfo", "Output", "Plan", "Problem",
-    "Recipe", "RecipeError", "RenderError", "compile_recipe", "effects", "load_recipe", "render",
-]
+
+_EXPORTS = {
+    "compile_recipe": "api", "render": "api",
+    "CapabilityError": "errors", "FfxError": "errors", "InputError": "errors", "Problem": "errors",
+    "RecipeError": "errors", "RenderError": "errors",
+    "MediaInfo": "media", "FfmpegStage": "plan", "Plan": "plan",
+    "Input": "recipe", "Recipe": "recipe", "load_recipe": "recipe", "Output": "output",
+}
+__all__ = sorted([*_EXPORTS, "effects"])
+
+
+def __getattr__(name: str) -> Any:
+    if name == "effects":
+        return importlib.import_module(".effects", __name__)
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ffx' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import effects
+    from .api import compile_recipe, render
+    from .errors import CapabilityError, FfxError, InputError, Problem, RecipeError, RenderError
+    from .media import MediaInfo
+    from .output import Output
+    from .plan import FfmpegStage, Plan
+    from .recipe import Input, Recipe, load_recipe

@@ -7,11 +7,16 @@ refused the job), 2 bad command-line usage, 130 interrupted.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
+# The CLI process has no use for pydantic's observability plugins; looking them
+# up scans every installed distribution's metadata on each start.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+import typer  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Compile declarative video-effect recipes into one streaming FFmpeg command.")

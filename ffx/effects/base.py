@@ -134,7 +134,7 @@ class StepContext:
 class Effect(BaseModel):
     """Base of all effects. Subclasses set ``effect`` to a literal name."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False,
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, defer_build=True,
                               populate_by_name=True)
 
     effect: str
