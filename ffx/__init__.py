@@ -27,11 +27,12 @@ __all__ = sorted([*_EXPORTS, "effects"])
 
 
 def __getattr__(name: str) -> Any:
-    if name == "effects":
-        return importlib.import_module(".effects", __name__)
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'ffx' has no attribute {name!r}")
+        try:  # a submodule such as ``ffx.media``
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError:
+            raise AttributeError(f"module 'ffx' has no attribute {name!r}") from None
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
