@@ -22,7 +22,8 @@ def run_ffmpeg(*args: str) -> subprocess.CompletedProcess:
 
 
 def make_clip(path: Path, *, duration: float = 2.0, size: str = "160x90", rate: str = "25",
-              audio: str | None = "chirp", source: str = "testsrc2", keyint: int | None = None) -> Path:
+              audio: str | None = "chirp", source: str = "testsrc2", keyint: int | None = None,
+              pix_fmt: str = "yuv420p", jitter: bool = False) -> Path:
     """A lossless clip (FFV1 + PCM in Matroska) with a frame counter; audio a rising tone by default."""
     args = ["-f", "lavfi", "-i", f"{source}=size={size}:rate={rate}:duration={duration}"]
     if audio == "chirp":
@@ -30,7 +31,10 @@ def make_clip(path: Path, *, duration: float = 2.0, size: str = "160x90", rate: 
         args += ["-f", "lavfi", "-i", f"aevalsrc=sin(2*PI*(200*t+200*t*t)):sample_rate=48000:duration={duration}"]
     elif audio == "sine":
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={duration}"]
-    args += ["-c:v", "ffv1", "-pix_fmt", "yuv420p"]
+    if jitter:
+        # variable frame rate as phones record it: frames alternately early and late, in a 1 ms time base
+        args += ["-vf", f"setpts=(N+0.3*mod(N\\,2))/({rate})/TB", "-fps_mode", "passthrough"]
+    args += ["-c:v", "ffv1", "-pix_fmt", pix_fmt]
     if keyint:
         args += ["-g", str(keyint)]
     if audio:

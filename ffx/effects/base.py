@@ -123,6 +123,23 @@ class StepContext:
         """Apply a one-in, one-out filter and return its output."""
         return self.filter(name, pad, options).pad()
 
+    def constant_rate(self, clip: Clip) -> Pad:
+        """The clip's video re-timed to exactly frame ``n`` at ``n / fps``.
+
+        Filters that pair frames from two branches (blend, overlay, stacks) match
+        them by timestamp. Coarse time bases (1/1000 for 29.97 fps) and phone
+        clips with jittery, variable timestamps make a delayed branch land
+        between frames, and framesync then silently pairs frame n with n-N-1.
+        ``fps`` alone does not cure a variable-rate clip (it drops and repeats
+        frames); ``setpts`` by frame index does, and the ``fps`` after it only
+        tells later filters the rate (every frame already sits on its slot).
+        """
+        if clip.info.fps is None:
+            raise StepError("this effect needs a known frame rate", hint="add an fps step first")
+        rate = clip.info.fps
+        video = self.chain(clip.video, "setpts", {"expr": f"N/({rate}*TB)"})
+        return self.chain(video, "fps", {"fps": rate})
+
     def stream(self, name: str, field_name: str = "") -> Clip:
         if name not in self.streams:
             known = ", ".join(sorted(self.streams)) or "none yet"
@@ -143,7 +160,6 @@ class Effect(BaseModel):
 
     main_parameter: ClassVar[str | None] = None  # `- resize: 0.3` sets this field
     example: ClassVar[str] = ""
-    pairs_frames: ClassVar[bool] = False  # needs constant-rate timestamps upstream (see compiler)
 
     def __init__(self, main: Any = None, /, **data: Any):
         if main is not None:

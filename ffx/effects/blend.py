@@ -39,7 +39,6 @@ class Blend(Effect):
     c3_mode: BlendMode | None = None
     shortest: bool = Field(True, description="stop at the end of the shorter stream")
 
-    pairs_frames = True
     example = "- blend: {with: motion, all_mode: multiply128}"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
@@ -50,5 +49,5 @@ class Blend(Effect):
         same_size(clip, other, "blend", "with")
         options = {k: getattr(self, k) for k in ("all_mode", "all_opacity", "c0_mode", "c1_mode", "c2_mode", "c3_mode")}
         options["shortest"] = 1 if self.shortest else None
-        video = ctx.filter("blend", [clip.video, other.video], options).pad()
+        video = ctx.filter("blend", [ctx.constant_rate(clip), ctx.constant_rate(other)], options).pad()
         return clip.evolve(video=video)

@@ -21,7 +21,6 @@ class Overlay(Effect):
     y: int = Field(0, ge=-16384, le=16384, description="top edge of the overlay, in pixels")
     shortest: bool = Field(True, description="stop at the end of the shorter stream")
 
-    pairs_frames = True
     example = "- overlay: {with: logo, x: 10, y: 10}"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
@@ -30,5 +29,5 @@ class Overlay(Effect):
         if other.video is None:
             raise StepError(f"stream {self.other!r} has no video", field="with")
         options = {"x": self.x, "y": self.y, "shortest": 1 if self.shortest else None}
-        video = ctx.filter("overlay", [clip.video, other.video], options).pad()
+        video = ctx.filter("overlay", [ctx.constant_rate(clip), ctx.constant_rate(other)], options).pad()
         return clip.evolve(video=video)

@@ -17,7 +17,6 @@ class _Stack(Effect):
     shortest: bool = Field(True, description="stop at the end of the shortest stream")
 
     main_parameter = "others"
-    pairs_frames = True
     filter_name: ClassVar[str]
     shared_side: ClassVar[str]
 
@@ -32,7 +31,7 @@ class _Stack(Effect):
                     f"{self.effect} needs equal {self.shared_side}s, got {clip.info.size} and {other.info.size}",
                     field="with", hint="resize one of them first")
         options = {"inputs": len(clips), "shortest": 1 if self.shortest else None}
-        video = ctx.filter(self.filter_name, [c.video for c in clips], options).pad()
+        video = ctx.filter(self.filter_name, [ctx.constant_rate(c) for c in clips], options).pad()
         if self.filter_name == "hstack":
             info = clip.info.replace(width=sum(c.info.width for c in clips))
         else:

@@ -1,0 +1,39 @@
+"""delay: the stream N frames late, the first frame held while it catches up.
+
+Output frame i is input frame max(i - N, 0), and the frame count is kept when
+it is known, so a delayed copy lines up with the original in ``blend``. A
+live source (unknown length) keeps every frame; ``blend``'s ``shortest`` ends
+the pair with the original.
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#tpad
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..graph import Pad
+from .base import Clip, Effect, StepContext
+
+
+def delayed(video: Pad, frames: int, ctx: StepContext) -> Pad:
+    """``video`` (already constant-rate) ``frames`` late, first frame cloned; ``frames`` longer."""
+    return ctx.chain(video, "tpad", {"start": frames, "start_mode": "clone"})
+
+
+class Delay(Effect):
+    """Show each frame N frames later; the first frame fills the gap."""
+
+    effect: Literal["delay"] = "delay"
+    frames: int = Field(1, ge=1, le=100000, description="how many frames late")
+
+    main_parameter = "frames"
+    example = "- delay: 3"
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        video = delayed(ctx.constant_rate(clip), self.frames, ctx)
+        if clip.info.frames is not None:
+            video = ctx.chain(video, "trim", {"end_frame": clip.info.frames})
+        return clip.evolve(video=video)
