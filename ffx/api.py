@@ -15,7 +15,7 @@ from typing import Any
 from .binary import FfmpegBinary
 from .compiler import compile_recipe as _compile
 from .plan import Plan
-from .recipe import Recipe, load_recipe
+from .recipe import Input, Recipe, load_recipe
 from .runner import ProgressCallback, run_plan
 
 RecipeLike = Recipe | str | os.PathLike
@@ -29,7 +29,7 @@ def _as_recipe(recipe: RecipeLike, variables: dict[str, Any] | None) -> Recipe:
     return load_recipe(recipe, variables=variables)
 
 
-def compile_recipe(recipe: RecipeLike, *, inputs: list[str] | None = None, output: str | None = None,
+def compile_recipe(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, output: str | None = None,
                    variables: dict[str, Any] | None = None, overwrite: bool = False,
                    ffmpeg: str | FfmpegBinary | None = None, allow_unsafe: bool = False) -> Plan:
     """Compile a recipe (object or file) into a :class:`~ffx.plan.Plan` without running it."""
@@ -37,7 +37,7 @@ def compile_recipe(recipe: RecipeLike, *, inputs: list[str] | None = None, outpu
     return _compile(loaded, ffmpeg=ffmpeg, overwrite=overwrite, allow_unsafe=allow_unsafe)
 
 
-def render(recipe: RecipeLike, *, inputs: list[str] | None = None, output: str | None = None,
+def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, output: str | None = None,
            variables: dict[str, Any] | None = None, overwrite: bool = False,
            progress: bool | ProgressCallback = False, ffmpeg: str | FfmpegBinary | None = None,
            allow_unsafe: bool = False) -> Plan:

@@ -27,6 +27,7 @@ OutputOpt = Annotated[Optional[str], typer.Option("-o", "--output", help="output
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="override a recipe variable: NAME=VALUE")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="replace an existing output file")]
 FfmpegOpt = Annotated[Optional[str], typer.Option("--ffmpeg", help="FFmpeg binary to use (else $FFX_FFMPEG, the bundled one, PATH)")]
+LiveOpt = Annotated[bool, typer.Option("--live", help="-i is a live source: a camera (/dev/video0) or a stream URL (rtsp://...)")]
 UnsafeOpt = Annotated[bool, typer.Option("--allow-unsafe", help="allow filters that read or write files (trusted recipes only)")]
 
 
@@ -58,24 +59,32 @@ def _guarded(action):
         raise typer.Exit(130) from None
 
 
-def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe):
+def _inputs(inputs: list[str] | None, live: bool):
+    if not live or not inputs:
+        return inputs
+    from .recipe import Input
+
+    return [Input.live_source(text) for text in inputs]
+
+
+def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, live=False):
     from .api import compile_recipe
     from .recipe import parse_set
 
-    return compile_recipe(recipe, variables=parse_set(sets or []), inputs=inputs, output=output,
+    return compile_recipe(recipe, variables=parse_set(sets or []), inputs=_inputs(inputs, live), output=output,
                           overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe)
 
 
 @app.command()
 def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
            overwrite: OverwriteOpt = False, quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
-           ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False) -> None:
+           ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False) -> None:
     """Render RECIPE to its output, with a progress bar on stderr."""
     def action():
         from .api import render as render_recipe
         from .recipe import parse_set
 
-        plan = render_recipe(recipe, variables=parse_set(set or []), inputs=input, output=output,
+        plan = render_recipe(recipe, variables=parse_set(set or []), inputs=_inputs(input, live), output=output,
                              overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
                              progress=not quiet and sys.stderr.isatty())
         if not quiet:
@@ -88,10 +97,15 @@ def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, 
 def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
                     overwrite: OverwriteOpt = False, ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False,
                     as_json: Annotated[bool, typer.Option("--json", help="print argv lists as JSON")] = False,
-                    full_path: Annotated[bool, typer.Option("--full-path", help="name the FFmpeg binary by its path")] = False) -> None:
+                    full_path: Annotated[bool, typer.Option("--full-path", help="name the FFmpeg binary by its path")] = False,
+                    live: LiveOpt = False,
+                    ffplay: Annotated[bool, typer.Option("--ffplay", help="print an ffplay command that previews the result live instead")] = False) -> None:
     """Print the FFmpeg command(s) for RECIPE, quoted to paste into a shell."""
     def action():
-        plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe)
+        plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe, live)
+        if ffplay:
+            typer.echo(plan.ffplay())
+            return
         binary = plan.binary_path if full_path else "ffmpeg"
         typer.echo(plan.to_json(binary) if as_json else plan.shell(binary))
 
@@ -100,10 +114,10 @@ def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt
 
 @app.command()
 def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
-             ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False) -> None:
+             ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False) -> None:
     """Check RECIPE (and its inputs) without rendering; lists every problem."""
     def action():
-        plan = _plan(recipe, input, output, set, True, ffmpeg, allow_unsafe)
+        plan = _plan(recipe, input, output, set, True, ffmpeg, allow_unsafe, live)
         info = plan.result
         parts = []
         if info.has_video:

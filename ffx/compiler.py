@@ -16,6 +16,7 @@ from .effects.base import Clip, StepContext, StepError
 from .errors import CapabilityError, InputError, Problem, RecipeError
 from .media import MediaInfo, probe
 from .plan import FfmpegStage, Plan
+from .preview import ffplay_args
 from .recipe import AUDIO_SOURCES, Input, Recipe
 from .yamlsource import format_path
 
@@ -30,7 +31,7 @@ def generated_graph(spec: Input) -> str:
         if spec.source == "sine":
             options = {"frequency": spec.frequency, **options}
         return graph.filter_spec(spec.source, [(k, graph.option_text(v)) for k, v in options.items()])
-    options = {"size": spec.size, "rate": spec.rate}
+    options = {"size": "{}x{}".format(*spec.frame_size), "rate": spec.frame_rate}
     if spec.source == "color":
         options = {"color": spec.color, **options}
     if spec.source in _SOURCES_WITH_DURATION:
@@ -53,11 +54,22 @@ def generated_graph(spec: Input) -> str:
 def generated_info(spec: Input) -> MediaInfo:
     if spec.source in AUDIO_SOURCES:
         return MediaInfo(duration=spec.duration, has_audio=True, sample_rate=spec.sample_rate)
-    width, height = (int(v) for v in spec.size.split("x"))
-    frames = round(spec.duration * spec.rate)
-    return MediaInfo(width=width, height=height, fps=spec.rate, duration=float(frames / spec.rate), frames=frames,
+    width, height = spec.frame_size
+    frames = round(spec.duration * spec.frame_rate)
+    return MediaInfo(width=width, height=height, fps=spec.frame_rate, duration=float(frames / spec.frame_rate), frames=frames,
                      has_audio=spec.audio is not None, sample_rate=spec.sample_rate if spec.audio else None,
                      pix_fmt="yuv420p")
+
+
+def live_input(spec: Input) -> tuple[MediaInfo, str, list[tuple[str, str]]]:
+    """What a camera or stream is assumed to deliver, its URL and input options (no probing: it never ends)."""
+    width, height = spec.frame_size
+    info = MediaInfo(width=width, height=height, fps=spec.frame_rate, duration=None, frames=None, has_audio=False)
+    if spec.url is not None:
+        return info, spec.url, []
+    args = [("-f", spec.device_format), ("-framerate", graph.option_text(spec.frame_rate)),
+            ("-video_size", f"{width}x{height}")]
+    return info, spec.device, args
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -114,6 +126,9 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         if spec.generated:
             info = generated_info(spec)
             node = graph.input_node(generated_graph(spec), [("-f", "lavfi")], info.has_video, info.has_audio)
+        elif spec.live:
+            info, url, args = live_input(spec)
+            node = graph.input_node(url, args, True, False)
         else:
             info = probe(spec.path, binary.path)  # InputError propagates: nothing else can be checked without it
             input_paths.append(spec.path)
@@ -166,8 +181,11 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         args=tuple(lowered.args), output_path=recipe.output.path, input_paths=tuple(input_paths),
         duration=final.info.duration, frames=final.info.frames, filter_steps=tuple(lowered.filter_steps),
     )
+    preview = None
+    if current.video is not None and len(named) == 1:
+        preview = ffplay_args(current.video, 1)
     return Plan(stages=(stage,), result=final.info, memory_estimate=ctx.memory_bytes,
-                binary_path=binary.path, overwrite=overwrite)
+                binary_path=binary.path, overwrite=overwrite, preview=preview)
 
 
 def _stream_refs(step) -> list[str]:

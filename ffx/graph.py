@@ -216,6 +216,8 @@ def lower(outputs: list[Pad], url: str, output_args: list[tuple[str, str]]) -> L
             return built[node.uid]
         if node.is_input:
             args = {k.lstrip("-"): v for k, v in node.input_args}
+            if "video_size" in args:  # ffmpeg-python formats this one from a (width, height) pair
+                args["video_size"] = tuple(args["video_size"].split("x"))
             result = ffmpeg.input(node.name, **args)
             inputs_in_order.append(node)
         else:

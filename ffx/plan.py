@@ -50,6 +50,15 @@ class Plan:
     binary_path: str = "ffmpeg"
     overwrite: bool = False
     notes: tuple[str, ...] = field(default=())
+    preview: tuple[str, ...] | None = None  # ffplay arguments for a live preview, when there is one input
+
+    def ffplay(self, binary: str = "ffplay") -> str:
+        """The recipe's video as an ``ffplay`` command, quoted for a POSIX shell (live preview)."""
+        if self.preview is None:
+            from .errors import RecipeError
+
+            raise RecipeError("this recipe has no preview: it needs exactly one input with video")
+        return shlex.join([binary, *GLOBAL_ARGS[:1], *self.preview])
 
     @property
     def argv(self) -> list[str]:

@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import difflib
+from fractions import Fraction
 import math
 import os
 import re
@@ -36,15 +37,27 @@ AUDIO_SOURCES = ("sine", "anoisesrc")
 VAR_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+LIVE_URL = r"^(https?|rtsps?|rtmps?|srt|udp|tcp|rtp)://[^\s]+$"
+DEVICE_FORMATS = ("v4l2", "avfoundation", "dshow", "x11grab", "gdigrab", "kmsgrab")
+
+
 class Input(BaseModel):
-    """A media file (``path``), or a source FFmpeg generates (``source``) so no media is needed."""
+    """A media file (``path``), a source FFmpeg generates (``source``) so no media is needed,
+    or a live source: a capture ``device`` or a network stream ``url``.
+
+    Live sources are never probed (they do not end); ``size`` and ``rate`` say
+    what they deliver (a device is asked for exactly that).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     path: str | None = Field(None, min_length=1, max_length=4096, description="a media file")
+    device: str | None = Field(None, min_length=1, max_length=4096, pattern=r"^[^-\s]", description="a live capture device, e.g. /dev/video0")
+    device_format: Literal[DEVICE_FORMATS] = Field("v4l2", description="how FFmpeg opens the device: v4l2 (Linux), avfoundation (macOS), dshow (Windows), ...")
+    url: str | None = Field(None, pattern=LIVE_URL, max_length=4096, description="a live network stream: rtsp://, srt://, udp://, http(s):// ...")
     source: Literal[VIDEO_SOURCES + AUDIO_SOURCES] | None = Field(None, description="a generated source: testsrc2, color, smptebars, mandelbrot, sine, ...")
-    size: str = Field("640x360", pattern=SIZE, description="generated video: frame size WxH")
-    rate: Rate = Field(25, description="generated video: frames per second")
+    size: str | None = Field(None, pattern=SIZE, description="generated or live video: frame size WxH (default 640x360 generated, 640x480 live)")
+    rate: Rate | None = Field(None, description="generated or live video: frames per second (default 25 generated, 30 live)")
     duration: float = Field(5.0, gt=0, le=86400, description="generated source: length in seconds")
     color: str = Field("black", pattern=COLOR, description="color source: a colour name or #rrggbb")
     frequency: float = Field(440.0, gt=0, le=24000, description="sine: tone frequency in Hz (also the tone of `audio: sine`)")
@@ -53,13 +66,19 @@ class Input(BaseModel):
 
     @model_validator(mode="after")
     def _path_or_source(self):
-        if (self.path is None) == (self.source is None):
-            raise ValueError("give either path (a file) or source (a generated source such as testsrc2)")
-        if self.path is not None:
-            generated_only = {"size", "rate", "duration", "color", "frequency", "sample_rate", "audio"}
+        given = [k for k in ("path", "source", "device", "url") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of path (a file), source (a generated source such as testsrc2), "
+                             "device (a camera) or url (a live stream)")
+        generated_only = {"duration", "color", "frequency", "sample_rate", "audio"}
+        if not self.generated:
+            generated_only |= {"size", "rate"} if self.path is not None else set()
             extra = sorted(generated_only & self.model_fields_set)
             if extra:
-                raise ValueError(f"{', '.join(extra)} only apply to generated sources; trim a file with a trim step")
+                raise ValueError(f"{', '.join(extra)} only apply to generated sources" +
+                                 ("; trim a file with a trim step" if self.path is not None else ""))
+        if "device_format" in self.model_fields_set and self.device is None:
+            raise ValueError("device_format only applies to a device")
         if self.source in AUDIO_SOURCES and self.audio:
             raise ValueError("audio only applies to video sources")
         return self
@@ -67,6 +86,26 @@ class Input(BaseModel):
     @property
     def generated(self) -> bool:
         return self.source is not None
+
+    @property
+    def live(self) -> bool:
+        return self.device is not None or self.url is not None
+
+    @classmethod
+    def live_source(cls, text: str) -> Input:
+        """A camera (``/dev/video0``) or a stream URL (``rtsp://...``), as ``--live`` reads ``-i``."""
+        if re.match(r"^[a-z]+://", text):
+            return cls(url=text)
+        return cls(device=text)
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        width, height = (self.size or ("640x480" if self.live else "640x360")).split("x")
+        return int(width), int(height)
+
+    @property
+    def frame_rate(self) -> Fraction:
+        return self.rate if self.rate is not None else Fraction(30 if self.live else 25)
 
 
 def _input_sugar(value: Any) -> Any:
@@ -161,8 +200,9 @@ class Recipe(BaseModel):
             return dict(self.inputs)
         return {"input": self.input} if self.input is not None else {}
 
-    def with_io(self, inputs: list[str] | None = None, output: str | None = None) -> Recipe:
-        """A copy whose first inputs are replaced by files (``-i``) and/or whose output path is replaced (``-o``)."""
+    def with_io(self, inputs: list[str | Input] | None = None, output: str | None = None) -> Recipe:
+        """A copy whose first inputs are replaced (``-i``: file paths, or :class:`Input` objects for
+        live sources) and/or whose output path is replaced (``-o``)."""
         update: dict[str, Any] = {}
         if inputs:
             current = self.named_inputs()
@@ -170,8 +210,8 @@ class Recipe(BaseModel):
             if len(inputs) > max(len(names), 1):
                 raise RecipeError(f"{len(inputs)} inputs given with -i, but the recipe has {len(names)}")
             replaced = dict(current)
-            for name, path in zip(names, inputs):
-                replaced[name] = Input(path=path)
+            for name, given in zip(names, inputs):
+                replaced[name] = given if isinstance(given, Input) else Input(path=given)
             if self.inputs is not None:
                 update["inputs"] = replaced
             else:

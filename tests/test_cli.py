@@ -146,7 +146,7 @@ def test_python_dash_m_works():
     assert done.returncode == 0 and "trim" in done.stdout
 
 
-@pytest.mark.parametrize("name", ["demo", "reverse", "boomerang", "excerpt"])
+@pytest.mark.parametrize("name", sorted(p.stem for p in RECIPES.glob("*.yaml")))
 def test_every_shipped_recipe_compiles_and_renders(tmp_path, clip, name):
     args = ["render", str(RECIPES / f"{name}.yaml"), "-o", str(tmp_path / f"{name}.mp4"), "-q"]
     if name != "demo":
@@ -154,3 +154,11 @@ def test_every_shipped_recipe_compiles_and_renders(tmp_path, clip, name):
     result = ffx(*args)
     assert result.exit_code == 0, result.output
     assert decode_frames(tmp_path / f"{name}.mp4").shape[0] > 10
+
+
+def test_compile_ffplay_prints_a_live_preview_for_a_camera(tmp_path):
+    result = ffx("compile", str(RECIPES / "motion-side-by-side.yaml"), "--live", "-i", "/dev/video0",
+                 "-o", str(tmp_path / "o.mp4"), "--ffplay", "--set", "delay=5")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ffplay -hide_banner -f v4l2 -video_size 640x480 -framerate 30 -i /dev/video0 -vf '[in]")
+    assert "tpad=start=5:start_mode=clone" in result.stdout and "[out]' -an" in result.stdout

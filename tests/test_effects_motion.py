@@ -148,3 +148,42 @@ def test_tmix_tblend_gblur_delay_effects_render(tmp_path: Path) -> None:
     blurred = decode_frames(out).astype(int)
     # a blur lowers the local contrast
     assert np.abs(np.diff(blurred, axis=2)).mean() < 0.7 * np.abs(np.diff(frames, axis=2)).mean()
+
+
+def test_odd_frame_sizes_keep_every_pixel(tmp_path: Path) -> None:
+    src = make_clip(tmp_path / "odd.mkv", size="161x91", source="testsrc", audio=None, pix_fmt="gbrp", duration=0.6)
+    frames = decode_frames(src).astype(int)
+    out = motion(tmp_path, src, delay=1, style="gray")
+    expected = np.floor(0.5 * frames + 0.5 * (255 - past_frames(frames, 1)) + 0.5)
+    assert out.shape == frames.shape == (15, 91, 161, 3)
+    assert np.abs(out - expected).max() <= 1
+
+
+def test_ffplay_preview_runs_the_same_graph(tmp_path: Path) -> None:
+    """The printed preview's -vf, run by FFmpeg on the same file, gives the rendered frames."""
+    src = rgb_clip(tmp_path)
+    recipe = ffx.Recipe(input=str(src), steps=[{"motion": {"delay": 2, "view": "side_by_side", "glow": True}}],
+                        output={"path": str(tmp_path / "r.mkv"), **RGB_OUT})
+    plan = ffx.render(recipe)
+    command = plan.ffplay().split()
+    assert command[0] == "ffplay" and "-vf" in command
+    preview = list(plan.preview)
+    assert preview[-1] == "-an"
+    run_ffmpeg(*preview, "-c:v", "ffv1", "-pix_fmt", "gbrp", str(tmp_path / "p.mkv"))
+    assert np.array_equal(decode_frames(tmp_path / "p.mkv"), decode_frames(tmp_path / "r.mkv"))
+
+
+def test_live_inputs_compile_without_probing_or_buffering(tmp_path: Path) -> None:
+    recipe = ffx.load_recipe(Path(__file__).resolve().parent.parent / "recipes" / "motion-gray.yaml")
+    camera = recipe.with_io(inputs=[ffx.Input.live_source("/dev/video0")], output=str(tmp_path / "o.mp4"))
+    plan = ffx.compile_recipe(camera)
+    argv = plan.argv
+    at = argv.index("-i")
+    assert argv[at - 6:at + 2] == ["-f", "v4l2", "-video_size", "640x480", "-framerate", "30", "-i", "/dev/video0"]
+    assert plan.memory_estimate == 0 and plan.result.duration is None
+    assert plan.ffplay().startswith("ffplay -hide_banner -f v4l2 -video_size 640x480 -framerate 30 -i /dev/video0 -vf ")
+    stream = recipe.with_io(inputs=[ffx.Input.live_source("rtsp://camera.local/live")], output=str(tmp_path / "o.mp4"))
+    assert "rtsp://camera.local/live" in ffx.compile_recipe(stream).argv
+    reverse = ffx.Recipe(input={"device": "/dev/video0"}, steps=["reverse"], output=str(tmp_path / "o.mp4"))
+    with pytest.raises(ffx.RecipeError, match="no end"):
+        ffx.compile_recipe(reverse)
