@@ -180,6 +180,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     stage = FfmpegStage(
         args=tuple(lowered.args), output_path=recipe.output.path, input_paths=tuple(input_paths),
         duration=final.info.duration, frames=final.info.frames, filter_steps=tuple(lowered.filter_steps),
+        kind=recipe.output.kind,
     )
     preview = None
     if current.video is not None and len(named) == 1:

@@ -16,6 +16,22 @@ from .media import MediaInfo
 GLOBAL_ARGS = ("-hide_banner", "-nostdin")
 
 
+LONGEST_ARGUMENT = 100_000
+
+
+def _shell_command(argv: list[str]) -> str:
+    if "-filter_complex" not in argv or len(argv[argv.index("-filter_complex") + 1].encode()) <= LONGEST_ARGUMENT:
+        return shlex.join(argv)
+    at = argv.index("-filter_complex")
+    text = argv[at + 1]
+    lines = set(text.splitlines())
+    end = "FFX_GRAPH"
+    while end in lines:
+        end += "_"
+    argv = argv[:at] + ["-/filter_complex", "/dev/stdin"] + argv[at + 2:]
+    return f"{shlex.join(argv)} <<'{end}'\n{text}\n{end}"
+
+
 @dataclass(frozen=True)
 class FfmpegStage:
     """One FFmpeg command. ``args`` excludes the binary and global flags; the output URL is last."""
@@ -26,6 +42,7 @@ class FfmpegStage:
     duration: float | None = None
     frames: int | None = None
     filter_steps: tuple[tuple[str, str | None], ...] = ()
+    kind: str = "video"  # video, gif, webp, image or audio: what the output must read back as
 
     def argv(self, binary: str = "ffmpeg", overwrite: bool = False, output_url: str | None = None) -> list[str]:
         args = list(self.args)
@@ -69,8 +86,12 @@ class Plan:
         return [stage.argv(binary, self.overwrite) for stage in self.stages]
 
     def shell(self, binary: str = "ffmpeg") -> str:
-        """Commands quoted for a POSIX shell, one per line, joined with ``&&``."""
-        return " &&\n".join(shlex.join(argv) for argv in self.argv_lists(binary))
+        """Commands quoted for a POSIX shell, one per line, joined with ``&&``.
+
+        A filtergraph longer than one argument may be (Linux: 128 KiB) goes in a
+        quoted here-document that FFmpeg reads as the option's file.
+        """
+        return " &&\n".join(_shell_command(argv) for argv in self.argv_lists(binary))
 
     def to_json(self, binary: str = "ffmpeg") -> str:
         return json.dumps({"commands": self.argv_lists(binary), "duration": self.result.duration,

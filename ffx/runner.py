@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import InputError, RenderError
+from .media import probe
 from .plan import FfmpegStage, Plan
 
 ProgressCallback = Callable[["Progress"], None]
@@ -127,6 +128,13 @@ def run_stage(stage: FfmpegStage, binary: str, *, overwrite: bool = False,
     read_fd, write_fd = os.pipe()
     argv = stage.argv(binary, overwrite=True, output_url="file:" + temp if temp else None)
     argv[3:3] = ["-loglevel", "error", "-nostats", "-progress", f"pipe:{write_fd}", *extra_args]
+    try:
+        graph_file = spill_long_graph(argv, binary)
+    except BaseException:
+        os.close(read_fd)
+        os.close(write_fd)
+        _remove(temp)
+        raise
     tail: collections.deque[str] = collections.deque(maxlen=40)
     previous = {}
     proc = None
@@ -148,9 +156,7 @@ def run_stage(stage: FfmpegStage, binary: str, *, overwrite: bool = False,
         if returncode != 0:
             raise _render_error(stage, argv, returncode, "".join(tail))
         if temp is not None:
-            if not os.path.exists(temp) or os.path.getsize(temp) == 0:
-                raise RenderError("FFmpeg reported success but wrote nothing", command=argv, returncode=0,
-                                  stderr_tail="".join(tail))
+            verify_output(temp, stage, binary, argv, "".join(tail))
             _publish(temp, target, overwrite)
             temp = None
     except BaseException:
@@ -166,6 +172,63 @@ def run_stage(stage: FfmpegStage, binary: str, *, overwrite: bool = False,
         if proc is not None and proc.stderr:
             proc.stderr.close()
         _remove(temp)
+        _remove(graph_file)
+
+
+# Linux refuses any single argument longer than 32 pages (MAX_ARG_STRLEN, 128 KiB).
+SPILL_BYTES = 100_000
+
+
+def spill_long_graph(argv: list[str], binary: str) -> str | None:
+    """Move a filtergraph too long for one argument into a private file FFmpeg reads; return its path.
+
+    FFmpeg 7 and later read any option's value from a file when it is written
+    ``-/option``; older ones have ``-filter_complex_script``.
+    """
+    if "-filter_complex" not in argv:
+        return None
+    at = argv.index("-filter_complex")
+    text = argv[at + 1]
+    if len(text.encode()) <= SPILL_BYTES:
+        return None
+    from .binary import ffmpeg_binary
+
+    handle, path = tempfile.mkstemp(prefix="ffx-graph-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(text)
+    option = "-/filter_complex" if ffmpeg_binary(binary).major >= 7 else "-filter_complex_script"
+    argv[at:at + 2] = [option, path]
+    return path
+
+
+def short_by(expected: float, actual: float) -> float:
+    """How much shorter than predicted an output is, beyond what container rounding explains."""
+    tolerance = max(0.25, 0.02 * expected)
+    return max(0.0, expected - actual - tolerance)
+
+
+def verify_output(path: str, stage: FfmpegStage, binary: str, argv: list[str], stderr: str) -> None:
+    """FFmpeg's exit code 0 is not proof: the file must exist, read back as media and be as long as planned.
+
+    A damaged input can make FFmpeg stop early and still exit 0; the plan knows
+    how long the result should be, so a short output is an error, not a success.
+    """
+    def fail(message: str) -> RenderError:
+        return RenderError(message, command=argv, returncode=0, stderr_tail=stderr)
+
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        raise fail("FFmpeg reported success but wrote nothing")
+    if stage.kind == "webp":  # FFmpeg cannot read animated WebP back; size checked above
+        return
+    try:
+        info = probe(path, binary)
+    except InputError as exc:
+        raise fail(f"FFmpeg reported success but its output does not read back as media: {exc}") from None
+    if stage.kind in ("video", "gif", "audio") and stage.duration and info.duration is not None:
+        missing = short_by(stage.duration, info.duration)
+        if missing > 0:
+            raise fail(f"the output is {info.duration:.2f} s long, {stage.duration - info.duration:.2f} s short of "
+                       f"the planned {stage.duration:.2f} s: an input is probably damaged or truncated")
 
 
 def _drain(stream, tail: collections.deque) -> None:
