@@ -179,6 +179,15 @@ class Recipe(BaseModel):
 
     _source: Located | None = PrivateAttr(None)
 
+    def __init__(self, **data: Any):
+        # Python users get the same readable problems as YAML users (RecipeError is a ValueError)
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            error = RecipeError([_problem(err, data, None) for err in exc.errors()])
+            error.validation = exc  # validate_recipe maps these back to YAML lines
+            raise error from None
+
     def __eq__(self, other: object) -> bool:
         # where a recipe was read from is not part of what it says
         return isinstance(other, Recipe) and self.model_dump() == other.model_dump()
@@ -362,7 +371,10 @@ def validate_recipe(data: Any, located: Located | None = None) -> Recipe:
     try:
         recipe = Recipe.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(err, data, located) for err in exc.errors()]
+        # model_validate runs Recipe.__init__, whose RecipeError pydantic wraps; take the original errors back
+        inner = exc.errors()[0].get("ctx", {}).get("error") if exc.errors() else None
+        errors = inner.validation.errors() if isinstance(inner, RecipeError) else exc.errors()
+        problems = [_problem(err, data, located) for err in errors]
         # a bad scalar was read as null: its own message says more than the model's
         blamed = {p.field for p in early}
         problems = early + [p for p in problems if not any(_related(p.field, b) for b in blamed)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import os
 import subprocess
 from pathlib import Path
 
@@ -12,6 +14,44 @@ import ffx
 from ffx.binary import find_ffmpeg
 
 FFMPEG = find_ffmpeg()
+
+# Outcomes of the hostile inputs and faults tried by the suite, printed at the end of the run.
+ADVERSARIAL: collections.Counter = collections.Counter(
+    {"clear errors": 0, "literal renders": 0, "clean aborts": 0, "clobbered inputs": 0, "partial outputs": 0,
+     "orphans": 0})
+
+# Values sent through FFmpeg by the escaping property test: what came back.
+ESCAPING: collections.Counter = collections.Counter({"values": 0, "breakouts": 0, "injections": 0, "mangled": 0})
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if ESCAPING["values"]:
+        terminalreporter.write_sep("-", "escaping, read back from FFmpeg")
+        terminalreporter.write_line(
+            f"values sent: {ESCAPING['values']}; breakouts {ESCAPING['breakouts']}, "
+            f"injections {ESCAPING['injections']}, mangled {ESCAPING['mangled']}")
+    tried = ADVERSARIAL["clear errors"] + ADVERSARIAL["literal renders"] + ADVERSARIAL["clean aborts"]
+    if tried:
+        terminalreporter.write_sep("-", "adversarial inputs and faults")
+        terminalreporter.write_line(
+            f"bad inputs and faults tried: {tried} -> clear errors {ADVERSARIAL['clear errors']}, "
+            f"literal renders {ADVERSARIAL['literal renders']}, clean aborts {ADVERSARIAL['clean aborts']}; "
+            f"clobbered inputs {ADVERSARIAL['clobbered inputs']}, partial outputs {ADVERSARIAL['partial outputs']}, "
+            f"orphans {ADVERSARIAL['orphans']}")
+
+
+def ffmpeg_children(folder: Path) -> list[int]:
+    """FFmpeg processes still running whose command line mentions ``folder``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"ffmpeg" in cmd and str(folder).encode() in cmd:
+                found.append(int(entry))
+    return found
 
 
 def run_ffmpeg(*args: str) -> subprocess.CompletedProcess:

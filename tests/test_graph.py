@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import ffx
 from ffx import graph
-from conftest import FFMPEG
+from conftest import ESCAPING, FFMPEG
 
 NASTY = st.text(alphabet=st.sampled_from(list("\\':,;[]=%{}\n\t \"$`|&#ab0é🎉")), max_size=24)
 TEXT = st.one_of(NASTY, st.text(max_size=40))
@@ -70,6 +70,9 @@ def test_ffmpeg_receives_every_value_exactly(values):
     got, filters = read_back(values)
     # FFmpeg's log shows control characters as '?', so only printable values can be read back
     readable = [v for v in values if v.isprintable()]
+    ESCAPING["values"] += len(values)
+    ESCAPING["mangled"] += sum(1 for sent, received in zip(values, got) if sent in readable and received != sent)
+    ESCAPING["injections" if filters > len(values) + 1 else "breakouts"] += int(filters != len(values) + 1)
     for sent, received in zip(values, got):
         if sent in readable:
             assert received == sent

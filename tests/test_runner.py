@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import ffx
-from conftest import make_clip
+from conftest import ADVERSARIAL, make_clip
 
 SLOW_RECIPE = """\
 input: {source: testsrc2, size: 1280x720, rate: 30, duration: 600}
@@ -58,6 +58,7 @@ def test_sigint_leaves_nothing_and_no_ffmpeg(tmp_path):
     assert _no_debris(tmp_path) == []
     time.sleep(0.3)
     assert ffmpeg_children(proc.pid) == []
+    ADVERSARIAL["clean aborts"] += 1
 
 
 def test_sigterm_leaves_nothing(tmp_path):
@@ -68,6 +69,7 @@ def test_sigterm_leaves_nothing(tmp_path):
     assert _no_debris(tmp_path) == []
     time.sleep(0.3)
     assert ffmpeg_children(proc.pid) == []
+    ADVERSARIAL["clean aborts"] += 1
 
 
 def test_sigkill_of_ffx_takes_ffmpeg_down_too(tmp_path):
@@ -81,6 +83,7 @@ def test_sigkill_of_ffx_takes_ffmpeg_down_too(tmp_path):
         time.sleep(0.1)
     assert ffmpeg_children(proc.pid) == []
     assert not out.exists()  # only the hidden temporary may remain after SIGKILL, never the output name
+    ADVERSARIAL["clean aborts"] += 1
 
 
 def test_killed_ffmpeg_is_a_render_error_and_keeps_the_old_output(tmp_path):
@@ -100,6 +103,7 @@ def test_killed_ffmpeg_is_a_render_error_and_keeps_the_old_output(tmp_path):
     assert proc.returncode == 1 and "killed by signal 9" in stderr
     assert out.read_bytes() == b"old"
     assert _no_debris(tmp_path) == ["slow.mp4"]
+    ADVERSARIAL["clean aborts"] += 1
 
 
 def test_progress_reports_reach_the_total(tmp_path):

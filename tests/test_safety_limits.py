@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import ffx
-from conftest import FFMPEG, decode_frames, make_clip
+from conftest import ADVERSARIAL, FFMPEG, decode_frames, make_clip
 
 
 def long_value_recipe(tmp_path: Path, clip: Path, size: int) -> ffx.Recipe:
@@ -53,3 +53,4 @@ def test_an_output_shorter_than_planned_is_an_error_and_is_not_published(tmp_pat
         ffx.render(recipe, ffmpeg=str(wrapper))
     assert not out.exists()
     assert sorted(os.listdir(tmp_path)) == ["clip.mkv", "ffmpeg-stops-early"]
+    ADVERSARIAL["clean aborts"] += 1
