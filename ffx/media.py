@@ -55,6 +55,7 @@ class MediaInfo:
         return int((self.width or 0) * (self.height or 0) * 1.5)
 
 
+_TIME = re.compile(r"time=\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #0:(\d+)[^:]*: Video: (?P<rest>.*)")
 _AUDIO = re.compile(r"Stream #0:(\d+)[^:]*: Audio: (?P<rest>.*)")
@@ -112,6 +113,13 @@ def parse_ffmpeg_report(text: str) -> MediaInfo:
         sample_rate = int(rate_match[1]) if rate_match else None
     frames = None
     counts = _FRAMES.findall(text)
+    reached = _TIME.findall(text)
+    if reached and duration:
+        end = int(reached[-1][0]) * 3600 + int(reached[-1][1]) * 60 + float(reached[-1][2])
+        frame = 1 / float(fps) if fps else 0.04
+        if end < duration - max(0.1, 2 * frame):
+            # a truncated file: the header promises more than the packets deliver
+            duration = int(counts[-1]) / float(fps) if video and counts and fps else end
     if video and counts:
         frames = int(counts[-1])
         if duration and frames > 1 and (fps is None or abs(frames / duration - float(fps)) > float(fps) * 0.02):

@@ -153,3 +153,27 @@ def test_an_output_that_is_an_input_is_refused(tmp_path, silent_clip, spelling):
         ffx.render(ffx.Recipe(input=str(silent_clip), steps=["reverse"], output=target), overwrite=True)
     check_nothing_lost(tmp_path, before, set(os.listdir(tmp_path)))
     ADVERSARIAL["clear errors"] += 1
+
+
+def test_every_world_touching_option_of_every_filter_is_refused():
+    from ffx.filter_table import KNOWN_FILTERS, WORLD_OPTIONS
+    from ffx.safety import unsafe_filter_reason
+
+    pairs = [(name, option) for name, options in WORLD_OPTIONS.items() for option in options]
+    assert len(pairs) > 80 and ("psnr", "f") in pairs and ("paletteuse", "debug_kdtree") in pairs
+    for name, option in pairs:
+        assert unsafe_filter_reason(name, [option]), (name, option)
+    ADVERSARIAL["clear errors"] += len(pairs)
+    # ordinary processing stays allowed, aliases only count for the filter they belong to
+    for name, options in [("scale", ["w", "h", "flags"]), ("tmix", ["frames", "weights"]), ("format", ["f"]),
+                          ("drawtext", ["text", "fontsize", "fontcolor"]), ("eq", ["contrast"])]:
+        assert name in KNOWN_FILTERS and unsafe_filter_reason(name, options) is None, name
+    assert "did you mean 'gblur'" in unsafe_filter_reason("gblurr", [])
+
+
+def test_an_unreviewed_filter_needs_the_explicit_opt_in(tmp_path, silent_clip):
+    recipe = ffx.Recipe(input=str(silent_clip), steps=[{"filter": {"name": "psnr", "f": "stats.log"}}],
+                        output=str(tmp_path / "o.mkv"))
+    with pytest.raises(ffx.RecipeError, match="--allow-unsafe"):
+        ffx.compile_recipe(recipe)
+    assert "f=stats.log" in " ".join(ffx.compile_recipe(recipe, allow_unsafe=True).argv)

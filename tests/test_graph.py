@@ -62,7 +62,7 @@ def read_back(values: list[str]) -> tuple[list[str | None], int]:
     return got, filters
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(TEXT, min_size=1, max_size=12))
 def test_ffmpeg_receives_every_value_exactly(values):
     # metadata values end at a newline in FFmpeg's print-out, and NUL cannot pass argv

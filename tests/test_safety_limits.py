@@ -54,3 +54,47 @@ def test_an_output_shorter_than_planned_is_an_error_and_is_not_published(tmp_pat
     assert not out.exists()
     assert sorted(os.listdir(tmp_path)) == ["clip.mkv", "ffmpeg-stops-early"]
     ADVERSARIAL["clean aborts"] += 1
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 300 KiB tmpfs, where the machine lets us mount one (root); skipped elsewhere."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_full_disk_keeps_the_old_output_and_leaves_no_debris(tmp_path, tiny_disk):
+    clip = make_clip(tmp_path / "big.mkv", size="640x360", duration=1.0)  # ~5 MB as FFV1: cannot fit
+    out = tiny_disk / "out.mkv"
+    out.write_bytes(b"the previous render")
+    recipe = ffx.Recipe(input=str(clip), steps=["reverse"], output={"path": str(out), "codec": "ffv1"})
+    with pytest.raises(ffx.RenderError) as error:
+        ffx.render(recipe, overwrite=True)
+    assert "space" in str(error.value).lower() or "write" in str(error.value).lower()
+    assert out.read_bytes() == b"the previous render"
+    assert sorted(os.listdir(tiny_disk)) == ["out.mkv"]
+    ADVERSARIAL["clean aborts"] += 1
+
+
+def test_a_truncated_input_renders_what_is_there_or_fails_cleanly(tmp_path):
+    clip = make_clip(tmp_path / "whole.mkv", duration=2.0)
+    data = clip.read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) * 6 // 10])
+    out = tmp_path / "out.mkv"
+    recipe = ffx.Recipe(input=str(cut), steps=["reverse"], output={"path": str(out), "codec": "ffv1"})
+    plan = ffx.compile_recipe(recipe)
+    assert 0.5 < plan.result.duration < 1.9  # the probe counts the packets that are really there
+    try:
+        ffx.render(recipe)
+    except ffx.RenderError:
+        assert not out.exists()
+    else:
+        assert abs(len(decode_frames(out)) - plan.result.frames) <= 1
+    assert sorted(os.listdir(tmp_path)) == sorted(["whole.mkv", "cut.mkv"] + (["out.mkv"] if out.exists() else []))
+    ADVERSARIAL["clean aborts" if not out.exists() else "literal renders"] += 1
