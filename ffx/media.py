@@ -148,7 +148,7 @@ def check_readable_file(path: str) -> None:
         raise InputError(f"input {path!r} is empty")
 
 
-def probe(path: str, ffmpeg: str) -> MediaInfo:
+def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
     """Probe a media file with FFmpeg itself (no ffprobe needed), counting packets exactly."""
     check_readable_file(path)
     argv = [ffmpeg, "-hide_banner", "-nostdin", "-i", "file:" + os.path.abspath(path),
@@ -163,6 +163,6 @@ def probe(path: str, ffmpeg: str) -> MediaInfo:
     if not info.has_video and not info.has_audio:
         last = text.strip().splitlines()[-1] if text.strip() else "no output"
         raise InputError(f"input {path!r} is not media FFmpeg can read ({last})")
-    if info.duration is None or not math.isfinite(info.duration):
+    if need_duration and (info.duration is None or not math.isfinite(info.duration)):
         raise InputError(f"input {path!r} has no known duration")
     return info

@@ -25,13 +25,12 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Fie
                       model_validator)
 
 from .effects import REGISTRY
-from .effects.base import Effect, Rate, StreamName, Time
+from .effects.base import COLOR, Effect, Rate, StreamName, Time
 from .errors import Problem, RecipeError
 from .output import Output
 from .yamlsource import Located, format_path, load_yaml, resolve_plain
 
 SIZE = r"^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$"
-COLOR = r"^(#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|[a-zA-Z]{3,20})(@(0(\.[0-9]+)?|1(\.0+)?))?$"
 VIDEO_SOURCES = ("testsrc2", "testsrc", "smptebars", "smptehdbars", "rgbtestsrc", "color", "mandelbrot", "yuvtestsrc")
 AUDIO_SOURCES = ("sine", "anoisesrc")
 VAR_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

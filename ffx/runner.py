@@ -221,7 +221,7 @@ def verify_output(path: str, stage: FfmpegStage, binary: str, argv: list[str], s
     if stage.kind == "webp":  # FFmpeg cannot read animated WebP back; size checked above
         return
     try:
-        info = probe(path, binary)
+        info = probe(path, binary, need_duration=stage.kind != "image")
     except InputError as exc:
         raise fail(f"FFmpeg reported success but its output does not read back as media: {exc}") from None
     if stage.kind in ("video", "gif", "audio") and stage.duration and info.duration is not None:

@@ -75,6 +75,10 @@ Rate = Annotated[
 
 StreamName = Annotated[str, Field(pattern=STREAM_NAME, max_length=64)]
 
+COLOR = r"^(#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|[a-zA-Z]{3,20})(@(0(\.[0-9]+)?|1(\.0+)?))?$"
+Color = Annotated[str, Field(pattern=COLOR, max_length=32,
+                             description="a colour name (white), #rrggbb, optionally @opacity (black@0.5)")]
+
 
 class StepError(Exception):
     """An effect cannot apply to the media it receives; ``field`` is relative to the effect."""
@@ -181,4 +185,4 @@ class Effect(BaseModel):
             raise StepError("this effect needs video, and the stream it receives has none")
 
 
-__all__ = ["AUDIO", "VIDEO", "Clip", "Effect", "Rate", "StepContext", "StepError", "StreamName", "Time"]
+__all__ = ["AUDIO", "COLOR", "VIDEO", "Clip", "Color", "Effect", "Rate", "StepContext", "StepError", "StreamName", "Time"]

@@ -1,0 +1,102 @@
+"""text: literal rendering of hostile text, the shipped font, placement and timing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ffx
+from conftest import ADVERSARIAL, decode_frames, run_ffmpeg
+from ffx import graph
+from ffx.effects.text import SHIPPED_FONT
+
+SOURCE = {"source": "color", "color": "navy", "size": "320x180", "duration": 0.2, "rate": 10}
+PAYLOADS = ["quotes ' \" '' \"\"", "colons a:b:c=d", "percent 100% %{pts} %{localtime} %%", "back\\slash \\\\ \\n",
+            "brackets [in] [0:v] {x}", "semi; colon, comma", "two\nlines\nthree", "emoji 🎬🔥 ü é",
+            "x:mode=print:file=PWNED", "'; movie=/etc/passwd [a]", "=" * 50, "a" * 10_000]
+
+
+def render_text(tmp_path: Path, text: str, name: str = "t.mkv", **options) -> np.ndarray:
+    recipe = ffx.Recipe(input=SOURCE, steps=[{"text": {"text": text, "size": 14, "position": "top_left", **options}}],
+                        output={"path": str(tmp_path / name), "codec": "ffv1"})
+    ffx.render(recipe, overwrite=True)
+    return decode_frames(tmp_path / name)
+
+
+def render_textfile(tmp_path: Path, text: str) -> np.ndarray:
+    """The same drawing with the text read from a file by FFmpeg: no escaping involved."""
+    textfile = tmp_path / "text.txt"
+    textfile.write_text(text, encoding="utf-8")
+    spec = graph.filter_spec("drawtext", [("fontfile", str(SHIPPED_FONT)), ("textfile", str(textfile)),
+                                          ("expansion", "none"), ("fontsize", "14"), ("fontcolor", "white"),
+                                          ("text_align", "C"), ("x", "10"), ("y", "10")])
+    out = tmp_path / "ref.mkv"
+    run_ffmpeg("-f", "lavfi", "-i", "color=color=navy:size=320x180:rate=10:duration=0.2", "-vf", spec,
+               "-c:v", "ffv1", "-y", str(out))
+    return decode_frames(out)
+
+
+@pytest.mark.parametrize("text", PAYLOADS, ids=lambda t: t[:20])
+def test_text_renders_exactly_like_the_same_text_read_from_a_file(tmp_path, text):
+    assert np.array_equal(render_text(tmp_path, text), render_textfile(tmp_path, text))
+    ADVERSARIAL["literal renders"] += 1
+
+
+# Control characters other than new line and tab are left out: FFmpeg itself draws a trailing
+# form feed or vertical tab differently from text= and from textfile= (the value it receives
+# is exact, as test_graph.py reads back).
+TEXT = st.text(alphabet=st.sampled_from(list("\\':,;[]=%{}\n \tab0é🎬\"")) | st.characters(blacklist_categories=("Cs", "Cc")),
+               min_size=1, max_size=40).filter(lambda t: t.strip())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(TEXT)
+def test_any_text_renders_like_the_file(tmp_path, text):
+    assert np.array_equal(render_text(tmp_path, text), render_textfile(tmp_path, text))
+    ADVERSARIAL["literal renders"] += 1
+
+
+def test_text_changes_pixels_only_where_it_is_drawn(tmp_path):
+    plain = decode_frames(ffx.render(ffx.Recipe(input=SOURCE, output=str(tmp_path / "p.mkv"))).stages[0].output_path)
+    drawn = render_text(tmp_path, "Hi", position="center", size=40)
+    changed = np.argwhere(np.abs(drawn.astype(int) - plain.astype(int)).max(axis=(0, 3)) > 8)
+    assert len(changed) > 50
+    (top, left), (bottom, right) = changed.min(axis=0), changed.max(axis=0)
+    # a centred 40 px "Hi" stays within a small box around the centre
+    assert 60 < top and bottom < 120 and 120 < left and right < 200
+    assert abs((top + bottom) / 2 - 90) < 8 and abs((left + right) / 2 - 160) < 8
+
+
+def test_text_shows_only_between_start_and_end(tmp_path):
+    source = {**SOURCE, "duration": 1.0}
+    recipe = ffx.Recipe(input=source, steps=[{"text": {"text": "T", "size": 60, "position": "center",
+                                                        "start": 0.3, "end": 0.6}}],
+                        output={"path": str(tmp_path / "s.mkv"), "codec": "ffv1"})
+    frames = decode_frames(ffx.render(recipe).stages[0].output_path).astype(int)
+    flat = np.abs(frames - frames[0]).max(axis=(1, 2, 3)) == 0
+    assert list(flat) == [True] * 3 + [False] * 3 + [True] * 4  # frames with 0.3 <= t < 0.6
+
+
+def test_text_renders_without_any_system_font(tmp_path, monkeypatch):
+    empty = tmp_path / "fonts.conf"
+    empty.write_text("<?xml version='1.0'?><fontconfig></fontconfig>")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(empty))
+    monkeypatch.setenv("FONTCONFIG_PATH", str(tmp_path))
+    frames = render_text(tmp_path, "no system fonts needed")
+    assert frames.max(axis=3).max() > 200  # white text on navy
+
+
+def test_bad_fonts_and_times_are_clear_errors(tmp_path):
+    with pytest.raises(ffx.RecipeError, match="font"):
+        ffx.compile_recipe(ffx.Recipe(input=SOURCE, steps=[{"text": {"text": "x", "font": "/dev/zero.ttf"}}],
+                                      output=str(tmp_path / "o.mp4")))
+    with pytest.raises(ffx.RecipeError, match="outside the clip"):
+        ffx.compile_recipe(ffx.Recipe(input=SOURCE, steps=[{"text": {"text": "x", "start": 5}}],
+                                      output=str(tmp_path / "o.mp4")))
+    with pytest.raises(ffx.RecipeError, match="NUL"):
+        ffx.Recipe(input=SOURCE, steps=[{"text": "a\x00b"}], output=str(tmp_path / "o.mp4"))
+    ADVERSARIAL["clear errors"] += 3
