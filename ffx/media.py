@@ -163,6 +163,8 @@ def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
     if not info.has_video and not info.has_audio:
         last = text.strip().splitlines()[-1] if text.strip() else "no output"
         raise InputError(f"input {path!r} is not media FFmpeg can read ({last})")
+    if info.duration is None and info.frames == 1 and info.fps:
+        info = info.replace(duration=float(1 / info.fps))  # a still image: one frame long
     if need_duration and (info.duration is None or not math.isfinite(info.duration)):
         raise InputError(f"input {path!r} has no known duration")
     return info

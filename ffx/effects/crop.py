@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .base import Clip, Effect, StepContext, StepError
 
@@ -42,6 +42,55 @@ def _span(low: Coord | None, high: Coord | None, size: Coord | None, centre: Coo
     return int(round(lo)), int(round(hi))
 
 
+class Rectangle(BaseModel):
+    """A rectangle by its edges ``x1,y1``–``x2,y2``, or ``width`` x ``height`` around a centre.
+
+    Whole numbers are pixels; decimals between 0 and 1 are fractions of the frame
+    (``x2: 0.5`` is the middle). Checked against the frame it applies to.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    x1: Coord | None = Field(None, ge=0, description="left edge")
+    y1: Coord | None = Field(None, ge=0, description="top edge")
+    x2: Coord | None = Field(None, ge=0, description="right edge (exclusive)")
+    y2: Coord | None = Field(None, ge=0, description="bottom edge (exclusive)")
+    width: Coord | None = Field(None, gt=0, description="width of the rectangle")
+    height: Coord | None = Field(None, gt=0, description="height of the rectangle")
+    x_center: Coord | None = Field(None, ge=0, description="horizontal centre of the rectangle (default: frame centre when width is given)")
+    y_center: Coord | None = Field(None, ge=0, description="vertical centre of the rectangle")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        check_rectangle_fields(self)
+        return self
+
+    def pixels(self, w0: int, h0: int, prefix: str = "") -> tuple[int, int, int, int]:
+        """(x1, y1, x2, y2) in pixels, or a StepError naming the frame size."""
+        return rectangle_pixels(self, w0, h0, prefix)
+
+
+def check_rectangle_fields(spec) -> None:
+    for a, b, size, centre in (("x1", "x2", "width", "x_center"), ("y1", "y2", "height", "y_center")):
+        given = [n for n in (a, b, size, centre) if getattr(spec, n) is not None]
+        if getattr(spec, size) is None and getattr(spec, centre) is not None:
+            raise ValueError(f"{centre} needs {size}")
+        if getattr(spec, size) is not None and len(given) > 2:
+            raise ValueError(f"give {size} with at most one of {a}, {b}, {centre}")
+
+
+def rectangle_pixels(spec, w0: int, h0: int, prefix: str = "") -> tuple[int, int, int, int]:
+    x1, x2 = _span(spec.x1, spec.x2, spec.width, spec.x_center, w0, ("x1", "x2", "width", "x_center"))
+    y1, y2 = _span(spec.y1, spec.y2, spec.height, spec.y_center, h0, ("y1", "y2", "height", "y_center"))
+    for lo, hi, full, axis in ((x1, x2, w0, "x"), (y1, y2, h0, "y")):
+        if lo < 0 or hi > full or hi <= lo:
+            raise StepError(
+                f"the rectangle x {x1}..{x2}, y {y1}..{y2} does not fit in the {w0}x{h0} frame",
+                field=prefix + (f"{axis}2" if hi > full else f"{axis}1"),
+            )
+    return x1, y1, x2, y2
+
+
 class Crop(Effect):
     """Keep the rectangle ``x1,y1``–``x2,y2``, or ``width`` x ``height`` around a centre.
 
@@ -63,26 +112,12 @@ class Crop(Effect):
 
     @model_validator(mode="after")
     def _consistent(self):
-        for axis, (a, b, size, centre) in {"x": ("x1", "x2", "width", "x_center"),
-                                          "y": ("y1", "y2", "height", "y_center")}.items():
-            given = [n for n in (a, b, size, centre) if getattr(self, n) is not None]
-            if getattr(self, size) is None and getattr(self, centre) is not None:
-                raise ValueError(f"{centre} needs {size}")
-            if getattr(self, size) is not None and len(given) > 2:
-                raise ValueError(f"give {size} with at most one of {a}, {b}, {centre}")
+        check_rectangle_fields(self)
         return self
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)
-        w0, h0 = clip.info.width, clip.info.height
-        x1, x2 = _span(self.x1, self.x2, self.width, self.x_center, w0, ("x1", "x2", "width", "x_center"))
-        y1, y2 = _span(self.y1, self.y2, self.height, self.y_center, h0, ("y1", "y2", "height", "y_center"))
-        for lo, hi, full, axis in ((x1, x2, w0, "x"), (y1, y2, h0, "y")):
-            if lo < 0 or hi > full or hi <= lo:
-                raise StepError(
-                    f"the rectangle x {x1}..{x2}, y {y1}..{y2} does not fit in the {w0}x{h0} frame",
-                    field=f"{axis}2" if hi > full else f"{axis}1",
-                )
+        x1, y1, x2, y2 = rectangle_pixels(self, clip.info.width, clip.info.height)
         w, h = x2 - x1, y2 - y1
         # exact=1: without it FFmpeg rounds odd offsets on subsampled formats
         video = ctx.chain(clip.video, "crop", {"w": w, "h": h, "x": x1, "y": y1, "exact": 1})
