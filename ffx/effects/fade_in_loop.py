@@ -1,0 +1,45 @@
+"""fade_in_loop: the first frame fades in over the end, so a nearly-looping clip loops.
+
+Over the last ``fade`` seconds the clip dissolves into a still of its first
+frame: frame n - m + i shows (1 - i/m) of itself and i/m of frame 0. The length
+is kept, the last frame is already almost frame 0, and the loop restarts on
+frame 0 itself: no jump and no repeated frame.
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#xfade
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Clip, Effect, StepContext, StepError, Time
+
+
+class FadeInLoop(Effect):
+    """Fade the first frame in over the last ``fade`` seconds (a snapshot fade-in loop)."""
+
+    effect: Literal["fade_in_loop"] = "fade_in_loop"
+    fade: Time = Field(1.0, gt=0, le=3600, description="length of the fade, seconds")
+
+    main_parameter = "fade"
+    example = "- fade_in_loop: 1.5"
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        info = clip.info
+        if info.frames is None or info.fps is None:
+            raise StepError("a loop needs a clip with a known length", hint="trim the input first")
+        rate = float(info.fps)
+        fade = max(1, round(self.fade * rate))
+        if fade >= info.frames:
+            raise StepError(f"the fade ({fade} frames) must be shorter than the clip ({info.frames} frames)",
+                            field="fade")
+        video = ctx.constant_rate(clip)
+        still = ctx.chain(video, "trim", {"end_frame": 1})
+        still = ctx.chain(still, "loop", {"loop": fade - 1, "size": 1})
+        still = ctx.chain(still, "setpts", {"expr": f"N/({info.fps}*TB)"})
+        offset = round((info.frames - fade) / rate, 9)
+        video = ctx.filter("xfade", [video, still], {"transition": "fade", "duration": round(fade / rate, 9),
+                                                     "offset": offset}).pad()
+        return clip.evolve(video=video)

@@ -1,0 +1,62 @@
+"""loop_crossfade: cross-fade the clip's end into its beginning, so it loops without a jump.
+
+From n frames and a fade of m frames the result has n - m frames: it opens
+on the fade from frame n - m into frame 0, then plays frames m .. n - m - 1.
+Its last frame is source frame n - m - 1, and the loop goes on to the first
+output frame, which is mostly source frame n - m: the motion continues
+across the seam. Audio is cross-faded the same way.
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#xfade
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .. import graph
+from .base import Clip, Effect, StepContext, StepError, Time
+
+
+class LoopCrossfade(Effect):
+    """Make a seamless loop: the last ``fade`` seconds dissolve into the first ones."""
+
+    effect: Literal["loop_crossfade"] = "loop_crossfade"
+    fade: Time = Field(0.5, gt=0, le=3600, description="length of the cross-fade, seconds")
+    duration: Time | None = Field(None, gt=0, le=86400, description="length of the loop; default: the clip's length minus the fade")
+
+    main_parameter = "fade"
+    example = "- loop_crossfade: {fade: 0.8, duration: 3}"
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        info = clip.info
+        if info.frames is None or info.fps is None:
+            raise StepError("a loop needs a clip with a known length", hint="trim the input first")
+        rate = float(info.fps)
+        fade = max(1, round(self.fade * rate))
+        frames = info.frames
+        if self.duration is not None:
+            frames = round(self.duration * rate) + fade
+            if frames > info.frames:
+                raise StepError(f"a {self.duration:g} s loop with a {self.fade:g} s fade needs "
+                                f"{frames / rate:.2f} s of clip, and it has {info.duration:.2f} s", field="duration")
+        if frames < 2 * fade + 1:
+            raise StepError(f"the fade ({fade} frames) must be shorter than half the clip ({frames} frames)",
+                            field="fade")
+        cut = frames - fade  # first frame of the tail that fades out
+        video = ctx.constant_rate(clip)
+        tail = ctx.chain(ctx.chain(video, "trim", {"start_frame": cut, "end_frame": frames}), "setpts",
+                         {"expr": "PTS-STARTPTS"})
+        head = ctx.chain(ctx.chain(video, "trim", {"end_frame": cut}), "setpts", {"expr": "PTS-STARTPTS"})
+        seconds = round(fade / rate, 9)
+        video = ctx.filter("xfade", [tail, head], {"transition": "fade", "duration": seconds, "offset": 0}).pad()
+        audio = None
+        if clip.audio is not None:
+            start, end = graph.format_number(round(cut / rate, 9)), graph.format_number(round(frames / rate, 9))
+            a_tail = ctx.chain(ctx.chain(clip.audio, "atrim", {"start": start, "end": end}), "asetpts",
+                               {"expr": "PTS-STARTPTS"})
+            a_head = ctx.chain(ctx.chain(clip.audio, "atrim", {"end": start}), "asetpts", {"expr": "PTS-STARTPTS"})
+            audio = ctx.filter("acrossfade", [a_tail, a_head], {"duration": seconds}).pad()
+        out = cut
+        return clip.evolve(video=video, audio=audio, info=info.replace(frames=out, duration=out / rate))
