@@ -40,6 +40,15 @@ def kind_of(path: str, format: str | None = None) -> Kind:
     return "video"
 
 
+# GIF presets (colors, dither, stats_mode), chosen with bench/gif.py: SSIM per byte against MoviePy
+QUALITY = {
+    "best": (256, "none", "single"),
+    "high": (256, "none", "full"),
+    "medium": (128, "none", "full"),
+    "low": (64, "none", "full"),
+}
+
+
 class Output(BaseModel):
     """The output file and its encoding options; the format follows the extension."""
 
@@ -57,10 +66,13 @@ class Output(BaseModel):
     audio: bool = Field(True, description="keep the audio when the result has some")
     audio_codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$", description="audio encoder (default aac, opus for webm)")
     audio_bitrate: str | None = Field(None, pattern=r"^[0-9]{1,4}k$", description="audio bitrate such as 192k")
+    quality: Literal["best", "high", "medium", "low"] | None = Field(
+        None, description="GIF: one knob for size against fidelity (best: a palette per frame; high = the default; "
+                          "medium: 128 colours; low: 64); colors/dither/stats_mode given too win")
     colors: int = Field(256, ge=2, le=256, description="GIF: palette size")
     dither: Literal["sierra2_4a", "bayer", "floyd_steinberg", "sierra2", "sierra3", "burkes", "atkinson",
-                    "heckbert", "none"] = "sierra2_4a"
-    "GIF: dithering"
+                    "heckbert", "none"] = Field("none", description="GIF: dithering (none measured best per byte; "
+                                                                    "sierra2_4a or bayer smooth gradients)")
     bayer_scale: int = Field(2, ge=0, le=5, description="GIF: strength of the bayer pattern (0 strong to 5 faint)")
     stats_mode: Literal["full", "diff", "single"] = Field("full", description="GIF: palette from all frames (full), moving parts (diff), or one palette per frame (single)")
     diff_mode: Literal["none", "rectangle"] = Field("rectangle", description="GIF: only re-encode the changed rectangle of each frame")
@@ -158,14 +170,24 @@ class Output(BaseModel):
         pads = [p for p in (video, audio) if p is not None]
         return pads, args, clip.evolve(video=video, audio=audio, info=info)
 
+    def gif_settings(self) -> tuple[int, str, str]:
+        """(colors, dither, stats_mode): the quality preset, overridden by fields set explicitly."""
+        colors, dither, stats = QUALITY[self.quality or "high"]
+        given = self.model_fields_set
+        return (self.colors if "colors" in given else colors, self.dither if "dither" in given else dither,
+                self.stats_mode if "stats_mode" in given else stats)
+
     def _palette(self, video: Pad, ctx: StepContext) -> Pad:
         """One-pass palette GIF: palettegen sees the whole stream, paletteuse maps each frame."""
+        colors, dither, stats = self.gif_settings()
         palette = ctx.chain(video, "palettegen", {
-            "max_colors": self.colors if self.colors != 256 else None,
-            "stats_mode": self.stats_mode if self.stats_mode != "full" else None,
+            "max_colors": colors if colors != 256 else None,
+            # no transparency here, so all the colours asked for go to the picture (FFmpeg keeps one back)
+            "reserve_transparent": 0,
+            "stats_mode": stats if stats != "full" else None,
         })
-        use = {"dither": self.dither, "diff_mode": self.diff_mode if self.diff_mode != "none" else None,
-               "new": 1 if self.stats_mode == "single" else None}
-        if self.dither == "bayer":
+        use = {"dither": dither, "diff_mode": self.diff_mode if self.diff_mode != "none" else None,
+               "new": 1 if stats == "single" else None}
+        if dither == "bayer":
             use["bayer_scale"] = self.bayer_scale
         return ctx.filter("paletteuse", [video, palette], use).pad()
