@@ -121,6 +121,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
 
     streams: dict[str, Clip] = {}
     input_paths: list[str] = []
+    wants_audio = recipe.output.kind in ("video", "audio") and recipe.output.audio
     for name, spec in named.items():
         where = ("inputs", name) if recipe.inputs is not None else ("input",)
         if spec.generated:
@@ -133,10 +134,13 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
             info = probe(spec.path, binary.path)  # InputError propagates: nothing else can be checked without it
             input_paths.append(spec.path)
             node = graph.input_node("file:" + spec.path, [], info.has_video, info.has_audio)
+        audio = graph.input_pad(node, graph.AUDIO) if info.has_audio else None
+        if audio is not None and not wants_audio:
+            # nothing downstream would use it: leave it out, so multi-output filters (concat) have no dangling end
+            audio, info = None, info.replace(has_audio=False, sample_rate=None)
         streams[name] = Clip(
             video=graph.input_pad(node, graph.VIDEO) if info.has_video else None,
-            audio=graph.input_pad(node, graph.AUDIO) if info.has_audio else None,
-            info=info, input_node=node,
+            audio=audio, info=info, input_node=node,
         )
     first_name = next(iter(named))
     referenced = {s.source for s in recipe.steps} | {

@@ -148,12 +148,16 @@ def test_python_dash_m_works():
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in RECIPES.glob("*.yaml")))
 def test_every_shipped_recipe_compiles_and_renders(tmp_path, clip, name):
-    args = ["render", str(RECIPES / f"{name}.yaml"), "-o", str(tmp_path / f"{name}.mp4"), "-q"]
+    import ffx as api
+
+    suffix = Path(api.load_recipe(RECIPES / f"{name}.yaml").output.path).suffix  # GIF recipes make GIFs
+    out = tmp_path / f"{name}{suffix}"
+    args = ["render", str(RECIPES / f"{name}.yaml"), "-o", str(out), "-q"]
     if name != "demo":
         args += ["-i", str(clip)]
     result = ffx(*args)
     assert result.exit_code == 0, result.output
-    assert decode_frames(tmp_path / f"{name}.mp4").shape[0] > 10
+    assert decode_frames(out).shape[0] > 10
 
 
 def test_compile_ffplay_prints_a_live_preview_for_a_camera(tmp_path):
