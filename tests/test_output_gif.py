@@ -1,0 +1,51 @@
+"""GIF and WebP outputs: palette sizes per preset, per-frame palettes, loop counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import decode_frames, render
+
+
+def colours(frames: np.ndarray) -> int:
+    return len(np.unique(frames.reshape(-1, 3), axis=0))
+
+
+@pytest.mark.parametrize("quality, limit", [("low", 64), ("medium", 128), ("high", 256)])
+def test_quality_presets_bound_the_palette(tmp_path, silent_clip, quality, limit):
+    out = render(tmp_path, [{"fps": 10}], silent_clip, output={"path": str(tmp_path / "q.gif"), "quality": quality})
+    frames = decode_frames(out)
+    assert len(frames) == 20 and colours(frames) <= limit
+
+
+def test_explicit_colours_win_over_the_preset(tmp_path, silent_clip):
+    out = render(tmp_path, [{"fps": 10}], silent_clip,
+                 output={"path": str(tmp_path / "c.gif"), "quality": "best", "colors": 8})
+    assert max(colours(f) for f in decode_frames(out)) <= 8
+
+
+def test_best_quality_gives_each_frame_its_own_palette(tmp_path, silent_clip):
+    out = render(tmp_path, [{"fps": 10}], silent_clip,
+                 output={"path": str(tmp_path / "b.gif"), "quality": "best", "colors": 16})
+    frames = decode_frames(out)
+    assert all(colours(f) <= 16 for f in frames)
+    assert colours(frames) > 16  # different frames chose different colours
+    raw = (tmp_path / "b.gif").read_bytes()
+    assert raw.count(b"\x2c") >= len(frames)  # an image descriptor per frame (with its local colour table)
+
+
+@pytest.mark.parametrize("loop, netscape", [(0, b"\x01\x00\x00"), (3, b"\x01\x03\x00"), (-1, None)])
+def test_gif_loop_count_is_written(tmp_path, silent_clip, loop, netscape):
+    out = render(tmp_path, [{"fps": 10}], silent_clip, output={"path": str(tmp_path / "l.gif"), "loop": loop})
+    raw = out.read_bytes()
+    if netscape is None:
+        assert b"NETSCAPE2.0" not in raw
+    else:
+        assert raw[raw.index(b"NETSCAPE2.0") + 12:][:3] == netscape
+
+
+def test_animated_webp(tmp_path, silent_clip):
+    out = render(tmp_path, [{"fps": 10}], silent_clip, output={"path": str(tmp_path / "a.webp")})
+    raw = out.read_bytes()
+    assert raw[:4] == b"RIFF" and raw[8:12] == b"WEBP" and b"ANIM" in raw and raw.count(b"ANMF") == 20
