@@ -25,22 +25,25 @@ from ffx.binary import find_ffmpeg  # noqa: E402
 
 SETTINGS = {
     # label: output options
-    "default (256 colours, no dither, one palette)": {},
+    "default": {},
+    "quality: best (a palette per frame)": {"quality": "best"},
+    "quality: medium (128 colours)": {"quality": "medium"},
+    "quality: low (64 colours)": {"quality": "low"},
     "sierra2_4a dither": {"dither": "sierra2_4a"},
-    "floyd_steinberg dither": {"dither": "floyd_steinberg"},
     "bayer dither, scale 5": {"dither": "bayer", "bayer_scale": 5},
-    "per-frame palettes": {"stats_mode": "single"},
-    "quality: high": {"quality": "high"},
-    "quality: medium": {"quality": "medium"},
-    "quality: low": {"quality": "low"},
 }
 
 
-def ssim(ffmpeg: str, gif: Path, reference: Path) -> float:
+def ssim(ffmpeg: str, gif: Path, reference: Path, by_index: bool = True) -> float:
+    """Mean SSIM; frames paired by index (GIF delays are whole centiseconds, so a 15 fps GIF's clock
+    drifts from the source's), or by display time when the two hold different frame counts (a GIF
+    writer may merge repeated frames into one longer frame)."""
+    if by_index and ffx.media.probe(str(gif), ffmpeg).frames != ffx.media.probe(str(reference), ffmpeg).frames:
+        by_index = False
+    retime = "settb=1/1000,setpts=N*40," if by_index else ""
     done = subprocess.run([ffmpeg, "-hide_banner", "-nostdin", "-i", str(gif), "-i", str(reference), "-lavfi",
-                           # paired by time, as a viewer sees them (the GIFs may hold different frame counts)
-                           "[0:v]format=rgb24[a];[1:v]format=rgb24[b];[a][b]ssim", "-f", "null", "-"],
-                          capture_output=True, text=True)
+                           f"[0:v]{retime}format=rgb24[a];[1:v]{retime}format=rgb24[b];[a][b]ssim=shortest=1",
+                           "-f", "null", "-"], capture_output=True, text=True)
     match = re.search(r"All:([0-9.]+)", done.stderr)
     if not match:
         raise RuntimeError(done.stderr[-1000:])
@@ -54,8 +57,8 @@ def main() -> None:
     parser.add_argument("--section", default="clip", help="names this run's section in docs/benchmarks.md")
     parser.add_argument("--start", type=float, default=2.0)
     parser.add_argument("--duration", type=float, default=3.0)
-    parser.add_argument("--width", type=int, default=320)
-    parser.add_argument("--fps", type=float, default=10, help="10 keeps GIF delays exact (whole centiseconds)")
+    parser.add_argument("--width", type=int, default=480)
+    parser.add_argument("--fps", type=float, default=15)
     args = parser.parse_args()
     ffmpeg = find_ffmpeg()
     work = Path(tempfile.mkdtemp(prefix="ffx-bench-gif-"))
@@ -71,24 +74,38 @@ def main() -> None:
         yaml = work / f"{len(rows)}.yaml"
         yaml.write_text(recipe.to_yaml())
         elapsed, _ = timed([sys.executable, "-m", "ffx", "render", str(yaml), "-q"], cwd=str(work))
-        rows.append((f"ffx: {label}", os.path.getsize(out), ssim(ffmpeg, out, reference), elapsed))
-    peer, peer_reference = work / "moviepy.gif", work / "moviepy-frames.mkv"
-    elapsed, _ = timed([sys.executable, str(ROOT / "bench" / "gif_moviepy.py"), args.clip, str(peer),
-                        str(peer_reference), str(args.start), str(args.start + args.duration), str(args.width),
-                        str(args.fps)])
-    rows.append(("MoviePy write_gif", os.path.getsize(peer), ssim(ffmpeg, peer, peer_reference), elapsed))
-    table = "\n".join(f"| {label} | {size / 1024:.0f} KiB | {score:.4f} | {score / (size / 2**20):.3f} | {t:.2f} s |"
-                      for label, size, score, t in rows)
+        score = ssim(ffmpeg, out, reference)
+        rows.append((f"ffx: {label}", os.path.getsize(out), score, score, elapsed))
+    plain = work / "plain.gif"
+    elapsed, _ = timed([ffmpeg, "-hide_banner", "-nostdin", "-ss", str(args.start), "-t", str(args.duration), "-i",
+                        args.clip, "-vf", f"scale={args.width}:-2:flags=lanczos,fps={args.fps},split[a][b];"
+                        "[a]palettegen[p];[b][p]paletteuse", "-y", str(plain)])
+    score = ssim(ffmpeg, plain, reference)
+    rows.append(("FFmpeg palettegen/paletteuse, defaults (hand-written)", os.path.getsize(plain), score, score,
+                 elapsed))
+    peer, peer_frames = work / "moviepy.gif", work / "moviepy-frames.mkv"
+    moviepy = [sys.executable, str(ROOT / "bench" / "gif_moviepy.py")]
+    times = [str(args.start), str(args.start + args.duration), str(args.width), str(args.fps)]
+    elapsed, _ = timed([*moviepy, "gif", args.clip, str(peer), *times])
+    timed([*moviepy, "frames", args.clip, str(peer_frames), *times])
+    rows.append(("MoviePy write_gif", os.path.getsize(peer), ssim(ffmpeg, peer, peer_frames),
+                 ssim(ffmpeg, peer, reference, by_index=False), elapsed))
+    table = "\n".join(f"| {label} | {size / 1024:.0f} KiB | {own:.4f} | {common:.4f} | {t:.2f} s |"
+                      for label, size, own, common, t in rows)
     label = args.label or os.path.basename(args.clip)
     body = f"""## GIF quality per byte: {label} (`bench/gif.py`)
 
-{args.duration:g} s of {label} from {args.start:g} s, {args.width} px wide, {args.fps:g} fps. Each GIF is compared
-(SSIM) with its own tool's frames before GIF encoding, kept lossless: ffx's trim/resize/fps result, and MoviePy's
-subclip/resize frames written as FFV1 by MoviePy itself. So the score measures what the GIF encoding loses,
-not which source frames or resampler each tool picks. MoviePy's time includes writing its reference.
-Machine: {machine()}.
+{args.duration:g} s of {label} from {args.start:g} s, {args.width} px wide, {args.fps:g} fps; one run each.
+SSIM (mean, FFmpeg's `ssim` filter, frames paired by index) two ways: against the tool's own frames
+before GIF encoding, kept lossless (ffx's trim/resize/fps result; MoviePy's subclip/resize frames written as
+FFV1 by MoviePy itself), which measures what the GIF encoding loses; and against the source scaled by
+FFmpeg (lanczos) at the same rate, which also counts the tool's choice of frames and resampler. Where
+the counts differ (MoviePy merges repeated frames, and picks source frames its own way) frames are paired
+by display time instead; that pairing is only as good as the GIF's centisecond delays, so on a
+variable-rate source, where MoviePy writes far fewer frames than it decoded, its SSIM is not comparable
+(sizes and times still are). The two agree for the FFmpeg-based rows. Times are wall-clock for the whole command. Machine: {machine()}.
 
-| GIF | size | SSIM | SSIM per MiB | time |
+| GIF | size | SSIM vs own frames | SSIM vs FFmpeg-scaled source | time |
 |---|---|---|---|---|
 {table}
 """
