@@ -15,7 +15,7 @@ from typing import Any
 from .binary import FfmpegBinary
 from .compiler import compile_recipe as _compile
 from .plan import Plan
-from .recipe import Input, Recipe, load_recipe
+from .recipe import Input, Recipe, load_recipe, parse_bytes
 from .runner import ProgressCallback, run_plan
 
 RecipeLike = Recipe | str | os.PathLike
@@ -31,19 +31,25 @@ def _as_recipe(recipe: RecipeLike, variables: dict[str, Any] | None) -> Recipe:
 
 def compile_recipe(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, output: str | None = None,
                    variables: dict[str, Any] | None = None, overwrite: bool = False,
-                   ffmpeg: str | FfmpegBinary | None = None, allow_unsafe: bool = False) -> Plan:
-    """Compile a recipe (object or file) into a :class:`~ffx.plan.Plan` without running it."""
+                   ffmpeg: str | FfmpegBinary | None = None, allow_unsafe: bool = False,
+                   max_memory: int | str | None = None) -> Plan:
+    """Compile a recipe (object or file) into a :class:`~ffx.plan.Plan` without running it.
+
+    ``max_memory`` (bytes, or text such as "512M") bounds what buffering steps
+    may hold; a reverse beyond it runs segment by segment (default 1 GiB).
+    """
     loaded = _as_recipe(recipe, variables).with_io(inputs=inputs, output=output)
-    return _compile(loaded, ffmpeg=ffmpeg, overwrite=overwrite, allow_unsafe=allow_unsafe)
+    budget = parse_bytes(max_memory) if isinstance(max_memory, str) else max_memory
+    return _compile(loaded, ffmpeg=ffmpeg, overwrite=overwrite, allow_unsafe=allow_unsafe, max_memory=budget)
 
 
 def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, output: str | None = None,
            variables: dict[str, Any] | None = None, overwrite: bool = False,
            progress: bool | ProgressCallback = False, ffmpeg: str | FfmpegBinary | None = None,
-           allow_unsafe: bool = False) -> Plan:
+           allow_unsafe: bool = False, max_memory: int | str | None = None) -> Plan:
     """Render a recipe to its output file; ``progress=True`` shows a bar on stderr."""
     plan = compile_recipe(recipe, inputs=inputs, output=output, variables=variables, overwrite=overwrite,
-                          ffmpeg=ffmpeg, allow_unsafe=allow_unsafe)
+                          ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory)
     if progress is True:
         from .progressbar import progress_bar
 

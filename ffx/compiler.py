@@ -14,7 +14,7 @@ from . import graph
 from .binary import FfmpegBinary, ffmpeg_binary
 from .effects.base import Clip, StepContext, StepError
 from .errors import CapabilityError, InputError, Problem, RecipeError
-from .media import MediaInfo, probe
+from .media import MediaInfo, keyframe_times, probe
 from .plan import FfmpegStage, Plan
 from .preview import ffplay_args
 from .recipe import AUDIO_SOURCES, Input, Recipe
@@ -94,8 +94,11 @@ def check_output_path(recipe: Recipe) -> None:
         raise InputError(f"the output {out!r} is a directory")
 
 
+DEFAULT_MAX_MEMORY = 2**30  # 1 GiB: the plain reverse beyond it goes segment by segment
+
+
 def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, overwrite: bool = False,
-                   allow_unsafe: bool = False) -> Plan:
+                   allow_unsafe: bool = False, max_memory: int | None = None) -> Plan:
     """Turn a recipe into a plan, probing its inputs; raise one error listing every problem.
 
     >>> plan = compile_recipe(Recipe(input={"source": "testsrc2", "duration": 1},
@@ -146,7 +149,15 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     referenced = {s.source for s in recipe.steps} | {
         n for s in recipe.steps for n in _stream_refs(s)}
     current = streams[first_name]
-    ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe)
+    budget = max_memory or recipe.max_memory_bytes() or DEFAULT_MAX_MEMORY
+    scanned: dict[str, list[float]] = {}
+
+    def keyframes(path: str) -> list[float]:
+        if path not in scanned:
+            scanned[path] = keyframe_times(path, binary.path)
+        return scanned[path]
+
+    ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe, max_memory=budget, keyframes=keyframes)
     for index, step in enumerate(recipe.steps):
         ctx.label = f"steps[{index}] ({step.effect})"
         ctx.first_step = index == 0 and step.source is None and first_name not in referenced
@@ -190,7 +201,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     if current.video is not None and len(named) == 1:
         preview = ffplay_args(current.video, 1)
     return Plan(stages=(stage,), result=final.info, memory_estimate=ctx.memory_bytes,
-                binary_path=binary.path, overwrite=overwrite, preview=preview)
+                binary_path=binary.path, overwrite=overwrite, preview=preview, feeds=tuple(ctx.feeds))
 
 
 def _stream_refs(step) -> list[str]:

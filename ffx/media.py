@@ -31,6 +31,8 @@ class MediaInfo:
     has_audio: bool = False
     sample_rate: int | None = None
     pix_fmt: str | None = None
+    channel_layout: str | None = None  # FFmpeg's name: mono, stereo, 5.1(side), ...
+    start_time: float = 0.0  # the file's first timestamp (seconds)
 
     @property
     def has_video(self) -> bool:
@@ -65,6 +67,8 @@ _TBR = re.compile(r"([\d.]+)(k?) tbr")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
 _FRAMES = re.compile(r"frame=\s*(\d+)")
 _RATE = re.compile(r"(\d+) Hz")
+_START = re.compile(r"Duration: [^,]+, start: (-?[0-9.]+)")
+_LAYOUT = re.compile(r"\d+ Hz, ([^,]+),")
 _PIX_FMT = re.compile(r"^[^,]*, ([a-z0-9_]+)(?:\(|,)")
 
 
@@ -107,10 +111,12 @@ def parse_ffmpeg_report(text: str) -> MediaInfo:
         if rotation and round(abs(float(rotation[1]))) % 180 == 90 and width:
             width, height = height, width  # FFmpeg rotates on decode
     audio = _AUDIO.search(text)
-    sample_rate = None
+    sample_rate = channel_layout = None
     if audio:
         rate_match = _RATE.search(audio["rest"])
         sample_rate = int(rate_match[1]) if rate_match else None
+        layout_match = _LAYOUT.search(audio["rest"])
+        channel_layout = layout_match[1].strip() if layout_match else None
     frames = None
     counts = _FRAMES.findall(text)
     reached = _TIME.findall(text)
@@ -126,7 +132,8 @@ def parse_ffmpeg_report(text: str) -> MediaInfo:
             fps = nice_rate(frames / duration)  # variable or badly flagged rate: trust the count
     return MediaInfo(
         width=width, height=height, fps=fps, duration=duration, frames=frames,
-        has_audio=audio is not None, sample_rate=sample_rate, pix_fmt=pix_fmt,
+        has_audio=audio is not None, sample_rate=sample_rate, pix_fmt=pix_fmt, channel_layout=channel_layout,
+        start_time=float(start[1]) if (start := _START.search(text)) else 0.0,
     )
 
 
@@ -168,3 +175,18 @@ def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
     if need_duration and (info.duration is None or not math.isfinite(info.duration)):
         raise InputError(f"input {path!r} has no known duration")
     return info
+
+
+_KEYFRAME = re.compile(r"\bpts_time:\s*(-?[0-9.]+)")
+
+
+def keyframe_times(path: str, ffmpeg: str) -> list[float]:
+    """Times of the video's keyframes, decoding nothing but them (for seeking plans)."""
+    argv = [ffmpeg, "-hide_banner", "-nostdin", "-skip_frame", "nokey", "-i", "file:" + os.path.abspath(path),
+            "-map", "0:v:0", "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "null", "-"]
+    try:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                              timeout=600)
+    except subprocess.TimeoutExpired:
+        raise InputError(f"scanning {path!r} for keyframes took too long") from None
+    return sorted({float(t) for t in _KEYFRAME.findall(done.stderr)})

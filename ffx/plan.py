@@ -68,6 +68,7 @@ class Plan:
     overwrite: bool = False
     notes: tuple[str, ...] = field(default=())
     preview: tuple[str, ...] | None = None  # ffplay arguments for a live preview, when there is one input
+    feeds: tuple = ()  # segments.Feed: FFmpeg commands that feed the last stage through pipes
 
     def ffplay(self, binary: str = "ffplay") -> str:
         """The recipe's video as an ``ffplay`` command, quoted for a POSIX shell (live preview)."""
@@ -89,9 +90,45 @@ class Plan:
         """Commands quoted for a POSIX shell, one per line, joined with ``&&``.
 
         A filtergraph longer than one argument may be (Linux: 128 KiB) goes in a
-        quoted here-document that FFmpeg reads as the option's file.
+        quoted here-document that FFmpeg reads as the option's file. A plan with
+        feeders becomes a small bash script joined by named pipes.
         """
+        if self.feeds:
+            return self._piped_script(binary)
         return " &&\n".join(_shell_command(argv) for argv in self.argv_lists(binary))
+
+    def _piped_script(self, binary: str) -> str:
+        """The encoder reads FIFOs; video feeders run one by one into fd 3 (held open by the shell
+        between them), the audio feeder alongside with its own descriptor."""
+        fifo_of: dict[str, str] = {}
+        for feed in self.feeds:
+            for token in feed.pipes:
+                fifo_of[token] = f'"$work/{len(fifo_of)}"'
+        consumer = shlex.join(self.stages[-1].argv(binary, self.overwrite))
+        for token, fifo in fifo_of.items():
+            consumer = consumer.replace(token, fifo)
+        lines = [
+            "#!/usr/bin/env bash",
+            "# a reverse beyond the memory budget: feeders reverse one segment at a time into named pipes",
+            "set -e",
+            "work=$(mktemp -d) && trap 'rm -rf \"$work\"' EXIT",
+            "mkfifo " + " ".join(fifo_of.values()),
+            consumer + " &",
+            "encoder=$!",
+        ]
+        for feed in self.feeds:
+            video = feed.pipes[0]
+            if feed.audio_feeder is not None:
+                audio = feed.pipes[1]
+                line = shlex.join([binary, *GLOBAL_ARGS, "-loglevel", "error", *feed.audio_feeder])
+                lines.append(line.replace(audio, "pipe:4") + f" 4>{fifo_of[audio]} &")
+            lines.append(f"exec 3>{fifo_of[video]}")
+            for argv in feed.feeders:
+                line = shlex.join([binary, *GLOBAL_ARGS, "-loglevel", "error", *argv])
+                lines.append(line.replace(video, "pipe:3"))
+            lines.append("exec 3>&-")
+        lines.append("wait")
+        return "\n".join(lines)
 
     def to_json(self, binary: str = "ffmpeg") -> str:
         return json.dumps({"commands": self.argv_lists(binary), "duration": self.result.duration,

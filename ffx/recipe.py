@@ -33,6 +33,7 @@ from .yamlsource import Located, format_path, load_yaml, resolve_plain
 SIZE = r"^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$"
 VIDEO_SOURCES = ("testsrc2", "testsrc", "smptebars", "smptehdbars", "rgbtestsrc", "color", "mandelbrot", "yuvtestsrc")
 AUDIO_SOURCES = ("sine", "anoisesrc")
+BYTES = r"^[0-9]{1,6}(\.[0-9]{1,3})?\s*([KMGT]i?B?|B)?$"
 VAR_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -175,6 +176,7 @@ class Recipe(BaseModel):
     vars: dict[StreamName, VarValue] = Field({}, description="values written ${name} in the recipe, overridable with --set name=value")
     steps: list[Step] = Field([], description="the effects, applied in order")
     output: Annotated[Output, BeforeValidator(_output_sugar)] | None = Field(None, description="the output file, or {path: out.gif, fps: 15, colors: 128, ...}")
+    max_memory: str | None = Field(None, pattern=BYTES, description="memory budget for buffering steps such as reverse, e.g. 512M or 2G (default 1G)")
 
     _source: Located | None = PrivateAttr(None)
 
@@ -202,6 +204,9 @@ class Recipe(BaseModel):
         return self
 
     # --- views ------------------------------------------------------------------
+
+    def max_memory_bytes(self) -> int | None:
+        return parse_bytes(self.max_memory) if self.max_memory else None
 
     def named_inputs(self) -> dict[str, Input]:
         if self.inputs is not None:
@@ -279,6 +284,21 @@ def _compact_step(step: Effect) -> Any:
 
 
 # --- loading -------------------------------------------------------------------
+
+def parse_bytes(text: str) -> int:
+    """Bytes from "512M", "1.5G", "2GiB" or a plain number of bytes (at least 1 MiB).
+
+    >>> parse_bytes("512M"), parse_bytes("1.5G"), parse_bytes("64MiB"), parse_bytes("2000000")
+    (536870912, 1610612736, 67108864, 2000000)
+    """
+    match = re.match(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)(?:i?B)?\s*$", str(text), re.I)
+    if not match:
+        raise ValueError(f"{text!r} is not a size; write e.g. 512M or 2G")
+    value = float(match[1]) * 1024 ** " KMGT".index(match[2].upper() or " ")
+    if not 2**20 <= value <= 2**50:
+        raise ValueError(f"{text!r} is not a sensible memory budget (1M to 1P)")
+    return int(value)
+
 
 def parse_set(assignments: list[str]) -> dict[str, Any]:
     """``["delay=8", "text=Hi: there"]`` -> typed values, by the same strict rules as YAML."""

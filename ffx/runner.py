@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from .errors import InputError, RenderError
 from .media import probe
-from .plan import FfmpegStage, Plan
+from .plan import GLOBAL_ARGS, FfmpegStage, Plan
 
 ProgressCallback = Callable[["Progress"], None]
 _PARSED_FILTER = re.compile(r"Parsed_([a-z0-9_]+?)_(\d+)")
@@ -112,8 +112,13 @@ def check_can_write(target: str, overwrite: bool) -> None:
 
 
 def run_stage(stage: FfmpegStage, binary: str, *, overwrite: bool = False,
-              on_progress: ProgressCallback | None = None, extra_args: tuple[str, ...] = ()) -> None:
-    """Run one FFmpeg stage to completion, or leave everything as it was."""
+              on_progress: ProgressCallback | None = None, extra_args: tuple[str, ...] = (),
+              feeds: tuple = ()) -> None:
+    """Run one FFmpeg stage to completion, or leave everything as it was.
+
+    ``feeds`` (segmented reverses) are FFmpeg commands run one after another
+    in a thread, writing into pipes that this stage reads as inputs.
+    """
     target = stage.output_path
     temp = None
     if target is not None:
@@ -125,9 +130,11 @@ def run_stage(stage: FfmpegStage, binary: str, *, overwrite: bool = False,
         except OSError as exc:
             raise InputError(f"cannot write in {directory!r}: {exc.strerror}") from None
         os.close(handle)
+    pipes = _Pipes(feeds)
     read_fd, write_fd = os.pipe()
     argv = stage.argv(binary, overwrite=True, output_url="file:" + temp if temp else None)
     argv[3:3] = ["-loglevel", "error", "-nostats", "-progress", f"pipe:{write_fd}", *extra_args]
+    argv = pipes.reader_argv(argv)
     try:
         graph_file = spill_long_graph(argv, binary)
     except BaseException:
@@ -145,14 +152,20 @@ def run_stage(stage: FfmpegStage, binary: str, *, overwrite: bool = False,
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 previous[sig] = signal.signal(sig, terminate)
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                pass_fds=(write_fd,), start_new_session=True, preexec_fn=_die_with_parent)
+                                pass_fds=(write_fd, *pipes.read_ends), start_new_session=True,
+                                preexec_fn=_die_with_parent)
         os.close(write_fd)
         write_fd = -1
+        pipes.close_read_ends()
         reader = threading.Thread(target=_drain, args=(proc.stderr, tail), daemon=True)
         reader.start()
+        pipes.start(binary, proc)
         _follow_progress(read_fd, stage.duration, on_progress)
         returncode = proc.wait()
         reader.join(timeout=5)
+        pipes.join()
+        if pipes.error is not None and (pipes.killed_reader or returncode == 0):
+            raise pipes.error  # a feeder failed first; the encoder was stopped because of it
         if returncode != 0:
             raise _render_error(stage, argv, returncode, "".join(tail))
         if temp is not None:
@@ -160,10 +173,12 @@ def run_stage(stage: FfmpegStage, binary: str, *, overwrite: bool = False,
             _publish(temp, target, overwrite)
             temp = None
     except BaseException:
+        pipes.stop()
         if proc is not None:
             _stop(proc)
         raise
     finally:
+        pipes.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if write_fd >= 0:
@@ -199,6 +214,122 @@ def spill_long_graph(argv: list[str], binary: str) -> str | None:
     option = "-/filter_complex" if ffmpeg_binary(binary).major >= 7 else "-filter_complex_script"
     argv[at:at + 2] = [option, path]
     return path
+
+
+class _Pipes:
+    """The pipes between feeders and the stage that reads them, and the threads that run the feeders.
+
+    Each pipe has one lane: the video feeders run one after another, the audio
+    feeder alongside them; a lane closes its pipe when it is done, so the
+    reader sees the end of that input.
+    """
+
+    def __init__(self, feeds: tuple):
+        self.lanes: list[tuple[str, list[tuple[str, ...]]]] = []
+        for feed in feeds:
+            self.lanes.append((feed.pipes[0], list(feed.feeders)))
+            if feed.audio_feeder is not None:
+                self.lanes.append((feed.pipes[1], [feed.audio_feeder]))
+        self.ends: dict[str, list[int]] = {}
+        for token, _ in self.lanes:
+            read_end, write_end = os.pipe()
+            _widen(write_end)
+            self.ends[token] = [read_end, write_end]
+        self.read_ends = tuple(r for r, _ in self.ends.values())
+        self.error: RenderError | None = None
+        self.threads: list[threading.Thread] = []
+        self.running: set[subprocess.Popen] = set()
+        self.stopping = False
+        self.killed_reader = False
+        self.lock = threading.Lock()
+
+    def reader_argv(self, argv: list[str]) -> list[str]:
+        swap = {token: f"pipe:{ends[0]}" for token, ends in self.ends.items()}
+        return [swap.get(arg, arg) for arg in argv]
+
+    def close_read_ends(self) -> None:
+        for r in self.read_ends:
+            os.close(r)
+        self.read_ends = ()
+
+    def start(self, binary: str, reader: subprocess.Popen) -> None:
+        for token, commands in self.lanes:
+            thread = threading.Thread(target=self._lane, args=(binary, reader, token, commands), daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def _lane(self, binary: str, reader: subprocess.Popen, token: str, commands: list) -> None:
+        write_end = self.ends[token][1]
+        try:
+            for args in commands:
+                with self.lock:
+                    if self.stopping:
+                        return
+                    argv = [binary, *GLOBAL_ARGS, "-loglevel", "error",
+                            *(f"pipe:{write_end}" if a == token else a for a in args)]
+                    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.PIPE, pass_fds=(write_end,), start_new_session=True,
+                                            preexec_fn=_die_with_parent)
+                    self.running.add(proc)
+                tail: collections.deque[str] = collections.deque(maxlen=40)
+                _drain(proc.stderr, tail)
+                proc.stderr.close()
+                code = proc.wait()
+                with self.lock:
+                    self.running.discard(proc)
+                    if code != 0 and not self.stopping:
+                        summary = "".join(tail).strip().splitlines()
+                        self.error = RenderError(
+                            f"FFmpeg failed on a segment of the reverse: {summary[-1] if summary else code}",
+                            command=argv, returncode=code, stderr_tail="".join(tail))
+                        self.stopping = True
+                        self.killed_reader = reader.poll() is None
+                        for other in list(self.running):
+                            _stop(other)
+                        _stop(reader)  # the encoder would wait for frames that never come
+                        return
+        finally:
+            self._close_write_end(token)  # the reader sees the end of this input
+
+    def _close_write_end(self, token: str) -> None:
+        with self.lock:
+            write_end = self.ends[token][1]
+            self.ends[token][1] = -1
+        if write_end >= 0:
+            try:
+                os.close(write_end)
+            except OSError:
+                pass
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join()
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopping = True
+            running = list(self.running)
+        for proc in running:
+            _stop(proc)
+        self.join()
+
+    def close(self) -> None:
+        for r in self.read_ends:
+            os.close(r)
+        self.read_ends = ()
+        if not self.threads:
+            for token in self.ends:
+                self._close_write_end(token)
+
+
+def _widen(fd: int) -> None:
+    """A 1 MiB pipe buffer instead of 64 KiB: fewer wake-ups for raw frames."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, 1031, 2**20)  # F_SETPIPE_SZ
+    except (OSError, ImportError):
+        pass
 
 
 def short_by(expected: float, actual: float) -> float:
@@ -282,4 +413,5 @@ def _render_error(stage: FfmpegStage, argv: list[str], returncode: int, stderr: 
 def run_plan(plan: Plan, *, on_progress: ProgressCallback | None = None) -> None:
     """Run every stage of a plan in order."""
     for stage in plan.stages:
-        run_stage(stage, plan.binary_path, overwrite=plan.overwrite, on_progress=on_progress)
+        feeds = plan.feeds if stage is plan.stages[-1] else ()
+        run_stage(stage, plan.binary_path, overwrite=plan.overwrite, on_progress=on_progress, feeds=feeds)

@@ -63,7 +63,7 @@ def run_ffmpeg(*args: str) -> subprocess.CompletedProcess:
 
 def make_clip(path: Path, *, duration: float = 2.0, size: str = "160x90", rate: str = "25",
               audio: str | None = "chirp", source: str = "testsrc2", keyint: int | None = None,
-              pix_fmt: str = "yuv420p", jitter: bool = False) -> Path:
+              pix_fmt: str = "yuv420p", jitter: bool = False, codec: str = "ffv1") -> Path:
     """A lossless clip (FFV1 + PCM in Matroska) with a frame counter; audio a rising tone by default."""
     args = ["-f", "lavfi", "-i", f"{source}=size={size}:rate={rate}:duration={duration}"]
     if audio == "chirp":
@@ -74,7 +74,7 @@ def make_clip(path: Path, *, duration: float = 2.0, size: str = "160x90", rate: 
     if jitter:
         # variable frame rate as phones record it: frames alternately early and late, in a 1 ms time base
         args += ["-vf", f"setpts=(N+0.3*mod(N\\,2))/({rate})/TB", "-fps_mode", "passthrough"]
-    args += ["-c:v", "ffv1", "-pix_fmt", pix_fmt]
+    args += ["-c:v", codec, "-pix_fmt", pix_fmt]
     if keyint:
         args += ["-g", str(keyint)]
     if audio:

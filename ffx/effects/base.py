@@ -114,6 +114,9 @@ class StepContext:
     allow_unsafe: bool = False
     filters_used: dict[str, str] = field(default_factory=dict)  # filter -> step label, for capability checks
     memory_bytes: int = 0  # the largest buffer any step holds (reverse keeps whole clips)
+    max_memory: int | None = None  # budget for buffering steps; beyond it reverse goes segment by segment
+    keyframes: Any = None  # callable: file path -> keyframe times (the compiler's only I/O, injected)
+    feeds: list = field(default_factory=list)  # segmented reverses: feeder commands and their pipes
 
     def filter(self, name: str, pads: list[Pad] | Pad, options: dict | list | None = None,
                outputs: tuple[str, ...] | None = None) -> graph.Node:

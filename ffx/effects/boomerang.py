@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from .base import Clip, Effect, StepContext, StepError
-from .reverse import reversed_pads
+from .reverse import reversed_pads, segmented_reverse
 
 
 class Boomerang(Effect):
@@ -30,6 +30,12 @@ class Boomerang(Effect):
         if info.frames is not None and info.frames < 2:
             raise StepError("a boomerang needs a clip of at least 2 frames")
         frame = 1 / float(info.fps)
+        if info.frames is not None:
+            # frames [lo, hi) come back: without the turn frame, and without frame 0 when the loop restarts on it
+            segmented = segmented_reverse(clip, ctx, int(self.drop_last_frame),
+                                          info.frames - int(self.drop_turn_frame))
+            if segmented is not None:
+                return self._joined(clip, *segmented, ctx)
         back = clip
         if self.drop_last_frame:
             # the final frame would equal the first: drop it before reversing, so no frame count is needed
@@ -43,6 +49,12 @@ class Boomerang(Effect):
         back_video = ctx.chain(back_video, "setpts", {"expr": "PTS-STARTPTS"})
         if back_audio is not None:
             back_audio = ctx.chain(back_audio, "asetpts", {"expr": "PTS-STARTPTS"})
+        return self._joined(clip, back_video, back_audio, ctx)
+
+    def _joined(self, clip: Clip, back_video, back_audio, ctx: StepContext) -> Clip:
+        info = clip.info
+        frame = 1 / float(info.fps)
+        if back_audio is not None and clip.audio is not None:
             node = ctx.filter("concat", [clip.video, clip.audio, back_video, back_audio], {"n": 2, "v": 1, "a": 1},
                               outputs=("video", "audio"))
             video, audio = node.pad(0), node.pad(1)

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from typing import Literal
 
+from .. import graph
+from ..segments import build_feed, frames_per_segment, plan_segments, tree_memory
 from .base import Clip, Effect, StepContext, StepError
 
 
 def reverse_memory(clip: Clip) -> int:
-    """Bytes the in-memory reverse holds at its peak: every frame and every audio sample."""
-    info = clip.info
-    total = 0
-    if clip.video is not None and info.frames:
-        total += info.frames * info.frame_bytes()
-    if clip.audio is not None and info.duration:
-        total += int(info.duration * (info.sample_rate or 48000) * 2 * 4)  # stereo float
-    return total
+    """Estimated peak of the FFmpeg processes while the in-memory reverse holds the whole clip."""
+    info = clip.info if clip.audio is not None else clip.info.replace(has_audio=False)
+    if clip.video is None:
+        info = info.replace(width=0, height=0)
+    if info.frames:
+        return tree_memory(info, info.frames)
+    return tree_memory(info, round((info.duration or 0) * float(info.fps or 25)))
 
 
 def reversed_pads(clip: Clip, ctx: StepContext):
@@ -32,6 +33,34 @@ def reversed_pads(clip: Clip, ctx: StepContext):
     return video, audio
 
 
+def segmented_reverse(clip: Clip, ctx: StepContext, first: int, end: int):
+    """Frames ``[first, end)`` reversed segment by segment, when the plain reverse would not fit the budget.
+
+    Returns the (video, audio) pads of the raw pipes the feeders fill, or None
+    when the plain in-memory reverse is fine or segmenting is not possible (the
+    clip is no longer a file input as read, or another reverse is already fed).
+    """
+    node, info = clip.input_node, clip.info
+    if (ctx.max_memory is None or reverse_memory(clip) <= ctx.max_memory or node is None or clip.video is None
+            or not node.name.startswith("file:") or ctx.keyframes is None or ctx.feeds or not info.frames):
+        return None
+    args = dict(node.input_args)
+    offset = info.start_time + float(args.get("-ss", 0))  # a trim step before may have become -ss/-t
+    path = node.name[len("file:"):]
+    max_frames = frames_per_segment(info, ctx.max_memory)
+    segments = plan_segments(first, end, float(info.fps), ctx.keyframes(path), max_frames, offset)
+    clip_end = offset + info.duration if "-t" in args else None  # a trimmed input ends where the trim does
+    feed = build_feed(path, info, segments, clip.audio is not None, len(ctx.feeds), clip_end)
+    ctx.feeds.append(feed)
+    video_node = graph.input_node(feed.pipes[0], list(feed.video_input), True, False)
+    audio = None
+    if feed.audio_input is not None:
+        audio_node = graph.input_node(feed.pipes[1], list(feed.audio_input), False, True)
+        audio = graph.input_pad(audio_node, graph.AUDIO)
+    ctx.memory_bytes = max(ctx.memory_bytes, tree_memory(info, max(s.end - s.first for s in segments)))
+    return graph.input_pad(video_node, graph.VIDEO), audio
+
+
 class Reverse(Effect):
     """Play the clip backwards; the first frame out is the last frame in."""
 
@@ -40,5 +69,8 @@ class Reverse(Effect):
     example = "- reverse"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        video, audio = reversed_pads(clip, ctx)
+        if clip.info.duration is None:
+            raise StepError("cannot reverse a stream with no end (a camera or live stream)")
+        pads = segmented_reverse(clip, ctx, 0, clip.info.frames or 0)
+        video, audio = pads if pads is not None else reversed_pads(clip, ctx)
         return clip.evolve(video=video, audio=audio)

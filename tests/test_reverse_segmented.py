@@ -1,0 +1,131 @@
+"""Reverse in bounded memory: segment by segment, exactly the frames and samples of the plain reverse."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ffx
+from conftest import ADVERSARIAL, FFMPEG, decode_audio, decode_frames, ffmpeg_children, make_clip
+from ffx.segments import plan_segments, tree_memory
+
+LOSSLESS = {"codec": "ffv1", "audio_codec": "pcm_s16le"}
+
+
+def budget_for(src: Path, frames: int) -> int:
+    """A memory budget under which each segment holds ``frames`` frames."""
+    return tree_memory(ffx.media.probe(str(src), FFMPEG), frames)
+
+
+def reverse_both(tmp_path: Path, src: Path, steps: list, frames: int) -> tuple[Path, Path, ffx.Plan]:
+    plain = tmp_path / "plain.mkv"
+    ffx.render(ffx.Recipe(input=str(src), steps=steps, output={"path": str(plain), **LOSSLESS}))
+    segmented = tmp_path / "segmented.mkv"
+    plan = ffx.render(ffx.Recipe(input=str(src), steps=steps, output={"path": str(segmented), **LOSSLESS}),
+                      max_memory=budget_for(src, frames))
+    return plain, segmented, plan
+
+
+def assert_same(plain: Path, segmented: Path, audio: bool = True) -> None:
+    a, b = decode_frames(plain), decode_frames(segmented)
+    assert a.shape == b.shape and np.array_equal(a, b)
+    if audio:
+        x, y = decode_audio(plain), decode_audio(segmented)
+        assert len(x) == len(y) and np.array_equal(x, y)  # no sample lost, doubled or moved at a seam
+
+
+@pytest.mark.parametrize("frames", [1, 7, 13, 24])
+def test_segmented_reverse_equals_the_plain_reverse(tmp_path, frames):
+    src = make_clip(tmp_path / "src.mkv", duration=1.96)  # 49 frames: segments never divide it evenly
+    plain, segmented, plan = reverse_both(tmp_path, src, ["reverse"], frames)
+    assert len(plan.feeds) == 1 and len(plan.feeds[0].feeders) == -(-49 // frames)
+    assert_same(plain, segmented)
+
+
+def test_sparse_keyframes_and_a_lossy_codec(tmp_path):
+    """One keyframe for the whole clip: every segment decodes from it, and still gets exactly its frames."""
+    src = make_clip(tmp_path / "sparse.mp4", duration=2.0, codec="libx264", keyint=250, audio="sine")
+    plain, segmented, plan = reverse_both(tmp_path, src, ["reverse"], 11)
+    assert len(plan.feeds[0].feeders) == 5
+    assert_same(plain, segmented, audio=False)  # AAC audio: compared by length and pitch below
+    x, y = decode_audio(plain), decode_audio(segmented)
+    assert len(x) == len(y) and np.abs(x - y).max() < 1e-6
+
+
+def test_keyframes_become_the_seams_when_groups_fit(tmp_path):
+    src = make_clip(tmp_path / "gop.mp4", duration=2.0, codec="libx264", keyint=10, audio=None)
+    plain, segmented, plan = reverse_both(tmp_path, src, ["reverse"], 25)
+    feeders = plan.feeds[0].feeders
+    # keyframes every 10 frames; 25 fit: two groups per segment, frames 0-19, 20-39, 40-49 (last first)
+    assert len(feeders) == 3
+    filters = [" ".join(f) for f in feeders]
+    assert "trim=start=1.58" in filters[0] and "trim=start=0.78:end=1.58" in filters[1] and "trim=end=0.78" in filters[2]
+    assert_same(plain, segmented, audio=False)
+
+
+def test_plan_segments_follows_keyframes_and_splits_long_groups():
+    spans = [(s.first, s.end) for s in plan_segments(0, 100, 25.0, [0, 0.4, 0.8, 2.0, 3.6], 30)]
+    # groups 0-9, 10-19 and 20-49 fit 30 frames two at a time; 50-89 is too long and is split at 80
+    assert spans == [(0, 20), (20, 50), (50, 80), (80, 100)]
+    assert all(b - a <= 30 for a, b in spans) and spans[0][0] == 0 and spans[-1][1] == 100
+
+
+def test_boomerang_and_a_fast_seek_trim_reverse_in_segments_too(tmp_path):
+    src = make_clip(tmp_path / "src.mkv", duration=3.0)
+    steps = [{"trim": {"start": 0.52, "duration": 1.6}}, {"boomerang": {"drop_last_frame": True}}]
+    plain, segmented, plan = reverse_both(tmp_path, src, steps, 9)
+    assert plan.feeds
+    a, b = decode_frames(plain), decode_frames(segmented)
+    assert len(a) == 2 * 40 - 2 and np.array_equal(a, b)
+
+
+def test_the_printed_script_runs_in_bash_and_gives_the_same_result(tmp_path):
+    import subprocess
+
+    src = make_clip(tmp_path / "src.mkv", duration=1.2)
+    plain = tmp_path / "plain.mkv"
+    ffx.render(ffx.Recipe(input=str(src), steps=["reverse"], output={"path": str(plain), **LOSSLESS}))
+    out = tmp_path / "script.mkv"
+    plan = ffx.compile_recipe(ffx.Recipe(input=str(src), steps=["reverse"], output={"path": str(out), **LOSSLESS}),
+                              max_memory=budget_for(src, 8))
+    script = tmp_path / "reverse.sh"
+    script.write_text(plan.shell(FFMPEG) + "\n")
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert_same(plain, out)
+
+
+def test_progress_covers_the_whole_job(tmp_path):
+    src = make_clip(tmp_path / "src.mkv", duration=2.0)
+    reports = []
+    ffx.render(ffx.Recipe(input=str(src), steps=["reverse"], output={"path": str(tmp_path / "o.mkv"), **LOSSLESS}),
+               max_memory=budget_for(src, 10), progress=reports.append)
+    assert reports[-1].finished and reports[-1].fraction == pytest.approx(1.0, abs=0.03)
+    assert all(r.total == pytest.approx(2.0) for r in reports)
+
+
+def test_a_failing_segment_is_one_clear_error_and_leaves_nothing(tmp_path):
+    src = make_clip(tmp_path / "src.mkv", duration=1.2)
+    wrapper = tmp_path / "ffmpeg-feeders-fail"
+    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *-copyts*-ss*) echo "segment broke" >&2; exit 3;; esac\n'
+                       f'exec "{FFMPEG}" "$@"\n')
+    wrapper.chmod(0o755)
+    out = tmp_path / "o.mkv"
+    with pytest.raises(ffx.RenderError, match="segment of the reverse: segment broke"):
+        ffx.render(ffx.Recipe(input=str(src), steps=["reverse"], output={"path": str(out), **LOSSLESS}),
+                   max_memory=budget_for(src, 8), ffmpeg=str(wrapper))
+    assert sorted(os.listdir(tmp_path)) == ["ffmpeg-feeders-fail", "src.mkv"]
+    assert ffmpeg_children(tmp_path) == []
+    ADVERSARIAL["clean aborts"] += 1
+
+
+def test_validate_reports_the_segmented_memory(tmp_path):
+    src = make_clip(tmp_path / "src.mkv", duration=2.0)
+    plain = ffx.compile_recipe(ffx.Recipe(input=str(src), steps=["reverse"], output=str(tmp_path / "o.mp4")))
+    segmented = ffx.compile_recipe(ffx.Recipe(input=str(src), steps=["reverse"], output=str(tmp_path / "o.mp4")),
+                                   max_memory=budget_for(src, 10))
+    assert not plain.feeds and segmented.feeds
+    assert segmented.memory_estimate < plain.memory_estimate
