@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from .binary import FfmpegBinary
+from .errors import Problem, RecipeError
 from .compiler import compile_recipe as _compile
 from .plan import Plan
 from .recipe import Input, Recipe, load_recipe, parse_bytes
@@ -39,7 +40,10 @@ def compile_recipe(recipe: RecipeLike, *, inputs: list[str | Input] | None = Non
     may hold; a reverse beyond it runs segment by segment (default 1 GiB).
     """
     loaded = _as_recipe(recipe, variables).with_io(inputs=inputs, output=output)
-    budget = parse_bytes(max_memory) if isinstance(max_memory, str) else max_memory
+    try:
+        budget = parse_bytes(max_memory) if isinstance(max_memory, str) else max_memory
+    except ValueError as exc:
+        raise RecipeError(Problem(str(exc), field="max_memory", hint="e.g. --max-memory 512M")) from None
     return _compile(loaded, ffmpeg=ffmpeg, overwrite=overwrite, allow_unsafe=allow_unsafe, max_memory=budget)
 
 

@@ -27,6 +27,7 @@ OutputOpt = Annotated[Optional[str], typer.Option("-o", "--output", help="output
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="override a recipe variable: NAME=VALUE")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="replace an existing output file")]
 FfmpegOpt = Annotated[Optional[str], typer.Option("--ffmpeg", help="FFmpeg binary to use (else $FFX_FFMPEG, the bundled one, PATH)")]
+MemoryOpt = Annotated[Optional[str], typer.Option("--max-memory", help="memory budget for buffering steps, e.g. 512M or 2G (default 1G); a reverse beyond it runs in segments")]
 LiveOpt = Annotated[bool, typer.Option("--live", help="-i is a live source: a camera (/dev/video0) or a stream URL (rtsp://...)")]
 UnsafeOpt = Annotated[bool, typer.Option("--allow-unsafe", help="allow filters that read or write files (trusted recipes only)")]
 
@@ -67,25 +68,26 @@ def _inputs(inputs: list[str] | None, live: bool):
     return [Input.live_source(text) for text in inputs]
 
 
-def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, live=False):
+def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, live=False, max_memory=None):
     from .api import compile_recipe
     from .recipe import parse_set
 
     return compile_recipe(recipe, variables=parse_set(sets or []), inputs=_inputs(inputs, live), output=output,
-                          overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe)
+                          overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory)
 
 
 @app.command()
 def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
            overwrite: OverwriteOpt = False, quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
-           ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False) -> None:
+           ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
+           max_memory: MemoryOpt = None) -> None:
     """Render RECIPE to its output, with a progress bar on stderr."""
     def action():
         from .api import render as render_recipe
         from .recipe import parse_set
 
         plan = render_recipe(recipe, variables=parse_set(set or []), inputs=_inputs(input, live), output=output,
-                             overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
+                             overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
                              progress=not quiet and sys.stderr.isatty())
         if not quiet:
             typer.echo(f"wrote {plan.stages[-1].output_path}", err=True)
@@ -98,11 +100,11 @@ def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt
                     overwrite: OverwriteOpt = False, ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False,
                     as_json: Annotated[bool, typer.Option("--json", help="print argv lists as JSON")] = False,
                     full_path: Annotated[bool, typer.Option("--full-path", help="name the FFmpeg binary by its path")] = False,
-                    live: LiveOpt = False,
+                    live: LiveOpt = False, max_memory: MemoryOpt = None,
                     ffplay: Annotated[bool, typer.Option("--ffplay", help="print an ffplay command that previews the result live instead")] = False) -> None:
     """Print the FFmpeg command(s) for RECIPE, quoted to paste into a shell."""
     def action():
-        plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe, live)
+        plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe, live, max_memory)
         if ffplay:
             typer.echo(plan.ffplay())
             return
@@ -114,10 +116,11 @@ def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt
 
 @app.command()
 def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
-             ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False) -> None:
+             ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
+             max_memory: MemoryOpt = None) -> None:
     """Check RECIPE (and its inputs) without rendering; lists every problem."""
     def action():
-        plan = _plan(recipe, input, output, set, True, ffmpeg, allow_unsafe, live)
+        plan = _plan(recipe, input, output, set, True, ffmpeg, allow_unsafe, live, max_memory)
         info = plan.result
         parts = []
         if info.has_video:
@@ -126,8 +129,11 @@ def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None
             parts.append(f"{info.duration:.2f} s" + (f" ({info.frames} frames)" if info.frames is not None else ""))
         parts.append("with audio" if info.has_audio else "no audio")
         memory = plan.memory_estimate / 2**20
+        how = ""
+        if plan.feeds:
+            how = f" (reversed in {sum(len(f.feeders) for f in plan.feeds)} segments)"
         typer.echo(f"{recipe}: ok -> {plan.stages[-1].output_path}: {', '.join(parts)}; "
-                   f"peak memory of buffering filters ~{memory:.0f} MiB")
+                   f"estimated peak memory ~{memory:.0f} MiB{how}")
 
     _guarded(action)
 
