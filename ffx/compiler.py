@@ -16,6 +16,7 @@ from .effects.base import Clip, StepContext, StepError
 from .errors import CapabilityError, InputError, Problem, RecipeError
 from .media import MediaInfo, keyframe_times, probe
 from .plan import FfmpegStage, Plan
+from .segments import encoder_frames
 from .preview import ffplay_args
 from .recipe import AUDIO_SOURCES, Input, Recipe
 from .yamlsource import format_path
@@ -157,7 +158,8 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
             scanned[path] = keyframe_times(path, binary.path)
         return scanned[path]
 
-    ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe, max_memory=budget, keyframes=keyframes)
+    ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe, max_memory=budget, keyframes=keyframes,
+                      encoder_frames=encoder_frames(recipe.output.video_codec(), recipe.output.preset))
     for index, step in enumerate(recipe.steps):
         ctx.label = f"steps[{index}] ({step.effect})"
         ctx.first_step = index == 0 and step.source is None and first_name not in referenced

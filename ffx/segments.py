@@ -32,11 +32,24 @@ from .timecode import format_seconds
 
 PIPE_TOKEN = "pipe:FFX_PIPE_{}"  # replaced by real descriptors when run, by FIFO paths when printed
 
-# What besides the reversed frames is alive at once, in frames of the stream's size:
-# the feeder's decoder (references, threads) and the encoder (x264 lookahead and references).
-DECODER_FRAMES = 24
-ENCODER_FRAMES = 64
-FIXED_OVERHEAD = 160 * 2**20  # two FFmpeg processes, codecs, buffers
+# Calibrated on 1080p H.264 with the bundled FFmpeg (docs/design.md): besides the frames a reverse
+# holds, the process tree carries the encoder's own frames (x264's lookahead and references grow
+# with the preset), a fixed part (Python, the decoder), and with feeders a second decoder, the
+# audio feeder and the pipes. Decoded frames are padded, so each costs a little more than w*h*1.5.
+PLAIN_OVERHEAD = 60 * 2**20
+SEGMENTED_OVERHEAD = 340 * 2**20
+FRAME_PADDING = 1.07
+SAFETY = 0.95  # segments are sized to this share of the budget
+X264_PRESET_FRAMES = {"ultrafast": 15, "superfast": 20, "veryfast": 40, "faster": 60, "fast": 90, "medium": 135,
+                      "slow": 160, "slower": 190, "veryslow": 230, "placebo": 260}
+DEFAULT_ENCODER_FRAMES = 60
+
+
+def encoder_frames(codec: str | None, preset: str | None) -> int:
+    """Frames' worth of memory the encoder keeps (measured for x264: 100 MB ultrafast, 480 MB medium at 1080p)."""
+    if codec in ("libx264", "libx265"):
+        return X264_PRESET_FRAMES.get(preset or "medium", 135)
+    return DEFAULT_ENCODER_FRAMES
 
 
 @dataclass(frozen=True)
@@ -56,16 +69,18 @@ def audio_bytes(info: MediaInfo) -> int:
     return int(info.duration * (info.sample_rate or 48000) * 4 * channel_count(info.channel_layout))
 
 
-def tree_memory(info: MediaInfo, frames_held: int) -> int:
-    """Estimated peak of the FFmpeg processes while a reverse holds ``frames_held`` frames (and all the audio)."""
-    frame = info.frame_bytes()
-    return int(FIXED_OVERHEAD + (DECODER_FRAMES + ENCODER_FRAMES + frames_held) * frame + audio_bytes(info))
+def tree_memory(info: MediaInfo, frames_held: int, encoder: int = DEFAULT_ENCODER_FRAMES,
+                segmented: bool = False) -> int:
+    """Estimated peak of the process tree while a reverse holds ``frames_held`` frames (and all the audio)."""
+    frame = info.frame_bytes() * FRAME_PADDING
+    fixed = SEGMENTED_OVERHEAD if segmented else PLAIN_OVERHEAD
+    return int(fixed + (encoder + frames_held) * frame + audio_bytes(info))
 
 
-def frames_per_segment(info: MediaInfo, budget: int) -> int:
+def frames_per_segment(info: MediaInfo, budget: int, encoder: int = DEFAULT_ENCODER_FRAMES) -> int:
     """How many frames one feeder may hold so the whole process tree stays under ``budget`` bytes."""
-    spare = budget - tree_memory(info, 0)
-    return max(1, int(spare // max(1, info.frame_bytes())))
+    spare = SAFETY * budget - tree_memory(info, 0, encoder, segmented=True)
+    return max(1, int(spare // max(1.0, info.frame_bytes() * FRAME_PADDING)))
 
 
 def plan_segments(first: int, end: int, fps: float, keyframes: list[float], max_frames: int,
@@ -176,5 +191,5 @@ def build_feed(path: str, info: MediaInfo, segments: list[Segment], has_audio: b
     return Feed(tuple(feeders), audio_feeder, video_input, audio_input, pipes)
 
 
-__all__ = ["Feed", "Segment", "audio_bytes", "build_feed", "channel_count", "frames_per_segment", "plan_segments",
-           "tree_memory"]
+__all__ = ["Feed", "Segment", "audio_bytes", "build_feed", "channel_count", "encoder_frames", "frames_per_segment",
+           "plan_segments", "tree_memory"]

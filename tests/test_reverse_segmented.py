@@ -15,9 +15,25 @@ from ffx.segments import plan_segments, tree_memory
 LOSSLESS = {"codec": "ffv1", "audio_codec": "pcm_s16le"}
 
 
+@pytest.fixture(autouse=True)
+def tiny_overheads(monkeypatch):
+    """Test clips are tiny, far below FFmpeg's own fixed memory: count only the frames, so a budget
+    picks the segment length exactly (what is under test here is the seams, not the estimate)."""
+    from ffx import segments
+
+    for name, value in (("PLAIN_OVERHEAD", 0), ("SEGMENTED_OVERHEAD", 0), ("FRAME_PADDING", 1.0), ("SAFETY", 1.0),
+                        ("DEFAULT_ENCODER_FRAMES", 0)):
+        monkeypatch.setattr(segments, name, value)
+    monkeypatch.setattr(segments, "encoder_frames", lambda codec, preset: 0)
+    import ffx.compiler
+
+    monkeypatch.setattr(ffx.compiler, "encoder_frames", lambda codec, preset: 0)
+
+
 def budget_for(src: Path, frames: int) -> int:
     """A memory budget under which each segment holds ``frames`` frames."""
-    return tree_memory(ffx.media.probe(str(src), FFMPEG), frames)
+    info = ffx.media.probe(str(src), FFMPEG)
+    return tree_memory(info, frames, 0) + 1
 
 
 def reverse_both(tmp_path: Path, src: Path, steps: list, frames: int) -> tuple[Path, Path, ffx.Plan]:
@@ -120,6 +136,25 @@ def test_a_failing_segment_is_one_clear_error_and_leaves_nothing(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["ffmpeg-feeders-fail", "src.mkv"]
     assert ffmpeg_children(tmp_path) == []
     ADVERSARIAL["clean aborts"] += 1
+
+
+def test_the_estimate_is_calibrated_for_1080p(monkeypatch):
+    """The real constants: 10 s of 1080p fits 1 GiB with x264 ultrafast (measured 911 MiB with ffx),
+    not with medium (its encoder alone holds ~480 MB); 30 s never does."""
+    monkeypatch.undo()
+    from ffx.media import MediaInfo
+    from ffx.segments import encoder_frames, frames_per_segment
+
+    def info(seconds):
+        return MediaInfo(width=1920, height=1080, fps=25, duration=seconds, frames=25 * seconds, has_audio=True,
+                         sample_rate=48000, channel_layout="stereo")
+
+    assert tree_memory(info(10), 250, encoder_frames("libx264", "ultrafast")) < 2**30
+    assert tree_memory(info(10), 250, encoder_frames("libx264", "medium")) > 2**30
+    assert tree_memory(info(30), 750, encoder_frames("libx264", "ultrafast")) > 2**30
+    held = frames_per_segment(info(300), 2**30, encoder_frames("libx264", "ultrafast"))
+    assert 100 < held < 250
+    assert tree_memory(info(300), held, encoder_frames("libx264", "ultrafast"), segmented=True) < 2**30
 
 
 def test_validate_reports_the_segmented_memory(tmp_path):

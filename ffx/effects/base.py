@@ -115,6 +115,7 @@ class StepContext:
     filters_used: dict[str, str] = field(default_factory=dict)  # filter -> step label, for capability checks
     memory_bytes: int = 0  # the largest buffer any step holds (reverse keeps whole clips)
     max_memory: int | None = None  # budget for buffering steps; beyond it reverse goes segment by segment
+    encoder_frames: int = 60  # frames' worth of memory the output's encoder keeps (segments.encoder_frames)
     keyframes: Any = None  # callable: file path -> keyframe times (the compiler's only I/O, injected)
     feeds: list = field(default_factory=list)  # segmented reverses: feeder commands and their pipes
 

@@ -14,14 +14,13 @@ from ..segments import build_feed, frames_per_segment, plan_segments, tree_memor
 from .base import Clip, Effect, StepContext, StepError
 
 
-def reverse_memory(clip: Clip) -> int:
+def reverse_memory(clip: Clip, encoder: int = 60) -> int:
     """Estimated peak of the FFmpeg processes while the in-memory reverse holds the whole clip."""
     info = clip.info if clip.audio is not None else clip.info.replace(has_audio=False)
     if clip.video is None:
         info = info.replace(width=0, height=0)
-    if info.frames:
-        return tree_memory(info, info.frames)
-    return tree_memory(info, round((info.duration or 0) * float(info.fps or 25)))
+    frames = info.frames or round((info.duration or 0) * float(info.fps or 25))
+    return tree_memory(info, frames, encoder)
 
 
 def reversed_pads(clip: Clip, ctx: StepContext):
@@ -29,7 +28,7 @@ def reversed_pads(clip: Clip, ctx: StepContext):
         raise StepError("cannot reverse a stream with no end (a camera or live stream)")
     video = ctx.chain(clip.video, "reverse") if clip.video is not None else None
     audio = ctx.chain(clip.audio, "areverse") if clip.audio is not None else None
-    ctx.memory_bytes = max(ctx.memory_bytes, reverse_memory(clip))
+    ctx.memory_bytes = max(ctx.memory_bytes, reverse_memory(clip, ctx.encoder_frames))
     return video, audio
 
 
@@ -41,13 +40,14 @@ def segmented_reverse(clip: Clip, ctx: StepContext, first: int, end: int):
     clip is no longer a file input as read, or another reverse is already fed).
     """
     node, info = clip.input_node, clip.info
-    if (ctx.max_memory is None or reverse_memory(clip) <= ctx.max_memory or node is None or clip.video is None
+    if (ctx.max_memory is None or reverse_memory(clip, ctx.encoder_frames) <= ctx.max_memory or node is None
+            or clip.video is None
             or not node.name.startswith("file:") or ctx.keyframes is None or ctx.feeds or not info.frames):
         return None
     args = dict(node.input_args)
     offset = info.start_time + float(args.get("-ss", 0))  # a trim step before may have become -ss/-t
     path = node.name[len("file:"):]
-    max_frames = frames_per_segment(info, ctx.max_memory)
+    max_frames = frames_per_segment(info, ctx.max_memory, ctx.encoder_frames)
     segments = plan_segments(first, end, float(info.fps), ctx.keyframes(path), max_frames, offset)
     clip_end = offset + info.duration if "-t" in args else None  # a trimmed input ends where the trim does
     feed = build_feed(path, info, segments, clip.audio is not None, len(ctx.feeds), clip_end)
@@ -57,7 +57,8 @@ def segmented_reverse(clip: Clip, ctx: StepContext, first: int, end: int):
     if feed.audio_input is not None:
         audio_node = graph.input_node(feed.pipes[1], list(feed.audio_input), False, True)
         audio = graph.input_pad(audio_node, graph.AUDIO)
-    ctx.memory_bytes = max(ctx.memory_bytes, tree_memory(info, max(s.end - s.first for s in segments)))
+    held = max(s.end - s.first for s in segments)
+    ctx.memory_bytes = max(ctx.memory_bytes, tree_memory(info, held, ctx.encoder_frames, segmented=True))
     return graph.input_pad(video_node, graph.VIDEO), audio
 
 
