@@ -69,6 +69,9 @@ class Text(Effect):
     def _printable_to_ffmpeg(cls, value: str) -> str:
         if "\x00" in value:
             raise ValueError("text cannot contain the NUL character")
+        value = value.rstrip("\n")  # a YAML `|` block ends with a new line; it would draw an empty line
+        if not value:
+            raise ValueError("text is empty")
         return value
 
     @field_validator("position")
