@@ -126,6 +126,9 @@ def parse_ffmpeg_report(text: str) -> MediaInfo:
         if end < duration - max(0.1, 2 * frame):
             # a truncated file: the header promises more than the packets deliver
             duration = int(counts[-1]) / float(fps) if video and counts and fps else end
+    if duration is None and reached:  # no length in the header (written to a pipe): count what is there
+        end = int(reached[-1][0]) * 3600 + int(reached[-1][1]) * 60 + float(reached[-1][2])
+        duration = int(counts[-1]) / float(fps) if video and counts and fps else (end or None)
     if video and counts:
         frames = int(counts[-1])
         if duration and frames > 1 and (fps is None or abs(frames / duration - float(fps)) > float(fps) * 0.02):

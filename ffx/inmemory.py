@@ -1,0 +1,239 @@
+"""Renders that end in memory, and videos made from frames that Python code draws.
+
+``render_bytes`` / ``iter_bytes``: a recipe's output as bytes, or as chunks
+while FFmpeg writes them (to answer an HTTP request). Streamable formats (GIF,
+WebM, Matroska, fragmented MP4, ...) go through a pipe; a plain MP4 needs its
+index (moov) written at the front after the fact, so it is rendered to a
+private temporary file, read back and deleted: a normal, widely playable
+file, and nothing left on disk.
+
+``encode``: frames (H x W x 3 uint8 arrays, RGB or BGR) piped into FFmpeg as
+raw video, into a file or into bytes; the output stage is the same as for
+recipes (codec, CRF, pixel format, GIF palettes...).
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from . import graph
+from .binary import FfmpegBinary, ffmpeg_binary
+from .effects.base import Clip, StepContext, StepError, parse_rate
+from .errors import FfxError, Problem, RecipeError, RenderError
+from .media import MediaInfo
+from .output import Output
+from .plan import GLOBAL_ARGS, FfmpegStage, Plan
+from .runner import _die_with_parent, _drain, _stop, run_stage
+
+CHUNK = 1 << 16
+# formats FFmpeg can write to a pipe as they are (no seeking back)
+STREAMABLE = {"gif", "webm", "mkv", "matroska", "webp", "ts", "mpegts", "nut", "ogg", "wav", "mp3", "flac", "opus"}
+FRAGMENTED = ["-movflags", "+frag_keyframe+empty_moov+default_base_moof"]
+
+
+class FrameError(FfxError, ValueError):
+    """A frame given to :func:`encode` is not like the first one, or not an image at all."""
+
+
+def _extension(format: str) -> str:
+    return {"matroska": "mkv", "mpegts": "ts"}.get(format, format)
+
+
+def _memory_plan(compile_recipe, recipe: Any, format: str, **options) -> Plan:
+    """Compile with a stand-in output name whose extension picks the format (nothing is written there)."""
+    return compile_recipe(recipe, output=f"ffx-in-memory.{_extension(format)}", overwrite=True, **options)
+
+
+def iter_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **options) -> Iterator[bytes]:
+    """The recipe's output in chunks, as FFmpeg writes them.
+
+    A plain ``mp4``/``mov`` is rendered to a private temporary file first (its
+    index goes at the front) and then read out; ``fragmented=True`` streams a
+    fragmented MP4 instead. Stopping the iteration early stops FFmpeg.
+    """
+    from .api import compile_recipe
+
+    plan = _memory_plan(compile_recipe, recipe, format, **options)
+    stage = plan.stages[-1]
+    if format in ("mp4", "mov", "m4v") and not fragmented:
+        yield from _via_private_file(plan, stage, format)
+        return
+    args = list(stage.args)
+    if format in ("mp4", "mov", "m4v"):
+        at = args.index("-movflags")
+        args[at:at + 2] = FRAGMENTED
+    elif format not in STREAMABLE:
+        raise RecipeError(Problem(f"{format} cannot be written to a pipe", field="format",
+                                  hint="use mp4, gif, webm or mkv"))
+    args[-1] = "pipe:1"
+    argv = [plan.binary_path, *GLOBAL_ARGS, "-loglevel", "error", "-y", *args]
+    yield from _stream(argv, stage)
+
+
+def render_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **options) -> bytes:
+    """The recipe's output as bytes (see :func:`iter_bytes`)."""
+    return b"".join(iter_bytes(recipe, format=format, fragmented=fragmented, **options))
+
+
+def _via_private_file(plan: Plan, stage: FfmpegStage, format: str) -> Iterator[bytes]:
+    folder = tempfile.mkdtemp(prefix="ffx-")
+    try:
+        target = os.path.join(folder, f"out.{format}")
+        private = FfmpegStage(args=stage.args[:-1] + (f"file:{target}",), output_path=target,
+                              input_paths=stage.input_paths, duration=stage.duration, frames=stage.frames,
+                              filter_steps=stage.filter_steps, kind=stage.kind)
+        run_stage(private, plan.binary_path, overwrite=True, feeds=plan.feeds)
+        with open(target, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stream(argv: list[str], stage: FfmpegStage) -> Iterator[bytes]:
+    tail: collections.deque[str] = collections.deque(maxlen=40)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True, preexec_fn=_die_with_parent)
+    reader = threading.Thread(target=_drain, args=(proc.stderr, tail), daemon=True)
+    reader.start()
+    finished = False
+    try:
+        while chunk := proc.stdout.read1(CHUNK):  # whatever FFmpeg has written, without waiting for more
+            yield chunk
+        code = proc.wait()
+        reader.join(timeout=5)
+        finished = True
+        if code != 0:
+            lines = "".join(tail).strip().splitlines()
+            raise RenderError(f"FFmpeg failed: {lines[-1] if lines else code}", command=argv, returncode=code,
+                              stderr_tail="".join(tail))
+    finally:
+        if not finished:
+            _stop(proc)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def _frame_info(frame: Any) -> tuple[int, int, Any]:
+    import numpy as np
+
+    array = np.asarray(frame)
+    if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
+        raise FrameError(f"frame 0 is {array.dtype} with shape {array.shape}; "
+                         "give height x width x 3 arrays of uint8 (RGB, or BGR with bgr=True)")
+    return array.shape[1], array.shape[0], array
+
+
+def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, format: str | None = None,
+           codec: str | None = None, crf: int | None = None, pix_fmt: str | None = None, bgr: bool = False,
+           overwrite: bool = False, ffmpeg: str | FfmpegBinary | None = None, **output_options) -> bytes | None:
+    """Encode frames that Python code makes; return the bytes when ``output`` is None.
+
+    ``frames`` is any iterable of H x W x 3 uint8 arrays (RGB; ``bgr=True`` for
+    OpenCV's order). The size comes from the first frame; a later frame of
+    another size or type stops everything with :class:`FrameError` and writes
+    nothing. ``fps`` may be 25, 12.5, 23.976 (read as 24000/1001) or
+    "30000/1001". Without ``output`` the format defaults to MP4 (rendered in a
+    private temporary file, so the index is at the front).
+    """
+    import numpy as np
+
+    try:
+        rate = parse_rate(fps)
+    except ValueError as exc:
+        raise RecipeError(Problem(str(exc), field="fps")) from None
+    iterator = iter(frames)
+    try:
+        first = next(iterator)
+    except StopIteration:
+        raise FrameError("no frames to encode") from None
+    width, height, first = _frame_info(first)
+    fmt = format or (os.path.splitext(output)[1].lstrip(".").lower() if output else "mp4")
+    fields = {k: v for k, v in dict(codec=codec, crf=crf, pix_fmt=pix_fmt, **output_options).items() if v is not None}
+    try:
+        out = Output(path=output or f"ffx-in-memory.{_extension(fmt)}", format=format and _muxer(format), **fields)
+    except ValueError as exc:
+        raise RecipeError(str(exc)) from None
+    binary = ffmpeg if isinstance(ffmpeg, FfmpegBinary) else ffmpeg_binary(ffmpeg)
+    node = graph.input_node("pipe:0", [("-f", "rawvideo"), ("-pix_fmt", "bgr24" if bgr else "rgb24"),
+                                       ("-video_size", f"{width}x{height}"), ("-framerate", graph.option_text(rate))],
+                            True, False)
+    info = MediaInfo(width=width, height=height, fps=rate, duration=None, frames=None, pix_fmt="rgb24")
+    ctx = StepContext(label="output", streams={})
+    try:
+        pads, args, _ = out.apply(Clip(video=graph.input_pad(node, graph.VIDEO), audio=None, info=info), ctx)
+    except StepError as exc:
+        raise RecipeError(Problem(exc.message, field=exc.field, hint=exc.hint)) from None
+    to_bytes = output is None
+    if not to_bytes:
+        from .runner import check_can_write
+
+        check_can_write(output, overwrite)
+    # a private folder (beside the output, so the final rename stays on one file system)
+    folder = tempfile.mkdtemp(prefix=".ffx-", dir=None if to_bytes else os.path.dirname(os.path.abspath(output)))
+    target = os.path.join(folder, "out." + _extension(fmt))
+    lowered = graph.lower(pads, "file:" + target, args)
+    argv = [binary.path, *GLOBAL_ARGS, "-loglevel", "error", "-y", *lowered.args]
+    tail: collections.deque[str] = collections.deque(maxlen=40)
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True, preexec_fn=_die_with_parent)
+    reader = threading.Thread(target=_drain, args=(proc.stderr, tail), daemon=True)
+    reader.start()
+    try:
+        index = 0
+        array = first
+        while True:
+            proc.stdin.write(array.tobytes())
+            index += 1
+            try:
+                frame = next(iterator)
+            except StopIteration:
+                break
+            array = np.asarray(frame)
+            if array.shape != first.shape or array.dtype != np.uint8:
+                raise FrameError(f"frame {index} is {array.dtype} {array.shape}, but frame 0 was uint8 "
+                                 f"{first.shape}: every frame needs the first one's size")
+        proc.stdin.close()
+        code = proc.wait()
+        reader.join(timeout=5)
+        if code != 0:
+            lines = "".join(tail).strip().splitlines()
+            raise RenderError(f"FFmpeg failed: {lines[-1] if lines else code}", command=argv, returncode=code,
+                              stderr_tail="".join(tail))
+        if to_bytes:
+            with open(target, "rb") as handle:
+                return handle.read()
+        from .runner import _publish
+
+        _publish(target, output, overwrite)
+        return None
+    except BrokenPipeError:
+        proc.wait()
+        lines = "".join(tail).strip().splitlines()
+        raise RenderError(f"FFmpeg stopped reading frames: {lines[-1] if lines else proc.returncode}",
+                          command=argv, returncode=proc.returncode, stderr_tail="".join(tail)) from None
+    except BaseException:
+        _stop(proc)
+        raise
+    finally:
+        if proc.stdin and not proc.stdin.closed:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        proc.stderr.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _muxer(format: str) -> str:
+    return {"mkv": "matroska", "ts": "mpegts", "m4v": "mp4"}.get(format, format)
+
+
+__all__ = ["FrameError", "encode", "iter_bytes", "render_bytes"]
