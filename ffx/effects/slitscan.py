@@ -1,0 +1,102 @@
+"""slitscan: time laid out in space, from a thin slit of every sampled frame.
+
+``mode: image`` takes a slit (a column, or a row, ``width`` px, at
+``position``) from ``samples`` frames spread evenly over the clip and puts
+them side by side: one picture whose x (or y) axis is time. ``mode: rolling``
+is the animated variant: every frame shows the current picture up to the
+slit, and beyond it the slit's recent history scrolling away.
+
+Both run entirely in FFmpeg (select -> crop -> tile, and tile's sliding
+window with ``overlap`` for the rolling one), so only slits are ever held:
+memory is the size of the result, whatever the clip's length. The slit is
+cut from a strip a few pixels wider and converted to RGB first, so chroma
+subsampling cannot shift or blur it.
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#tile-1
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import Field
+
+from ..graph import Pad
+from .base import Clip, Effect, StepContext, StepError
+
+MARGIN = 8  # pixels of context each side of the slit for the RGB conversion
+
+
+class Slitscan(Effect):
+    """Slit-scan: a picture of time (``image``) or a frame-by-frame rolling history (``rolling``)."""
+
+    effect: Literal["slitscan"] = "slitscan"
+    mode: Literal["image", "rolling"] = Field("image", description="image: one picture; rolling: an animation")
+    axis: Literal["column", "row"] = Field("column", description="a vertical slit (column) or a horizontal one (row)")
+    position: int | float = Field(0.5, ge=0, description="where the slit is: pixels, or a fraction of the frame (0.5 = middle)")
+    width: int = Field(1, ge=1, le=4096, description="slit thickness in pixels (per sample)")
+    samples: int | None = Field(None, ge=1, le=16384, description="image: how many frames to sample (default: frame size / width, at most the frame count)")
+
+    example = "- slitscan: {axis: column, position: 0.5, width: 2}"
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        info = clip.info
+        across = info.width if self.axis == "column" else info.height  # the axis the slit moves along
+        start = self.position * across if isinstance(self.position, float) else self.position
+        if isinstance(self.position, float) and not 0 <= self.position <= 1:
+            raise StepError(f"{self.position} is neither a fraction (0 to 1) nor whole pixels", field="position")
+        start = min(int(round(start)), across - self.width)
+        if start < 0 or self.width > across:
+            raise StepError(f"a {self.width} px slit does not fit in the {info.size} frame", field="width")
+        if self.mode == "image":
+            return self._image(clip, ctx, across, start)
+        return self._rolling(clip, ctx, across, start)
+
+    def _slit(self, video: Pad, ctx: StepContext, across: int, start: int) -> Pad:
+        low = max(0, (start - MARGIN) // 2 * 2)
+        high = min(across, start + self.width + MARGIN + 1) // 2 * 2 or across
+        high = max(high, min(across, start + self.width))
+        column = self.axis == "column"
+        box = {"w": high - low, "h": "ih", "x": low, "y": 0} if column else {"w": "iw", "h": high - low, "x": 0, "y": low}
+        strip = ctx.chain(ctx.chain(video, "crop", {**box, "exact": 1}), "format", {"pix_fmts": "rgb24"})
+        exact = ({"w": self.width, "h": "ih", "x": start - low, "y": 0} if column else
+                 {"w": "iw", "h": self.width, "x": 0, "y": start - low})
+        return ctx.chain(strip, "crop", {**exact, "exact": 1})
+
+    def _image(self, clip: Clip, ctx: StepContext, across: int, start: int) -> Clip:
+        info = clip.info
+        if info.frames is None:
+            raise StepError("a slit-scan image needs a clip with a known length", hint="trim the input first")
+        # by default as many slits as fit across the frame, but never more than there are frames
+        samples = self.samples or max(1, min(across // self.width, info.frames))
+        if samples > info.frames:
+            raise StepError(f"{samples} samples from {info.frames} frames: some would repeat", field="samples",
+                            hint=f"use at most {info.frames} samples, or a wider slit")
+        n, s = info.frames, samples
+        # frame n is kept when some k has k*N//S == n, i.e. ceil(n*S/N)*N < (n+1)*S (whole numbers, exact)
+        keep = f"lt(floor((n*{s}+{n - 1})/{n})*{n},(n+1)*{s})"
+        chosen = ctx.chain(clip.video, "select", {"expr": keep})
+        slits = self._slit(chosen, ctx, across, start)
+        layout = f"{samples}x1" if self.axis == "column" else f"1x{samples}"
+        image = ctx.chain(slits, "tile", {"layout": layout})
+        size = ({"width": samples * self.width} if self.axis == "column" else {"height": samples * self.width})
+        out = info.replace(**size, frames=1, duration=1 / float(info.fps), pix_fmt="rgb24", has_audio=False)
+        return clip.evolve(video=image, audio=None, info=out)
+
+    def _rolling(self, clip: Clip, ctx: StepContext, across: int, start: int) -> Clip:
+        info = clip.info
+        after = start + self.width  # the history starts right after the slit
+        history = math.ceil((across - after) / self.width)
+        if history < 1:
+            raise StepError("the slit is at the frame's edge: there is no room for its history", field="position")
+        video = ctx.chain(ctx.constant_rate(clip), "format", {"pix_fmts": "rgb24"})
+        slits = self._slit(video, ctx, across, start)
+        column = self.axis == "column"
+        layout = f"{history}x1" if column else f"1x{history}"
+        # a sliding window over the last `history` slits, one picture per frame, newest last
+        window = ctx.chain(slits, "tile", {"layout": layout, "overlap": history - 1, "init_padding": history - 1})
+        window = ctx.chain(window, "hflip" if column else "vflip", None)  # newest next to the slit
+        position = {"x": after, "y": 0} if column else {"x": 0, "y": after}
+        rolled = ctx.filter("overlay", [video, window], {**position, "shortest": 1, "format": "rgb"}).pad()
+        return clip.evolve(video=rolled, info=info.replace(pix_fmt="rgb24"))

@@ -1,0 +1,64 @@
+"""slitscan against numpy references built from the decoded frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ffx
+from conftest import decode_frames, make_clip
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    return make_clip(tmp_path / "src.mkv", size="160x90", duration=2.0, audio=None)  # 50 frames, yuv420p
+
+
+def image(tmp_path: Path, src: Path, **options) -> np.ndarray:
+    recipe = ffx.Recipe(input=str(src), steps=[{"slitscan": options}], output=str(tmp_path / "scan.png"))
+    return decode_frames(ffx.render(recipe, overwrite=True).stages[0].output_path)[0].astype(int)
+
+
+@pytest.mark.parametrize("options", [{}, {"position": 33, "width": 3, "samples": 17}, {"position": 0.0},
+                                     {"axis": "row", "position": 0.25, "width": 2, "samples": 45}])
+def test_image_is_the_slits_of_evenly_spread_frames(tmp_path, clip, options):
+    frames = decode_frames(clip).astype(int)
+    n, height, width = frames.shape[:3]
+    axis = options.get("axis", "column")
+    across = width if axis == "column" else height
+    slit = options.get("width", 1)
+    position = options.get("position", 0.5)
+    start = min(int(round(position * across)) if isinstance(position, float) else position, across - slit)
+    samples = options.get("samples", min(across // slit, n))  # 160 columns, 50 frames: every frame once
+    picked = [frames[k * n // samples] for k in range(samples)]
+    if axis == "column":
+        expected = np.concatenate([f[:, start:start + slit] for f in picked], axis=1)
+    else:
+        expected = np.concatenate([f[start:start + slit, :] for f in picked], axis=0)
+    assert np.array_equal(image(tmp_path, clip, **options), expected)
+
+
+def test_rolling_shows_the_slit_history_beyond_the_slit(tmp_path, clip):
+    frames = decode_frames(clip).astype(int)
+    out = tmp_path / "roll.mkv"
+    recipe = ffx.Recipe(input=str(clip), steps=[{"slitscan": {"mode": "rolling", "position": 100, "width": 2}}],
+                        output={"path": str(out), "codec": "ffv1", "pix_fmt": "rgb24"})
+    rolled = decode_frames(ffx.render(recipe).stages[0].output_path).astype(int)
+    assert rolled.shape == frames.shape
+    assert np.array_equal(rolled[:, :, :102], frames[:, :, :102])  # up to and with the slit: the frame itself
+    for t in (0, 7, 30, 49):
+        for j in range(29):  # column 102 + 2j shows the slit of frame t - j (black before the clip began)
+            expected = frames[t - j, :, 100:102] if t - j >= 0 else np.zeros_like(frames[0, :, 100:102])
+            assert np.array_equal(rolled[t, :, 102 + 2 * j:104 + 2 * j], expected), (t, j)
+
+
+def test_slitscan_errors(tmp_path, clip):
+    with pytest.raises(ffx.RecipeError, match="some would repeat"):
+        image(tmp_path, clip, samples=51)
+    with pytest.raises(ffx.RecipeError, match="does not fit"):
+        image(tmp_path, clip, width=200)
+    with pytest.raises(ffx.RecipeError, match="no room for its history"):
+        ffx.compile_recipe(ffx.Recipe(input=str(clip), steps=[{"slitscan": {"mode": "rolling", "position": 1.0}}],
+                                      output=str(tmp_path / "r.gif")))
