@@ -1,0 +1,67 @@
+"""Slit-scan image: ffx (all in FFmpeg) against the decode alone (the floor) and the Python ways.
+
+    python bench/slitscan.py [--clip CLIP] [--runs 3]
+
+Without --clip a 30 s 1280x720 25 fps H.264 clip is generated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import ROOT, machine, median, timed_tree, write_section
+
+sys.path.insert(0, str(ROOT))
+import ffx  # noqa: E402
+from ffx.binary import find_ffmpeg  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clip")
+    parser.add_argument("--label")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    ffmpeg = find_ffmpeg()
+    work = Path(tempfile.mkdtemp(prefix="ffx-bench-slitscan-"))
+    clip = args.clip
+    if clip is None:
+        clip = str(work / "clip.mp4")
+        timed_tree([ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=30",
+                    "-c:v", "libx264", clip])
+    info = ffx.media.probe(clip, ffmpeg)
+    python = sys.executable
+    jobs = {
+        "decode only (FFmpeg, the floor)": [ffmpeg, "-v", "error", "-i", clip, "-f", "null", "-"],
+        "ffx render recipes/slitscan.yaml": [python, "-m", "ffx", "render", str(ROOT / "recipes" / "slitscan.yaml"),
+                                             "-i", clip, "-o", str(work / "ffx.png"), "-q", "--overwrite"],
+        "FFmpeg frames piped to numpy": [python, str(ROOT / "bench" / "slitscan_peers.py"), "numpy", clip,
+                                         str(work / "numpy.png")],
+        "MoviePy loop (the tutorial's)": [python, str(ROOT / "bench" / "slitscan_peers.py"), "moviepy", clip,
+                                          str(work / "moviepy.png")],
+    }
+    rows = []
+    for name, argv in jobs.items():
+        runs = [timed_tree(argv) for _ in range(args.runs)]
+        rows.append(f"| {name} | {median([t for t, _ in runs]):.2f} s | {max(m for _, m in runs) / 2**20:.0f} MiB |")
+        print(rows[-1], flush=True)
+    label = args.label or "a generated clip"
+    body = f"""## Slit-scan image (`bench/slitscan.py`)
+
+{label}: {info.size}, {float(info.fps):g} fps, {info.duration:.1f} s. A one-pixel column from the middle,
+{min(info.width, info.frames)} samples spread over the clip. Median of {args.runs} runs; peak memory of the whole
+process tree. Machine: {machine()}.
+
+| job | time | peak RSS |
+|---|---|---|
+{chr(10).join(rows)}
+"""
+    write_section("slitscan", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
