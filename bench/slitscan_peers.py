@@ -43,6 +43,6 @@ else:
         if len(raw) < size:
             break
         if index in wanted:
-            columns.append(np.frombuffer(raw, np.uint8).reshape(height, width, 3)[:, width // 2])
+            columns.append(np.frombuffer(raw, np.uint8).reshape(height, width, 3)[:, width // 2].copy())
     proc.wait()
     Image.fromarray(np.stack(columns, axis=1)).save(target)

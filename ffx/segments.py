@@ -93,7 +93,7 @@ def plan_segments(first: int, end: int, fps: float, keyframes: list[float], max_
     >>> [(s.first, s.end) for s in plan_segments(0, 10, 1.0, [0, 4, 8], 5)]
     [(0, 4), (4, 8), (8, 10)]
     >>> [(s.first, s.end) for s in plan_segments(0, 10, 1.0, [0], 4)]
-    [(0, 4), (4, 8), (8, 10)]
+    [(0, 3), (3, 6), (6, 10)]
     """
     starts = sorted({k for k in (round((t - offset) * fps) for t in keyframes) if first < k < end})
     groups = [first, *starts, end]
@@ -103,8 +103,12 @@ def plan_segments(first: int, end: int, fps: float, keyframes: list[float], max_
             continue  # the next group of pictures still fits in the current segment
         if low > bounds[-1]:
             bounds.append(low)  # close the segment at this keyframe
-        while high - bounds[-1] > max_frames:  # a group longer than the budget: split it
-            bounds.append(bounds[-1] + max_frames)
+        if high - bounds[-1] > max_frames:
+            # a group longer than the budget: equal parts, each decoded from the group's keyframe,
+            # so the decoding thrown away (the parts before) is as small as it can be
+            parts = -(-(high - bounds[-1]) // max_frames)
+            origin = bounds[-1]
+            bounds.extend(origin + (high - origin) * i // parts for i in range(1, parts))
     bounds.append(end)
     # half a frame before each boundary frame: never on a frame, so trim cannot hesitate
     times = [offset + (b - 0.5) / fps if b > 0 else offset - 0.5 / fps for b in bounds]

@@ -177,3 +177,15 @@ def test_an_unreviewed_filter_needs_the_explicit_opt_in(tmp_path, silent_clip):
     with pytest.raises(ffx.RecipeError, match="--allow-unsafe"):
         ffx.compile_recipe(recipe)
     assert "f=stats.log" in " ".join(ffx.compile_recipe(recipe, allow_unsafe=True).argv)
+
+
+@pytest.mark.parametrize("name", ["pipe:1.mkv", "concat:a|b.mkv", "frame%d.png", "-y.mkv", "http:x.mkv",
+                                  "a'b\"c $(x) `y`.gif"])
+def test_hostile_output_names_are_files_with_exactly_that_name(tmp_path, silent_clip, name):
+    before = fingerprint([silent_clip])
+    out = tmp_path / name
+    ffx.render(ffx.Recipe(input=str(silent_clip), steps=[{"trim": {"duration": 0.2}}], output=str(out)))
+    assert out.is_file() and out.stat().st_size > 0
+    assert sorted(os.listdir(tmp_path)) == sorted([silent_clip.name, name])
+    check_nothing_lost(tmp_path, before, {name})
+    ADVERSARIAL["literal renders"] += 1

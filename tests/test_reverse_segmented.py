@@ -84,8 +84,9 @@ def test_keyframes_become_the_seams_when_groups_fit(tmp_path):
 
 def test_plan_segments_follows_keyframes_and_splits_long_groups():
     spans = [(s.first, s.end) for s in plan_segments(0, 100, 25.0, [0, 0.4, 0.8, 2.0, 3.6], 30)]
-    # groups 0-9, 10-19 and 20-49 fit 30 frames two at a time; 50-89 is too long and is split at 80
-    assert spans == [(0, 20), (20, 50), (50, 80), (80, 100)]
+    # groups 0-9 and 10-19 share a segment, 20-49 fills one; 50-89 is too long and is split in equal
+    # halves (both decode from frame 50); the last group joins the second half
+    assert spans == [(0, 20), (20, 50), (50, 70), (70, 100)]
     assert all(b - a <= 30 for a, b in spans) and spans[0][0] == 0 and spans[-1][1] == 100
 
 
