@@ -165,3 +165,13 @@ def test_validate_reports_the_segmented_memory(tmp_path):
                                    max_memory=budget_for(src, 10))
     assert not plain.feeds and segmented.feeds
     assert segmented.memory_estimate < plain.memory_estimate
+
+
+def test_variable_frame_rate_input(tmp_path):
+    """Jittery timestamps: every frame still lands in exactly one segment, in the right order."""
+    src = make_clip(tmp_path / "vfr.mkv", duration=2.0, rate="30000/1001", jitter=True)
+    plain, segmented, plan = reverse_both(tmp_path, src, ["reverse"], 9)
+    assert len(plan.feeds[0].feeders) >= 5
+    assert_same(plain, segmented, audio=False)
+    x, y = decode_audio(plain), decode_audio(segmented)
+    assert len(x) == len(y) and np.array_equal(x, y)
