@@ -42,14 +42,8 @@ def _span(low: Coord | None, high: Coord | None, size: Coord | None, centre: Coo
     return int(round(lo)), int(round(hi))
 
 
-class Rectangle(BaseModel):
-    """A rectangle by its edges ``x1,y1``–``x2,y2``, or ``width`` x ``height`` around a centre.
-
-    Whole numbers are pixels; decimals between 0 and 1 are fractions of the frame
-    (``x2: 0.5`` is the middle). Checked against the frame it applies to.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+class RectangleFields(BaseModel):
+    """Where a rectangle is: by its edges, or by its size around a centre (shared by crop and freeze)."""
 
     x1: Coord | None = Field(None, ge=0, description="left edge")
     y1: Coord | None = Field(None, ge=0, description="top edge")
@@ -64,6 +58,16 @@ class Rectangle(BaseModel):
     def _consistent(self):
         check_rectangle_fields(self)
         return self
+
+
+class Rectangle(RectangleFields):
+    """A rectangle by its edges ``x1,y1``–``x2,y2``, or ``width`` x ``height`` around a centre.
+
+    Whole numbers are pixels; decimals between 0 and 1 are fractions of the frame
+    (``x2: 0.5`` is the middle). Checked against the frame it applies to.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     def pixels(self, w0: int, h0: int, prefix: str = "") -> tuple[int, int, int, int]:
         """(x1, y1, x2, y2) in pixels, or a StepError naming the frame size."""
@@ -91,7 +95,7 @@ def rectangle_pixels(spec, w0: int, h0: int, prefix: str = "") -> tuple[int, int
     return x1, y1, x2, y2
 
 
-class Crop(Effect):
+class Crop(Effect, RectangleFields):
     """Keep the rectangle ``x1,y1``–``x2,y2``, or ``width`` x ``height`` around a centre.
 
     Whole numbers are pixels; decimals between 0 and 1 are fractions of the frame
@@ -99,21 +103,8 @@ class Crop(Effect):
     """
 
     effect: Literal["crop"] = "crop"
-    x1: Coord | None = Field(None, ge=0, description="left edge")
-    y1: Coord | None = Field(None, ge=0, description="top edge")
-    x2: Coord | None = Field(None, ge=0, description="right edge (exclusive)")
-    y2: Coord | None = Field(None, ge=0, description="bottom edge (exclusive)")
-    width: Coord | None = Field(None, gt=0, description="width of the kept rectangle")
-    height: Coord | None = Field(None, gt=0, description="height of the kept rectangle")
-    x_center: Coord | None = Field(None, ge=0, description="horizontal centre of the rectangle (default: frame centre when width is given)")
-    y_center: Coord | None = Field(None, ge=0, description="vertical centre of the rectangle")
 
     example = "- crop: {x1: 145, x2: 400}"
-
-    @model_validator(mode="after")
-    def _consistent(self):
-        check_rectangle_fields(self)
-        return self
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

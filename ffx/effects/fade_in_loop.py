@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field
 
 from .base import Clip, Effect, StepContext, StepError, Time
+from .loop_crossfade import fade_frames
 
 
 class FadeInLoop(Effect):
@@ -28,10 +29,7 @@ class FadeInLoop(Effect):
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)
         info = clip.info
-        if info.frames is None or info.fps is None:
-            raise StepError("a loop needs a clip with a known length", hint="trim the input first")
-        rate = float(info.fps)
-        fade = max(1, round(self.fade * rate))
+        rate, fade = fade_frames(clip, self.fade)
         if fade >= info.frames:
             raise StepError(f"the fade ({fade} frames) must be shorter than the clip ({info.frames} frames)",
                             field="fade")

@@ -18,6 +18,15 @@ from .. import graph
 from .base import Clip, Effect, StepContext, StepError, Time
 
 
+def fade_frames(clip: Clip, seconds: float) -> tuple[float, int]:
+    """(frame rate, fade length in whole frames, at least one) of a clip whose length is known."""
+    info = clip.info
+    if info.frames is None or info.fps is None:
+        raise StepError("a loop needs a clip with a known length", hint="trim the input first")
+    rate = float(info.fps)
+    return rate, max(1, round(seconds * rate))
+
+
 class LoopCrossfade(Effect):
     """Make a seamless loop: the last ``fade`` seconds dissolve into the first ones."""
 
@@ -31,10 +40,7 @@ class LoopCrossfade(Effect):
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)
         info = clip.info
-        if info.frames is None or info.fps is None:
-            raise StepError("a loop needs a clip with a known length", hint="trim the input first")
-        rate = float(info.fps)
-        fade = max(1, round(self.fade * rate))
+        rate, fade = fade_frames(clip, self.fade)
         frames = info.frames
         if self.duration is not None:
             frames = round(self.duration * rate) + fade
