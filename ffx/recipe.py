@@ -185,7 +185,7 @@ class Recipe(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            error = RecipeError([_problem(err, data, None) for err in exc.errors()])
+            error = RecipeError(_distinct([_problem(err, data, None) for err in exc.errors()]))
             error.validation = exc  # validate_recipe maps these back to YAML lines
             raise error from None
 
@@ -393,7 +393,7 @@ def validate_recipe(data: Any, located: Located | None = None) -> Recipe:
         # model_validate runs Recipe.__init__, whose RecipeError pydantic wraps; take the original errors back
         inner = exc.errors()[0].get("ctx", {}).get("error") if exc.errors() else None
         errors = inner.validation.errors() if isinstance(inner, RecipeError) else exc.errors()
-        problems = [_problem(err, data, located) for err in errors]
+        problems = _distinct([_problem(err, data, located) for err in errors])
         # a bad scalar was read as null: its own message says more than the model's
         blamed = {p.field for p in early}
         problems = early + [p for p in problems if not any(_related(p.field, b) for b in blamed)]
@@ -410,12 +410,24 @@ def _related(field: str, blamed: str) -> bool:
             or (bool(field) and blamed.startswith((field + ".", field + "["))))
 
 
+# names pydantic adds to a location for the member of a union that failed (``x1.int``, ``x1.float``)
+_UNION_MEMBERS = re.compile(r"^(int|float|str|bool|list\[.*\]|literal\[.*\]|function-.*)$")
+
+
 def _yaml_path(loc: tuple) -> tuple:
     """Map a pydantic error location back to the path in the YAML the user wrote."""
-    loc = tuple(x for x in loc if not (isinstance(x, str) and x.startswith("function-")))
+    loc = tuple(x for x in loc if not (isinstance(x, str) and _UNION_MEMBERS.match(x)))
     if len(loc) >= 4 and loc[0] == "steps" and loc[3] in ("from", "as"):
         return (loc[0], loc[1], loc[3]) + loc[4:]
     return loc
+
+
+def _distinct(problems: list[Problem]) -> list[Problem]:
+    """One problem per field: each member of a union (whole number, decimal) reports the same mistake."""
+    seen: dict[str, Problem] = {}
+    for problem in problems:
+        seen.setdefault(problem.field, problem)
+    return list(seen.values())
 
 
 def _problem(err: dict, data: Any, located: Located | None) -> Problem:
