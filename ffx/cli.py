@@ -138,6 +138,18 @@ def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None
     _guarded(action)
 
 
+@app.command(hidden=True)
+def stage(kind: Annotated[str, typer.Argument(help="slitscan")],
+          slits: Annotated[int, typer.Option(min=1)] = 1, length: Annotated[int, typer.Option(min=1)] = 1,
+          thickness: Annotated[int, typer.Option(min=1)] = 1, axis: str = "column") -> None:
+    """A Python stage of a plan: raw frames on stdin, raw frames on stdout (plans run it for you)."""
+    from .stages import slitscan_image
+
+    if kind != "slitscan" or axis not in ("column", "row"):
+        _fail([f"unknown stage {kind!r} / axis {axis!r}"], code=2)
+    slitscan_image(sys.stdin.buffer, sys.stdout.buffer, slits=slits, length=length, thickness=thickness, axis=axis)
+
+
 @app.command()
 def effects(name: Annotated[Optional[str], typer.Argument(help="an effect to describe")] = None) -> None:
     """List the effects, or describe one with its parameters and an example."""

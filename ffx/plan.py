@@ -19,6 +19,21 @@ GLOBAL_ARGS = ("-hide_banner", "-nostdin")
 LONGEST_ARGUMENT = 100_000
 
 
+@dataclass(frozen=True)
+class Lane:
+    """Commands that fill the pipe ``writes`` for the final stage, one after another.
+
+    FFmpeg commands name the pipe by its token in their arguments. A Python
+    stage (``python=True``: arguments of ``python -m ffx``) reads the pipe
+    ``reads`` on its standard input and writes ``writes`` on its standard output.
+    """
+
+    writes: str
+    commands: tuple[tuple[str, ...], ...]
+    reads: str | None = None
+    python: bool = False
+
+
 def _shell_command(argv: list[str]) -> str:
     if "-filter_complex" not in argv or len(argv[argv.index("-filter_complex") + 1].encode()) <= LONGEST_ARGUMENT:
         return shlex.join(argv)
@@ -68,7 +83,7 @@ class Plan:
     overwrite: bool = False
     notes: tuple[str, ...] = field(default=())
     preview: tuple[str, ...] | None = None  # ffplay arguments for a live preview, when there is one input
-    feeds: tuple = ()  # segments.Feed: FFmpeg commands that feed the last stage through pipes
+    feeds: tuple = ()  # objects with lanes(): commands that feed the last stage through pipes
 
     def ffplay(self, binary: str = "ffplay") -> str:
         """The recipe's video as an ``ffplay`` command, quoted for a POSIX shell (live preview)."""
@@ -98,37 +113,39 @@ class Plan:
         return " &&\n".join(_shell_command(argv) for argv in self.argv_lists(binary))
 
     def _piped_script(self, binary: str) -> str:
-        """The encoder reads FIFOs; video feeders run one by one into fd 3 (held open by the shell
-        between them), the audio feeder alongside with its own descriptor."""
-        fifo_of: dict[str, str] = {}
-        for feed in self.feeds:
-            for token in feed.pipes:
-                fifo_of[token] = f'"$work/{len(fifo_of)}"'
+        """The final stage reads FIFOs. Lanes of one command run in the background, each with its own
+        descriptor; a lane of several (segment feeders) writes to fd 3, which the shell holds open
+        between them."""
+        lanes = [lane for feed in self.feeds for lane in feed.lanes()]
+        fifo_of = {lane.writes: f'"$work/{i}"' for i, lane in enumerate(lanes)}
         consumer = shlex.join(self.stages[-1].argv(binary, self.overwrite))
         for token, fifo in fifo_of.items():
             consumer = consumer.replace(token, fifo)
         lines = [
             "#!/usr/bin/env bash",
-            "# a reverse beyond the memory budget: feeders reverse one segment at a time into named pipes",
+            "# the final command reads named pipes that the commands below fill",
             "set -e",
             "work=$(mktemp -d) && trap 'rm -rf \"$work\"' EXIT",
             "mkfifo " + " ".join(fifo_of.values()),
             consumer + " &",
-            "encoder=$!",
         ]
-        for feed in self.feeds:
-            video = feed.pipes[0]
-            if feed.audio_feeder is not None:
-                audio = feed.pipes[1]
-                line = shlex.join([binary, *GLOBAL_ARGS, "-loglevel", "error", *feed.audio_feeder])
-                lines.append(line.replace(audio, "pipe:4") + f" 4>{fifo_of[audio]} &")
-            lines.append(f"exec 3>{fifo_of[video]}")
-            for argv in feed.feeders:
-                line = shlex.join([binary, *GLOBAL_ARGS, "-loglevel", "error", *argv])
-                lines.append(line.replace(video, "pipe:3"))
-            lines.append("exec 3>&-")
-        lines.append("wait")
+        foreground = []
+        for lane in lanes:
+            commands = [self._command(binary, lane, argv) for argv in lane.commands]
+            if lane.python:
+                lines.append(f"{commands[0]} <{fifo_of[lane.reads]} >{fifo_of[lane.writes]} &")
+            elif len(commands) == 1:
+                lines.append(f"{commands[0]} 3>{fifo_of[lane.writes]} &")
+            else:
+                foreground += [f"exec 3>{fifo_of[lane.writes]}", *commands, "exec 3>&-"]
+        lines += [*foreground, "wait"]
         return "\n".join(lines)
+
+    @staticmethod
+    def _command(binary: str, lane: Lane, argv: tuple[str, ...]) -> str:
+        if lane.python:
+            return shlex.join(["python3", "-m", "ffx", *argv])
+        return shlex.join([binary, *GLOBAL_ARGS, "-loglevel", "error", *argv]).replace(lane.writes, "pipe:3")
 
     def to_json(self, binary: str = "ffmpeg") -> str:
         return json.dumps({"commands": self.argv_lists(binary), "duration": self.result.duration,

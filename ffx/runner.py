@@ -225,17 +225,15 @@ class _Pipes:
     """
 
     def __init__(self, feeds: tuple):
-        self.lanes: list[tuple[str, list[tuple[str, ...]]]] = []
-        for feed in feeds:
-            self.lanes.append((feed.pipes[0], list(feed.feeders)))
-            if feed.audio_feeder is not None:
-                self.lanes.append((feed.pipes[1], [feed.audio_feeder]))
+        self.lanes = [lane for feed in feeds for lane in feed.lanes()]
         self.ends: dict[str, list[int]] = {}
-        for token, _ in self.lanes:
+        for lane in self.lanes:
             read_end, write_end = os.pipe()
             _widen(write_end)
-            self.ends[token] = [read_end, write_end]
-        self.read_ends = tuple(r for r, _ in self.ends.values())
+            self.ends[lane.writes] = [read_end, write_end]
+        staged = {lane.reads for lane in self.lanes if lane.reads}  # read by a Python stage, not the encoder
+        self.read_ends = tuple(ends[0] for token, ends in self.ends.items() if token not in staged)
+        self.stage_inputs = {token: self.ends[token][0] for token in staged}
         self.error: RenderError | None = None
         self.threads: list[threading.Thread] = []
         self.running: set[subprocess.Popen] = set()
@@ -253,23 +251,34 @@ class _Pipes:
         self.read_ends = ()
 
     def start(self, binary: str, reader: subprocess.Popen) -> None:
-        for token, commands in self.lanes:
-            thread = threading.Thread(target=self._lane, args=(binary, reader, token, commands), daemon=True)
+        for lane in self.lanes:
+            thread = threading.Thread(target=self._lane, args=(binary, reader, lane), daemon=True)
             self.threads.append(thread)
             thread.start()
 
-    def _lane(self, binary: str, reader: subprocess.Popen, token: str, commands: list) -> None:
-        write_end = self.ends[token][1]
+    def _spawn(self, binary: str, lane, args: tuple[str, ...]) -> tuple[list[str], subprocess.Popen]:
+        write_end = self.ends[lane.writes][1]
+        if lane.python:  # a Python stage: the pipes are its standard input and output
+            argv = [sys.executable, "-m", "ffx", *args]
+            stdin = self.stage_inputs.pop(lane.reads)
+            proc = subprocess.Popen(argv, stdin=stdin, stdout=write_end, stderr=subprocess.PIPE,
+                                    start_new_session=True, preexec_fn=_die_with_parent)
+            os.close(stdin)
+            return argv, proc
+        argv = [binary, *GLOBAL_ARGS, "-loglevel", "error", *(f"pipe:{write_end}" if a == lane.writes else a
+                                                              for a in args)]
+        return argv, subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, pass_fds=(write_end,), start_new_session=True,
+                                      preexec_fn=_die_with_parent)
+
+    def _lane(self, binary: str, reader: subprocess.Popen, lane) -> None:
+        token = lane.writes
         try:
-            for args in commands:
+            for args in lane.commands:
                 with self.lock:
                     if self.stopping:
                         return
-                    argv = [binary, *GLOBAL_ARGS, "-loglevel", "error",
-                            *(f"pipe:{write_end}" if a == token else a for a in args)]
-                    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.PIPE, pass_fds=(write_end,), start_new_session=True,
-                                            preexec_fn=_die_with_parent)
+                    argv, proc = self._spawn(binary, lane, args)
                     self.running.add(proc)
                 tail: collections.deque[str] = collections.deque(maxlen=40)
                 _drain(proc.stderr, tail)
@@ -279,8 +288,11 @@ class _Pipes:
                     self.running.discard(proc)
                     if code != 0 and not self.stopping:
                         summary = "".join(tail).strip().splitlines()
+                        what = "a Python stage failed" if lane.python else "a feeding FFmpeg failed"
+                        if not lane.python and len(lane.commands) > 1:
+                            what = "FFmpeg failed on a segment of the reverse"
                         self.error = RenderError(
-                            f"FFmpeg failed on a segment of the reverse: {summary[-1] if summary else code}",
+                            f"{what}: {summary[-1] if summary else code}",
                             command=argv, returncode=code, stderr_tail="".join(tail))
                         self.stopping = True
                         self.killed_reader = reader.poll() is None
@@ -314,9 +326,10 @@ class _Pipes:
         self.join()
 
     def close(self) -> None:
-        for r in self.read_ends:
+        for r in (*self.read_ends, *self.stage_inputs.values()):
             os.close(r)
         self.read_ends = ()
+        self.stage_inputs = {}
         if not self.threads:
             for token in self.ends:
                 self._close_write_end(token)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from . import graph
 from .media import MediaInfo
+from .plan import Lane
 from .timecode import format_seconds
 
 PIPE_TOKEN = "pipe:FFX_PIPE_{}"  # replaced by real descriptors when run, by FIFO paths when printed
@@ -139,6 +140,12 @@ class Feed:
     audio_input: tuple[tuple[str, str], ...] | None
     pipes: tuple[str, ...]  # tokens: video, then audio
 
+    def lanes(self) -> list[Lane]:
+        lanes = [Lane(self.pipes[0], self.feeders)]
+        if self.audio_feeder is not None:
+            lanes.append(Lane(self.pipes[1], (self.audio_feeder,)))
+        return lanes
+
 
 def _span(start: float | None, end: float | None) -> str:
     options = ([("start", format_seconds(start))] if start is not None else []) + (
@@ -147,7 +154,7 @@ def _span(start: float | None, end: float | None) -> str:
 
 
 def build_feed(path: str, info: MediaInfo, segments: list[Segment], has_audio: bool, index: int,
-               clip_end: float | None) -> Feed:
+               clip_end: float | None) -> Feed:  # index: the first free pipe number
     """Feeder commands for ``segments`` of the file at ``path`` and the raw inputs that receive them.
 
     ``clip_end`` is where the span stops when it reaches the clip's end: None
@@ -161,8 +168,8 @@ def build_feed(path: str, info: MediaInfo, segments: list[Segment], has_audio: b
     """
     pix_fmt = info.pix_fmt or "yuv420p"
     rate = info.fps
-    video_pipe = PIPE_TOKEN.format(2 * index)
-    audio_pipe = PIPE_TOKEN.format(2 * index + 1) if has_audio else None
+    video_pipe = PIPE_TOKEN.format(index)
+    audio_pipe = PIPE_TOKEN.format(index + 1) if has_audio else None
     layout = info.channel_layout or "stereo"
     sample_rate = info.sample_rate or 48000
     span_end = clip_end if segments[-1].end == info.frames else segments[-1].end_time
@@ -178,7 +185,9 @@ def build_feed(path: str, info: MediaInfo, segments: list[Segment], has_audio: b
             argv += ["-ss", format_seconds(seek)]
         if end_time is not None:
             argv += ["-t", format_seconds(end_time - seek + 1.0)]
-        argv += ["-i", "file:" + path, "-map", "0:v:0", "-vf", ",".join(chain), "-f", "rawvideo", video_pipe]
+        # -fps_mode passthrough: each frame exactly once, even where the input's timestamps wander
+        argv += ["-i", "file:" + path, "-map", "0:v:0", "-vf", ",".join(chain), "-fps_mode", "passthrough",
+                 "-f", "rawvideo", video_pipe]
         feeders.append(tuple(argv))
     audio_feeder = None
     if has_audio:

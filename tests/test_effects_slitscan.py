@@ -62,3 +62,53 @@ def test_slitscan_errors(tmp_path, clip):
     with pytest.raises(ffx.RecipeError, match="no room for its history"):
         ffx.compile_recipe(ffx.Recipe(input=str(clip), steps=[{"slitscan": {"mode": "rolling", "position": 1.0}}],
                                       output=str(tmp_path / "r.gif")))
+
+
+@pytest.mark.parametrize("options", [{"position": 33, "width": 2}, {"axis": "row", "position": 0.7, "samples": 30}])
+def test_the_numpy_stage_gives_the_same_picture(tmp_path, clip, options):
+    """FFmpeg decodes and cuts the slits, a Python stage lays them out, FFmpeg writes the PNG."""
+    steps = [{"trim": {"start": 0.2}}]
+    pictures = {}
+    for engine in ("ffmpeg", "numpy"):
+        recipe = ffx.Recipe(input=str(clip), steps=[*steps, {"slitscan": {**options, "engine": engine}}],
+                            output=str(tmp_path / f"{engine}.png"))
+        plan = ffx.render(recipe)
+        pictures[engine] = decode_frames(tmp_path / f"{engine}.png")
+        assert bool(plan.feeds) == (engine == "numpy")
+    assert np.array_equal(pictures["ffmpeg"], pictures["numpy"])
+
+
+def test_the_printed_pipeline_runs_in_bash(tmp_path, clip):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import FFMPEG
+
+    out = tmp_path / "printed.png"
+    plan = ffx.compile_recipe(ffx.Recipe(input=str(clip), steps=[{"slitscan": {"engine": "numpy"}}],
+                                         output=str(out)))
+    script = plan.shell(FFMPEG)
+    assert "python3 -m ffx stage slitscan" in script
+    (tmp_path / "run.sh").write_text(script + "\n")
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    done = subprocess.run(["bash", str(tmp_path / "run.sh")], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert np.array_equal(decode_frames(out)[0].astype(int), image(tmp_path, clip))
+
+
+def test_a_failing_stage_is_reported_once_and_nothing_is_written(tmp_path, clip):
+    import os
+
+    from conftest import ADVERSARIAL, FFMPEG, ffmpeg_children
+
+    wrapper = tmp_path / "ffmpeg-decoder-stops"
+    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *select*rawvideo*) exit 0;; esac\nexec "{FFMPEG}" "$@"\n')
+    wrapper.chmod(0o755)
+    out = tmp_path / "never.png"
+    with pytest.raises(ffx.RenderError, match="a Python stage failed: slitscan stage: the input ended after 0 of"):
+        ffx.render(ffx.Recipe(input=str(clip), steps=[{"slitscan": {"engine": "numpy"}}], output=str(out)),
+                   ffmpeg=str(wrapper))
+    assert sorted(os.listdir(tmp_path)) == ["ffmpeg-decoder-stops", "src.mkv"]
+    assert ffmpeg_children(tmp_path) == []
+    ADVERSARIAL["clean aborts"] += 1

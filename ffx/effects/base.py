@@ -117,7 +117,11 @@ class StepContext:
     max_memory: int | None = None  # budget for buffering steps; beyond it reverse goes segment by segment
     encoder_frames: int = 60  # frames' worth of memory the output's encoder keeps (segments.encoder_frames)
     keyframes: Any = None  # callable: file path -> keyframe times (the compiler's only I/O, injected)
-    feeds: list = field(default_factory=list)  # segmented reverses: feeder commands and their pipes
+    feeds: list = field(default_factory=list)  # commands feeding the final FFmpeg through pipes (lanes())
+
+    def pipes_used(self) -> int:
+        """How many pipe tokens the feeds so far have taken: the next one is free."""
+        return sum(len(feed.lanes()) for feed in self.feeds)
 
     def filter(self, name: str, pads: list[Pad] | Pad, options: dict | list | None = None,
                outputs: tuple[str, ...] | None = None) -> graph.Node:

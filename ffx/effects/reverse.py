@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from .. import graph
-from ..segments import build_feed, frames_per_segment, plan_segments, tree_memory
+from ..segments import Feed, build_feed, frames_per_segment, plan_segments, tree_memory
 from .base import Clip, Effect, StepContext, StepError
 
 
@@ -42,7 +42,8 @@ def segmented_reverse(clip: Clip, ctx: StepContext, first: int, end: int):
     node, info = clip.input_node, clip.info
     if (ctx.max_memory is None or reverse_memory(clip, ctx.encoder_frames) <= ctx.max_memory or node is None
             or clip.video is None
-            or not node.name.startswith("file:") or ctx.keyframes is None or ctx.feeds or not info.frames):
+            or not node.name.startswith("file:") or ctx.keyframes is None or not info.frames
+            or any(isinstance(feed, Feed) for feed in ctx.feeds)):
         return None
     args = dict(node.input_args)
     offset = info.start_time + float(args.get("-ss", 0))  # a trim step before may have become -ss/-t
@@ -50,7 +51,7 @@ def segmented_reverse(clip: Clip, ctx: StepContext, first: int, end: int):
     max_frames = frames_per_segment(info, ctx.max_memory, ctx.encoder_frames)
     segments = plan_segments(first, end, float(info.fps), ctx.keyframes(path), max_frames, offset)
     clip_end = offset + info.duration if "-t" in args else None  # a trimmed input ends where the trim does
-    feed = build_feed(path, info, segments, clip.audio is not None, len(ctx.feeds), clip_end)
+    feed = build_feed(path, info, segments, clip.audio is not None, ctx.pipes_used(), clip_end)
     ctx.feeds.append(feed)
     video_node = graph.input_node(feed.pipes[0], list(feed.video_input), True, False)
     audio = None

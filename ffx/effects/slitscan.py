@@ -21,7 +21,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from .. import graph
 from ..graph import Pad
+from ..segments import PIPE_TOKEN
+from ..stages import StagedFeed
 from .base import Clip, Effect, StepContext, StepError
 
 MARGIN = 8  # pixels of context each side of the slit for the RGB conversion
@@ -36,6 +39,8 @@ class Slitscan(Effect):
     position: int | float = Field(0.5, ge=0, description="where the slit is: pixels, or a fraction of the frame (0.5 = middle)")
     width: int = Field(1, ge=1, le=4096, description="slit thickness in pixels (per sample)")
     samples: int | None = Field(None, ge=1, le=16384, description="image: how many frames to sample (default: frame size / width, at most the frame count)")
+    engine: Literal["ffmpeg", "numpy"] = Field(
+        "ffmpeg", description="image: assemble the slits in FFmpeg (tile), or in a numpy stage between two FFmpegs")
 
     example = "- slitscan: {axis: column, position: 0.5, width: 2}"
 
@@ -78,11 +83,33 @@ class Slitscan(Effect):
         keep = f"lt(floor((n*{s}+{n - 1})/{n})*{n},(n+1)*{s})"
         chosen = ctx.chain(clip.video, "select", {"expr": keep})
         slits = self._slit(chosen, ctx, across, start)
+        if self.engine == "numpy":
+            return self._numpy_image(clip, ctx, slits, samples)
         layout = f"{samples}x1" if self.axis == "column" else f"1x{samples}"
         image = ctx.chain(slits, "tile", {"layout": layout})
         size = ({"width": samples * self.width} if self.axis == "column" else {"height": samples * self.width})
         out = info.replace(**size, frames=1, duration=1 / float(info.fps), pix_fmt="rgb24", has_audio=False)
         return clip.evolve(video=image, audio=None, info=out)
+
+    def _numpy_image(self, clip: Clip, ctx: StepContext, slits: Pad, samples: int) -> Clip:
+        """Only the slits leave the first FFmpeg; numpy lays them out; the last FFmpeg encodes the picture."""
+        info = clip.info
+        first = ctx.pipes_used()
+        raw, result = PIPE_TOKEN.format(first), PIPE_TOKEN.format(first + 1)
+        # every selected frame exactly once: no frame-rate correction on the raw output
+        decoder = graph.lower([slits], raw, [("-fps_mode", "passthrough"), ("-f", "rawvideo")]).args
+        length = info.height if self.axis == "column" else info.width
+        stage = ("stage", "slitscan", "--slits", str(samples), "--length", str(length), "--thickness",
+                 str(self.width), "--axis", self.axis)
+        ctx.feeds.append(StagedFeed(tuple(decoder), stage, raw, result))
+        width, height = ((samples * self.width, info.height) if self.axis == "column" else
+                         (info.width, samples * self.width))
+        node = graph.input_node(result, [("-f", "rawvideo"), ("-pix_fmt", "rgb24"),
+                                         ("-video_size", f"{width}x{height}"), ("-framerate", graph.option_text(info.fps))],
+                                True, False)
+        out = info.replace(width=width, height=height, frames=1, duration=1 / float(info.fps), pix_fmt="rgb24",
+                           has_audio=False)
+        return clip.evolve(video=graph.input_pad(node, graph.VIDEO), audio=None, info=out)
 
     def _rolling(self, clip: Clip, ctx: StepContext, across: int, start: int) -> Clip:
         info = clip.info
