@@ -26,11 +26,11 @@ from typing import Any
 from . import graph
 from .binary import FfmpegBinary, ffmpeg_binary
 from .effects.base import Clip, StepContext, StepError, parse_rate
-from .errors import FfxError, Problem, RecipeError, RenderError
+from .errors import FfxError, Problem, RecipeError
 from .media import MediaInfo
 from .output import Output
 from .plan import GLOBAL_ARGS, FfmpegStage, Plan
-from .runner import _die_with_parent, _drain, _stop, run_stage
+from .runner import _die_with_parent, _drain, _render_error, _stop, run_stage
 
 CHUNK = 1 << 16
 # formats FFmpeg can write to a pipe as they are (no seeking back)
@@ -111,9 +111,7 @@ def _stream(argv: list[str], stage: FfmpegStage) -> Iterator[bytes]:
         reader.join(timeout=5)
         finished = True
         if code != 0:
-            lines = "".join(tail).strip().splitlines()
-            raise RenderError(f"FFmpeg failed: {lines[-1] if lines else code}", command=argv, returncode=code,
-                              stderr_tail="".join(tail))
+            raise _render_error(stage, argv, code, "".join(tail))
     finally:
         if not finished:
             _stop(proc)
@@ -204,9 +202,7 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
         code = proc.wait()
         reader.join(timeout=5)
         if code != 0:
-            lines = "".join(tail).strip().splitlines()
-            raise RenderError(f"FFmpeg failed: {lines[-1] if lines else code}", command=argv, returncode=code,
-                              stderr_tail="".join(tail))
+            raise _render_error(None, argv, code, "".join(tail))
         if to_bytes:
             with open(target, "rb") as handle:
                 return handle.read()
@@ -216,9 +212,8 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
         return None
     except BrokenPipeError:
         proc.wait()
-        lines = "".join(tail).strip().splitlines()
-        raise RenderError(f"FFmpeg stopped reading frames: {lines[-1] if lines else proc.returncode}",
-                          command=argv, returncode=proc.returncode, stderr_tail="".join(tail)) from None
+        reader.join(timeout=5)
+        raise _render_error(None, argv, proc.returncode, "".join(tail), "FFmpeg stopped reading frames") from None
     except BaseException:
         _stop(proc)
         raise

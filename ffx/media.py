@@ -120,15 +120,14 @@ def parse_ffmpeg_report(text: str) -> MediaInfo:
     frames = None
     counts = _FRAMES.findall(text)
     reached = _TIME.findall(text)
-    if reached and duration:
+    if reached:
         end = int(reached[-1][0]) * 3600 + int(reached[-1][1]) * 60 + float(reached[-1][2])
-        frame = 1 / float(fps) if fps else 0.04
-        if end < duration - max(0.1, 2 * frame):
+        counted = int(counts[-1]) / float(fps) if video and counts and fps else None
+        if duration is None:  # no length in the header (written to a pipe): count what is there
+            duration = counted if counted is not None else (end or None)
+        elif end < duration - max(0.1, 2 / float(fps) if fps else 0.08):
             # a truncated file: the header promises more than the packets deliver
-            duration = int(counts[-1]) / float(fps) if video and counts and fps else end
-    if duration is None and reached:  # no length in the header (written to a pipe): count what is there
-        end = int(reached[-1][0]) * 3600 + int(reached[-1][1]) * 60 + float(reached[-1][2])
-        duration = int(counts[-1]) / float(fps) if video and counts and fps else (end or None)
+            duration = counted if counted is not None else end
     if video and counts:
         frames = int(counts[-1])
         if duration and frames > 1 and (fps is None or abs(frames / duration - float(fps)) > float(fps) * 0.02):

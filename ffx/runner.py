@@ -287,13 +287,10 @@ class _Pipes:
                 with self.lock:
                     self.running.discard(proc)
                     if code != 0 and not self.stopping:
-                        summary = "".join(tail).strip().splitlines()
                         what = "a Python stage failed" if lane.python else "a feeding FFmpeg failed"
                         if not lane.python and len(lane.commands) > 1:
                             what = "FFmpeg failed on a segment of the reverse"
-                        self.error = RenderError(
-                            f"{what}: {summary[-1] if summary else code}",
-                            command=argv, returncode=code, stderr_tail="".join(tail))
+                        self.error = _render_error(None, argv, code, "".join(tail), what)
                         self.stopping = True
                         self.killed_reader = reader.poll() is None
                         for other in list(self.running):
@@ -409,9 +406,11 @@ def _float(text: str | None) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
-def _render_error(stage: FfmpegStage, argv: list[str], returncode: int, stderr: str) -> RenderError:
+def _render_error(stage: FfmpegStage | None, argv: list[str], returncode: int, stderr: str,
+                  what: str = "FFmpeg failed") -> RenderError:
+    """The error for a failed command: its last words, the signal that killed it, the step to blame."""
     step = None
-    for match in _PARSED_FILTER.finditer(stderr):
+    for match in _PARSED_FILTER.finditer(stderr) if stage is not None else ():
         step = stage.step_of_filter(match.group(1), int(match.group(2)))
         if step:
             break
@@ -419,7 +418,7 @@ def _render_error(stage: FfmpegStage, argv: list[str], returncode: int, stderr: 
     summary = lines[-1] if lines else f"FFmpeg exited with code {returncode}"
     if returncode < 0:
         summary = f"FFmpeg was killed by signal {-returncode}"
-    return RenderError(f"FFmpeg failed: {summary}", command=argv, returncode=returncode,
+    return RenderError(f"{what}: {summary}", command=argv, returncode=returncode,
                        stderr_tail="\n".join(lines[-12:]), step=step)
 
 

@@ -147,7 +147,7 @@ class Feed:
         return lanes
 
 
-def _span(start: float | None, end: float | None) -> str:
+def _span(start: float | None, end: float | None) -> list[tuple[str, str]]:
     options = ([("start", format_seconds(start))] if start is not None else []) + (
         [("end", format_seconds(end))] if end is not None else [])
     return options

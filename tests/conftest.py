@@ -49,7 +49,8 @@ def ffmpeg_children(folder: Path) -> list[int]:
                 cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
             except OSError:
                 continue
-            if b"ffmpeg" in cmd and str(folder).encode() in cmd:
+            program = os.path.basename(cmd.split(b"\0", 1)[0])
+            if b"ffmpeg" in program and str(folder).encode() in cmd:  # the folder's name may say ffmpeg too
                 found.append(int(entry))
     return found
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import ffx
-from conftest import ADVERSARIAL, make_clip
+from conftest import ADVERSARIAL, ffmpeg_children, make_clip
 
 SLOW_RECIPE = """\
 input: {source: testsrc2, size: 1280x720, rate: 30, duration: 600}
@@ -16,20 +16,6 @@ steps:
   - filter: {name: gblur, sigma: 20, steps: 6}
 output: {path: OUT, preset: veryslow}
 """
-
-
-def ffmpeg_children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"ffmpeg" in cmd and b"gblur" in cmd:
-                found.append(int(entry))
-    return found
 
 
 def _start_slow_render(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
@@ -51,13 +37,13 @@ def _no_debris(tmp_path: Path) -> list[str]:
 
 def test_sigint_leaves_nothing_and_no_ffmpeg(tmp_path):
     proc, out = _start_slow_render(tmp_path)
-    assert ffmpeg_children(proc.pid)
+    assert ffmpeg_children(tmp_path)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=15)
     assert proc.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
     assert _no_debris(tmp_path) == []
     time.sleep(0.3)
-    assert ffmpeg_children(proc.pid) == []
+    assert ffmpeg_children(tmp_path) == []
     ADVERSARIAL["clean aborts"] += 1
 
 
@@ -68,20 +54,20 @@ def test_sigterm_leaves_nothing(tmp_path):
     assert proc.returncode != 0
     assert _no_debris(tmp_path) == []
     time.sleep(0.3)
-    assert ffmpeg_children(proc.pid) == []
+    assert ffmpeg_children(tmp_path) == []
     ADVERSARIAL["clean aborts"] += 1
 
 
 def test_sigkill_of_ffx_takes_ffmpeg_down_too(tmp_path):
     proc, out = _start_slow_render(tmp_path)
-    children = ffmpeg_children(proc.pid)
+    children = ffmpeg_children(tmp_path)
     assert children
     proc.kill()
     proc.communicate(timeout=15)
     deadline = time.time() + 5
-    while time.time() < deadline and ffmpeg_children(proc.pid):
+    while time.time() < deadline and ffmpeg_children(tmp_path):
         time.sleep(0.1)
-    assert ffmpeg_children(proc.pid) == []
+    assert ffmpeg_children(tmp_path) == []
     assert not out.exists()  # only the hidden temporary may remain after SIGKILL, never the output name
     ADVERSARIAL["clean aborts"] += 1
 
@@ -94,10 +80,10 @@ def test_killed_ffmpeg_is_a_render_error_and_keeps_the_old_output(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "ffx", "render", str(recipe), "-q", "--overwrite"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 20
-    while time.time() < deadline and not ffmpeg_children(proc.pid):
+    while time.time() < deadline and not ffmpeg_children(tmp_path):
         time.sleep(0.05)
     time.sleep(0.3)
-    for pid in ffmpeg_children(proc.pid):
+    for pid in ffmpeg_children(tmp_path):
         os.kill(pid, signal.SIGKILL)
     _, stderr = proc.communicate(timeout=15)
     assert proc.returncode == 1 and "killed by signal 9" in stderr
