@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -46,18 +47,46 @@ def find_ffmpeg(explicit: str | None = None) -> str:
         if not resolved:
             raise CapabilityError(f"FFmpeg not found at {candidate!r} (from {'--ffmpeg' if explicit else 'FFX_FFMPEG'})")
         return resolved
-    try:
-        import imageio_ffmpeg
-
-        path = imageio_ffmpeg.get_ffmpeg_exe()
-        if path and os.access(path, os.X_OK):
-            return path
-    except (ImportError, RuntimeError):
-        pass
+    path = _bundled_ffmpeg()
+    if path:
+        return path
     resolved = shutil.which("ffmpeg")
     if not resolved:
         raise CapabilityError("no FFmpeg found: install imageio-ffmpeg, put ffmpeg on PATH, or set FFX_FFMPEG")
     return resolved
+
+
+def _bundled_ffmpeg() -> str | None:
+    """imageio-ffmpeg's binary, remembered in the cache folder.
+
+    Asking the package imports it and runs the binary once to check it, about
+    30 ms on every start of ffx; the answer only changes when the package is
+    reinstalled, so it is keyed by the package's folder and its modification time.
+    """
+    if os.environ.get("IMAGEIO_FFMPEG_EXE"):
+        return os.environ["IMAGEIO_FFMPEG_EXE"]  # the package returns it untested too
+    spec = importlib.util.find_spec("imageio_ffmpeg")
+    if spec is None or not spec.origin:
+        return None
+    package = os.path.dirname(spec.origin)
+    try:
+        memo = _cache_path("bundled", f"{package}|{os.stat(package).st_mtime_ns}")
+        with open(memo, encoding="utf-8") as handle:
+            path = json.load(handle)["path"]
+        if isinstance(path, str) and os.access(path, os.X_OK):
+            return path
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        import imageio_ffmpeg
+
+        path = imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):
+        return None
+    if not path or not os.access(path, os.X_OK):
+        return None
+    _write_cache(memo, {"path": path})
+    return path
 
 
 def _run_quiet(path: str, *args: str) -> str:
@@ -71,16 +100,29 @@ def _run_quiet(path: str, *args: str) -> str:
     return done.stdout + done.stderr
 
 
-def _cache_file(path: str, stat: os.stat_result) -> str:
+def _cache_path(kind: str, identity: str) -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    key = hashlib.sha1(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-    return os.path.join(base, "ffx", f"ffmpeg-{key}.json")
+    key = hashlib.sha1(identity.encode()).hexdigest()[:16]
+    return os.path.join(base, "ffx", f"{kind}-{key}.json")
+
+
+def _write_cache(cache: str, data: dict) -> None:
+    """Write atomically; a read-only home only costs the next run the time to ask again."""
+    try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        temp = f"{cache}.{os.getpid()}.tmp"
+        with open(temp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(temp, cache)
+    except OSError:
+        pass
 
 
 @functools.lru_cache(maxsize=8)
 def _capabilities(path: str, mtime: float) -> FfmpegBinary:
     """Read from a small cache file keyed by the binary's path, size and mtime, else ask the binary."""
-    cache = _cache_file(path, os.stat(path))
+    stat = os.stat(path)
+    cache = _cache_path("ffmpeg", f"{path}|{stat.st_size}|{stat.st_mtime_ns}")
     try:
         with open(cache, encoding="utf-8") as handle:
             data = json.load(handle)
@@ -89,15 +131,8 @@ def _capabilities(path: str, mtime: float) -> FfmpegBinary:
     except (OSError, ValueError, KeyError, TypeError):
         pass
     found = _ask(path)
-    try:
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        temp = f"{cache}.{os.getpid()}.tmp"
-        with open(temp, "w", encoding="utf-8") as handle:
-            json.dump({"version": found.version, "major": found.major, "filters": sorted(found.filters),
-                       "encoders": sorted(found.encoders)}, handle)
-        os.replace(temp, cache)
-    except OSError:
-        pass  # a read-only home only costs the next run ~50 ms
+    _write_cache(cache, {"version": found.version, "major": found.major, "filters": sorted(found.filters),
+                         "encoders": sorted(found.encoders)})
     return found
 
 

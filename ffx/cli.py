@@ -60,6 +60,20 @@ def _guarded(action):
         raise typer.Exit(130) from None
 
 
+def _probe_early(inputs: list[str] | None, ffmpeg: str | None, live: bool) -> None:
+    """Let FFmpeg read the input files while Python loads the recipe model (see media.probe_early)."""
+    if not inputs or live:
+        return
+    from .binary import find_ffmpeg
+    from .errors import FfxError
+    from .media import probe_early
+
+    try:
+        probe_early(inputs, find_ffmpeg(ffmpeg))
+    except FfxError:
+        pass  # the real run reports it
+
+
 def _inputs(inputs: list[str] | None, live: bool):
     if not live or not inputs:
         return inputs
@@ -69,6 +83,7 @@ def _inputs(inputs: list[str] | None, live: bool):
 
 
 def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, live=False, max_memory=None):
+    _probe_early(inputs, ffmpeg, live)
     from .api import compile_recipe
     from .recipe import parse_set
 
@@ -83,6 +98,7 @@ def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, 
            max_memory: MemoryOpt = None) -> None:
     """Render RECIPE to its output, with a progress bar on stderr."""
     def action():
+        _probe_early(input, ffmpeg, live)
         from .api import render as render_recipe
         from .recipe import parse_set
 
@@ -188,7 +204,34 @@ def schema() -> None:
     typer.echo(json.dumps(recipe_json_schema(), indent=2))
 
 
+def _early_arguments(argv: list[str]) -> tuple[list[str], str | None, bool]:
+    """The -i files, --ffmpeg and --live of a render/compile/validate command line, read ahead of typer.
+
+    Only a head start for :func:`_probe_early`: typer still parses the line, and
+    a probe answer is used only if it is for the same file, unchanged.
+    """
+    inputs: list[str] = []
+    ffmpeg, live = None, False
+    if not argv or argv[0] not in ("render", "compile", "validate"):
+        return inputs, ffmpeg, live
+    words = iter(argv[1:])
+    for word in words:
+        name, eq, value = word.partition("=") if word.startswith("--") else (word, "", "")
+        if name in ("-i", "--input", "--ffmpeg"):
+            value = value if eq else next(words, None)
+            if value is None:
+                break
+            if name == "--ffmpeg":
+                ffmpeg = value
+            else:
+                inputs.append(value)
+        elif name == "--live":
+            live = True
+    return inputs, ffmpeg, live
+
+
 def main() -> None:
+    _probe_early(*_early_arguments(sys.argv[1:]))
     app()
 
 

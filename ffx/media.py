@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import subprocess
+import threading
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -157,17 +158,68 @@ def check_readable_file(path: str) -> None:
         raise InputError(f"input {path!r} is empty")
 
 
+def _probe_argv(path: str, ffmpeg: str) -> list[str]:
+    return [ffmpeg, "-hide_banner", "-nostdin", "-i", "file:" + os.path.abspath(path),
+            "-map", "0:v:0?", "-map", "0:a:0?", "-c", "copy", "-f", "null", "-"]
+
+
+def _identity(path: str) -> tuple[int, int, int, int] | None:
+    """What tells a regular file's content changed, or None for anything else."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
+
+
+# (absolute path, ffmpeg) -> (file identity when the run started, thread, its report once done)
+_early: dict[tuple[str, str], tuple[tuple, threading.Thread, list[str]]] = {}
+
+
+def probe_early(paths: list[str], ffmpeg: str) -> None:
+    """Start probing regular files in the background; :func:`probe` takes the answer.
+
+    The command line calls this before it loads the recipe model, so the FFmpeg
+    run (about 50 ms) overlaps Python's own start-up. Anything unusual (a
+    missing file, a device, a pipe) is left for probe() to explain.
+    """
+    for path in paths:
+        key, identity = (os.path.abspath(path), ffmpeg), _identity(path)
+        if identity is None or key in _early:
+            continue
+        report: list[str] = []
+
+        def run(argv=_probe_argv(path, ffmpeg), report=report):
+            try:
+                report.append(subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                             errors="replace", timeout=300).stderr)
+            except (OSError, subprocess.SubprocessError):
+                pass  # probe() runs it again and reports properly
+
+        thread = threading.Thread(target=run, name="ffx-probe", daemon=True)
+        thread.start()
+        _early[key] = (identity, thread, report)
+
+
+def _early_report(path: str, ffmpeg: str) -> str | None:
+    found = _early.pop((os.path.abspath(path), ffmpeg), None)
+    if found is None:
+        return None
+    identity, thread, report = found
+    thread.join()
+    return report[0] if report and _identity(path) == identity else None
+
+
 def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
     """Probe a media file with FFmpeg itself (no ffprobe needed), counting packets exactly."""
     check_readable_file(path)
-    argv = [ffmpeg, "-hide_banner", "-nostdin", "-i", "file:" + os.path.abspath(path),
-            "-map", "0:v:0?", "-map", "0:a:0?", "-c", "copy", "-f", "null", "-"]
-    try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              errors="replace", timeout=300)
-    except subprocess.TimeoutExpired:
-        raise InputError(f"probing {path!r} took too long") from None
-    text = done.stderr
+    text = _early_report(path, ffmpeg)
+    if text is None:
+        try:
+            text = subprocess.run(_probe_argv(path, ffmpeg), stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, errors="replace", timeout=300).stderr
+        except subprocess.TimeoutExpired:
+            raise InputError(f"probing {path!r} took too long") from None
     info = parse_ffmpeg_report(text)
     if not info.has_video and not info.has_audio:
         last = text.strip().splitlines()[-1] if text.strip() else "no output"

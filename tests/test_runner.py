@@ -100,3 +100,48 @@ def test_progress_reports_reach_the_total(tmp_path):
     assert reports and reports[-1].finished
     assert reports[-1].total == 3.0
     assert 2.8 <= reports[-1].done <= 3.1
+
+
+def test_early_probe_answer_is_used_only_for_the_same_unchanged_file(tmp_path):
+    """The command line starts probing before the recipe loads; a file changed meanwhile is probed again."""
+    from ffx import media
+    from ffx.binary import find_ffmpeg
+
+    ffmpeg = find_ffmpeg()
+    short = make_clip(tmp_path / "short.mkv", duration=1, audio=None)
+    clip = tmp_path / "clip.mkv"
+    clip.write_bytes(short.read_bytes())
+    media.probe_early([str(clip)], ffmpeg)
+    assert media.probe(str(clip), ffmpeg).frames == 25  # the early answer
+    media.probe_early([str(clip)], ffmpeg)
+    make_clip(tmp_path / "long.mkv", duration=2, audio=None).replace(clip)  # replaced after the early run began
+    assert media.probe(str(clip), ffmpeg).frames == 50
+    media.probe_early([str(tmp_path / "missing.mkv"), str(tmp_path)], ffmpeg)  # nothing to do for these
+    assert not [path for path, _ in media._early if path.startswith(str(tmp_path))]
+
+
+def test_command_line_is_read_ahead_only_for_inputs_and_binary():
+    from ffx.cli import _early_arguments
+
+    assert _early_arguments(["render", "r.yaml", "-i", "a.mp4", "--input=b.mp4", "-o", "x.mp4", "--ffmpeg", "/f"]) \
+        == (["a.mp4", "b.mp4"], "/f", False)
+    assert _early_arguments(["compile", "r.yaml", "--live", "-i", "/dev/video0"]) == (["/dev/video0"], None, True)
+    assert _early_arguments(["effects", "-i", "a.mp4"]) == ([], None, False)
+    assert _early_arguments(["render", "r.yaml", "-i"]) == ([], None, False)
+
+
+def test_bundled_binary_is_remembered_and_a_stale_memo_is_ignored(tmp_path, monkeypatch):
+    import json
+
+    from ffx import binary
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("FFX_FFMPEG", raising=False)
+    monkeypatch.delenv("IMAGEIO_FFMPEG_EXE", raising=False)
+    first = binary.find_ffmpeg()
+    (memo,) = (tmp_path / "ffx").glob("bundled-*.json")
+    assert json.loads(memo.read_text()) == {"path": first}
+    assert binary.find_ffmpeg() == first
+    memo.write_text(json.dumps({"path": str(tmp_path / "gone")}))
+    assert binary.find_ffmpeg() == first
+    assert json.loads(memo.read_text()) == {"path": first}
