@@ -34,6 +34,7 @@ class MediaInfo:
     pix_fmt: str | None = None
     channel_layout: str | None = None  # FFmpeg's name: mono, stereo, 5.1(side), ...
     start_time: float = 0.0  # the file's first timestamp (seconds)
+    alpha: bool = False  # the picture carries transparency the output must keep (remove_background)
 
     @property
     def has_video(self) -> bool:

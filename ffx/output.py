@@ -41,6 +41,10 @@ def kind_of(path: str, format: str | None = None) -> Kind:
 
 
 # GIF presets (colors, dither, stats_mode), chosen with bench/gif.py: SSIM per byte against MoviePy
+# pixel formats with an alpha plane, for the encoders that can keep transparency
+ALPHA_PIX_FMT = {"libvpx-vp9": "yuva420p", "libvpx": "yuva420p", "ffv1": "gbrap", "png": "rgba", "qtrle": "argb",
+                 "prores_ks": "yuva444p10le"}
+
 QUALITY = {
     "best": (256, "none", "single"),
     "high": (256, "none", "full"),
@@ -124,8 +128,11 @@ class Output(BaseModel):
         if not self.audio:
             audio = None
         codec = self.video_codec()
+        if info.alpha and not self.pix_fmt:
+            self._check_alpha(kind, codec)
         if kind == "video":
-            pix_fmt = self.pix_fmt or ("yuv420p" if codec in ("libx264", "libx265", "libvpx-vp9", "mpeg4") else None)
+            pix_fmt = self.pix_fmt or (ALPHA_PIX_FMT.get(codec) if info.alpha else None) or (
+                "yuv420p" if codec in ("libx264", "libx265", "libvpx-vp9", "mpeg4") else None)
             if pix_fmt in ("yuv420p", "yuv422p", "nv12") and (info.width % 2 or info.height % 2):
                 # 4:2:0 and 4:2:2 encoders refuse odd sizes: drop the last column/row rather than rescale
                 w, h = info.width - info.width % 2, info.height - info.height % 2
@@ -146,7 +153,7 @@ class Output(BaseModel):
             if self.muxer() in ("mp4", "mov"):
                 args += [("-movflags", "+faststart")]
         elif kind == "gif":
-            video = self._palette(video, ctx)
+            video = self._palette(video, ctx, info.alpha)
             args += [("-c:v", "gif"), ("-loop", str(self.loop))]
         elif kind == "webp":
             args += [("-c:v", codec), ("-loop", str(max(self.loop, 0))), ("-quality", "80")]
@@ -154,8 +161,9 @@ class Output(BaseModel):
                 args += [("-pix_fmt", self.pix_fmt or "yuva420p")]
         elif kind == "image":
             args += [("-frames:v", "1"), ("-update", "1")]
-            if self.pix_fmt:
-                args += [("-pix_fmt", self.pix_fmt)]
+            pix_fmt = self.pix_fmt or ("rgba" if info.alpha else None)
+            if pix_fmt:
+                args += [("-pix_fmt", pix_fmt)]
             info = info.with_duration(0 if info.fps is None else 1 / float(info.fps))
         if audio is not None:
             ext = os.path.splitext(self.path)[1].lower()
@@ -177,13 +185,20 @@ class Output(BaseModel):
         return (self.colors if "colors" in given else colors, self.dither if "dither" in given else dither,
                 self.stats_mode if "stats_mode" in given else stats)
 
-    def _palette(self, video: Pad, ctx: StepContext) -> Pad:
+    def _check_alpha(self, kind: str, codec: str | None) -> None:
+        ext = os.path.splitext(self.path)[1].lower()
+        if kind in ("gif", "webp") or (kind == "image" and ext == ".png") or (kind == "video" and codec in ALPHA_PIX_FMT):
+            return
+        raise StepError(f"the picture is transparent (remove_background), and a {ext or kind} file cannot keep that",
+                        field="path", hint="write .gif, .webp, .png or .webm (or set codec: ffv1 in .mkv)")
+
+    def _palette(self, video: Pad, ctx: StepContext, alpha: bool = False) -> Pad:
         """One-pass palette GIF: palettegen sees the whole stream, paletteuse maps each frame."""
         colors, dither, stats = self.gif_settings()
         palette = ctx.chain(video, "palettegen", {
             "max_colors": colors if colors != 256 else None,
-            # no transparency here, so all the colours asked for go to the picture (FFmpeg keeps one back)
-            "reserve_transparent": 0,
+            # without transparency all the colours asked for go to the picture (FFmpeg keeps one back)
+            "reserve_transparent": None if alpha else 0,
             "stats_mode": stats if stats != "full" else None,
         })
         use = {"dither": dither, "diff_mode": self.diff_mode if self.diff_mode != "none" else None,
