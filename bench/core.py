@@ -11,7 +11,6 @@ reported, so drift of the machine affects both sides alike.
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
 import shlex
 import sys
@@ -54,10 +53,6 @@ def main() -> None:
     parser.add_argument("--long", type=float, default=60.0, help="length of the looped clip for the long job (s)")
     args = parser.parse_args()
     ffmpeg = find_ffmpeg()
-    # An installed package has its bytecode cached; compile it now so that no
-    # timed run pays for compiling ffx's sources (PYTHONDONTWRITEBYTECODE would
-    # otherwise make every run do so).
-    compileall.compile_dir(str(ROOT / "ffx"), quiet=1)
     work = Path(tempfile.mkdtemp(prefix="ffx-bench-"))
     clip = args.clip
     if clip is None:

@@ -232,7 +232,8 @@ def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
     return info
 
 
-_KEYFRAME = re.compile(r"\bpts_time:\s*(-?[0-9.]+)")
+_KEYFRAME = re.compile(r"\bn:\s*\d+\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[0-9.e+-]+)")
+_TIME_BASE = re.compile(r"config in time_base:\s*(\d+)/(\d+)")
 
 
 def keyframe_times(path: str, ffmpeg: str) -> list[float]:
@@ -244,4 +245,7 @@ def keyframe_times(path: str, ffmpeg: str) -> list[float]:
                               timeout=600)
     except subprocess.TimeoutExpired:
         raise InputError(f"scanning {path!r} for keyframes took too long") from None
-    return sorted({float(t) for t in _KEYFRAME.findall(done.stderr)})
+    # exact from the integer pts and the time base: pts_time has only six significant digits
+    base = _TIME_BASE.search(done.stderr)
+    unit = Fraction(int(base.group(1)), int(base.group(2))) if base and int(base.group(2)) else None
+    return sorted({float(int(pts) * unit) if unit else float(text) for pts, text in _KEYFRAME.findall(done.stderr)})

@@ -15,7 +15,7 @@ frame before a frame, never on one. The audio is reversed whole by one more
 feeder running alongside (see :func:`build_feed`). Segments
 follow the keyframes where a group of pictures fits the budget, so no frame
 is decoded twice; a longer group is split, and its later parts decode from
-its keyframe again.
+its keyframe again (each feeder seeks just past the keyframe it needs).
 
 Measured (docs/design.md): one command with a seeked input per segment keeps
 several segments and every input's decoder alive at once, and grows with the
@@ -61,6 +61,7 @@ class Segment:
     end: int
     start_time: float
     end_time: float
+    seek: float | None = None  # file time a feeder seeks to: just past the keyframe to decode from
 
 
 def audio_bytes(info: MediaInfo) -> int:
@@ -94,7 +95,7 @@ def plan_segments(first: int, end: int, fps: float, keyframes: list[float], max_
     >>> [(s.first, s.end) for s in plan_segments(0, 10, 1.0, [0, 4, 8], 5)]
     [(0, 4), (4, 8), (8, 10)]
     >>> [(s.first, s.end) for s in plan_segments(0, 10, 1.0, [0], 4)]
-    [(0, 3), (3, 6), (6, 10)]
+    [(0, 2), (2, 6), (6, 10)]
     """
     starts = sorted({k for k in (round((t - offset) * fps) for t in keyframes) if first < k < end})
     groups = [first, *starts, end]
@@ -105,15 +106,38 @@ def plan_segments(first: int, end: int, fps: float, keyframes: list[float], max_
         if low > bounds[-1]:
             bounds.append(low)  # close the segment at this keyframe
         if high - bounds[-1] > max_frames:
-            # a group longer than the budget: equal parts, each decoded from the group's keyframe,
-            # so the decoding thrown away (the parts before) is as small as it can be
+            # a group longer than the budget: every part decodes from the group's keyframe up to its own
+            # end, so the later parts take the full budget and the first takes what is left over
             parts = -(-(high - bounds[-1]) // max_frames)
-            origin = bounds[-1]
-            bounds.extend(origin + (high - origin) * i // parts for i in range(1, parts))
+            bounds.extend(high - max_frames * i for i in range(parts - 1, 0, -1))
     bounds.append(end)
     # half a frame before each boundary frame: never on a frame, so trim cannot hesitate
     times = [offset + (b - 0.5) / fps if b > 0 else offset - 0.5 / fps for b in bounds]
-    return [Segment(a, b, ta, tb) for a, b, ta, tb in zip(bounds, bounds[1:], times, times[1:])]
+    return [Segment(a, b, ta, tb, seek_point(ta, keyframes, fps))
+            for a, b, ta, tb in zip(bounds, bounds[1:], times, times[1:])]
+
+
+def seek_point(start_time: float, keyframes: list[float], fps: float) -> float | None:
+    """Where a feeder seeks (with ``-noaccurate_seek``) to decode a segment starting at ``start_time``.
+
+    The demuxer lands on the last keyframe at or before the target. Seeking to
+    the segment's bound itself would miss a keyframe that *is* the segment's
+    first frame (half a frame after the bound) and decode a whole group more;
+    so the target is just past the last keyframe at or before the first frame.
+    None: that keyframe is the file's first, so no seek is needed.
+
+    >>> seek_point(1.98, [0.0, 2.0, 4.0], 25.0), seek_point(2.98, [0.0, 2.0, 4.0], 25.0)
+    (2.01, 2.01)
+    >>> seek_point(1.02, [0.0, 2.0], 25.0) is None
+    True
+    """
+    ordered = sorted(keyframes)
+    usable = [k for k in ordered if k <= start_time + 0.6 / fps]
+    if len(usable) < 2:
+        return None
+    later = [k for k in ordered if k > usable[-1]]
+    margin = min(0.25 / fps, (later[0] - usable[-1]) / 2) if later else 0.25 / fps
+    return usable[-1] + margin
 
 
 _LAYOUT_CHANNELS = {"mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "3.0(back)": 3, "4.0": 4, "quad": 4,
@@ -175,16 +199,16 @@ def build_feed(path: str, info: MediaInfo, segments: list[Segment], has_audio: b
     span_end = clip_end if segments[-1].end == info.frames else segments[-1].end_time
     feeders = []
     for seg in reversed(segments):
-        seek = max(0.0, seg.start_time - 1.0 / float(rate))
         end_time = span_end if seg is segments[-1] else seg.end_time
         span = _span(max(seg.start_time, 0.0) if seg.first > 0 else None, end_time)
         chain = [graph.filter_spec("trim", span) if span else "null", "reverse",
                  graph.filter_spec("format", [("pix_fmts", pix_fmt)])]
         argv = ["-copyts"]
-        if seek > 0:
-            argv += ["-ss", format_seconds(seek)]
+        if seg.seek is not None:
+            # decode from the keyframe and keep every frame: trim, at absolute times, does the exact cut
+            argv += ["-noaccurate_seek", "-ss", format_seconds(seg.seek)]
         if end_time is not None:
-            argv += ["-t", format_seconds(end_time - seek + 1.0)]
+            argv += ["-t", format_seconds(end_time - (seg.seek or 0.0) + 1.0)]
         # -fps_mode passthrough: each frame exactly once, even where the input's timestamps wander
         argv += ["-i", "file:" + path, "-map", "0:v:0", "-vf", ",".join(chain), "-fps_mode", "passthrough",
                  "-f", "rawvideo", video_pipe]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -82,11 +84,30 @@ def test_keyframes_become_the_seams_when_groups_fit(tmp_path):
     assert_same(plain, segmented, audio=False)
 
 
+def test_each_feeder_decodes_from_the_keyframe_it_needs_and_no_earlier(tmp_path):
+    """A segment that starts on a keyframe must not seek to the group before it (a whole group decoded
+    for nothing); the frames the feeder's decoder produces are counted by FFmpeg itself."""
+    src = make_clip(tmp_path / "gop.mp4", duration=2.0, codec="libx264", keyint=10, audio=None)
+    assert ffx.media.keyframe_times(str(src), FFMPEG) == [n / 25 for n in range(0, 50, 10)]
+    plain, segmented, plan = reverse_both(tmp_path, src, ["reverse"], 15)
+    assert_same(plain, segmented, audio=False)
+    decoded = []
+    for feeder in plan.feeds[0].feeders:
+        argv = [FFMPEG, *feeder[:feeder.index("-vf")], "-vf", "showinfo", "-f", "null", "-"]
+        report = subprocess.run(argv, capture_output=True, text=True).stderr
+        first = min(float(t) for t in re.findall(r"pts_time:([0-9.]+)", report))
+        trim = next(f for f in feeder if f.startswith("trim"))
+        start = float(trim.split("start=")[1].split(":")[0].split(",")[0]) if "start=" in trim else 0.0
+        decoded.append((first, start))
+    # groups of 10 under a 15-frame budget: 0-9, 10-19, ... one segment each, decoded from its own keyframe
+    assert sorted(decoded) == [(n / 25, max(0.0, (n - 0.5) / 25)) for n in range(0, 50, 10)]
+
+
 def test_plan_segments_follows_keyframes_and_splits_long_groups():
     spans = [(s.first, s.end) for s in plan_segments(0, 100, 25.0, [0, 0.4, 0.8, 2.0, 3.6], 30)]
-    # groups 0-9 and 10-19 share a segment, 20-49 fills one; 50-89 is too long and is split in equal
-    # halves (both decode from frame 50); the last group joins the second half
-    assert spans == [(0, 20), (20, 50), (50, 70), (70, 100)]
+    # groups 0-9 and 10-19 share a segment, 20-49 fills one; 50-89 is too long: its last part takes the
+    # whole budget (decoding from frame 50 to 89), the first what is left (50-59); the last group is its own
+    assert spans == [(0, 20), (20, 50), (50, 60), (60, 90), (90, 100)]
     assert all(b - a <= 30 for a, b in spans) and spans[0][0] == 0 and spans[-1][1] == 100
 
 
