@@ -18,11 +18,14 @@ from fractions import Fraction
 import math
 import os
 import re
+import typing
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr, ValidationError,
-                      model_validator)
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, PrivateAttr, SerializeAsAny,
+                      ValidationError, model_validator)
+from pydantic_core import PydanticCustomError
+from pydantic_core.core_schema import ErrorType
 
 from .effects import REGISTRY
 from .effects.base import COLOR, Effect, Rate, StreamName, Time
@@ -159,10 +162,35 @@ def _effect_class(name: str) -> type[Effect]:
     return REGISTRY[name]
 
 
-Step = Annotated[
-    Annotated[Union[tuple(REGISTRY.values())], Discriminator("effect")],  # type: ignore[valid-type]
-    BeforeValidator(desugar_step),
-]
+def validate_step(value: Any) -> Effect:
+    """Desugar a step, then validate it with its effect's own model.
+
+    A plain validator rather than a discriminated union of every effect, so
+    only the effects a recipe names are imported and built. Errors keep the
+    union's locations (``steps.0.resize.width``): they name the effect as the
+    YAML does.
+    """
+    step = desugar_step(value)
+    if isinstance(step, Effect):
+        return step
+    name = step.get("effect")
+    if not isinstance(name, str):
+        raise ValueError("effect must be the name of an effect")
+    cls = _effect_class(name)
+    try:
+        return cls.model_validate(step)
+    except ValidationError as exc:
+        details = []
+        for err in exc.errors(include_url=False):
+            kind = err["type"] if err["type"] in _CORE_ERRORS else PydanticCustomError(err["type"], err["msg"])
+            details.append({"type": kind, "loc": (name, *err["loc"]), "input": err["input"],
+                            **({"ctx": err["ctx"]} if "ctx" in err and kind is err["type"] else {})})
+        raise ValidationError.from_exception_data(exc.title, details) from None
+
+
+_CORE_ERRORS = frozenset(typing.get_args(ErrorType))
+
+Step = Annotated[SerializeAsAny[Effect], PlainValidator(validate_step)]
 VarValue = Union[bool, int, float, str]
 
 

@@ -1,4 +1,4 @@
-"""hstack / vstack: streams side by side or one above the other.
+"""What hstack and vstack share: streams placed next to each other along one side.
 
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#hstack
 """
@@ -37,21 +37,3 @@ class _Stack(Effect):
         else:
             info = clip.info.replace(height=sum(c.info.height for c in clips))
         return clip.evolve(video=video, info=info)
-
-
-class Hstack(_Stack):
-    """Place streams side by side, left to right: this one first."""
-
-    effect: Literal["hstack"] = "hstack"
-    filter_name = "hstack"
-    shared_side = "height"
-    example = "- hstack: [motion]"
-
-
-class Vstack(_Stack):
-    """Place streams top to bottom: this one first."""
-
-    effect: Literal["vstack"] = "vstack"
-    filter_name = "vstack"
-    shared_side = "width"
-    example = "- vstack: [motion]"
