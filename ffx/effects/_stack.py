@@ -5,7 +5,7 @@ FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#hstack
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import Field
 
