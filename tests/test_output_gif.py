@@ -35,6 +35,20 @@ def test_best_quality_gives_each_frame_its_own_palette(tmp_path, silent_clip):
     assert raw.count(b"\x2c") >= len(frames)  # an image descriptor per frame (with its local colour table)
 
 
+def test_a_sampled_palette_is_as_close_to_the_source(tmp_path, silent_clip):
+    """The default palette counts a quarter of the pixels: a different palette, as close to the source."""
+    sampled = decode_frames(render(tmp_path, [{"fps": 10}], silent_clip,
+                                   output={"path": str(tmp_path / "s.gif"), "colors": 16}))
+    full = decode_frames(render(tmp_path, [{"fps": 10}], silent_clip,
+                                output={"path": str(tmp_path / "f.gif"), "colors": 16, "palette_step": 1}))
+    source = decode_frames(render(tmp_path, [{"fps": 10}], silent_clip,
+                                  output={"path": str(tmp_path / "ref.mkv"), "codec": "ffv1", "pix_fmt": "rgb24"}))
+    assert colours(sampled) <= 16 and colours(full) <= 16
+    assert not np.array_equal(sampled, full)  # the sample really is a different count
+    error = [np.abs(gif.astype(int) - source.astype(int)).mean() for gif in (sampled, full)]
+    assert error[0] < error[1] * 1.2
+
+
 @pytest.mark.parametrize("loop, netscape", [(0, b"\x01\x00\x00"), (3, b"\x01\x03\x00"), (-1, None)])
 def test_gif_loop_count_is_written(tmp_path, silent_clip, loop, netscape):
     out = render(tmp_path, [{"fps": 10}], silent_clip, output={"path": str(tmp_path / "l.gif"), "loop": loop})
