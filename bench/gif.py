@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from _common import ROOT, machine, timed, write_section
 
 sys.path.insert(0, str(ROOT))
@@ -34,13 +36,10 @@ SETTINGS = {
 }
 
 
-def ssim(ffmpeg: str, gif: Path, reference: Path, by_index: bool = True) -> float:
-    """Mean SSIM; frames paired by index (GIF delays are whole centiseconds, so a 15 fps GIF's clock
-    drifts from the source's), or by display time when the two hold different frame counts (a GIF
-    writer may merge repeated frames into one longer frame)."""
-    if by_index and ffx.media.probe(str(gif), ffmpeg).frames != ffx.media.probe(str(reference), ffmpeg).frames:
-        by_index = False
-    retime = "settb=1/1000,setpts=N*40," if by_index else ""
+def ssim(ffmpeg: str, gif: Path, reference: Path) -> float:
+    """Mean SSIM, frames paired by index (a GIF's clock is whole centiseconds, so a 15 fps GIF drifts
+    from the source's; see :func:`one_per_frame` for GIFs whose writer merged repeated frames)."""
+    retime = "settb=1/1000,setpts=N*40,"
     done = subprocess.run([ffmpeg, "-hide_banner", "-nostdin", "-i", str(gif), "-i", str(reference), "-lavfi",
                            f"[0:v]{retime}format=rgb24[a];[1:v]{retime}format=rgb24[b];[a][b]ssim=shortest=1",
                            "-f", "null", "-"], capture_output=True, text=True)
@@ -48,6 +47,26 @@ def ssim(ffmpeg: str, gif: Path, reference: Path, by_index: bool = True) -> floa
     if not match:
         raise RuntimeError(done.stderr[-1000:])
     return float(match.group(1))
+
+
+def one_per_frame(ffmpeg: str, gif: Path, fps: float, out: Path) -> Path:
+    """The GIF with one picture per 1/fps, losslessly: each GIF frame repeated as many times as its delay
+    stands for. A writer that merges repeated frames stores one frame with a longer delay; counting each
+    delay in whole frames, rather than pairing by clock, keeps the centisecond rounding from drifting."""
+    report = subprocess.run([ffmpeg, "-hide_banner", "-nostdin", "-i", str(gif), "-vf", "showinfo",
+                             "-fps_mode", "passthrough", "-f", "null", "-"], capture_output=True, text=True).stderr
+    delays = [float(t) for t in re.findall(r"duration_time:\s*([0-9.]+)", report)]
+    info = ffx.media.probe(str(gif), ffmpeg)
+    raw = subprocess.run([ffmpeg, "-v", "error", "-nostdin", "-i", str(gif), "-fps_mode", "passthrough",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, info.height, info.width, 3)
+    if len(delays) != len(frames):
+        raise RuntimeError(f"{gif}: {len(frames)} frames but {len(delays)} delays")
+    counts = [max(1, round(d * fps)) for d in delays]
+    subprocess.run([ffmpeg, "-v", "error", "-nostdin", "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size",
+                    f"{info.width}x{info.height}", "-framerate", f"{fps:g}", "-i", "-", "-c:v", "ffv1", "-y",
+                    str(out)], input=np.repeat(frames, counts, axis=0).tobytes(), check=True)
+    return out
 
 
 def main() -> None:
@@ -60,6 +79,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=480)
     parser.add_argument("--fps", type=float, default=15)
     args = parser.parse_args()
+    args.clip = os.path.abspath(args.clip)  # the timed runs start in a scratch folder
     ffmpeg = find_ffmpeg()
     work = Path(tempfile.mkdtemp(prefix="ffx-bench-gif-"))
     steps = [{"trim": {"start": args.start, "duration": args.duration}}, {"resize": {"width": args.width}},
@@ -88,8 +108,9 @@ def main() -> None:
     times = [str(args.start), str(args.start + args.duration), str(args.width), str(args.fps)]
     elapsed, _ = timed([*moviepy, "gif", args.clip, str(peer), *times])
     timed([*moviepy, "frames", args.clip, str(peer_frames), *times])
-    rows.append(("MoviePy write_gif", os.path.getsize(peer), ssim(ffmpeg, peer, peer_frames),
-                 ssim(ffmpeg, peer, reference, by_index=False), elapsed))
+    expanded = one_per_frame(ffmpeg, peer, args.fps, work / "moviepy-expanded.mkv")
+    rows.append(("MoviePy write_gif", os.path.getsize(peer), ssim(ffmpeg, expanded, peer_frames),
+                 ssim(ffmpeg, expanded, reference), elapsed))
     table = "\n".join(f"| {label} | {size / 1024:.0f} KiB | {own:.4f} | {common:.4f} | {t:.2f} s |"
                       for label, size, own, common, t in rows)
     label = args.label or os.path.basename(args.clip)
@@ -99,11 +120,11 @@ def main() -> None:
 SSIM (mean, FFmpeg's `ssim` filter, frames paired by index) two ways: against the tool's own frames
 before GIF encoding, kept lossless (ffx's trim/resize/fps result; MoviePy's subclip/resize frames written as
 FFV1 by MoviePy itself), which measures what the GIF encoding loses; and against the source scaled by
-FFmpeg (lanczos) at the same rate, which also counts the tool's choice of frames and resampler. Where
-the counts differ (MoviePy merges repeated frames, and picks source frames its own way) frames are paired
-by display time instead; that pairing is only as good as the GIF's centisecond delays, so on a
-variable-rate source, where MoviePy writes far fewer frames than it decoded, its SSIM is not comparable
-(sizes and times still are). The two agree for the FFmpeg-based rows. Times are wall-clock for the whole command. Machine: {machine()}.
+FFmpeg (lanczos) at the same rate, which also counts the tool's choice of frames and resampler.
+MoviePy merges repeated frames into one longer frame: its GIF is expanded back to one picture per
+1/{args.fps:g} s (each frame repeated as many times as its delay stands for) before pairing. The two
+columns agree for the FFmpeg-based rows. Times are wall-clock for the whole command (a fresh process
+each, Python start included). Machine: {machine()}.
 
 | GIF | size | SSIM vs own frames | SSIM vs FFmpeg-scaled source | time |
 |---|---|---|---|---|
