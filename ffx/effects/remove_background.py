@@ -22,6 +22,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ..segments import tree_memory
 from .base import Clip, Effect, StepContext, StepError, StreamName, Time
 
 _WHITE16 = 65535
@@ -91,7 +92,9 @@ class RemoveBackground(Effect):
         count = min(self.samples, span)
         count -= 1 - count % 2  # tmedian's window is 2*radius+1 frames
         step = max(1, (span - 1) // (count - 1)) if count > 1 else 1
-        held = last * info.frame_bytes() * 4 * 2  # 16-bit RGB frames wait until the background is ready
+        # until the background is ready the frames wait, as 16-bit RGB (6 bytes a pixel) for the distance
+        # and 8-bit RGBA (4) for the picture: about 8 times a yuv420p frame, besides FFmpeg's own memory
+        held = last * info.frame_bytes() * 8 + tree_memory(info, 0, ctx.encoder_frames)
         ctx.memory_bytes = max(ctx.memory_bytes, held)
         if ctx.max_memory is not None and held > ctx.max_memory:
             raise StepError(
