@@ -157,7 +157,30 @@ def test_every_shipped_recipe_compiles_and_renders(tmp_path, clip, name):
         args += ["-i", str(clip)]
     result = ffx(*args)
     assert result.exit_code == 0, result.output
-    assert decode_frames(out).shape[0] == 1 if suffix == ".png" else decode_frames(out).shape[0] > 10
+    frames = decode_frames(out)
+    assert frames.shape[0] == 1 if suffix == ".png" else frames.shape[0] > 10
+    # what `ffx compile` prints, pasted into bash as is, makes the same frames
+    printed = tmp_path / f"printed{suffix}"
+    args[args.index("-o") + 1] = str(printed)
+    args[0] = "compile"
+    script = ffx(*[a for a in args if a != "-q"])
+    assert script.exit_code == 0, script.output
+    done = subprocess.run(["bash", "-c", script.stdout], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "PATH": f"{shims(tmp_path)}:{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    assert np.array_equal(decode_frames(printed), frames)
+
+
+def shims(folder: Path) -> Path:
+    """`ffmpeg` and `python3` as a pasted command finds them on a user's PATH: the bundled FFmpeg, and the
+    Python that has ffx installed (for Python stages)."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, target in (("ffmpeg", FFMPEG), ("python3", sys.executable)):
+        shim = bin_dir / name
+        shim.write_text(f'#!/bin/sh\nexec "{target}" "$@"\n')
+        shim.chmod(0o755)
+    return bin_dir
 
 
 def test_compile_ffplay_prints_a_live_preview_for_a_camera(tmp_path):
