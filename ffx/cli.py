@@ -204,30 +204,54 @@ def schema() -> None:
     typer.echo(json.dumps(recipe_json_schema(), indent=2))
 
 
-def _early_arguments(argv: list[str]) -> tuple[list[str], str | None, bool]:
-    """The -i files, --ffmpeg and --live of a render/compile/validate command line, read ahead of typer.
+_VALUED = ("-i", "--input", "--ffmpeg", "-o", "--output", "--set", "--max-memory")
 
-    Only a head start for :func:`_probe_early`: typer still parses the line, and
-    a probe answer is used only if it is for the same file, unchanged.
+
+def _early_arguments(argv: list[str]) -> tuple[list[str], str | None, bool]:
+    """The input files, --ffmpeg and --live of a render/compile/validate command line, read ahead of typer.
+
+    The inputs are the -i files, else the ones the recipe file names. Only a
+    head start for :func:`_probe_early`: typer and the recipe model still
+    read everything, and a probe answer is used only for the same file, unchanged.
     """
     inputs: list[str] = []
-    ffmpeg, live = None, False
+    ffmpeg, live, recipe = None, False, None
     if not argv or argv[0] not in ("render", "compile", "validate"):
         return inputs, ffmpeg, live
     words = iter(argv[1:])
     for word in words:
         name, eq, value = word.partition("=") if word.startswith("--") else (word, "", "")
-        if name in ("-i", "--input", "--ffmpeg"):
+        if name in _VALUED:
             value = value if eq else next(words, None)
             if value is None:
                 break
             if name == "--ffmpeg":
                 ffmpeg = value
-            else:
+            elif name in ("-i", "--input"):
                 inputs.append(value)
         elif name == "--live":
             live = True
+        elif not word.startswith("-") and recipe is None:
+            recipe = word
+    if not inputs and recipe is not None:
+        inputs = _recipe_files(recipe)
     return inputs, ffmpeg, live
+
+
+def _recipe_files(recipe: str) -> list[str]:
+    """Input paths written plainly in a recipe file (no ${variables}); anything odd gives none."""
+    try:
+        if os.path.getsize(recipe) > 1_000_000:
+            return []
+        import yaml
+
+        with open(recipe, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+        given = [data.get("input")] + list((data.get("inputs") or {}).values())
+    except Exception:  # noqa: BLE001 - the real load reports every problem properly
+        return []
+    paths = [g.get("path") if isinstance(g, dict) else g for g in given]
+    return [p for p in paths if isinstance(p, str) and "${" not in p]
 
 
 def main() -> None:

@@ -130,6 +130,18 @@ def test_command_line_is_read_ahead_only_for_inputs_and_binary():
     assert _early_arguments(["render", "r.yaml", "-i"]) == ([], None, False)
 
 
+def test_inputs_named_in_the_recipe_are_probed_early_too(tmp_path):
+    from ffx.cli import _early_arguments
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("input: a.mp4\ninputs: {b: {path: b.mp4}, c: 'x${v}.mp4', d: {source: testsrc2}}\n")
+    assert _early_arguments(["render", "-q", "-o", "o.gif", str(recipe)]) == (["a.mp4", "b.mp4"], None, False)
+    assert _early_arguments(["render", str(recipe), "-i", "z.mp4"])[0] == ["z.mp4"]
+    recipe.write_text("input: [unclosed\n")
+    assert _early_arguments(["render", str(recipe)])[0] == []
+    assert _early_arguments(["render", str(tmp_path / "missing.yaml")])[0] == []
+
+
 def test_bundled_binary_is_remembered_and_a_stale_memo_is_ignored(tmp_path, monkeypatch):
     import json
 
