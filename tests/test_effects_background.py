@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import ffx
-from conftest import decode_frames, run_ffmpeg
+from conftest import FFMPEG, decode_frames, run_ffmpeg
 
 SIZE, RATE, SECONDS = (160, 90), 25, 3
 BOX = 24  # px; the box moves 30 px/s from x=10, at y=30; it is never out of the picture
@@ -132,3 +133,18 @@ def test_the_wait_for_the_background_is_held_to_the_memory_budget(tmp_path):
     with pytest.raises(ffx.FfxError, match="must wait in memory"):
         ffx.compile_recipe(recipe, max_memory="2M")
     assert ffx.compile_recipe(recipe, max_memory="128M").memory_estimate > 60 * 2**20
+
+
+def test_transparency_survives_later_steps_and_reaches_webm(tmp_path):
+    """Steps after the removal (resize, text, fps, boomerang) keep the alpha plane; VP9 in WebM stores it."""
+    src = scene(tmp_path)
+    recipe = ffx.Recipe(input=str(src), steps=["remove_background", {"resize": 0.5}, {"text": {"text": "hi"}},
+                                               {"fps": 12.5}, "boomerang"],
+                        output=str(tmp_path / "out.webm"))
+    plan = ffx.render(recipe)
+    out = plan.stages[0].output_path
+    raw = subprocess.run([FFMPEG, "-v", "error", "-c:v", "libvpx-vp9", "-i", out, "-f", "rawvideo",
+                          "-pix_fmt", "rgba", "-"], capture_output=True, check=True).stdout
+    alpha = np.frombuffer(raw, np.uint8).reshape(-1, SIZE[1] // 2, SIZE[0] // 2, 4)[..., 3]
+    assert len(alpha) == plan.result.frames == 2 * round(SECONDS * 12.5) - 1
+    assert 0.6 < (alpha < 10).mean() < 0.95 and (alpha > 245).mean() > 0.02
