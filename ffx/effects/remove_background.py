@@ -78,7 +78,7 @@ class RemoveBackground(Effect):
     def _median(self, video, clip: Clip, ctx: StepContext):
         info = clip.info
         rate = float(info.fps)
-        total = info.frames if info.frames is not None else None
+        total = info.frames
         if total is None:
             raise StepError("the background median needs a clip of known length (not a live source); "
                             "give a `plate` instead")
@@ -102,6 +102,7 @@ class RemoveBackground(Effect):
                 f"beyond the budget of {ctx.max_memory / 2**20:.0f} MiB",
                 field="end", hint="sample an earlier span (start/end), trim the clip first, or raise --max-memory")
         picked = ctx.chain(video, "select", {"expr": f"between(n,{first},{last - 1})*not(mod(n-{first},{step}))"})
+        picked = ctx.chain(picked, "format", {"pix_fmts": "gbrp"})  # the median of each RGB channel
         if count > 1:
             picked = ctx.chain(picked, "tmedian", {"radius": (count - 1) // 2})
         return self._first_frame(ctx.chain(picked, "format", {"pix_fmts": "gbrp16le"}), ctx)
