@@ -63,3 +63,18 @@ def test_animated_webp(tmp_path, silent_clip):
     out = render(tmp_path, [{"fps": 10}], silent_clip, output={"path": str(tmp_path / "a.webp")})
     raw = out.read_bytes()
     assert raw[:4] == b"RIFF" and raw[8:12] == b"WEBP" and b"ANIM" in raw and raw.count(b"ANMF") == 20
+
+
+def test_a_palette_per_frame_keeps_the_still_part_right(tmp_path):
+    """With a new palette each frame, only re-encoding the changed rectangle would leave the still part
+    holding indices into the previous frame's palette: wrong colours where nothing moved."""
+    from conftest import run_ffmpeg
+
+    src = tmp_path / "half.mkv"
+    run_ffmpeg("-f", "lavfi", "-i", "color=s=64x32:r=10:d=1,format=rgb24,"
+               "geq=r='if(lt(X,32),X*8,mod(N*70,256))':g='if(lt(X,32),X*8,mod(N*40+Y*4,256))':"
+               "b='if(lt(X,32),X*8,mod(255-N*25,256))'", "-c:v", "ffv1", "-pix_fmt", "rgb24", "-y", str(src))
+    out = render(tmp_path, [], src, output={"path": str(tmp_path / "b.gif"), "quality": "best"})
+    gif, source = decode_frames(out).astype(int), decode_frames(src).astype(int)
+    assert len(gif) == len(source) == 10
+    assert np.abs(gif[:, :, :32] - source[:, :, :32]).max() <= 8  # the still half, on every frame
