@@ -61,7 +61,7 @@ def _guarded(action):
 
 
 def _probe_early(inputs: list[str] | None, ffmpeg: str | None, live: bool) -> None:
-    """Let FFmpeg read the input files while Python loads the recipe model (see media.probe_early)."""
+    """Let FFmpeg read the input files while Python loads typer and the recipe model (media.probe_early)."""
     if not inputs or live:
         return
     from .binary import find_ffmpeg
@@ -83,7 +83,6 @@ def _inputs(inputs: list[str] | None, live: bool):
 
 
 def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, live=False, max_memory=None):
-    _probe_early(inputs, ffmpeg, live)
     from .api import compile_recipe
     from .recipe import parse_set
 
@@ -98,7 +97,6 @@ def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, 
            max_memory: MemoryOpt = None) -> None:
     """Render RECIPE to its output, with a progress bar on stderr."""
     def action():
-        _probe_early(input, ffmpeg, live)
         from .api import render as render_recipe
         from .recipe import parse_set
 
