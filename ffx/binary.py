@@ -70,7 +70,12 @@ def _bundled_ffmpeg() -> str | None:
         return None
     package = os.path.dirname(spec.origin)
     try:
-        memo = _cache_path("bundled", f"{package}|{os.stat(package).st_mtime_ns}")
+        memo: str | None = _cache_path("bundled", f"{package}|{os.stat(package).st_mtime_ns}")
+    except OSError:
+        memo = None
+    try:
+        if memo is None:
+            raise OSError("no place to remember it")
         with open(memo, encoding="utf-8") as handle:
             path = json.load(handle)["path"]
         if isinstance(path, str) and os.access(path, os.X_OK):
@@ -85,7 +90,8 @@ def _bundled_ffmpeg() -> str | None:
         return None
     if not path or not os.access(path, os.X_OK):
         return None
-    _write_cache(memo, {"path": path})
+    if memo is not None:
+        _write_cache(memo, {"path": path})
     return path
 
 
