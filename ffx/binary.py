@@ -73,15 +73,9 @@ def _bundled_ffmpeg() -> str | None:
         memo: str | None = _cache_path("bundled", f"{package}|{os.stat(package).st_mtime_ns}")
     except OSError:
         memo = None
-    try:
-        if memo is None:
-            raise OSError("no place to remember it")
-        with open(memo, encoding="utf-8") as handle:
-            path = json.load(handle)["path"]
-        if isinstance(path, str) and os.access(path, os.X_OK):
-            return path
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    remembered = _read_cache(memo).get("path") if memo else None
+    if isinstance(remembered, str) and os.access(remembered, os.X_OK):
+        return remembered
     try:
         import imageio_ffmpeg
 
@@ -112,6 +106,15 @@ def _cache_path(kind: str, identity: str) -> str:
     return os.path.join(base, "ffx", f"{kind}-{key}.json")
 
 
+def _read_cache(cache: str) -> dict:
+    try:
+        with open(cache, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _write_cache(cache: str, data: dict) -> None:
     """Write atomically; a read-only home only costs the next run the time to ask again."""
     try:
@@ -129,12 +132,11 @@ def _capabilities(path: str, mtime: float) -> FfmpegBinary:
     """Read from a small cache file keyed by the binary's path, size and mtime, else ask the binary."""
     stat = os.stat(path)
     cache = _cache_path("ffmpeg", f"{path}|{stat.st_size}|{stat.st_mtime_ns}")
+    data = _read_cache(cache)
     try:
-        with open(cache, encoding="utf-8") as handle:
-            data = json.load(handle)
         return FfmpegBinary(path=path, version=data["version"], major=data["major"],
                             filters=frozenset(data["filters"]), encoders=frozenset(data["encoders"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         pass
     found = _ask(path)
     _write_cache(cache, {"version": found.version, "major": found.major, "filters": sorted(found.filters),
