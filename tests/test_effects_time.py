@@ -1,5 +1,7 @@
 """trim, speed, fps, reverse, boomerang: real renders checked frame by frame and by sound."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -90,6 +92,19 @@ def test_speed_halves_and_doubles_duration_with_audio(tmp_path, clip):
     slow_frames, fast_frames = decode_frames(slow), decode_frames(fast)
     assert abs(len(slow_frames) - 100) <= 1 and abs(len(fast_frames) - 25) <= 1
     assert np.array_equal(slow_frames[10], source[5]) and np.array_equal(fast_frames[10], source[20])
+
+
+@pytest.mark.parametrize("factor", [2, 3, 4, 2.5, 1.3, 0.7, 0.5])
+@pytest.mark.parametrize("container", ["mkv", "mp4", "jittery mkv"])
+def test_the_plan_knows_how_many_frames_a_speed_change_leaves(tmp_path, factor, container):
+    """The plan's count (validate, the progress total, boomerang's 2n-1) is what FFmpeg makes, whatever the
+    container's time base: 50 frames at 2x are 25, at 3x 17, at 2.5x 20, at 0.7x 71."""
+    src = make_clip(tmp_path / f"src.{container[-3:]}", audio=None, codec="libx264" if container == "mp4" else "ffv1",
+                    jitter=container.startswith("jittery"))
+    out = tmp_path / "out.mkv"
+    plan = ffx.render(ffx.Recipe(input=str(src), steps=[{"speed": factor}],
+                                 output={"path": str(out), "codec": "ffv1"}))
+    assert len(decode_frames(out)) == plan.result.frames == math.floor(50 / factor + 0.5)
 
 
 def test_speed_can_drop_the_audio(tmp_path, clip):

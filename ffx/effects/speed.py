@@ -5,6 +5,7 @@ FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#setpts_002c-asetpts and #ate
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field
@@ -45,7 +46,10 @@ class Speed(Effect):
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         video = audio = None
         if clip.video is not None:
-            video = ctx.chain(clip.video, "setpts", {"expr": f"PTS/{self.factor!r}" if self.factor != 1 else "PTS"})
+            # microsecond timestamps first: divided in a coarse time base (1/25, Matroska's 1/1000) they round
+            # onto each other, and the number of frames fps makes would depend on the container
+            video = ctx.chain(clip.video, "settb", {"expr": "AVTB"})
+            video = ctx.chain(video, "setpts", {"expr": f"PTS/{self.factor!r}" if self.factor != 1 else "PTS"})
             if clip.info.fps:
                 # keep the stream's rate (repeat or skip frames) so every container gets the same frames
                 video = ctx.chain(video, "fps", {"fps": clip.info.fps})
@@ -55,6 +59,15 @@ class Speed(Effect):
                 audio = ctx.chain(audio, "atempo", {"tempo": part})
         info = clip.info
         info = info.replace(has_audio=audio is not None)
-        if info.duration is not None:
+        if video is not None and info.frames is not None and info.fps:
+            # fps makes round(length / f) frames, halves up, where length is the clip's length in frames
+            # (measured on lavfi, Matroska, MP4 and variable-rate inputs); the duration says it more exactly
+            # for a variable rate, the count when the audio runs longer than the picture
+            length = float(info.frames)
+            if info.duration is not None and abs(info.duration * float(info.fps) - info.frames) < 1:
+                length = info.duration * float(info.fps)
+            frames = math.floor(length / self.factor + 0.5 + 1e-6)
+            info = info.replace(frames=frames, duration=frames / float(info.fps))
+        elif info.duration is not None:
             info = info.with_duration(info.duration / self.factor)
         return clip.evolve(video=video, audio=audio, info=info)
