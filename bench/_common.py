@@ -33,6 +33,17 @@ def timed(argv: list[str], **kwargs) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss * 1024
 
 
+def generated_clip(ffmpeg: str, path: Path | str, seconds: float, size: str = "1280x720", audio: bool = False,
+                   preset: str | None = None) -> str:
+    """A test clip for runs without --clip: testsrc2 (a frame counter) in H.264, and a 440 Hz tone in AAC."""
+    argv = [ffmpeg, "-v", "error", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}"]
+    if audio:
+        argv += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac"]
+    argv += ["-c:v", "libx264", *(["-preset", preset] if preset else []), "-y", str(path)]
+    timed(argv)
+    return str(path)
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

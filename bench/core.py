@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, machine, median, timed, write_section
+from _common import ROOT, generated_clip, machine, median, timed, write_section
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
@@ -56,9 +56,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ffx-bench-"))
     clip = args.clip
     if clip is None:
-        clip = str(work / "clip.mp4")
-        timed([ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=20", "-f", "lavfi",
-               "-i", "sine=frequency=440:duration=20", "-c:v", "libx264", "-c:a", "aac", clip])
+        clip = generated_clip(ffmpeg, work / "clip.mp4", 20, audio=True)
     info = ffx.media.probe(clip, ffmpeg)
     clips = {"clip": clip, "long": _looped(clip, work, ffmpeg, args.long, info.duration)}
     long_info = ffx.media.probe(clips["long"], ffmpeg)

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, machine, median, timed, write_section
+from _common import ROOT, generated_clip, machine, median, timed, write_section
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
@@ -43,9 +43,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ffx-bench-motion-"))
     clip = args.clip
     if clip is None:
-        clip = str(work / "src.mp4")
-        timed([ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=5",
-               "-c:v", "libx264", clip])
+        clip = generated_clip(ffmpeg, work / "src.mp4", 5)
     info = ffx.media.probe(clip, ffmpeg)
     lengths = {}
     for name, seconds in (("short", args.seconds), ("10x", 10 * args.seconds)):

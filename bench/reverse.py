@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, machine, timed, timed_tree, write_section
+from _common import ROOT, generated_clip, machine, timed_tree, write_section
 
 sys.path.insert(0, str(ROOT))
 from ffx.binary import find_ffmpeg  # noqa: E402
@@ -36,10 +36,8 @@ def main() -> None:
     recipe.write_text("steps: [reverse]\noutput: {path: out.mp4, preset: ultrafast}\n")
     rows = []
     for seconds in (float(x) for x in args.lengths.split(",")):
-        clip = work / f"clip-{seconds:g}.mp4"
-        timed([ffmpeg, "-v", "error", "-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=25:duration={seconds}",
-               "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:v", "libx264", "-preset",
-               "ultrafast", "-c:a", "aac", "-y", str(clip)])
+        clip = Path(generated_clip(ffmpeg, work / f"clip-{seconds:g}.mp4", seconds, size="1920x1080", audio=True,
+                                   preset="ultrafast"))
         plain = "skipped (would need ~{:.1f} GiB)".format(seconds * 77 / 1024)
         plain_time = None
         if seconds <= args.plain_limit:

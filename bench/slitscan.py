@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, machine, median, timed_tree, write_section
+from _common import ROOT, generated_clip, machine, median, timed_tree, write_section
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
@@ -29,9 +29,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ffx-bench-slitscan-"))
     clip = args.clip
     if clip is None:
-        clip = str(work / "clip.mp4")
-        timed_tree([ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=30",
-                    "-c:v", "libx264", clip])
+        clip = generated_clip(ffmpeg, work / "clip.mp4", 30)
     info = ffx.media.probe(clip, ffmpeg)
     python = sys.executable
     jobs = {
