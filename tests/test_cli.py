@@ -146,6 +146,17 @@ def test_python_dash_m_works():
     assert done.returncode == 0 and "trim" in done.stdout
 
 
+def test_entry_point_delivers_piped_output_whole_and_keeps_exit_codes(tmp_path):
+    """The command ends without the interpreter's teardown, so what it buffered for a pipe must still arrive."""
+    schema = subprocess.run([sys.executable, "-m", "ffx", "schema"], capture_output=True, text=True)
+    assert schema.returncode == 0 and json.loads(schema.stdout)["title"] == "ffx recipe"
+    missing = subprocess.run([sys.executable, "-m", "ffx", "compile", str(tmp_path / "none.yaml")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+    usage = subprocess.run([sys.executable, "-m", "ffx", "render", "--no-such-option"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in RECIPES.glob("*.yaml")))
 def test_every_shipped_recipe_compiles_and_renders(tmp_path, clip, name):
     import ffx as api
