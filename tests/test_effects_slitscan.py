@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ffx
-from conftest import decode_frames, make_clip
+from conftest import decode_frames, make_clip, run_ffmpeg
 
 
 @pytest.fixture
@@ -112,3 +112,23 @@ def test_a_failing_stage_is_reported_once_and_nothing_is_written(tmp_path, clip)
     assert sorted(os.listdir(tmp_path)) == ["ffmpeg-decoder-stops", "src.mkv"]
     assert ffmpeg_children(tmp_path) == []
     ADVERSARIAL["clean aborts"] += 1
+
+
+@pytest.mark.parametrize("engine", ["ffmpeg", "numpy"])
+def test_slits_after_a_resize_keep_fine_colour_detail(tmp_path, engine):
+    """Red and blue rows 5 px high in 4:2:0 video, halved before the scan: the slits must hold FFmpeg's planar
+    RGB conversion of the resized frame, not the fast packed one, which averages the rows' colours away."""
+    src = tmp_path / "rows.mkv"
+    run_ffmpeg("-f", "lavfi", "-i", "color=black:size=160x120:rate=10:duration=1", "-vf",
+               "format=gbrp,geq=r='255*lt(mod(Y,10),5)':g='40*lt(X,80)':b='255*gte(mod(Y,10),5)',format=yuv420p",
+               "-c:v", "libx264", "-qp", "0", str(src))
+    planar = tmp_path / "planar.mkv"
+    run_ffmpeg("-i", str(src), "-filter_complex", "[0:v]scale=80:60:flags=lanczos,format=gbrp", "-c:v", "ffv1",
+               str(planar))
+    column = decode_frames(planar)[0, :, 40:41].astype(int)
+    recipe = ffx.Recipe(input=str(src), steps=[{"resize": {"width": 80}},
+                                               {"slitscan": {"position": 40, "samples": 10, "engine": engine}}],
+                        output=str(tmp_path / "scan.png"))
+    scan = decode_frames(ffx.render(recipe).stages[0].output_path)[0].astype(int)
+    assert scan.shape == (60, 10, 3)
+    assert np.abs(scan - np.repeat(column, 10, axis=1)).max() <= 1

@@ -135,6 +135,18 @@ class StepContext:
         """Apply a one-in, one-out filter and return its output."""
         return self.filter(name, pad, options).pad()
 
+    def rgb(self, video: Pad, packed: bool = False, alpha: bool = False) -> Pad:
+        """The picture in RGB, planar (gbrp) unless ``packed`` (rgb24) is asked for.
+
+        FFmpeg's scaler converts 4:2:0 video to planar RGB on a path that interpolates chroma, and to
+        packed RGB on a fast path that repeats each chroma sample over two pixels. Where an earlier
+        resize does the conversion while it scales, the fast path averages fine colour detail away
+        (a mean error of 59 on 5 px red and blue stripes halved). Packed RGB is therefore always made
+        from planar, a lossless reordering.
+        """
+        video = self.chain(video, "format", {"pix_fmts": "gbrap" if alpha else "gbrp"})
+        return self.chain(video, "format", {"pix_fmts": "rgba" if alpha else "rgb24"}) if packed else video
+
     def constant_rate(self, clip: Clip) -> Pad:
         """The clip's video re-timed to exactly frame ``n`` at ``n / fps``.
 

@@ -64,7 +64,7 @@ class Slitscan(Effect):
         high = max(high, min(across, start + self.width))
         column = self.axis == "column"
         box = {"w": high - low, "h": "ih", "x": low, "y": 0} if column else {"w": "iw", "h": high - low, "x": 0, "y": low}
-        strip = ctx.chain(ctx.chain(video, "crop", {**box, "exact": 1}), "format", {"pix_fmts": "rgb24"})
+        strip = ctx.rgb(ctx.chain(video, "crop", {**box, "exact": 1}), packed=True)
         exact = ({"w": self.width, "h": "ih", "x": start - low, "y": 0} if column else
                  {"w": "iw", "h": self.width, "x": 0, "y": start - low})
         return ctx.chain(strip, "crop", {**exact, "exact": 1})
@@ -117,7 +117,7 @@ class Slitscan(Effect):
         history = math.ceil((across - after) / self.width)
         if history < 1:
             raise StepError("the slit is at the frame's edge: there is no room for its history", field="position")
-        video = ctx.chain(ctx.constant_rate(clip), "format", {"pix_fmts": "rgb24"})
+        video = ctx.rgb(ctx.constant_rate(clip), packed=True)
         slits = self._slit(video, ctx, across, start)
         column = self.axis == "column"
         layout = f"{history}x1" if column else f"1x{history}"
