@@ -1,10 +1,13 @@
 """GIF quality per byte: ffx's palette settings against MoviePy's write_gif.
 
-    python bench/gif.py --clip some_clip.mp4 [--start 2 --duration 3 --width 320 --fps 12]
+    python bench/gif.py --clip some_clip.mp4 [--start 2 --duration 3 --width 320 --fps 12] [--gifski PATH]
 
 Every GIF is compared (SSIM, FFmpeg's ssim filter) with the same excerpt
 scaled the same way and kept lossless, so a higher SSIM at a smaller size is
 better. Writes the table to docs/benchmarks.md and prints it.
+
+gifski, a dedicated GIF encoder, is measured too when its binary is given with
+--gifski or found on PATH (the npm package `gifski` ships a Linux build).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import ROOT, machine, timed, write_section
+from _common import ROOT, machine, median, timed, write_section
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
@@ -33,6 +37,7 @@ SETTINGS = {
     "quality: low (64 colours)": {"quality": "low"},
     "sierra2_4a dither": {"dither": "sierra2_4a"},
     "bayer dither, scale 5": {"dither": "bayer", "bayer_scale": 5},
+    "colors: 32": {"colors": 32},
 }
 
 
@@ -69,6 +74,36 @@ def one_per_frame(ffmpeg: str, gif: Path, fps: float, out: Path) -> Path:
     return out
 
 
+def median_time(argv: list[str], out: Path, runs: int, **kwargs) -> float:
+    """Median wall time of ``runs`` runs of a command that writes ``out``, each writing it afresh."""
+    times = []
+    for _ in range(runs):
+        out.unlink(missing_ok=True)
+        times.append(timed(argv, **kwargs)[0])
+    return median(times)
+
+
+def gifski_version(gifski: str) -> str:
+    return subprocess.run([gifski, "--version"], capture_output=True, text=True).stdout.strip()
+
+
+def gifski_row(args: argparse.Namespace, ffmpeg: str, excerpt: list[str], scaled: str, work: Path,
+               reference: Path) -> tuple[str, int, float, float, float]:
+    """gifski at its defaults, fed the frames the hand-written FFmpeg command makes, written as PNG."""
+    frames, out = work / "gifski-frames", work / "gifski.gif"
+    times = []
+    for _ in range(args.runs):
+        shutil.rmtree(frames, ignore_errors=True)
+        frames.mkdir()
+        writing, _ = timed([*excerpt, "-vf", scaled, str(frames / "%05d.png")])
+        encoding, _ = timed([args.gifski, "--quiet", "--fps", f"{args.fps:g}", "--output", str(out),
+                             *sorted(str(p) for p in frames.glob("*.png"))])
+        times.append(writing + encoding)
+    expanded = one_per_frame(ffmpeg, out, args.fps, work / "gifski-expanded.mkv")
+    return ("gifski (PNG frames written by FFmpeg)", os.path.getsize(out),
+            ssim(ffmpeg, expanded, frames / "%05d.png"), ssim(ffmpeg, expanded, reference), median(times))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clip", required=True)
@@ -78,6 +113,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=3.0)
     parser.add_argument("--width", type=int, default=480)
     parser.add_argument("--fps", type=float, default=15)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per GIF (the median is reported)")
+    parser.add_argument("--gifski", default=shutil.which("gifski"), help="a gifski binary (default: on PATH)")
     args = parser.parse_args()
     args.clip = os.path.abspath(args.clip)  # the timed runs start in a scratch folder
     ffmpeg = find_ffmpeg()
@@ -93,20 +130,24 @@ def main() -> None:
         recipe = ffx.Recipe(input=args.clip, steps=steps, output={"path": str(out), **options})
         yaml = work / f"{len(rows)}.yaml"
         yaml.write_text(recipe.to_yaml())
-        elapsed, _ = timed([sys.executable, "-m", "ffx", "render", str(yaml), "-q"], cwd=str(work))
+        elapsed = median_time([sys.executable, "-m", "ffx", "render", str(yaml), "-q"], out, args.runs, cwd=str(work))
         score = ssim(ffmpeg, out, reference)
         rows.append((f"ffx: {label}", os.path.getsize(out), score, score, elapsed))
     plain = work / "plain.gif"
-    elapsed, _ = timed([ffmpeg, "-hide_banner", "-nostdin", "-ss", str(args.start), "-t", str(args.duration), "-i",
-                        args.clip, "-vf", f"scale={args.width}:-2:flags=lanczos,fps={args.fps},split[a][b];"
-                        "[a]palettegen[p];[b][p]paletteuse", "-y", str(plain)])
-    score = ssim(ffmpeg, plain, reference)
-    rows.append(("FFmpeg palettegen/paletteuse, defaults (hand-written)", os.path.getsize(plain), score, score,
-                 elapsed))
+    excerpt = [ffmpeg, "-hide_banner", "-nostdin", "-ss", str(args.start), "-t", str(args.duration), "-i", args.clip]
+    scaled = f"scale={args.width}:-2:flags=lanczos,fps={args.fps}"
+    elapsed = median_time([*excerpt, "-vf", f"{scaled},split[a][b];[a]palettegen[p];[b][p]paletteuse", str(plain)],
+                          plain, args.runs)
+    own = work / "plain-frames.mkv"  # what its paletteuse saw: the scaler's own packed RGB
+    timed([*excerpt, "-filter_complex", f"[0:v]{scaled},format=bgra", "-c:v", "ffv1", str(own)])
+    rows.append(("FFmpeg palettegen/paletteuse, defaults (hand-written)", os.path.getsize(plain),
+                 ssim(ffmpeg, plain, own), ssim(ffmpeg, plain, reference), elapsed))
+    if args.gifski:
+        rows.append(gifski_row(args, ffmpeg, excerpt, scaled, work, reference))
     peer, peer_frames = work / "moviepy.gif", work / "moviepy-frames.mkv"
     moviepy = [sys.executable, str(ROOT / "bench" / "gif_moviepy.py")]
     times = [str(args.start), str(args.start + args.duration), str(args.width), str(args.fps)]
-    elapsed, _ = timed([*moviepy, "gif", args.clip, str(peer), *times])
+    elapsed = median_time([*moviepy, "gif", args.clip, str(peer), *times], peer, args.runs)
     timed([*moviepy, "frames", args.clip, str(peer_frames), *times])
     expanded = one_per_frame(ffmpeg, peer, args.fps, work / "moviepy-expanded.mkv")
     rows.append(("MoviePy write_gif", os.path.getsize(peer), ssim(ffmpeg, expanded, peer_frames),
@@ -114,17 +155,24 @@ def main() -> None:
     table = "\n".join(f"| {label} | {size / 1024:.0f} KiB | {own:.4f} | {common:.4f} | {t:.2f} s |"
                       for label, size, own, common, t in rows)
     label = args.label or os.path.basename(args.clip)
+    gifski_note = (f"gifski: {gifski_version(args.gifski)}, its default quality (90). " if args.gifski
+                   else "gifski was not found (give --gifski), so it has no row. ")
     body = f"""## GIF quality per byte: {label} (`bench/gif.py`)
 
-{args.duration:g} s of {label} from {args.start:g} s, {args.width} px wide, {args.fps:g} fps; one run each.
+{args.duration:g} s of {label} from {args.start:g} s, {args.width} px wide, {args.fps:g} fps; times are the median
+of {args.runs} runs.
 SSIM (mean, FFmpeg's `ssim` filter, frames paired by index) two ways: against the tool's own frames
-before GIF encoding, kept lossless (ffx's trim/resize/fps result; MoviePy's subclip/resize frames written as
-FFV1 by MoviePy itself), which measures what the GIF encoding loses; and against the source scaled by
-FFmpeg (lanczos) at the same rate, which also counts the tool's choice of frames and resampler.
-MoviePy merges repeated frames into one longer frame: its GIF is expanded back to one picture per
-1/{args.fps:g} s (each frame repeated as many times as its delay stands for) before pairing. The two
-columns agree for the FFmpeg-based rows. Times are wall-clock for the whole command (a fresh process
-each, Python start included). Machine: {machine()}.
+before GIF encoding, kept lossless (ffx's trim/resize/fps result; the packed RGB the hand-written
+command's scaler makes; MoviePy's subclip/resize frames written as FFV1 by MoviePy itself; gifski's
+PNGs), which measures what the GIF encoding loses; and against the source scaled by FFmpeg (lanczos)
+at the same rate and converted to RGB through planar RGB, which interpolates chroma (ffx's own frames),
+which also counts the tool's choice of frames, resampler and colour conversion.
+MoviePy and gifski merge repeated frames into one longer frame: their GIFs are expanded back to one
+picture per 1/{args.fps:g} s (each frame repeated as many times as its delay stands for) before pairing.
+Times are wall-clock for the whole command (a fresh
+process each, Python start included); gifski reads PNG files, so its time includes FFmpeg writing
+them (the hand-written command's trim, scale and rate), and its own frames are those PNGs.
+{gifski_note}Machine: {machine()}.
 
 | GIF | size | SSIM vs own frames | SSIM vs FFmpeg-scaled source | time |
 |---|---|---|---|---|
