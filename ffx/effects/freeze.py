@@ -61,7 +61,7 @@ class Freeze(Effect):
         frame = int(math.floor(at * float(info.fps) + 1e-6))
         if info.frames is not None:
             frame = min(frame, info.frames - 1)
-        rgb = ctx.chain(ctx.constant_rate(clip), "format", {"pix_fmts": "gbrp"})
+        rgb = ctx.rgb(ctx.constant_rate(clip))
         snap = ctx.chain(rgb, "trim", {"start_frame": frame, "end_frame": frame + 1})
         snap = ctx.chain(snap, "setpts", {"expr": "PTS-STARTPTS"})
         ctx.memory_bytes = max(ctx.memory_bytes, (frame + 1) * 2 * info.frame_bytes())  # RGB frames
@@ -78,10 +78,10 @@ class Freeze(Effect):
                 raise StepError(f"stream {self.mask!r} has no video", field="mask")
             shape = ctx.chain(mask.video, "scale", {"w": info.width, "h": info.height, "flags": "bicubic"})
             # the green plane of RGB: white is exactly 255 (a gray conversion would use video levels)
-            shape = ctx.chain(ctx.chain(shape, "format", {"pix_fmts": "gbrp"}), "extractplanes", {"planes": "g"})
+            shape = ctx.chain(ctx.rgb(shape), "extractplanes", {"planes": "g"})
             shape = ctx.chain(shape, "trim", {"end_frame": 1})
             shape = ctx.chain(shape, "setpts", {"expr": "PTS-STARTPTS"})
-            snap = ctx.filter("alphamerge", [ctx.chain(snap, "format", {"pix_fmts": "gbrap"}), shape]).pad()
+            snap = ctx.filter("alphamerge", [ctx.rgb(snap, alpha=True), shape]).pad()
         # the snapshot is one frame at t=0; overlay repeats it to the end (eof_action=repeat)
         video = ctx.filter("overlay", [rgb, snap], {"x": x, "y": y, "format": "gbrp", "eof_action": "repeat"}).pad()
         return clip.evolve(video=video)
@@ -96,5 +96,5 @@ class Freeze(Effect):
         distance = f"{sign}*(({n(bx - ax)})*(Y-({n(ay)}))-({n(by - ay)})*(X-({n(ax)})))/{n(length)}"
         alpha = (f"255*gte({distance},0)" if self.width == 0 else
                  f"clip(255*(0.5+({distance})/{n(self.width)}),0,255)")
-        snap = ctx.chain(snap, "format", {"pix_fmts": "gbrap"})
+        snap = ctx.rgb(snap, alpha=True)
         return ctx.chain(snap, "geq", {"r": "r(X,Y)", "g": "g(X,Y)", "b": "b(X,Y)", "a": alpha})

@@ -76,7 +76,7 @@ class Motion(Effect):
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)
         info = clip.info
-        rgb = ctx.chain(ctx.constant_rate(clip), "format", {"pix_fmts": "gbrp"})
+        rgb = ctx.rgb(ctx.constant_rate(clip))
         if self.style == "tmix":
             frames = self.delay + 1
             motion = ctx.chain(rgb, "tmix", {"frames": frames, "weights": weights_text(difference_weights(frames)),

@@ -64,14 +64,14 @@ class RemoveBackground(Effect):
         # 8 bits in RGB, which maps 65535 to 255 (swscale's gray16 -> gray gives 254)
         limit = math.floor(self.threshold ** 2)
         mask = ctx.chain(distance, "lut", {"c0": f"{_WHITE16}*gt(val,{limit})"})
-        mask = ctx.chain(ctx.chain(mask, "format", {"pix_fmts": "gbrp"}), "extractplanes", {"planes": "r"})
+        mask = ctx.chain(ctx.rgb(mask), "extractplanes", {"planes": "r"})
         for name, passes in (("erosion", self.clean), ("dilation", self.clean), ("dilation", self.fill),
                              ("erosion", self.fill)):
             for _ in range(passes):
                 mask = ctx.chain(mask, name)
         if self.feather > 0:
             mask = ctx.chain(mask, "gblur", {"sigma": self.feather})
-        picture = ctx.chain(video, "format", {"pix_fmts": "gbrap"})
+        picture = ctx.rgb(video, alpha=True)
         merged = ctx.filter("alphamerge", [picture, mask]).pad()
         return clip.evolve(video=merged, info=clip.info.replace(alpha=True))
 
@@ -102,7 +102,7 @@ class RemoveBackground(Effect):
                 f"beyond the budget of {ctx.max_memory / 2**20:.0f} MiB",
                 field="end", hint="sample an earlier span (start/end), trim the clip first, or raise --max-memory")
         picked = ctx.chain(video, "select", {"expr": f"between(n,{first},{last - 1})*not(mod(n-{first},{step}))"})
-        picked = ctx.chain(picked, "format", {"pix_fmts": "gbrp"})  # the median of each RGB channel
+        picked = ctx.rgb(picked)  # the median of each RGB channel
         if count > 1:
             picked = ctx.chain(picked, "tmedian", {"radius": (count - 1) // 2})
         return self._first_frame(ctx.chain(picked, "format", {"pix_fmts": "gbrp16le"}), ctx)
