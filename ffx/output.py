@@ -47,7 +47,7 @@ ALPHA_PIX_FMT = {"libvpx-vp9": "yuva420p", "libvpx": "yuva420p", "ffv1": "gbrap"
 # Outputs written as packed RGB: their picture goes through planar RGB first (StepContext.rgb says why).
 # Stills of these types are RGB unless a pix_fmt says otherwise.
 RGB_IMAGES = (".png", ".bmp", ".tif", ".tiff")
-PACKED_RGB = {"rgb24", "bgr24", "rgba", "bgra", "argb", "abgr", "rgb0", "bgr0", "0rgb", "0bgr", "rgb48le", "rgba64le"}
+PACKED_RGB = {"rgb24", "bgr24", "rgba", "bgra", "argb", "abgr", "rgb0", "bgr0", "0rgb", "0bgr"}  # 8 bits
 
 # GIF presets (colors, dither, stats_mode, palette_step), chosen with bench/gif.py: SSIM per byte against
 # MoviePy. palettegen's histogram dominates the time on colourful clips; counting every other pixel in
