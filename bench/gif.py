@@ -161,17 +161,16 @@ def main() -> None:
 
 {args.duration:g} s of {label} from {args.start:g} s, {args.width} px wide, {args.fps:g} fps; times are the median
 of {args.runs} runs.
-SSIM (mean, FFmpeg's `ssim` filter, frames paired by index) two ways: against the tool's own frames
+SSIM (mean, FFmpeg's `ssim` filter, frames paired by index) two ways. Against the tool's own frames
 before GIF encoding, kept lossless (ffx's trim/resize/fps result; the packed RGB the hand-written
-command's scaler makes; MoviePy's subclip/resize frames written as FFV1 by MoviePy itself; gifski's
-PNGs), which measures what the GIF encoding loses; and against the source scaled by FFmpeg (lanczos)
-at the same rate and converted to RGB through planar RGB, which interpolates chroma (ffx's own frames),
-which also counts the tool's choice of frames, resampler and colour conversion.
+command's scaler makes; MoviePy's subclip/resize frames, written as FFV1 by MoviePy itself; gifski's
+PNGs): this measures what the GIF encoding loses. Against the source scaled by FFmpeg (lanczos) at the
+same rate and converted through planar RGB, which interpolates chroma (these are ffx's own frames):
+this also counts each tool's choice of frames, resampler and colour conversion.
 MoviePy and gifski merge repeated frames into one longer frame: their GIFs are expanded back to one
 picture per 1/{args.fps:g} s (each frame repeated as many times as its delay stands for) before pairing.
-Times are wall-clock for the whole command (a fresh
-process each, Python start included); gifski reads PNG files, so its time includes FFmpeg writing
-them (the hand-written command's trim, scale and rate), and its own frames are those PNGs.
+Times are wall-clock for the whole command (a fresh process each, Python start included); gifski reads
+PNG files, so its time includes FFmpeg writing them (the hand-written command's trim, scale and rate).
 {gifski_note}Machine: {machine()}.
 
 | GIF | size | SSIM vs own frames | SSIM vs FFmpeg-scaled source | time |
