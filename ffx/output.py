@@ -92,12 +92,17 @@ class Output(BaseModel):
 
     @model_validator(mode="after")
     def _known_extension(self):
-        ext = os.path.splitext(self.path)[1].lower()
+        ext = self.extension
         known = ALL_FORMATS
         if self.format is None and ext not in known:
             raise ValueError(f"cannot tell the format from {ext or 'a missing extension'!r}; use one of "
                              + ", ".join(sorted(known)) + " or set format")
         return self
+
+    @property
+    def extension(self) -> str:
+        """The path's extension, lower case, with its dot ("" when there is none)."""
+        return os.path.splitext(self.path)[1].lower()
 
     @property
     def kind(self) -> Kind:
@@ -106,13 +111,12 @@ class Output(BaseModel):
     def muxer(self) -> str:
         if self.format:
             return self.format
-        ext = os.path.splitext(self.path)[1].lower()
-        return ALL_FORMATS[ext]
+        return ALL_FORMATS[self.extension]
 
     def video_codec(self) -> str | None:
         if self.codec:
             return self.codec
-        ext = os.path.splitext(self.path)[1].lower()
+        ext = self.extension
         return {"gif": "gif", "webp": "libwebp_anim", "image": None, "audio": None}.get(self.kind) or (
             "libvpx-vp9" if ext == ".webm" or self.format == "webm" else
             "mpeg4" if ext == ".avi" else "libx264")
@@ -178,10 +182,9 @@ class Output(BaseModel):
                 args += [("-pix_fmt", pix_fmt)]
             info = info.with_duration(0 if info.fps is None else 1 / float(info.fps))
         if audio is not None:
-            ext = os.path.splitext(self.path)[1].lower()
             audio_codec = self.audio_codec or {".webm": "libopus", ".wav": "pcm_s16le", ".flac": "flac",
                                                ".ogg": "libvorbis", ".opus": "libopus", ".mp3": "libmp3lame",
-                                               ".mkv": "aac", ".avi": "libmp3lame"}.get(ext, "aac")
+                                               ".mkv": "aac", ".avi": "libmp3lame"}.get(self.extension, "aac")
             args += [("-c:a", audio_codec)]
             if self.audio_bitrate or audio_codec in ("aac", "libopus", "libmp3lame", "libvorbis"):
                 args += [("-b:a", self.audio_bitrate or "192k")]
@@ -199,7 +202,7 @@ class Output(BaseModel):
                 self.palette_step if self.palette_step is not None else step)
 
     def _check_alpha(self, kind: str, codec: str | None) -> None:
-        ext = os.path.splitext(self.path)[1].lower()
+        ext = self.extension
         if kind in ("gif", "webp") or (kind == "image" and ext == ".png") or (kind == "video" and codec in ALPHA_PIX_FMT):
             return
         raise StepError(f"the picture is transparent (remove_background), and a {ext or kind} file cannot keep that",
@@ -210,7 +213,7 @@ class Output(BaseModel):
             return True
         if self.pix_fmt:
             return self.pix_fmt in PACKED_RGB
-        return kind == "image" and os.path.splitext(self.path)[1].lower() in RGB_IMAGES
+        return kind == "image" and self.extension in RGB_IMAGES
 
     def _palette(self, video: Pad, ctx: StepContext, alpha: bool = False) -> Pad:
         """One-pass palette GIF: palettegen sees the whole stream, paletteuse maps each frame."""
