@@ -12,7 +12,7 @@ import os
 
 from . import graph
 from .binary import FfmpegBinary, ffmpeg_binary
-from .effects.base import Clip, StepContext, StepError
+from .effects.base import Clip, StepContext, StepError, stream_references
 from .errors import CapabilityError, InputError, Problem, RecipeError
 from .media import MediaInfo, keyframe_times, probe
 from .plan import FfmpegStage, Plan
@@ -147,8 +147,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
             audio=audio, info=info, input_node=node,
         )
     first_name = next(iter(named))
-    referenced = {s.source for s in recipe.steps} | {
-        n for s in recipe.steps for n in _stream_refs(s)}
+    referenced = {n for s in recipe.steps for n in stream_references(s)}
     current = streams[first_name]
     budget = max_memory or recipe.max_memory_bytes() or DEFAULT_MAX_MEMORY
     scanned: dict[str, list[float]] = {}
@@ -205,13 +204,3 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     return Plan(stages=(stage,), result=final.info, memory_estimate=ctx.memory_bytes,
                 binary_path=binary.path, overwrite=overwrite, preview=preview, feeds=tuple(ctx.feeds))
 
-
-def _stream_refs(step) -> list[str]:
-    refs = []
-    for attr in ("other", "others"):
-        value = getattr(step, attr, None)
-        if isinstance(value, str):
-            refs.append(value)
-        elif isinstance(value, list):
-            refs.extend(value)
-    return refs

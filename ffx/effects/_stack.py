@@ -9,11 +9,11 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext, StepError, StreamName
+from .base import Clip, Effect, StepContext, StepError, StreamRef
 
 
 class _Stack(Effect):
-    others: list[StreamName] = Field(alias="with", min_length=1, max_length=15, description="the named streams placed after this one")
+    others: list[StreamRef] = Field(alias="with", min_length=1, max_length=15, description="the named streams placed after this one")
     shortest: bool = Field(True, description="stop at the end of the shortest stream")
 
     main_parameter = "others"

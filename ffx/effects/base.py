@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
@@ -74,6 +74,44 @@ Rate = Annotated[
 ]
 
 StreamName = Annotated[str, Field(pattern=STREAM_NAME, max_length=64)]
+
+
+class _Reference:
+    """Marks a field whose value names a stream this step reads (see :func:`stream_references`)."""
+
+    def __repr__(self) -> str:
+        return "StreamRef"
+
+
+REFERENCE = _Reference()
+StreamRef = Annotated[str, Field(pattern=STREAM_NAME, max_length=64), REFERENCE]
+"A field that reads a named stream (an input or an earlier step's ``as:``): the compiler finds every one by this type."
+
+
+def stream_references(step: BaseModel) -> list[str]:
+    """The stream names a step reads, from every field typed :data:`StreamRef` (or a list of them).
+
+    The compiler needs them all: an input read whole by a reference must not be
+    fast-seeked by a first ``trim``, and an input nobody reads is a mistake.
+    """
+    names: list[str] = []
+    for name, info in type(step).model_fields.items():
+        if not _is_reference(info.annotation, info.metadata):
+            continue
+        value = getattr(step, name)
+        if isinstance(value, str):
+            names.append(value)
+        elif isinstance(value, (list, tuple)):
+            names.extend(v for v in value if isinstance(v, str))
+    return names
+
+
+def _is_reference(annotation: Any, metadata: list) -> bool:
+    if any(m is REFERENCE for m in metadata):
+        return True
+    if get_origin(annotation) is Annotated:
+        return any(m is REFERENCE for m in get_args(annotation)[1:]) or _is_reference(get_args(annotation)[0], [])
+    return any(_is_reference(arg, []) for arg in get_args(annotation))
 
 COLOR = r"^(#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|[a-zA-Z]{3,20})(@(0(\.[0-9]+)?|1(\.0+)?))?$"
 Color = Annotated[str, Field(pattern=COLOR, max_length=32,
@@ -179,7 +217,7 @@ class Effect(BaseModel):
                               populate_by_name=True)
 
     effect: str
-    source: StreamName | None = Field(None, alias="from", description="take this named stream instead of the previous step's")
+    source: StreamRef | None = Field(None, alias="from", description="take this named stream instead of the previous step's")
     target: StreamName | None = Field(None, alias="as", description="name this step's result so later steps can use it")
 
     main_parameter: ClassVar[str | None] = None  # `- resize: 0.3` sets this field
@@ -205,4 +243,4 @@ class Effect(BaseModel):
             raise StepError("this effect needs video, and the stream it receives has none")
 
 
-__all__ = ["AUDIO", "COLOR", "VIDEO", "Clip", "Color", "Effect", "Rate", "StepContext", "StepError", "StreamName", "Time"]
+__all__ = ["AUDIO", "COLOR", "VIDEO", "Clip", "Color", "Effect", "Rate", "StepContext", "StepError", "StreamName", "StreamRef", "Time", "stream_references"]

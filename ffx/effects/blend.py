@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext, StepError, StreamName
+from .base import Clip, Effect, StepContext, StepError, StreamRef
 
 BlendMode = Literal[
     "addition", "addition128", "grainmerge", "and", "average", "burn", "darken", "difference", "difference128",
@@ -30,7 +30,7 @@ class Blend(Effect):
     """Blend the stream (top) with the stream named in ``with`` (bottom)."""
 
     effect: Literal["blend"] = "blend"
-    other: StreamName = Field(alias="with", description="the named stream blended under this one")
+    other: StreamRef = Field(alias="with", description="the named stream blended under this one")
     all_mode: BlendMode | None = Field(None, description="blend mode for every component")
     all_opacity: float | None = Field(None, ge=0, le=1, description="opacity of the blend for every component")
     c0_mode: BlendMode | None = None

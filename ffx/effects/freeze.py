@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .. import graph
-from .base import Clip, Effect, StepContext, StepError, StreamName, Time
+from .base import Clip, Effect, StepContext, StepError, StreamRef, Time
 from .crop import Coord, Rectangle, _pixels
 
 
@@ -35,7 +35,7 @@ class Freeze(Effect):
     p2: list[Coord] | None = Field(None, min_length=2, max_length=2, description="a second point [x, y] on the edge line")
     side: Literal["left", "right"] = Field("left", description="which side of p1 -> p2 stays still, as seen walking from p1 to p2")
     width: float = Field(20.0, ge=0, le=10000, description="how many pixels the edge fades over (0 = hard edge)")
-    mask: StreamName | None = Field(None, description="a named stream whose first frame is the mask: white = still")
+    mask: StreamRef | None = Field(None, description="a named stream whose first frame is the mask: white = still")
 
     example = "- freeze: {at: 1.5, region: {x1: 0.5}}"
 

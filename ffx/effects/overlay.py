@@ -9,14 +9,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext, StepError, StreamName
+from .base import Clip, Effect, StepContext, StepError, StreamRef
 
 
 class Overlay(Effect):
     """Draw the stream named in ``with`` over this one, its top-left corner at ``x``, ``y`` pixels."""
 
     effect: Literal["overlay"] = "overlay"
-    other: StreamName = Field(alias="with", description="the named stream drawn on top")
+    other: StreamRef = Field(alias="with", description="the named stream drawn on top")
     x: int = Field(0, ge=-16384, le=16384, description="left edge of the overlay, in pixels")
     y: int = Field(0, ge=-16384, le=16384, description="top edge of the overlay, in pixels")
     shortest: bool = Field(True, description="stop at the end of the shorter stream")

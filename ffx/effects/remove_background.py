@@ -23,7 +23,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..segments import tree_memory
-from .base import Clip, Effect, StepContext, StepError, StreamName, Time
+from .base import Clip, Effect, StepContext, StepError, StreamRef, Time
 
 _WHITE16 = 65535
 _SQUARE = "val*val/66049"  # a 16-bit difference is 257 times the 8-bit one: this is its square, exact
@@ -37,7 +37,7 @@ class RemoveBackground(Effect):
     samples: int = Field(31, ge=1, le=255, description="frames whose per-pixel median is the background (odd; an even count uses one fewer)")
     start: Time = Field(0.0, description="where the background samples begin (seconds; negative counts from the end)")
     end: Time | None = Field(None, description="where the background samples end (default: the end of the clip)")
-    plate: StreamName | None = Field(None, description="a named stream whose first frame is the empty scene, instead of the median")
+    plate: StreamRef | None = Field(None, description="a named stream whose first frame is the empty scene, instead of the median")
     clean: int = Field(1, ge=0, le=20, description="passes of erosion then dilation: removes specks up to 2*clean px wide")
     fill: int = Field(2, ge=0, le=20, description="passes of dilation then erosion: fills holes up to 2*fill px wide")
     feather: float = Field(1.5, ge=0, le=100, description="blur of the mask edge (Gaussian sigma, px; 0 = hard edge)")
