@@ -14,7 +14,7 @@ from . import graph
 from .binary import FfmpegBinary, ffmpeg_binary
 from .effects.base import Clip, StepContext, StepError, stream_references
 from .errors import CapabilityError, InputError, Problem, RecipeError
-from .media import MediaInfo, keyframe_times, probe
+from .media import MediaInfo, frame_times, keyframe_times, probe
 from .plan import FfmpegStage, Plan
 from .segments import encoder_frames
 from .preview import ffplay_args
@@ -157,7 +157,11 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
             scanned[path] = keyframe_times(path, binary.path)
         return scanned[path]
 
+    def times(path: str, start: float, end: float, start_time: float = 0.0):
+        return frame_times(path, binary.path, start, end, start_time)
+
     ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe, max_memory=budget, keyframes=keyframes,
+                      frame_times=times,
                       encoder_frames=encoder_frames(recipe.output.video_codec(), recipe.output.preset))
     for index, step in enumerate(recipe.steps):
         ctx.label = f"steps[{index}] ({step.effect})"

@@ -249,3 +249,48 @@ def keyframe_times(path: str, ffmpeg: str) -> list[float]:
     base = _TIME_BASE.search(done.stderr)
     unit = Fraction(int(base.group(1)), int(base.group(2))) if base and int(base.group(2)) else None
     return sorted({float(int(pts) * unit) if unit else float(text) for pts, text in _KEYFRAME.findall(done.stderr)})
+
+
+_PACKET = re.compile(r"^\d+,\s*(-?\d+),\s*(-?\d+),\s*(\d+),", re.MULTILINE)
+_CRC_TIME_BASE = re.compile(r"^#tb \d+: (\d+)/(\d+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class FrameTimes:
+    """When the video frames around a span are shown, exactly (seconds from the file's start)."""
+
+    times: tuple[Fraction, ...]  # sorted presentation times of the frames read
+    end: Fraction | None  # when the last of them stops showing (its pts + duration)
+
+
+def frame_times(path: str, ffmpeg: str, start: float, end: float, start_time: float = 0.0,
+                margin: float = 1.0) -> FrameTimes:
+    """Presentation times of the video frames from about ``start - margin`` to ``end + margin``.
+
+    Reads packets only (``-c copy`` into the ``framecrc`` muxer, which lists every
+    packet's integer pts and duration with the time base): nothing is decoded, so a
+    span costs one short demuxing run. The container's header cannot tell a
+    jittery phone clip from a constant-rate one, and the probe counts frames of
+    the whole file only; this is how a trim knows exactly which frames it keeps.
+    """
+    seek = max(0.0, start - margin)
+    argv = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"]
+    if seek > 0:
+        argv += ["-ss", f"{seek:.6f}"]
+    argv += ["-t", f"{end - seek + margin:.6f}", "-i", "file:" + os.path.abspath(path), "-map", "0:v:0",
+             "-c", "copy", "-copyts", "-f", "framecrc", "-"]
+    try:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                              timeout=600)
+    except subprocess.TimeoutExpired:
+        raise InputError(f"reading the frame times of {path!r} took too long") from None
+    base = _CRC_TIME_BASE.search(done.stdout)
+    if done.returncode != 0 or base is None:
+        last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no packets"
+        raise InputError(f"cannot read the frame times of {path!r} ({last})")
+    unit = Fraction(int(base[1]), int(base[2]))
+    offset = Fraction(start_time).limit_denominator(10**6)
+    packets = sorted((int(pts), int(duration)) for _, pts, duration in _PACKET.findall(done.stdout))
+    times = tuple(pts * unit - offset for pts, _ in packets)
+    last_end = (packets[-1][0] + packets[-1][1]) * unit - offset if packets and packets[-1][1] > 0 else None
+    return FrameTimes(times=times, end=last_end)

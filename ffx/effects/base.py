@@ -155,6 +155,7 @@ class StepContext:
     max_memory: int | None = None  # budget for buffering steps; beyond it reverse goes segment by segment
     encoder_frames: int = 60  # frames' worth of memory the output's encoder keeps (segments.encoder_frames)
     keyframes: Any = None  # callable: file path -> keyframe times (the compiler's only I/O, injected)
+    frame_times: Any = None  # callable: (file path, start, end, file start) -> media.FrameTimes (injected)
     feeds: list = field(default_factory=list)  # commands feeding the final FFmpeg through pipes (lanes())
 
     def pipes_used(self) -> int:

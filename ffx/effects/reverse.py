@@ -46,7 +46,9 @@ def segmented_reverse(clip: Clip, ctx: StepContext, first: int, end: int):
             or any(isinstance(feed, Feed) for feed in ctx.feeds)):
         return None
     args = dict(node.input_args)
-    offset = info.start_time + float(args.get("-ss", 0))  # a trim step before may have become -ss/-t
+    # a trim step before may have become -ss/-t: it seeks half a frame before the first frame it keeps
+    seek = float(args.get("-ss", 0))
+    offset = info.start_time + (seek + 0.5 / float(info.fps) if seek else 0.0)
     path = node.name[len("file:"):]
     max_frames = frames_per_segment(info, ctx.max_memory, ctx.encoder_frames)
     segments = plan_segments(first, end, float(info.fps), ctx.keyframes(path), max_frames, offset)

@@ -5,12 +5,12 @@ FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#setpts_002c-asetpts and #ate
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 from pydantic import Field
 
 from .base import Clip, Effect, StepContext
+from .fps import resampled_frames, video_length
 
 
 def atempo_chain(factor: float) -> list[float]:
@@ -59,14 +59,10 @@ class Speed(Effect):
                 audio = ctx.chain(audio, "atempo", {"tempo": part})
         info = clip.info
         info = info.replace(has_audio=audio is not None)
-        if video is not None and info.frames is not None and info.fps:
-            # fps makes round(length / f) frames, halves up, where length is the clip's length in frames
-            # (measured on lavfi, Matroska, MP4 and variable-rate inputs); the duration says it more exactly
-            # for a variable rate, the count when the audio runs longer than the picture
-            length = float(info.frames)
-            if info.duration is not None and abs(info.duration * float(info.fps) - info.frames) < 1:
-                length = info.duration * float(info.fps)
-            frames = math.floor(length / self.factor + 0.5 + 1e-6)
+        length = video_length(clip, ctx) if video is not None else None
+        if length is not None and info.fps:
+            # the fps filter fills slots up to the stream's end: half up, like FFmpeg's default rounding
+            frames = resampled_frames(length / self.factor, float(info.fps))
             info = info.replace(frames=frames, duration=frames / float(info.fps))
         elif info.duration is not None:
             info = info.with_duration(info.duration / self.factor)

@@ -6,11 +6,13 @@ FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#trim
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..media import MediaInfo
 from ..timecode import format_seconds
 from .base import Clip, Effect, StepContext, StepError, Time
 
@@ -47,13 +49,79 @@ def resolve_span(start: float, end: float | None, duration: float | None, length
     return start_s, end_s
 
 
-def kept_span(info: MediaInfo, start: float, end: float) -> MediaInfo:
-    """Media left after keeping ``[start, end)``: frame k (at k/fps) stays when start <= k/fps < end."""
-    if info.fps is None or info.frames is None:
-        return info.with_duration(end - start)
-    first = math.ceil(start * info.fps - 1e-6)
-    last = min(info.frames, math.ceil(end * info.fps - 1e-6))
-    return info.replace(duration=end - start, frames=max(0, last - first))
+def exact(seconds: float) -> Fraction:
+    """A time as the decimal it was written as: 0.4 is 2/5, not the binary float just above it.
+
+    Nanoseconds are the finest a recipe states; rounding to them also undoes the float
+    sums of resolve_span (0.4 + 0.8 is 1.2000000000000002, past the frame at 1.2).
+
+    >>> exact(0.4), exact(1.001), exact(0.4 + 0.8)
+    (Fraction(2, 5), Fraction(1001, 1000), Fraction(6, 5))
+    """
+    return Fraction(repr(round(float(seconds), 9)))
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Which frames a trim keeps, and where it cuts so that no timestamp rounding moves a frame across.
+
+    FFmpeg turns a time in seconds into a stream's ticks by rounding (``-ss``
+    to microseconds, then the time base; ``trim`` with ``lrint``), so a cut
+    exactly at a frame's time may land a tick either side of it. The video is
+    therefore cut half-way between frames; the audio at the kept frames' own
+    span, so both start and end together.
+    """
+
+    frames: int
+    first: Fraction  # when the first kept frame is shown
+    next: Fraction  # when the last kept one stops: the next frame's time, or the end of the stream
+    before: Fraction | None  # half-way between the frame before and the first kept one; None: nothing before
+    after: Fraction  # half-way between the last kept frame and ``next``
+
+    @property
+    def duration(self) -> Fraction:
+        return self.next - self.first
+
+
+def cut_frames(times: Sequence[Fraction], stream_end: Fraction | None, start: float, end: float,
+               frame: Fraction | None = None) -> Cut:
+    """Keep exactly the frames with ``start <= t < end`` among ``times`` (sorted, seconds).
+
+    ``stream_end`` is when the last frame in ``times`` stops showing (None: unknown,
+    then ``frame``, a nominal frame length, stands in).
+
+    >>> cut = cut_frames([Fraction(k, 24) for k in range(48)], Fraction(2), 0.03, 1.0)
+    >>> cut.frames, cut.first, cut.next, cut.before, cut.after
+    (23, Fraction(1, 24), Fraction(1, 1), Fraction(1, 48), Fraction(47, 48))
+    """
+    lo, hi = exact(start), exact(end)
+    kept = [i for i, t in enumerate(times) if lo <= t < hi]
+    if not kept:
+        raise StepError(f"no frame is shown between {start:g} s and {end:g} s", field="start")
+    i, j = kept[0], kept[-1]
+    first, last = times[i], times[j]
+    if j + 1 < len(times):
+        following = times[j + 1]
+    elif stream_end is not None and stream_end > last:
+        following = stream_end
+    else:
+        following = last + (frame or (last - times[j - 1] if j > 0 else Fraction(1, 25)))
+    before = (times[i - 1] + first) / 2 if i > 0 else None
+    return Cut(frames=len(kept), first=first, next=following, before=before, after=(last + following) / 2)
+
+
+def constant_rate_times(fps: Fraction, frames: int | None, start: float,
+                        end: float) -> tuple[list[Fraction], Fraction | None]:
+    """Frame ``k`` at ``k / fps``: the times around ``[start, end)``, and the stream's end if they reach it.
+
+    >>> constant_rate_times(Fraction(25), 50, 0.4, 0.5)
+    ([Fraction(9, 25), Fraction(2, 5), Fraction(11, 25), Fraction(12, 25), Fraction(1, 2)], None)
+    """
+    lo = max(0, math.ceil(exact(start) * fps) - 1)
+    hi = math.ceil(exact(end) * fps) + 1
+    if frames is not None and hi >= frames:
+        return [k / fps for k in range(lo, frames)], frames / fps
+    return [k / fps for k in range(lo, hi)], None
 
 
 class Trim(Effect):
@@ -80,14 +148,57 @@ class Trim(Effect):
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         start, end = resolve_span(self.start, self.end, self.duration, clip.info.duration)
-        info = kept_span(clip.info, start, end)
         node = clip.input_node
-        if ctx.first_step and node is not None:
-            # input seeking: frame-accurate when re-encoding, and nothing before start is decoded
+        seekable = ctx.first_step and node is not None
+        cut = self._cut(clip, ctx, start, end)
+        if cut is None:  # no frames to count (audio only, or a rate nobody knows): FFmpeg's own rule
+            return self._by_time(clip, ctx, start, end, seekable)
+        seek = Fraction(0)
+        if seekable:
+            # input seeking: nothing before the cut is decoded. -t only bounds the reading (a second to
+            # spare): FFmpeg counts it from the first frame decoded, not from -ss, so it cannot cut exactly
+            if cut.before is not None and cut.before > 0:
+                seek = cut.before
+                node.input_args.append(("-ss", format_seconds(float(seek))))
+            node.input_args.append(("-t", format_seconds(float(cut.next - seek) + 1)))
+        video = audio = None
+        if clip.video is not None:
+            span = {"end": format_seconds(float(cut.after - seek))}
+            if cut.before is not None and cut.before > seek:
+                span = {"start": format_seconds(float(cut.before - seek)), **span}
+            video = ctx.chain(ctx.chain(clip.video, "trim", span), "setpts", {"expr": "PTS-STARTPTS"})
+        if clip.audio is not None:
+            span = {"start": format_seconds(float(cut.first - seek)), "end": format_seconds(float(cut.next - seek))}
+            audio = ctx.chain(ctx.chain(clip.audio, "atrim", span), "asetpts", {"expr": "PTS-STARTPTS"})
+        info = clip.info.replace(duration=float(cut.duration), frames=cut.frames)
+        # a seeked input stays known as one, so a reverse can still read it again segment by segment
+        return clip.evolve(video=video, audio=audio, info=info, input_node=node if seekable else None)
+
+    @staticmethod
+    def _cut(clip: Clip, ctx: StepContext, start: float, end: float) -> Cut | None:
+        """The frames kept: from the file's own packet times when the clip is a file as read, else by rate."""
+        info, node = clip.info, clip.input_node
+        if clip.video is None or info.fps is None:
+            return None
+        frame = 1 / info.fps
+        as_read = node is not None and not any(key in ("-ss", "-t") for key, _ in node.input_args)
+        if as_read and node.name.startswith("file:") and ctx.frame_times is not None:
+            # a file's frames need not sit on k / fps (phones, screen recorders): read where they are
+            read = ctx.frame_times(node.name[len("file:"):], start, end, info.start_time)
+            return cut_frames(read.times, read.end, start, end, frame)
+        if info.duration is None and info.frames is None:
+            return None  # a live source: it has no end to count to
+        times, stream_end = constant_rate_times(info.fps, info.frames, start, end)
+        return cut_frames(times, stream_end, start, end, frame)
+
+    @staticmethod
+    def _by_time(clip: Clip, ctx: StepContext, start: float, end: float, seekable: bool) -> Clip:
+        info = clip.info.with_duration(end - start)
+        if seekable:
             if start > 0:
-                node.input_args.append(("-ss", format_seconds(start)))
-            node.input_args.append(("-t", format_seconds(end - start)))
-            return clip.evolve(info=info, input_node=node)
+                clip.input_node.input_args.append(("-ss", format_seconds(start)))
+            clip.input_node.input_args.append(("-t", format_seconds(end - start)))
+            return clip.evolve(info=info, input_node=clip.input_node)
         span = {"start": format_seconds(start), "end": format_seconds(end)}
         video = audio = None
         if clip.video is not None:
