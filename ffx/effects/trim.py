@@ -115,7 +115,7 @@ def constant_rate_times(fps: Fraction, frames: int | None, start: float,
     """Frame ``k`` at ``k / fps``: the times around ``[start, end)``, and the stream's end if they reach it.
 
     >>> constant_rate_times(Fraction(25), 50, 0.4, 0.5)
-    ([Fraction(9, 25), Fraction(2, 5), Fraction(11, 25), Fraction(12, 25), Fraction(1, 2)], None)
+    ([Fraction(9, 25), Fraction(2, 5), Fraction(11, 25), Fraction(12, 25), Fraction(13, 25)], None)
     """
     lo = max(0, math.ceil(exact(start) * fps) - 1)
     hi = math.ceil(exact(end) * fps) + 1
