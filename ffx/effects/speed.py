@@ -5,12 +5,15 @@ FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#setpts_002c-asetpts and #ate
 
 from __future__ import annotations
 
+import math
+
+from fractions import Fraction
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from .base import Clip, Effect, StepContext
-from .fps import resampled_frames, video_length
+from .base import Clip, Effect, StepContext, StepError, Time
+from .fps import video_length
 
 
 def atempo_chain(factor: float) -> list[float]:
@@ -29,41 +32,80 @@ def atempo_chain(factor: float) -> list[float]:
     return parts
 
 
+def sped_frames(length: float, factor: float, fps: Fraction) -> int:
+    """How many frames ``settb=AVTB,setpts=PTS/factor,fps=fps`` makes of a stream ending at ``length`` s.
+
+    The fps filter fills slots up to the stream's end, rounded half up. That end
+    goes through the same steps as every timestamp: microseconds (settb), then a
+    double divided and truncated (setpts). At a tie this decides: 1001/24000 s
+    at 2x is 20 854 us, just under half a slot, so one 23.976 fps frame sped up
+    twice makes no frame at all.
+
+    >>> sped_frames(1001 / 24000, 2, Fraction(24000, 1001)), sped_frames(2.0, 3, Fraction(25))
+    (0, 17)
+    """
+    end = int(int(round(length * 1_000_000)) / factor)
+    return math.floor(Fraction(end) * fps / 1_000_000 + Fraction(1, 2))
+
+
 class Speed(Effect):
-    """Change playback speed by ``factor`` (0.5 = half speed, 2 = double).
+    """Change playback speed by ``factor`` (0.5 = half speed, 2 = double), or to last ``final_duration``.
 
     The frame rate stays as it was: slowed clips repeat frames, faster ones skip
     them, so MP4, MKV and GIF outputs all hold the same frames.
     """
 
     effect: Literal["speed"] = "speed"
-    factor: float = Field(gt=0.01, le=100, description="speed multiplier: 0.5 plays at half speed")
+    factor: float | None = Field(None, gt=0.01, le=100, description="speed multiplier: 0.5 plays at half speed")
+    final_duration: Time | None = Field(None, gt=0, le=360000,
+                                        description="instead of a factor: the speed that makes the clip last this long (seconds)")
     audio: bool = Field(True, description="keep the audio (time-stretched, pitch kept); false drops it")
 
     main_parameter = "factor"
     example = "- speed: 0.5"
 
+    @model_validator(mode="after")
+    def _one_speed(self):
+        if (self.factor is None) == (self.final_duration is None):
+            raise ValueError("give factor or final_duration (one of them)")
+        return self
+
+    def speed_factor(self, length: float | None) -> float:
+        """The factor itself, or the one that plays ``length`` seconds in ``final_duration``."""
+        if self.factor is not None:
+            return self.factor
+        if not length:
+            raise StepError("final_duration needs a clip of known length", field="final_duration")
+        factor = length / self.final_duration
+        if not 0.01 < factor <= 100:
+            raise StepError(f"lasting {self.final_duration:g} s means a speed of {factor:g}x, outside 0.01-100x",
+                            field="final_duration")
+        return factor
+
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         video = audio = None
+        length = video_length(clip, ctx) if clip.video is not None else clip.info.duration
+        factor = self.speed_factor(length)
         if clip.video is not None:
             # microsecond timestamps first: divided in a coarse time base (1/25, Matroska's 1/1000) they round
             # onto each other, and the number of frames fps makes would depend on the container
             video = ctx.chain(clip.video, "settb", {"expr": "AVTB"})
-            video = ctx.chain(video, "setpts", {"expr": f"PTS/{self.factor!r}" if self.factor != 1 else "PTS"})
+            video = ctx.chain(video, "setpts", {"expr": f"PTS/{factor!r}" if factor != 1 else "PTS"})
             if clip.info.fps:
                 # keep the stream's rate (repeat or skip frames) so every container gets the same frames
                 video = ctx.chain(video, "fps", {"fps": clip.info.fps})
         if clip.audio is not None and self.audio:
             audio = clip.audio
-            for part in atempo_chain(self.factor):
+            for part in atempo_chain(factor):
                 audio = ctx.chain(audio, "atempo", {"tempo": part})
         info = clip.info
         info = info.replace(has_audio=audio is not None)
-        length = video_length(clip, ctx) if video is not None else None
-        if length is not None and info.fps:
-            # the fps filter fills slots up to the stream's end: half up, like FFmpeg's default rounding
-            frames = resampled_frames(length / self.factor, float(info.fps))
+        if video is not None and length is not None and info.fps:
+            frames = sped_frames(length, factor, info.fps)
+            if frames == 0:
+                raise StepError(f"at {factor:g}x the clip ({length:g} s) is shorter than one frame",
+                                field="final_duration" if self.factor is None else "factor")
             info = info.replace(frames=frames, duration=frames / float(info.fps))
         elif info.duration is not None:
-            info = info.with_duration(info.duration / self.factor)
+            info = info.with_duration(info.duration / factor)
         return clip.evolve(video=video, audio=audio, info=info)
