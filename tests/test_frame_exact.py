@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ffx
-from conftest import FFMPEG, decode_audio, decode_frames, make_clip, render
+from conftest import FFMPEG, decode_audio, decode_frames, make_clip, render, run_ffmpeg
 
 CODECS = {"mp4": "libx264", "mkv": "ffv1", "webm": "libvpx-vp9"}
 RATES = {"23.976": "24000/1001", "25": "25", "29.97": "30000/1001", "jittered": "25"}
@@ -46,15 +46,32 @@ class Source:
         return [self.index[frame.tobytes()] for frame in frames]
 
 
+def jittered_clip(path: Path, codec: str, rate: str = "25") -> Path:
+    """Frames alternately on time and 0.3 frame late, in a 1 ms time base, as phones record them.
+
+    (make_clip's ``jitter`` sets the same offsets in the source's own 1/rate time base, where the
+    encoder rounds them away: its frames come out evenly spaced.)
+    """
+    run_ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=96x54:rate={rate}:duration=2",
+               "-vf", f"settb=1/1000,setpts=(N+0.3*mod(N\\,2))/({rate})/TB", "-fps_mode", "passthrough",
+               "-enc_time_base:v", "1/1000", "-c:v", codec, "-pix_fmt", "yuv420p", "-y", str(path))
+    return path
+
+
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory) -> dict[tuple[str, str], Source]:
     folder = tmp_path_factory.mktemp("sources")
     made = {}
     for container, codec in CODECS.items():
         for name, rate in RATES.items():
-            path = make_clip(folder / f"{name}.{container}", duration=2.0, size="96x54", rate=rate, audio=None,
-                             codec=codec, jitter=name == "jittered")
+            path = folder / f"{name}.{container}"
+            if name == "jittered":
+                jittered_clip(path, codec, rate)
+            else:
+                make_clip(path, duration=2.0, size="96x54", rate=rate, audio=None, codec=codec)
             made[container, name] = Source(path)
+    times = made["mkv", "jittered"].times
+    assert times[1] - times[0] != times[2] - times[1], "the jittered clip must really be uneven"
     return made
 
 
@@ -73,7 +90,7 @@ def run(tmp_path: Path, source: Source, steps: list) -> tuple[ffx.Plan, np.ndarr
 
 kinds = st.sampled_from([(c, r) for c in CODECS for r in RATES])
 spans = st.tuples(st.integers(0, 150), st.integers(5, 170)).map(lambda p: (p[0] / 100, min(2.0, p[0] / 100 + p[1] / 100)))
-examples = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+examples = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @examples
@@ -122,7 +139,7 @@ def test_every_effect_counts_what_it_makes(tmp_path, sources, kind, span, effect
 
 
 @pytest.mark.parametrize("effect", EFFECTS, ids=str)
-@pytest.mark.parametrize("kind", [("mkv", "jittered"), ("mp4", "29.97")], ids="-".join)
+@pytest.mark.parametrize("kind", [("mkv", "jittered")], ids="-".join)
 def test_every_effect_on_the_whole_file_counts_what_it_makes(tmp_path, sources, kind, effect):
     plan, frames = run(tmp_path, sources[kind], [effect])
     assert plan.result.frames == len(frames)
