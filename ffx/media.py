@@ -261,6 +261,7 @@ class FrameTimes:
 
     times: tuple[Fraction, ...]  # sorted presentation times of the frames read
     end: Fraction | None  # when the last of them stops showing (its pts + duration)
+    unit: Fraction | None = None  # the stream's time base: every time above is a whole number of it
 
 
 def frame_times(path: str, ffmpeg: str, start: float, end: float, start_time: float = 0.0,
@@ -293,4 +294,4 @@ def frame_times(path: str, ffmpeg: str, start: float, end: float, start_time: fl
     packets = sorted((int(pts), int(duration)) for _, pts, duration in _PACKET.findall(done.stdout))
     times = tuple(pts * unit - offset for pts, _ in packets)
     last_end = (packets[-1][0] + packets[-1][1]) * unit - offset if packets and packets[-1][1] > 0 else None
-    return FrameTimes(times=times, end=last_end)
+    return FrameTimes(times=times, end=last_end, unit=unit)

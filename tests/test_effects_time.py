@@ -34,7 +34,10 @@ def test_trim_first_step_seeks_the_input(clip):
     # half a frame before the first kept frame (1.00 s; the last is 1.48 s), so no rounding of -ss can move
     # a frame across; -t only bounds the reading, trim at the seeked timeline's times cuts exactly
     assert args[: args.index("-i")] == ("-ss", "0.98", "-t", "1.54")
-    assert "trim=end=0.52" in plan.shell() and "atrim=start=0.02:end=0.54" in plan.shell()
+    assert "trim=end=0.52" in plan.shell() and "atrim=start=0.02:end=0.52" in plan.shell()
+    # the clip ends at 1.5 s, where the trim does, not at 1.52 s when the next frame would come
+    assert "setpts=expr=min(PTS-STARTPTS\\,round(0.5/TB))" in plan.shell()
+    assert plan.result.duration == 0.5 and plan.result.frames == 13
 
 
 def test_trim_past_the_end_names_the_length(clip):

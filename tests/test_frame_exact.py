@@ -168,6 +168,15 @@ def test_variable_rate_trim_keeps_no_frame_at_the_end(tmp_path, sources):
     assert source.which(frames) == kept(source, 0.05, 1.0) and plan.result.frames == len(frames)
 
 
+def test_a_trim_ends_where_it_says_even_when_its_last_frame_would_stay_longer(tmp_path, sources):
+    """[0, 1.0) of the jittered clip keeps frames up to 0.96 s; the next comes at 1.012 s. Resampled to
+    50 fps the result has slots up to 0.98 s and none at 1.00 s (the frame at pts 2.00 in a [0, 2) GIF)."""
+    source = sources["mkv", "jittered"]
+    plan, frames = run(tmp_path, source, [{"trim": {"end": 1.0}}, {"fps": 50}])
+    assert plan.result.frames == len(frames) == 50
+    assert plan.result.duration == 1.0
+
+
 @pytest.mark.parametrize("kind", [("mkv", "25"), ("mp4", "29.97"), ("mkv", "jittered")], ids="-".join)
 @pytest.mark.parametrize("pick", ["nearest", "shown"])
 def test_fps_picks_the_frame_its_rule_names(tmp_path, sources, kind, pick):

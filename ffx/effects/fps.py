@@ -22,8 +22,8 @@ def video_length(clip: Clip, ctx: StepContext | None = None) -> float | None:
     The fps filter fills output slots up to that end, so it decides how many frames
     fps and speed make. A file as read ends with its last packet (pts + duration),
     which on a variable-rate file is not frames / rate: a short packet scan of its
-    last second reads it. Otherwise the duration, unless it disagrees with the
-    frame count by a frame or more (audio running longer than the picture).
+    last second reads it. Otherwise the duration (for an input, unless it disagrees
+    with the frame count by a frame or more: audio running longer than the picture).
     """
     info, node = clip.info, clip.input_node
     if info.duration is None or not info.fps:
@@ -34,8 +34,8 @@ def video_length(clip: Clip, ctx: StepContext | None = None) -> float | None:
                                info.start_time)
         if read.end is not None:
             return float(read.end)
-    if info.frames is not None and abs(info.duration * float(info.fps) - info.frames) >= 1:
-        return info.frames / float(info.fps)
+    if node is not None and info.frames is not None and abs(info.duration * float(info.fps) - info.frames) >= 1:
+        return info.frames / float(info.fps)  # an input's duration may be its audio's
     return info.duration
 
 

@@ -74,25 +74,31 @@ class Cut:
 
     frames: int
     first: Fraction  # when the first kept frame is shown
-    next: Fraction  # when the last kept one stops: the next frame's time, or the end of the stream
+    next: Fraction  # the next frame's time, or the end of the stream
+    stop: Fraction  # when the clip ends: ``next``, or the trim's end when that comes first
     before: Fraction | None  # half-way between the frame before and the first kept one; None: nothing before
     after: Fraction  # half-way between the last kept frame and ``next``
 
     @property
     def duration(self) -> Fraction:
-        return self.next - self.first
+        return self.stop - self.first
 
 
 def cut_frames(times: Sequence[Fraction], stream_end: Fraction | None, start: float, end: float,
-               frame: Fraction | None = None) -> Cut:
+               frame: Fraction | None = None, unit: Fraction | None = None) -> Cut:
     """Keep exactly the frames with ``start <= t < end`` among ``times`` (sorted, seconds).
 
     ``stream_end`` is when the last frame in ``times`` stops showing (None: unknown,
-    then ``frame``, a nominal frame length, stands in).
+    then ``frame``, a nominal frame length, stands in). The last kept frame is shown
+    until the next one or until ``end``, whichever comes first (rounded to the time
+    base ``unit`` when known), so a 2 s trim lasts 2 s even when its last frame would
+    stay longer.
 
     >>> cut = cut_frames([Fraction(k, 24) for k in range(48)], Fraction(2), 0.03, 1.0)
-    >>> cut.frames, cut.first, cut.next, cut.before, cut.after
-    (23, Fraction(1, 24), Fraction(1, 1), Fraction(1, 48), Fraction(47, 48))
+    >>> cut.frames, cut.first, cut.next, cut.stop, cut.before, cut.after
+    (23, Fraction(1, 24), Fraction(1, 1), Fraction(1, 1), Fraction(1, 48), Fraction(47, 48))
+    >>> cut_frames([Fraction(k, 10) for k in range(20)], None, 0, 0.95, unit=Fraction(1, 1000)).stop
+    Fraction(19, 20)
     """
     lo, hi = exact(start), exact(end)
     kept = [i for i, t in enumerate(times) if lo <= t < hi]
@@ -107,7 +113,11 @@ def cut_frames(times: Sequence[Fraction], stream_end: Fraction | None, start: fl
     else:
         following = last + (frame or (last - times[j - 1] if j > 0 else Fraction(1, 25)))
     before = (times[i - 1] + first) / 2 if i > 0 else None
-    return Cut(frames=len(kept), first=first, next=following, before=before, after=(last + following) / 2)
+    stop = following
+    if hi < following:
+        stop = round(hi / unit) * unit if unit else hi
+    return Cut(frames=len(kept), first=first, next=following, stop=stop, before=before,
+               after=(last + following) / 2)
 
 
 def constant_rate_times(fps: Fraction, frames: int | None, start: float,
@@ -166,9 +176,15 @@ class Trim(Effect):
             span = {"end": format_seconds(float(cut.after - seek))}
             if cut.before is not None and cut.before > seek:
                 span = {"start": format_seconds(float(cut.before - seek)), **span}
-            video = ctx.chain(ctx.chain(clip.video, "trim", span), "setpts", {"expr": "PTS-STARTPTS"})
+            video = ctx.chain(clip.video, "trim", span)
+            expr = "PTS-STARTPTS"
+            if cut.stop < cut.next:
+                # the stream ends where the trim does, not when the frame after would come: setpts maps the
+                # end-of-stream time too, and fps fills its slots up to it (no slot at 2.00 s in [0, 2))
+                expr = f"min(PTS-STARTPTS,round({format_seconds(float(cut.duration))}/TB))"
+            video = ctx.chain(video, "setpts", {"expr": expr})
         if clip.audio is not None:
-            span = {"start": format_seconds(float(cut.first - seek)), "end": format_seconds(float(cut.next - seek))}
+            span = {"start": format_seconds(float(cut.first - seek)), "end": format_seconds(float(cut.stop - seek))}
             audio = ctx.chain(ctx.chain(clip.audio, "atrim", span), "asetpts", {"expr": "PTS-STARTPTS"})
         info = clip.info.replace(duration=float(cut.duration), frames=cut.frames)
         # a seeked input stays known as one, so a reverse can still read it again segment by segment
@@ -185,7 +201,7 @@ class Trim(Effect):
         if as_read and node.name.startswith("file:") and ctx.frame_times is not None:
             # a file's frames need not sit on k / fps (phones, screen recorders): read where they are
             read = ctx.frame_times(node.name[len("file:"):], start, end, info.start_time)
-            return cut_frames(read.times, read.end, start, end, frame)
+            return cut_frames(read.times, read.end, start, end, frame, read.unit)
         if info.duration is None and info.frames is None:
             return None  # a live source: it has no end to count to
         times, stream_end = constant_rate_times(info.fps, info.frames, start, end)
