@@ -107,21 +107,29 @@ def test_trim_keeps_exactly_the_frames_shown_in_the_span(tmp_path, sources, kind
 @examples
 @given(kind=kinds, span=spans, rate=st.sampled_from([10, 12, 15, 24]), pick=st.sampled_from(["nearest", "shown"]))
 def test_fps_after_a_trim_counts_what_it_makes(tmp_path, sources, kind, span, rate, pick):
-    plan, frames = run(tmp_path, sources[kind], [{"trim": {"start": span[0], "end": span[1]}},
-                                                {"fps": {"rate": rate, "pick": pick}}])
-    assert plan.result.frames == len(frames)
-
-
-@examples
-@given(kind=kinds, span=spans, factor=st.sampled_from([0.5, 0.7, 1.3, 2, 2.5, 3]))
-def test_speed_after_a_trim_counts_what_it_makes(tmp_path, sources, kind, span, factor):
-    steps = [{"trim": {"start": span[0], "end": span[1]}}, {"speed": factor}]
+    steps = [{"trim": {"start": span[0], "end": span[1]}}, {"fps": {"rate": rate, "pick": pick}}]
     try:
         plan, frames = run(tmp_path, sources[kind], steps)
     except ffx.RecipeError as exc:  # validate refuses what FFmpeg would write as an empty file
-        assert "shorter than one frame" in str(exc)
+        assert "no frame would be left" in str(exc) and pick == "nearest"
         return
     assert plan.result.frames == len(frames)
+
+
+def test_what_fps_and_speed_refuse_ffmpeg_would_write_empty(tmp_path, sources):
+    """One 23.976 fps frame shown from 0.042 s until the trim's end at 0.06 s: at 10 fps that rounds to no
+    slot, and sped up twice to 0.009 s neither; the same filters given raw write an empty file."""
+    source = sources["mp4", "23.976"]
+    trim = {"trim": {"start": 0.01, "end": 0.06}}
+    for step, raw, refusal in [({"fps": 10}, [{"filter": {"name": "fps", "fps": 10}}], "no frame would be left"),
+                               ({"speed": 2}, [{"filter": {"name": "settb", "expr": "AVTB"}},
+                                               {"filter": {"name": "setpts", "expr": "PTS/2"}},
+                                               {"filter": {"name": "fps", "fps": "24000/1001"}}],
+                                "shorter than one frame")]:
+        with pytest.raises(ffx.RecipeError, match=refusal):
+            run(tmp_path, source, [trim, step])
+        with pytest.raises(ffx.RenderError, match="does not read back as media"):
+            run(tmp_path, source, [trim, *raw])
 
 
 EFFECTS = [

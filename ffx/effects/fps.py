@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, Rate, StepContext
+from .base import Clip, Effect, Rate, StepContext, StepError
 
 # the fps filter's `round` option for each way of picking a frame for slot n (shown at n / rate)
 ROUNDING = {"nearest": "near", "shown": "up"}
@@ -79,5 +79,8 @@ class Fps(Effect):
         info = clip.info.replace(fps=self.rate)
         if length is not None:
             frames = resampled_frames(length, float(self.rate), self.pick)
+            if frames == 0:
+                raise StepError(f"the clip ({length:g} s) is shorter than half a frame at {self.rate} fps: "
+                                "no frame would be left", field="rate", hint="pick: shown keeps one")
             info = info.replace(frames=frames, duration=frames / float(self.rate))
         return clip.evolve(video=video, info=info)
