@@ -135,10 +135,12 @@ def constant_rate_times(fps: Fraction, frames: int | None, start: float,
 
 
 class Trim(Effect):
-    """Keep ``[start, end)`` (or ``start`` + ``duration``) of the clip.
+    """Keep ``[start, end)`` (or ``start`` + ``duration``) of the clip: exactly the frames with ``start <= pts < end``.
 
-    Negative times count from the end. As the first step on a file it seeks the
-    input (``-ss``/``-t`` before ``-i``), so FFmpeg does not decode what is cut.
+    Negative times count from the end. On a file the frames' own times are read
+    (a short packet scan, nothing decoded), so variable-rate clips
+    count right. As the first step it seeks the input (``-ss`` before ``-i``),
+    so FFmpeg does not decode what is cut. The rules: docs/design.md, "Frame selection".
     """
 
     effect: Literal["trim"] = "trim"
