@@ -153,6 +153,27 @@ def test_every_effect_on_the_whole_file_counts_what_it_makes(tmp_path, sources, 
     assert plan.result.frames == len(frames)
 
 
+RETIMING = ["motion", {"delay": 2}, {"slitscan": {"mode": "rolling"}}, {"fade_in_loop": 0.2},
+            {"loop_crossfade": 0.2}, {"remove_background": {"samples": 5}}, {"freeze": {"at": 0.2, "region": {"x1": 0.5}}},
+            *[pytest.param(effect, marks=pytest.mark.xfail(strict=True, reason=(
+                "framesync with shortest=1 ends the stream at the last frame's time when the other input is longer "
+                "(1.64 s, not 1.68 s for 42 frames at 25 fps), so the fps after it makes one frame less")))
+              for effect in ({"hstack": ["input"]}, {"blend": {"with": "input"}}, {"overlay": {"with": "input"}})]]
+
+
+@pytest.mark.parametrize("effect", RETIMING, ids=str)
+def test_a_retimed_variable_rate_clip_lasts_its_frames_at_its_rate(tmp_path, sources, effect):
+    """Effects that pair frames put a variable-rate clip's n frames on n / rate; an fps after them
+    counts from that length, not from the timestamps the frames had."""
+    source = sources["mkv", "jittered"]
+    out = tmp_path / "out.mkv"
+    recipe = ffx.Recipe(inputs={"input": str(source.path)}, steps=[{"trim": {"start": 0.05, "end": 1.7}}, effect,
+                                                                   {"fps": 7}],
+                        output={"path": str(out), "codec": "ffv1", "pix_fmt": "yuv420p"})
+    plan = ffx.render(recipe)
+    assert plan.result.frames == len(decode_frames(out))
+
+
 def test_trim_between_frames_on_24_fps_h264_with_audio(tmp_path):
     """The reported case: [0.03, 1.0) keeps frames 1-23; the one at exactly 1.000 s is out."""
     src = make_clip(tmp_path / "src.mp4", rate="24", codec="libx264", audio="sine")

@@ -203,6 +203,17 @@ class StepContext:
         video = self.chain(clip.video, "setpts", {"expr": f"N/({rate}*TB)"})
         return self.chain(video, "fps", {"fps": rate})
 
+    @staticmethod
+    def constant_rate_info(info: MediaInfo) -> MediaInfo:
+        """What :meth:`constant_rate` hands on: the clip's n frames, n / fps long.
+
+        A variable-rate clip's duration is where its timestamps end; re-timed by
+        frame index it ends at n / fps, and an fps or speed after it counts from there.
+        """
+        if info.frames is None or not info.fps:
+            return info
+        return info.replace(duration=info.frames / float(info.fps))
+
     def stream(self, name: str, field_name: str = "") -> Clip:
         if name not in self.streams:
             known = ", ".join(sorted(self.streams)) or "none yet"

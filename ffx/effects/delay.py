@@ -36,4 +36,4 @@ class Delay(Effect):
         video = delayed(ctx.constant_rate(clip), self.frames, ctx)
         if clip.info.frames is not None:
             video = ctx.chain(video, "trim", {"end_frame": clip.info.frames})
-        return clip.evolve(video=video)
+        return clip.evolve(video=video, info=ctx.constant_rate_info(clip.info))

@@ -40,4 +40,4 @@ class FadeInLoop(Effect):
         offset = round((info.frames - fade) / rate, 9)
         video = ctx.filter("xfade", [video, still], {"transition": "fade", "duration": round(fade / rate, 9),
                                                      "offset": offset}).pad()
-        return clip.evolve(video=video)
+        return clip.evolve(video=video, info=ctx.constant_rate_info(info))

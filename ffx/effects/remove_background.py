@@ -73,7 +73,7 @@ class RemoveBackground(Effect):
             mask = ctx.chain(mask, "gblur", {"sigma": self.feather})
         picture = ctx.rgb(video, alpha=True)
         merged = ctx.filter("alphamerge", [picture, mask]).pad()
-        return clip.evolve(video=merged, info=clip.info.replace(alpha=True))
+        return clip.evolve(video=merged, info=ctx.constant_rate_info(clip.info).replace(alpha=True))
 
     def _median(self, video, clip: Clip, ctx: StepContext):
         info = clip.info

@@ -126,4 +126,4 @@ class Slitscan(Effect):
         window = ctx.chain(window, "hflip" if column else "vflip", None)  # newest next to the slit
         position = {"x": after, "y": 0} if column else {"x": 0, "y": after}
         rolled = ctx.filter("overlay", [video, window], {**position, "shortest": 1, "format": "rgb"}).pad()
-        return clip.evolve(video=rolled, info=info.replace(pix_fmt="rgb24"))
+        return clip.evolve(video=rolled, info=ctx.constant_rate_info(info).replace(pix_fmt="rgb24"))
