@@ -36,4 +36,4 @@ class _Stack(Effect):
             info = clip.info.replace(width=sum(c.info.width for c in clips))
         else:
             info = clip.info.replace(height=sum(c.info.height for c in clips))
-        return clip.evolve(video=video, info=info)
+        return clip.evolve(video=ctx.ends_after_its_frames(video, info), info=ctx.constant_rate_info(info))

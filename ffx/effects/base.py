@@ -203,6 +203,19 @@ class StepContext:
         video = self.chain(clip.video, "setpts", {"expr": f"N/({rate}*TB)"})
         return self.chain(video, "fps", {"fps": rate})
 
+    def ends_after_its_frames(self, video: Pad, info: MediaInfo) -> Pad:
+        """A paired stream (blend, overlay, stacks) made to end at n / fps, after its last frame, not on it.
+
+        framesync with ``shortest`` ends the stream at the last frame's own time
+        when the other input goes on (a whole input, a delayed copy), so an fps or
+        speed after it would lose that frame's slot (11 frames where 12 were due).
+        setpts evaluates its expression for the end too: N / fps is n / fps there,
+        and every frame, already on its index after :meth:`constant_rate`, stays.
+        """
+        if info.fps is None:
+            return video
+        return self.chain(video, "setpts", {"expr": f"N/({info.fps}*TB)"})
+
     @staticmethod
     def constant_rate_info(info: MediaInfo) -> MediaInfo:
         """What :meth:`constant_rate` hands on: the clip's n frames, n / fps long.

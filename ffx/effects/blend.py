@@ -50,4 +50,4 @@ class Blend(Effect):
         options = {k: getattr(self, k) for k in ("all_mode", "all_opacity", "c0_mode", "c1_mode", "c2_mode", "c3_mode")}
         options["shortest"] = 1 if self.shortest else None
         video = ctx.filter("blend", [ctx.constant_rate(clip), ctx.constant_rate(other)], options).pad()
-        return clip.evolve(video=video)
+        return clip.evolve(video=ctx.ends_after_its_frames(video, clip.info), info=ctx.constant_rate_info(clip.info))

@@ -27,7 +27,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..graph import Pad
-from ..media import MediaInfo
 from .base import Clip, Effect, StepContext
 from .blend import BlendMode
 from .delay import delayed
@@ -92,30 +91,16 @@ class Motion(Effect):
         if self.glow is not None and self.view != "over":
             motion = ctx.filter("blend", [motion, self._blurred(motion, ctx)], {"all_mode": "addition"}).pad()
         if self.view == "motion":
-            return clip.evolve(video=self._ends_after_its_frames(motion, ctx, info), info=info)
+            return clip.evolve(video=ctx.ends_after_its_frames(motion, info), info=info)
         if self.view == "over":
             layer = self._blurred(motion, ctx) if self.glow is not None else motion
             mode = self.mode or ("addition" if self.glow is not None else DEFAULT_OVER_MODE[self.style])
             video = ctx.filter("blend", [rgb, layer], {"all_mode": mode}).pad()
             if self.style == "tmix":
                 video = ctx.chain(video, "format", {"pix_fmts": "yuv420p"})
-            return clip.evolve(video=self._ends_after_its_frames(video, ctx, info), info=info)
+            return clip.evolve(video=ctx.ends_after_its_frames(video, info), info=info)
         video = ctx.filter("hstack", [rgb, motion], {"inputs": 2, "shortest": 1}).pad()
-        return clip.evolve(video=self._ends_after_its_frames(video, ctx, info), info=info.replace(width=2 * info.width))
-
-    @staticmethod
-    def _ends_after_its_frames(video: Pad, ctx: StepContext, info: MediaInfo) -> Pad:
-        """The stream ends at n / fps, after its last frame, not on it.
-
-        blend and hstack (framesync) with ``shortest`` end the stream at the last
-        frame's own time when the other input (here the delayed copy, longer by
-        the delay) goes on: an fps or speed after them would lose that frame's
-        slot. setpts evaluates its expression for the end too: N / fps is n / fps
-        there, and leaves every frame (already at its index) where it is.
-        """
-        if info.fps is None:
-            return video
-        return ctx.chain(video, "setpts", {"expr": f"N/({info.fps}*TB)"})
+        return clip.evolve(video=ctx.ends_after_its_frames(video, info), info=info.replace(width=2 * info.width))
 
     def _blurred(self, motion: Pad, ctx: StepContext) -> Pad:
         return ctx.chain(motion, "gblur", {"sigma": self.glow.sigma, "steps": self.glow.steps})

@@ -30,4 +30,4 @@ class Overlay(Effect):
             raise StepError(f"stream {self.other!r} has no video", field="with")
         options = {"x": self.x, "y": self.y, "shortest": 1 if self.shortest else None}
         video = ctx.filter("overlay", [ctx.constant_rate(clip), ctx.constant_rate(other)], options).pad()
-        return clip.evolve(video=video)
+        return clip.evolve(video=ctx.ends_after_its_frames(video, clip.info), info=ctx.constant_rate_info(clip.info))
