@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ffx
-from conftest import decode_frames, make_clip
+from conftest import decode_frames, make_clip, run_ffmpeg
 
 SRT = """1
 00:00:00,500 --> 00:00:01,000
@@ -94,3 +94,20 @@ def test_a_contact_sheet_shows_evenly_spaced_frames(tmp_path):
         got = sheet[0, top:top + 48, left:left + 80].astype(float)
         distances = [np.abs(got - f[::2, ::2].astype(float)).mean() for f in source]
         assert int(np.argmin(distances)) in (frame - 1, frame, frame + 1)
+
+
+def test_zoom_ends_on_the_focus_enlarged_and_moves_without_shaking(tmp_path):
+    photo = tmp_path / "photo.png"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x180:rate=1:duration=1", "-frames:v", "1", str(photo))
+    recipe = ffx.Recipe(input=str(photo), steps=[{"loop": {"duration": 2}}, {"zoom": {"start": 1, "end": 2}}],
+                        output=lossless(tmp_path / "o.mkv"))
+    plan = ffx.render(recipe)
+    frames = decode_frames(tmp_path / "o.mkv").astype(float)
+    still = decode_frames(photo).astype(float)[0]
+    assert plan.result.frames == len(frames) == 50
+    assert np.abs(frames[0] - still).mean() < 6  # the whole picture first
+    centre = still[45:135, 80:240].repeat(2, axis=0).repeat(2, axis=1)  # the middle, twice as large, last
+    assert np.abs(frames[-1] - centre).mean() < 12
+    # a steady zoom: every frame is closer to the last one than the frame before it was
+    distance = [np.abs(f - frames[-1]).mean() for f in frames]
+    assert all(later < earlier for earlier, later in zip(distance, distance[1:]))
