@@ -121,3 +121,18 @@ def test_stabilize_refuses_a_stream_that_arrives_through_a_pipe(tmp_path):
     with pytest.raises(ffx.RecipeError, match="cannot follow a step that streams it through a pipe"):
         ffx.compile_recipe(ffx.Recipe(input=str(src), steps=["reverse", "stabilize"], output="o.mp4"),
                            max_memory="1M")
+
+
+def test_validate_and_compile_describe_a_plan_with_a_stabilize_lane(tmp_path):
+    from typer.testing import CliRunner
+
+    from ffx.cli import app
+
+    recipe = tmp_path / "steady.yaml"
+    recipe.write_text("input: {source: testsrc2, size: 320x240, duration: 1}\nsteps:\n  - stabilize\n"
+                      f"output: {tmp_path / 'o.mp4'}\n")
+    result = CliRunner().invoke(app, ["validate", str(recipe)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert "320x240 @ 25 fps, 1.00 s (25 frames)" in result.output
+    printed = CliRunner().invoke(app, ["compile", str(recipe)], env={"COLUMNS": "120"})
+    assert printed.exit_code == 0 and printed.output.startswith("#!/usr/bin/env bash")

@@ -44,7 +44,7 @@ class Pad(Effect):
     height: int | None = Field(None, ge=2, le=16384, description="canvas height (with width)")
     color: Color = Field("black", description="colour of the borders")
     background: Literal["color", "blur"] = Field("color", description="color: plain borders; blur: the picture itself, scaled to cover the canvas and blurred")
-    blur: float = Field(20.0, gt=0, le=1024, description="background: blur only: sigma of its blur, pixels")
+    blur: float = Field(20.0, gt=0, le=1024, description="sigma of the background's blur in pixels (with background: blur)")
 
     main_parameter = "margin"
     example = "- pad: {aspect: \"9:16\", background: blur}"
