@@ -12,16 +12,19 @@ from ffx.effects.rotate import expanded_size
 
 
 def render_plan(tmp_path, steps, src, output="out.mkv"):
-    """Render into lossless FFV1 and return the plan with the output path; the plan must describe the file."""
+    """Render (into lossless FFV1 for .mkv) and return the plan with the output path; the plan must describe the file."""
     path = tmp_path / output
-    recipe = ffx.Recipe(input=str(src), steps=steps,
-                        output={"path": str(path), "codec": "ffv1", "audio_codec": "pcm_s16le"})
-    plan = ffx.render(recipe)
-    got = ffx.media.probe(str(path), FFMPEG)
+    spec = {"path": str(path)}
+    if output.endswith(".mkv"):
+        spec.update(codec="ffv1", audio_codec="pcm_s16le")
+    plan = ffx.render(ffx.Recipe(input=str(src), steps=steps, output=spec))
+    still = output.endswith(".png")
+    got = ffx.media.probe(str(path), FFMPEG, need_duration=not still)
     want = plan.result
     assert (got.width, got.height) == (want.width, want.height)
-    assert got.frames == want.frames
-    assert abs(got.duration - want.duration) < 1.5 / float(want.fps)
+    if not still:
+        assert got.frames == want.frames
+        assert abs(got.duration - want.duration) < 1.5 / float(want.fps)
     return plan, path
 
 
@@ -73,6 +76,17 @@ def test_any_angle_fills_the_corners_and_expands_to_even_sides(tmp_path):
     assert np.abs(frame[3, 71] - [255, 255, 255]).max() <= 30  # the diamond's tip reaches the top edge
     _, kept = render_plan(tmp_path, [{"rotate": {"angle": 30, "expand": False}}], white, "kept.mkv")
     assert decode_frames(kept).shape[1:3] == (100, 100)
+
+
+def test_a_transparent_fill_leaves_the_corners_clear(tmp_path):
+    white = solid(tmp_path / "white.mkv", "white", "100x100")
+    plan, out = render_plan(tmp_path, [{"rotate": {"angle": 45, "fill": "black@0"}}], white, "clear.png")
+    assert plan.result.alpha
+    frame = decode_frames(out, "rgba")[0].astype(int)
+    assert frame[2, 2, 3] == 0 and frame[71, 71, 3] == 255 and np.abs(frame[71, 71, :3] - 255).max() <= 1
+    with pytest.raises(ffx.RecipeError, match="cannot keep"):
+        ffx.compile_recipe(ffx.Recipe(input=str(white), steps=[{"rotate": {"angle": 45, "fill": "black@0"}}],
+                                      output=str(tmp_path / "o.mp4")))
 
 
 def test_expanded_size_holds_the_rotated_corners():

@@ -7,7 +7,8 @@ height where they should. Any other angle resamples (bilinear) with the
 ``rotate`` filter, filling the uncovered corners with ``fill``; ``expand``
 (the default, as in MoviePy) grows the frame so no corner is cut off,
 rounded up to even sides for 4:2:0 encoders, while ``expand: false`` keeps
-the frame's size.
+the frame's size. A fill with an opacity (``black@0``) makes the corners
+transparent: the result carries alpha, like ``chroma_key``'s.
 
 Rotation metadata (a phone's display matrix) is already honoured when the
 input is decoded: FFmpeg turns the frames upright and ffx probes the upright
@@ -40,12 +41,21 @@ def expanded_size(width: int, height: int, degrees: float) -> tuple[int, int]:
     return (2 * math.ceil(w / 2 - 1e-9), 2 * math.ceil(h / 2 - 1e-9))
 
 
+def _opacity(color: str) -> float:
+    """The opacity a colour asks for: 1 unless it ends in ``@0.5`` and the like.
+
+    >>> _opacity("black"), _opacity("white@0")
+    (1.0, 0.0)
+    """
+    return float(color.split("@")[1]) if "@" in color else 1.0
+
+
 class Rotate(Effect):
     """Rotate by ``angle`` degrees counterclockwise: quarter turns exact, other angles with a ``fill`` colour."""
 
     effect: Literal["rotate"] = "rotate"
     angle: float = Field(description="degrees counterclockwise (negative turns clockwise); 90, 180, 270 are exact")
-    fill: Color = Field("black", description="colour of the corners the turned picture leaves uncovered")
+    fill: Color = Field("black", description="colour of the corners the turned picture leaves uncovered; black@0 leaves them transparent")
     expand: bool = Field(True, description="grow the frame to hold the whole picture (false: keep the size, cut the corners)")
 
     main_parameter = "angle"
@@ -60,10 +70,14 @@ class Rotate(Effect):
         out_w, out_h = expanded_size(w, h, self.angle) if self.expand else (w, h)
         if out_w > 16384 or out_h > 16384:
             raise StepError(f"the turned frame {out_w}x{out_h} is larger than 16384 pixels on a side", field="angle")
+        video, info = clip.video, clip.info
+        see_through = info.alpha or _opacity(self.fill) < 1
+        if see_through:
+            video = ctx.rgb(video, alpha=True)  # the corners keep the fill's transparency
         # the rotate filter turns clockwise for a positive angle, in radians
-        video = ctx.chain(clip.video, "rotate", {"angle": f"{-self.angle!r}*PI/180", "out_w": out_w,
+        video = ctx.chain(video, "rotate", {"angle": f"{-self.angle!r}*PI/180", "out_w": out_w,
                                                  "out_h": out_h, "fillcolor": self.fill})
-        return clip.evolve(video=video, info=clip.info.replace(width=out_w, height=out_h))
+        return clip.evolve(video=video, info=info.replace(width=out_w, height=out_h, alpha=see_through))
 
     @staticmethod
     def _quarter_turns(clip: Clip, ctx: StepContext, turns: int) -> Clip:
