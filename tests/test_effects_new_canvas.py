@@ -106,3 +106,13 @@ def test_chroma_key_output_that_cannot_keep_transparency_is_refused(tmp_path):
     clip = green_screen(tmp_path / "green.mkv")
     with pytest.raises(ffx.RecipeError, match="cannot keep"):
         ffx.compile_recipe(ffx.Recipe(input=str(clip), steps=["chroma_key"], output=str(tmp_path / "o.mp4")))
+
+
+def test_later_steps_keep_the_transparency(tmp_path):
+    clip = green_screen(tmp_path / "green.mkv")
+    steps = [{"chroma_key": {"similarity": 0.2}}, "denoise", {"color": {"brightness": 0.05}}, {"sharpen": 1},
+             {"rotate": 90}, "mirror", {"pad": 4}]
+    plan, out = render_plan(tmp_path, steps, clip)
+    alpha = decode_frames(out, "rgba")[0, ..., 3].astype(int)
+    assert alpha.shape == (72, 56) and plan.result.alpha
+    assert alpha[10:20, 10:20].max() == 0 and alpha[28:40, 20:30].min() == 255  # green clear, the red box kept

@@ -37,4 +37,9 @@ class Denoise(Effect):
         options = {"luma_spatial": spatial, "chroma_spatial": chroma,
                    "luma_tmp": spatial * 1.5 if self.temporal else 0,
                    "chroma_tmp": chroma * 1.5 if self.temporal else 0}
-        return clip.evolve(video=ctx.chain(clip.video, "hqdn3d", options))
+        video = ctx.chain(clip.video, "hqdn3d", options)
+        if clip.info.alpha:
+            # hqdn3d has no alpha plane: it would come out opaque, so the untouched alpha is merged back
+            alpha = ctx.chain(clip.video, "alphaextract")
+            video = ctx.filter("alphamerge", [video, alpha]).pad()
+        return clip.evolve(video=video)
