@@ -19,6 +19,19 @@ from .base import Clip, Effect, Rate, StepContext, StepError
 from .speed import atempo_chain
 
 
+def _tempi(factor: float) -> list[float]:
+    """atempo factors whose product is ``factor``: each instance takes 0.5 to 100.
+
+    >>> _tempi(120.0), _tempi(0.3)
+    ([100.0, 1.2], [0.5, 0.6])
+    """
+    parts = []
+    while factor > 100:
+        parts.append(100.0)
+        factor /= 100
+    return parts + atempo_chain(factor)
+
+
 class Retime(Effect):
     """Show every frame at a new rate ``fps``: the clip plays faster or slower, no frame dropped or repeated."""
 
@@ -45,7 +58,7 @@ class Retime(Effect):
         if clip.audio is not None and self.audio:
             audio = clip.audio
             if factor != 1:
-                for part in atempo_chain(float(factor)):
+                for part in _tempi(float(factor)):
                     audio = ctx.chain(audio, "atempo", {"tempo": part})
         duration = None
         if info.frames is not None:
