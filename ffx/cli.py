@@ -146,6 +146,8 @@ def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None
         how = ""
         if plan.feeds:
             how = f" (reversed in {sum(len(f.feeders) for f in plan.feeds)} segments)"
+        elif len(plan.stages) > 1:
+            how = f" ({len(plan.stages)} passes)"
         typer.echo(f"{recipe}: ok -> {plan.stages[-1].output_path}: {', '.join(parts)}; "
                    f"estimated peak memory ~{memory:.0f} MiB{how}")
 

@@ -11,6 +11,7 @@ parent-death signal, so it dies with ffx even on SIGKILL.
 from __future__ import annotations
 
 import collections
+import contextlib
 import ctypes
 import errno
 import os
@@ -20,8 +21,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
 from .errors import InputError, RenderError
 from .media import probe
@@ -423,7 +424,44 @@ def _render_error(stage: FfmpegStage | None, argv: list[str], returncode: int, s
 
 
 def run_plan(plan: Plan, *, on_progress: ProgressCallback | None = None) -> None:
-    """Run every stage of a plan in order."""
-    for stage in plan.stages:
-        feeds = plan.feeds if stage is plan.stages[-1] else ()
-        run_stage(stage, plan.binary_path, overwrite=plan.overwrite, on_progress=on_progress, feeds=feeds)
+    """Run every stage of a plan in order; the bar covers them all, each an equal share."""
+    final = plan.stages[-1].output_path
+    if final is not None and len(plan.stages) > 1:
+        check_can_write(final, plan.overwrite)  # before an earlier stage spends its time
+    with private_intermediates(plan) as stages:
+        for index, stage in enumerate(stages):
+            run_stage(stage, plan.binary_path, overwrite=plan.overwrite, feeds=plan.feeds if stage is stages[-1] else (),
+                      on_progress=_share(on_progress, index, len(stages)))
+
+
+@contextlib.contextmanager
+def private_intermediates(plan: Plan) -> Iterator[list[FfmpegStage]]:
+    """The plan's stages, each temporary file (a GIF palette) swapped for a private one removed at the end.
+
+    A printed plan names its intermediates beside the output; a run uses its
+    own files instead, so two runs never share one and nothing is left beside
+    the output, whatever happens (failure, Ctrl-C, SIGTERM).
+    """
+    private: dict[str, str] = {}
+    try:
+        for path in plan.temporary_files:
+            handle, private[path] = tempfile.mkstemp(prefix="ffx-", suffix=os.path.splitext(path)[1])
+            os.close(handle)
+        swap = {"file:" + path: "file:" + mine for path, mine in private.items()}
+        yield [replace(stage, args=tuple(swap.get(arg, arg) for arg in stage.args),
+                       output_path=None if stage.output_path in private else stage.output_path)
+               for stage in plan.stages]
+    finally:
+        for path in private.values():
+            _remove(path)
+
+
+def _share(on_progress: ProgressCallback | None, index: int, count: int) -> ProgressCallback | None:
+    """Progress of stage ``index`` of ``count`` as a share of the whole (the plan's duration)."""
+    if on_progress is None or count == 1:
+        return on_progress
+
+    def report(progress: Progress) -> None:
+        on_progress(replace(progress, done=(index * (progress.total or 0) + progress.done) / count,
+                            finished=progress.finished and index == count - 1))
+    return report
