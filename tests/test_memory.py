@@ -125,6 +125,7 @@ def test_a_failing_second_pass_leaves_nothing(tmp_path, monkeypatch):
     wrapper.chmod(0o755)
     out = tmp_path / "o.gif"
     budget = ffx.compile_recipe(gif_recipe(out, generated(1))).memory_estimate - 1
+    assert len(ffx.compile_recipe(gif_recipe(out, generated(1)), max_memory=budget).stages) == 2
     with pytest.raises(ffx.RenderError, match="second pass broke"):
         ffx.render(gif_recipe(out, generated(1)), max_memory=budget, ffmpeg=str(wrapper))
     assert sorted(os.listdir(tmp_path)) == ["ffmpeg-paletteuse-fails", "tmp"]
@@ -135,6 +136,7 @@ def test_render_bytes_runs_both_passes(tmp_path):
     recipe = gif_recipe(tmp_path / "o.gif", generated(1))
     whole = ffx.render_bytes(recipe, format="gif")
     budget = ffx.compile_recipe(recipe).memory_estimate - 1
+    assert len(ffx.compile_recipe(recipe, max_memory=budget).stages) == 2
     assert ffx.render_bytes(recipe, format="gif", max_memory=budget) == whole
     assert os.listdir(tmp_path) == []
 
@@ -142,7 +144,8 @@ def test_render_bytes_runs_both_passes(tmp_path):
 def test_progress_covers_both_passes_once(tmp_path):
     recipe = gif_recipe(tmp_path / "o.gif", generated(2))
     reports = []
-    ffx.render(recipe, max_memory=ffx.compile_recipe(recipe).memory_estimate - 1, progress=reports.append)
+    plan = ffx.render(recipe, max_memory=ffx.compile_recipe(recipe).memory_estimate - 1, progress=reports.append)
+    assert len(plan.stages) == 2
     done = [r.done for r in reports]
     assert done == sorted(done) and [r.finished for r in reports].count(True) == 1
     assert reports[-1].finished and reports[-1].fraction == pytest.approx(1.0, abs=0.03)
