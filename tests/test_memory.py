@@ -222,3 +222,21 @@ def test_validate_names_two_passes(tmp_path):
     recipe.write_text("input: {source: testsrc2, duration: 60, size: 160x90}\noutput: long.gif\n")
     result = CliRunner().invoke(ffx.cli.app, ["validate", str(recipe), "--max-memory", "100M"])
     assert result.exit_code == 0 and "(2 passes)" in result.output
+
+
+def test_an_existing_output_is_refused_before_the_first_pass(tmp_path, monkeypatch):
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(private))
+    out = tmp_path / "o.gif"
+    out.write_bytes(b"old")
+    log = tmp_path / "passes.log"
+    wrapper = tmp_path / "ffmpeg-logged"
+    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *palettegen*) echo pass >> "{log}";; esac\nexec "{FFMPEG}" "$@"\n')
+    wrapper.chmod(0o755)
+    recipe = gif_recipe(out, generated(1))
+    budget = ffx.compile_recipe(recipe, overwrite=True).memory_estimate - 1
+    with pytest.raises(ffx.InputError, match="already exists"):
+        ffx.render(recipe, max_memory=budget, ffmpeg=str(wrapper))
+    assert out.read_bytes() == b"old" and os.listdir(private) == []
+    assert not log.exists()  # refused before the palette pass spent its time
