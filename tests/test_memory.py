@@ -160,18 +160,16 @@ def test_a_gif_estimate_covers_its_frames():
     assert 230 * MiB < plan.memory_estimate < 2**30
 
 
-@pytest.mark.parametrize("recipe, measured_over", [
-    (gif_recipe(Path("peak.gif"), generated(20, "320x180")), 100 * MiB),
-    (ffx.Recipe(input=generated(12, "320x180"), steps=[{"loop_crossfade": 0.5}],
-                output={"path": "peak.mkv", "codec": "ffv1"}), 80 * MiB),
-    (ffx.Recipe(input=generated(8, "320x180"), steps=[{"motion": {"delay": 150}}],
-                output={"path": "peak.mkv", "codec": "ffv1"}), 50 * MiB),
+@pytest.mark.parametrize("seconds, steps, output, measured_over", [
+    (20, [], {"path": "peak.gif"}, 100 * MiB),
+    (12, [{"loop_crossfade": 0.5}], {"path": "peak.mkv", "codec": "ffv1"}, 70 * MiB),
+    (8, [{"motion": {"delay": 150}}], {"path": "peak.mkv", "codec": "ffv1"}, 50 * MiB),
 ])
-def test_the_estimate_is_above_the_measured_peak_and_near_it(tmp_path, recipe, measured_over):
-    """Calibration: FFmpeg's real peak (resident size) is under the estimate, and not far under."""
-    recipe = recipe.with_io(output=str(tmp_path / Path(recipe.output.path).name))
-    recipe = recipe.model_copy(update={"output": recipe.output.model_copy(
-        update={"codec": "ffv1"} if recipe.output.kind == "video" else {})})
+def test_the_estimate_is_above_the_measured_peak_and_near_it(tmp_path, seconds, steps, output, measured_over):
+    """Calibration at 320x180: FFmpeg's real peak (resident size) is under the estimate, and not far under
+    (measured 157, 91 and 67 MiB; estimated 203, 128 and 98 MiB)."""
+    recipe = ffx.Recipe(input=generated(seconds, "320x180"), steps=steps,
+                        output={**output, "path": str(tmp_path / output["path"])})
     estimate = ffx.compile_recipe(recipe).memory_estimate
     peak = peak_rss_of_render(recipe)
     assert measured_over < peak < estimate < 2 * peak, (peak / MiB, estimate / MiB)
