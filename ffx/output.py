@@ -312,12 +312,17 @@ class Output(BaseModel):
         With a palette per frame (``stats_mode: single``) palettegen gives each palette at once and
         nothing waits (measured flat: 38 MiB for 20 s as for 2 s). ``diff`` waits like ``full``.
         """
-        if self.gif_settings()[2] == "single" or info.frames is None:
-            return 0  # (a stream with no end cannot be counted: it keeps frames until it is stopped)
-        return buffering_memory(info, info.frames, bytes_per_pixel=RGBA)
+        if self.gif_settings()[2] == "single" or info.duration is None:
+            return 0  # a stream with no end is refused instead (see _palette)
+        frames = info.frames if info.frames is not None else round(info.duration * float(info.fps or 25))
+        return buffering_memory(info, frames, bytes_per_pixel=RGBA)
 
     def _palette(self, video: Pad, ctx: StepContext, info: MediaInfo) -> Pad:
         """The GIF's palette and its use: in one pass, or in two when one would not fit the budget."""
+        if info.duration is None and self.gif_settings()[2] != "single" and ctx.max_memory is not None:
+            raise StepError("a GIF of a stream with no end would keep every frame in memory until it is stopped: "
+                            "its palette needs the whole stream", hint="trim it to a duration, or use quality: best "
+                                                                       "(a palette per frame)")
         held = self.palette_memory(info)
         over = ctx.max_memory is not None and held > ctx.max_memory
         cannot = _read_twice(video) if over else None

@@ -238,3 +238,14 @@ def test_an_existing_output_is_refused_before_the_first_pass(tmp_path, monkeypat
         ffx.render(recipe, max_memory=budget, ffmpeg=str(wrapper))
     assert out.read_bytes() == b"old" and os.listdir(private) == []
     assert not log.exists()  # refused before the palette pass spent its time
+
+
+def test_a_gif_of_a_stream_with_no_end_needs_a_length_or_a_palette_per_frame(tmp_path):
+    camera = ffx.Input.live_source("/dev/video0")
+    with pytest.raises(ffx.RecipeError, match="stream with no end would keep every frame"):
+        ffx.compile_recipe(ffx.Recipe(input=camera, output=str(tmp_path / "o.gif")))
+    assert len(ffx.compile_recipe(ffx.Recipe(input=camera, output={"path": str(tmp_path / "o.gif"),
+                                                                   "quality": "best"})).stages) == 1
+    trimmed = ffx.compile_recipe(ffx.Recipe(input=camera, steps=[{"trim": {"duration": 2}}],
+                                            output=str(tmp_path / "o.gif")))
+    assert trimmed.result.duration == 2 and trimmed.memory_estimate > 60 * 640 * 480 * 4
