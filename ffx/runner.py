@@ -436,24 +436,46 @@ def run_plan(plan: Plan, *, on_progress: ProgressCallback | None = None) -> None
 
 @contextlib.contextmanager
 def private_intermediates(plan: Plan) -> Iterator[list[FfmpegStage]]:
-    """The plan's stages, each temporary file (a GIF palette) swapped for a private one removed at the end.
+    """The plan's stages, each temporary file (a GIF palette) swapped for a private one, gone at the end.
 
     A printed plan names its intermediates beside the output; a run uses its
-    own files instead, so two runs never share one and nothing is left beside
-    the output, whatever happens (failure, Ctrl-C, SIGTERM).
+    own files instead, so two runs never share one and nothing appears beside
+    the output, whatever happens (failure, Ctrl-C, SIGTERM; on Linux even SIGKILL).
     """
-    private: dict[str, str] = {}
+    private: dict[str, tuple[int | None, str]] = {}
     try:
         for path in plan.temporary_files:
-            handle, private[path] = tempfile.mkstemp(prefix="ffx-", suffix=os.path.splitext(path)[1])
-            os.close(handle)
-        swap = {"file:" + path: "file:" + mine for path, mine in private.items()}
+            private[path] = _unnamed_file(os.path.splitext(path)[1])
+        swap = {"file:" + path: "file:" + mine for path, (_, mine) in private.items()}
         yield [replace(stage, args=tuple(swap.get(arg, arg) for arg in stage.args),
                        output_path=None if stage.output_path in private else stage.output_path)
                for stage in plan.stages]
     finally:
-        for path in private.values():
-            _remove(path)
+        for fd, path in private.values():
+            if fd is None:
+                _remove(path)
+            else:
+                os.close(fd)
+
+
+def _unnamed_file(suffix: str) -> tuple[int | None, str]:
+    """(descriptor, path) of a private file FFmpeg can write and read back.
+
+    On Linux the file has no name at all (``O_TMPFILE``): FFmpeg opens it as
+    ``/proc/<ffx>/fd/<n>``, and it vanishes when ffx closes it or dies, even by
+    SIGKILL. Elsewhere it is a named private file (descriptor None) removed at the end.
+    """
+    folder = tempfile.gettempdir()
+    if hasattr(os, "O_TMPFILE") and os.path.isdir(f"/proc/{os.getpid()}/fd"):
+        try:
+            fd = os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o600)
+        except OSError:
+            pass  # a file system without unnamed files
+        else:
+            return fd, f"/proc/{os.getpid()}/fd/{fd}"
+    handle, path = tempfile.mkstemp(prefix="ffx-", suffix=suffix, dir=folder)
+    os.close(handle)
+    return None, path
 
 
 def _share(on_progress: ProgressCallback | None, index: int, count: int) -> ProgressCallback | None:

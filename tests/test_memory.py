@@ -249,3 +249,39 @@ def test_a_gif_of_a_stream_with_no_end_needs_a_length_or_a_palette_per_frame(tmp
     trimmed = ffx.compile_recipe(ffx.Recipe(input=camera, steps=[{"trim": {"duration": 2}}],
                                             output=str(tmp_path / "o.gif")))
     assert trimmed.result.duration == 2 and trimmed.memory_estimate > 60 * 640 * 480 * 4
+
+
+def test_a_killed_two_pass_render_leaves_no_palette(tmp_path):
+    """SIGKILL during the palette pass: the palette had no name (Linux O_TMPFILE), so nothing stays behind."""
+    import signal
+    import time
+
+    private = tmp_path / "tmp"
+    private.mkdir()
+    out = tmp_path / "o.gif"
+    script = ("import ffx; ffx.render(ffx.Recipe(input={'source': 'testsrc2', 'duration': 600, 'size': '160x90'}, "
+              f"output={str(out)!r}), max_memory='100M')")
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "TMPDIR": str(private)})
+    try:
+        deadline = time.monotonic() + 60
+        while not any(b"palettegen" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in _children(child.pid)):
+            assert time.monotonic() < deadline and child.poll() is None, "the palette pass never started"
+            time.sleep(0.05)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait()
+    assert os.listdir(private) == [] and not out.exists()
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(entry))
+    return found
