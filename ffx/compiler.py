@@ -200,7 +200,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     )
     preview = None
     if current.video is not None and len(named) == 1:
-        preview = ffplay_args(current.video, 1)
+        preview = ffplay_args(current.video, 1, lowered)
     return Plan(stages=(stage,), result=final.info, memory_estimate=ctx.memory_bytes,
                 binary_path=binary.path, overwrite=overwrite, preview=preview, feeds=tuple(ctx.feeds))
 

@@ -96,3 +96,27 @@ def test_shared_streams_get_a_split_and_unused_branches_vanish():
     assert fc == "[0:v:0]split=outputs=2[s0][s1];[s0]hflip[s2];[s1][s2]hstack=inputs=2[s3]"
     labels = re.findall(r"\[(s\d+)\]", " ".join(lowered.args))
     assert all(labels.count(label) == 2 for label in set(labels))  # each produced once, consumed once
+
+
+def test_lowering_changes_no_node_and_gives_the_same_graph_twice():
+    node = graph.input_node("file:a.mkv", [], True, True)
+    video = graph.input_pad(node, graph.VIDEO)
+    flipped = graph.filter_node("hflip", [video])
+    stacked = graph.filter_node("hstack", [video, flipped.pad()], {"inputs": 2})
+    before = (flipped.inputs, stacked.inputs)
+    first = graph.lower([stacked.pad()], "file:o.mkv", [])
+    assert (flipped.inputs, stacked.inputs) == before  # no split was written into the effects' nodes
+    assert graph.lower([stacked.pad()], "file:o.mkv", []).args == first.args
+    # a part of the lowered graph is lowered as if alone, its shared input split no more
+    part = first.part([flipped.pad()], "-", [])
+    assert part.args == graph.lower([flipped.pad()], "-", []).args == \
+        ["-i", "file:a.mkv", "-filter_complex", "[0:v:0]hflip[s0]", "-map", "[s0]", "-"]
+
+
+def test_five_thousand_steps_compile(tmp_path):
+    recipe = ffx.Recipe(input={"source": "testsrc2", "duration": 0.2, "size": "32x18"}, steps=["black_white"] * 5000,
+                        output=str(tmp_path / "o.mkv"))
+    plan = ffx.compile_recipe(recipe)
+    graph_text = plan.argv[plan.argv.index("-filter_complex") + 1]
+    assert graph_text.count("hue=s=0") == 5000 and graph_text.endswith("[s4999]")
+    assert plan.preview[plan.preview.index("-vf") + 1].endswith("hue=s=0[out]")
