@@ -61,7 +61,7 @@ class Input(BaseModel):
     source: Literal[VIDEO_SOURCES + AUDIO_SOURCES] | None = Field(None, description="a generated source: testsrc2, color, smptebars, mandelbrot, sine, ...")
     size: str | None = Field(None, pattern=SIZE, description="generated or live video: frame size WxH (default 640x360 generated, 640x480 live)")
     rate: Rate | None = Field(None, description="generated or live video: frames per second (default 25 generated, 30 live)")
-    duration: float = Field(5.0, gt=0, le=86400, description="generated source: length in seconds")
+    duration: float = Field(5.0, gt=0, le=86400, description="generated source, or a still image (PNG, JPEG...): length in seconds")
     color: str = Field("black", pattern=COLOR, description="color source: a colour name or #rrggbb")
     frequency: float = Field(440.0, gt=0, le=24000, description="sine: tone frequency in Hz (also the tone of `audio: sine`)")
     sample_rate: int = Field(48000, ge=8000, le=192000, description="generated audio: samples per second")
@@ -74,6 +74,8 @@ class Input(BaseModel):
             raise ValueError("give exactly one of path (a file), source (a generated source such as testsrc2), "
                              "device (a camera) or url (a live stream)")
         generated_only = {"duration", "color", "frequency", "sample_rate", "audio"}
+        if self.path is not None:
+            generated_only.discard("duration")  # a still image's length; the compiler refuses it for a video
         if not self.generated:
             generated_only |= {"size", "rate"} if self.path is not None else set()
             extra = sorted(generated_only & self.model_fields_set)

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext, StepError, StreamRef
+from .base import Clip, Effect, StepContext, StepError, StreamRef, paired_length
 
 
 class Overlay(Effect):
@@ -28,6 +28,7 @@ class Overlay(Effect):
         other = ctx.stream(self.other, "with")
         if other.video is None:
             raise StepError(f"stream {self.other!r} has no video", field="with")
+        clip, other = ctx.paired([clip, other])  # a still lasts as long as the stream it meets
         options = {"x": self.x, "y": self.y, "shortest": 1 if self.shortest else None}
         video = ctx.filter("overlay", [ctx.constant_rate(clip), ctx.constant_rate(other)], options).pad()
-        return clip.evolve(video=video)
+        return clip.evolve(video=video, info=paired_length(clip, [other], self.shortest))
