@@ -121,3 +121,13 @@ def test_the_cli_prints_plan_notes_as_warnings(tmp_path):
     result = CliRunner().invoke(app, ["validate", str(recipe)])
     assert result.exit_code == 0
     assert "warning: the result is one picture" in result.stderr
+
+
+def test_a_stack_reads_the_whole_input_after_a_trim(tmp_path):
+    src = make_clip(tmp_path / "rgb.mkv", audio=None, pix_fmt="gbrp")
+    recipe = ffx.Recipe(input=str(src), steps=[{"trim": {"start": 1, "end": 1.5}}, {"hstack": ["input"]}],
+                        output={"path": str(tmp_path / "s.mkv"), "codec": "ffv1", "pix_fmt": "gbrp"})
+    frames, out = decode_frames(src), decode_frames(ffx.render(recipe).stages[0].output_path)
+    assert len(out) >= 12
+    assert np.array_equal(out[:, :, :160], frames[25:25 + len(out)])  # the trimmed clip
+    assert np.array_equal(out[:, :, 160:], frames[:len(out)])  # the input from its start
