@@ -120,3 +120,25 @@ def test_five_thousand_steps_compile(tmp_path):
     graph_text = plan.argv[plan.argv.index("-filter_complex") + 1]
     assert graph_text.count("hue=s=0") == 5000 and graph_text.endswith("[s4999]")
     assert plan.preview[plan.preview.index("-vf") + 1].endswith("hue=s=0[out]")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 999), st.integers(0, 999), st.booleans()), min_size=1, max_size=30),
+       st.integers(0, 999))
+def test_any_graph_lowers_to_labels_made_once_and_read_once_that_ffmpeg_runs(shape, extra):
+    source = graph.input_node("color=c=gray:size=16x16:rate=25:duration=0.04", [("-f", "lavfi")], True, False)
+    pads = [graph.input_pad(source, graph.VIDEO)]
+    for a, b, pair in shape:
+        inputs = [pads[a % len(pads)], pads[b % len(pads)]] if pair else [pads[a % len(pads)]]
+        pads.append(graph.filter_node("blend" if pair else "hflip", inputs,
+                                      {"all_mode": "average"} if pair else None).pad())
+    outputs = [pads[-1], pads[extra % len(pads)]]
+    inputs_before = [pad.node.inputs for pad in pads]
+    lowered = graph.lower(outputs, "-", [("-f", "null")])
+    assert [pad.node.inputs for pad in pads] == inputs_before
+    assert graph.lower(outputs, "-", [("-f", "null")]).args == lowered.args
+    labels = re.findall(r"\[(s\d+)\]", " ".join(lowered.args))
+    assert all(labels.count(label) == 2 for label in set(labels))  # each produced once, read once
+    done = subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-v", "error", *lowered.args], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
