@@ -14,11 +14,11 @@ import ffx
 from ffx.effects import REGISTRY
 from ffx.effects.base import stream_references
 
-CLIP = {"source": "testsrc2", "size": "480x270", "rate": 25, "duration": 4, "audio": "sine"}
-OTHER = {"source": "smptebars", "size": "480x270", "rate": 25, "duration": 4}
+CLIP = {"source": "testsrc2", "size": "480x270", "rate": 25, "duration": 2, "audio": "sine"}
+OTHER = {"source": "smptebars", "size": "480x270", "rate": 25, "duration": 2}
 
 # examples written for a longer clip than CLIP
-CONTEXT = {"trim": {"duration": 84}}
+CONTEXT = {"trim": {"duration": 84}, "loop_crossfade": {"duration": 4}}
 
 NAMES = sorted(REGISTRY)
 
