@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from fractions import Fraction
 
 from . import graph
 from .binary import FfmpegBinary, ffmpeg_binary
@@ -236,15 +237,16 @@ def _still_length(spec: Input, clip: Clip, ctx: StepContext) -> Clip:
     if spec.path is None:
         return clip
     info = clip.info
+    # a picture's rate is nominal: image files say 25, a cover picture in an MP3 says 90000
+    rate = info.fps if info.fps is not None and info.fps <= 120 else Fraction(25)
     if "duration" in spec.model_fields_set:
         if not info.still:
             raise StepError(f"duration applies to a still image, and {spec.path!r} is a video of {info.frames} frames",
                             hint="cut a video with a trim step")
-        length = info.with_duration(spec.duration)
-    elif info.still and info.has_audio and info.duration is not None and info.frames is not None \
-            and info.fps is not None and info.duration * info.fps > 1.5:
-        length = info.with_duration(info.duration)
+        seconds = spec.duration
+    elif info.still and info.has_audio and info.duration is not None and info.duration * rate > 1.5:
+        seconds = info.duration
     else:
         return clip
-    return ctx.lasting(clip, length.replace(still=False, frames=max(1, length.frames or 1)))
-
+    length = info.replace(fps=rate, still=False).with_duration(seconds)
+    return ctx.lasting(clip, length.replace(frames=max(1, length.frames)))

@@ -266,7 +266,7 @@ def _emit(outputs: list[Pad], wiring: dict[int, tuple[Pad, ...]], url: str,
         if node.is_input:
             input_numbers.setdefault(_node_key(node), len(input_numbers))
     filters = [node for node in order if not node.is_input]
-    # each consumer of a filter's output, in the order the walk meets them (an output's pads come last)
+    # how often each stream is read (by filters and by the output): a split has an output per reader
     consumed: dict[tuple[int, int], int] = {}
     for node in filters:
         for pad in wiring.get(node.uid, ()):

@@ -131,3 +131,13 @@ def test_a_stack_reads_the_whole_input_after_a_trim(tmp_path):
     assert len(out) >= 12
     assert np.array_equal(out[:, :, :160], frames[25:25 + len(out)])  # the trimmed clip
     assert np.array_equal(out[:, :, 160:], frames[:len(out)])  # the input from its start
+
+
+def test_a_songs_cover_picture_lasts_as_long_as_the_song(tmp_path):
+    cover = picture(tmp_path / "cover.png", "yellow", "32x32")
+    song = tmp_path / "song.mp3"
+    run_ffmpeg("-f", "lavfi", "-i", "sine=duration=3", "-i", str(cover), "-map", "0", "-map", "1", "-c:a", "libmp3lame",
+               "-c:v", "copy", "-disposition:v", "attached_pic", "-y", str(song))
+    recipe = ffx.Recipe(input=str(song), output={"path": str(tmp_path / "o.mkv"), **LOSSLESS})
+    plan = ffx.render(recipe)  # the cover says 90000 fps: a picture's rate is taken as 25
+    assert plan.result.frames == len(decode_frames(plan.stages[0].output_path)) == 75

@@ -212,8 +212,9 @@ class StepContext:
         """
         if not clip.info.still or length.still or clip.video is None:
             return clip
-        count = length.frames if length.frames is not None else None
-        video = self.chain(clip.video, "loop", {"loop": count - 1 if count is not None else -1, "size": 1, "start": 0})
+        count = None if length.frames is None else max(1, length.frames)
+        # loop=N-1 repeats the frame N-1 times after the first (-1: without end)
+        video = self.chain(clip.video, "loop", {"loop": -1 if count is None else count - 1, "size": 1, "start": 0})
         info = clip.info.replace(fps=length.fps, duration=length.duration, frames=count, still=False)
         return clip.evolve(video=video, info=info)
 
