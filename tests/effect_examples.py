@@ -9,13 +9,16 @@ references, so a new effect is covered without being listed here.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import ffx
 from ffx.effects import REGISTRY
 from ffx.effects.base import stream_references
 
 CLIP = {"source": "testsrc2", "size": "480x270", "rate": 25, "duration": 2, "audio": "sine"}
-OTHER = {"source": "smptebars", "size": "480x270", "rate": 25, "duration": 2}
+OTHER = {"source": "smptebars", "size": "480x270", "rate": 25, "duration": 2, "audio": "sine"}
+# the examples are read as recipes in the recipes folder, so the files they name (captions.srt) are found there
+RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 
 # examples written for a longer clip than CLIP
 CONTEXT = {"trim": {"duration": 84}, "loop_crossfade": {"duration": 4}}
@@ -30,7 +33,7 @@ def example_recipe(name: str, output: dict) -> ffx.Recipe:
 
     def load(inputs: dict) -> ffx.Recipe:
         text = f"inputs: {json.dumps(inputs)}\nsteps:\n{REGISTRY[name].example}\noutput: {json.dumps(output)}\n"
-        return ffx.load_recipe(f"{name}-example.yaml", text=text)
+        return ffx.load_recipe(RECIPES / f"{name}-example.yaml", text=text)
 
     names = [n for step in load({"input": clip}).steps for n in stream_references(step) if n != "input"]
     return load({"input": clip, **{n: OTHER for n in dict.fromkeys(names)}})

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 import ffx
-from effect_examples import NAMES, example_recipe
+from effect_examples import NAMES, RECIPES, example_recipe
 
 GOLDEN = Path(__file__).parent / "golden"
-PACKAGE = str(Path(ffx.__file__).parent)  # the bundled font's folder differs from one checkout to another
+# folders that differ from one checkout to another: the bundled font's, the recipes' (captions.srt)
+PACKAGE, REPOSITORY = str(Path(ffx.__file__).parent), str(Path(__file__).resolve().parent.parent)
 
 
 def graph_lines(plan: ffx.Plan) -> str:
@@ -24,12 +25,13 @@ def graph_lines(plan: ffx.Plan) -> str:
     for stage in plan.stages:
         args = list(stage.args)
         end = args.index("-map") if "-map" in args else len(args) - 1
-        lines.append(shlex.join(args[:end]).replace(PACKAGE, "<ffx>"))
+        lines.append(shlex.join(args[:end]).replace(PACKAGE, "<ffx>").replace(REPOSITORY, "<repo>"))
     return "\n".join(lines) + "\n"
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_example_compiles_to_its_golden_graph(name, tmp_path, request):
+def test_the_example_compiles_to_its_golden_graph(name, tmp_path, request, monkeypatch):
+    monkeypatch.chdir(RECIPES)  # where the files examples name are, whether paths follow the recipe or the cwd
     recipe = example_recipe(name, {"path": str(tmp_path / "out.mkv"), "codec": "ffv1", "audio_codec": "pcm_s16le"})
     text = graph_lines(ffx.compile_recipe(recipe))
     golden = GOLDEN / f"{name}.txt"

@@ -11,7 +11,7 @@ import pytest
 
 import ffx
 from conftest import FFMPEG
-from effect_examples import NAMES, example_recipe
+from effect_examples import NAMES, RECIPES, example_recipe
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -28,7 +28,8 @@ def decoded_frames(path: str) -> int:
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=MISCOUNTED[n], strict=True))
                                   if n in MISCOUNTED else n for n in NAMES])
-def test_the_example_renders_the_frames_its_plan_states(name, tmp_path):
+def test_the_example_renders_the_frames_its_plan_states(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(RECIPES)  # where the files examples name are, whether paths follow the recipe or the cwd
     output = {"path": str(tmp_path / "out.mkv"), "codec": "ffv1", "audio_codec": "pcm_s16le"}
     plan = ffx.render(example_recipe(name, output))
     assert plan.result.frames is not None
