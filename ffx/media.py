@@ -51,10 +51,12 @@ class MediaInfo:
         frames = None
         if duration is not None and self.fps:
             frames = max(0, round(duration * self.fps))
-        return replace(self, duration=duration, frames=frames)
+        return self.replace(duration=duration, frames=frames)
 
     def replace(self, **changes) -> MediaInfo:
-        return replace(self, **changes)
+        """Changed properties; a still that an effect made longer (loop, hold, zoom) is a still no more."""
+        info = replace(self, **changes)
+        return replace(info, still=False) if info.still and info.frames != 1 else info
 
     def frame_bytes(self) -> int:
         """Bytes of one decoded frame (yuv420p-sized; RGB is twice that)."""

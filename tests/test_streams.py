@@ -141,3 +141,12 @@ def test_a_songs_cover_picture_lasts_as_long_as_the_song(tmp_path):
     recipe = ffx.Recipe(input=str(song), output={"path": str(tmp_path / "o.mkv"), **LOSSLESS})
     plan = ffx.render(recipe)  # the cover says 90000 fps: a picture's rate is taken as 25
     assert plan.result.frames == len(decode_frames(plan.stages[0].output_path)) == 75
+
+
+def test_a_still_an_effect_makes_longer_is_a_still_no_more(tmp_path):
+    photo = picture(tmp_path / "photo.png", "green", "32x32")
+    recipe = ffx.Recipe(input=str(photo), steps=[{"loop": {"duration": 2}}], output=str(tmp_path / "o.mp4"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ffx.FfxWarning)  # no "one picture" warning: the loop made it a stream
+        plan = ffx.compile_recipe(recipe)
+    assert not plan.result.still and plan.result.frames == 50
