@@ -2,7 +2,11 @@
 
 Options are written flat beside ``name``; they are escaped like every other
 value, and filters or options that can touch files, devices or code are refused
-unless the recipe is trusted (``--allow-unsafe``).
+unless the recipe is trusted (``--allow-unsafe``). Every option is checked
+against FFmpeg's own table (name, type, range, the options a filter cannot
+start without; see filter_options.py), and a filter of several inputs reads
+the current stream and then the streams named in ``with``:
+``- filter: {name: xfade, with: [b], duration: 1, offset: 2}``.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html
 """
 
@@ -13,9 +17,11 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from .. import graph
+from ..filter_options import OptionError, check_options, filter_pads, needed_inputs
 from ..graph import FILTER_NAME, OPTION_NAME
 from ..safety import unsafe_filter_reason
-from .base import Clip, Effect, StepContext, StepError
+from .base import Clip, Effect, StepContext, StepError, StreamRef
 
 Scalar = str | int | float | bool
 
@@ -31,7 +37,10 @@ class RawFilter(Effect):
 
     effect: Literal["filter"] = "filter"
     name: str = Field(pattern=FILTER_NAME.pattern, max_length=64, description="the FFmpeg filter's name")
-    stream: Literal["video", "audio"] = Field("video", description="which stream the filter applies to")
+    stream: Literal["video", "audio"] = Field(
+        "video", description="which stream the filter applies to (by default the kind the filter reads)")
+    others: list[StreamRef] = Field(default_factory=list, alias="with", max_length=15,
+                                    description="named streams read after this one, by filters of several inputs")
 
     main_parameter = "name"
     example = "- filter: {name: tmix, frames: 3, weights: \"-1 0 1\", scale: 2}"
@@ -53,14 +62,60 @@ class RawFilter(Effect):
         return dict(self.model_extra or {})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        reason = unsafe_filter_reason(self.name, list(self.options()))
+        options = self.options()
+        reason = unsafe_filter_reason(self.name, list(options))
         if reason and not ctx.allow_unsafe:
             raise StepError(f"refused: {reason}", field="name",
                             hint="only for recipes you trust: --allow-unsafe")
+        if reason:  # trusted and unreviewed: ffx knows nothing of its options or pads
+            return self._chain_unchecked(clip, ctx, options)
+        try:
+            check_options(self.name, options)
+        except OptionError as exc:
+            raise StepError(exc.message, field=exc.option or "name", hint=exc.hint) from None
+        inputs, outputs = filter_pads(self.name)
+        kind = self.stream
+        said = inputs or (outputs if inputs is None else "")
+        if "stream" not in self.model_fields_set and said:
+            kind = "audio" if said[0] == "A" else "video"  # the filter says what it reads
+        if inputs == "" or outputs == "":
+            raise StepError(f"the {self.name} filter is a {'source' if inputs == '' else 'sink'}: "
+                            "it cannot be a step", field="name",
+                            hint="generated inputs are written as input: {source: testsrc2, ...}")
+        kinds = inputs or ("V" if kind == "video" else "A") * (needed_inputs(self.name, options) or
+                                                                1 + len(self.others))
+        given = [clip] + [ctx.stream(name, "with") for name in self.others]
+        if inputs is not None or needed_inputs(self.name, options) is not None:
+            if len(given) != len(kinds):
+                raise StepError(
+                    f"the {self.name} filter reads {len(kinds)} stream{'s' * (len(kinds) > 1)}; "
+                    f"it was given {len(given)}", field="with" if self.others else "name",
+                    hint=("name the other streams in with: [name, ...]" if len(given) < len(kinds)
+                          else "give fewer streams in with:"))
+        else:
+            kinds = ("V" if kind == "video" else "A") * len(given)
+        for index, (stream, pad_kind) in enumerate(zip(given, kinds)):
+            pad = stream.video if pad_kind == "V" else stream.audio
+            if pad is None:
+                which = "the stream it receives" if index == 0 else f"stream {self.others[index - 1]!r}"
+                raise StepError(f"the {self.name} filter reads {'video' if pad_kind == 'V' else 'audio'}, "
+                                f"and {which} has none", field="with" if index else "stream")
+        pads = [stream.video if pad_kind == "V" else stream.audio for stream, pad_kind in zip(given, kinds)]
+        out_kind = (outputs or kinds[0])[:1]
+        if outputs is not None and (len(outputs) != 1 or outputs != kinds[0]):
+            raise StepError(f"the {self.name} filter turns {'+'.join(kinds)} into {'+'.join(outputs)}: "
+                            "ffx follows only filters that hand on one stream of the kind they read",
+                            field="name", hint="split streams with split and as:, or use an effect")
+        node = ctx.filter(self.name, pads, options, outputs=(graph.VIDEO if out_kind == "V" else graph.AUDIO,))
+        if out_kind == "V":
+            return clip.evolve(video=node.pad())
+        return clip.evolve(audio=node.pad())
+
+    def _chain_unchecked(self, clip: Clip, ctx: StepContext, options: dict) -> Clip:
         pad = clip.video if self.stream == "video" else clip.audio
         if pad is None:
             raise StepError(f"the stream has no {self.stream}", field="stream")
-        out = ctx.chain(pad, self.name, self.options())
+        out = ctx.chain(pad, self.name, options)
         if self.stream == "video":
             return clip.evolve(video=out)
         return clip.evolve(audio=out)
