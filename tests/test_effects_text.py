@@ -151,7 +151,7 @@ def test_an_installed_font_family_draws_the_file_fontconfig_finds(tmp_path):
 
 @pytest.mark.parametrize("char", ["\x1b", "\r", "\x07", "\x08", "\x0b", "\x0c", "\x7f", "\x85", "\x9b", "\u2028", "\u2029"])
 def test_control_characters_in_text_are_refused(tmp_path, char):
-    """FFmpeg draws them as boxes; new line and tab stay allowed."""
+    """FFmpeg draws them as boxes, as nothing (U+2028) or as a line break (CR); new line and tab stay allowed."""
     with pytest.raises(ffx.RecipeError, match=rf"control character U\+{ord(char):04X}.*new lines and tabs are fine"):
         ffx.Recipe(input=SOURCE, steps=[{"text": f"red{char}[2Jalert"}], output=str(tmp_path / "o.mp4"))
     ADVERSARIAL["clear errors"] += 1

@@ -29,8 +29,10 @@ Scalar = str | int | float | bool
 class RawFilter(Effect):
     """Apply one FFmpeg filter: ``{name: tmix, frames: 3, weights: "-1 0 1"}``.
 
-    ffx cannot know what an arbitrary filter does to the stream, so it assumes
-    size, rate and length unchanged; later checks rely on that.
+    Its options are checked against FFmpeg's own table; a filter of several
+    inputs reads this stream, then those named in ``with``. ffx cannot know what
+    an arbitrary filter does to the stream, so it assumes size, rate and length
+    unchanged; later checks rely on that.
     """
 
     model_config = ConfigDict(extra="allow")
@@ -39,7 +41,7 @@ class RawFilter(Effect):
     name: str = Field(pattern=FILTER_NAME.pattern, max_length=64, description="the FFmpeg filter's name")
     stream: Literal["video", "audio"] = Field(
         "video", description="which stream the filter applies to (by default the kind the filter reads)")
-    others: list[StreamRef] = Field(default_factory=list, alias="with", max_length=15,
+    others: list[StreamRef] = Field([], alias="with", max_length=15,  # pydantic copies the default
                                     description="named streams read after this one, by filters of several inputs")
 
     main_parameter = "name"

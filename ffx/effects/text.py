@@ -104,8 +104,11 @@ def find_font_family(family: str) -> str:
 
 
 def _unprintable(char: str) -> bool:
-    """Control characters (C0, DEL, C1) and the Unicode line/paragraph separators, but not new line and tab:
-    drawtext has no glyph for them and draws a box (it breaks lines only at a new line)."""
+    """Control characters (C0, DEL, C1) and the Unicode line/paragraph separators, but not new line and tab.
+
+    drawtext draws ESC and most others as a box, U+2028 as nothing, and breaks the line at CR
+    (so Windows line endings would double every break).
+    """
     return char not in "\n\t" and unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
@@ -141,7 +144,7 @@ class Text(Effect):
         unprintable = next((c for c in value if _unprintable(c)), None)
         if unprintable is not None:
             raise ValueError(f"text contains the control character U+{ord(unprintable):04X} {unprintable!r} "
-                             f"(at {value.index(unprintable)}), which FFmpeg draws as a box; remove it "
+                             f"(at {value.index(unprintable)}), which FFmpeg draws as a box, as nothing or as a line break; remove it "
                              "(new lines and tabs are fine)")
         value = value.rstrip("\n")  # a YAML `|` block ends with a new line; it would draw an empty line
         if not value:
