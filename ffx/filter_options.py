@@ -119,7 +119,16 @@ def filter_pads(name: str) -> tuple[str | None, str | None]:
 
 def needed_inputs(name: str, options: dict) -> int | None:
     """How many streams a filter with a variable number of inputs reads, where the table can tell."""
-    default, count_option = filter_table.DYNAMIC_INPUTS.get(name, (None, None))
+    return _dynamic_count(filter_table.DYNAMIC_INPUTS.get(name, (None, None)), options)
+
+
+def given_outputs(name: str, options: dict) -> int | None:
+    """How many streams a filter with a variable number of outputs hands on, where the table can tell."""
+    return _dynamic_count(filter_table.DYNAMIC_OUTPUTS.get(name, (None, None)), options)
+
+
+def _dynamic_count(entry: tuple[int | None, str | None], options: dict) -> int | None:
+    default, count_option = entry
     if count_option and count_option in options:
         count = _as_number(options[count_option])
         return int(count) if count is not None and count.is_integer() else None

@@ -9,7 +9,8 @@ OPTIONS: per reviewed filter, option -> [type, min, max, constants]; min/max nul
 states no range (text, and expressions), except the ranges reviewed by hand in the generator.
 REQUIRED: per filter that cannot start without options: the options any one of which lets it
 start (empty: none alone does), and FFmpeg's complaint.
-DYNAMIC_INPUTS: per filter with a variable number of inputs: the default number, the option."""
+DYNAMIC_INPUTS: per filter with a variable number of inputs: the default number, the option.
+DYNAMIC_OUTPUTS: the same for outputs."""
 
 FFMPEG_VERSION = 'n9.0.2-17-g2a571b6068-20260930'
 
@@ -1219,4 +1220,19 @@ DYNAMIC_INPUTS: dict[str, tuple[int | None, str | None]] = {
     'vstack': (2, 'inputs'),
     'xmedian': (3, 'inputs'),
     'xstack': (2, 'inputs'),
+}
+
+DYNAMIC_OUTPUTS: dict[str, tuple[int | None, str | None]] = {
+    'acrossover': (2, None),
+    'aiir': (1, None),
+    'anequalizer': (1, None),
+    'aphasemeter': (2, None),
+    'asegment': (None, None),
+    'aselect': (1, 'outputs'),
+    'asplit': (2, 'outputs'),
+    'channelsplit': (2, None),
+    'extractplanes': (1, None),
+    'segment': (None, None),
+    'select': (1, 'outputs'),
+    'split': (2, 'outputs'),
 }

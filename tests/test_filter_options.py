@@ -48,6 +48,8 @@ REFUSED = [
     ({"name": "testsrc2"}, "filter.name", "is a source"),
     ({"name": "showwaves", "stream": "audio"}, "filter.name", "turns A into V"),
     ({"name": "tmix", "frames": [1, 2]}, "filter.frames", "takes one value, not a list"),
+    ({"name": "select", "outputs": 2}, "filter.name", "hands on 2 streams"),
+    ({"name": "channelsplit"}, "filter.name", "hands on 2 streams"),
 ]
 
 
@@ -71,6 +73,7 @@ ACCEPTED = [
     {"name": "xfade", "with": ["b"], "transition": "wipeleft", "duration": 0.4, "offset": 0.2},
     {"name": "hstack", "with": ["b"]},
     {"name": "volume", "volume": "6dB"},
+    {"name": "select", "expr": "not(mod(n,2))"},
 ]
 
 

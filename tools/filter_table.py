@@ -19,7 +19,8 @@ It records, for the FFmpeg it is run with (about a minute on two cores):
   has no default set alone, and the options that let it start are recorded
   (any one of them suffices). Those runs happen in a scratch folder;
 - for filters whose number of inputs depends on the options, how many they
-  take by default (run with 1 to 4 inputs) and which option sets the number.
+  take by default (run with 1 to 4 inputs) and which option sets the number;
+  the same for outputs (the most output labels FFmpeg accepts, up to 4).
 
 Review the diff before committing.
 """
@@ -157,6 +158,20 @@ def default_inputs(ffmpeg: str, scratch: str, name: str, io: str) -> int | None:
     return None
 
 
+def default_outputs(ffmpeg: str, scratch: str, name: str, io: str) -> int | None:
+    """How many outputs the filter has without options: the most labels FFmpeg lets it take."""
+    most = None
+    for count in range(1, 5):
+        labels = "".join(f"[o{n}]" for n in range(count))
+        maps = [arg for n in range(count) for arg in ("-map", f"[o{n}]")]
+        done = run(ffmpeg, "-loglevel", "error", "-filter_complex", probe_graph(name, io) + labels, *maps,
+                   "-t", "0.2", "-f", "null", "-", cwd=scratch)
+        if "More output link labels" in done.stderr:
+            break
+        most = count
+    return most if most and most < 4 else None  # no limit found: it depends on options it needs
+
+
 def reviewed(name: str) -> bool:
     return name not in UNSAFE_FILTERS and not hardware_filter(name)
 
@@ -194,10 +209,12 @@ def main() -> None:
 
     tried = [n for n in names if reviewed(n) and not pads[n].startswith("N") and not pads[n].endswith("|")]
     dynamic = [n for n in names if reviewed(n) and pads[n].startswith("N") and not pads[n].endswith(("N", "|"))]
+    splitting = [n for n in names if reviewed(n) and pads[n].endswith("->N") and not pads[n].startswith(("N", "|"))]
     with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         required = dict(zip(tried, pool.map(
             lambda n: required_options(ffmpeg, scratch, n, pads[n], parsed[n][0]), tried)))
         counts = dict(zip(dynamic, pool.map(lambda n: default_inputs(ffmpeg, scratch, n, pads[n]), dynamic)))
+        outs = dict(zip(splitting, pool.map(lambda n: default_outputs(ffmpeg, scratch, n, pads[n]), splitting)))
         left = os.listdir(scratch)
     if left:
         sys.exit(f"filters wrote files when run without options: {left}; list them in ffx/safety.py")
@@ -214,7 +231,8 @@ def main() -> None:
         "states no range (text, and expressions), except the ranges reviewed by hand in the generator.",
         "REQUIRED: per filter that cannot start without options: the options any one of which lets it",
         "start (empty: none alone does), and FFmpeg's complaint.",
-        'DYNAMIC_INPUTS: per filter with a variable number of inputs: the default number, the option."""',
+        "DYNAMIC_INPUTS: per filter with a variable number of inputs: the default number, the option.",
+        'DYNAMIC_OUTPUTS: the same for outputs."""',
         "",
         f"FFMPEG_VERSION = {version!r}",
         "",
@@ -242,12 +260,16 @@ def main() -> None:
     for name, count in counts.items():
         option = next((o for o in COUNT_OPTIONS if parsed[name][0].get(o, ["?"])[0] == "int"), None)
         lines.append(f"    {name!r}: ({count!r}, {option!r}),")
+    lines += ["}", "", "DYNAMIC_OUTPUTS: dict[str, tuple[int | None, str | None]] = {"]
+    for name, count in outs.items():
+        option = "outputs" if parsed[name][0].get("outputs", ["?"])[0] == "int" else None
+        lines.append(f"    {name!r}: ({count!r}, {option!r}),")
     lines.append("}")
     target = Path(__file__).resolve().parent.parent / "ffx" / "filter_table.py"
     target.write_text("\n".join(lines) + "\n")
     print(f"{target}: {len(names)} filters, {len(touching)} with world-touching options, "
           f"{sum(r is not None for r in required.values())} of {len(tried)} tried need options, "
-          f"{len(counts)} with a variable number of inputs")
+          f"{len(counts)} with a variable number of inputs, {len(outs)} of outputs")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from .. import graph
-from ..filter_options import OptionError, check_options, filter_pads, needed_inputs
+from ..filter_options import OptionError, check_options, filter_pads, given_outputs, needed_inputs
 from ..graph import FILTER_NAME, OPTION_NAME
 from ..safety import unsafe_filter_reason
 from .base import Clip, Effect, StepContext, StepError, StreamRef
@@ -104,6 +104,10 @@ class RawFilter(Effect):
                                 f"and {which} has none", field="with" if index else "stream")
         pads = [stream.video if pad_kind == "V" else stream.audio for stream, pad_kind in zip(given, kinds)]
         out_kind = (outputs or kinds[0])[:1]
+        if outputs is None and (given_outputs(self.name, options) or 1) > 1:
+            raise StepError(f"the {self.name} filter hands on {given_outputs(self.name, options)} streams; "
+                            "a step hands on one", field="name",
+                            hint="split streams with split and as:, or use an effect")
         if outputs is not None and (len(outputs) != 1 or outputs != kinds[0]):
             raise StepError(f"the {self.name} filter turns {'+'.join(kinds)} into {'+'.join(outputs)}: "
                             "ffx follows only filters that hand on one stream of the kind they read",
