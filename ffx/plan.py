@@ -18,6 +18,10 @@ GLOBAL_ARGS = ("-hide_banner", "-nostdin")
 
 LONGEST_ARGUMENT = 100_000
 
+# A private file a lane's commands share (vidstab's transforms): a path in a temporary folder the runner
+# makes and removes, and "$work/<token>" in printed scripts, whose folder the script removes on exit.
+SCRATCH_TOKEN = "FFX_SCRATCH_{}"
+
 
 @dataclass(frozen=True)
 class Lane:
@@ -32,6 +36,7 @@ class Lane:
     commands: tuple[tuple[str, ...], ...]
     reads: str | None = None
     python: bool = False
+    scratch: tuple[str, ...] = ()  # tokens (SCRATCH_TOKEN) of private files the commands share
 
 
 def _shell_command(argv: list[str]) -> str:
@@ -84,6 +89,7 @@ class Plan:
     notes: tuple[str, ...] = field(default=())
     preview: tuple[str, ...] | None = None  # ffplay arguments for a live preview, when there is one input
     feeds: tuple = ()  # objects with lanes(): commands that feed the last stage through pipes
+    temporary_files: tuple[str, ...] = ()  # written by a stage for a later one (a GIF palette), then removed
 
     def ffplay(self, binary: str = "ffplay") -> str:
         """The recipe's video as an ``ffplay`` command, quoted for a POSIX shell (live preview)."""
@@ -110,7 +116,11 @@ class Plan:
         """
         if self.feeds:
             return self._piped_script(binary)
-        return " &&\n".join(_shell_command(argv) for argv in self.argv_lists(binary))
+        commands = " &&\n".join(_shell_command(argv) for argv in self.argv_lists(binary))
+        if not self.temporary_files:
+            return commands
+        # a subshell that removes the intermediates however it ends (failure, Ctrl-C), keeping the status
+        return f"(trap {shlex.quote('rm -f -- ' + shlex.join(self.temporary_files))} EXIT\n{commands})"
 
     def _piped_script(self, binary: str) -> str:
         """The final stage reads FIFOs. Lanes of one command run in the background, each with its own
@@ -145,8 +155,17 @@ class Plan:
     def _command(binary: str, lane: Lane, argv: tuple[str, ...]) -> str:
         if lane.python:
             return shlex.join(["python3", "-m", "ffx", *argv])
-        return shlex.join([binary, *GLOBAL_ARGS, "-loglevel", "error", *argv]).replace(lane.writes, "pipe:3")
+        words = []
+        for arg in [binary, *GLOBAL_ARGS, "-loglevel", "error", *argv]:
+            word = shlex.quote(arg)
+            for token in lane.scratch:
+                # inside a single-quoted word, close the quotes around "$work" so the shell expands it
+                place = f'"$work/{token}"'
+                word = word.replace(token, f"'{place}'" if word.startswith("'") else place)
+            words.append(word)
+        return " ".join(words).replace(lane.writes, "pipe:3")
 
     def to_json(self, binary: str = "ffmpeg") -> str:
         return json.dumps({"commands": self.argv_lists(binary), "duration": self.result.duration,
-                           "frames": self.result.frames, "memory_estimate": self.memory_estimate}, indent=2)
+                           "frames": self.result.frames, "memory_estimate": self.memory_estimate,
+                           "temporary_files": list(self.temporary_files)}, indent=2)

@@ -11,17 +11,19 @@ parent-death signal, so it dies with ffx even on SIGKILL.
 from __future__ import annotations
 
 import collections
+import contextlib
 import ctypes
 import errno
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
 from .errors import InputError, RenderError
 from .media import probe
@@ -234,6 +236,7 @@ class _Pipes:
         staged = {lane.reads for lane in self.lanes if lane.reads}  # read by a Python stage, not the encoder
         self.read_ends = tuple(ends[0] for token, ends in self.ends.items() if token not in staged)
         self.stage_inputs = {token: self.ends[token][0] for token in staged}
+        self.scratch = _Scratch([token for lane in self.lanes for token in lane.scratch])
         self.error: RenderError | None = None
         self.threads: list[threading.Thread] = []
         self.running: set[subprocess.Popen] = set()
@@ -258,6 +261,7 @@ class _Pipes:
 
     def _spawn(self, binary: str, lane, args: tuple[str, ...]) -> tuple[list[str], subprocess.Popen]:
         write_end = self.ends[lane.writes][1]
+        args = self.scratch.resolve(args)
         if lane.python:  # a Python stage: the pipes are its standard input and output
             argv = [sys.executable, "-m", "ffx", *args]
             stdin = self.stage_inputs.pop(lane.reads)
@@ -323,6 +327,7 @@ class _Pipes:
         self.join()
 
     def close(self) -> None:
+        self.scratch.remove()
         for r in (*self.read_ends, *self.stage_inputs.values()):
             os.close(r)
         self.read_ends = ()
@@ -330,6 +335,33 @@ class _Pipes:
         if not self.threads:
             for token in self.ends:
                 self._close_write_end(token)
+
+
+class _Scratch:
+    """Private files that a lane's commands share (``plan.SCRATCH_TOKEN``), in a folder removed afterwards."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = tokens
+        self.folder: str | None = None  # made when a command first needs it
+
+    def resolve(self, args: tuple[str, ...]) -> tuple[str, ...]:
+        """The arguments with each token replaced by its path, escaped as a filter option in a graph."""
+        used = [token for token in self.tokens if any(token in arg for arg in args)]
+        if not used:
+            return args
+        from .graph import escape_graph, escape_value
+
+        if self.folder is None:
+            self.folder = tempfile.mkdtemp(prefix="ffx-scratch-")
+        for token in used:
+            path = escape_graph(escape_value(os.path.join(self.folder, token)))
+            args = tuple(arg.replace(token, path) for arg in args)
+        return args
+
+    def remove(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
 def _widen(fd: int) -> None:
@@ -423,7 +455,66 @@ def _render_error(stage: FfmpegStage | None, argv: list[str], returncode: int, s
 
 
 def run_plan(plan: Plan, *, on_progress: ProgressCallback | None = None) -> None:
-    """Run every stage of a plan in order."""
-    for stage in plan.stages:
-        feeds = plan.feeds if stage is plan.stages[-1] else ()
-        run_stage(stage, plan.binary_path, overwrite=plan.overwrite, on_progress=on_progress, feeds=feeds)
+    """Run every stage of a plan in order; the bar covers them all, each an equal share."""
+    final = plan.stages[-1].output_path
+    if final is not None and len(plan.stages) > 1:
+        check_can_write(final, plan.overwrite)  # before an earlier stage spends its time
+    with private_intermediates(plan) as stages:
+        for index, stage in enumerate(stages):
+            run_stage(stage, plan.binary_path, overwrite=plan.overwrite, feeds=plan.feeds if stage is stages[-1] else (),
+                      on_progress=_share(on_progress, index, len(stages)))
+
+
+@contextlib.contextmanager
+def private_intermediates(plan: Plan) -> Iterator[list[FfmpegStage]]:
+    """The plan's stages, each temporary file (a GIF palette) swapped for a private one, gone at the end.
+
+    A printed plan names its intermediates beside the output; a run uses its
+    own files instead, so two runs never share one and nothing appears beside
+    the output, whatever happens (failure, Ctrl-C, SIGTERM; on Linux even SIGKILL).
+    """
+    private: dict[str, tuple[int | None, str]] = {}
+    try:
+        for path in plan.temporary_files:
+            private[path] = _unnamed_file(os.path.splitext(path)[1])
+        swap = {"file:" + path: "file:" + mine for path, (_, mine) in private.items()}
+        yield [replace(stage, args=tuple(swap.get(arg, arg) for arg in stage.args),
+                       output_path=None if stage.output_path in private else stage.output_path)
+               for stage in plan.stages]
+    finally:
+        for fd, path in private.values():
+            if fd is None:
+                _remove(path)
+            else:
+                os.close(fd)
+
+
+def _unnamed_file(suffix: str) -> tuple[int | None, str]:
+    """(descriptor, path) of a private file FFmpeg can write and read back.
+
+    On Linux the file has no name at all (``O_TMPFILE``): FFmpeg opens it as
+    ``/proc/<ffx>/fd/<n>``, and it vanishes when ffx closes it or dies, even by
+    SIGKILL. Elsewhere it is a named private file (descriptor None) removed at the end.
+    """
+    folder = tempfile.gettempdir()
+    if hasattr(os, "O_TMPFILE") and os.path.isdir(f"/proc/{os.getpid()}/fd"):
+        try:
+            fd = os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o600)
+        except OSError:
+            pass  # a file system without unnamed files
+        else:
+            return fd, f"/proc/{os.getpid()}/fd/{fd}"
+    handle, path = tempfile.mkstemp(prefix="ffx-", suffix=suffix, dir=folder)
+    os.close(handle)
+    return None, path
+
+
+def _share(on_progress: ProgressCallback | None, index: int, count: int) -> ProgressCallback | None:
+    """Progress of stage ``index`` of ``count`` as a share of the whole (the plan's duration)."""
+    if on_progress is None or count == 1:
+        return on_progress
+
+    def report(progress: Progress) -> None:
+        on_progress(replace(progress, done=(index * (progress.total or 0) + progress.done) / count,
+                            finished=progress.finished and index == count - 1))
+    return report
