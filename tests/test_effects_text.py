@@ -170,3 +170,16 @@ def test_a_random_colour_source_is_refused(tmp_path):
     with pytest.raises(ffx.RecipeError, match=r"input\.color: .* a different colour on every render"):
         ffx.Recipe(input={**SOURCE, "color": "random"}, output=str(tmp_path / "o.mp4"))
     ADVERSARIAL["clear errors"] += 1
+
+
+def test_a_title_card_refuses_what_text_refuses(tmp_path):
+    """title draws with text: its text and font meet the same checks, as one-line errors naming the title."""
+    passwd = tmp_path / "passwd"
+    passwd.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    for title, match in (({"text": "a\x1bb"}, r"title\.text: text contains the control character U\+001B"),
+                         ({"text": "ok", "font": str(passwd)}, r"title\.font: font file .* is not a font"),
+                         ({"text": "ok", "color": "random"}, r"title\.color: .* different colour on every render")):
+        with pytest.raises(ffx.RecipeError, match=match):
+            ffx.compile_recipe(ffx.Recipe(input=SOURCE, steps=[{"title": {**title, "as": "card"}}],
+                                          output=str(tmp_path / "o.mp4")))
+        ADVERSARIAL["clear errors"] += 1

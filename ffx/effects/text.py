@@ -15,9 +15,9 @@ import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .. import graph
 from ..media import check_readable_file
@@ -103,6 +103,29 @@ def find_font_family(family: str) -> str:
     return file
 
 
+def check_drawable(value: str) -> str:
+    """Refuse what drawtext cannot draw as written: NUL, and control characters other than new line and tab."""
+    if "\x00" in value:
+        raise ValueError("text cannot contain the NUL character")
+    unprintable = next((c for c in value if _unprintable(c)), None)
+    if unprintable is not None:
+        raise ValueError(f"text contains the control character U+{ord(unprintable):04X} {unprintable!r} "
+                         f"(at {value.index(unprintable)}), which FFmpeg draws as a box, as nothing or as a "
+                         "line break; remove it (new lines and tabs are fine)")
+    return value
+
+
+def check_font_name(value: str) -> str:
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise ValueError("a font name or file cannot contain control characters")
+    return value
+
+
+DrawnText = Annotated[str, AfterValidator(check_drawable)]
+"Text drawtext draws exactly as written (effects that draw text type their fields with it)."
+FontName = Annotated[str, AfterValidator(check_font_name)]
+
+
 def _unprintable(char: str) -> bool:
     """Control characters (C0, DEL, C1) and the Unicode line/paragraph separators, but not new line and tab.
 
@@ -116,8 +139,8 @@ class Text(Effect):
     """Draw text: multi-line, any font, named or pixel position, optional box, optional time span."""
 
     effect: Literal["text"] = "text"
-    text: str = Field(min_length=1, max_length=200_000, description="the words; new lines start new lines")
-    font: str = Field("sans", min_length=1, max_length=4096,
+    text: DrawnText = Field(min_length=1, max_length=200_000, description="the words; new lines start new lines")
+    font: FontName = Field("sans", min_length=1, max_length=4096,
                       description="sans (the bundled DejaVu Sans), a font family installed on the system, or a font file")
     size: int = Field(32, ge=4, le=2048, description="font size in pixels")
     color: Color = Field("white", description="text colour")
@@ -139,13 +162,6 @@ class Text(Effect):
     @field_validator("text")
     @classmethod
     def _printable_to_ffmpeg(cls, value: str) -> str:
-        if "\x00" in value:
-            raise ValueError("text cannot contain the NUL character")
-        unprintable = next((c for c in value if _unprintable(c)), None)
-        if unprintable is not None:
-            raise ValueError(f"text contains the control character U+{ord(unprintable):04X} {unprintable!r} "
-                             f"(at {value.index(unprintable)}), which FFmpeg draws as a box, as nothing or as a line break; remove it "
-                             "(new lines and tabs are fine)")
         value = value.rstrip("\n")  # a YAML `|` block ends with a new line; it would draw an empty line
         if not value:
             raise ValueError("text is empty")
@@ -163,13 +179,6 @@ class Text(Effect):
         if self.start is not None and self.end is not None and self.end <= self.start:
             raise ValueError("end must come after start")
         return self
-
-    @field_validator("font")
-    @classmethod
-    def _font_name(cls, value: str) -> str:
-        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
-            raise ValueError("a font name or file cannot contain control characters")
-        return value
 
     def font_options(self) -> dict:
         """The drawtext option the recipe asks for, before anything is looked up."""
