@@ -24,6 +24,7 @@ from ..safety import unsafe_filter_reason
 from .base import Clip, Effect, StepContext, StepError, StreamRef
 
 Scalar = str | int | float | bool
+_KIND_NAMES = {"V": "video", "A": "audio"}
 
 
 class RawFilter(Effect):
@@ -76,46 +77,60 @@ class RawFilter(Effect):
         except OptionError as exc:
             raise StepError(exc.message, field=exc.option or "name", hint=exc.hint) from None
         inputs, outputs = filter_pads(self.name)
-        kind = self.stream
-        said = inputs or (outputs if inputs is None else "")
-        if "stream" not in self.model_fields_set and said:
-            kind = "audio" if said[0] == "A" else "video"  # the filter says what it reads
+        self._refuse_unfit_pads(inputs, outputs, options)
+        given = [clip] + [ctx.stream(name, "with") for name in self.others]
+        kinds = self._input_kinds(inputs, outputs, options)
+        if kinds is None:  # a variable number the table cannot tell: as many as given
+            kinds = self._default_kind(inputs, outputs) * len(given)
+        elif len(given) != len(kinds):
+            raise StepError(
+                f"the {self.name} filter reads {len(kinds)} stream{'s' * (len(kinds) > 1)}; it was given "
+                f"{len(given)}", field="with" if self.others else "name",
+                hint="name the other streams in with: [name, ...]" if len(given) < len(kinds) else
+                "give fewer streams in with:")
+        pads = []
+        for index, (stream, kind) in enumerate(zip(given, kinds)):
+            pad = stream.video if kind == "V" else stream.audio
+            if pad is None:
+                which = "the stream it receives" if index == 0 else f"stream {self.others[index - 1]!r}"
+                raise StepError(f"the {self.name} filter reads {_KIND_NAMES[kind]}, and {which} has none",
+                                field="with" if index else "stream")
+            pads.append(pad)
+        video = (outputs or kinds)[0] == "V"
+        node = ctx.filter(self.name, pads, options, outputs=(graph.VIDEO if video else graph.AUDIO,))
+        return clip.evolve(video=node.pad()) if video else clip.evolve(audio=node.pad())
+
+    def _refuse_unfit_pads(self, inputs: str | None, outputs: str | None, options: dict) -> None:
+        """Sources, sinks, and filters that hand on several streams or another kind cannot be one step."""
         if inputs == "" or outputs == "":
             raise StepError(f"the {self.name} filter is a {'source' if inputs == '' else 'sink'}: "
                             "it cannot be a step", field="name",
                             hint="generated inputs are written as input: {source: testsrc2, ...}")
-        kinds = inputs or ("V" if kind == "video" else "A") * (needed_inputs(self.name, options) or
-                                                                1 + len(self.others))
-        given = [clip] + [ctx.stream(name, "with") for name in self.others]
-        if inputs is not None or needed_inputs(self.name, options) is not None:
-            if len(given) != len(kinds):
-                raise StepError(
-                    f"the {self.name} filter reads {len(kinds)} stream{'s' * (len(kinds) > 1)}; "
-                    f"it was given {len(given)}", field="with" if self.others else "name",
-                    hint=("name the other streams in with: [name, ...]" if len(given) < len(kinds)
-                          else "give fewer streams in with:"))
-        else:
-            kinds = ("V" if kind == "video" else "A") * len(given)
-        for index, (stream, pad_kind) in enumerate(zip(given, kinds)):
-            pad = stream.video if pad_kind == "V" else stream.audio
-            if pad is None:
-                which = "the stream it receives" if index == 0 else f"stream {self.others[index - 1]!r}"
-                raise StepError(f"the {self.name} filter reads {'video' if pad_kind == 'V' else 'audio'}, "
-                                f"and {which} has none", field="with" if index else "stream")
-        pads = [stream.video if pad_kind == "V" else stream.audio for stream, pad_kind in zip(given, kinds)]
-        out_kind = (outputs or kinds[0])[:1]
-        if outputs is None and (given_outputs(self.name, options) or 1) > 1:
-            raise StepError(f"the {self.name} filter hands on {given_outputs(self.name, options)} streams; "
-                            "a step hands on one", field="name",
-                            hint="split streams with split and as:, or use an effect")
-        if outputs is not None and (len(outputs) != 1 or outputs != kinds[0]):
-            raise StepError(f"the {self.name} filter turns {'+'.join(kinds)} into {'+'.join(outputs)}: "
-                            "ffx follows only filters that hand on one stream of the kind they read",
+        count = len(outputs) if outputs is not None else given_outputs(self.name, options) or 1
+        if count > 1:
+            raise StepError(f"the {self.name} filter hands on {count} streams; a step hands on one",
                             field="name", hint="split streams with split and as:, or use an effect")
-        node = ctx.filter(self.name, pads, options, outputs=(graph.VIDEO if out_kind == "V" else graph.AUDIO,))
-        if out_kind == "V":
-            return clip.evolve(video=node.pad())
-        return clip.evolve(audio=node.pad())
+        if outputs is not None and inputs is not None and inputs[0] != outputs:
+            raise StepError(f"the {self.name} filter turns {_KIND_NAMES[inputs[0]]} into {_KIND_NAMES[outputs]}: "
+                            "ffx follows only filters that hand on the kind of stream they read",
+                            field="name", hint="use an effect")
+        said = inputs or outputs
+        if said and "stream" in self.model_fields_set and _KIND_NAMES[said[0]] != self.stream:
+            raise StepError(f"the {self.name} filter reads {_KIND_NAMES[said[0]]}, not {self.stream}",
+                            field="stream", hint=f"leave stream out, or write stream: {_KIND_NAMES[said[0]]}")
+
+    def _input_kinds(self, inputs: str | None, outputs: str | None, options: dict) -> str | None:
+        """The kind of each input ("VV"), or None where the number depends on options the table cannot read."""
+        if inputs is not None:
+            return inputs
+        count = needed_inputs(self.name, options)
+        return None if count is None else self._default_kind(inputs, outputs) * count
+
+    def _default_kind(self, inputs: str | None, outputs: str | None) -> str:
+        said = inputs or outputs
+        if said and "stream" not in self.model_fields_set:
+            return said[0]  # the filter says what it reads: volume takes the audio without stream: audio
+        return "V" if self.stream == "video" else "A"
 
     def _chain_unchecked(self, clip: Clip, ctx: StepContext, options: dict) -> Clip:
         pad = clip.video if self.stream == "video" else clip.audio
