@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Annotated, Any, ClassVar, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from .. import graph
 from ..graph import AUDIO, VIDEO, Pad
@@ -114,8 +114,24 @@ def _is_reference(annotation: Any, metadata: list) -> bool:
     return any(_is_reference(arg, []) for arg in get_args(annotation))
 
 COLOR = r"^(#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|[a-zA-Z]{3,20})(@(0(\.[0-9]+)?|1(\.0+)?))?$"
+RANDOM_COLORS = ("random", "bikeshed")  # FFmpeg draws a new colour for these names on every run
+
+
+def fixed_color(value: str) -> str:
+    """Refuse FFmpeg's random colours: a render must come out the same every time.
+
+    >>> fixed_color("black@0.5")
+    'black@0.5'
+    """
+    if isinstance(value, str) and value.split("@")[0].strip().lower() in RANDOM_COLORS:
+        raise ValueError(f"{value!r} is a different colour on every render; "
+                         "write a fixed colour such as white, #ff8800 or black@0.5")
+    return value
+
+
 Color = Annotated[str, Field(pattern=COLOR, max_length=32,
-                             description="a colour name (white), #rrggbb, optionally @opacity (black@0.5)")]
+                             description="a colour name (white), #rrggbb, optionally @opacity (black@0.5)"),
+                  AfterValidator(fixed_color)]
 
 
 class StepError(Exception):
