@@ -50,7 +50,7 @@ class Overlay(Effect):
     width: int | None = Field(None, ge=1, le=16384, description="resize the overlay to this width first (aspect kept)")
     shortest: bool = Field(True, description="untimed: stop at the end of the shorter stream")
 
-    example = "- overlay: {with: logo, position: top_right, start: 1, end: 4, slide: right, opacity: 0.8}"
+    example = "- overlay: {with: logo, position: top_right, start: 0.5, end: 1.5, slide: right, opacity: 0.8}"
 
     @model_validator(mode="after")
     def _consistent(self):
