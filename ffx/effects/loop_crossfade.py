@@ -5,6 +5,10 @@ on the fade from frame n - m into frame 0, then plays frames m .. n - m - 1.
 Its last frame is source frame n - m - 1, and the loop goes on to the first
 output frame, which is mostly source frame n - m: the motion continues
 across the seam. Audio is cross-faded the same way.
+
+A fade of exactly half the clip (MoviePy's ``crossfadein(d / 2)`` montage,
+the tutorial's castle GIF) leaves no plain part: every frame is a mix, the
+loop is n / 2 frames long and the tutorial's GIF shows it twice.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#xfade
 """
 
@@ -47,8 +51,10 @@ class LoopCrossfade(Effect):
             if frames > info.frames:
                 raise StepError(f"a {self.duration:g} s loop with a {self.fade:g} s fade needs "
                                 f"{frames / rate:.2f} s of clip, and it has {info.duration:.2f} s", field="duration")
-        if frames < 2 * fade + 1:
-            raise StepError(f"the fade ({fade} frames) must be shorter than half the clip ({frames} frames)",
+        if 2 * fade > frames and self.fade * rate <= frames / 2 + 0.5:
+            fade = frames // 2  # half of an odd clip, asked for in seconds, rounded up past the half
+        if 2 * fade > frames:
+            raise StepError(f"the fade ({fade} frames) must be at most half the clip ({frames} frames)",
                             field="fade")
         cut = frames - fade  # first frame of the tail that fades out
         video = ctx.constant_rate(clip)
