@@ -132,3 +132,31 @@ def test_slits_after_a_resize_keep_fine_colour_detail(tmp_path, engine):
     scan = decode_frames(ffx.render(recipe).stages[0].output_path)[0].astype(int)
     assert scan.shape == (60, 10, 3)
     assert np.abs(scan - np.repeat(column, 10, axis=1)).max() <= 1
+
+
+@pytest.mark.parametrize("engine", ["ffmpeg", "numpy"])
+@pytest.mark.parametrize("options", [{"columns": "frame"}, {"columns": "frame", "width": 3, "position": 10},
+                                     {"columns": 77, "axis": "row", "position": 0.3},
+                                     {"columns": 50}, {"columns": 20}])
+def test_columns_repeat_frames_as_the_picture_needs(tmp_path, clip, engine, options):
+    """As wide as the frame from 50 frames: slit k from frame k * 50 // 160, the frame showing at that time
+    (MoviePy's iter_frames at width / duration fps picks the same)."""
+    frames = decode_frames(clip).astype(int)
+    n, height, width = frames.shape[:3]
+    axis = options.get("axis", "column")
+    across = width if axis == "column" else height
+    slit = options.get("width", 1)
+    position = options.get("position", 0.5)
+    start = min(int(round(position * across)) if isinstance(position, float) else position, across - slit)
+    count = across // slit if options["columns"] == "frame" else options["columns"]
+    picked = [frames[k * n // count] for k in range(count)]
+    if axis == "column":
+        expected = np.concatenate([f[:, start:start + slit] for f in picked], axis=1)
+    else:
+        expected = np.concatenate([f[start:start + slit, :] for f in picked], axis=0)
+    assert np.array_equal(image(tmp_path, clip, engine=engine, **options), expected)
+
+
+def test_columns_and_samples_are_one_or_the_other(tmp_path, clip):
+    with pytest.raises(ffx.RecipeError, match="not both"):
+        image(tmp_path, clip, samples=10, columns=20)

@@ -38,7 +38,10 @@ class Slitscan(Effect):
     axis: Literal["column", "row"] = Field("column", description="a vertical slit (column) or a horizontal one (row)")
     position: int | float = Field(0.5, ge=0, description="where the slit is: pixels, or a fraction of the frame (0.5 = middle)")
     width: int = Field(1, ge=1, le=4096, description="slit thickness in pixels (per sample)")
-    samples: int | None = Field(None, ge=1, le=16384, description="image: how many frames to sample (default: frame size / width, at most the frame count)")
+    samples: int | None = Field(None, ge=1, le=16384, description="image: how many distinct frames to sample (default: frame size / width, at most the frame count)")
+    columns: int | Literal["frame"] | None = Field(
+        None, description="image: how many slits the picture has (frame: as many as fit across the frame), "
+                          "each from the frame showing at that point in time, repeated when the clip is shorter")
     engine: Literal["ffmpeg", "numpy"] = Field(
         "ffmpeg", description="image: assemble the slits in FFmpeg (tile), or in a numpy stage between two FFmpegs")
 
@@ -73,16 +76,28 @@ class Slitscan(Effect):
         info = clip.info
         if info.frames is None:
             raise StepError("a slit-scan image needs a clip with a known length", hint="trim the input first")
-        # by default as many slits as fit across the frame, but never more than there are frames
-        samples = self.samples or max(1, min(across // self.width, info.frames))
-        if samples > info.frames:
-            raise StepError(f"{samples} samples from {info.frames} frames: some would repeat", field="samples",
-                            hint=f"use at most {info.frames} samples, or a wider slit")
+        if self.samples is not None and self.columns is not None:
+            raise StepError("give samples (distinct frames) or columns (slits, frames repeated), not both",
+                            field="columns")
+        if self.columns is not None:
+            samples = across // self.width if self.columns == "frame" else self.columns
+            if not 1 <= samples <= 16384:
+                raise StepError(f"{samples} columns: give 1 to 16384", field="columns")
+        else:
+            # by default as many slits as fit across the frame, but never more than there are frames
+            samples = self.samples or max(1, min(across // self.width, info.frames))
+            if samples > info.frames:
+                raise StepError(f"{samples} samples from {info.frames} frames: some would repeat", field="samples",
+                                hint=f"use at most {info.frames} samples, columns: {samples} to repeat frames, "
+                                     "or a wider slit")
         n, s = info.frames, samples
-        # frame n is kept when some k has k*N//S == n, i.e. ceil(n*S/N)*N < (n+1)*S (whole numbers, exact)
-        keep = f"lt(floor((n*{s}+{n - 1})/{n})*{n},(n+1)*{s})"
-        chosen = ctx.chain(clip.video, "select", {"expr": keep})
-        slits = self._slit(chosen, ctx, across, start)
+        if s <= n:
+            # frame n is kept when some k has k*N//S == n, i.e. ceil(n*S/N)*N < (n+1)*S (whole numbers, exact)
+            keep = f"lt(floor((n*{s}+{n - 1})/{n})*{n},(n+1)*{s})"
+            chosen = ctx.chain(clip.video, "select", {"expr": keep})
+            slits = self._slit(chosen, ctx, across, start)
+        else:
+            slits = self._repeated(self._slit(clip.video, ctx, across, start), ctx, n, s)
         if self.engine == "numpy":
             return self._numpy_image(clip, ctx, slits, samples)
         layout = f"{samples}x1" if self.axis == "column" else f"1x{samples}"
@@ -90,6 +105,18 @@ class Slitscan(Effect):
         size = ({"width": samples * self.width} if self.axis == "column" else {"height": samples * self.width})
         out = info.replace(**size, frames=1, duration=1 / float(info.fps), pix_fmt="rgb24", has_audio=False)
         return clip.evolve(video=image, audio=None, info=out)
+
+    @staticmethod
+    def _repeated(slits: Pad, ctx: StepContext, n: int, s: int) -> Pad:
+        """Slit k from frame k*n//s for k < s (s > n): each frame as often as it is showing.
+
+        Frame i is stamped with its first slit, ceil(i*s/n), as seconds; ``fps=1`` then
+        repeats it up to the next one's stamp. The last frame's repeats come from a
+        padding of clones, cut to exactly s slits.
+        """
+        stamped = ctx.chain(slits, "setpts", {"expr": f"floor((N*{s}+{n - 1})/{n})/TB"})
+        every = ctx.chain(ctx.chain(stamped, "fps", {"fps": 1}), "tpad", {"stop_mode": "clone", "stop": s})
+        return ctx.chain(every, "trim", {"end_frame": s})
 
     def _numpy_image(self, clip: Clip, ctx: StepContext, slits: Pad, samples: int) -> Clip:
         """Only the slits leave the first FFmpeg; numpy lays them out; the last FFmpeg encodes the picture."""
