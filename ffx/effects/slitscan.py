@@ -1,10 +1,15 @@
 """slitscan: time laid out in space, from a thin slit of every sampled frame.
 
 ``mode: image`` takes a slit (a column, or a row, ``width`` px, at
-``position``) from ``samples`` frames spread evenly over the clip and puts
-them side by side: one picture whose x (or y) axis is time. ``mode: rolling``
-is the animated variant: every frame shows the current picture up to the
-slit, and beyond it the slit's recent history scrolling away.
+``position``) from frames spread evenly over the clip and puts them side by
+side: one picture whose x (or y) axis is time. ``samples`` picks that many
+distinct frames; ``columns`` (``frame``: as many slits as fit across the
+frame) takes slit k from the frame showing at k/columns of the clip, so a
+clip with fewer frames repeats them, as MoviePy's ``iter_frames`` does in the
+tutorial. ``mode: rolling`` is the animated variant: every frame shows the
+current picture, and beyond the slit the slit's history scrolling away in
+``direction`` (the tutorial's is ``up``); where there is no history yet the
+current frame shows through.
 
 Both run entirely in FFmpeg (select -> crop -> tile, and tile's sliding
 window with ``overlap`` for the rolling one), so only slits are ever held:
@@ -19,7 +24,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .. import graph
 from ..graph import Pad
@@ -42,10 +47,26 @@ class Slitscan(Effect):
     columns: int | Literal["frame"] | None = Field(
         None, description="image: how many slits the picture has (frame: as many as fit across the frame), "
                           "each from the frame showing at that point in time, repeated when the clip is shorter")
+    direction: Literal["up", "down", "left", "right"] | None = Field(
+        None, description="rolling: where the history scrolls, away from the slit (default right for a column, "
+                          "down for a row); up/down imply a row slit, left/right a column")
     engine: Literal["ffmpeg", "numpy"] = Field(
         "ffmpeg", description="image: assemble the slits in FFmpeg (tile), or in a numpy stage between two FFmpegs")
 
     example = "- slitscan: {axis: column, position: 0.5, width: 2}"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _axis_of_direction(cls, data):
+        if not isinstance(data, dict) or data.get("direction") is None:
+            return data
+        implied = "row" if data["direction"] in ("up", "down") else "column"
+        if data.get("mode", "image") != "rolling":
+            raise ValueError("direction is for mode: rolling")
+        if data.setdefault("axis", implied) != implied:
+            raise ValueError(f"a {data['axis']} slit's history cannot scroll {data['direction']}; "
+                             f"drop axis or use axis: {implied}")
+        return data
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)
@@ -139,18 +160,40 @@ class Slitscan(Effect):
         return clip.evolve(video=graph.input_pad(node, graph.VIDEO), audio=None, info=out)
 
     def _rolling(self, clip: Clip, ctx: StepContext, across: int, start: int) -> Clip:
+        """The frame with, beyond the slit, the slits of the frames before it, newest nearest.
+
+        As the tutorial's ``np.roll`` loop: the history starts one frame back (the
+        slit line itself shows the current frame), and where there is no history
+        yet the current frame shows through. Slits go through ``tile``'s sliding
+        window as RGBA, padded with transparent ones, over the frame.
+        """
         info = clip.info
-        after = start + self.width  # the history starts right after the slit
-        history = math.ceil((across - after) / self.width)
-        if history < 1:
-            raise StepError("the slit is at the frame's edge: there is no room for its history", field="position")
-        video = ctx.rgb(ctx.constant_rate(clip), packed=True)
-        slits = self._slit(video, ctx, across, start)
         column = self.axis == "column"
-        layout = f"{history}x1" if column else f"1x{history}"
-        # a sliding window over the last `history` slits, one picture per frame, newest last
-        window = ctx.chain(slits, "tile", {"layout": layout, "overlap": history - 1, "init_padding": history - 1})
-        window = ctx.chain(window, "hflip" if column else "vflip", None)  # newest next to the slit
-        position = {"x": after, "y": 0} if column else {"x": 0, "y": after}
+        direction = self.direction or ("right" if column else "down")
+        forward = direction in ("right", "down")  # the history lies after the slit (larger x or y)
+        room = across - start - self.width if forward else start
+        history = math.ceil(room / self.width)
+        if history < 1:
+            raise StepError(f"the slit is at the frame's edge: there is no room for its history to scroll "
+                            f"{direction}", field="position")
+        video = ctx.rgb(ctx.constant_rate(clip), packed=True)
+        slits = ctx.chain(self._slit(video, ctx, across, start), "format", {"pix_fmts": "rgba"})
+        flip = "hflip" if column else "vflip"
+        if forward and self.width > 1:
+            slits = ctx.chain(slits, flip, None)  # the window's flip below turns each slit back
+        count = history + 1  # and the current slit, cut away below
+        layout = f"{count}x1" if column else f"1x{count}"
+        # a sliding window over the last `count` slits, one picture per frame, oldest first
+        window = ctx.chain(slits, "tile", {"layout": layout, "overlap": count - 1, "init_padding": count - 1,
+                                           "color": "black@0"})
+        if forward:
+            window = ctx.chain(window, flip, None)  # newest first, next to the slit
+        w = self.width
+        skip = w if forward else 0  # the newest slit: the current frame's, already on the slit line
+        crop = ({"w": history * w, "h": "ih", "x": skip, "y": 0} if column else
+                {"w": "iw", "h": history * w, "x": 0, "y": skip})
+        window = ctx.chain(window, "crop", crop)
+        offset = start + w if forward else start - history * w
+        position = {"x": offset, "y": 0} if column else {"x": 0, "y": offset}
         rolled = ctx.filter("overlay", [video, window], {**position, "shortest": 1, "format": "rgb"}).pad()
         return clip.evolve(video=rolled, info=info.replace(pix_fmt="rgb24"))
