@@ -27,17 +27,18 @@ ALL_FORMATS = {**VIDEO_FORMATS, **IMAGE_FORMATS, **AUDIO_FORMATS, **ANIMATION_FO
 
 Kind = Literal["video", "gif", "webp", "image", "sequence", "audio"]
 
-# a numbered file name, FFmpeg's image2 pattern: frames/%04d.png -> frames/0001.png, 0002.png...
-FRAME_NUMBER = re.compile(r"%0?[1-9]?d")
+# a numbered file name, FFmpeg's image2 pattern with a zero-padded counter: frames/%04d.png -> frames/0001.png,
+# 0002.png... Any other % (frame%d.png included) is part of a single file's name, written as it is.
+FRAME_NUMBER = re.compile(r"%0[1-9]d")
 # JPEG -q:v for each quality preset: 1 is the best FFmpeg's mjpeg encoder makes, 31 the worst
 JPEG_QSCALE = {"best": 1, "high": 2, "medium": 5, "low": 10}
 
 
 def is_sequence(path: str) -> bool:
-    """Whether an image path numbers its frames (``%d``, ``%04d``): one file per frame.
+    """Whether an image path numbers its frames (``%04d``, a zero-padded counter): one file per frame.
 
-    >>> is_sequence("frames/%04d.png"), is_sequence("still.png"), is_sequence("100%.png")
-    (True, False, False)
+    >>> is_sequence("frames/%04d.png"), is_sequence("still.png"), is_sequence("100%.png"), is_sequence("f%d.png")
+    (True, False, False, False)
     """
     name = os.path.basename(path)
     return len(FRAME_NUMBER.findall(name)) == 1 and "%" not in FRAME_NUMBER.sub("", name)
@@ -81,7 +82,7 @@ class Output(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    path: str = Field(min_length=1, max_length=4096, description="output file; its extension picks the format (.mp4, .mkv, .webm, .gif, .webp, .png, .wav...); frames/%04d.png or .jpg writes one image per frame")
+    path: str = Field(min_length=1, max_length=4096, description="output file; its extension picks the format (.mp4, .mkv, .webm, .gif, .webp, .png, .wav...); frames/%04d.png or .jpg (a zero-padded counter) writes one image per frame")
     format: str | None = Field(None, pattern=r"^[a-z0-9_]+$", description="container to use instead of the extension's (FFmpeg muxer name)")
     codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$", description="video encoder (default libx264 for mp4/mov/mkv, libvpx-vp9 for webm)")
     crf: int | None = Field(None, ge=0, le=63, description="constant quality: lower is better (x264 default here 18)")

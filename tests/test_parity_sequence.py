@@ -35,8 +35,8 @@ def test_png_sequence_round_trip_is_exact(tmp_path, rgb_clip):
 
 
 def test_fps_applies_to_a_sequence(tmp_path, rgb_clip):
-    files = sequence(tmp_path, rgb_clip, "f%d.png", fps=10)
-    assert [f.name for f in files] == [f"f{i}.png" for i in range(1, 11)]
+    files = sequence(tmp_path, rgb_clip, "f%02d.png", fps=10)
+    assert [f.name for f in files] == [f"f{i:02d}.png" for i in range(1, 11)]
     src = decode_frames(rgb_clip).astype(int)
     # each image is one of the source frames, in order
     images = [decode_frames(f)[0].astype(int) for f in files]
