@@ -15,8 +15,8 @@ import shutil
 import tempfile
 
 from .errors import InputError, RenderError
-from .plan import Plan
-from .runner import ProgressCallback, run_stage
+from .plan import FfmpegStage, Plan
+from .runner import ProgressCallback, private_intermediates, run_stage
 
 # how many numbered files are checked for a clash when the plan does not know its frame count
 _UNKNOWN_COUNT_CHECK = 100_000
@@ -34,9 +34,14 @@ def numbered(pattern: str, count: int) -> list[str]:
 
 def run_sequence_plan(plan: Plan, *, on_progress: ProgressCallback | None = None) -> None:
     """Run a plan whose last stage writes an image sequence (``stage.kind == "sequence"``)."""
-    *earlier, stage = plan.stages
-    for first in earlier:
-        run_stage(first, plan.binary_path, overwrite=plan.overwrite, on_progress=on_progress)
+    with private_intermediates(plan) as stages:
+        *earlier, stage = stages
+        for first in earlier:
+            run_stage(first, plan.binary_path, overwrite=plan.overwrite)
+        _run_last(plan, stage, on_progress)
+
+
+def _run_last(plan: Plan, stage: FfmpegStage, on_progress: ProgressCallback | None) -> None:
     pattern = stage.output_path
     directory = os.path.dirname(os.path.abspath(pattern))
     if not plan.overwrite:
