@@ -5,7 +5,10 @@ The mirror of :func:`ffx.encode`: FFmpeg decodes and runs the recipe's steps
 order) to a pipe; Python reads exactly one frame's bytes per iteration, so
 memory stays at one frame whatever the clip's length. Each frame comes with
 its time on the output's clock, which ``showinfo`` reports as the frame
-leaves the graph (a variable-rate clip keeps its own times).
+leaves the graph (a variable-rate clip keeps its own times). A recipe that
+needs several commands (a segmented reverse, a numpy stage, stabilize) is
+rendered into a private lossless file first, which is then read the same way
+and removed.
 
 Stopping the iteration early (``break``, ``close()``, garbage collection)
 stops FFmpeg; no process outlives the generator.
@@ -16,6 +19,7 @@ stops FFmpeg; no process outlives the generator.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import os
 import queue
 import re
@@ -71,10 +75,32 @@ def frames(source: Recipe | str | os.PathLike, *, steps: list | None = None, bgr
     if not plan.result.has_video:
         raise RecipeError(Problem("the recipe's result has no video to yield frames of", field="input"))
     if plan.feeds or len(plan.stages) > 1:
-        raise RecipeError(Problem("this recipe runs in several commands (a segmented reverse or a numpy stage); "
-                                  "frames() reads one", field="steps",
-                                  hint="render it to a file first, then read that file's frames"))
+        # several commands joined by pipes (a segmented reverse, a numpy stage, stabilize's two passes): the
+        # runner knows how to run them into a file, so they go to a private lossless one, read back from there
+        lossless = Output(path="ffx-frames.mkv", codec="ffv1", pix_fmt="gbrp", audio=False)
+        staged = compile_recipe(_with(recipe, steps=recipe.steps[:-1], output=lossless), inputs=inputs,
+                                variables=variables, overwrite=True, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
+                                max_memory=max_memory)
+        return _via_private_file(staged, bgr)
     return _read(plan, bgr)
+
+
+def _via_private_file(plan: Plan, bgr: bool) -> Iterator[Frame]:
+    """Run a multi-command plan into a private FFV1 file (exact pixels and times), then read that one."""
+    import shutil
+    import tempfile
+
+    from .runner import run_plan
+
+    folder = tempfile.mkdtemp(prefix="ffx-frames-")
+    try:
+        target = os.path.join(folder, "frames.mkv")
+        last = plan.stages[-1]
+        private = dataclasses.replace(last, args=(*last.args[:-1], "file:" + target), output_path=target)
+        run_plan(dataclasses.replace(plan, stages=(*plan.stages[:-1], private)))
+        yield from frames(target, bgr=bgr, ffmpeg=plan.binary_path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _as_recipe(source: Recipe | str | os.PathLike, steps: list | None) -> Recipe:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 import tracemalloc
 from pathlib import Path
@@ -106,6 +107,16 @@ def test_errors_come_before_ffmpeg_starts(tmp_path, clip):
         ffx.frames(tmp_path / "missing.mp4")
     with pytest.raises(TypeError, match="steps go with a media file"):
         ffx.frames(ffx.Recipe(input=str(clip)), steps=["reverse"])
-    with pytest.raises(ffx.RecipeError, match="several commands"):
-        ffx.frames(clip, steps=[{"slitscan": {"engine": "numpy"}}])
+    assert ffmpeg_children(tmp_path) == []
+
+
+def test_a_recipe_of_several_commands_is_read_from_a_private_file(tmp_path, clip):
+    """A numpy slit-scan stage runs as piped commands: its picture still comes, and nothing is left behind."""
+    import tempfile
+
+    before = set(os.listdir(tempfile.gettempdir()))
+    scan = list(ffx.frames(clip, steps=[{"slitscan": {"engine": "numpy", "position": 40}}]))
+    assert len(scan) == 1 and scan[0].image.shape == (90, 25, 3)
+    assert np.array_equal(scan[0].image, decode_frames(clip)[:, :, 40].transpose(1, 0, 2))
+    assert {name for name in set(os.listdir(tempfile.gettempdir())) - before if name.startswith("ffx-frames-")} == set()
     assert ffmpeg_children(tmp_path) == []
