@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import ffx
 from conftest import ADVERSARIAL, decode_frames, run_ffmpeg
 from ffx import graph
-from ffx.effects.text import SHIPPED_FONT
+from ffx.effects.text import SHIPPED_FONT, Text
 
 SOURCE = {"source": "color", "color": "navy", "size": "320x180", "duration": 0.2, "rate": 10}
 PAYLOADS = ["quotes ' \" '' \"\"", "colons a:b:c=d", "percent 100% %{pts} %{localtime} %%", "back\\slash \\\\ \\n",
@@ -33,9 +33,12 @@ def render_textfile(tmp_path: Path, text: str) -> np.ndarray:
     """The same drawing with the text read from a file by FFmpeg: no escaping involved."""
     textfile = tmp_path / "text.txt"
     textfile.write_text(text.rstrip("\n"), encoding="utf-8")  # ffx drops trailing new lines
+    # the layout options ffx computes for a top_left text of this size (position is tested against Pillow)
+    layout = Text(text=text, size=14, position="top_left").layout({"fontfile": str(SHIPPED_FONT)})
     spec = graph.filter_spec("drawtext", [("fontfile", str(SHIPPED_FONT)), ("textfile", str(textfile)),
                                           ("expansion", "none"), ("fontsize", "14"), ("fontcolor", "white"),
-                                          ("text_align", "C"), ("x", "10"), ("y", "10")])
+                                          ("text_align", "C"),
+                                          *((k, str(v)) for k, v in layout.items() if v is not None)])
     out = tmp_path / "ref.mkv"
     run_ffmpeg("-f", "lavfi", "-i", "color=color=navy:size=320x180:rate=10:duration=0.2", "-vf", spec,
                "-c:v", "ffv1", "-y", str(out))
@@ -183,3 +186,60 @@ def test_a_title_card_refuses_what_text_refuses(tmp_path):
             ffx.compile_recipe(ffx.Recipe(input=SOURCE, steps=[{"title": {**title, "as": "card"}}],
                                           output=str(tmp_path / "o.mp4")))
         ADVERSARIAL["clear errors"] += 1
+
+
+def ink_lines(picture: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """(top, bottom, left, right) of each run of inked rows: one per line of text."""
+    inked = picture > 128
+    rows = np.flatnonzero(inked.any(axis=1))
+    runs = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+    boxes = []
+    for run in runs:
+        columns = np.flatnonzero(inked[run[0]:run[-1] + 1].any(axis=0))
+        boxes.append((int(run[0]), int(run[-1]), int(columns[0]), int(columns[-1])))
+    return boxes
+
+
+def pillow_text(text: str, size: int, xy: tuple[int, int], spacing: int, align: str) -> np.ndarray:
+    from PIL import Image, ImageDraw, ImageFont
+
+    picture = Image.new("L", (320, 240), 0)
+    font = ImageFont.truetype(str(SHIPPED_FONT), size)
+    ImageDraw.Draw(picture).multiline_text(xy, text, fill=255, font=font, spacing=spacing, align=align)
+    return np.asarray(picture)
+
+
+@pytest.mark.parametrize("text, size, spacing", [("Hg\nHg", 30, 4), ("In my nightmares\nI see rabbits.", 30, -8),
+                                                  ("ace\nxyz\nÅgp", 14, 4), ("T\nj", 48, 20), ("one line", 22, 4)])
+@pytest.mark.parametrize("align", ["left", "center"])
+def test_text_is_laid_out_as_pillow_lays_it_out(tmp_path, text, size, spacing, align):
+    """Position is the top of the text box (the font's ascender line) and lines are ascent + line_spacing
+    apart: the ink of every line sits where Pillow's multiline_text puts it with the same font."""
+    pytest.importorskip("PIL")
+    recipe = ffx.Recipe(input={"source": "color", "color": "black", "size": "320x240", "duration": 0.1, "rate": 10},
+                        steps=[{"text": {"text": text, "size": size, "position": [20, 30], "line_spacing": spacing,
+                                         "align": align}}],
+                        output={"path": str(tmp_path / "t.mkv"), "codec": "ffv1", "pix_fmt": "gray"})
+    ffx.render(recipe)
+    drawn = decode_frames(tmp_path / "t.mkv", "gray")[0, :, :, 0]
+    expected = ink_lines(pillow_text(text, size, (20, 30), spacing, align))
+    got = ink_lines(drawn)
+    assert [line[:2] for line in got] == [line[:2] for line in expected]  # rows: exact
+    for (_, _, left, right), (_, _, p_left, p_right) in zip(got, expected):
+        assert abs(left - p_left) <= 1 and abs(right - p_right) <= 1  # columns: sub-pixel placement
+
+
+def test_named_positions_place_the_text_box(tmp_path):
+    """bottom: the box (ascender line of the first line to descender line of the last) ends margin px above the
+    frame's bottom, as a MoviePy text clip of that size would."""
+    from ffx.effects._fontmetrics import font_metrics
+
+    metrics = font_metrics(str(SHIPPED_FONT), 30)
+    recipe = ffx.Recipe(input={"source": "color", "color": "black", "size": "320x240", "duration": 0.1, "rate": 10},
+                        steps=[{"text": {"text": "Hg\nHg", "size": 30, "position": "bottom", "margin": 10}}],
+                        output={"path": str(tmp_path / "t.mkv"), "codec": "ffv1", "pix_fmt": "gray"})
+    ffx.render(recipe)
+    lines = ink_lines(decode_frames(tmp_path / "t.mkv", "gray")[0, :, :, 0])
+    box_top = 240 - 10 - (metrics.ascent + 4 + metrics.ascent + metrics.descent)
+    pillow = ink_lines(pillow_text("Hg\nHg", 30, (0, box_top), 4, "left"))
+    assert [line[:2] for line in lines] == [line[:2] for line in pillow]

@@ -5,6 +5,14 @@ levels (see graph.py) and drawtext's own ``%{...}`` expansion is switched
 off (``expansion=none``), so quotes, colons, ``%{pts}``, backslashes,
 brackets, newlines and emoji are just text. The default font ships with ffx
 (DejaVu Sans), so text renders on a machine without system fonts.
+
+Layout is Pillow's (and so MoviePy's): ``position: [x, y]`` is the top-left
+of the text box, whose top is the font's ascender line (not the top of the
+tallest glyph), and lines are ``ascent + line_spacing`` pixels apart, with
+``line_spacing`` defaulting to 4 as Pillow's ``spacing`` and MoviePy's
+``interline`` do. Named positions place that box, ``(lines - 1) * pitch +
+ascent + descent`` high. The same font at the same size, position and
+spacing draws its ink on the same rows as Pillow's ``multiline_text``.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#drawtext
 """
 
@@ -21,6 +29,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .. import graph
 from ..media import check_readable_file
+from ._fontmetrics import font_metrics
 from .base import Clip, Color, Effect, StepContext, StepError, Time
 
 SHIPPED_FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans.ttf"
@@ -148,7 +157,8 @@ class Text(Effect):
         "bottom", description="center, top, bottom, left, right, top_left, ... or [x, y] in pixels")
     margin: int = Field(10, ge=0, le=10000, description="distance from the frame's edge for named positions, px")
     align: Literal["left", "center", "right"] = Field("center", description="alignment of the lines of a multi-line text")
-    line_spacing: int = Field(0, ge=-1000, le=1000, description="extra pixels between lines")
+    line_spacing: int = Field(4, ge=-1000, le=1000,
+                              description="pixels between lines beyond the font's ascent (Pillow's spacing, MoviePy's interline)")
     box: Color | None = Field(None, description="draw a box of this colour behind the text (e.g. black@0.5)")
     box_padding: int = Field(8, ge=0, le=1000, description="box margin around the text, px")
     outline: int = Field(0, ge=0, le=100, description="outline width, px")
@@ -188,6 +198,32 @@ class Text(Effect):
             return {"fontfile": os.path.abspath(self.font)}
         return {"font": self.font}
 
+    def layout(self, fonts: dict) -> dict:
+        """drawtext's x, y, y_align and line_spacing for Pillow's layout rule (see _fontmetrics).
+
+        The text box's top is the font's ascender line and its height is
+        ``(lines - 1) * (ascent + line_spacing) + ascent + descent``, as MoviePy
+        sizes its text clips; named positions place that box. A font known only
+        by family name has no file to measure: FFmpeg's own rule applies to it
+        (the box is the drawn glyphs, lines are the font's line height plus
+        ``line_spacing`` apart).
+        """
+        if isinstance(self.position, list):
+            x, y = (str(v) for v in self.position)
+        else:
+            x, y = (part.format(m=self.margin) for part in _PLACES[self.position])
+        metrics = font_metrics(fonts["fontfile"], self.size) if "fontfile" in fonts else None
+        if metrics is None:
+            return {"line_spacing": self.line_spacing or None, "x": x, "y": y}
+        pitch = metrics.ascent + self.line_spacing
+        box = self.text.count("\n") * pitch + metrics.ascent + metrics.descent
+        top = y.replace("text_h", str(box))
+        # FFmpeg clips the last line when it lays out from the font's top (y_align=font) with a positive
+        # line_spacing; from the first baseline it draws every line whole
+        return {"line_spacing": pitch - metrics.height or None, "x": x,
+                "y": str(int(top) + metrics.ascent) if top.lstrip("-").isdigit() else f"{top}+{metrics.ascent}",
+                "y_align": "baseline"}
+
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)
         fonts = self.font_options()
@@ -195,10 +231,6 @@ class Text(Effect):
             check_font_file(fonts["fontfile"])
         else:
             fonts = {"fontfile": find_font_family(fonts["font"])}
-        if isinstance(self.position, list):
-            x, y = (str(v) for v in self.position)
-        else:
-            x, y = (part.format(m=self.margin) for part in _PLACES[self.position])
         duration = clip.info.duration
         for name, value in (("start", self.start), ("end", self.end)):
             if value is not None and value < 0:
@@ -220,10 +252,8 @@ class Text(Effect):
             "expansion": "none",
             "fontsize": self.size,
             "fontcolor": self.color,
-            "line_spacing": self.line_spacing or None,
             "text_align": {"left": "L", "center": "C", "right": "R"}[self.align],
-            "x": x,
-            "y": y,
+            **self.layout(fonts),
             "box": 1 if self.box else None,
             "boxcolor": self.box,
             "boxborderw": self.box_padding if self.box else None,
