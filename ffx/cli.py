@@ -1,7 +1,8 @@
 """The ``ffx`` command: thin over the Python API; the only module that prints or exits.
 
 Exit codes: 0 success, 1 a user error (bad recipe, missing input, FFmpeg
-refused the job), 2 bad command-line usage, 130 interrupted.
+refused the job), 2 bad command-line usage, 128 + the signal when stopped by
+one: 130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP.
 """
 
 from __future__ import annotations
@@ -55,9 +56,10 @@ def _guarded(action):
         _fail(lines[:1] + ["  " + line for line in lines[1:]])
     except FfxError as exc:
         _fail(str(exc).splitlines())
-    except KeyboardInterrupt:
-        typer.echo("interrupted: nothing was written", err=True)
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as ffx.process.Terminated
+        code = getattr(exc, "exit_code", 130)
+        typer.echo(f"{'interrupted' if code == 130 else exc}: nothing was written", err=True)
+        raise typer.Exit(code) from None
 
 
 def _probe_early(inputs: list[str] | None, ffmpeg: str | None, live: bool) -> None:
@@ -92,17 +94,21 @@ def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, l
 
 @app.command()
 def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
-           overwrite: OverwriteOpt = False, quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+           overwrite: OverwriteOpt = False, quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or progress lines")] = False,
            ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
            max_memory: MemoryOpt = None) -> None:
-    """Render RECIPE to its output, with a progress bar on stderr."""
+    """Render RECIPE to its output, with a progress bar on stderr (plain lines when it is not a terminal)."""
     def action():
         from .api import render as render_recipe
         from .recipe import parse_set
 
+        from .progressbar import ProgressLines
+
+        # a bar on a terminal; plain lines in a log (cron, CI), so a long render shows it is alive
+        progress = False if quiet else True if sys.stderr.isatty() else ProgressLines(sys.stderr)
         plan = render_recipe(recipe, variables=parse_set(set or []), inputs=_inputs(input, live), output=output,
                              overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
-                             progress=not quiet and sys.stderr.isatty())
+                             progress=progress)
         if not quiet:
             typer.echo(f"wrote {plan.stages[-1].output_path}", err=True)
 
@@ -256,12 +262,17 @@ def main() -> None:
     """The ``ffx`` command. It ends with ``os._exit``: by then every file, pipe and child process ffx
     opened is closed, and the interpreter's teardown of pydantic's and typer's modules (about 40 ms,
     measured on a short GIF render) is time a short render should not pay."""
-    _probe_early(*_early_arguments(sys.argv[1:]))
+    from .process import terminations_raise
+
     try:
-        app()
+        with terminations_raise():  # SIGTERM/SIGHUP clean up like Ctrl-C, then exit 128 + the signal
+            _probe_early(*_early_arguments(sys.argv[1:]))
+            app()
         code: object = 0
     except SystemExit as done:
         code = done.code
+    except KeyboardInterrupt as stopped:  # arrived outside a command's own handling
+        code = getattr(stopped, "exit_code", 130)
     if isinstance(code, str):
         print(code, file=sys.stderr)
     for stream in (sys.stdout, sys.stderr):

@@ -4,8 +4,8 @@
 while FFmpeg writes them (to answer an HTTP request). Streamable formats (GIF,
 WebM, Matroska, fragmented MP4, ...) go through a pipe; a plain MP4 needs its
 index (moov) written at the front after the fact, so it is rendered to a
-private temporary file, read back and deleted: a normal, widely playable
-file, and nothing left on disk.
+private unnamed file, read back and closed: a normal, widely playable
+file, and nothing ever on disk under a name.
 
 ``encode``: frames (H x W x 3 uint8 arrays, RGB or BGR) piped into FFmpeg as
 raw video, into a file or into bytes; the output stage is the same as for
@@ -14,12 +14,8 @@ recipes (codec, CRF, pixel format, GIF palettes...).
 
 from __future__ import annotations
 
-import collections
 import os
-import shutil
 import subprocess
-import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -30,7 +26,9 @@ from .errors import FfxError, Problem, RecipeError
 from .media import MediaInfo
 from .output import Output
 from .plan import GLOBAL_ARGS, FfmpegStage, Plan
-from .runner import _die_with_parent, _drain, _render_error, _stop, run_stage
+from .partfile import PartFile
+from .process import Child, terminations_raise
+from .runner import _render_error, aim_output, check_can_write, render_into
 
 CHUNK = 1 << 16
 # formats FFmpeg can write to a pipe as they are (no seeking back)
@@ -83,40 +81,22 @@ def render_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, 
 
 
 def _via_private_file(plan: Plan, stage: FfmpegStage, format: str) -> Iterator[bytes]:
-    folder = tempfile.mkdtemp(prefix="ffx-")
-    try:
-        target = os.path.join(folder, f"out.{format}")
-        private = FfmpegStage(args=stage.args[:-1] + (f"file:{target}",), output_path=target,
-                              input_paths=stage.input_paths, duration=stage.duration, frames=stage.frames,
-                              filter_steps=stage.filter_steps, kind=stage.kind)
-        run_stage(private, plan.binary_path, overwrite=True, feeds=plan.feeds)
-        with open(target, "rb") as handle:
-            while chunk := handle.read(CHUNK):
-                yield chunk
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    """Render into an unnamed file (it vanishes with its descriptor, whatever ends ffx) and read it out."""
+    with PartFile.private("." + format) as part:
+        render_into(part, stage, plan.binary_path, feeds=plan.feeds)
+        yield from part.chunks()
 
 
 def _stream(argv: list[str], stage: FfmpegStage) -> Iterator[bytes]:
-    tail: collections.deque[str] = collections.deque(maxlen=40)
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, preexec_fn=_die_with_parent)
-    reader = threading.Thread(target=_drain, args=(proc.stderr, tail), daemon=True)
-    reader.start()
-    finished = False
+    ffmpeg = Child(argv, stdout=subprocess.PIPE)
     try:
-        while chunk := proc.stdout.read1(CHUNK):  # whatever FFmpeg has written, without waiting for more
+        while chunk := ffmpeg.stdout.read1(CHUNK):  # whatever FFmpeg has written, without waiting for more
             yield chunk
-        code = proc.wait()
-        reader.join(timeout=5)
-        finished = True
+        code = ffmpeg.wait()
         if code != 0:
-            raise _render_error(stage, argv, code, "".join(tail))
+            raise _render_error(stage, argv, code, ffmpeg.stderr_text())
     finally:
-        if not finished:
-            _stop(proc)
-        proc.stdout.close()
-        proc.stderr.close()
+        ffmpeg.close()  # stops FFmpeg when the reader stopped early
 
 
 def _frame_info(frame: Any) -> tuple[int, int, Any]:
@@ -141,8 +121,6 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
     "30000/1001". Without ``output`` the format defaults to MP4 (rendered in a
     private temporary file, so the index is at the front).
     """
-    import numpy as np
-
     try:
         rate = parse_rate(fps)
     except ValueError as exc:
@@ -171,60 +149,48 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
         raise RecipeError(Problem(exc.message, field=exc.field, hint=exc.hint)) from None
     to_bytes = output is None
     if not to_bytes:
-        from .runner import check_can_write
-
         check_can_write(output, overwrite)
-    # a private folder (beside the output, so the final rename stays on one file system)
-    folder = tempfile.mkdtemp(prefix=".ffx-", dir=None if to_bytes else os.path.dirname(os.path.abspath(output)))
-    target = os.path.join(folder, "out." + _extension(fmt))
-    lowered = graph.lower(pads, "file:" + target, args)
-    argv = [binary.path, *GLOBAL_ARGS, "-loglevel", "error", "-y", *lowered.args]
-    tail: collections.deque[str] = collections.deque(maxlen=40)
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True, preexec_fn=_die_with_parent)
-    reader = threading.Thread(target=_drain, args=(proc.stderr, tail), daemon=True)
-    reader.start()
+    extension = "." + _extension(fmt)
+    with PartFile.private(extension) if to_bytes else PartFile.beside(output) as part:
+        lowered = graph.lower(pads, part.url, args)
+        argv = [binary.path, *GLOBAL_ARGS, "-loglevel", "error", "-y",
+                *aim_output(list(lowered.args), part.url, extension)]
+        with terminations_raise():
+            _feed(argv, part, first, iterator)
+        if to_bytes:
+            return b"".join(part.chunks())
+        part.publish(output, overwrite)
+        return None
+
+
+def _feed(argv: list[str], part: PartFile, first: Any, frames: Iterator[Any]) -> None:
+    """Pipe the frames into FFmpeg writing ``part``; every frame must be like the first."""
+    import numpy as np
+
+    ffmpeg = Child(argv, stdin=subprocess.PIPE, pass_fds=part.pass_fds)
     try:
         index = 0
         array = first
         while True:
-            proc.stdin.write(array.tobytes())
+            ffmpeg.stdin.write(array.tobytes())
             index += 1
             try:
-                frame = next(iterator)
+                frame = next(frames)
             except StopIteration:
                 break
             array = np.asarray(frame)
             if array.shape != first.shape or array.dtype != np.uint8:
                 raise FrameError(f"frame {index} is {array.dtype} {array.shape}, but frame 0 was uint8 "
                                  f"{first.shape}: every frame needs the first one's size")
-        proc.stdin.close()
-        code = proc.wait()
-        reader.join(timeout=5)
+        ffmpeg.stdin.close()
+        code = ffmpeg.wait()
         if code != 0:
-            raise _render_error(None, argv, code, "".join(tail))
-        if to_bytes:
-            with open(target, "rb") as handle:
-                return handle.read()
-        from .runner import _publish
-
-        _publish(target, output, overwrite)
-        return None
+            raise _render_error(None, argv, code, ffmpeg.stderr_text())
     except BrokenPipeError:
-        proc.wait()
-        reader.join(timeout=5)
-        raise _render_error(None, argv, proc.returncode, "".join(tail), "FFmpeg stopped reading frames") from None
-    except BaseException:
-        _stop(proc)
-        raise
+        code = ffmpeg.wait()
+        raise _render_error(None, argv, code, ffmpeg.stderr_text(), "FFmpeg stopped reading frames") from None
     finally:
-        if proc.stdin and not proc.stdin.closed:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
-        proc.stderr.close()
-        shutil.rmtree(folder, ignore_errors=True)
+        ffmpeg.close()
 
 
 def _muxer(format: str) -> str:

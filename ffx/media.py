@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from .errors import InputError
+from . import process
 
 
 @dataclass(frozen=True)
@@ -192,8 +193,7 @@ def probe_early(paths: list[str], ffmpeg: str) -> None:
 
         def run(argv=_probe_argv(path, ffmpeg), report=report):
             try:
-                report.append(subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                             errors="replace", timeout=300).stderr)
+                report.append(process.run(argv, timeout=300).stderr)
             except (OSError, subprocess.SubprocessError):
                 pass  # probe() runs it again and reports properly
 
@@ -217,8 +217,7 @@ def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
     text = _early_report(path, ffmpeg)
     if text is None:
         try:
-            text = subprocess.run(_probe_argv(path, ffmpeg), stdin=subprocess.DEVNULL, capture_output=True,
-                                  text=True, errors="replace", timeout=300).stderr
+            text = process.run(_probe_argv(path, ffmpeg), timeout=300).stderr
         except subprocess.TimeoutExpired:
             raise InputError(f"probing {path!r} took too long") from None
     info = parse_ffmpeg_report(text)
@@ -241,8 +240,7 @@ def keyframe_times(path: str, ffmpeg: str) -> list[float]:
     argv = [ffmpeg, "-hide_banner", "-nostdin", "-skip_frame", "nokey", "-i", "file:" + os.path.abspath(path),
             "-map", "0:v:0", "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "null", "-"]
     try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
-                              timeout=600)
+        done = process.run(argv, timeout=600)
     except subprocess.TimeoutExpired:
         raise InputError(f"scanning {path!r} for keyframes took too long") from None
     # exact from the integer pts and the time base: pts_time has only six significant digits
