@@ -23,6 +23,7 @@ _EXPORTS = {
     "MediaInfo": "media", "FfmpegStage": "plan", "Plan": "plan",
     "Input": "recipe", "Recipe": "recipe", "load_recipe": "recipe", "Output": "output",
     "render_bytes": "inmemory", "iter_bytes": "inmemory", "encode": "inmemory", "FrameError": "inmemory",
+    "Terminated": "process",
 }
 __all__ = sorted([*_EXPORTS, "effects"])
 
@@ -50,5 +51,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .media import MediaInfo
     from .output import Output
     from .plan import FfmpegStage, Plan
+    from .process import Terminated
     from .inmemory import FrameError, encode, iter_bytes, render_bytes
     from .recipe import Input, Recipe, load_recipe

@@ -56,7 +56,7 @@ def _guarded(action):
         _fail(lines[:1] + ["  " + line for line in lines[1:]])
     except FfxError as exc:
         _fail(str(exc).splitlines())
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as ffx.process.Terminated
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as ffx.Terminated
         code = getattr(exc, "exit_code", 130)
         typer.echo(f"{'interrupted' if code == 130 else exc}: nothing was written", err=True)
         raise typer.Exit(code) from None

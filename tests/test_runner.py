@@ -120,9 +120,7 @@ def test_sigkill_during_a_segmented_reverse_leaves_nothing(tmp_path):
 
 
 def test_sigterm_in_the_python_api_raises_a_public_keyboard_interrupt(tmp_path):
-    """A script's render stopped by SIGTERM ends like Ctrl-C: clean-up, then ffx.process.Terminated."""
-    from ffx.process import Terminated
-
+    """A script's render stopped by SIGTERM ends like Ctrl-C: clean-up, then ffx.Terminated."""
     recipe = ffx.Recipe.model_validate({"input": {"source": "testsrc2", "size": "1280x720", "rate": 30,
                                                   "duration": 600},
                                         "steps": [{"filter": {"name": "gblur", "sigma": 20, "steps": 6}}],
@@ -137,7 +135,7 @@ def test_sigterm_in_the_python_api_raises_a_public_keyboard_interrupt(tmp_path):
     threading.Thread(target=terminate_once_ffmpeg_runs, daemon=True).start()
     with pytest.raises(KeyboardInterrupt) as stopped:
         ffx.render(recipe)
-    assert type(stopped.value) is Terminated and stopped.value.exit_code == 143
+    assert type(stopped.value) is ffx.Terminated and stopped.value.exit_code == 143
     assert os.listdir(tmp_path) == []
     assert _no_ffmpeg_soon(tmp_path) == []
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back
