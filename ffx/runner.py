@@ -105,7 +105,8 @@ def render_into(part: PartFile | None, stage: FfmpegStage, binary: str, *,
     argv = stage.argv(binary, overwrite=True)
     if part is not None:
         argv = aim_output(argv, part.url, os.path.splitext(stage.output_path or "")[1])
-    with contextlib.ExitStack() as cleanup, terminations_raise():
+    # the handlers outlast the clean-up, so a second SIGTERM during it is ignored, not obeyed halfway
+    with terminations_raise(), contextlib.ExitStack() as cleanup:
         pipes = cleanup.enter_context(_Pipes(feeds))
         read_fd, write_fd = os.pipe()
         cleanup.callback(os.close, read_fd)
