@@ -12,10 +12,13 @@ feeder, a Python stage, an in-memory render, a probe):
   unsafe once threads exist (the child may deadlock on a lock some other
   thread held at fork time; ffx always has reader threads). So the child
   execs a launcher first that sets the signal and then execs the real
-  program: util-linux ``setpriv --pdeathsig KILL --`` where it exists (found
-  once per process; it costs one extra ``exec`` of a 50 kB binary, about a
-  millisecond), else a minimal ``python -I -S -c`` that calls ``prctl`` and
-  checks that the parent is still the one that started it (about 15 ms). Off
+  program: util-linux ``setpriv --pdeathsig KILL --`` where it exists (tried
+  once per process), else a minimal ``python -I -S -c`` that calls ``prctl``
+  (about 15 ms). The signal only comes if the parent is still alive when it
+  is set: a child whose parent died in the millisecond before would run on
+  unseen (FFmpeg ignores SIGPIPE, so even its closed progress pipe would not
+  stop it). So after the ``prctl`` both launchers check that their parent is
+  still ffx (``sh``'s ``$PPID``; ``os.getppid()``) and give up otherwise. Off
   Linux there is no such signal: the stop paths below still run on every
   catchable exit.
 - **The parent it dies with lives as long as ffx.** The kernel's "parent" is
@@ -28,10 +31,7 @@ feeder, a Python stage, an in-memory render, a probe):
 Other choices, and why: a watchdog process holding a pipe to ffx would work
 off Linux too, but it is one more Python start-up per render and one more
 process to clean up; ``pidfd``s and subreapers tell a process about its
-*children*, not its parent. ``setpriv`` exits before the ``prctl`` takes
-effect only if ffx dies in the millisecond between fork and exec, which leaves
-a just-started FFmpeg that has not opened anything yet (the output it would
-write is an unnamed file that dies with ffx, see :mod:`ffx.partfile`).
+*children*, not its parent.
 
 Signals: SIGTERM and SIGHUP become :class:`Terminated` (a KeyboardInterrupt,
 as SIGINT is) while a render runs in the main thread, so the same clean-up
@@ -54,8 +54,9 @@ from collections.abc import Iterator, Sequence
 
 TAIL_LINES = 40
 
-# The fallback launcher: set the parent-death signal, refuse to run if the parent is already gone
-# (the signal would never come), then become the real program.
+# After the parent-death signal is set: if ffx died before that (the child now has another parent),
+# the signal will never come, so do not start at all. Both take ffx's pid, then the real argv.
+_PARENT_CHECK = '[ "$PPID" = "$0" ] && exec "$@"; exit 125'
 _PRCTL_LAUNCHER = (
     "import ctypes,os,sys\n"
     "ctypes.CDLL(None,use_errno=True).prctl(1,9,0,0,0)\n"
@@ -84,26 +85,25 @@ class Terminated(KeyboardInterrupt):
 
 @functools.lru_cache(maxsize=1)
 def launcher() -> tuple[str, ...]:
-    """The words put before every child's argv so that it dies with ffx (see the module docstring)."""
+    """The words put before ffx's pid and every child's argv so that the child dies with ffx (module docstring)."""
     if not sys.platform.startswith("linux"):
         return ()
-    setpriv = shutil.which("setpriv")
-    if setpriv:
+    setpriv, shell = shutil.which("setpriv"), shutil.which("sh")
+    if setpriv and shell:
+        words = (setpriv, "--pdeathsig", "KILL", "--", shell, "-c", _PARENT_CHECK)
         try:  # util-linux before 2.33 (2018) has no --pdeathsig
-            probe = subprocess.run([setpriv, "--pdeathsig", "KILL", "--", "true"], stdin=subprocess.DEVNULL,
+            probe = subprocess.run([*words, str(os.getpid()), "true"], stdin=subprocess.DEVNULL,
                                    capture_output=True, timeout=10)
             if probe.returncode == 0:
-                return (setpriv, "--pdeathsig", "KILL", "--")
+                return words
         except (OSError, subprocess.SubprocessError):
             pass
-    return (sys.executable, "-I", "-S", "-c", _PRCTL_LAUNCHER, str(os.getpid()))
+    return (sys.executable, "-I", "-S", "-c", _PRCTL_LAUNCHER)
 
 
 def _launched(argv: Sequence[str]) -> list[str]:
     words = launcher()
-    if words and words[0] == sys.executable and words[-1] != str(os.getpid()):  # forked since: another parent
-        words = (*words[:-1], str(os.getpid()))
-    return [*words, *argv]
+    return [*words, str(os.getpid()), *argv] if words else list(argv)
 
 
 def _check_program(program: str) -> None:

@@ -41,7 +41,7 @@ SCRIPT = """\
 import sys, time
 from ffx import process
 if sys.argv[1] == "python":  # the launcher used where util-linux's setpriv is missing
-    process.launcher = lambda: (sys.executable, "-I", "-S", "-c", process._PRCTL_LAUNCHER, str(__import__("os").getpid()))
+    process.launcher = lambda: (sys.executable, "-I", "-S", "-c", process._PRCTL_LAUNCHER)
 child = process.Child([sys.executable, "-c", "import time; time.sleep(300)", "MARKER"])
 print(child.pid, flush=True)
 time.sleep(300)
@@ -64,10 +64,21 @@ def test_a_child_dies_when_ffx_is_killed_with_sigkill(tmp_path, launcher):
     assert _sleepers(marker) == []
 
 
+@pytest.mark.parametrize("words", [process.launcher(), (sys.executable, "-I", "-S", "-c", process._PRCTL_LAUNCHER)],
+                         ids=["default", "python"])
+def test_a_child_whose_parent_died_before_the_signal_was_set_does_not_start(tmp_path, words):
+    """The parent-death signal is never sent if the parent was gone when it was set: the launcher checks."""
+    marker = tmp_path / "ran"
+    orphaned = subprocess.run([*words, "1", "touch", str(marker)], capture_output=True)  # "ffx" is pid 1
+    assert orphaned.returncode == 125 and not marker.exists()
+    adopted = subprocess.run([*words, str(os.getpid()), "touch", str(marker)], capture_output=True)
+    assert adopted.returncode == 0 and marker.exists()
+
+
 def test_the_launcher_is_setpriv_where_util_linux_has_it():
     words = process.launcher()
     if sys.platform.startswith("linux") and os.path.exists("/usr/bin/setpriv"):
-        assert os.path.basename(words[0]) == "setpriv" and words[1:] == ("--pdeathsig", "KILL", "--")
+        assert os.path.basename(words[0]) == "setpriv" and words[1:4] == ("--pdeathsig", "KILL", "--")
 
 
 def test_a_child_started_from_a_thread_that_ends_lives_on():
