@@ -100,9 +100,8 @@ def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, 
     """Render RECIPE to its output, with a progress bar on stderr (plain lines when it is not a terminal)."""
     def action():
         from .api import render as render_recipe
-        from .recipe import parse_set
-
         from .progressbar import ProgressLines
+        from .recipe import parse_set
 
         # a bar on a terminal; plain lines in a log (cron, CI), so a long render shows it is alive
         progress = False if quiet else True if sys.stderr.isatty() else ProgressLines(sys.stderr)
@@ -150,8 +149,9 @@ def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None
         parts.append("with audio" if info.has_audio else "no audio")
         memory = plan.memory_estimate / 2**20
         how = ""
-        if plan.feeds:
-            how = f" (reversed in {sum(len(f.feeders) for f in plan.feeds)} segments)"
+        segments = sum(len(getattr(feed, "feeders", ())) for feed in plan.feeds)  # only reverse feeds have segments
+        if segments:
+            how = f" (reversed in {segments} segments)"
         typer.echo(f"{recipe}: ok -> {plan.stages[-1].output_path}: {', '.join(parts)}; "
                    f"estimated peak memory ~{memory:.0f} MiB{how}")
 

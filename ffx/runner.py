@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -173,7 +174,7 @@ def spill_long_graph(argv: list[str], binary: str, cleanup: contextlib.ExitStack
     from .binary import ffmpeg_binary
 
     option = "-/filter_complex" if ffmpeg_binary(binary).major >= 7 else "-filter_complex_script"
-    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+    if _memory_files():
         fd = os.memfd_create("ffx-graph")
         cleanup.callback(os.close, fd)
         with os.fdopen(fd, "wb", closefd=False) as file:
@@ -206,6 +207,7 @@ class _Pipes:
         staged = {lane.reads for lane in self.lanes if lane.reads}  # read by a Python stage, not the encoder
         self.read_ends = tuple(ends[0] for token, ends in self.ends.items() if token not in staged)
         self.stage_inputs = {token: self.ends[token][0] for token in staged}
+        self.scratch = _Scratch([token for lane in self.lanes for token in lane.scratch])
         self.error: RenderError | None = None
         self.threads: list[threading.Thread] = []
         self.running: set[Child] = set()
@@ -230,15 +232,17 @@ class _Pipes:
 
     def _spawn(self, binary: str, lane, args: tuple[str, ...]) -> Child:
         write_end = self.ends[lane.writes][1]
+        args = self.scratch.resolve(args)
         if lane.python:  # a Python stage: the pipes are its standard input and output
             stdin = self.stage_inputs.pop(lane.reads)
             try:
-                return Child([sys.executable, "-m", "ffx", *args], stdin=stdin, stdout=write_end)
+                return Child([sys.executable, "-m", "ffx", *args], stdin=stdin, stdout=write_end,
+                             pass_fds=self.scratch.pass_fds)
             finally:
                 os.close(stdin)
         argv = [binary, *GLOBAL_ARGS, "-loglevel", "error", *(f"pipe:{write_end}" if a == lane.writes else a
                                                               for a in args)]
-        return Child(argv, pass_fds=(write_end,))
+        return Child(argv, pass_fds=(write_end, *self.scratch.pass_fds))
 
     def _lane(self, binary: str, reader: Child, lane) -> None:
         token = lane.writes
@@ -305,6 +309,7 @@ class _Pipes:
         self.close()
 
     def close(self) -> None:
+        self.scratch.remove()
         for r in (*self.read_ends, *self.stage_inputs.values()):
             os.close(r)
         self.read_ends = ()
@@ -312,6 +317,58 @@ class _Pipes:
         if not self.threads:
             for token in self.ends:
                 self._close_write_end(token)
+
+
+def _memory_files() -> bool:
+    """Whether unnamed memory files (memfd) can be handed to children as ``/proc/self/fd/N`` paths."""
+    return hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
+
+
+class _Scratch:
+    """Private files that a lane's commands share (``plan.SCRATCH_TOKEN``).
+
+    Each is a memory file (memfd) that the commands open as ``/proc/self/fd/N``
+    (the descriptor passed down): it has no name, so nothing stays behind
+    whatever ends ffx. Without memfd, a temporary folder removed afterwards.
+    """
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = tokens
+        self.fds: dict[str, int] = {}
+        self.folder: str | None = None  # made when a command first needs it
+
+    def resolve(self, args: tuple[str, ...]) -> tuple[str, ...]:
+        """The arguments with each token replaced by its path, escaped as a filter option in a graph."""
+        used = [token for token in self.tokens if any(token in arg for arg in args)]
+        if not used:
+            return args
+        from .graph import escape_graph, escape_value
+
+        for token in used:
+            path = escape_graph(escape_value(self._path(token)))
+            args = tuple(arg.replace(token, path) for arg in args)
+        return args
+
+    def _path(self, token: str) -> str:
+        if _memory_files():
+            if token not in self.fds:
+                self.fds[token] = os.memfd_create("ffx-scratch")
+            return f"/proc/self/fd/{self.fds[token]}"
+        if self.folder is None:
+            self.folder = tempfile.mkdtemp(prefix="ffx-scratch-")
+        return os.path.join(self.folder, token)
+
+    @property
+    def pass_fds(self) -> tuple[int, ...]:
+        return tuple(self.fds.values())
+
+    def remove(self) -> None:
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds = {}
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
 def _widen(fd: int) -> None:
