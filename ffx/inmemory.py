@@ -28,7 +28,7 @@ from .output import Output
 from .plan import GLOBAL_ARGS, FfmpegStage, Plan
 from .partfile import PartFile
 from .process import Child, terminations_raise
-from .runner import _render_error, aim_output, check_can_write, render_into
+from .runner import _render_error, aim_output, check_can_write, private_intermediates, render_into, run_stage
 
 CHUNK = 1 << 16
 # formats FFmpeg can write to a pipe as they are (no seeking back)
@@ -59,7 +59,13 @@ def iter_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **
     from .api import compile_recipe
 
     plan = _memory_plan(compile_recipe, recipe, format, **options)
-    stage = plan.stages[-1]
+    with private_intermediates(plan) as stages:
+        for earlier in stages[:-1]:  # a GIF's palette, when one pass would not fit the memory budget
+            run_stage(earlier, plan.binary_path, overwrite=True)
+        yield from _final_bytes(plan, stages[-1], format, fragmented)
+
+
+def _final_bytes(plan: Plan, stage: FfmpegStage, format: str, fragmented: bool) -> Iterator[bytes]:
     if format in ("mp4", "mov", "m4v") and not fragmented:
         yield from _via_private_file(plan, stage, format)
         return
