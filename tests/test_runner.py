@@ -20,28 +20,41 @@ steps:
 output: {path: OUT, preset: veryslow}
 """
 
-SEGMENTED_RECIPE = """\
-input: SRC
-steps:
-  - reverse
-  - filter: {name: gblur, sigma: 20, steps: 6}
-output: {path: OUT, preset: veryslow}
+# A segmented reverse in its own process: test clips are far smaller than FFmpeg's fixed memory, so the
+# overheads are zeroed (as in test_reverse_segmented.py) and the budget holds 10 frames a segment.
+SEGMENTED_RENDER = """\
+import sys
+import ffx
+from ffx import compiler, segments
+from ffx.binary import find_ffmpeg
+
+for name, value in (("PLAIN_OVERHEAD", 0), ("SEGMENTED_OVERHEAD", 0), ("FRAME_PADDING", 1.0), ("SAFETY", 1.0),
+                    ("DEFAULT_ENCODER_FRAMES", 0)):
+    setattr(segments, name, value)
+segments.encoder_frames = compiler.encoder_frames = lambda codec, preset: 0
+source, output = sys.argv[1:3]
+budget = segments.tree_memory(ffx.media.probe(source, find_ffmpeg()), 10, 0) + 1
+recipe = ffx.Recipe.model_validate({"input": source, "output": {"path": output, "preset": "veryslow"},
+                                    "steps": ["reverse", {"filter": {"name": "gblur", "sigma": 20, "steps": 6}}]})
+assert ffx.compile_recipe(recipe, max_memory=budget).feeds
+ffx.render(recipe, max_memory=budget)
 """
 
 
-def _start_slow_render(tmp_path: Path, *flags: str, recipe_text: str = SLOW_RECIPE,
-                       own_session: bool = False, feeders: int = 0) -> tuple[subprocess.Popen, Path]:
+def _start_slow_render(tmp_path: Path, *flags: str, own_session: bool = False, feeders: int = 0,
+                       argv: list[str] | None = None) -> tuple[subprocess.Popen, Path]:
     """Start ``ffx render`` on a render that takes minutes; return once FFmpeg (and its feeders) run."""
     out = tmp_path / "slow.mp4"
     recipe = tmp_path / "slow.yaml"
-    recipe.write_text(recipe_text.replace("OUT", str(out)))
-    proc = subprocess.Popen([sys.executable, "-m", "ffx", "render", str(recipe), "-q", *flags],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=own_session)
+    recipe.write_text(SLOW_RECIPE.replace("OUT", str(out)))
+    argv = argv or [sys.executable, "-m", "ffx", "render", str(recipe), "-q", *flags]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=own_session)
     deadline = time.time() + 60
-    while time.time() < deadline and len(ffmpeg_children(tmp_path)) <= feeders:
+    while time.time() < deadline and proc.poll() is None and len(ffmpeg_children(tmp_path)) <= feeders:
         time.sleep(0.05)
     time.sleep(0.5)
-    assert proc.poll() is None and len(ffmpeg_children(tmp_path)) > feeders
+    assert proc.poll() is None and len(ffmpeg_children(tmp_path)) > feeders, proc.stderr.read()[-2000:]
     return proc, out
 
 
@@ -109,13 +122,15 @@ def test_sigkill_of_the_whole_process_group_leaves_nothing(tmp_path):
 
 
 def test_sigkill_during_a_segmented_reverse_leaves_nothing(tmp_path):
-    make_clip(tmp_path / "src.mkv", duration=8, size="320x180", keyint=25)
-    recipe = SEGMENTED_RECIPE.replace("SRC", str(tmp_path / "src.mkv"))
-    proc, out = _start_slow_render(tmp_path, "--max-memory", "64M", recipe_text=recipe, feeders=1)
+    src = make_clip(tmp_path / "src.mkv", duration=8, size="640x360", keyint=25)
+    driver = tmp_path / "segmented.py"
+    driver.write_text(SEGMENTED_RENDER)
+    proc, out = _start_slow_render(tmp_path, feeders=1,
+                                   argv=[sys.executable, str(driver), str(src), str(tmp_path / "slow.mp4")])
     proc.kill()
     proc.communicate(timeout=15)
     assert _no_ffmpeg_soon(tmp_path) == []
-    assert _no_debris(tmp_path, "src.mkv") == []
+    assert _no_debris(tmp_path, "src.mkv", "segmented.py") == []
     ADVERSARIAL["clean aborts"] += 1
 
 
