@@ -40,11 +40,19 @@ def _fail(lines: list[str], code: int = 1) -> None:
 
 
 def _guarded(action):
-    """Run ``action``; print ffx errors as readable lines (no traceback) and exit 1."""
-    from .errors import FfxError, RecipeError, RenderError
+    """Run ``action``; print ffx errors as readable lines (no traceback) and exit 1, warnings as ``warning:`` lines."""
+    import warnings
+
+    from .errors import FfxError, FfxWarning, RecipeError, RenderError
+
+    def show(message, category, *_args, **_kwargs):
+        typer.echo(f"warning: {message}", err=True)
 
     try:
-        return action()
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", FfxWarning)
+            warnings.showwarning = show
+            return action()
     except RecipeError as exc:
         _fail([str(p) for p in exc.problems])
     except RenderError as exc:

@@ -159,7 +159,10 @@ class _Spawner:
 _spawner = _Spawner()
 
 
-def _popen(argv: Sequence[str], *, stdin, stdout, stderr, pass_fds: Sequence[int]) -> subprocess.Popen:
+def popen(argv: Sequence[str], *, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+          pass_fds: Sequence[int] = ()) -> subprocess.Popen:
+    """A child with the promises above, as a plain Popen (for a caller that reads stderr its own way);
+    end it with :func:`stop`. Prefer :class:`Child`."""
     _check_program(argv[0])
     full = _launched(argv)
     return _spawner.call(lambda: subprocess.Popen(full, stdin=stdin, stdout=stdout, stderr=stderr,
@@ -172,7 +175,7 @@ class Child:
     def __init__(self, argv: Sequence[str], *, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                  pass_fds: Sequence[int] = ()):
         self.argv = list(argv)
-        self.popen = _popen(argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, pass_fds=pass_fds)
+        self.popen = popen(argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, pass_fds=pass_fds)
         self.tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         self._reader = threading.Thread(target=self._drain, name="ffx-stderr", daemon=True)
         self._reader.start()
@@ -246,7 +249,7 @@ def run(argv: Sequence[str], *, timeout: float, pass_fds: Sequence[int] = ()) ->
     Raises :class:`subprocess.TimeoutExpired` after ``timeout`` seconds, the
     child stopped; OSError when the program cannot be started.
     """
-    proc = _popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    proc = popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                   pass_fds=pass_fds)
     try:
         out, err = proc.communicate(timeout=timeout)
