@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Annotated, Any, ClassVar, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, WithJsonSchema
 
 from .. import graph
 from ..graph import AUDIO, VIDEO, Pad
@@ -230,7 +230,20 @@ class Effect(BaseModel):
             data[self.main_parameter] = main
         if "effect" not in data:
             data["effect"] = type(self).model_fields["effect"].default
-        super().__init__(**data)
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            # ``Resize("abc")`` in Python reads like the YAML's error, not pydantic's dump; the
+            # recipe loader, which validates through here too, maps ``validation`` to YAML lines
+            from ..recipe import effect_error
+
+            raise effect_error(data["effect"], exc) from None
+
+    def relative_to(self, folder: str, keep: frozenset = frozenset()) -> Effect:
+        """This step with the relative file paths it names taken from ``folder`` (the recipe file's),
+        except for the fields in ``keep`` (given on the command line). Only effects that read files
+        override it."""
+        return self
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -87,6 +87,11 @@ class Text(Effect):
             raise ValueError("end must come after start")
         return self
 
+    def relative_to(self, folder: str, keep: frozenset = frozenset()) -> Text:
+        if "font" in keep or "fontfile" not in self.font_options() or self.font == "sans" or os.path.isabs(self.font):
+            return self
+        return self.model_copy(update={"font": os.path.join(folder, self.font)})
+
     def font_options(self) -> dict:
         if self.font == "sans":
             return {"fontfile": str(SHIPPED_FONT)}
