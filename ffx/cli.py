@@ -150,8 +150,9 @@ def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None
         parts.append("with audio" if info.has_audio else "no audio")
         memory = plan.memory_estimate / 2**20
         how = ""
-        if plan.feeds:
-            how = f" (reversed in {sum(len(f.feeders) for f in plan.feeds)} segments)"
+        segments = sum(len(getattr(feed, "feeders", ())) for feed in plan.feeds)  # only reverse feeds have segments
+        if segments:
+            how = f" (reversed in {segments} segments)"
         typer.echo(f"{recipe}: ok -> {plan.stages[-1].output_path}: {', '.join(parts)}; "
                    f"estimated peak memory ~{memory:.0f} MiB{how}")
 

@@ -18,6 +18,10 @@ GLOBAL_ARGS = ("-hide_banner", "-nostdin")
 
 LONGEST_ARGUMENT = 100_000
 
+# A private file a lane's commands share (vidstab's transforms): a path in a temporary folder the runner
+# makes and removes, and "$work/<token>" in printed scripts, whose folder the script removes on exit.
+SCRATCH_TOKEN = "FFX_SCRATCH_{}"
+
 
 @dataclass(frozen=True)
 class Lane:
@@ -32,6 +36,7 @@ class Lane:
     commands: tuple[tuple[str, ...], ...]
     reads: str | None = None
     python: bool = False
+    scratch: tuple[str, ...] = ()  # tokens (SCRATCH_TOKEN) of private files the commands share
 
 
 def _shell_command(argv: list[str]) -> str:
@@ -145,7 +150,15 @@ class Plan:
     def _command(binary: str, lane: Lane, argv: tuple[str, ...]) -> str:
         if lane.python:
             return shlex.join(["python3", "-m", "ffx", *argv])
-        return shlex.join([binary, *GLOBAL_ARGS, "-loglevel", "error", *argv]).replace(lane.writes, "pipe:3")
+        words = []
+        for arg in [binary, *GLOBAL_ARGS, "-loglevel", "error", *argv]:
+            word = shlex.quote(arg)
+            for token in lane.scratch:
+                # inside a single-quoted word, close the quotes around "$work" so the shell expands it
+                place = f'"$work/{token}"'
+                word = word.replace(token, f"'{place}'" if word.startswith("'") else place)
+            words.append(word)
+        return " ".join(words).replace(lane.writes, "pipe:3")
 
     def to_json(self, binary: str = "ffmpeg") -> str:
         return json.dumps({"commands": self.argv_lists(binary), "duration": self.result.duration,

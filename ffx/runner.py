@@ -15,6 +15,7 @@ import ctypes
 import errno
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -234,6 +235,7 @@ class _Pipes:
         staged = {lane.reads for lane in self.lanes if lane.reads}  # read by a Python stage, not the encoder
         self.read_ends = tuple(ends[0] for token, ends in self.ends.items() if token not in staged)
         self.stage_inputs = {token: self.ends[token][0] for token in staged}
+        self.scratch = _Scratch([token for lane in self.lanes for token in lane.scratch])
         self.error: RenderError | None = None
         self.threads: list[threading.Thread] = []
         self.running: set[subprocess.Popen] = set()
@@ -258,6 +260,7 @@ class _Pipes:
 
     def _spawn(self, binary: str, lane, args: tuple[str, ...]) -> tuple[list[str], subprocess.Popen]:
         write_end = self.ends[lane.writes][1]
+        args = self.scratch.resolve(args)
         if lane.python:  # a Python stage: the pipes are its standard input and output
             argv = [sys.executable, "-m", "ffx", *args]
             stdin = self.stage_inputs.pop(lane.reads)
@@ -323,6 +326,7 @@ class _Pipes:
         self.join()
 
     def close(self) -> None:
+        self.scratch.remove()
         for r in (*self.read_ends, *self.stage_inputs.values()):
             os.close(r)
         self.read_ends = ()
@@ -330,6 +334,33 @@ class _Pipes:
         if not self.threads:
             for token in self.ends:
                 self._close_write_end(token)
+
+
+class _Scratch:
+    """Private files that a lane's commands share (``plan.SCRATCH_TOKEN``), in a folder removed afterwards."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = tokens
+        self.folder: str | None = None  # made when a command first needs it
+
+    def resolve(self, args: tuple[str, ...]) -> tuple[str, ...]:
+        """The arguments with each token replaced by its path, escaped as a filter option in a graph."""
+        used = [token for token in self.tokens if any(token in arg for arg in args)]
+        if not used:
+            return args
+        from .graph import escape_graph, escape_value
+
+        if self.folder is None:
+            self.folder = tempfile.mkdtemp(prefix="ffx-scratch-")
+        for token in used:
+            path = escape_graph(escape_value(os.path.join(self.folder, token)))
+            args = tuple(arg.replace(token, path) for arg in args)
+        return args
+
+    def remove(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
 def _widen(fd: int) -> None:

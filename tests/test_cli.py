@@ -166,6 +166,8 @@ def test_every_shipped_recipe_compiles_and_renders(tmp_path, clip, name):
     args = ["render", str(RECIPES / f"{name}.yaml"), "-o", str(out), "-q"]
     if name != "demo":
         args += ["-i", str(clip)]
+    if name == "subtitles":
+        args += ["--set", f"subs={RECIPES / 'captions.srt'}"]
     result = ffx(*args)
     assert result.exit_code == 0, result.output
     frames = decode_frames(out)

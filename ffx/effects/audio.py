@@ -1,0 +1,131 @@
+"""audio: another stream's sound under the picture: replace the sound, or mix music under it.
+
+The track is cut (or looped) to the picture's length to the sample, so the
+result's sound ends with its picture. ``duck`` lowers the track while the
+clip's own sound is loud (``sidechaincompress``), as under speech.
+``audio: {track: original}`` after a ``reverse`` puts the original sound back
+under the reversed picture.
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#amix and #sidechaincompress and #aloop
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from .. import graph
+from ._joint import silence
+from .base import Clip, Effect, StepContext, StepError, StreamRef, Time
+
+Volume = float | Annotated[str, Field(pattern=r"^-?[0-9]{1,3}(\.[0-9]{1,3})?dB$")]
+
+
+class Duck(BaseModel):
+    """How far the track goes down while the clip's own sound plays."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    threshold: float = Field(0.03, gt=0, le=1, description="level of the clip's sound that starts the ducking (0-1)")
+    ratio: float = Field(8, ge=1, le=20, description="how strongly the track is lowered above the threshold")
+    attack: float = Field(20, ge=0.01, le=2000, description="milliseconds to go down")
+    release: float = Field(400, ge=0.01, le=9000, description="milliseconds to come back")
+
+
+def _duck_sugar(value: object) -> object:
+    return {} if value is True else (None if value is False else value)
+
+
+class Audio(Effect):
+    """Use the sound of the stream named in ``track``: replace the clip's sound, or mix it under (music)."""
+
+    effect: Literal["audio"] = "audio"
+    track: StreamRef = Field(description="the named stream whose sound is used (an input such as music, or original)")
+    mode: Literal["replace", "mix"] = Field("replace", description="replace the clip's sound, or mix the track under it")
+    volume: Volume = Field(1.0, description="the track's gain: a factor (0.5) or decibels (\"-12dB\")")
+    start: Time = Field(0.0, description="where on the clip the track begins (seconds)")
+    skip: Time = Field(0.0, description="seconds of the track to skip at its beginning")
+    loop: bool = Field(False, description="repeat the track until the clip ends (else silence after it)")
+    fade_in: float = Field(0.0, ge=0, le=3600, description="seconds the track fades in from its start")
+    fade_out: float = Field(0.0, ge=0, le=3600, description="seconds the track fades out before the clip's end")
+    duck: Annotated[Duck | None, BeforeValidator(_duck_sugar)] = Field(
+        None, description="mix only: lower the track while the clip's own sound plays (true, or "
+                          "{threshold, ratio, attack, release})")
+
+    main_parameter = "track"
+    example = "- audio: {track: music, mode: mix, volume: \"-12dB\", loop: true, fade_out: 2}"
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        info = clip.info
+        if info.duration is None:
+            raise StepError("a sound track needs a clip with an end (not a live source)")
+        source = ctx.stream(self.track, "track")
+        if source.audio is None:
+            raise StepError(f"stream {self.track!r} has no sound", field="track",
+                            hint="or the output drops sound (audio: false, or an image or GIF output)")
+        if self.duck is not None and self.mode != "mix":
+            raise StepError("duck only applies with mode: mix", field="duck")
+        if self.start >= info.duration or self.start < 0:
+            raise StepError(f"start {self.start:g} s is outside the clip (0-{info.duration:g} s)", field="start")
+        if self.fade_in + self.fade_out > info.duration + 1e-6:
+            raise StepError("the fades are longer than the clip", field="fade_in")
+        rate = (clip.info.sample_rate if clip.audio is not None else None) or source.info.sample_rate or 48000
+        layout = (clip.info.channel_layout if clip.audio is not None else None) or source.info.channel_layout
+        layout = layout if layout in ("mono", "stereo") else "stereo"
+        length = float(Fraction(info.frames) / info.fps) if info.frames is not None and info.fps else info.duration
+        total = round(length * rate)
+        track = self._track(source, rate, layout, total, ctx)
+        if self.mode == "replace" or clip.audio is None:
+            audio = track
+        else:
+            own = ctx.chain(clip.audio, "aresample", {"out_sample_rate": rate})
+            own = ctx.chain(own, "aformat", {"sample_fmts": "fltp", "channel_layouts": layout})
+            own = ctx.chain(ctx.chain(own, "apad", {"whole_len": total}), "atrim", {"end_sample": total})
+            if self.duck is not None:
+                duck = self.duck
+                track = ctx.filter("sidechaincompress", [track, own], {
+                    "threshold": duck.threshold, "ratio": duck.ratio, "attack": duck.attack,
+                    "release": duck.release}, outputs=(graph.AUDIO,)).pad()
+            # no normalisation: each stream keeps its level (amix would otherwise halve both)
+            audio = ctx.filter("amix", [own, track], {"inputs": 2, "duration": "first", "normalize": 0},
+                               outputs=(graph.AUDIO,)).pad()
+        return clip.evolve(audio=audio, info=info.replace(has_audio=True, sample_rate=rate, channel_layout=layout))
+
+    def _track(self, source: Clip, rate: int, layout: str, total: int, ctx: StepContext) -> graph.Pad:
+        """The track: skipped into, looped, delayed to ``start``, faded, exactly ``total`` samples."""
+        audio = source.audio
+        node = source.input_node
+        if self.loop:
+            if node is not None and source.video is None:
+                # an audio file read as it is: the demuxer loops it, nothing is held in memory
+                node.input_args.append(("-stream_loop", "-1"))
+            else:
+                length = source.info.duration
+                if not length:
+                    raise StepError(f"stream {self.track!r} has no known length to loop", field="loop")
+                size = round(length * (source.info.sample_rate or rate))
+                audio = ctx.chain(audio, "aloop", {"loop": -1, "size": size})
+                ctx.memory_bytes = max(ctx.memory_bytes, size * 8 * 2)
+        if self.skip:
+            audio = ctx.chain(audio, "atrim", {"start": self.skip})
+        audio = ctx.chain(audio, "aresample", {"out_sample_rate": rate})
+        audio = ctx.chain(audio, "aformat", {"sample_fmts": "fltp", "channel_layouts": layout})
+        audio = ctx.chain(audio, "asetpts", {"expr": "PTS-STARTPTS"})
+        if self.volume != 1.0:
+            audio = ctx.chain(audio, "volume", {"volume": self.volume})
+        start = round(self.start * rate)
+        played = total - start
+        if self.fade_in:
+            audio = ctx.chain(audio, "afade", {"type": "in", "start_sample": 0,
+                                               "nb_samples": round(self.fade_in * rate)})
+        if self.fade_out:
+            samples = round(self.fade_out * rate)
+            audio = ctx.chain(audio, "afade", {"type": "out", "start_sample": max(0, played - samples),
+                                               "nb_samples": samples})
+        audio = ctx.chain(ctx.chain(audio, "apad", {"whole_len": played}), "atrim", {"end_sample": played})
+        if start:
+            lead = ctx.chain(silence(rate, layout, ctx), "atrim", {"end_sample": start})
+            audio = ctx.filter("concat", [lead, audio], {"n": 2, "v": 0, "a": 1}, outputs=(graph.AUDIO,)).pad()
+        return audio

@@ -1,0 +1,45 @@
+"""color: brightness, contrast, saturation, gamma, hue and inversion in one step.
+
+The ``eq`` filter does brightness, contrast, saturation and gamma in one pass
+(MoviePy's ``LumContrast``, ``MultiplyColor`` and ``GammaCorrection``), ``hue``
+turns the colours around the colour wheel, ``negate`` is MoviePy's
+``InvertColors``. Values left at their neutral default add no filter.
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#eq, #hue and #negate
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Clip, Effect, StepContext
+
+
+class Color(Effect):
+    """Adjust brightness, contrast, saturation, gamma and hue, or invert the colours."""
+
+    effect: Literal["color"] = "color"
+    brightness: float = Field(0.0, ge=-1, le=1, description="added to the luma as a fraction of full scale (0.1 = 10 % brighter)")
+    contrast: float = Field(1.0, ge=0, le=10, description="stretches the luma away from mid-gray (1 = unchanged, 0 = flat gray)")
+    saturation: float = Field(1.0, ge=0, le=3, description="colour strength (0 = gray, 1 = unchanged)")
+    gamma: float = Field(1.0, ge=0.1, le=10, description="gamma of the luma (above 1 lifts the shadows)")
+    hue: float = Field(0.0, ge=-360, le=360, description="turn the colours around the colour wheel, degrees")
+    invert: bool = Field(False, description="a negative: every channel becomes its opposite")
+
+    example = "- color: {brightness: 0.05, contrast: 1.2, saturation: 1.3}"
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        video = clip.video
+        eq = {name: value for name, value, neutral in (
+            ("brightness", self.brightness, 0.0), ("contrast", self.contrast, 1.0),
+            ("saturation", self.saturation, 1.0), ("gamma", self.gamma, 1.0)) if value != neutral}
+        if eq:
+            # eval=init: the values are constants, so eq computes its tables once, not per frame
+            video = ctx.chain(video, "eq", {**eq, "eval": "init"})
+        if self.hue:
+            video = ctx.chain(video, "hue", {"h": self.hue})
+        if self.invert:
+            video = ctx.chain(video, "negate")
+        return clip.evolve(video=video)

@@ -1,0 +1,71 @@
+"""contact_sheet: a grid of evenly spaced frames in one picture, each with its time.
+
+Frame ``i`` of ``n`` tiles is the clip's frame ``floor((i + 1/2) * frames / n)``
+(the middle of each equal share of the clip), picked by number with
+``select``, so the sheet is the same whatever the timestamps. The result is
+one frame: write it to a ``.png`` or ``.jpg``.
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#tile and #select_002c-aselect
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Clip, Color, Effect, StepContext, StepError
+from .text import SHIPPED_FONT
+
+
+def picked_frames(frames: int, tiles: int) -> list[int]:
+    """Which frames fill the tiles.
+
+    >>> picked_frames(100, 4)
+    [12, 37, 62, 87]
+    """
+    return [int((2 * i + 1) * frames // (2 * tiles)) for i in range(tiles)]
+
+
+class ContactSheet(Effect):
+    """A grid (``columns`` x ``rows``) of evenly spaced frames in one picture, with their timestamps."""
+
+    effect: Literal["contact_sheet"] = "contact_sheet"
+    columns: int = Field(4, ge=1, le=32, description="tiles across")
+    rows: int = Field(3, ge=1, le=32, description="tiles down")
+    width: int = Field(1280, ge=16, le=16384, description="width of the whole sheet, px")
+    padding: int = Field(4, ge=0, le=256, description="space between and around the tiles, px")
+    background: Color = Field("black", description="colour of the space between tiles")
+    timestamps: bool = Field(True, description="write each frame's time (h:mm:ss.mmm) in its corner")
+
+    example = "- contact_sheet: {columns: 4, rows: 3, width: 960}"
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        info = clip.info
+        tiles = self.columns * self.rows
+        if info.frames is None:
+            raise StepError("a contact sheet needs a clip of known length (not a live source)")
+        if info.frames < tiles:
+            raise StepError(f"{tiles} tiles need {tiles} frames; the clip has {info.frames}", field="rows",
+                            hint="use fewer columns or rows")
+        tile_width = (self.width - self.padding * (self.columns + 1)) // self.columns
+        if tile_width < 8:
+            raise StepError("the tiles would be narrower than 8 px", field="width")
+        tile_height = max(2, round(tile_width * info.height / info.width / 2) * 2)
+        picked = "+".join(f"eq(n,{n})" for n in picked_frames(info.frames, tiles))
+        video = ctx.chain(clip.video, "select", {"expr": picked})
+        video = ctx.chain(video, "scale", {"w": tile_width, "h": tile_height, "flags": "lanczos"})
+        if self.timestamps:
+            size = max(8, tile_height // 9)
+            video = ctx.chain(video, "drawtext", {
+                "fontfile": str(SHIPPED_FONT), "text": "%{pts:hms}", "fontsize": size, "fontcolor": "white",
+                "box": 1, "boxcolor": "black@0.6", "boxborderw": max(1, size // 4), "x": size // 2,
+                "y": f"h-text_h-{size // 2}"})
+        video = ctx.chain(video, "tile", {"layout": f"{self.columns}x{self.rows}", "padding": self.padding,
+                                          "margin": self.padding, "color": self.background})
+        width = self.columns * tile_width + self.padding * (self.columns + 1)
+        height = self.rows * tile_height + self.padding * (self.rows + 1)
+        sheet = info.replace(width=width, height=height, frames=1,
+                             duration=float(1 / info.fps) if info.fps else info.duration, has_audio=False,
+                             sample_rate=None)
+        return clip.evolve(video=video, audio=None, info=sheet)

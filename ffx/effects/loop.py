@@ -1,0 +1,55 @@
+"""loop: the clip played several times over, or until a given length, sound included.
+
+FFmpeg's ``loop``/``aloop`` keep one pass of the clip in memory to replay it,
+so the step reports that to the plan's memory estimate.
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#loop and #aloop
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import Clip, Effect, StepContext, StepError, Time
+
+
+class Loop(Effect):
+    """Play the clip ``times`` times in a row, or repeat it until it lasts ``duration`` seconds."""
+
+    effect: Literal["loop"] = "loop"
+    times: int | None = Field(None, ge=1, le=10000, description="how many times the clip plays in all")
+    duration: Time | None = Field(None, description="repeat until the result is this long (the last pass is cut)")
+
+    main_parameter = "times"
+    example = "- loop: 3"
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.times is None) == (self.duration is None):
+            raise ValueError("give times or duration")
+        if self.duration is not None and self.duration <= 0:
+            raise ValueError("duration must be positive")
+        return self
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        info = clip.info
+        if info.frames is None or not info.fps:
+            raise StepError("a loop needs a clip of known length (not a live source)")
+        frames = info.frames
+        total = self.times * frames if self.times else round(self.duration * info.fps)
+        passes = math.ceil(total / frames)
+        video = ctx.chain(clip.video, "loop", {"loop": passes - 1, "size": frames, "start": 0})
+        if total % frames:
+            video = ctx.chain(video, "trim", {"end_frame": total})
+        audio = clip.audio
+        if audio is not None:
+            rate = info.sample_rate or 48000
+            samples = round(frames / info.fps * rate)  # one pass, as long as its picture
+            audio = ctx.chain(ctx.chain(audio, "apad", {"whole_len": samples}), "atrim", {"end_sample": samples})
+            audio = ctx.chain(audio, "aloop", {"loop": passes - 1, "size": samples})
+            audio = ctx.chain(audio, "atrim", {"end_sample": round(total / info.fps * rate)})
+        ctx.memory_bytes = max(ctx.memory_bytes, frames * info.frame_bytes())
+        return clip.evolve(video=video, audio=audio, info=info.replace(frames=total, duration=float(total / info.fps)))

@@ -1,0 +1,57 @@
+"""zoom: a slow zoom (and pan) over the clip, the "Ken Burns" move for photos in a slideshow.
+
+``zoompan`` places its window on whole pixels, so a slow zoom at the
+picture's own size shakes by a pixel from frame to frame. The picture is
+therefore enlarged ``4x`` first, the window moves on that finer grid, and
+zoompan scales it back down to the output size.
+FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#zoompan
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import Clip, Effect, StepContext, StepError
+
+FINE = 4  # the enlargement that makes the window's steps a quarter pixel
+
+_FOCUS = {"center": (0.5, 0.5), "top": (0.5, 0.0), "bottom": (0.5, 1.0), "left": (0.0, 0.5), "right": (1.0, 0.5),
+          "top_left": (0.0, 0.0), "top_right": (1.0, 0.0), "bottom_left": (0.0, 1.0), "bottom_right": (1.0, 1.0)}
+
+
+class Zoom(Effect):
+    """Zoom smoothly from ``start`` to ``end`` times the picture over the clip, centred on ``focus``."""
+
+    effect: Literal["zoom"] = "zoom"
+    start: float = Field(1.0, ge=1, le=10, description="zoom factor on the first frame (1 = the whole picture)")
+    end: float = Field(1.2, ge=1, le=10, description="zoom factor on the last frame")
+    focus: Literal[tuple(_FOCUS)] | list[float] = Field(
+        "center", description="the point zoomed into: center, top_left, ... or [x, y] as fractions of the frame")
+
+    main_parameter = "end"
+    example = "- zoom: {start: 1, end: 1.3, focus: top_right}"
+
+    @model_validator(mode="after")
+    def _focus(self):
+        if isinstance(self.focus, list) and (len(self.focus) != 2 or not all(0 <= v <= 1 for v in self.focus)):
+            raise ValueError("focus as [x, y] takes two fractions between 0 and 1")
+        return self
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        info = clip.info
+        if info.frames is None or not info.fps:
+            raise StepError("a zoom needs a clip of known length (not a live source)")
+        fx, fy = _FOCUS[self.focus] if isinstance(self.focus, str) else self.focus
+        last = max(1, info.frames - 1)
+        zoom = f"{self.start!r}+({self.end!r}-{self.start!r})*on/{last}"
+        video = ctx.chain(clip.video, "scale", {"w": f"iw*{FINE}", "h": f"ih*{FINE}", "flags": "bicubic"})
+        video = ctx.chain(video, "zoompan", {
+            "zoom": zoom,
+            # the window's top-left corner, keeping the focus point where it is in the frame
+            "x": f"{fx!r}*(iw-iw/zoom)", "y": f"{fy!r}*(ih-ih/zoom)",
+            "d": 1, "s": info.size, "fps": info.fps,
+        })
+        return clip.evolve(video=video)
