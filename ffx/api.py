@@ -56,9 +56,11 @@ def check_options(*, overwrite: Any = False, ffmpeg: Any = None, allow_unsafe: A
     if isinstance(max_memory, bool) or not isinstance(max_memory, (int, str)):
         raise UsageError(f"max_memory is a number of bytes or text such as 512M, not {type(max_memory).__name__}")
     try:
-        if isinstance(max_memory, int) and not 2**20 <= max_memory <= 2**50:
-            raise ValueError(f"{max_memory} bytes is not a sensible memory budget (1M to 1P)")
-        return parse_bytes(str(max_memory))
+        if isinstance(max_memory, int):  # tests and tools may give small budgets in bytes
+            if not 0 < max_memory <= 2**50:
+                raise ValueError(f"{max_memory} bytes is not a memory budget (1 byte to 1P)")
+            return max_memory
+        return parse_bytes(max_memory)
     except ValueError as exc:
         raise RecipeError(Problem(str(exc), field="max_memory", hint="e.g. --max-memory 512M")) from None
 

@@ -8,6 +8,7 @@ recipe step is being built, so every filter can be traced back to it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Annotated, Any, ClassVar, get_args, get_origin
@@ -221,6 +222,7 @@ class Effect(BaseModel):
     target: StreamName | None = Field(None, alias="as", description="name this step's result so later steps can use it")
 
     main_parameter: ClassVar[str | None] = None  # `- resize: 0.3` sets this field
+    file_fields: ClassVar[tuple[str, ...]] = ()  # fields naming files: relative to the recipe's folder
     example: ClassVar[str] = ""
 
     def __init__(self, main: Any = None, /, **data: Any):
@@ -240,10 +242,11 @@ class Effect(BaseModel):
             raise effect_error(data["effect"], exc) from None
 
     def relative_to(self, folder: str, keep: frozenset = frozenset()) -> Effect:
-        """This step with the relative file paths it names taken from ``folder`` (the recipe file's),
-        except for the fields in ``keep`` (given on the command line). Only effects that read files
-        override it."""
-        return self
+        """This step with the relative paths of its :attr:`file_fields` taken from ``folder`` (the recipe
+        file's), except for the fields in ``keep`` (given on the command line)."""
+        update = {name: os.path.join(folder, value) for name in self.file_fields
+                  if name not in keep and isinstance(value := getattr(self, name), str) and not os.path.isabs(value)}
+        return self.model_copy(update=update) if update else self
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:  # pragma: no cover - abstract
         raise NotImplementedError
