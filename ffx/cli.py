@@ -27,7 +27,7 @@ OutputOpt = Annotated[Optional[str], typer.Option("-o", "--output", help="output
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="override a recipe variable: NAME=VALUE")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="replace an existing output file")]
 FfmpegOpt = Annotated[Optional[str], typer.Option("--ffmpeg", help="FFmpeg binary to use (else $FFX_FFMPEG, the bundled one, PATH)")]
-MemoryOpt = Annotated[Optional[str], typer.Option("--max-memory", help="memory budget for buffering steps, e.g. 512M or 2G (default 1G); a reverse beyond it runs in segments")]
+MemoryOpt = Annotated[Optional[str], typer.Option("--max-memory", help="memory budget for buffering steps, e.g. 512M or 2G (default 1G); beyond it a reverse runs in segments, a GIF in two passes, and anything else is refused")]
 LiveOpt = Annotated[bool, typer.Option("--live", help="-i is a live source: a camera (/dev/video0) or a stream URL (rtsp://...)")]
 RecipeSizeOpt = Annotated[str, typer.Option("--max-recipe-size", help="largest recipe file to read, e.g. 4M (default 1M)")]
 UnsafeOpt = Annotated[bool, typer.Option("--allow-unsafe", help="allow filters that read or write files (trusted recipes only)")]
@@ -153,6 +153,8 @@ def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None
         segments = sum(len(getattr(feed, "feeders", ())) for feed in plan.feeds)  # only reverse feeds have segments
         if segments:
             how = f" (reversed in {segments} segments)"
+        elif len(plan.stages) > 1:
+            how = f" ({len(plan.stages)} passes)"
         typer.echo(f"{recipe}: ok -> {plan.stages[-1].output_path}: {', '.join(parts)}; "
                    f"estimated peak memory ~{memory:.0f} MiB{how}")
 

@@ -187,11 +187,18 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     missing = sorted(set(ctx.filters_used) - binary.filters)
     if missing:
         binary.require_filters(set(missing), {n: ctx.filters_used[n] for n in missing})
-    encoders = [v for k, v in output_args if k in ("-c:v", "-c:a")]
+    encoders = [v for k, v in output_args + [a for p in ctx.passes for a in p.args] if k in ("-c:v", "-c:a")]
     for encoder in encoders:
         if encoder not in binary.encoders:
             raise CapabilityError(f"the FFmpeg at {binary.path} (version {binary.version}) has no {encoder!r} encoder; "
                                   "choose another codec or install a full build")
+    # commands before the final one (a GIF's palette when one pass would not fit the memory budget)
+    earlier = []
+    for run in ctx.passes:
+        lowered = graph.lower(run.pads, "file:" + run.path, run.args)
+        earlier.append(FfmpegStage(args=tuple(lowered.args), output_path=run.path, input_paths=tuple(input_paths),
+                                   duration=final.info.duration, filter_steps=tuple(lowered.filter_steps),
+                                   kind="image"))
     lowered = graph.lower(pads, "file:" + recipe.output.path, output_args)
     stage = FfmpegStage(
         args=tuple(lowered.args), output_path=recipe.output.path, input_paths=tuple(input_paths),
@@ -201,6 +208,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     preview = None
     if current.video is not None and len(named) == 1:
         preview = ffplay_args(current.video, 1)
-    return Plan(stages=(stage,), result=final.info, memory_estimate=ctx.memory_bytes,
+    return Plan(stages=(*earlier, stage), result=final.info, memory_estimate=ctx.memory_bytes,
+                temporary_files=tuple(run.path for run in ctx.passes),
                 binary_path=binary.path, overwrite=overwrite, preview=preview, feeds=tuple(ctx.feeds))
 

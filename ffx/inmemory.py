@@ -30,7 +30,7 @@ from .errors import FfxError, InputError, Problem, RecipeError, UsageError, quot
 from .media import MediaInfo
 from .output import ALL_FORMATS, Output
 from .plan import GLOBAL_ARGS, FfmpegStage, Plan
-from .runner import _die_with_parent, _drain, _render_error, _stop, run_stage
+from .runner import _die_with_parent, _drain, _render_error, _stop, private_intermediates, run_stage
 
 CHUNK = 1 << 16
 # formats FFmpeg can write to a pipe as they are (no seeking back)
@@ -62,7 +62,13 @@ def iter_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **
 
     format = _memory_format(format, fragmented, options)
     plan = _memory_plan(compile_recipe, recipe, format, **options)
-    stage = plan.stages[-1]
+    with private_intermediates(plan) as stages:
+        for earlier in stages[:-1]:  # a GIF's palette, when one pass would not fit the memory budget
+            run_stage(earlier, plan.binary_path, overwrite=True)
+        yield from _final_bytes(plan, stages[-1], format, fragmented)
+
+
+def _final_bytes(plan: Plan, stage: FfmpegStage, format: str, fragmented: bool) -> Iterator[bytes]:
     if format in ("mp4", "mov", "m4v") and not fragmented:
         yield from _via_private_file(plan, stage, format)
         return

@@ -2,19 +2,35 @@
 
 The container follows the file extension; each family (video, GIF, animated
 WebP, still image, audio) has defaults chosen for players and quality, all
-overridable. GIFs are always palette-optimised in one pass (split ->
-palettegen -> paletteuse), so no temporary palette file is needed.
+overridable.
+
+GIFs are palette-optimised. In one pass (split -> palettegen -> paletteuse)
+paletteuse waits for the palette, which palettegen gives only at the end of the
+stream, so every frame waits in memory. When that does not fit the memory
+budget the GIF is made in two passes with the same picture: the first streams
+the frames into palettegen and writes the palette to a small PNG, the second
+streams them again through paletteuse, which reads it. The PNG is a plan
+intermediate (``Plan.temporary_files``): the runner swaps in a private file and
+removes it; a printed plan removes it at the end.
+
+This is also where the plan's memory estimate meets the budget: the output is
+built last, so a plan that would hold more than ``--max-memory`` is refused here,
+before anything runs.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from . import graph
 from .effects.base import Clip, Rate, StepContext, StepError
-from .graph import Pad
+from .graph import Node, Pad
+from .media import MediaInfo
+from .segments import RGBA, buffering_memory
 
 VIDEO_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
                  ".avi": "avi", ".nut": "nut", ".ts": "mpegts"}
@@ -58,6 +74,79 @@ QUALITY = {
     "medium": (128, "none", "full", 2),
     "low": (64, "none", "full", 2),
 }
+
+
+@dataclass(frozen=True)
+class EarlierPass:
+    """An FFmpeg command the plan runs before the final one: ``pads`` written to ``path`` with ``args``.
+
+    ``path`` is an intermediate file the final command reads; the plan lists it as temporary.
+    """
+
+    pads: list[Pad]
+    path: str
+    args: list[tuple[str, str]]
+
+
+def palette_path(output: str) -> str:
+    """Where a printed two-pass plan keeps the palette: hidden, beside the output.
+
+    >>> palette_path("clips/out.gif")
+    'clips/.out.gif.palette.png'
+    """
+    folder, name = os.path.split(output)
+    return os.path.join(folder, f".{name}.palette.png")
+
+
+def _inputs_of(pads: list[Pad]) -> list[Node]:
+    """The input nodes a graph reads, found by walking back from ``pads``."""
+    seen: set[int] = set()
+    found: list[Node] = []
+    stack = [pad.node for pad in pads]
+    while stack:
+        node = stack.pop()
+        if node.uid in seen:
+            continue
+        seen.add(node.uid)
+        if node.is_input:
+            found.append(node)
+        stack.extend(pad.node for pad in node.inputs)
+    return found
+
+
+def _read_twice(video: Pad) -> str | None:
+    """Why the frames behind ``video`` cannot be read a second time (None: they can).
+
+    Files and generated sources give the same frames again; a camera, a
+    network stream or a pipe (a segmented reverse, a Python stage) does not.
+    """
+    for node in _inputs_of([video]):
+        generated = ("-f", "lavfi") in node.input_args
+        if not (generated or node.name.startswith("file:")):
+            return "its frames come from a pipe or a live source, which cannot be read twice"
+    return None
+
+
+def _mib(nbytes: int) -> str:
+    return f"{nbytes / 2**20:,.0f}"
+
+
+BUDGET_HINT = "trim the clip or lower its size or frame rate first, or raise --max-memory"
+GIF_HINT = "trim it, lower its size or frame rate, use quality: best (a palette per frame), or raise --max-memory"
+
+
+def check_budget(ctx: StepContext) -> None:
+    """Refuse, before anything runs, a plan whose estimate is over the memory budget.
+
+    Steps that can work another way have already done so (a reverse in
+    segments, a GIF in two passes); what is still over would run out of memory.
+    """
+    if ctx.max_memory is None or ctx.memory_bytes <= ctx.max_memory:
+        return
+    who = "FFmpeg and its encoder need" if ctx.memory_step in ("", "output") else \
+        f"{ctx.memory_step} makes FFmpeg hold"
+    raise StepError(f"{who} ~{_mib(ctx.memory_bytes)} MiB, over the memory budget of {_mib(ctx.max_memory)} MiB",
+                    hint=BUDGET_HINT)
 
 
 class Output(BaseModel):
@@ -169,7 +258,7 @@ class Output(BaseModel):
             if self.muxer() in ("mp4", "mov"):
                 args += [("-movflags", "+faststart")]
         elif kind == "gif":
-            video = self._palette(video, ctx, info.alpha)
+            video = self._palette(video, ctx, info)
             args += [("-c:v", "gif"), ("-loop", str(self.loop))]
         elif kind == "webp":
             args += [("-c:v", codec), ("-loop", str(max(self.loop, 0))), ("-quality", "80")]
@@ -189,6 +278,8 @@ class Output(BaseModel):
             if self.audio_bitrate or audio_codec in ("aac", "libopus", "libmp3lame", "libvorbis"):
                 args += [("-b:a", self.audio_bitrate or "192k")]
         info = info.replace(has_audio=audio is not None)
+        ctx.holds(buffering_memory(info, 0, ctx.encoder_frames))  # FFmpeg itself and the encoder's frames
+        check_budget(ctx)
         args += [("-f", self.muxer())]
         pads = [p for p in (video, audio) if p is not None]
         return pads, args, clip.evolve(video=video, audio=audio, info=info)
@@ -215,20 +306,68 @@ class Output(BaseModel):
             return self.pix_fmt in PACKED_RGB
         return kind == "image" and self.extension in RGB_IMAGES
 
-    def _palette(self, video: Pad, ctx: StepContext, alpha: bool = False) -> Pad:
+    def palette_memory(self, info: MediaInfo) -> int:
+        """Estimated peak of a one-pass GIF: paletteuse's input (BGRA) waits for the palette, every frame of it.
+
+        With a palette per frame (``stats_mode: single``) palettegen gives each palette at once and
+        nothing waits (measured flat: 38 MiB for 20 s as for 2 s). ``diff`` waits like ``full``.
+        """
+        if self.gif_settings()[2] == "single" or info.duration is None:
+            return 0  # a stream with no end is refused instead (see _palette)
+        frames = info.frames if info.frames is not None else round(info.duration * float(info.fps or 25))
+        return buffering_memory(info, frames, bytes_per_pixel=RGBA)
+
+    def _palette(self, video: Pad, ctx: StepContext, info: MediaInfo) -> Pad:
+        """The GIF's palette and its use: in one pass, or in two when one would not fit the budget."""
+        if info.duration is None and self.gif_settings()[2] != "single" and ctx.max_memory is not None:
+            raise StepError("a GIF of a stream with no end would keep every frame in memory until it is stopped: "
+                            "its palette needs the whole stream", hint="trim it to a duration, or use quality: best "
+                                                                       "(a palette per frame)")
+        held = self.palette_memory(info)
+        over = ctx.max_memory is not None and held > ctx.max_memory
+        cannot = _read_twice(video) if over else None
+        if over and cannot is None:
+            return self._two_pass(video, ctx, info.alpha)
+        if over:
+            raise StepError(f"a one-pass GIF keeps every frame until its palette is known (~{_mib(held)} MiB, "
+                            f"over the memory budget of {_mib(ctx.max_memory)} MiB), and two passes cannot "
+                            f"be used: {cannot}", hint=GIF_HINT)
+        ctx.holds(held)
+        return self._one_pass(video, ctx, info.alpha)
+
+    def _two_pass(self, video: Pad, ctx: StepContext, alpha: bool) -> Pad:
+        """First pass: the palette to a PNG; the final pass reads it back as a second input."""
+        path = palette_path(self.path)
+        ctx.passes.append(EarlierPass(pads=[self._palettegen(video, ctx, alpha)], path=path,
+                                      args=[("-frames:v", "1"), ("-update", "1"), ("-c:v", "png"), ("-f", "image2")]))
+        png = graph.input_node("file:" + path, [], True, False)
+        return self._paletteuse(video, graph.input_pad(png, graph.VIDEO), ctx)
+
+    def _one_pass(self, video: Pad, ctx: StepContext, alpha: bool = False) -> Pad:
         """One-pass palette GIF: palettegen sees the whole stream, paletteuse maps each frame."""
+        return self._paletteuse(video, self._palettegen(video, ctx, alpha), ctx)
+
+    def _palettegen(self, video: Pad, ctx: StepContext, alpha: bool) -> Pad:
         colors, dither, stats, step = self.gif_settings()
         counted = video
         if step > 1:
             # a sample of the pixels themselves (no averaging, which would invent colours)
             counted = ctx.chain(video, "scale", {"w": f"max(1,trunc(iw/{step}))", "h": f"max(1,trunc(ih/{step}))",
                                                  "flags": "neighbor"})
-        palette = ctx.chain(counted, "palettegen", {
+        return ctx.chain(counted, "palettegen", {
             "max_colors": colors if colors != 256 else None,
-            # without transparency all the colours asked for go to the picture (FFmpeg keeps one back)
-            "reserve_transparent": None if alpha else 0,
+            # Inter-frame transparency: the GIF encoder sends a pixel that did not change as transparent
+            # (gifflags +transdiff, on by default) when the palette has a transparent entry or the frame
+            # leaves an entry unused, which it then borrows. A full palette of 256 colours leaves none on
+            # grainy film, so there one slot is reserved (FFmpeg's default): 13 % smaller on film, the same
+            # on fire (docs/design.md). The encoder does this only while frames share the first palette,
+            # so with a palette per frame all the colours go to the picture (unless it has alpha).
+            "reserve_transparent": None if alpha or (colors == 256 and stats != "single") else 0,
             "stats_mode": stats if stats != "full" else None,
         })
+
+    def _paletteuse(self, video: Pad, palette: Pad, ctx: StepContext) -> Pad:
+        colors, dither, stats, step = self.gif_settings()
         # with a palette per frame, a rectangle update would leave the rest of the frame holding indices
         # into the previous palette: wrong colours (measured: SSIM 0.982 -> 0.966 on a test pattern)
         rectangle = self.diff_mode == "rectangle" and stats != "single"

@@ -89,6 +89,7 @@ class Plan:
     notes: tuple[str, ...] = field(default=())
     preview: tuple[str, ...] | None = None  # ffplay arguments for a live preview, when there is one input
     feeds: tuple = ()  # objects with lanes(): commands that feed the last stage through pipes
+    temporary_files: tuple[str, ...] = ()  # written by a stage for a later one (a GIF palette), then removed
 
     def ffplay(self, binary: str = "ffplay") -> str:
         """The recipe's video as an ``ffplay`` command, quoted for a POSIX shell (live preview)."""
@@ -115,7 +116,11 @@ class Plan:
         """
         if self.feeds:
             return self._piped_script(binary)
-        return " &&\n".join(_shell_command(argv) for argv in self.argv_lists(binary))
+        commands = " &&\n".join(_shell_command(argv) for argv in self.argv_lists(binary))
+        if not self.temporary_files:
+            return commands
+        # a subshell that removes the intermediates however it ends (failure, Ctrl-C), keeping the status
+        return f"(trap {shlex.quote('rm -f -- ' + shlex.join(self.temporary_files))} EXIT\n{commands})"
 
     def _piped_script(self, binary: str) -> str:
         """The final stage reads FIFOs. Lanes of one command run in the background, each with its own
@@ -162,4 +167,5 @@ class Plan:
 
     def to_json(self, binary: str = "ffmpeg") -> str:
         return json.dumps({"commands": self.argv_lists(binary), "duration": self.result.duration,
-                           "frames": self.result.frames, "memory_estimate": self.memory_estimate}, indent=2)
+                           "frames": self.result.frames, "memory_estimate": self.memory_estimate,
+                           "temporary_files": list(self.temporary_files)}, indent=2)

@@ -11,6 +11,7 @@ parent-death signal, so it dies with ffx even on SIGKILL.
 from __future__ import annotations
 
 import collections
+import contextlib
 import ctypes
 import errno
 import os
@@ -21,8 +22,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
 from .errors import InputError, RenderError
 from .media import probe
@@ -454,7 +455,66 @@ def _render_error(stage: FfmpegStage | None, argv: list[str], returncode: int, s
 
 
 def run_plan(plan: Plan, *, on_progress: ProgressCallback | None = None) -> None:
-    """Run every stage of a plan in order."""
-    for stage in plan.stages:
-        feeds = plan.feeds if stage is plan.stages[-1] else ()
-        run_stage(stage, plan.binary_path, overwrite=plan.overwrite, on_progress=on_progress, feeds=feeds)
+    """Run every stage of a plan in order; the bar covers them all, each an equal share."""
+    final = plan.stages[-1].output_path
+    if final is not None and len(plan.stages) > 1:
+        check_can_write(final, plan.overwrite)  # before an earlier stage spends its time
+    with private_intermediates(plan) as stages:
+        for index, stage in enumerate(stages):
+            run_stage(stage, plan.binary_path, overwrite=plan.overwrite, feeds=plan.feeds if stage is stages[-1] else (),
+                      on_progress=_share(on_progress, index, len(stages)))
+
+
+@contextlib.contextmanager
+def private_intermediates(plan: Plan) -> Iterator[list[FfmpegStage]]:
+    """The plan's stages, each temporary file (a GIF palette) swapped for a private one, gone at the end.
+
+    A printed plan names its intermediates beside the output; a run uses its
+    own files instead, so two runs never share one and nothing appears beside
+    the output, whatever happens (failure, Ctrl-C, SIGTERM; on Linux even SIGKILL).
+    """
+    private: dict[str, tuple[int | None, str]] = {}
+    try:
+        for path in plan.temporary_files:
+            private[path] = _unnamed_file(os.path.splitext(path)[1])
+        swap = {"file:" + path: "file:" + mine for path, (_, mine) in private.items()}
+        yield [replace(stage, args=tuple(swap.get(arg, arg) for arg in stage.args),
+                       output_path=None if stage.output_path in private else stage.output_path)
+               for stage in plan.stages]
+    finally:
+        for fd, path in private.values():
+            if fd is None:
+                _remove(path)
+            else:
+                os.close(fd)
+
+
+def _unnamed_file(suffix: str) -> tuple[int | None, str]:
+    """(descriptor, path) of a private file FFmpeg can write and read back.
+
+    On Linux the file has no name at all (``O_TMPFILE``): FFmpeg opens it as
+    ``/proc/<ffx>/fd/<n>``, and it vanishes when ffx closes it or dies, even by
+    SIGKILL. Elsewhere it is a named private file (descriptor None) removed at the end.
+    """
+    folder = tempfile.gettempdir()
+    if hasattr(os, "O_TMPFILE") and os.path.isdir(f"/proc/{os.getpid()}/fd"):
+        try:
+            fd = os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o600)
+        except OSError:
+            pass  # a file system without unnamed files
+        else:
+            return fd, f"/proc/{os.getpid()}/fd/{fd}"
+    handle, path = tempfile.mkstemp(prefix="ffx-", suffix=suffix, dir=folder)
+    os.close(handle)
+    return None, path
+
+
+def _share(on_progress: ProgressCallback | None, index: int, count: int) -> ProgressCallback | None:
+    """Progress of stage ``index`` of ``count`` as a share of the whole (the plan's duration)."""
+    if on_progress is None or count == 1:
+        return on_progress
+
+    def report(progress: Progress) -> None:
+        on_progress(replace(progress, done=(index * (progress.total or 0) + progress.done) / count,
+                            finished=progress.finished and index == count - 1))
+    return report

@@ -79,6 +79,36 @@ def tree_memory(info: MediaInfo, frames_held: int, encoder: int = DEFAULT_ENCODE
     return int(fixed + (encoder + frames_held) * frame + audio_bytes(info))
 
 
+# Frames that wait inside one FFmpeg (a GIF palette, a delayed branch, a cross-fade's head) were measured
+# with /usr/bin/time -v over 64x36 to 640x360 clips (docs/design.md): each costs its pixels in the format
+# held at that point, padded by about 8 %, plus up to 40 KiB of bookkeeping that small frames feel most.
+HELD_FRAME_OVERHEAD = 40 * 1024
+HELD_FRAME_PADDING = 1.08
+RGB = 3  # bytes a pixel in planar RGB (gbrp), where most effects work: decoded 4:2:0 video takes half
+RGBA = 4  # with alpha, and the BGRA that paletteuse takes
+
+
+def held_frames_bytes(info: MediaInfo, frames: int, bytes_per_pixel: float | None = None) -> int:
+    """Bytes of ``frames`` frames of ``info``'s size waiting inside FFmpeg.
+
+    Formats are not tracked from step to step, so by default a frame is
+    counted as RGB (RGBA with alpha): right after a 4:2:0 input that is up
+    to twice the truth, never less.
+
+    >>> held_frames_bytes(MediaInfo(width=640, height=360), 100) // 2**20
+    75
+    """
+    per_pixel = bytes_per_pixel or (RGBA if info.alpha else RGB)
+    pixels = (info.width or 0) * (info.height or 0)
+    return int(max(0, frames) * (pixels * per_pixel * HELD_FRAME_PADDING + HELD_FRAME_OVERHEAD))
+
+
+def buffering_memory(info: MediaInfo, frames: int, encoder: int = DEFAULT_ENCODER_FRAMES,
+                     bytes_per_pixel: float | None = None) -> int:
+    """Estimated peak of the FFmpeg process while one step keeps ``frames`` frames waiting."""
+    return tree_memory(info.replace(has_audio=False), 0, encoder) + held_frames_bytes(info, frames, bytes_per_pixel)
+
+
 def frames_per_segment(info: MediaInfo, budget: int, encoder: int = DEFAULT_ENCODER_FRAMES) -> int:
     """How many frames one feeder may hold so the whole process tree stays under ``budget`` bytes."""
     spare = SAFETY * budget - tree_memory(info, 0, encoder, segmented=True)
@@ -228,5 +258,5 @@ def build_feed(path: str, info: MediaInfo, segments: list[Segment], has_audio: b
     return Feed(tuple(feeders), audio_feeder, video_input, audio_input, pipes)
 
 
-__all__ = ["Feed", "Segment", "audio_bytes", "build_feed", "channel_count", "encoder_frames", "frames_per_segment",
-           "plan_segments", "tree_memory"]
+__all__ = ["Feed", "Segment", "audio_bytes", "buffering_memory", "build_feed", "channel_count", "encoder_frames",
+           "frames_per_segment", "held_frames_bytes", "plan_segments", "tree_memory"]

@@ -180,7 +180,7 @@ def test_live_inputs_compile_without_probing_or_buffering(tmp_path: Path) -> Non
     argv = plan.argv
     at = argv.index("-i")
     assert argv[at - 6:at + 2] == ["-f", "v4l2", "-video_size", "640x480", "-framerate", "30", "-i", "/dev/video0"]
-    assert plan.memory_estimate == 0 and plan.result.duration is None
+    assert plan.memory_estimate < 2**28 and plan.result.duration is None  # FFmpeg, x264 and a few frames
     assert plan.ffplay().startswith("ffplay -hide_banner -f v4l2 -video_size 640x480 -framerate 30 -i /dev/video0 -vf ")
     stream = recipe.with_io(inputs=[ffx.Input.live_source("rtsp://camera.local/live")], output=str(tmp_path / "o.mp4"))
     assert "rtsp://camera.local/live" in ffx.compile_recipe(stream).argv

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pytest
 
-from conftest import decode_frames, render, run_ffmpeg
+import ffx
+from conftest import FFMPEG, decode_frames, render, run_ffmpeg
 
 
 def colours(frames: np.ndarray) -> int:
@@ -99,3 +102,26 @@ def test_rgb_outputs_keep_fine_colour_detail_through_a_resize(tmp_path, output):
     out = render(tmp_path, [{"resize": {"width": 320}}], src, output={**output, "path": str(tmp_path / output["path"])})
     got = decode_frames(out).astype(int)
     assert np.abs(got[0] - planar_frames[0]).max() <= 1
+
+
+def test_unchanged_pixels_are_sent_transparent(tmp_path):
+    """A full 256-colour palette leaves the encoder no spare entry to mark unchanged pixels with, unless one is
+    reserved: on a still, many-coloured scene with two small moving boxes far apart (so the changed rectangle
+    is the whole frame) the GIF is much smaller, and decodes to the same picture."""
+    src = tmp_path / "still.mkv"
+    boxes = "between(Y,mod(N*3,56),mod(N*3,56)+7)*(lt(X,8)+gt(X,119))"
+    run_ffmpeg("-f", "lavfi", "-i", "color=s=128x64:r=10:d=2,format=rgb24,"
+               f"geq=r='if({boxes},255,mod(X*37+Y*11,256))':g='if({boxes},0,mod(X*X+Y*53,256))':"
+               f"b='if({boxes},0,mod(X*Y*7,256))'", "-c:v", "ffv1", "-pix_fmt", "rgb24", "-y", str(src))
+    out = render(tmp_path, [], src, output={"path": str(tmp_path / "now.gif")})
+    plan = ffx.compile_recipe(ffx.Recipe(input=str(src), output=str(tmp_path / "before.gif")))
+    argv = plan.stages[-1].argv(FFMPEG)
+    graph = argv.index("-filter_complex") + 1
+    assert "palettegen[" in argv[graph]  # FFmpeg's default: a transparent slot reserved
+    argv[graph] = argv[graph].replace("palettegen[", "palettegen=reserve_transparent=0[")  # as it was
+    subprocess.run(argv, check=True, capture_output=True)
+    now, before, source = (decode_frames(p).astype(int) for p in (out, tmp_path / "before.gif", src))
+    assert len(now) == len(before) == 20
+    assert out.stat().st_size < 0.75 * (tmp_path / "before.gif").stat().st_size
+    assert np.abs(now - before).mean() < 1.0  # one colour fewer in the palette: the same picture
+    assert np.abs(now - source).mean() < np.abs(before - source).mean() + 0.5

@@ -152,11 +152,22 @@ class StepContext:
     first_step: bool = False
     allow_unsafe: bool = False
     filters_used: dict[str, str] = field(default_factory=dict)  # filter -> step label, for capability checks
-    memory_bytes: int = 0  # the largest buffer any step holds (reverse keeps whole clips)
+    memory_bytes: int = 0  # estimated peak of the FFmpeg processes: the largest buffer any step holds
+    memory_step: str = ""  # the label of the step that holds it
     max_memory: int | None = None  # budget for buffering steps; beyond it reverse goes segment by segment
     encoder_frames: int = 60  # frames' worth of memory the output's encoder keeps (segments.encoder_frames)
     keyframes: Any = None  # callable: file path -> keyframe times (the compiler's only I/O, injected)
     feeds: list = field(default_factory=list)  # commands feeding the final FFmpeg through pipes (lanes())
+    passes: list = field(default_factory=list)  # FFmpeg commands run before the final one (output.EarlierPass)
+
+    def holds(self, nbytes: int) -> None:
+        """Record that this step makes FFmpeg hold ``nbytes`` at its peak (the plan's estimate is the largest).
+
+        Buffers that hold a whole clip (reverse, a GIF palette) release it as it plays out, so the
+        peak is the largest of them, not their sum.
+        """
+        if nbytes > self.memory_bytes:
+            self.memory_bytes, self.memory_step = int(nbytes), self.label
 
     def pipes_used(self) -> int:
         """How many pipe tokens the feeds so far have taken: the next one is free."""

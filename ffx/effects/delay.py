@@ -14,11 +14,18 @@ from typing import Literal
 from pydantic import Field
 
 from ..graph import Pad
+from ..media import MediaInfo
+from ..segments import buffering_memory
 from .base import Clip, Effect, StepContext
 
 
-def delayed(video: Pad, frames: int, ctx: StepContext) -> Pad:
-    """``video`` (already constant-rate) ``frames`` late, first frame cloned; ``frames`` longer."""
+def delayed(video: Pad, frames: int, ctx: StepContext, info: MediaInfo) -> Pad:
+    """``video`` (already constant-rate) ``frames`` late, first frame cloned; ``frames`` longer.
+
+    ``tpad`` itself holds nothing; whatever pairs the delayed copy with the original (blend, overlay, a
+    stack) keeps ``frames`` frames of it waiting for their partners: counted here, where the length is known.
+    """
+    ctx.holds(buffering_memory(info, frames, ctx.encoder_frames))
     return ctx.chain(video, "tpad", {"start": frames, "start_mode": "clone"})
 
 
@@ -33,7 +40,7 @@ class Delay(Effect):
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)
-        video = delayed(ctx.constant_rate(clip), self.frames, ctx)
+        video = delayed(ctx.constant_rate(clip), self.frames, ctx, clip.info)
         if clip.info.frames is not None:
             video = ctx.chain(video, "trim", {"end_frame": clip.info.frames})
         return clip.evolve(video=video)

@@ -3,7 +3,8 @@
 Over the last ``fade`` seconds the clip dissolves into a still of its first
 frame: frame n - m + i shows (1 - i/m) of itself and i/m of frame 0. The length
 is kept, the last frame is already almost frame 0, and the loop restarts on
-frame 0 itself: no jump and no repeated frame.
+frame 0 itself: no jump and no repeated frame. Memory stays flat: ``loop``
+keeps the one still frame (measured the same for 5 and 40 s clips).
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#xfade
 """
 

@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .. import graph
+from ..segments import buffering_memory
 from .base import Clip, Effect, StepContext, StepError, StreamRef, Time
 from .crop import Coord, Rectangle, _pixels
 
@@ -64,7 +65,7 @@ class Freeze(Effect):
         rgb = ctx.rgb(ctx.constant_rate(clip))
         snap = ctx.chain(rgb, "trim", {"start_frame": frame, "end_frame": frame + 1})
         snap = ctx.chain(snap, "setpts", {"expr": "PTS-STARTPTS"})
-        ctx.memory_bytes = max(ctx.memory_bytes, (frame + 1) * 2 * info.frame_bytes())  # RGB frames
+        ctx.holds(buffering_memory(info, frame + 1, ctx.encoder_frames))  # RGB frames wait for the snapshot
         x = y = 0
         if self.region is not None:
             x1, y1, x2, y2 = self.region.pixels(info.width, info.height, prefix="region.")

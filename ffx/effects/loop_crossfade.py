@@ -4,7 +4,9 @@ From n frames and a fade of m frames the result has n - m frames: it opens
 on the fade from frame n - m into frame 0, then plays frames m .. n - m - 1.
 Its last frame is source frame n - m - 1, and the loop goes on to the first
 output frame, which is mostly source frame n - m: the motion continues
-across the seam. Audio is cross-faded the same way.
+across the seam. Audio is cross-faded the same way. Since the result opens
+on the tail, the head waits in memory until the tail is decoded: almost the
+whole clip, which the plan's memory estimate counts.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#xfade
 """
 
@@ -15,6 +17,7 @@ from typing import Literal
 from pydantic import Field
 
 from .. import graph
+from ..segments import audio_bytes, buffering_memory
 from .base import Clip, Effect, StepContext, StepError, Time
 
 
@@ -51,6 +54,10 @@ class LoopCrossfade(Effect):
             raise StepError(f"the fade ({fade} frames) must be shorter than half the clip ({frames} frames)",
                             field="fade")
         cut = frames - fade  # first frame of the tail that fades out
+        # the result opens on the tail: the head (frames 0 .. cut - 1, audio too) waits in memory until the
+        # tail is decoded. Measured held as planar RGB, the format xfade negotiates (docs/design.md).
+        head = clip.info.with_duration(cut / rate) if clip.audio is not None else clip.info.replace(has_audio=False)
+        ctx.holds(buffering_memory(info, cut, ctx.encoder_frames) + audio_bytes(head))
         video = ctx.constant_rate(clip)
         tail = ctx.chain(ctx.chain(video, "trim", {"start_frame": cut, "end_frame": frames}), "setpts",
                          {"expr": "PTS-STARTPTS"})

@@ -16,7 +16,7 @@ the original, or original | motion side by side. The default blend mode of
 ``over`` suits each style: ``grainmerge`` (A + B - 128) for gray and
 ``addition`` for difference leave still parts exactly as they were;
 ``multiply128`` for tmix is the classic chain's look. ``glow`` blurs the
-motion and adds it (the "bloom" look). Everything streams: memory is a few
+motion and adds it (the "bloom" look). Everything streams: memory is ``delay``
 frames whatever the input's length, so a camera or network stream works too.
 """
 
@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..graph import Pad
+from ..segments import RGB, buffering_memory
 from .base import Clip, Effect, StepContext
 from .blend import BlendMode
 from .delay import delayed
@@ -79,10 +80,11 @@ class Motion(Effect):
         rgb = ctx.rgb(ctx.constant_rate(clip))
         if self.style == "tmix":
             frames = self.delay + 1
+            ctx.holds(buffering_memory(info, frames, ctx.encoder_frames, RGB))  # tmix's window, in planar RGB
             motion = ctx.chain(rgb, "tmix", {"frames": frames, "weights": weights_text(difference_weights(frames)),
                                               "scale": 2})
         else:
-            past = delayed(rgb, self.delay, ctx)
+            past = delayed(rgb, self.delay, ctx, info)  # counts the delayed frames blend waits for
             if self.style == "gray":
                 past = ctx.chain(past, "negate", None)
                 motion = ctx.filter("blend", [rgb, past], {"all_mode": "average", "shortest": 1}).pad()

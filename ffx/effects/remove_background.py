@@ -95,7 +95,7 @@ class RemoveBackground(Effect):
         # until the background is ready the frames wait, as 16-bit RGB (6 bytes a pixel) for the distance
         # and 8-bit RGBA (4) for the picture: about 8 times a yuv420p frame, besides FFmpeg's own memory
         held = last * info.frame_bytes() * 8 + tree_memory(info, 0, ctx.encoder_frames)
-        ctx.memory_bytes = max(ctx.memory_bytes, held)
+        ctx.holds(held)
         if ctx.max_memory is not None and held > ctx.max_memory:
             raise StepError(
                 f"frames up to {end:g} s must wait in memory for the background (~{held / 2**20:.0f} MiB), "

@@ -28,7 +28,7 @@ def reversed_pads(clip: Clip, ctx: StepContext):
         raise StepError("cannot reverse a stream with no end (a camera or live stream)")
     video = ctx.chain(clip.video, "reverse") if clip.video is not None else None
     audio = ctx.chain(clip.audio, "areverse") if clip.audio is not None else None
-    ctx.memory_bytes = max(ctx.memory_bytes, reverse_memory(clip, ctx.encoder_frames))
+    ctx.holds(reverse_memory(clip, ctx.encoder_frames))
     return video, audio
 
 
@@ -59,7 +59,7 @@ def segmented_reverse(clip: Clip, ctx: StepContext, first: int, end: int):
         audio_node = graph.input_node(feed.pipes[1], list(feed.audio_input), False, True)
         audio = graph.input_pad(audio_node, graph.AUDIO)
     held = max(s.end - s.first for s in segments)
-    ctx.memory_bytes = max(ctx.memory_bytes, tree_memory(info, held, ctx.encoder_frames, segmented=True))
+    ctx.holds(tree_memory(info, held, ctx.encoder_frames, segmented=True))
     return graph.input_pad(video_node, graph.VIDEO), audio
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ..segments import buffering_memory
 from .base import Clip, Effect, StepContext
 
 Weight = float
@@ -59,5 +60,6 @@ class Tmix(Effect):
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)
         weights = self.resolved_weights()
+        ctx.holds(buffering_memory(clip.info, self.frames, ctx.encoder_frames))  # the window of frames mixed
         options = {"frames": self.frames, "weights": weights_text(weights) if weights else None, "scale": self.scale}
         return clip.evolve(video=ctx.chain(clip.video, "tmix", options))
