@@ -12,7 +12,7 @@ import pytest
 from conftest import ADVERSARIAL
 
 import ffx
-from ffx.errors import CapabilityError, FfxError, InputError, RecipeError, RenderError, UsageError
+from ffx import CapabilityError, FfxError, InputError, RecipeError, RenderError, UsageError
 from ffx.recipe import load_recipe
 
 BUILTIN = {RecipeError: ValueError, UsageError: TypeError, InputError: OSError, CapabilityError: RuntimeError,
