@@ -68,6 +68,12 @@ class Input(BaseModel):
     sample_rate: int = Field(48000, ge=8000, le=192000, description="generated audio: samples per second")
     audio: Literal["sine", "silence"] | None = Field(None, description="generated video: add an audio track")
 
+    def __init__(self, **data: Any):
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise model_error("input", exc) from None
+
     @model_validator(mode="after")
     def _path_or_source(self):
         given = [k for k in ("path", "source", "device", "url") if getattr(self, k) is not None]
@@ -181,9 +187,7 @@ def validate_step(value: Any) -> Effect:
     try:
         return cls.model_validate(step)
     except ValidationError as exc:
-        inner = exc.errors()[0].get("ctx", {}).get("error") if exc.errors() else None
-        errors = inner.validation.errors(include_url=False) if isinstance(inner, RecipeError) else \
-            exc.errors(include_url=False)
+        errors = _unwrapped(exc.errors(include_url=False))
         details = []
         for err in errors:
             kind = err["type"] if err["type"] in _CORE_ERRORS else PydanticCustomError(err["type"], err["msg"])
@@ -195,12 +199,29 @@ def validate_step(value: Any) -> Effect:
 _CORE_ERRORS = frozenset(typing.get_args(ErrorType))
 
 
-def effect_error(name: str, exc: ValidationError) -> RecipeError:
-    """The readable error of an effect built in Python (``Resize("abc")``), fields named as in YAML."""
+def model_error(name: str, exc: ValidationError) -> RecipeError:
+    """The readable error of a model built in Python (``Resize("abc")``, ``Input(path="")``), its fields
+    named as in YAML (``resize.factor``). Validation of a whole recipe goes through the same ``__init__``
+    and finds pydantic's own errors in ``validation`` (see :func:`_unwrapped`) to locate them in the YAML."""
     error = RecipeError(_distinct([_problem({**err, "loc": (name, *err["loc"])}, None, None)
-                                   for err in exc.errors(include_url=False)]))
-    error.validation = exc  # validate_step re-locates these under steps[i]
+                                   for err in _unwrapped(exc.errors(include_url=False))]))
+    error.validation = exc
     return error
+
+
+def _unwrapped(errors: list[dict]) -> list[dict]:
+    """Pydantic's errors, with those a nested model's ``__init__`` turned into a RecipeError (which pydantic
+    then wrapped as a value error) replaced by the originals, under the nested model's location."""
+    flat: list[dict] = []
+    for err in errors:
+        inner = err.get("ctx", {}).get("error") if err["type"] == "value_error" else None
+        validation = getattr(inner, "validation", None) if isinstance(inner, RecipeError) else None
+        if validation is None:
+            flat.append(err)
+            continue
+        for nested in _unwrapped(validation.errors(include_url=False)):
+            flat.append({**nested, "loc": tuple(err["loc"]) + tuple(nested["loc"])})
+    return flat
 
 Step = Annotated[SerializeAsAny[Effect], PlainValidator(validate_step)]
 VarValue = Union[bool, int, float, str]
@@ -225,7 +246,7 @@ class Recipe(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            error = RecipeError(_distinct([_problem(err, data, None) for err in exc.errors()]))
+            error = RecipeError(_distinct([_problem(err, data, None) for err in _unwrapped(exc.errors())]))
             error.validation = exc  # validate_recipe maps these back to YAML lines
             raise error from None
         nul = _nul_problems(self)
@@ -369,7 +390,7 @@ def validated(model: type[BaseModel], data: dict, where: tuple) -> Any:
         return model.model_validate(data)
     except ValidationError as exc:
         raise RecipeError(_distinct([_problem({**err, "loc": where + tuple(err["loc"])}, data, None)
-                                     for err in exc.errors()])) from None
+                                     for err in _unwrapped(exc.errors())])) from None
 
 
 def _from_folder(path: str, folder: str) -> str:
@@ -589,8 +610,7 @@ def validate_recipe(data: Any, located: Located | None = None) -> Recipe:
         inner = exc.errors()[0].get("ctx", {}).get("error") if exc.errors() else None
         if isinstance(inner, RecipeError) and getattr(inner, "validation", None) is None:
             raise inner from None  # found after the model was built (a NUL character from a variable)
-        errors = inner.validation.errors() if isinstance(inner, RecipeError) else exc.errors()
-        problems = _distinct([_problem(err, data, located) for err in errors])
+        problems = _distinct([_problem(err, data, located) for err in _unwrapped(exc.errors())])
         # a bad scalar was read as null: its own message says more than the model's
         blamed = {p.field for p in early}
         problems = early + [p for p in problems if not any(_related(p.field, b) for b in blamed)]

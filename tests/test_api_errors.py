@@ -53,6 +53,10 @@ MISUSES = {
     "Text(text='')": (lambda tmp: ffx.effects.Text(text=""), RecipeError, "text.text"),
     "Trim(start=nan)": (lambda tmp: ffx.effects.Trim(start=math.nan), RecipeError, "trim.start"),
     "Resize(width=True)": (lambda tmp: ffx.effects.Resize(width=True), RecipeError, "true/false"),
+    "Input(path='')": (lambda tmp: ffx.Input(path=""), RecipeError, "input.path: '': string should have"),
+    "Input(source='nope')": (lambda tmp: ffx.Input(source="nope"), RecipeError, "input.source: 'nope'"),
+    "Output(path='x.xyz')": (lambda tmp: ffx.Output(path="x.xyz"), RecipeError, "output: cannot tell the format"),
+    "Output(colors=1)": (lambda tmp: ffx.Output(path="x.gif", colors=1), RecipeError, "output.colors: 1"),
     # arguments of the wrong kind
     "inputs=[123]": (_render(inputs=[123]), UsageError, "inputs[0]"),
     "inputs='a.mp4'": (_render(inputs="a.mp4"), UsageError, "inputs is a list"),

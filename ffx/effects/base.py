@@ -248,9 +248,9 @@ class Effect(BaseModel):
         except ValidationError as exc:
             # ``Resize("abc")`` in Python reads like the YAML's error, not pydantic's dump; the
             # recipe loader, which validates through here too, maps ``validation`` to YAML lines
-            from ..recipe import effect_error
+            from ..recipe import model_error
 
-            raise effect_error(data["effect"], exc) from None
+            raise model_error(data["effect"], exc) from None
 
     def relative_to(self, folder: str, keep: frozenset = frozenset()) -> Effect:
         """This step with the relative paths of its :attr:`file_fields` taken from ``folder`` (the recipe
