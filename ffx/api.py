@@ -94,11 +94,14 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
     plan = compile_recipe(recipe, inputs=inputs, output=output, variables=variables, overwrite=overwrite,
                           ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
                           max_recipe_size=max_recipe_size)
+    run = run_plan
+    if plan.stages[-1].kind == "sequence":  # one file per frame, published together
+        from .sequence import run_sequence_plan as run
     if progress is True:
         from .progressbar import progress_bar
 
         with progress_bar(plan) as update:
-            run_plan(plan, on_progress=update)
+            run(plan, on_progress=update)
     else:
-        run_plan(plan, on_progress=progress or None)
+        run(plan, on_progress=progress or None)
     return plan

@@ -40,13 +40,21 @@ def _fail(lines: list[str], code: int = 1) -> None:
 
 
 def _guarded(action):
-    """Run ``action``; print ffx errors as readable lines (no traceback) and exit 1."""
+    """Run ``action``; print ffx errors as readable lines (no traceback) and exit 1, warnings as ``warning:`` lines."""
+    import warnings
+
     from pydantic import ValidationError
 
-    from .errors import FfxError, RecipeError, RenderError, shorten
+    from .errors import FfxError, FfxWarning, RecipeError, RenderError, shorten
+
+    def show(message, category, *_args, **_kwargs):
+        typer.echo(f"warning: {message}", err=True)
 
     try:
-        return action()
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", FfxWarning)
+            warnings.showwarning = show
+            return action()
     except RecipeError as exc:
         _fail(str(exc).splitlines())
     except RenderError as exc:

@@ -9,11 +9,13 @@ collected so ``ffx validate`` can list them all at once.
 from __future__ import annotations
 
 import os
+import warnings
+from fractions import Fraction
 
 from . import graph
 from .binary import FfmpegBinary, ffmpeg_binary
 from .effects.base import Clip, StepContext, StepError, stream_references
-from .errors import CapabilityError, InputError, Problem, RecipeError
+from .errors import CapabilityError, FfxWarning, InputError, Problem, RecipeError
 from .media import MediaInfo, keyframe_times, probe
 from .plan import FfmpegStage, Plan
 from .segments import encoder_frames
@@ -148,7 +150,10 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         )
     first_name = next(iter(named))
     referenced = {n for s in recipe.steps for n in stream_references(s)}
-    current = streams[first_name]
+    for name in named:
+        if name != first_name and name not in referenced:
+            add(f"no step uses the input {name!r}", ("inputs", name),
+                f"read it with `with: {name}` or `from: {name}` in a step, or remove it")
     budget = max_memory or recipe.max_memory_bytes() or DEFAULT_MAX_MEMORY
     scanned: dict[str, list[float]] = {}
 
@@ -159,6 +164,20 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
 
     ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe, max_memory=budget, keyframes=keyframes,
                       encoder_frames=encoder_frames(recipe.output.video_codec(), recipe.output.preset))
+    notes: list[str] = []
+    for name, spec in named.items():
+        where = ("inputs", name) if recipe.inputs is not None else ("input",)
+        ctx.label = format_path(where)
+        try:
+            streams[name] = _still_length(spec, streams[name], ctx)
+        except StepError as exc:
+            add(exc.message, where + ("duration",), exc.hint)
+        info = streams[name].info
+        if info.header_duration is not None:
+            notes.append(f"{format_path(where)}: {spec.path!r} is cut short: its header says {info.header_duration:.2f} s, "
+                         f"its packets end at {info.duration:.2f} s; the plan uses {info.duration:.2f} s")
+    current = streams[first_name]
+    input_infos = [streams[name].info for name in named]
     for index, step in enumerate(recipe.steps):
         ctx.label = f"steps[{index}] ({step.effect})"
         ctx.first_step = index == 0 and step.source is None and first_name not in referenced
@@ -183,6 +202,10 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         raise RecipeError(problems) from None
     if problems:
         raise RecipeError(problems)
+    if final.info.still and recipe.output.kind != "image":
+        still = next((spec.path for spec, info in zip(named.values(), input_infos) if info.still), "the input")
+        notes.append(f"the result is one picture ({still!r} is a still image), so the {recipe.output.kind} holds one "
+                     f"frame; to make it last, give the input a duration: {{path: {still}, duration: 5}}")
 
     missing = sorted(set(ctx.filters_used) - binary.filters)
     if missing:
@@ -205,10 +228,33 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         duration=final.info.duration, frames=final.info.frames, filter_steps=tuple(lowered.filter_steps),
         kind=recipe.output.kind,
     )
+    for note in notes:
+        warnings.warn(note, FfxWarning, stacklevel=2)
     preview = None
     if current.video is not None and len(named) == 1:
-        preview = ffplay_args(current.video, 1)
+        preview = ffplay_args(current.video, 1, lowered)
     return Plan(stages=(*earlier, stage), result=final.info, memory_estimate=ctx.memory_bytes,
                 temporary_files=tuple(run.path for run in ctx.passes),
-                binary_path=binary.path, overwrite=overwrite, preview=preview, feeds=tuple(ctx.feeds))
+                binary_path=binary.path, overwrite=overwrite, preview=preview, feeds=tuple(ctx.feeds),
+                notes=tuple(notes))
 
+
+def _still_length(spec: Input, clip: Clip, ctx: StepContext) -> Clip:
+    """An input's ``duration`` makes a still image a stream that long; a still with sound (a song's cover
+    picture) lasts as long as its sound. Other stills stay one frame until they meet a moving stream."""
+    if spec.path is None:
+        return clip
+    info = clip.info
+    # a picture's rate is nominal: image files say 25, a cover picture in an MP3 says 90000
+    rate = info.fps if info.fps is not None and info.fps <= 120 else Fraction(25)
+    if "duration" in spec.model_fields_set:
+        if not info.still:
+            raise StepError(f"duration applies to a still image, and {spec.path!r} is a video of {info.frames} frames",
+                            hint="cut a video with a trim step")
+        seconds = spec.duration
+    elif info.still and info.has_audio and info.duration is not None and info.duration * rate > 1.5:
+        seconds = info.duration
+    else:
+        return clip
+    length = info.replace(fps=rate, still=False).with_duration(seconds)
+    return ctx.lasting(clip, length.replace(frames=max(1, length.frames)))

@@ -72,6 +72,13 @@ class FfxError(Exception):
     """Base of every error ffx reports to its user."""
 
 
+class FfxWarning(UserWarning):
+    """A plan works, but not as the recipe may expect (an input cut short, a one-frame video).
+
+    ``compile_recipe`` issues one per line of ``plan.notes``; the command line prints them.
+    """
+
+
 class RecipeError(FfxError, ValueError):
     """The recipe is invalid: each problem names its line, field and a hint."""
 

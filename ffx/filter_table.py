@@ -2,7 +2,15 @@
 
 KNOWN_FILTERS: every filter that FFmpeg build lists (others are refused in raw steps).
 WORLD_OPTIONS: per filter, the text options (and their aliases) that name files, devices,
-sockets, plugins or fonts; a raw step may not set them."""
+sockets, plugins or fonts; a raw step may not set them.
+PADS: per filter, its inputs -> outputs: V video, A audio, N a number set by options, | none.
+TIMELINE: the filters that take ``enable``.
+OPTIONS: per reviewed filter, option -> [type, min, max, constants]; min/max null where FFmpeg
+states no range (text, and expressions), except the ranges reviewed by hand in the generator.
+REQUIRED: per filter that cannot start without options: the options any one of which lets it
+start (empty: none alone does), and FFmpeg's complaint.
+DYNAMIC_INPUTS: per filter with a variable number of inputs: the default number, the option.
+DYNAMIC_OUTPUTS: the same for outputs."""
 
 FFMPEG_VERSION = 'n9.0.2-17-g2a571b6068-20260930'
 
@@ -121,4 +129,1110 @@ WORLD_OPTIONS: dict[str, frozenset[str]] = {
     'xfade_opencl': frozenset(['kernel', 'source']),
     'xpsnr': frozenset(['f', 'stats_file']),
     'zmq': frozenset(['b', 'bind_address']),
+}
+
+PADS: dict[str, str] = {
+    'a3dscope': 'A->V',
+    'aap': 'AA->A',
+    'abench': 'A->A',
+    'abitscope': 'A->V',
+    'abuffer': '|->A',
+    'abuffersink': 'A->|',
+    'acompressor': 'A->A',
+    'acontrast': 'A->A',
+    'acopy': 'A->A',
+    'acrossfade': 'N->A',
+    'acrossover': 'A->N',
+    'acrusher': 'A->A',
+    'acue': 'A->A',
+    'addroi': 'V->V',
+    'adeclick': 'A->A',
+    'adeclip': 'A->A',
+    'adecorrelate': 'A->A',
+    'adelay': 'A->A',
+    'adenorm': 'A->A',
+    'aderivative': 'A->A',
+    'adrawgraph': 'A->V',
+    'adrc': 'A->A',
+    'adynamicequalizer': 'A->A',
+    'adynamicsmooth': 'A->A',
+    'aecho': 'A->A',
+    'aemphasis': 'A->A',
+    'aeval': 'A->A',
+    'aevalsrc': '|->A',
+    'aexciter': 'A->A',
+    'afade': 'A->A',
+    'afdelaysrc': '|->A',
+    'afftdn': 'A->A',
+    'afftfilt': 'A->A',
+    'afir': 'N->A',
+    'afireqsrc': '|->A',
+    'afirsrc': '|->A',
+    'aformat': 'A->A',
+    'afreqshift': 'A->A',
+    'afwtdn': 'A->A',
+    'agate': 'A->A',
+    'agraphmonitor': 'A->V',
+    'ahistogram': 'A->V',
+    'aiir': 'A->N',
+    'aintegral': 'A->A',
+    'ainterleave': 'N->A',
+    'alatency': 'A->A',
+    'alimiter': 'A->A',
+    'allpass': 'A->A',
+    'allrgb': '|->V',
+    'allyuv': '|->V',
+    'aloop': 'A->A',
+    'alphaextract': 'V->V',
+    'alphamerge': 'VV->V',
+    'amerge': 'N->A',
+    'ametadata': 'A->A',
+    'amix': 'N->A',
+    'amovie': '|->N',
+    'amplify': 'V->V',
+    'amultiply': 'AA->A',
+    'anequalizer': 'A->N',
+    'anlmdn': 'A->A',
+    'anlmf': 'AA->A',
+    'anlms': 'AA->A',
+    'anoisesrc': '|->A',
+    'anull': 'A->A',
+    'anullsink': 'A->|',
+    'anullsrc': '|->A',
+    'apad': 'A->A',
+    'aperms': 'A->A',
+    'aphasemeter': 'A->N',
+    'aphaser': 'A->A',
+    'aphaseshift': 'A->A',
+    'apsnr': 'AA->A',
+    'apsyclip': 'A->A',
+    'apulsator': 'A->A',
+    'arealtime': 'A->A',
+    'aresample': 'A->A',
+    'areverse': 'A->A',
+    'arls': 'AA->A',
+    'arnndn': 'A->A',
+    'asdr': 'AA->A',
+    'asegment': 'A->N',
+    'aselect': 'A->N',
+    'asendcmd': 'A->A',
+    'asetnsamples': 'A->A',
+    'asetpts': 'A->A',
+    'asetrate': 'A->A',
+    'asettb': 'A->A',
+    'ashowinfo': 'A->A',
+    'asidedata': 'A->A',
+    'asisdr': 'AA->A',
+    'asoftclip': 'A->A',
+    'aspectralstats': 'A->A',
+    'asplit': 'A->N',
+    'ass': 'V->V',
+    'astats': 'A->A',
+    'astreamselect': 'N->N',
+    'asubboost': 'A->A',
+    'asubcut': 'A->A',
+    'asupercut': 'A->A',
+    'asuperpass': 'A->A',
+    'asuperstop': 'A->A',
+    'atadenoise': 'V->V',
+    'atempo': 'A->A',
+    'atilt': 'A->A',
+    'atrim': 'A->A',
+    'avectorscope': 'A->V',
+    'avgblur': 'V->V',
+    'avgblur_opencl': 'V->V',
+    'avgblur_vulkan': 'V->V',
+    'avsynctest': '|->AV',
+    'axcorrelate': 'AA->A',
+    'azmq': 'A->A',
+    'backgroundkey': 'V->V',
+    'bandpass': 'A->A',
+    'bandreject': 'A->A',
+    'bass': 'A->A',
+    'bbox': 'V->V',
+    'bench': 'V->V',
+    'bilateral': 'V->V',
+    'bilateral_cuda': 'V->V',
+    'biquad': 'A->A',
+    'bitplanenoise': 'V->V',
+    'blackdetect': 'V->V',
+    'blackdetect_vulkan': 'V->V',
+    'blackframe': 'V->V',
+    'blend': 'VV->V',
+    'blend_vulkan': 'VV->V',
+    'blockdetect': 'V->V',
+    'blurdetect': 'V->V',
+    'bm3d': 'N->V',
+    'boxblur': 'V->V',
+    'boxblur_opencl': 'V->V',
+    'buffer': '|->V',
+    'buffersink': 'V->|',
+    'bwdif': 'V->V',
+    'bwdif_cuda': 'V->V',
+    'bwdif_vulkan': 'V->V',
+    'cas': 'V->V',
+    'ccrepack': 'V->V',
+    'cellauto': '|->V',
+    'channelmap': 'A->A',
+    'channelsplit': 'A->N',
+    'chorus': 'A->A',
+    'chromaber_vulkan': 'V->V',
+    'chromahold': 'V->V',
+    'chromakey': 'V->V',
+    'chromakey_cuda': 'V->V',
+    'chromanr': 'V->V',
+    'chromashift': 'V->V',
+    'ciescope': 'V->V',
+    'codecview': 'V->V',
+    'color': '|->V',
+    'color_vulkan': '|->V',
+    'colorbalance': 'V->V',
+    'colorchannelmixer': 'V->V',
+    'colorchart': '|->V',
+    'colorcontrast': 'V->V',
+    'colorcorrect': 'V->V',
+    'colordetect': 'V->V',
+    'colorhold': 'V->V',
+    'colorize': 'V->V',
+    'colorkey': 'V->V',
+    'colorkey_opencl': 'V->V',
+    'colorlevels': 'V->V',
+    'colormap': 'VVV->V',
+    'colormatrix': 'V->V',
+    'colorspace': 'V->V',
+    'colorspace_cuda': 'V->V',
+    'colorspectrum': '|->V',
+    'colortemperature': 'V->V',
+    'compand': 'A->A',
+    'compensationdelay': 'A->A',
+    'concat': 'N->N',
+    'convolution': 'V->V',
+    'convolution_opencl': 'V->V',
+    'convolve': 'VV->V',
+    'copy': 'V->V',
+    'corr': 'VV->V',
+    'cover_rect': 'V->V',
+    'crop': 'V->V',
+    'cropdetect': 'V->V',
+    'crossfeed': 'A->A',
+    'crystalizer': 'A->A',
+    'cue': 'V->V',
+    'curves': 'V->V',
+    'datascope': 'V->V',
+    'dblur': 'V->V',
+    'dcshift': 'A->A',
+    'dctdnoiz': 'V->V',
+    'deband': 'V->V',
+    'deblock': 'V->V',
+    'decimate': 'N->V',
+    'deconvolve': 'VV->V',
+    'dedot': 'V->V',
+    'deesser': 'A->A',
+    'deflate': 'V->V',
+    'deflicker': 'V->V',
+    'deinterlace_qsv': 'V->V',
+    'deinterlace_vaapi': 'V->V',
+    'dejudder': 'V->V',
+    'delogo': 'V->V',
+    'denoise_vaapi': 'V->V',
+    'deshake': 'V->V',
+    'deshake_opencl': 'V->V',
+    'despill': 'V->V',
+    'detelecine': 'V->V',
+    'dialoguenhance': 'A->A',
+    'dilation': 'V->V',
+    'dilation_opencl': 'V->V',
+    'displace': 'VVV->V',
+    'doubleweave': 'V->V',
+    'drawbox': 'V->V',
+    'drawbox_vaapi': 'V->V',
+    'drawgraph': 'V->V',
+    'drawgrid': 'V->V',
+    'drawtext': 'V->V',
+    'drmeter': 'A->A',
+    'dynaudnorm': 'A->A',
+    'earwax': 'A->A',
+    'ebur128': 'A->N',
+    'edgedetect': 'V->V',
+    'elbg': 'V->V',
+    'entropy': 'V->V',
+    'epx': 'V->V',
+    'eq': 'V->V',
+    'equalizer': 'A->A',
+    'erosion': 'V->V',
+    'erosion_opencl': 'V->V',
+    'estdif': 'V->V',
+    'exposure': 'V->V',
+    'extractplanes': 'V->N',
+    'extrastereo': 'A->A',
+    'fade': 'V->V',
+    'feedback': 'VV->VV',
+    'fftdnoiz': 'V->V',
+    'fftfilt': 'V->V',
+    'field': 'V->V',
+    'fieldhint': 'V->V',
+    'fieldmatch': 'N->V',
+    'fieldorder': 'V->V',
+    'fillborders': 'V->V',
+    'find_rect': 'V->V',
+    'firequalizer': 'A->A',
+    'flanger': 'A->A',
+    'flip_vulkan': 'V->V',
+    'floodfill': 'V->V',
+    'format': 'V->V',
+    'fps': 'V->V',
+    'framepack': 'VV->V',
+    'framerate': 'V->V',
+    'framestep': 'V->V',
+    'freezedetect': 'V->V',
+    'freezeframes': 'VV->V',
+    'frei0r': 'V->V',
+    'frei0r_src': '|->V',
+    'fspp': 'V->V',
+    'fsync': 'V->V',
+    'gblur': 'V->V',
+    'gblur_vulkan': 'V->V',
+    'geq': 'V->V',
+    'gradfun': 'V->V',
+    'gradients': '|->V',
+    'graphmonitor': 'V->V',
+    'grayworld': 'V->V',
+    'greyedge': 'V->V',
+    'guided': 'N->V',
+    'haas': 'A->A',
+    'haldclut': 'VV->V',
+    'haldclutsrc': '|->V',
+    'hdcd': 'A->A',
+    'headphone': 'N->A',
+    'hflip': 'V->V',
+    'hflip_vulkan': 'V->V',
+    'highpass': 'A->A',
+    'highshelf': 'A->A',
+    'hilbert': '|->A',
+    'histeq': 'V->V',
+    'histogram': 'V->V',
+    'hqdn3d': 'V->V',
+    'hqx': 'V->V',
+    'hstack': 'N->V',
+    'hstack_qsv': 'N->V',
+    'hstack_vaapi': 'N->V',
+    'hsvhold': 'V->V',
+    'hsvkey': 'V->V',
+    'hue': 'V->V',
+    'huesaturation': 'V->V',
+    'hwdownload': 'V->V',
+    'hwmap': 'V->V',
+    'hwupload': 'V->V',
+    'hwupload_cuda': 'V->V',
+    'hysteresis': 'VV->V',
+    'identity': 'VV->V',
+    'idet': 'V->V',
+    'il': 'V->V',
+    'inflate': 'V->V',
+    'interlace': 'V->V',
+    'interlace_vulkan': 'V->V',
+    'interleave': 'N->V',
+    'join': 'N->A',
+    'kerndeint': 'V->V',
+    'kirsch': 'V->V',
+    'lagfun': 'V->V',
+    'latency': 'V->V',
+    'lcevc': 'V->V',
+    'lenscorrection': 'V->V',
+    'libplacebo': 'N->V',
+    'libvmaf': 'VV->V',
+    'life': '|->V',
+    'limitdiff': 'N->V',
+    'limiter': 'V->V',
+    'loop': 'V->V',
+    'loudnorm': 'A->A',
+    'lowpass': 'A->A',
+    'lowshelf': 'A->A',
+    'lumakey': 'V->V',
+    'lut': 'V->V',
+    'lut1d': 'V->V',
+    'lut2': 'VV->V',
+    'lut3d': 'V->V',
+    'lutrgb': 'V->V',
+    'lutyuv': 'V->V',
+    'lv2': 'N->A',
+    'mandelbrot': '|->V',
+    'maskedclamp': 'VVV->V',
+    'maskedmax': 'VVV->V',
+    'maskedmerge': 'VVV->V',
+    'maskedmin': 'VVV->V',
+    'maskedthreshold': 'VV->V',
+    'maskfun': 'V->V',
+    'mcdeint': 'V->V',
+    'mcompand': 'A->A',
+    'median': 'V->V',
+    'mergeplanes': 'N->V',
+    'mestimate': 'V->V',
+    'metadata': 'V->V',
+    'midequalizer': 'VV->V',
+    'minterpolate': 'V->V',
+    'mix': 'N->V',
+    'monochrome': 'V->V',
+    'morpho': 'VV->V',
+    'movie': '|->N',
+    'mpdecimate': 'V->V',
+    'mptestsrc': '|->V',
+    'msad': 'VV->V',
+    'multiply': 'VV->V',
+    'negate': 'V->V',
+    'nlmeans': 'V->V',
+    'nlmeans_opencl': 'V->V',
+    'nlmeans_vulkan': 'V->V',
+    'nnedi': 'V->V',
+    'noformat': 'V->V',
+    'noise': 'V->V',
+    'normalize': 'V->V',
+    'null': 'V->V',
+    'nullsink': 'V->|',
+    'nullsrc': '|->V',
+    'openclsrc': '|->V',
+    'oscilloscope': 'V->V',
+    'overlay': 'VV->V',
+    'overlay_cuda': 'VV->V',
+    'overlay_opencl': 'VV->V',
+    'overlay_qsv': 'VV->V',
+    'overlay_vaapi': 'VV->V',
+    'overlay_vulkan': 'VV->V',
+    'owdenoise': 'V->V',
+    'pad': 'V->V',
+    'pad_cuda': 'V->V',
+    'pad_opencl': 'V->V',
+    'pad_vaapi': 'V->V',
+    'pal100bars': '|->V',
+    'pal75bars': '|->V',
+    'palettegen': 'V->V',
+    'paletteuse': 'VV->V',
+    'pan': 'A->A',
+    'perlin': '|->V',
+    'perms': 'V->V',
+    'perspective': 'V->V',
+    'phase': 'V->V',
+    'photosensitivity': 'V->V',
+    'pixdesctest': 'V->V',
+    'pixelize': 'V->V',
+    'pixscope': 'V->V',
+    'pp7': 'V->V',
+    'premultiply': 'N->V',
+    'premultiply_dynamic': 'V->V',
+    'prewitt': 'V->V',
+    'prewitt_opencl': 'V->V',
+    'procamp_vaapi': 'V->V',
+    'program_opencl': 'N->V',
+    'pseudocolor': 'V->V',
+    'psnr': 'VV->V',
+    'pullup': 'V->V',
+    'qp': 'V->V',
+    'random': 'V->V',
+    'readeia608': 'V->V',
+    'readvitc': 'V->V',
+    'realtime': 'V->V',
+    'remap': 'VVV->V',
+    'remap_opencl': 'VVV->V',
+    'removegrain': 'V->V',
+    'removelogo': 'V->V',
+    'repeatfields': 'V->V',
+    'replaygain': 'A->A',
+    'reverse': 'V->V',
+    'rgbashift': 'V->V',
+    'rgbtestsrc': '|->V',
+    'roberts': 'V->V',
+    'roberts_opencl': 'V->V',
+    'rotate': 'V->V',
+    'rubberband': 'A->A',
+    'sab': 'V->V',
+    'scale': 'V->V',
+    'scale2ref': 'VV->VV',
+    'scale_cuda': 'V->V',
+    'scale_qsv': 'V->V',
+    'scale_vaapi': 'V->V',
+    'scale_vulkan': 'V->V',
+    'scdet': 'V->V',
+    'scdet_vulkan': 'V->V',
+    'scharr': 'V->V',
+    'scroll': 'V->V',
+    'segment': 'V->N',
+    'select': 'V->N',
+    'selectivecolor': 'V->V',
+    'sendcmd': 'V->V',
+    'separatefields': 'V->V',
+    'setdar': 'V->V',
+    'setfield': 'V->V',
+    'setparams': 'V->V',
+    'setpts': 'V->V',
+    'setrange': 'V->V',
+    'setsar': 'V->V',
+    'settb': 'V->V',
+    'sharpness_vaapi': 'V->V',
+    'shear': 'V->V',
+    'showcqt': 'A->V',
+    'showcwt': 'A->V',
+    'showfreqs': 'A->V',
+    'showinfo': 'V->V',
+    'showpalette': 'V->V',
+    'showspatial': 'A->V',
+    'showspectrum': 'A->V',
+    'showspectrumpic': 'A->V',
+    'showvolume': 'A->V',
+    'showwaves': 'A->V',
+    'showwavespic': 'A->V',
+    'shuffleframes': 'V->V',
+    'shufflepixels': 'V->V',
+    'shuffleplanes': 'V->V',
+    'sidechaincompress': 'AA->A',
+    'sidechaingate': 'AA->A',
+    'sidedata': 'V->V',
+    'sierpinski': '|->V',
+    'signalstats': 'V->V',
+    'signature': 'N->V',
+    'silencedetect': 'A->A',
+    'silenceremove': 'A->A',
+    'sinc': '|->A',
+    'sine': '|->A',
+    'siti': 'V->V',
+    'smartblur': 'V->V',
+    'smptebars': '|->V',
+    'smptehdbars': '|->V',
+    'sobel': 'V->V',
+    'sobel_opencl': 'V->V',
+    'spectrumsynth': 'VV->A',
+    'speechnorm': 'A->A',
+    'split': 'V->N',
+    'spp': 'V->V',
+    'sr_amf': 'V->V',
+    'ssim': 'VV->V',
+    'ssim360': 'VV->V',
+    'stereo3d': 'V->V',
+    'stereotools': 'A->A',
+    'stereowiden': 'A->A',
+    'streamselect': 'N->N',
+    'subtitles': 'V->V',
+    'super2xsai': 'V->V',
+    'superequalizer': 'A->A',
+    'surround': 'A->A',
+    'swaprect': 'V->V',
+    'swapuv': 'V->V',
+    'tblend': 'V->V',
+    'telecine': 'V->V',
+    'testsrc': '|->V',
+    'testsrc2': '|->V',
+    'thistogram': 'V->V',
+    'threshold': 'VVVV->V',
+    'thumbnail': 'V->V',
+    'thumbnail_cuda': 'V->V',
+    'tile': 'V->V',
+    'tiltandshift': 'V->V',
+    'tiltshelf': 'A->A',
+    'tinterlace': 'V->V',
+    'tlut2': 'V->V',
+    'tmedian': 'V->V',
+    'tmidequalizer': 'V->V',
+    'tmix': 'V->V',
+    'tonemap': 'V->V',
+    'tonemap_opencl': 'V->V',
+    'tonemap_vaapi': 'V->V',
+    'tpad': 'V->V',
+    'transpose': 'V->V',
+    'transpose_cuda': 'V->V',
+    'transpose_opencl': 'V->V',
+    'transpose_vaapi': 'V->V',
+    'transpose_vulkan': 'V->V',
+    'treble': 'A->A',
+    'tremolo': 'A->A',
+    'trim': 'V->V',
+    'unpremultiply': 'N->V',
+    'unsharp': 'V->V',
+    'unsharp_opencl': 'V->V',
+    'untile': 'V->V',
+    'uspp': 'V->V',
+    'v360': 'V->V',
+    'v360_vulkan': 'V->V',
+    'vaguedenoiser': 'V->V',
+    'varblur': 'VV->V',
+    'vectorscope': 'V->V',
+    'vflip': 'V->V',
+    'vflip_vulkan': 'V->V',
+    'vfrdet': 'V->V',
+    'vibrance': 'V->V',
+    'vibrato': 'A->A',
+    'vidstabdetect': 'V->V',
+    'vidstabtransform': 'V->V',
+    'vif': 'VV->V',
+    'vignette': 'V->V',
+    'virtualbass': 'A->A',
+    'vmafmotion': 'V->V',
+    'volume': 'A->A',
+    'volumedetect': 'A->A',
+    'vpp_amf': 'V->V',
+    'vpp_qsv': 'V->V',
+    'vsrc_amf': '|->V',
+    'vstack': 'N->V',
+    'vstack_qsv': 'N->V',
+    'vstack_vaapi': 'N->V',
+    'w3fdif': 'V->V',
+    'waveform': 'V->V',
+    'weave': 'V->V',
+    'xbr': 'V->V',
+    'xcorrelate': 'VV->V',
+    'xfade': 'VV->V',
+    'xfade_opencl': 'VV->V',
+    'xfade_vulkan': 'VV->V',
+    'xmedian': 'N->V',
+    'xpsnr': 'VV->V',
+    'xstack': 'N->V',
+    'xstack_qsv': 'N->V',
+    'xstack_vaapi': 'N->V',
+    'yadif': 'V->V',
+    'yadif_cuda': 'V->V',
+    'yaepblur': 'V->V',
+    'yuvtestsrc': '|->V',
+    'zmq': 'V->V',
+    'zoneplate': '|->V',
+    'zoompan': 'V->V',
+    'zscale': 'V->V',
+}
+
+TIMELINE = frozenset({
+    'aap', 'acrusher', 'adeclick', 'adeclip', 'adecorrelate', 'adelay', 'adenorm', 'aderivative', 'adrc',
+    'adynamicequalizer', 'adynamicsmooth', 'aemphasis', 'aeval', 'aexciter', 'afade', 'afftdn', 'afftfilt', 'afir',
+    'afreqshift', 'afwtdn', 'agate', 'aintegral', 'alatency', 'alimiter', 'allpass', 'alphamerge', 'ametadata',
+    'amplify', 'anequalizer', 'anlmdn', 'anlmf', 'anlms', 'apad', 'aperms', 'aphaseshift', 'apsnr', 'apsyclip',
+    'arls', 'arnndn', 'asdr', 'asetnsamples', 'asidedata', 'asisdr', 'asoftclip', 'asubboost', 'asubcut', 'asupercut',
+    'asuperpass', 'asuperstop', 'atadenoise', 'atilt', 'avgblur', 'backgroundkey', 'bandpass', 'bandreject', 'bass',
+    'bbox', 'bilateral', 'biquad', 'bitplanenoise', 'blend', 'bm3d', 'boxblur', 'bwdif', 'bwdif_cuda', 'bwdif_vulkan',
+    'cas', 'chromahold', 'chromakey', 'chromanr', 'chromashift', 'codecview', 'colorbalance', 'colorchannelmixer',
+    'colorcontrast', 'colorcorrect', 'colorhold', 'colorize', 'colorkey', 'colorlevels', 'colormap', 'colormatrix',
+    'colorspace', 'colortemperature', 'compensationdelay', 'convolution', 'convolve', 'corr', 'cropdetect',
+    'crossfeed', 'crystalizer', 'curves', 'dblur', 'dcshift', 'dctdnoiz', 'deband', 'deblock', 'deconvolve', 'dedot',
+    'deesser', 'deflate', 'delogo', 'despill', 'dialoguenhance', 'dilation', 'displace', 'drawbox', 'drawgrid',
+    'drawtext', 'dynaudnorm', 'edgedetect', 'entropy', 'eq', 'equalizer', 'erosion', 'estdif', 'exposure',
+    'extrastereo', 'fade', 'feedback', 'fftdnoiz', 'fftfilt', 'fieldorder', 'fillborders', 'floodfill', 'framestep',
+    'frei0r', 'fspp', 'gblur', 'geq', 'gradfun', 'grayworld', 'greyedge', 'guided', 'haldclut', 'hflip', 'highpass',
+    'highshelf', 'histeq', 'hqdn3d', 'hsvhold', 'hsvkey', 'hue', 'huesaturation', 'hysteresis', 'identity', 'il',
+    'inflate', 'kirsch', 'lagfun', 'latency', 'lenscorrection', 'limitdiff', 'limiter', 'lowpass', 'lowshelf',
+    'lumakey', 'lut', 'lut1d', 'lut2', 'lut3d', 'lutrgb', 'lutyuv', 'maskedclamp', 'maskedmax', 'maskedmerge',
+    'maskedmin', 'maskedthreshold', 'maskfun', 'median', 'metadata', 'midequalizer', 'mix', 'monochrome', 'morpho',
+    'msad', 'multiply', 'negate', 'nlmeans', 'nnedi', 'noise', 'normalize', 'oscilloscope', 'overlay', 'overlay_cuda',
+    'owdenoise', 'perms', 'perspective', 'phase', 'pixelize', 'pixscope', 'pp7', 'premultiply', 'prewitt',
+    'pseudocolor', 'psnr', 'qp', 'readeia608', 'removegrain', 'removelogo', 'rgbashift', 'roberts', 'rotate', 'sab',
+    'scharr', 'scroll', 'selectivecolor', 'shear', 'shuffleframes', 'shufflepixels', 'shuffleplanes', 'sidechaingate',
+    'sidedata', 'silenceremove', 'smartblur', 'sobel', 'speechnorm', 'spp', 'ssim', 'stereotools', 'stereowiden',
+    'swaprect', 'swapuv', 'tblend', 'threshold', 'thumbnail', 'tiltshelf', 'tlut2', 'tmedian', 'tmidequalizer',
+    'tmix', 'treble', 'tremolo', 'unpremultiply', 'unsharp', 'uspp', 'vaguedenoiser', 'varblur', 'vflip', 'vibrance',
+    'vibrato', 'vif', 'vignette', 'virtualbass', 'volume', 'w3fdif', 'xcorrelate', 'xmedian', 'xpsnr', 'yadif',
+    'yadif_cuda', 'yaepblur',
+})
+
+# one filter a line: its name, then its options as JSON (parsed only when a raw step uses it)
+OPTIONS = r"""
+a3dscope {"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"fov":["float",40,150,[]],"roll":["float",-180,180,[]],"pitch":["float",-180,180,[]],"yaw":["float",-180,180,[]],"xzoom":["float",0.01,10,[]],"yzoom":["float",0.01,10,[]],"zzoom":["float",0.01,10,[]],"xpos":["float",-60,60,[]],"ypos":["float",-60,60,[]],"zpos":["float",-60,60,[]],"length":["int",1,60,[]]}
+aap {"order":["int",1,32767,[]],"projection":["int",1,256,[]],"mu":["float",0,1,[]],"delta":["float",0,1,[]],"out_mode":["int",0,4,["i","d","o","n","e"]],"precision":["int",0,2,["auto","float","double"]]}
+abench {"action":["int",0,1,["start","stop"]]}
+abitscope {"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"colors":["string",null,null,[]],"mode":["int",0,1,["bars","trace"]],"m":["int",0,1,["bars","trace"]]}
+acompressor {"level_in":["double",0.015625,64,[]],"mode":["int",0,1,["downward","upward"]],"threshold":["double",0.000976563,1,[]],"ratio":["double",1,20,[]],"attack":["double",0.01,2000,[]],"release":["double",0.01,9000,[]],"makeup":["double",1,64,[]],"knee":["double",1,8,[]],"link":["int",0,1,["average","maximum"]],"detection":["int",0,1,["peak","rms"]],"level_sc":["double",0.015625,64,[]],"mix":["double",0,1,[]]}
+acontrast {"contrast":["float",0,100,[]]}
+acopy {}
+acrossfade {"inputs":["int",1,2147483647,[]],"n":["int",1,2147483647,[]],"nb_samples":["int64",1,214748000,[]],"ns":["int64",1,214748000,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"overlap":["boolean",null,null,[]],"o":["boolean",null,null,[]],"curve1":["int",-1,22,["nofade","tri","qsin","esin","hsin","log","ipar","qua","cub","squ","cbr","par","exp","iqsin","ihsin","dese","desi","losi","sinc","isinc","quat","quatr","qsin2","hsin2"]],"c1":["int",-1,22,["nofade","tri","qsin","esin","hsin","log","ipar","qua","cub","squ","cbr","par","exp","iqsin","ihsin","dese","desi","losi","sinc","isinc","quat","quatr","qsin2","hsin2"]],"curve2":["int",-1,22,["nofade","tri","qsin","esin","hsin","log","ipar","qua","cub","squ","cbr","par","exp","iqsin","ihsin","dese","desi","losi","sinc","isinc","quat","quatr","qsin2","hsin2"]],"c2":["int",-1,22,["nofade","tri","qsin","esin","hsin","log","ipar","qua","cub","squ","cbr","par","exp","iqsin","ihsin","dese","desi","losi","sinc","isinc","quat","quatr","qsin2","hsin2"]]}
+acrossover {"split":["string",null,null,[]],"order":["int",0,9,["2nd","4th","6th","8th","10th","12th","14th","16th","18th","20th"]],"level":["float",0,1,[]],"gain":["string",null,null,[]],"precision":["int",0,2,["auto","float","double"]]}
+acrusher {"level_in":["double",0.015625,64,[]],"level_out":["double",0.015625,64,[]],"bits":["double",1,64,[]],"mix":["double",0,1,[]],"mode":["int",0,1,["lin","log"]],"dc":["double",0.25,4,[]],"aa":["double",0,1,[]],"samples":["double",1,250,[]],"lfo":["boolean",null,null,[]],"lforange":["double",1,250,[]],"lforate":["double",0.01,200,[]]}
+acue {"cue":["int64",0,9223372036854775807,[]],"preroll":["duration",null,null,[]],"buffer":["duration",null,null,[]]}
+addroi {"x":["string",null,null,[]],"y":["string",null,null,[]],"w":["string",null,null,[]],"h":["string",null,null,[]],"qoffset":["rational",-1,1,[]],"clear":["boolean",null,null,[]]}
+adeclick {"window":["double",10,100,[]],"w":["double",10,100,[]],"overlap":["double",50,95,[]],"o":["double",50,95,[]],"arorder":["double",0,25,[]],"a":["double",0,25,[]],"threshold":["double",1,100,[]],"t":["double",1,100,[]],"burst":["double",0,10,[]],"b":["double",0,10,[]],"method":["int",0,1,["add","a","save","s"]],"m":["int",0,1,["add","a","save","s"]]}
+adeclip {"window":["double",10,100,[]],"w":["double",10,100,[]],"overlap":["double",50,95,[]],"o":["double",50,95,[]],"arorder":["double",0,25,[]],"a":["double",0,25,[]],"threshold":["double",1,100,[]],"t":["double",1,100,[]],"hsize":["int",100,9999,[]],"n":["int",100,9999,[]],"method":["int",0,1,["add","a","save","s"]],"m":["int",0,1,["add","a","save","s"]]}
+adecorrelate {"stages":["int",1,16,[]],"seed":["int64",-1,4294967295,[]]}
+adelay {"delays":["string",null,null,[]],"all":["boolean",null,null,[]]}
+adenorm {"level":["double",-451,-90,[]],"type":["int",0,3,["dc","ac","square","pulse"]]}
+aderivative {}
+adrawgraph {"m1":["string",null,null,[]],"fg1":["string",null,null,[]],"m2":["string",null,null,[]],"fg2":["string",null,null,[]],"m3":["string",null,null,[]],"fg3":["string",null,null,[]],"m4":["string",null,null,[]],"fg4":["string",null,null,[]],"bg":["color",null,null,[]],"min":["float",-2147483648,2147483647,[]],"max":["float",-2147483648,2147483647,[]],"mode":["int",0,2,["bar","dot","line"]],"slide":["int",0,4,["frame","replace","scroll","rscroll","picture"]],"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]]}
+adrc {"transfer":["string",null,null,[]],"attack":["double",1,1000,[]],"release":["double",5,2000,[]],"channels":["string",null,null,[]]}
+adynamicequalizer {"threshold":["double",0,100,[]],"dfrequency":["double",2,1000000,[]],"dqfactor":["double",0.001,1000,[]],"tfrequency":["double",2,1000000,[]],"tqfactor":["double",0.001,1000,[]],"attack":["double",0.01,2000,[]],"release":["double",0.01,2000,[]],"ratio":["double",0,30,[]],"makeup":["double",0,1000,[]],"range":["double",1,2000,[]],"mode":["int",-1,3,["listen","cutbelow","cutabove","boostbelow","boostabove"]],"dftype":["int",0,3,["bandpass","lowpass","highpass","peak"]],"tftype":["int",0,2,["bell","lowshelf","highshelf"]],"auto":["int",1,4,["disabled","off","on","adaptive"]],"precision":["int",0,2,["auto","float","double"]]}
+adynamicsmooth {"sensitivity":["double",0,1000000,[]],"basefreq":["double",2,1000000,[]]}
+aecho {"in_gain":["float",0,1,[]],"out_gain":["float",0,1,[]],"delays":["string",null,null,[]],"decays":["string",null,null,[]]}
+aemphasis {"level_in":["double",0,64,[]],"level_out":["double",0,64,[]],"mode":["int",0,1,["reproduction","production"]],"type":["int",0,8,["col","emi","bsi","riaa","cd","50fm","75fm","50kf","75kf"]]}
+aeval {"exprs":["string",null,null,[]],"channel_layout":["string",null,null,[]],"c":["string",null,null,[]]}
+aevalsrc {"exprs":["string",null,null,[]],"nb_samples":["int",0,2147483647,[]],"n":["int",0,2147483647,[]],"sample_rate":["string",null,null,[]],"s":["string",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"channel_layout":["string",null,null,[]],"c":["string",null,null,[]]}
+aexciter {"level_in":["double",0,64,[]],"level_out":["double",0,64,[]],"amount":["double",0,64,[]],"drive":["double",0.1,10,[]],"blend":["double",-10,10,[]],"freq":["double",2000,12000,[]],"ceil":["double",9999,20000,[]],"listen":["boolean",null,null,[]]}
+afade {"type":["int",0,1,["in","out"]],"t":["int",0,1,["in","out"]],"start_sample":["int64",0,9223372036854775807,[]],"ss":["int64",0,9223372036854775807,[]],"nb_samples":["int64",1,9223372036854775807,[]],"ns":["int64",1,9223372036854775807,[]],"start_time":["duration",null,null,[]],"st":["duration",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"curve":["int",-1,22,["nofade","tri","qsin","esin","hsin","log","ipar","qua","cub","squ","cbr","par","exp","iqsin","ihsin","dese","desi","losi","sinc","isinc","quat","quatr","qsin2","hsin2"]],"c":["int",-1,22,["nofade","tri","qsin","esin","hsin","log","ipar","qua","cub","squ","cbr","par","exp","iqsin","ihsin","dese","desi","losi","sinc","isinc","quat","quatr","qsin2","hsin2"]],"silence":["double",0,1,[]],"unity":["double",0,1,[]]}
+afdelaysrc {"delay":["double",0,32767,[]],"d":["double",0,32767,[]],"sample_rate":["int",1,2147483647,[]],"r":["int",1,2147483647,[]],"nb_samples":["int",1,2147483647,[]],"n":["int",1,2147483647,[]],"taps":["int",0,32768,[]],"t":["int",0,32768,[]],"channel_layout":["channel_layout",null,null,[]],"c":["channel_layout",null,null,[]]}
+afftdn {"noise_reduction":["float",0.01,97,[]],"nr":["float",0.01,97,[]],"noise_floor":["float",-80,-20,[]],"nf":["float",-80,-20,[]],"noise_type":["int",0,3,["white","w","vinyl","v","shellac","s","custom","c"]],"nt":["int",0,3,["white","w","vinyl","v","shellac","s","custom","c"]],"band_noise":["string",null,null,[]],"bn":["string",null,null,[]],"residual_floor":["float",-80,-20,[]],"rf":["float",-80,-20,[]],"track_noise":["boolean",null,null,[]],"tn":["boolean",null,null,[]],"track_residual":["boolean",null,null,[]],"tr":["boolean",null,null,[]],"output_mode":["int",0,2,["input","i","output","o","noise","n"]],"om":["int",0,2,["input","i","output","o","noise","n"]],"adaptivity":["float",0,1,[]],"ad":["float",0,1,[]],"floor_offset":["float",-2,2,[]],"fo":["float",-2,2,[]],"noise_link":["int",0,3,["none","min","max","average"]],"nl":["int",0,3,["none","min","max","average"]],"band_multiplier":["float",0.2,5,[]],"bm":["float",0.2,5,[]],"sample_noise":["int",0,2,["none","start","begin","stop","end"]],"sn":["int",0,2,["none","start","begin","stop","end"]],"gain_smooth":["int",0,50,[]],"gs":["int",0,50,[]]}
+afftfilt {"real":["string",null,null,[]],"imag":["string",null,null,[]],"win_size":["int",16,131072,[]],"win_func":["int",0,20,["rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser"]],"overlap":["float",0,1,[]]}
+afireqsrc {"preset":["int",-1,17,["custom","flat","acoustic","bass","beats","classic","clear","dubstep","electronic","hardstyle","hip-hop","jazz","metal","movie","pop","r&b","rock"]],"p":["int",-1,17,["custom","flat","acoustic","bass","beats","classic","clear","dubstep","electronic","hardstyle","hip-hop","jazz","metal","movie","pop","r&b","rock"]],"gains":["string",null,null,[]],"g":["string",null,null,[]],"bands":["string",null,null,[]],"b":["string",null,null,[]],"taps":["int",16,65535,[]],"t":["int",16,65535,[]],"sample_rate":["int",1,2147483647,[]],"r":["int",1,2147483647,[]],"nb_samples":["int",1,2147483647,[]],"n":["int",1,2147483647,[]],"interp":["int",0,1,["linear","cubic"]],"i":["int",0,1,["linear","cubic"]],"phase":["int",0,1,["linear","min"]],"h":["int",0,1,["linear","min"]]}
+afirsrc {"taps":["int",9,65535,[]],"t":["int",9,65535,[]],"frequency":["string",null,null,[]],"f":["string",null,null,[]],"magnitude":["string",null,null,[]],"m":["string",null,null,[]],"phase":["string",null,null,[]],"p":["string",null,null,[]],"sample_rate":["int",1,2147483647,[]],"r":["int",1,2147483647,[]],"nb_samples":["int",1,2147483647,[]],"n":["int",1,2147483647,[]],"win_func":["int",0,20,["rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser","rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser"]],"w":["int",0,20,["rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser","rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser"]]}
+aformat {}
+afreqshift {"shift":["double",-2147480000,2147483647,[]],"level":["double",0,1,[]],"order":["int",1,16,[]]}
+afwtdn {"sigma":["double",0,1,[]],"levels":["int",1,12,[]],"wavet":["int",0,6,["sym2","sym4","rbior68","deb10","sym10","coif5","bl3"]],"percent":["double",0,100,[]],"profile":["boolean",null,null,[]],"adaptive":["boolean",null,null,[]],"samples":["int",512,65536,[]],"softness":["double",0,10,[]]}
+agate {"level_in":["double",0.015625,64,[]],"mode":["int",0,1,["downward","upward"]],"range":["double",0,1,[]],"threshold":["double",0,1,[]],"ratio":["double",1,9000,[]],"attack":["double",0.01,9000,[]],"release":["double",0.01,9000,[]],"makeup":["double",1,64,[]],"knee":["double",1,8,[]],"detection":["int",0,1,["peak","rms"]],"link":["int",0,1,["average","maximum"]],"level_sc":["double",0.015625,64,[]]}
+agraphmonitor {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"opacity":["float",0,1,[]],"o":["float",0,1,[]],"mode":["flags",null,null,["full","compact","nozero","noeof","nodisabled"]],"m":["flags",null,null,["full","compact","nozero","noeof","nodisabled"]],"flags":["flags",null,null,["none","all","queue","frame_count_in","frame_count_out","frame_count_delta","pts","pts_delta","time","time_delta","timebase","format","size","rate","eof","sample_count_in","sample_count_out","sample_count_delta","disabled"]],"f":["flags",null,null,["none","all","queue","frame_count_in","frame_count_out","frame_count_delta","pts","pts_delta","time","time_delta","timebase","format","size","rate","eof","sample_count_in","sample_count_out","sample_count_delta","disabled"]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]]}
+ahistogram {"dmode":["int",0,1,["single","separate"]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"scale":["int",0,4,["log","sqrt","cbrt","lin","rlog"]],"ascale":["int",0,1,["log","lin"]],"acount":["int",-1,100,[]],"rheight":["float",0,1,[]],"slide":["int",0,1,["replace","scroll"]],"hmode":["int",0,1,["abs","sign"]]}
+aiir {"zeros":["string",null,null,[]],"z":["string",null,null,[]],"poles":["string",null,null,[]],"p":["string",null,null,[]],"gains":["string",null,null,[]],"k":["string",null,null,[]],"dry":["double",0,1,[]],"wet":["double",0,1,[]],"format":["int",-2,4,["ll","sf","tf","zp","pr","pd","sp"]],"f":["int",-2,4,["ll","sf","tf","zp","pr","pd","sp"]],"process":["int",0,2,["d","s","p"]],"r":["int",0,2,["d","s","p"]],"precision":["int",0,3,["dbl","flt","i32","i16"]],"e":["int",0,3,["dbl","flt","i32","i16"]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"mix":["double",0,1,[]],"response":["boolean",null,null,[]],"channel":["int",0,1024,[]],"size":["image_size",null,null,[]],"rate":["video_rate",null,null,[]]}
+aintegral {}
+ainterleave {"nb_inputs":["int",1,2147483647,[]],"n":["int",1,2147483647,[]],"duration":["int",0,2,["longest","shortest","first"]]}
+alatency {}
+alimiter {"level_in":["double",0.015625,64,[]],"level_out":["double",0.015625,64,[]],"limit":["double",0.0625,1,[]],"attack":["double",0.1,80,[]],"release":["double",1,8000,[]],"asc":["boolean",null,null,[]],"asc_level":["double",0,1,[]],"level":["boolean",null,null,[]],"latency":["boolean",null,null,[]]}
+allpass {"frequency":["double",0,999999,[]],"f":["double",0,999999,[]],"width_type":["int",1,5,["h","q","o","s","k"]],"t":["int",1,5,["h","q","o","s","k"]],"width":["double",0,99999,[]],"w":["double",0,99999,[]],"mix":["double",0,1,[]],"m":["double",0,1,[]],"channels":["string",null,null,[]],"c":["string",null,null,[]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"order":["int",1,2,[]],"o":["int",1,2,[]],"transform":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"a":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"precision":["int",-1,3,["auto","s16","s32","f32","f64"]],"r":["int",-1,3,["auto","s16","s32","f32","f64"]]}
+allrgb {"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]]}
+allyuv {"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]]}
+aloop {"loop":["int",-1,2147483647,[]],"size":["int64",0,2147483647,[]],"start":["int64",-1,9223372036854775807,[]],"time":["duration",null,null,[]]}
+alphaextract {}
+alphamerge {"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+amerge {"inputs":["int",1,64,[]],"layout_mode":["int",0,2,["legacy","reset","normal"]]}
+ametadata {"mode":["int",0,4,["select","add","modify","delete","print"]],"key":["string",null,null,[]],"value":["string",null,null,[]],"function":["int",0,6,["same_str","starts_with","less","equal","greater","expr","ends_with"]],"expr":["string",null,null,[]],"file":["string",null,null,[]],"direct":["boolean",null,null,[]]}
+amix {"inputs":["int",1,32767,[]],"duration":["int",0,2,["longest","shortest","first"]],"dropout_transition":["float",0,2147483647,[]],"weights":["string",null,null,[]],"normalize":["boolean",null,null,[]]}
+amplify {"radius":["int",1,63,[]],"factor":["float",0,65535,[]],"threshold":["float",0,65535,[]],"tolerance":["float",0,65535,[]],"low":["float",0,65535,[]],"high":["float",0,65535,[]],"planes":["flags",null,null,[]]}
+amultiply {}
+anequalizer {"params":["string",null,null,[]],"curves":["boolean",null,null,[]],"size":["image_size",null,null,[]],"mgain":["double",-900,900,[]],"fscale":["int",0,1,["lin","log"]],"colors":["string",null,null,[]]}
+anlmdn {"strength":["float",1e-05,10000,[]],"s":["float",1e-05,10000,[]],"patch":["duration",null,null,[]],"p":["duration",null,null,[]],"research":["duration",null,null,[]],"r":["duration",null,null,[]],"output":["int",0,2,["i","o","n"]],"o":["int",0,2,["i","o","n"]],"smooth":["float",1,1000,[]],"m":["float",1,1000,[]]}
+anlmf {"order":["int",1,32767,[]],"mu":["float",0,2,[]],"eps":["float",0,1,[]],"leakage":["float",0,1,[]],"out_mode":["int",0,4,["i","d","o","n","e"]],"precision":["int",0,2,["auto","float","double"]]}
+anlms {"order":["int",1,32767,[]],"mu":["float",0,2,[]],"eps":["float",0,1,[]],"leakage":["float",0,1,[]],"out_mode":["int",0,4,["i","d","o","n","e"]],"precision":["int",0,2,["auto","float","double"]]}
+anoisesrc {"sample_rate":["int",15,2147483647,[]],"r":["int",15,2147483647,[]],"amplitude":["double",0,1,[]],"a":["double",0,1,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"color":["int",0,5,["white","pink","brown","blue","violet","velvet"]],"colour":["int",0,5,["white","pink","brown","blue","violet","velvet"]],"c":["int",0,5,["white","pink","brown","blue","violet","velvet"]],"seed":["int64",-1,4294967295,[]],"s":["int64",-1,4294967295,[]],"nb_samples":["int",1,2147483647,[]],"n":["int",1,2147483647,[]],"density":["double",0,1,[]]}
+anull {}
+anullsink {}
+anullsrc {"channel_layout":["channel_layout",null,null,[]],"cl":["channel_layout",null,null,[]],"sample_rate":["int",1,2147483647,[]],"r":["int",1,2147483647,[]],"nb_samples":["int",1,65535,[]],"n":["int",1,65535,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]]}
+apad {"packet_size":["int",0,2147483647,[]],"pad_len":["int64",-1,9223372036854775807,[]],"whole_len":["int64",-1,9223372036854775807,[]],"pad_dur":["duration",null,null,[]],"whole_dur":["duration",null,null,[]]}
+aperms {"mode":["int",0,4,["none","ro","rw","toggle","random"]],"seed":["int64",-1,4294967295,[]]}
+aphasemeter {"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rc":["int",0,255,[]],"gc":["int",0,255,[]],"bc":["int",0,255,[]],"mpc":["string",null,null,[]],"video":["boolean",null,null,[]],"phasing":["boolean",null,null,[]],"tolerance":["float",0,1,[]],"t":["float",0,1,[]],"angle":["float",90,180,[]],"a":["float",90,180,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]]}
+aphaser {"in_gain":["double",0,1,[]],"out_gain":["double",0,1000000000,[]],"delay":["double",0,5,[]],"decay":["double",0,0.99,[]],"speed":["double",0.1,2,[]],"type":["int",0,1,["triangular","t","sinusoidal","s"]]}
+aphaseshift {"shift":["double",-1,1,[]],"level":["double",0,1,[]],"order":["int",1,16,[]]}
+apsnr {}
+apsyclip {"level_in":["double",0.015625,64,[]],"level_out":["double",0.015625,64,[]],"clip":["double",0.015625,1,[]],"diff":["boolean",null,null,[]],"adaptive":["double",0,1,[]],"iterations":["int",1,20,[]],"level":["boolean",null,null,[]]}
+apulsator {"level_in":["double",0.015625,64,[]],"level_out":["double",0.015625,64,[]],"mode":["int",0,4,["sine","triangle","square","sawup","sawdown"]],"amount":["double",0,1,[]],"offset_l":["double",0,1,[]],"offset_r":["double",0,1,[]],"width":["double",0,2,[]],"timing":["int",0,2,["bpm","ms","hz"]],"bpm":["double",30,300,[]],"ms":["int",10,2000,[]],"hz":["double",0.01,100,[]]}
+arealtime {"limit":["duration",null,null,[]],"speed":["double",2.2250738585072014e-308,1.7976931348623157e+308,[]]}
+aresample {"sample_rate":["int",0,2147483647,[]]}
+areverse {}
+arls {"order":["int",1,32767,[]],"lambda":["float",0,1,[]],"delta":["float",0,32767,[]],"out_mode":["int",0,4,["i","d","o","n","e"]],"precision":["int",0,2,["auto","float","double"]]}
+asdr {}
+asegment {"timestamps":["string",null,null,[]],"samples":["string",null,null,[]]}
+aselect {"expr":["string",null,null,[]],"e":["string",null,null,[]],"outputs":["int",1,2147483647,[]],"n":["int",1,2147483647,[]]}
+asetnsamples {"nb_out_samples":["int",1,2147483647,[]],"n":["int",1,2147483647,[]],"pad":["boolean",null,null,[]],"p":["boolean",null,null,[]]}
+asetpts {"expr":["string",null,null,[]]}
+asetrate {"sample_rate":["int",1,2147483647,[]],"r":["int",1,2147483647,[]]}
+asettb {"expr":["string",null,null,[]],"tb":["string",null,null,[]]}
+ashowinfo {}
+asidedata {"mode":["int",0,1,["select","delete"]],"type":["int",-1,2147483647,["PANSCAN","A53_CC","STEREO3D","MATRIXENCODING","DOWNMIX_INFO","REPLAYGAIN","DISPLAYMATRIX","AFD","MOTION_VECTORS","SKIP_SAMPLES","AUDIO_SERVICE_TYPE","MASTERING_DISPLAY_METADATA","GOP_TIMECODE","SPHERICAL","CONTENT_LIGHT_LEVEL","ICC_PROFILE","S12M_TIMECOD","S12M_TIMECODE","DYNAMIC_HDR_PLUS","REGIONS_OF_INTEREST","VIDEO_ENC_PARAMS","SEI_UNREGISTERED","FILM_GRAIN_PARAMS","DETECTION_BOUNDING_BOXES","DETECTION_BBOXES","DOVI_RPU_BUFFER","DOVI_METADATA","DYNAMIC_HDR_VIVID","AMBIENT_VIEWING_ENVIRONMENT","VIDEO_HINT"]]}
+asisdr {}
+asoftclip {"type":["int",-1,7,["hard","tanh","atan","cubic","exp","alg","quintic","sin","erf"]],"threshold":["double",1e-06,1,[]],"output":["double",1e-06,16,[]],"param":["double",0.01,3,[]],"oversample":["int",1,64,[]]}
+aspectralstats {"win_size":["int",32,65536,[]],"win_func":["int",0,20,["rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser"]],"overlap":["float",0,1,[]],"measure":["flags",null,null,["none","all","mean","variance","centroid","spread","skewness","kurtosis","entropy","flatness","crest","flux","slope","decrease","rolloff"]]}
+asplit {"outputs":["int",1,2147483647,[]]}
+astats {"length":["double",0,10,[]],"metadata":["boolean",null,null,[]],"reset":["int",0,2147483647,[]],"measure_perchannel":["flags",null,null,["none","all","Bit_depth","Crest_factor","DC_offset","Dynamic_range","Entropy","Flat_factor","Max_difference","Max_level","Mean_difference","Min_difference","Min_level","Noise_floor","Noise_floor_count","Number_of_Infs","Number_of_NaNs","Number_of_denormals","Number_of_samples","Peak_count","Peak_level","RMS_difference","RMS_level","RMS_peak","RMS_trough","Zero_crossings","Zero_crossings_rate","Abs_Peak_count"]],"measure_overall":["flags",null,null,["none","all","Bit_depth","Crest_factor","DC_offset","Dynamic_range","Entropy","Flat_factor","Max_difference","Max_level","Mean_difference","Min_difference","Min_level","Noise_floor","Noise_floor_count","Number_of_Infs","Number_of_NaNs","Number_of_denormals","Number_of_samples","Peak_count","Peak_level","RMS_difference","RMS_level","RMS_peak","RMS_trough","Zero_crossings","Zero_crossings_rate","Abs_Peak_count"]]}
+astreamselect {"inputs":["int",2,2147483647,[]],"map":["string",null,null,[]]}
+asubboost {"dry":["double",0,1,[]],"wet":["double",0,1,[]],"boost":["double",1,12,[]],"decay":["double",0,1,[]],"feedback":["double",0,1,[]],"cutoff":["double",50,900,[]],"slope":["double",0.0001,1,[]],"delay":["double",1,100,[]],"channels":["string",null,null,[]]}
+asubcut {"cutoff":["double",2,200,[]],"order":["int",3,20,[]],"level":["double",0,1,[]]}
+asupercut {"cutoff":["double",20000,192000,[]],"order":["int",3,20,[]],"level":["double",0,1,[]]}
+asuperpass {"centerf":["double",2,999999,[]],"order":["int",4,20,[]],"qfactor":["double",0.01,100,[]],"level":["double",0,2,[]]}
+asuperstop {"centerf":["double",2,999999,[]],"order":["int",4,20,[]],"qfactor":["double",0.01,100,[]],"level":["double",0,2,[]]}
+atadenoise {"0a":["float",0,0.3,[]],"0b":["float",0,5,[]],"1a":["float",0,0.3,[]],"1b":["float",0,5,[]],"2a":["float",0,0.3,[]],"2b":["float",0,5,[]],"s":["int",5,129,[]],"p":["flags",null,null,[]],"a":["int",0,1,["p","s"]],"0s":["float",0,32767,[]],"1s":["float",0,32767,[]],"2s":["float",0,32767,[]]}
+atempo {"tempo":["double",0.5,100,[]]}
+atilt {"freq":["double",20,192000,[]],"slope":["double",-1,1,[]],"width":["double",100,10000,[]],"order":["int",2,30,[]],"level":["double",0,4,[]]}
+atrim {"start":["duration",null,null,[]],"starti":["duration",null,null,[]],"end":["duration",null,null,[]],"endi":["duration",null,null,[]],"start_pts":["int64",-9223372036854775808,9223372036854775807,[]],"end_pts":["int64",-9223372036854775808,9223372036854775807,[]],"duration":["duration",null,null,[]],"durationi":["duration",null,null,[]],"start_sample":["int64",-1,9223372036854775807,[]],"end_sample":["int64",0,9223372036854775807,[]]}
+avectorscope {"mode":["int",0,2,["lissajous","lissajous_xy","polar"]],"m":["int",0,2,["lissajous","lissajous_xy","polar"]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rc":["int",0,255,[]],"gc":["int",0,255,[]],"bc":["int",0,255,[]],"ac":["int",0,255,[]],"rf":["int",0,255,[]],"gf":["int",0,255,[]],"bf":["int",0,255,[]],"af":["int",0,255,[]],"zoom":["double",0,10,[]],"draw":["int",0,2,["dot","line","aaline"]],"scale":["int",0,3,["lin","sqrt","cbrt","log"]],"swap":["boolean",null,null,[]],"mirror":["int",0,3,["none","x","y","xy"]]}
+avgblur {"sizeX":["int",1,1024,[]],"planes":["int",0,15,[]],"sizeY":["int",0,1024,[]]}
+avsynctest {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"framerate":["video_rate",null,null,[]],"fr":["video_rate",null,null,[]],"samplerate":["int",8000,384000,[]],"sr":["int",8000,384000,[]],"amplitude":["float",0,1,[]],"a":["float",0,1,[]],"period":["int",1,99,[]],"p":["int",1,99,[]],"delay":["int",-30,30,[]],"dl":["int",-30,30,[]],"cycle":["boolean",null,null,[]],"c":["boolean",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"fg":["color",null,null,[]],"bg":["color",null,null,[]],"ag":["color",null,null,[]]}
+axcorrelate {"size":["int",2,131072,[]],"algo":["int",0,2,["slow","fast","best"]]}
+backgroundkey {"threshold":["float",0,1,[]],"similarity":["float",0,1,[]],"blend":["float",0,1,[]]}
+bandpass {"frequency":["double",0,999999,[]],"f":["double",0,999999,[]],"width_type":["int",1,5,["h","q","o","s","k"]],"t":["int",1,5,["h","q","o","s","k"]],"width":["double",0,99999,[]],"w":["double",0,99999,[]],"csg":["boolean",null,null,[]],"mix":["double",0,1,[]],"m":["double",0,1,[]],"channels":["string",null,null,[]],"c":["string",null,null,[]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"transform":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"a":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"precision":["int",-1,3,["auto","s16","s32","f32","f64"]],"r":["int",-1,3,["auto","s16","s32","f32","f64"]],"blocksize":["int",0,32768,[]],"b":["int",0,32768,[]]}
+bandreject {"frequency":["double",0,999999,[]],"f":["double",0,999999,[]],"width_type":["int",1,5,["h","q","o","s","k"]],"t":["int",1,5,["h","q","o","s","k"]],"width":["double",0,99999,[]],"w":["double",0,99999,[]],"mix":["double",0,1,[]],"m":["double",0,1,[]],"channels":["string",null,null,[]],"c":["string",null,null,[]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"transform":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"a":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"precision":["int",-1,3,["auto","s16","s32","f32","f64"]],"r":["int",-1,3,["auto","s16","s32","f32","f64"]],"blocksize":["int",0,32768,[]],"b":["int",0,32768,[]]}
+bass {"frequency":["double",0,999999,[]],"f":["double",0,999999,[]],"width_type":["int",1,5,["h","q","o","s","k"]],"t":["int",1,5,["h","q","o","s","k"]],"width":["double",0,99999,[]],"w":["double",0,99999,[]],"gain":["double",-900,900,[]],"g":["double",-900,900,[]],"poles":["int",1,2,[]],"p":["int",1,2,[]],"mix":["double",0,1,[]],"m":["double",0,1,[]],"channels":["string",null,null,[]],"c":["string",null,null,[]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"transform":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"a":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"precision":["int",-1,3,["auto","s16","s32","f32","f64"]],"r":["int",-1,3,["auto","s16","s32","f32","f64"]],"blocksize":["int",0,32768,[]],"b":["int",0,32768,[]]}
+bbox {"min_val":["int",0,65535,[]]}
+bench {"action":["int",0,1,["start","stop"]]}
+bilateral {"sigmaS":["float",0,512,[]],"sigmaR":["float",0,1,[]],"planes":["int",0,15,[]]}
+biquad {"a0":["double",-2147483648,2147483647,[]],"a1":["double",-2147483648,2147483647,[]],"a2":["double",-2147483648,2147483647,[]],"b0":["double",-2147483648,2147483647,[]],"b1":["double",-2147483648,2147483647,[]],"b2":["double",-2147483648,2147483647,[]],"mix":["double",0,1,[]],"m":["double",0,1,[]],"channels":["string",null,null,[]],"c":["string",null,null,[]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"transform":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"a":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"precision":["int",-1,3,["auto","s16","s32","f32","f64"]],"r":["int",-1,3,["auto","s16","s32","f32","f64"]],"blocksize":["int",0,32768,[]],"b":["int",0,32768,[]]}
+bitplanenoise {"bitplane":["int",1,16,[]],"filter":["boolean",null,null,[]]}
+blackdetect {"d":["double",0,1.7976931348623157e+308,[]],"black_min_duration":["double",0,1.7976931348623157e+308,[]],"picture_black_ratio_th":["double",0,1,[]],"pic_th":["double",0,1,[]],"pixel_black_th":["double",0,1,[]],"pix_th":["double",0,1,[]],"alpha":["boolean",null,null,[]]}
+blackframe {"amount":["int",0,100,[]],"threshold":["int",0,255,[]],"thresh":["int",0,255,[]]}
+blend {"c0_mode":["int",0,39,["addition","addition128","grainmerge","and","average","burn","darken","difference","difference128","grainextract","divide","dodge","exclusion","extremity","freeze","glow","hardlight","hardmix","heat","lighten","linearlight","multiply","multiply128","negation","normal","or","overlay","phoenix","pinlight","reflect","screen","softlight","subtract","vividlight","xor","softdifference","geometric","harmonic","bleach","stain","interpolate","hardoverlay"]],"c1_mode":["int",0,39,["addition","addition128","grainmerge","and","average","burn","darken","difference","difference128","grainextract","divide","dodge","exclusion","extremity","freeze","glow","hardlight","hardmix","heat","lighten","linearlight","multiply","multiply128","negation","normal","or","overlay","phoenix","pinlight","reflect","screen","softlight","subtract","vividlight","xor","softdifference","geometric","harmonic","bleach","stain","interpolate","hardoverlay"]],"c2_mode":["int",0,39,["addition","addition128","grainmerge","and","average","burn","darken","difference","difference128","grainextract","divide","dodge","exclusion","extremity","freeze","glow","hardlight","hardmix","heat","lighten","linearlight","multiply","multiply128","negation","normal","or","overlay","phoenix","pinlight","reflect","screen","softlight","subtract","vividlight","xor","softdifference","geometric","harmonic","bleach","stain","interpolate","hardoverlay"]],"c3_mode":["int",0,39,["addition","addition128","grainmerge","and","average","burn","darken","difference","difference128","grainextract","divide","dodge","exclusion","extremity","freeze","glow","hardlight","hardmix","heat","lighten","linearlight","multiply","multiply128","negation","normal","or","overlay","phoenix","pinlight","reflect","screen","softlight","subtract","vividlight","xor","softdifference","geometric","harmonic","bleach","stain","interpolate","hardoverlay"]],"all_mode":["int",-1,39,["addition","addition128","grainmerge","and","average","burn","darken","difference","difference128","grainextract","divide","dodge","exclusion","extremity","freeze","glow","hardlight","hardmix","heat","lighten","linearlight","multiply","multiply128","negation","normal","or","overlay","phoenix","pinlight","reflect","screen","softlight","subtract","vividlight","xor","softdifference","geometric","harmonic","bleach","stain","interpolate","hardoverlay"]],"c0_expr":["string",null,null,[]],"c1_expr":["string",null,null,[]],"c2_expr":["string",null,null,[]],"c3_expr":["string",null,null,[]],"all_expr":["string",null,null,[]],"c0_opacity":["double",0,1,[]],"c1_opacity":["double",0,1,[]],"c2_opacity":["double",0,1,[]],"c3_opacity":["double",0,1,[]],"all_opacity":["double",0,1,[]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+blockdetect {"period_min":["int",2,32,[]],"period_max":["int",2,64,[]],"planes":["int",0,15,[]]}
+blurdetect {"high":["float",0,1,[]],"low":["float",0,1,[]],"radius":["int",1,100,[]],"block_pct":["int",1,100,[]],"block_width":["int",-1,2147483647,[]],"block_height":["int",-1,2147483647,[]],"planes":["int",0,15,[]]}
+bm3d {"sigma":["float",0,99999.9,[]],"block":["int",8,64,[]],"bstep":["int",1,64,[]],"group":["int",1,256,[]],"range":["int",1,2147483647,[]],"mstep":["int",1,64,[]],"thmse":["float",0,2147483647,[]],"hdthr":["float",0,2147483647,[]],"estim":["int",0,1,["basic","final"]],"ref":["boolean",null,null,[]],"planes":["int",0,15,[]]}
+boxblur {"luma_radius":["string",null,null,[]],"lr":["string",null,null,[]],"luma_power":["int",0,2147483647,[]],"lp":["int",0,2147483647,[]],"chroma_radius":["string",null,null,[]],"cr":["string",null,null,[]],"chroma_power":["int",-1,2147483647,[]],"cp":["int",-1,2147483647,[]],"alpha_radius":["string",null,null,[]],"ar":["string",null,null,[]],"alpha_power":["int",-1,2147483647,[]],"ap":["int",-1,2147483647,[]]}
+bwdif {"mode":["int",0,1,["send_frame","send_field"]],"parity":["int",-1,1,["tff","bff","auto"]],"deint":["int",0,1,["all","interlaced"]]}
+cas {"strength":["float",0,1,[]],"planes":["flags",null,null,[]]}
+ccrepack {}
+channelmap {"map":["string",null,null,[]],"channel_layout":["channel_layout",null,null,[]]}
+channelsplit {"channel_layout":["channel_layout",null,null,[]],"channels":["string",null,null,[]]}
+chorus {"in_gain":["float",0,1,[]],"out_gain":["float",0,1,[]],"delays":["string",null,null,[]],"decays":["string",null,null,[]],"speeds":["string",null,null,[]],"depths":["string",null,null,[]]}
+chromahold {"color":["color",null,null,[]],"similarity":["float",1e-05,1,[]],"blend":["float",0,1,[]],"yuv":["boolean",null,null,[]]}
+chromakey {"color":["color",null,null,[]],"similarity":["float",1e-05,1,[]],"blend":["float",0,1,[]],"yuv":["boolean",null,null,[]]}
+chromanr {"thres":["float",1,200,[]],"sizew":["int",1,100,[]],"sizeh":["int",1,100,[]],"stepw":["int",1,50,[]],"steph":["int",1,50,[]],"threy":["float",1,200,[]],"threu":["float",1,200,[]],"threv":["float",1,200,[]],"distance":["int",0,1,["manhattan","euclidean"]]}
+chromashift {"cbh":["int",-255,255,[]],"cbv":["int",-255,255,[]],"crh":["int",-255,255,[]],"crv":["int",-255,255,[]],"edge":["int",0,1,["smear","wrap"]]}
+ciescope {"system":["int",0,9,["ntsc","470m","ebu","470bg","smpte","240m","apple","widergb","cie1931","hdtv","rec709","uhdtv","rec2020","dcip3"]],"cie":["int",0,2,["xyy","ucs","luv"]],"gamuts":["flags",null,null,["ntsc","470m","ebu","470bg","smpte","240m","apple","widergb","cie1931","hdtv","rec709","uhdtv","rec2020","dcip3"]],"size":["int",256,8192,[]],"s":["int",256,8192,[]],"intensity":["float",0,1,[]],"i":["float",0,1,[]],"contrast":["float",0,1,[]],"corrgamma":["boolean",null,null,[]],"showwhite":["boolean",null,null,[]],"gamma":["double",0.1,6,[]],"fill":["boolean",null,null,[]]}
+codecview {"mv":["flags",null,null,["pf","bf","bb"]],"qp":["boolean",null,null,[]],"mv_type":["flags",null,null,["fp","bp"]],"mvt":["flags",null,null,["fp","bp"]],"frame_type":["flags",null,null,["if","pf","bf"]],"ft":["flags",null,null,["if","pf","bf"]],"block":["boolean",null,null,[]]}
+color {"color":["color",null,null,[]],"c":["color",null,null,[]],"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]]}
+colorbalance {"rs":["float",-1,1,[]],"gs":["float",-1,1,[]],"bs":["float",-1,1,[]],"rm":["float",-1,1,[]],"gm":["float",-1,1,[]],"bm":["float",-1,1,[]],"rh":["float",-1,1,[]],"gh":["float",-1,1,[]],"bh":["float",-1,1,[]],"pl":["boolean",null,null,[]]}
+colorchannelmixer {"rr":["double",-2,2,[]],"rg":["double",-2,2,[]],"rb":["double",-2,2,[]],"ra":["double",-2,2,[]],"gr":["double",-2,2,[]],"gg":["double",-2,2,[]],"gb":["double",-2,2,[]],"ga":["double",-2,2,[]],"br":["double",-2,2,[]],"bg":["double",-2,2,[]],"bb":["double",-2,2,[]],"ba":["double",-2,2,[]],"ar":["double",-2,2,[]],"ag":["double",-2,2,[]],"ab":["double",-2,2,[]],"aa":["double",-2,2,[]],"pc":["int",0,6,["none","lum","max","avg","sum","nrm","pwr"]],"pa":["double",0,1,[]]}
+colorchart {"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]],"patch_size":["image_size",null,null,[]],"preset":["int",0,1,["reference","skintones"]]}
+colorcontrast {"rc":["float",-1,1,[]],"gm":["float",-1,1,[]],"by":["float",-1,1,[]],"rcw":["float",0,1,[]],"gmw":["float",0,1,[]],"byw":["float",0,1,[]],"pl":["float",0,1,[]]}
+colorcorrect {"rl":["float",-1,1,[]],"bl":["float",-1,1,[]],"rh":["float",-1,1,[]],"bh":["float",-1,1,[]],"saturation":["float",-3,3,[]],"analyze":["int",0,3,["manual","average","minmax","median"]]}
+colordetect {"mode":["flags",null,null,["color_range","alpha_mode","all"]]}
+colorhold {"color":["color",null,null,[]],"similarity":["float",1e-05,1,[]],"blend":["float",0,1,[]]}
+colorize {"hue":["float",0,360,[]],"saturation":["float",0,1,[]],"lightness":["float",0,1,[]],"mix":["float",0,1,[]]}
+colorkey {"color":["color",null,null,[]],"similarity":["float",1e-05,1,[]],"blend":["float",0,1,[]]}
+colorlevels {"rimin":["double",-1,1,[]],"gimin":["double",-1,1,[]],"bimin":["double",-1,1,[]],"aimin":["double",-1,1,[]],"rimax":["double",-1,1,[]],"gimax":["double",-1,1,[]],"bimax":["double",-1,1,[]],"aimax":["double",-1,1,[]],"romin":["double",0,1,[]],"gomin":["double",0,1,[]],"bomin":["double",0,1,[]],"aomin":["double",0,1,[]],"romax":["double",0,1,[]],"gomax":["double",0,1,[]],"bomax":["double",0,1,[]],"aomax":["double",0,1,[]],"preserve":["int",0,6,["none","lum","max","avg","sum","nrm","pwr"]]}
+colormap {"patch_size":["image_size",null,null,[]],"nb_patches":["int",0,64,[]],"type":["int",0,1,["relative","absolute"]],"kernel":["int",0,1,["euclidean","weuclidean"]]}
+colormatrix {"src":["int",-1,4,["bt709","fcc","bt601","bt470","bt470bg","smpte170m","smpte240m","bt2020"]],"dst":["int",-1,4,["bt709","fcc","bt601","bt470","bt470bg","smpte170m","smpte240m","bt2020"]]}
+colorspace {"all":["int",0,8,["bt470m","bt470bg","bt601-6-525","bt601-6-625","bt709","smpte170m","smpte240m","bt2020"]],"space":["int",0,17,["bt709","fcc","bt470bg","smpte170m","smpte240m","ycgco","gbr","bt2020nc","bt2020ncl"]],"range":["int",0,2,["tv","mpeg","pc","jpeg"]],"primaries":["int",0,256,["bt709","bt470m","bt470bg","smpte170m","smpte240m","smpte428","film","smpte431","smpte432","bt2020","jedec-p22","ebu3213","vgamut"]],"trc":["int",0,256,["bt709","bt470m","gamma22","bt470bg","gamma28","smpte170m","smpte240m","linear","srgb","iec61966-2-1","xvycc","iec61966-2-4","bt2020-10","bt2020-12","vlog"]],"format":["int",-1,161,["yuv420p","yuv420p10","yuv420p12","yuv422p","yuv422p10","yuv422p12","yuv444p","yuv444p10","yuv444p12"]],"fast":["boolean",null,null,[]],"dither":["int",0,1,["none","fsb"]],"wpadapt":["int",0,2,["bradford","vonkries","identity"]],"clipgamut":["int",0,1,["none","rgb"]],"iall":["int",0,8,["bt470m","bt470bg","bt601-6-525","bt601-6-625","bt709","smpte170m","smpte240m","bt2020"]],"ispace":["int",0,22,["bt709","fcc","bt470bg","smpte170m","smpte240m","ycgco","gbr","bt2020nc","bt2020ncl"]],"irange":["int",0,2,["tv","mpeg","pc","jpeg"]],"iprimaries":["int",0,256,["bt709","bt470m","bt470bg","smpte170m","smpte240m","smpte428","film","smpte431","smpte432","bt2020","jedec-p22","ebu3213","vgamut"]],"itrc":["int",0,256,["bt709","bt470m","gamma22","bt470bg","gamma28","smpte170m","smpte240m","linear","srgb","iec61966-2-1","xvycc","iec61966-2-4","bt2020-10","bt2020-12","vlog"]]}
+colorspectrum {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]],"type":["int",0,2,["black","white","all"]]}
+colortemperature {"temperature":["float",1000,40000,[]],"mix":["float",0,1,[]],"pl":["float",0,1,[]]}
+compand {"attacks":["string",null,null,[]],"decays":["string",null,null,[]],"points":["string",null,null,[]],"soft-knee":["double",0.01,900,[]],"gain":["double",-900,900,[]],"volume":["double",-900,0,[]],"delay":["double",0,20,[]]}
+compensationdelay {"mm":["int",0,10,[]],"cm":["int",0,100,[]],"m":["int",0,100,[]],"dry":["double",0,1,[]],"wet":["double",0,1,[]],"temp":["int",-50,50,[]]}
+concat {"n":["int",1,2147483647,[]],"v":["int",0,2147483647,[]],"a":["int",0,2147483647,[]],"unsafe":["boolean",null,null,[]]}
+convolution {"0m":["string",null,null,[]],"1m":["string",null,null,[]],"2m":["string",null,null,[]],"3m":["string",null,null,[]],"0rdiv":["float",0,2147483647,[]],"1rdiv":["float",0,2147483647,[]],"2rdiv":["float",0,2147483647,[]],"3rdiv":["float",0,2147483647,[]],"0bias":["float",0,2147483647,[]],"1bias":["float",0,2147483647,[]],"2bias":["float",0,2147483647,[]],"3bias":["float",0,2147483647,[]],"0mode":["int",0,2,["square","row","column"]],"1mode":["int",0,2,["square","row","column"]],"2mode":["int",0,2,["square","row","column"]],"3mode":["int",0,2,["square","row","column"]]}
+convolve {"planes":["int",0,15,[]],"impulse":["int",0,1,["first","all"]],"noise":["float",0,1,[]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+copy {}
+corr {"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+crop {"out_w":["string",null,null,[]],"w":["string",null,null,[]],"out_h":["string",null,null,[]],"h":["string",null,null,[]],"x":["string",null,null,[]],"y":["string",null,null,[]],"keep_aspect":["boolean",null,null,[]],"exact":["boolean",null,null,[]]}
+cropdetect {"limit":["float",0,65535,[]],"round":["int",0,2147483647,[]],"reset":["int",0,2147483647,[]],"skip":["int",0,2147483647,[]],"reset_count":["int",0,2147483647,[]],"max_outliers":["int",0,2147483647,[]],"mode":["int",0,1,["black","mvedges"]],"high":["float",0,1,[]],"low":["float",0,1,[]],"mv_threshold":["int",0,100,[]]}
+crossfeed {"strength":["double",0,1,[]],"range":["double",0,1,[]],"slope":["double",0.01,1,[]],"level_in":["double",0,1,[]],"level_out":["double",0,1,[]],"block_size":["int",0,32768,[]]}
+crystalizer {"i":["float",-10,10,[]],"c":["boolean",null,null,[]]}
+cue {"cue":["int64",0,9223372036854775807,[]],"preroll":["duration",null,null,[]],"buffer":["duration",null,null,[]]}
+curves {"preset":["int",0,10,["none","color_negative","cross_process","darker","increase_contrast","lighter","linear_contrast","medium_contrast","negative","strong_contrast","vintage"]],"master":["string",null,null,[]],"m":["string",null,null,[]],"red":["string",null,null,[]],"r":["string",null,null,[]],"green":["string",null,null,[]],"g":["string",null,null,[]],"blue":["string",null,null,[]],"b":["string",null,null,[]],"all":["string",null,null,[]],"psfile":["string",null,null,[]],"plot":["string",null,null,[]],"interp":["int",0,1,["natural","pchip"]]}
+datascope {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"x":["int",0,2147483647,[]],"y":["int",0,2147483647,[]],"mode":["int",0,2,["mono","color","color2"]],"axis":["boolean",null,null,[]],"opacity":["float",0,1,[]],"format":["int",0,1,["hex","dec"]],"components":["int",1,15,[]]}
+dblur {"angle":["float",0,360,[]],"radius":["float",0,8192,[]],"planes":["int",0,15,[]]}
+dcshift {"shift":["double",-1,1,[]],"limitergain":["double",0,1,[]]}
+dctdnoiz {"sigma":["float",0,999,[]],"s":["float",0,999,[]],"overlap":["int",-1,15,[]],"expr":["string",null,null,[]],"e":["string",null,null,[]],"n":["int",3,4,[]]}
+deband {"1thr":["float",3e-05,0.5,[]],"2thr":["float",3e-05,0.5,[]],"3thr":["float",3e-05,0.5,[]],"4thr":["float",3e-05,0.5,[]],"range":["int",-2147483648,2147483647,[]],"r":["int",-2147483648,2147483647,[]],"direction":["float",-6.28319,6.28319,[]],"d":["float",-6.28319,6.28319,[]],"blur":["boolean",null,null,[]],"b":["boolean",null,null,[]],"coupling":["boolean",null,null,[]],"c":["boolean",null,null,[]]}
+deblock {"filter":["int",0,1,["weak","strong"]],"block":["int",4,512,[]],"alpha":["float",0,1,[]],"beta":["float",0,1,[]],"gamma":["float",0,1,[]],"delta":["float",0,1,[]],"planes":["int",0,15,[]]}
+decimate {"cycle":["int",2,25,[]],"dupthresh":["double",0,100,[]],"scthresh":["double",0,100,[]],"blockx":["int",4,512,[]],"blocky":["int",4,512,[]],"ppsrc":["boolean",null,null,[]],"chroma":["boolean",null,null,[]],"mixed":["boolean",null,null,[]]}
+deconvolve {"planes":["int",0,15,[]],"impulse":["int",0,1,["first","all"]],"noise":["float",0,1,[]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+dedot {"m":["flags",null,null,["dotcrawl","rainbows"]],"lt":["float",0,1,[]],"tl":["float",0,1,[]],"tc":["float",0,1,[]],"ct":["float",0,1,[]]}
+deesser {"i":["double",0,1,[]],"m":["double",0,1,[]],"f":["double",0,1,[]],"s":["int",0,2,["i","o","e"]]}
+deflate {"threshold0":["int",0,65535,[]],"threshold1":["int",0,65535,[]],"threshold2":["int",0,65535,[]],"threshold3":["int",0,65535,[]]}
+deflicker {"size":["int",2,129,[]],"s":["int",2,129,[]],"mode":["int",0,6,["am","gm","hm","qm","cm","pm","median"]],"m":["int",0,6,["am","gm","hm","qm","cm","pm","median"]],"bypass":["boolean",null,null,[]]}
+dejudder {"cycle":["int",2,240,[]]}
+delogo {"x":["string",null,null,[]],"y":["string",null,null,[]],"w":["string",null,null,[]],"h":["string",null,null,[]],"show":["boolean",null,null,[]]}
+deshake {"x":["int",-1,2147483647,[]],"y":["int",-1,2147483647,[]],"w":["int",-1,2147483647,[]],"h":["int",-1,2147483647,[]],"rx":["int",0,64,[]],"ry":["int",0,64,[]],"edge":["int",0,3,["blank","original","clamp","mirror"]],"blocksize":["int",4,128,[]],"contrast":["int",1,255,[]],"search":["int",0,1,["exhaustive","less"]],"filename":["string",null,null,[]],"opencl":["boolean",null,null,[]]}
+despill {"type":["int",0,1,["green","blue"]],"mix":["float",0,1,[]],"expand":["float",0,1,[]],"red":["float",-100,100,[]],"green":["float",-100,100,[]],"blue":["float",-100,100,[]],"brightness":["float",-10,10,[]],"alpha":["boolean",null,null,[]]}
+detelecine {"first_field":["int",0,1,["top","t","bottom","b"]],"pattern":["string",null,null,[]],"start_frame":["int",0,13,[]]}
+dialoguenhance {"original":["double",0,1,[]],"enhance":["double",0,3,[]],"voice":["double",2,32,[]]}
+dilation {"coordinates":["int",0,255,[]],"threshold0":["int",0,65535,[]],"threshold1":["int",0,65535,[]],"threshold2":["int",0,65535,[]],"threshold3":["int",0,65535,[]]}
+displace {"edge":["int",0,3,["blank","smear","wrap","mirror"]]}
+doubleweave {"first_field":["int",0,1,["top","t","bottom","b"]]}
+drawbox {"x":["string",null,null,[]],"y":["string",null,null,[]],"width":["string",null,null,[]],"w":["string",null,null,[]],"height":["string",null,null,[]],"h":["string",null,null,[]],"color":["color",null,null,[]],"c":["color",null,null,[]],"thickness":["string",null,null,[]],"t":["string",null,null,[]],"replace":["boolean",null,null,[]],"box_source":["string",null,null,[]]}
+drawgraph {"m1":["string",null,null,[]],"fg1":["string",null,null,[]],"m2":["string",null,null,[]],"fg2":["string",null,null,[]],"m3":["string",null,null,[]],"fg3":["string",null,null,[]],"m4":["string",null,null,[]],"fg4":["string",null,null,[]],"bg":["color",null,null,[]],"min":["float",-2147483648,2147483647,[]],"max":["float",-2147483648,2147483647,[]],"mode":["int",0,2,["bar","dot","line"]],"slide":["int",0,4,["frame","replace","scroll","rscroll","picture"]],"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]]}
+drawgrid {"x":["string",null,null,[]],"y":["string",null,null,[]],"width":["string",null,null,[]],"w":["string",null,null,[]],"height":["string",null,null,[]],"h":["string",null,null,[]],"color":["color",null,null,[]],"c":["color",null,null,[]],"thickness":["string",null,null,[]],"t":["string",null,null,[]],"replace":["boolean",null,null,[]]}
+drawtext {"fontfile":["string",null,null,[]],"text":["string",null,null,[]],"textfile":["string",null,null,[]],"fontcolor":["color",null,null,[]],"fontcolor_expr":["string",null,null,[]],"boxcolor":["color",null,null,[]],"bordercolor":["color",null,null,[]],"shadowcolor":["color",null,null,[]],"box":["boolean",null,null,[]],"boxborderw":["string",null,null,[]],"line_spacing":["int",-2147483648,2147483647,[]],"fontsize":["string",null,null,[]],"text_align":["flags",null,null,["left","L","right","R","center","C","top","T","bottom","B","middle","M"]],"x":["string",null,null,[]],"y":["string",null,null,[]],"boxw":["int",0,2147483647,[]],"boxh":["int",0,2147483647,[]],"shadowx":["int",-2147483648,2147483647,[]],"shadowy":["int",-2147483648,2147483647,[]],"borderw":["int",-2147483648,2147483647,[]],"tabsize":["int",0,2147483647,[]],"basetime":["int64",-9223372036854775808,9223372036854775807,[]],"font":["string",null,null,[]],"expansion":["int",0,2,["none","normal","strftime"]],"y_align":["int",0,2,["text","baseline","font"]],"timecode":["string",null,null,[]],"tc24hmax":["boolean",null,null,[]],"timecode_rate":["rational",0,2147483647,[]],"r":["rational",0,2147483647,[]],"rate":["rational",0,2147483647,[]],"reload":["int",0,2147483647,[]],"alpha":["string",null,null,[]],"fix_bounds":["boolean",null,null,[]],"start_number":["int",0,2147483647,[]],"text_source":["string",null,null,[]],"text_shaping":["boolean",null,null,[]],"ft_load_flags":["flags",null,null,["default","no_scale","no_hinting","render","no_bitmap","vertical_layout","force_autohint","crop_bitmap","pedantic","ignore_global_advance_width","no_recurse","ignore_transform","monochrome","linear_design","no_autohint"]]}
+drmeter {"length":["double",0.01,10,[]]}
+dynaudnorm {"framelen":["int",10,8000,[]],"f":["int",10,8000,[]],"gausssize":["int",3,301,[]],"g":["int",3,301,[]],"peak":["double",0,1,[]],"p":["double",0,1,[]],"maxgain":["double",1,100,[]],"m":["double",1,100,[]],"targetrms":["double",0,1,[]],"r":["double",0,1,[]],"coupling":["boolean",null,null,[]],"n":["boolean",null,null,[]],"correctdc":["boolean",null,null,[]],"c":["boolean",null,null,[]],"altboundary":["boolean",null,null,[]],"b":["boolean",null,null,[]],"compress":["double",0,30,[]],"s":["double",0,30,[]],"threshold":["double",0,1,[]],"t":["double",0,1,[]],"channels":["string",null,null,[]],"h":["string",null,null,[]],"overlap":["double",0,1,[]],"o":["double",0,1,[]],"curve":["string",null,null,[]],"v":["string",null,null,[]]}
+earwax {}
+edgedetect {"high":["double",0,1,[]],"low":["double",0,1,[]],"mode":["int",0,2,["wires","colormix","canny"]],"planes":["flags",null,null,["y","u","v","r","g","b"]]}
+elbg {"codebook_length":["int",1,2147483647,[]],"l":["int",1,2147483647,[]],"nb_steps":["int",1,2147483647,[]],"n":["int",1,2147483647,[]],"seed":["int64",-1,4294967295,[]],"s":["int64",-1,4294967295,[]],"pal8":["boolean",null,null,[]],"use_alpha":["boolean",null,null,[]]}
+entropy {"mode":["int",0,1,["normal","diff"]]}
+epx {"n":["int",2,3,[]]}
+eq {"contrast":["string",null,null,[]],"brightness":["string",null,null,[]],"saturation":["string",null,null,[]],"gamma":["string",null,null,[]],"gamma_r":["string",null,null,[]],"gamma_g":["string",null,null,[]],"gamma_b":["string",null,null,[]],"gamma_weight":["string",null,null,[]],"eval":["int",0,1,["init","frame"]]}
+equalizer {"frequency":["double",0,999999,[]],"f":["double",0,999999,[]],"width_type":["int",1,5,["h","q","o","s","k"]],"t":["int",1,5,["h","q","o","s","k"]],"width":["double",0,99999,[]],"w":["double",0,99999,[]],"gain":["double",-900,900,[]],"g":["double",-900,900,[]],"mix":["double",0,1,[]],"m":["double",0,1,[]],"channels":["string",null,null,[]],"c":["string",null,null,[]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"transform":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"a":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"precision":["int",-1,3,["auto","s16","s32","f32","f64"]],"r":["int",-1,3,["auto","s16","s32","f32","f64"]],"blocksize":["int",0,32768,[]],"b":["int",0,32768,[]]}
+erosion {"coordinates":["int",0,255,[]],"threshold0":["int",0,65535,[]],"threshold1":["int",0,65535,[]],"threshold2":["int",0,65535,[]],"threshold3":["int",0,65535,[]]}
+estdif {"mode":["int",0,1,["frame","field"]],"parity":["int",-1,1,["tff","bff","auto"]],"deint":["int",0,1,["all","interlaced"]],"rslope":["int",1,15,[]],"redge":["int",0,15,[]],"ecost":["int",0,50,[]],"mcost":["int",0,50,[]],"dcost":["int",0,50,[]],"interp":["int",0,2,["2p","4p","6p"]]}
+exposure {"exposure":["float",-3,3,[]],"black":["float",-1,1,[]]}
+extractplanes {"planes":["flags",null,null,["y","u","v","r","g","b","a"]]}
+extrastereo {"m":["float",-10,10,[]],"c":["boolean",null,null,[]]}
+fade {"type":["int",0,1,["in","out"]],"t":["int",0,1,["in","out"]],"start_frame":["int",0,2147483647,[]],"s":["int",0,2147483647,[]],"nb_frames":["int",1,2147483647,[]],"n":["int",1,2147483647,[]],"alpha":["boolean",null,null,[]],"start_time":["duration",null,null,[]],"st":["duration",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"color":["color",null,null,[]],"c":["color",null,null,[]]}
+feedback {"x":["int",0,2147483647,[]],"y":["int",0,2147483647,[]],"w":["int",0,2147483647,[]],"h":["int",0,2147483647,[]]}
+fftdnoiz {"sigma":["float",0,100,[]],"amount":["float",0.01,1,[]],"block":["int",8,256,[]],"overlap":["float",0.2,0.8,[]],"method":["int",0,1,["wiener","hard"]],"prev":["int",0,1,[]],"next":["int",0,1,[]],"planes":["int",0,15,[]],"window":["int",0,20,["rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser"]]}
+fftfilt {"dc_Y":["int",0,1000,[]],"dc_U":["int",0,1000,[]],"dc_V":["int",0,1000,[]],"weight_Y":["string",null,null,[]],"weight_U":["string",null,null,[]],"weight_V":["string",null,null,[]],"eval":["int",0,1,["init","frame"]]}
+field {"type":["int",0,1,["top","bottom"]]}
+fieldmatch {"order":["int",-1,1,["auto","bff","tff"]],"mode":["int",0,5,["pc","pc_n","pc_u","pc_n_ub","pcn","pcn_ub"]],"ppsrc":["boolean",null,null,[]],"field":["int",-1,1,["auto","bottom","top"]],"mchroma":["boolean",null,null,[]],"y0":["int",0,2147483647,[]],"y1":["int",0,2147483647,[]],"scthresh":["double",0,100,[]],"combmatch":["int",0,2,["none","sc","full"]],"combdbg":["int",0,2,["none","pcn","pcnub"]],"cthresh":["int",-1,255,[]],"chroma":["boolean",null,null,[]],"blockx":["int",4,512,[]],"blocky":["int",4,512,[]],"combpel":["int",0,2147483647,[]]}
+fieldorder {"order":["int",0,1,["bff","tff"]]}
+fillborders {"left":["int",0,2147483647,[]],"right":["int",0,2147483647,[]],"top":["int",0,2147483647,[]],"bottom":["int",0,2147483647,[]],"mode":["int",0,6,["smear","mirror","fixed","reflect","wrap","fade","margins"]],"color":["color",null,null,[]]}
+flanger {"delay":["double",0,30,[]],"depth":["double",0,10,[]],"regen":["double",-95,95,[]],"width":["double",0,100,[]],"speed":["double",0.1,10,[]],"shape":["int",0,1,["triangular","t","sinusoidal","s"]],"phase":["double",0,100,[]],"interp":["int",0,1,["linear","quadratic"]]}
+floodfill {"x":["int",0,65535,[]],"y":["int",0,65535,[]],"s0":["int",-1,65535,[]],"s1":["int",-1,65535,[]],"s2":["int",-1,65535,[]],"s3":["int",-1,65535,[]],"d0":["int",0,65535,[]],"d1":["int",0,65535,[]],"d2":["int",0,65535,[]],"d3":["int",0,65535,[]]}
+format {"pix_fmts":["string",null,null,[]],"color_spaces":["string",null,null,[]],"color_ranges":["string",null,null,[]],"alpha_modes":["string",null,null,[]]}
+fps {"fps":["string",null,null,[]],"start_time":["double",-1.7976931348623157e+308,1.7976931348623157e+308,[]],"round":["int",0,5,["zero","inf","down","up","near"]],"eof_action":["int",0,1,["round","pass"]]}
+framepack {"format":["int",0,2147483647,["sbs","tab","frameseq","lines","columns"]]}
+framerate {"fps":["video_rate",null,null,[]],"interp_start":["int",0,255,[]],"interp_end":["int",0,255,[]],"scene":["double",0,100,[]],"flags":["flags",null,null,["scene_change_detect","scd"]]}
+framestep {"step":["int",1,2147483647,[]]}
+freezedetect {"n":["double",0,1,[]],"noise":["double",0,1,[]],"d":["duration",null,null,[]],"duration":["duration",null,null,[]]}
+freezeframes {"first":["int64",0,9223372036854775807,[]],"last":["int64",0,9223372036854775807,[]],"replace":["int64",0,9223372036854775807,[]]}
+fspp {"quality":["int",4,5,[]],"qp":["int",0,64,[]],"strength":["int",-15,32,[]],"use_bframe_qp":["boolean",null,null,[]]}
+gblur {"sigma":["float",0,1024,[]],"steps":["int",1,6,[]],"planes":["int",0,15,[]],"sigmaV":["float",-1,1024,[]]}
+geq {"lum_expr":["string",null,null,[]],"lum":["string",null,null,[]],"cb_expr":["string",null,null,[]],"cb":["string",null,null,[]],"cr_expr":["string",null,null,[]],"cr":["string",null,null,[]],"alpha_expr":["string",null,null,[]],"a":["string",null,null,[]],"red_expr":["string",null,null,[]],"r":["string",null,null,[]],"green_expr":["string",null,null,[]],"g":["string",null,null,[]],"blue_expr":["string",null,null,[]],"b":["string",null,null,[]],"interpolation":["int",0,1,["nearest","n","bilinear","b"]],"i":["int",0,1,["nearest","n","bilinear","b"]]}
+gradfun {"strength":["float",0.51,64,[]],"radius":["int",4,32,[]]}
+gradients {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"c0":["color",null,null,[]],"c1":["color",null,null,[]],"c2":["color",null,null,[]],"c3":["color",null,null,[]],"c4":["color",null,null,[]],"c5":["color",null,null,[]],"c6":["color",null,null,[]],"c7":["color",null,null,[]],"x0":["int",-1,2147483647,[]],"y0":["int",-1,2147483647,[]],"x1":["int",-1,2147483647,[]],"y1":["int",-1,2147483647,[]],"nb_colors":["int",2,8,[]],"n":["int",2,8,[]],"seed":["int64",-1,4294967295,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"speed":["float",0,1,[]],"type":["int",0,4,["linear","radial","circular","spiral","square"]],"t":["int",0,4,["linear","radial","circular","spiral","square"]]}
+graphmonitor {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"opacity":["float",0,1,[]],"o":["float",0,1,[]],"mode":["flags",null,null,["full","compact","nozero","noeof","nodisabled"]],"m":["flags",null,null,["full","compact","nozero","noeof","nodisabled"]],"flags":["flags",null,null,["none","all","queue","frame_count_in","frame_count_out","frame_count_delta","pts","pts_delta","time","time_delta","timebase","format","size","rate","eof","sample_count_in","sample_count_out","sample_count_delta","disabled"]],"f":["flags",null,null,["none","all","queue","frame_count_in","frame_count_out","frame_count_delta","pts","pts_delta","time","time_delta","timebase","format","size","rate","eof","sample_count_in","sample_count_out","sample_count_delta","disabled"]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]]}
+grayworld {}
+greyedge {"difford":["int",0,2,[]],"minknorm":["int",0,20,[]],"sigma":["double",0,1024,[]]}
+guided {"radius":["int",1,20,[]],"eps":["float",0,1,[]],"mode":["int",0,1,["basic","fast"]],"sub":["int",2,64,[]],"guidance":["int",0,1,["off","on"]],"planes":["int",0,15,[]]}
+haas {"level_in":["double",0.015625,64,[]],"level_out":["double",0.015625,64,[]],"side_gain":["double",0.015625,64,[]],"middle_source":["int",0,3,["left","right","mid","side"]],"middle_phase":["boolean",null,null,[]],"left_delay":["double",0,40,[]],"left_balance":["double",-1,1,[]],"left_gain":["double",0.015625,64,[]],"left_phase":["boolean",null,null,[]],"right_delay":["double",0,40,[]],"right_balance":["double",-1,1,[]],"right_gain":["double",0.015625,64,[]],"right_phase":["boolean",null,null,[]]}
+haldclutsrc {"level":["int",2,16,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]]}
+hdcd {"disable_autoconvert":["boolean",null,null,[]],"process_stereo":["boolean",null,null,[]],"cdt_ms":["int",100,60000,[]],"force_pe":["boolean",null,null,[]],"analyze_mode":["int",0,4,["off","lle","pe","cdt","tgm"]],"bits_per_sample":["int",16,24,["16","20","24"]]}
+headphone {"map":["string",null,null,[]],"gain":["float",-20,40,[]],"lfe":["float",-20,40,[]],"type":["int",0,1,["time","freq"]],"size":["int",1024,96000,[]],"hrir":["int",0,1,["stereo","multich"]]}
+hflip {}
+highpass {"frequency":["double",0,999999,[]],"f":["double",0,999999,[]],"width_type":["int",1,5,["h","q","o","s","k"]],"t":["int",1,5,["h","q","o","s","k"]],"width":["double",0,99999,[]],"w":["double",0,99999,[]],"poles":["int",1,2,[]],"p":["int",1,2,[]],"mix":["double",0,1,[]],"m":["double",0,1,[]],"channels":["string",null,null,[]],"c":["string",null,null,[]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"transform":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"a":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"precision":["int",-1,3,["auto","s16","s32","f32","f64"]],"r":["int",-1,3,["auto","s16","s32","f32","f64"]],"blocksize":["int",0,32768,[]],"b":["int",0,32768,[]]}
+highshelf {"frequency":["double",0,999999,[]],"f":["double",0,999999,[]],"width_type":["int",1,5,["h","q","o","s","k"]],"t":["int",1,5,["h","q","o","s","k"]],"width":["double",0,99999,[]],"w":["double",0,99999,[]],"gain":["double",-900,900,[]],"g":["double",-900,900,[]],"poles":["int",1,2,[]],"p":["int",1,2,[]],"mix":["double",0,1,[]],"m":["double",0,1,[]],"channels":["string",null,null,[]],"c":["string",null,null,[]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"transform":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"a":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"precision":["int",-1,3,["auto","s16","s32","f32","f64"]],"r":["int",-1,3,["auto","s16","s32","f32","f64"]],"blocksize":["int",0,32768,[]],"b":["int",0,32768,[]]}
+hilbert {"sample_rate":["int",1,2147483647,[]],"r":["int",1,2147483647,[]],"taps":["int",11,65535,[]],"t":["int",11,65535,[]],"nb_samples":["int",1,2147483647,[]],"n":["int",1,2147483647,[]],"win_func":["int",0,20,["rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser","rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser"]],"w":["int",0,20,["rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser","rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser"]]}
+histeq {"strength":["float",0,1,[]],"intensity":["float",0,1,[]],"antibanding":["int",0,2,["none","weak","strong"]]}
+histogram {"level_height":["int",50,2048,[]],"scale_height":["int",0,40,[]],"display_mode":["int",0,2,["overlay","parade","stack"]],"d":["int",0,2,["overlay","parade","stack"]],"levels_mode":["int",0,1,["linear","logarithmic"]],"m":["int",0,1,["linear","logarithmic"]],"components":["int",1,15,[]],"c":["int",1,15,[]],"fgopacity":["float",0,1,[]],"f":["float",0,1,[]],"bgopacity":["float",0,1,[]],"b":["float",0,1,[]],"colors_mode":["int",0,9,["whiteonblack","blackonwhite","whiteongray","blackongray","coloronblack","coloronwhite","colorongray","blackoncolor","whiteoncolor","grayoncolor"]],"l":["int",0,9,["whiteonblack","blackonwhite","whiteongray","blackongray","coloronblack","coloronwhite","colorongray","blackoncolor","whiteoncolor","grayoncolor"]]}
+hqdn3d {"luma_spatial":["double",0,1.7976931348623157e+308,[]],"chroma_spatial":["double",0,1.7976931348623157e+308,[]],"luma_tmp":["double",0,1.7976931348623157e+308,[]],"chroma_tmp":["double",0,1.7976931348623157e+308,[]]}
+hqx {"n":["int",2,4,[]]}
+hstack {"inputs":["int",2,2147483647,[]],"shortest":["boolean",null,null,[]]}
+hsvhold {"hue":["float",-360,360,[]],"sat":["float",-1,1,[]],"val":["float",-1,1,[]],"similarity":["float",1e-05,1,[]],"blend":["float",0,1,[]]}
+hsvkey {"hue":["float",-360,360,[]],"sat":["float",-1,1,[]],"val":["float",-1,1,[]],"similarity":["float",1e-05,1,[]],"blend":["float",0,1,[]]}
+hue {"h":["string",null,null,[]],"s":["string",null,null,[]],"H":["string",null,null,[]],"b":["string",null,null,[]]}
+huesaturation {"hue":["float",-180,180,[]],"saturation":["float",-1,1,[]],"intensity":["float",-1,1,[]],"colors":["flags",null,null,["r","y","g","c","b","m","a"]],"strength":["float",0,100,[]],"rw":["float",0,1,[]],"gw":["float",0,1,[]],"bw":["float",0,1,[]],"lightness":["boolean",null,null,[]]}
+hysteresis {"planes":["int",0,15,[]],"threshold":["int",0,65535,[]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+identity {"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+idet {"intl_thres":["float",-1,3.4028234663852886e+38,[]],"prog_thres":["float",-1,3.4028234663852886e+38,[]],"rep_thres":["float",-1,3.4028234663852886e+38,[]],"half_life":["float",-1,2147483647,[]],"analyze_interlaced_flag":["int",0,2147483647,[]]}
+il {"luma_mode":["int",0,2,["none","interleave","i","deinterleave","d"]],"l":["int",0,2,["none","interleave","i","deinterleave","d"]],"chroma_mode":["int",0,2,["none","interleave","i","deinterleave","d"]],"c":["int",0,2,["none","interleave","i","deinterleave","d"]],"alpha_mode":["int",0,2,["none","interleave","i","deinterleave","d"]],"a":["int",0,2,["none","interleave","i","deinterleave","d"]],"luma_swap":["boolean",null,null,[]],"ls":["boolean",null,null,[]],"chroma_swap":["boolean",null,null,[]],"cs":["boolean",null,null,[]],"alpha_swap":["boolean",null,null,[]],"as":["boolean",null,null,[]]}
+inflate {"threshold0":["int",0,65535,[]],"threshold1":["int",0,65535,[]],"threshold2":["int",0,65535,[]],"threshold3":["int",0,65535,[]]}
+interlace {"scan":["int",0,1,["tff","bff"]],"lowpass":["int",0,2,["off","linear","complex"]]}
+interleave {"nb_inputs":["int",1,2147483647,[]],"n":["int",1,2147483647,[]],"duration":["int",0,2,["longest","shortest","first"]]}
+join {"inputs":["int",1,2147483647,[]],"channel_layout":["channel_layout",null,null,[]],"map":["string",null,null,[]]}
+kerndeint {"thresh":["int",0,255,[]],"map":["boolean",null,null,[]],"order":["boolean",null,null,[]],"sharp":["boolean",null,null,[]],"twoway":["boolean",null,null,[]]}
+kirsch {"planes":["int",0,15,[]],"scale":["float",0,65535,[]],"delta":["float",-65535,65535,[]]}
+lagfun {"decay":["float",0,1,[]],"planes":["flags",null,null,[]]}
+latency {}
+lcevc {}
+lenscorrection {"cx":["double",0,1,[]],"cy":["double",0,1,[]],"k1":["double",-1,1,[]],"k2":["double",-1,1,[]],"i":["int",0,64,["nearest","bilinear"]],"fc":["color",null,null,[]]}
+limitdiff {"threshold":["float",0,1,[]],"elasticity":["float",0,10,[]],"reference":["boolean",null,null,[]],"planes":["int",0,15,[]]}
+limiter {"min":["int",0,65535,[]],"max":["int",0,65535,[]],"planes":["int",0,15,[]]}
+loop {"loop":["int",-1,2147483647,[]],"size":["int64",0,32767,[]],"start":["int64",-1,9223372036854775807,[]],"time":["duration",null,null,[]]}
+loudnorm {"I":["double",-70,-5,[]],"i":["double",-70,-5,[]],"LRA":["double",1,50,[]],"lra":["double",1,50,[]],"TP":["double",-9,0,[]],"tp":["double",-9,0,[]],"measured_I":["double",-99,0,[]],"measured_i":["double",-99,0,[]],"measured_LRA":["double",0,99,[]],"measured_lra":["double",0,99,[]],"measured_TP":["double",-99,99,[]],"measured_tp":["double",-99,99,[]],"measured_thresh":["double",-99,0,[]],"offset":["double",-99,99,[]],"linear":["boolean",null,null,[]],"dual_mono":["boolean",null,null,[]],"print_format":["int",0,2,["none","json","summary"]],"stats_file":["string",null,null,[]]}
+lowpass {"frequency":["double",0,999999,[]],"f":["double",0,999999,[]],"width_type":["int",1,5,["h","q","o","s","k"]],"t":["int",1,5,["h","q","o","s","k"]],"width":["double",0,99999,[]],"w":["double",0,99999,[]],"poles":["int",1,2,[]],"p":["int",1,2,[]],"mix":["double",0,1,[]],"m":["double",0,1,[]],"channels":["string",null,null,[]],"c":["string",null,null,[]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"transform":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"a":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"precision":["int",-1,3,["auto","s16","s32","f32","f64"]],"r":["int",-1,3,["auto","s16","s32","f32","f64"]],"blocksize":["int",0,32768,[]],"b":["int",0,32768,[]]}
+lowshelf {"frequency":["double",0,999999,[]],"f":["double",0,999999,[]],"width_type":["int",1,5,["h","q","o","s","k"]],"t":["int",1,5,["h","q","o","s","k"]],"width":["double",0,99999,[]],"w":["double",0,99999,[]],"gain":["double",-900,900,[]],"g":["double",-900,900,[]],"poles":["int",1,2,[]],"p":["int",1,2,[]],"mix":["double",0,1,[]],"m":["double",0,1,[]],"channels":["string",null,null,[]],"c":["string",null,null,[]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"transform":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"a":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"precision":["int",-1,3,["auto","s16","s32","f32","f64"]],"r":["int",-1,3,["auto","s16","s32","f32","f64"]],"blocksize":["int",0,32768,[]],"b":["int",0,32768,[]]}
+lumakey {"threshold":["double",0,1,[]],"tolerance":["double",0,1,[]],"softness":["double",0,1,[]]}
+lut {"c0":["string",null,null,[]],"c1":["string",null,null,[]],"c2":["string",null,null,[]],"c3":["string",null,null,[]],"y":["string",null,null,[]],"u":["string",null,null,[]],"v":["string",null,null,[]],"r":["string",null,null,[]],"g":["string",null,null,[]],"b":["string",null,null,[]],"a":["string",null,null,[]]}
+lut2 {"c0":["string",null,null,[]],"c1":["string",null,null,[]],"c2":["string",null,null,[]],"c3":["string",null,null,[]],"d":["int",0,16,[]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+lutrgb {"c0":["string",null,null,[]],"c1":["string",null,null,[]],"c2":["string",null,null,[]],"c3":["string",null,null,[]],"y":["string",null,null,[]],"u":["string",null,null,[]],"v":["string",null,null,[]],"r":["string",null,null,[]],"g":["string",null,null,[]],"b":["string",null,null,[]],"a":["string",null,null,[]]}
+lutyuv {"c0":["string",null,null,[]],"c1":["string",null,null,[]],"c2":["string",null,null,[]],"c3":["string",null,null,[]],"y":["string",null,null,[]],"u":["string",null,null,[]],"v":["string",null,null,[]],"r":["string",null,null,[]],"g":["string",null,null,[]],"b":["string",null,null,[]],"a":["string",null,null,[]]}
+mandelbrot {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"maxiter":["int",1,2147483647,[]],"start_x":["double",-100,100,[]],"start_y":["double",-100,100,[]],"start_scale":["double",0,3.4028234663852886e+38,[]],"end_scale":["double",0,3.4028234663852886e+38,[]],"end_pts":["double",0,9223372036854775807,[]],"bailout":["double",0,3.4028234663852886e+38,[]],"morphxf":["double",-3.4028234663852886e+38,3.4028234663852886e+38,[]],"morphyf":["double",-3.4028234663852886e+38,3.4028234663852886e+38,[]],"morphamp":["double",-3.4028234663852886e+38,3.4028234663852886e+38,[]],"outer":["int",0,2147483647,["iteration_count","normalized_iteration_count","white","outz"]],"inner":["int",0,2147483647,["black","period","convergence","mincol"]]}
+maskedclamp {"undershoot":["int",0,65535,[]],"overshoot":["int",0,65535,[]],"planes":["int",0,15,[]]}
+maskedmax {"planes":["int",0,15,[]]}
+maskedmerge {"planes":["int",0,15,[]]}
+maskedmin {"planes":["int",0,15,[]]}
+maskedthreshold {"threshold":["int",0,65535,[]],"planes":["int",0,15,[]],"mode":["int",0,1,["abs","diff"]]}
+maskfun {"low":["int",0,65535,[]],"high":["int",0,65535,[]],"planes":["int",0,15,[]],"fill":["int",0,65535,[]],"sum":["int",0,65535,[]]}
+mcdeint {"mode":["int",0,3,["fast","medium","slow","extra_slow"]],"parity":["int",-1,1,["tff","bff"]],"qp":["int",-2147483648,2147483647,[]]}
+mcompand {"args":["string",null,null,[]]}
+median {"radius":["int",1,127,[]],"planes":["int",0,15,[]],"radiusV":["int",0,127,[]],"percentile":["float",0,1,[]]}
+mergeplanes {"mapping":["int",-1,858993000,[]],"format":["pix_fmt",null,null,[]],"map0s":["int",0,3,[]],"map0p":["int",0,3,[]],"map1s":["int",0,3,[]],"map1p":["int",0,3,[]],"map2s":["int",0,3,[]],"map2p":["int",0,3,[]],"map3s":["int",0,3,[]],"map3p":["int",0,3,[]]}
+mestimate {"method":["int",1,9,["esa","tss","tdls","ntss","fss","ds","hexbs","epzs","umh"]],"mb_size":["int",8,2147483647,[]],"search_param":["int",4,2147483647,[]]}
+metadata {"mode":["int",0,4,["select","add","modify","delete","print"]],"key":["string",null,null,[]],"value":["string",null,null,[]],"function":["int",0,6,["same_str","starts_with","less","equal","greater","expr","ends_with"]],"expr":["string",null,null,[]],"file":["string",null,null,[]],"direct":["boolean",null,null,[]]}
+midequalizer {"planes":["int",0,15,[]]}
+minterpolate {"fps":["video_rate",null,null,[]],"mi_mode":["int",0,2,["dup","blend","mci"]],"mc_mode":["int",0,1,["obmc","aobmc"]],"me_mode":["int",0,1,["bidir","bilat"]],"me":["int",1,9,["esa","tss","tdls","ntss","fss","ds","hexbs","epzs","umh"]],"mb_size":["int",4,16,[]],"search_param":["int",4,2147483647,[]],"vsbmc":["int",0,1,[]],"scd":["int",0,1,["none","fdiff"]],"scd_threshold":["double",0,100,[]]}
+mix {"inputs":["int",2,32767,[]],"weights":["string",null,null,[]],"scale":["float",0,32767,[]],"planes":["flags",null,null,[]],"duration":["int",0,2,["longest","shortest","first"]]}
+monochrome {"cb":["float",-1,1,[]],"cr":["float",-1,1,[]],"size":["float",0.1,10,[]],"high":["float",0,1,[]]}
+morpho {"mode":["int",0,6,["erode","dilate","open","close","gradient","tophat","blackhat"]],"planes":["int",0,15,[]],"structure":["int",0,1,["first","all"]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+mpdecimate {"max":["int",-2147483648,2147483647,[]],"keep":["int",0,2147483647,[]],"hi":["int",-2147483648,2147483647,[]],"lo":["int",-2147483648,2147483647,[]],"frac":["float",0,1,[]]}
+mptestsrc {"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"test":["int",0,2147483647,["dc_luma","dc_chroma","freq_luma","freq_chroma","amp_luma","amp_chroma","cbp","mv","ring1","ring2","all"]],"t":["int",0,2147483647,["dc_luma","dc_chroma","freq_luma","freq_chroma","amp_luma","amp_chroma","cbp","mv","ring1","ring2","all"]],"max_frames":["int64",1,9223372036854775807,[]],"m":["int64",1,9223372036854775807,[]]}
+msad {"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+multiply {"scale":["float",0,9,[]],"offset":["float",-1,1,[]],"planes":["flags",null,null,[]]}
+negate {"components":["flags",null,null,["y","u","v","r","g","b","a"]],"negate_alpha":["boolean",null,null,[]]}
+nlmeans {"s":["double",1,30,[]],"p":["int",0,99,[]],"pc":["int",0,99,[]],"r":["int",0,99,[]],"rc":["int",0,99,[]]}
+noformat {"pix_fmts":["string",null,null,[]],"color_spaces":["string",null,null,[]],"color_ranges":["string",null,null,[]],"alpha_modes":["string",null,null,[]]}
+noise {"all_seed":["int",-1,2147483647,[]],"all_strength":["int",0,100,[]],"alls":["int",0,100,[]],"all_flags":["flags",null,null,["a","p","t","u"]],"allf":["flags",null,null,["a","p","t","u"]],"c0_seed":["int",-1,2147483647,[]],"c0_strength":["int",0,100,[]],"c0s":["int",0,100,[]],"c0_flags":["flags",null,null,["a","p","t","u"]],"c0f":["flags",null,null,["a","p","t","u"]],"c1_seed":["int",-1,2147483647,[]],"c1_strength":["int",0,100,[]],"c1s":["int",0,100,[]],"c1_flags":["flags",null,null,["a","p","t","u"]],"c1f":["flags",null,null,["a","p","t","u"]],"c2_seed":["int",-1,2147483647,[]],"c2_strength":["int",0,100,[]],"c2s":["int",0,100,[]],"c2_flags":["flags",null,null,["a","p","t","u"]],"c2f":["flags",null,null,["a","p","t","u"]],"c3_seed":["int",-1,2147483647,[]],"c3_strength":["int",0,100,[]],"c3s":["int",0,100,[]],"c3_flags":["flags",null,null,["a","p","t","u"]],"c3f":["flags",null,null,["a","p","t","u"]]}
+normalize {"blackpt":["color",null,null,[]],"whitept":["color",null,null,[]],"smoothing":["int",0,268435000,[]],"independence":["float",0,1,[]],"strength":["float",0,1,[]]}
+null {}
+nullsink {}
+nullsrc {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]]}
+oscilloscope {"x":["float",0,1,[]],"y":["float",0,1,[]],"s":["float",0,1,[]],"t":["float",0,1,[]],"o":["float",0,1,[]],"tx":["float",0,1,[]],"ty":["float",0,1,[]],"tw":["float",0.1,1,[]],"th":["float",0.1,1,[]],"c":["int",0,15,[]],"g":["boolean",null,null,[]],"st":["boolean",null,null,[]],"sc":["boolean",null,null,[]]}
+overlay {"x":["string",null,null,[]],"y":["string",null,null,[]],"eof_action":["int",0,2,["repeat","endall","pass"]],"eval":["int",0,1,["init","frame"]],"shortest":["boolean",null,null,[]],"format":["int",0,8,["yuv420","yuv420p10","yuv422","yuv422p10","yuv444","yuv444p10","rgb","gbrp","auto"]],"repeatlast":["boolean",null,null,[]],"alpha":["int",0,2,["auto","unknown","straight","premultiplied"]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+owdenoise {"depth":["int",8,16,[]],"luma_strength":["double",0,1000,[]],"ls":["double",0,1000,[]],"chroma_strength":["double",0,1000,[]],"cs":["double",0,1000,[]]}
+pad {"width":["string",null,null,[]],"w":["string",null,null,[]],"height":["string",null,null,[]],"h":["string",null,null,[]],"x":["string",null,null,[]],"y":["string",null,null,[]],"color":["color",null,null,[]],"eval":["int",0,1,["init","frame"]],"aspect":["rational",0,1.7976931348623157e+308,[]]}
+pal100bars {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]]}
+pal75bars {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]]}
+palettegen {"max_colors":["int",2,256,[]],"reserve_transparent":["boolean",null,null,[]],"transparency_color":["color",null,null,[]],"stats_mode":["int",0,2,["full","diff","single"]]}
+paletteuse {"dither":["int",0,8,["bayer","heckbert","floyd_steinberg","sierra2","sierra2_4a","sierra3","burkes","atkinson"]],"bayer_scale":["int",0,5,[]],"diff_mode":["int",0,1,["rectangle"]],"new":["boolean",null,null,[]],"alpha_threshold":["int",0,255,[]],"debug_kdtree":["string",null,null,[]]}
+pan {"args":["string",null,null,[]]}
+perlin {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"octaves":["int",1,2147483647,[]],"persistence":["double",0,1.7976931348623157e+308,[]],"xscale":["double",0,1.7976931348623157e+308,[]],"yscale":["double",0,1.7976931348623157e+308,[]],"tscale":["double",0,1.7976931348623157e+308,[]],"random_mode":["int",0,2,["random","ken","seed"]],"random_seed":["unsigned",0,4294967295,[]],"seed":["unsigned",0,4294967295,[]]}
+perms {"mode":["int",0,4,["none","ro","rw","toggle","random"]],"seed":["int64",-1,4294967295,[]]}
+perspective {"x0":["string",null,null,[]],"y0":["string",null,null,[]],"x1":["string",null,null,[]],"y1":["string",null,null,[]],"x2":["string",null,null,[]],"y2":["string",null,null,[]],"x3":["string",null,null,[]],"y3":["string",null,null,[]],"interpolation":["int",0,1,["linear","cubic"]],"sense":["int",0,1,["source","destination"]],"eval":["int",0,1,["init","frame"]]}
+phase {"mode":["int",0,8,["p","t","b","T","B","u","U","a","A"]]}
+photosensitivity {"frames":["int",2,240,[]],"f":["int",2,240,[]],"threshold":["float",0.1,3.4028234663852886e+38,[]],"t":["float",0.1,3.4028234663852886e+38,[]],"skip":["int",1,1024,[]],"bypass":["boolean",null,null,[]]}
+pixdesctest {}
+pixelize {"width":["int",1,1024,[]],"w":["int",1,1024,[]],"height":["int",1,1024,[]],"h":["int",1,1024,[]],"mode":["int",0,2,["avg","min","max"]],"m":["int",0,2,["avg","min","max"]],"planes":["flags",null,null,[]],"p":["flags",null,null,[]]}
+pixscope {"x":["float",0,1,[]],"y":["float",0,1,[]],"w":["int",1,80,[]],"h":["int",1,80,[]],"o":["float",0,1,[]],"wx":["float",-1,1,[]],"wy":["float",-1,1,[]]}
+pp7 {"qp":["int",0,64,[]],"mode":["int",0,2,["hard","soft","medium"]]}
+premultiply {"planes":["int",0,15,[]],"inplace":["boolean",null,null,[]]}
+premultiply_dynamic {"planes":["int",0,15,[]],"inplace":["boolean",null,null,[]]}
+prewitt {"planes":["int",0,15,[]],"scale":["float",0,65535,[]],"delta":["float",-65535,65535,[]]}
+pseudocolor {"c0":["string",null,null,[]],"c1":["string",null,null,[]],"c2":["string",null,null,[]],"c3":["string",null,null,[]],"index":["int",0,3,[]],"i":["int",0,3,[]],"preset":["int",-1,20,["none","magma","inferno","plasma","viridis","turbo","cividis","range1","range2","shadows","highlights","solar","nominal","preferred","total","spectral","cool","heat","fiery","blues","green","helix"]],"p":["int",-1,20,["none","magma","inferno","plasma","viridis","turbo","cividis","range1","range2","shadows","highlights","solar","nominal","preferred","total","spectral","cool","heat","fiery","blues","green","helix"]],"opacity":["float",0,1,[]]}
+psnr {"stats_file":["string",null,null,[]],"f":["string",null,null,[]],"stats_version":["int",1,2,[]],"output_max":["boolean",null,null,[]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+pullup {"jl":["int",0,2147483647,[]],"jr":["int",0,2147483647,[]],"jt":["int",1,2147483647,[]],"jb":["int",1,2147483647,[]],"sb":["boolean",null,null,[]],"mp":["int",0,2,["y","u","v"]]}
+qp {"qp":["string",null,null,[]]}
+random {"frames":["int",2,512,[]],"seed":["int64",-1,4294967295,[]]}
+readeia608 {"scan_min":["int",0,2147483647,[]],"scan_max":["int",0,2147483647,[]],"spw":["float",0.1,0.7,[]],"chp":["boolean",null,null,[]],"lp":["boolean",null,null,[]]}
+readvitc {"scan_max":["int",-1,2147483647,[]],"thr_b":["double",0,1,[]],"thr_w":["double",0,1,[]]}
+realtime {"limit":["duration",null,null,[]],"speed":["double",2.2250738585072014e-308,1.7976931348623157e+308,[]]}
+remap {"format":["int",0,1,["color","gray"]],"fill":["color",null,null,[]]}
+removegrain {"m0":["int",0,24,[]],"m1":["int",0,24,[]],"m2":["int",0,24,[]],"m3":["int",0,24,[]]}
+repeatfields {}
+replaygain {"track_gain":["float",-3.4028234663852886e+38,3.4028234663852886e+38,[]],"track_peak":["float",-3.4028234663852886e+38,3.4028234663852886e+38,[]]}
+reverse {}
+rgbashift {"rh":["int",-255,255,[]],"rv":["int",-255,255,[]],"gh":["int",-255,255,[]],"gv":["int",-255,255,[]],"bh":["int",-255,255,[]],"bv":["int",-255,255,[]],"ah":["int",-255,255,[]],"av":["int",-255,255,[]],"edge":["int",0,1,["smear","wrap"]]}
+rgbtestsrc {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]],"complement":["boolean",null,null,[]],"co":["boolean",null,null,[]]}
+roberts {"planes":["int",0,15,[]],"scale":["float",0,65535,[]],"delta":["float",-65535,65535,[]]}
+rotate {"angle":["string",null,null,[]],"a":["string",null,null,[]],"out_w":["string",null,null,[]],"ow":["string",null,null,[]],"out_h":["string",null,null,[]],"oh":["string",null,null,[]],"fillcolor":["color",null,null,[]],"c":["color",null,null,[]],"bilinear":["boolean",null,null,[]]}
+rubberband {"tempo":["double",0.01,100,[]],"pitch":["double",0.01,100,[]],"transients":["int",0,2147483647,["crisp","mixed","smooth"]],"detector":["int",0,2147483647,["compound","percussive","soft"]],"phase":["int",0,2147483647,["laminar","independent"]],"window":["int",0,2147483647,["standard","short","long"]],"smoothing":["int",0,2147483647,["off","on"]],"formant":["int",0,2147483647,["shifted","preserved"]],"pitchq":["int",0,2147483647,["quality","speed","consistency"]],"channels":["int",0,2147483647,["apart","together"]]}
+sab {"luma_radius":["float",0.1,4,[]],"lr":["float",0.1,4,[]],"luma_pre_filter_radius":["float",0.1,2,[]],"lpfr":["float",0.1,2,[]],"luma_strength":["float",0.1,100,[]],"ls":["float",0.1,100,[]],"chroma_radius":["float",-0.9,4,[]],"cr":["float",-0.9,4,[]],"chroma_pre_filter_radius":["float",-0.9,2,[]],"cpfr":["float",-0.9,2,[]],"chroma_strength":["float",-0.9,100,[]],"cs":["float",-0.9,100,[]]}
+scale {"w":["string",null,null,[]],"width":["string",null,null,[]],"h":["string",null,null,[]],"height":["string",null,null,[]],"flags":["string",null,null,[]],"interl":["boolean",null,null,[]],"size":["string",null,null,[]],"s":["string",null,null,[]],"in_color_matrix":["int",-1,17,["auto","bt601","bt470","smpte170m","bt470bg","bt709","fcc","smpte240m","bt2020","bt2020nc"]],"out_color_matrix":["int",0,17,["auto","bt601","bt470","smpte170m","bt470bg","bt709","fcc","smpte240m","bt2020","bt2020nc"]],"in_range":["int",0,2,["auto","unknown","full","limited","jpeg","mpeg","tv","pc"]],"out_range":["int",0,2,["auto","unknown","full","limited","jpeg","mpeg","tv","pc"]],"in_chroma_loc":["int",0,6,["auto","unknown","left","center","topleft","top","bottomleft","bottom"]],"out_chroma_loc":["int",0,6,["auto","unknown","left","center","topleft","top","bottomleft","bottom"]],"in_primaries":["int",-1,22,["auto","bt709","bt470m","bt470bg","smpte170m","smpte240m","film","bt2020","smpte428","smpte431","smpte432","jedec-p22","ebu3213"]],"out_primaries":["int",-1,22,["auto","bt709","bt470m","bt470bg","smpte170m","smpte240m","film","bt2020","smpte428","smpte431","smpte432","jedec-p22","ebu3213"]],"in_transfer":["int",-1,18,["auto","bt709","bt470m","gamma22","bt470bg","gamma28","smpte170m","smpte240m","linear","iec61966-2-1","srgb","iec61966-2-4","xvycc","bt1361e","bt2020-10","bt2020-12","smpte2084","smpte428","arib-std-b67"]],"out_transfer":["int",-1,18,["auto","bt709","bt470m","gamma22","bt470bg","gamma28","smpte170m","smpte240m","linear","iec61966-2-1","srgb","iec61966-2-4","xvycc","bt1361e","bt2020-10","bt2020-12","smpte2084","smpte428","arib-std-b67"]],"in_v_chr_pos":["int",-513,512,[]],"in_h_chr_pos":["int",-513,512,[]],"out_v_chr_pos":["int",-513,512,[]],"out_h_chr_pos":["int",-513,512,[]],"force_original_aspect_ratio":["int",0,2,["disable","decrease","increase"]],"force_divisible_by":["int",1,256,[]],"reset_sar":["boolean",null,null,[]],"param0":["double",-1.7976931348623157e+308,1.7976931348623157e+308,[]],"param1":["double",-1.7976931348623157e+308,1.7976931348623157e+308,[]],"eval":["int",0,1,["init","frame"]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+scale2ref {"w":["string",null,null,[]],"width":["string",null,null,[]],"h":["string",null,null,[]],"height":["string",null,null,[]],"flags":["string",null,null,[]],"interl":["boolean",null,null,[]],"size":["string",null,null,[]],"s":["string",null,null,[]],"in_color_matrix":["int",-1,17,["auto","bt601","bt470","smpte170m","bt470bg","bt709","fcc","smpte240m","bt2020","bt2020nc"]],"out_color_matrix":["int",0,17,["auto","bt601","bt470","smpte170m","bt470bg","bt709","fcc","smpte240m","bt2020","bt2020nc"]],"in_range":["int",0,2,["auto","unknown","full","limited","jpeg","mpeg","tv","pc"]],"out_range":["int",0,2,["auto","unknown","full","limited","jpeg","mpeg","tv","pc"]],"in_chroma_loc":["int",0,6,["auto","unknown","left","center","topleft","top","bottomleft","bottom"]],"out_chroma_loc":["int",0,6,["auto","unknown","left","center","topleft","top","bottomleft","bottom"]],"in_primaries":["int",-1,22,["auto","bt709","bt470m","bt470bg","smpte170m","smpte240m","film","bt2020","smpte428","smpte431","smpte432","jedec-p22","ebu3213"]],"out_primaries":["int",-1,22,["auto","bt709","bt470m","bt470bg","smpte170m","smpte240m","film","bt2020","smpte428","smpte431","smpte432","jedec-p22","ebu3213"]],"in_transfer":["int",-1,18,["auto","bt709","bt470m","gamma22","bt470bg","gamma28","smpte170m","smpte240m","linear","iec61966-2-1","srgb","iec61966-2-4","xvycc","bt1361e","bt2020-10","bt2020-12","smpte2084","smpte428","arib-std-b67"]],"out_transfer":["int",-1,18,["auto","bt709","bt470m","gamma22","bt470bg","gamma28","smpte170m","smpte240m","linear","iec61966-2-1","srgb","iec61966-2-4","xvycc","bt1361e","bt2020-10","bt2020-12","smpte2084","smpte428","arib-std-b67"]],"in_v_chr_pos":["int",-513,512,[]],"in_h_chr_pos":["int",-513,512,[]],"out_v_chr_pos":["int",-513,512,[]],"out_h_chr_pos":["int",-513,512,[]],"force_original_aspect_ratio":["int",0,2,["disable","decrease","increase"]],"force_divisible_by":["int",1,256,[]],"reset_sar":["boolean",null,null,[]],"param0":["double",-1.7976931348623157e+308,1.7976931348623157e+308,[]],"param1":["double",-1.7976931348623157e+308,1.7976931348623157e+308,[]],"eval":["int",0,1,["init","frame"]]}
+scdet {"threshold":["double",0,100,[]],"t":["double",0,100,[]],"sc_pass":["boolean",null,null,[]],"s":["boolean",null,null,[]]}
+scharr {"planes":["int",0,15,[]],"scale":["float",0,65535,[]],"delta":["float",-65535,65535,[]]}
+scroll {"horizontal":["float",-1,1,[]],"h":["float",-1,1,[]],"vertical":["float",-1,1,[]],"v":["float",-1,1,[]],"hpos":["float",0,1,[]],"vpos":["float",0,1,[]]}
+segment {"timestamps":["string",null,null,[]],"frames":["string",null,null,[]]}
+select {"expr":["string",null,null,[]],"e":["string",null,null,[]],"outputs":["int",1,2147483647,[]],"n":["int",1,2147483647,[]]}
+selectivecolor {"correction_method":["int",0,1,["absolute","relative"]],"reds":["string",null,null,[]],"yellows":["string",null,null,[]],"greens":["string",null,null,[]],"cyans":["string",null,null,[]],"blues":["string",null,null,[]],"magentas":["string",null,null,[]],"whites":["string",null,null,[]],"neutrals":["string",null,null,[]],"blacks":["string",null,null,[]],"psfile":["string",null,null,[]]}
+separatefields {}
+setdar {"dar":["string",null,null,[]],"ratio":["string",null,null,[]],"r":["string",null,null,[]],"max":["int",1,2147483647,[]]}
+setfield {"mode":["int",-1,2,["auto","bff","tff","prog"]]}
+setparams {"field_mode":["int",-1,2,["auto","bff","tff","prog"]],"range":["int",-1,2,["auto","unspecified","unknown","limited","tv","mpeg","full","pc","jpeg"]],"color_primaries":["int",-1,256,["auto","bt709","unknown","bt470m","bt470bg","smpte170m","smpte240m","film","bt2020","smpte428","smpte431","smpte432","jedec-p22","ebu3213","vgamut"]],"color_trc":["int",-1,256,["auto","bt709","unknown","bt470m","bt470bg","smpte170m","smpte240m","linear","log100","log316","iec61966-2-4","bt1361e","iec61966-2-1","bt2020-10","bt2020-12","smpte2084","smpte428","arib-std-b67","vlog"]],"colorspace":["int",-1,17,["auto","gbr","bt709","unknown","fcc","bt470bg","smpte170m","smpte240m","ycgco","ycgco-re","ycgco-ro","bt2020nc","bt2020c","smpte2085","chroma-derived-nc","chroma-derived-c","ictcp","ipt-c2"]],"chroma_location":["int",-1,6,["auto","unspecified","unknown","left","center","topleft","top","bottomleft","bottom"]],"alpha_mode":["int",-1,2,["auto","unspecified","unknown","premultiplied","straight"]]}
+setpts {"expr":["string",null,null,[]],"strip_fps":["boolean",null,null,[]]}
+setrange {"range":["int",-1,2,["auto","unspecified","unknown","limited","tv","mpeg","full","pc","jpeg"]]}
+setsar {"sar":["string",null,null,[]],"ratio":["string",null,null,[]],"r":["string",null,null,[]],"max":["int",1,2147483647,[]]}
+settb {"expr":["string",null,null,[]],"tb":["string",null,null,[]]}
+shear {"shx":["float",-2,2,[]],"shy":["float",-2,2,[]],"fillcolor":["color",null,null,[]],"c":["color",null,null,[]],"interp":["int",0,1,["nearest","bilinear"]]}
+showcqt {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"fps":["video_rate",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"bar_h":["int",-1,2147483647,[]],"axis_h":["int",-1,2147483647,[]],"sono_h":["int",-1,2147483647,[]],"fullhd":["boolean",null,null,[]],"sono_v":["string",null,null,[]],"volume":["string",null,null,[]],"bar_v":["string",null,null,[]],"volume2":["string",null,null,[]],"sono_g":["float",1,7,[]],"gamma":["float",1,7,[]],"bar_g":["float",1,7,[]],"gamma2":["float",1,7,[]],"bar_t":["float",0,1,[]],"timeclamp":["double",0.002,1,[]],"tc":["double",0.002,1,[]],"attack":["double",0,1,[]],"basefreq":["double",10,100000,[]],"endfreq":["double",10,100000,[]],"coeffclamp":["float",0.1,10,[]],"tlength":["string",null,null,[]],"count":["int",1,30,[]],"fcount":["int",0,10,[]],"fontfile":["string",null,null,[]],"font":["string",null,null,[]],"fontcolor":["color",null,null,[]],"axisfile":["string",null,null,[]],"axis":["boolean",null,null,[]],"text":["boolean",null,null,[]],"csp":["int",0,2147483647,["unspecified","bt709","fcc","bt470bg","smpte170m","smpte240m","bt2020ncl"]],"cscheme":["string",null,null,[]]}
+showcwt {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["string",null,null,[]],"r":["string",null,null,[]],"scale":["int",0,8,["linear","log","bark","mel","erbs","sqrt","cbrt","qdrt","fm"]],"iscale":["int",0,4,["linear","log","sqrt","cbrt","qdrt"]],"min":["float",1,192000,[]],"max":["float",1,192000,[]],"imin":["float",0,1,[]],"imax":["float",0,1,[]],"logb":["float",0,1,[]],"deviation":["float",0,100,[]],"pps":["int",1,1024,[]],"mode":["int",0,4,["magnitude","phase","magphase","channel","stereo"]],"slide":["int",0,2,["replace","scroll","frame"]],"direction":["int",0,3,["lr","rl","ud","du"]],"bar":["float",0,1,[]],"rotation":["float",-1,1,[]]}
+showfreqs {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"mode":["int",0,2,["line","bar","dot"]],"ascale":["int",0,3,["lin","sqrt","cbrt","log"]],"fscale":["int",0,2,["lin","log","rlog"]],"win_size":["int",16,65536,[]],"win_func":["int",0,20,["rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser"]],"overlap":["float",0,1,[]],"averaging":["int",0,2147483647,[]],"colors":["string",null,null,[]],"cmode":["int",0,1,["combined","separate"]],"minamp":["float",1.1754943508222875e-38,1e-06,[]],"data":["int",0,2,["magnitude","phase","delay"]],"channels":["string",null,null,[]]}
+showinfo {"checksum":["boolean",null,null,[]],"udu_sei_as_ascii":["boolean",null,null,[]]}
+showpalette {"s":["int",1,100,[]]}
+showspatial {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"win_size":["int",1024,65536,[]],"win_func":["int",0,20,["rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser"]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]]}
+showspectrum {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"slide":["int",0,4,["replace","scroll","fullframe","rscroll","lreplace"]],"mode":["int",0,1,["combined","separate"]],"color":["int",0,14,["channel","intensity","rainbow","moreland","nebulae","fire","fiery","fruit","cool","magma","green","viridis","plasma","cividis","terrain"]],"scale":["int",0,5,["lin","sqrt","cbrt","log","4thrt","5thrt"]],"fscale":["int",0,1,["lin","log"]],"saturation":["float",-10,10,[]],"win_func":["int",0,20,["rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser"]],"orientation":["int",0,1,["vertical","horizontal"]],"overlap":["float",0,1,[]],"gain":["float",0,128,[]],"data":["int",0,2,["magnitude","phase","uphase"]],"rotation":["float",-1,1,[]],"start":["int",0,2147483647,[]],"stop":["int",0,2147483647,[]],"fps":["string",null,null,[]],"legend":["boolean",null,null,[]],"drange":["float",10,200,[]],"limit":["float",-100,100,[]],"opacity":["float",0,10,[]]}
+showvolume {"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"b":["int",0,5,[]],"w":["int",80,8192,[]],"h":["int",1,900,[]],"f":["double",0,1,[]],"c":["string",null,null,[]],"t":["boolean",null,null,[]],"v":["boolean",null,null,[]],"dm":["double",0,9000,[]],"dmc":["color",null,null,[]],"o":["int",0,1,["h","v"]],"s":["int",0,5,[]],"p":["float",0,1,[]],"m":["int",0,1,["p","r"]],"ds":["int",0,1,["lin","log"]]}
+showwaves {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"mode":["int",0,3,["point","line","p2p","cline"]],"n":["rational",0,2147483647,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"split_channels":["boolean",null,null,[]],"colors":["string",null,null,[]],"scale":["int",0,3,["lin","log","sqrt","cbrt"]],"draw":["int",0,1,["scale","full"]]}
+showwavespic {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"split_channels":["boolean",null,null,[]],"colors":["string",null,null,[]],"scale":["int",0,3,["lin","log","sqrt","cbrt"]],"draw":["int",0,1,["scale","full"]],"filter":["int",0,1,["average","peak"]]}
+shuffleframes {"mapping":["string",null,null,[]]}
+shufflepixels {"direction":["int",0,1,["forward","inverse"]],"d":["int",0,1,["forward","inverse"]],"mode":["int",0,2,["horizontal","vertical","block"]],"m":["int",0,2,["horizontal","vertical","block"]],"width":["int",1,8000,[]],"w":["int",1,8000,[]],"height":["int",1,8000,[]],"h":["int",1,8000,[]],"seed":["int64",-1,4294967295,[]],"s":["int64",-1,4294967295,[]]}
+shuffleplanes {"map0":["int",0,3,[]],"map1":["int",0,3,[]],"map2":["int",0,3,[]],"map3":["int",0,3,[]]}
+sidechaincompress {"level_in":["double",0.015625,64,[]],"mode":["int",0,1,["downward","upward"]],"threshold":["double",0.000976563,1,[]],"ratio":["double",1,20,[]],"attack":["double",0.01,2000,[]],"release":["double",0.01,9000,[]],"makeup":["double",1,64,[]],"knee":["double",1,8,[]],"link":["int",0,1,["average","maximum"]],"detection":["int",0,1,["peak","rms"]],"level_sc":["double",0.015625,64,[]],"mix":["double",0,1,[]]}
+sidechaingate {"level_in":["double",0.015625,64,[]],"mode":["int",0,1,["downward","upward"]],"range":["double",0,1,[]],"threshold":["double",0,1,[]],"ratio":["double",1,9000,[]],"attack":["double",0.01,9000,[]],"release":["double",0.01,9000,[]],"makeup":["double",1,64,[]],"knee":["double",1,8,[]],"detection":["int",0,1,["peak","rms"]],"link":["int",0,1,["average","maximum"]],"level_sc":["double",0.015625,64,[]]}
+sidedata {"mode":["int",0,1,["select","delete"]],"type":["int",-1,2147483647,["PANSCAN","A53_CC","STEREO3D","MATRIXENCODING","DOWNMIX_INFO","REPLAYGAIN","DISPLAYMATRIX","AFD","MOTION_VECTORS","SKIP_SAMPLES","AUDIO_SERVICE_TYPE","MASTERING_DISPLAY_METADATA","GOP_TIMECODE","SPHERICAL","CONTENT_LIGHT_LEVEL","ICC_PROFILE","S12M_TIMECOD","S12M_TIMECODE","DYNAMIC_HDR_PLUS","REGIONS_OF_INTEREST","VIDEO_ENC_PARAMS","SEI_UNREGISTERED","FILM_GRAIN_PARAMS","DETECTION_BOUNDING_BOXES","DETECTION_BBOXES","DOVI_RPU_BUFFER","DOVI_METADATA","DYNAMIC_HDR_VIVID","AMBIENT_VIEWING_ENVIRONMENT","VIDEO_HINT"]]}
+sierpinski {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"seed":["int64",-1,4294967295,[]],"jump":["int",1,10000,[]],"type":["int",0,1,["carpet","triangle"]]}
+signalstats {"stat":["flags",null,null,["tout","vrep","brng"]],"out":["int",-1,2,["tout","vrep","brng"]],"c":["color",null,null,[]],"color":["color",null,null,[]]}
+silencedetect {"n":["double",0,1.7976931348623157e+308,[]],"noise":["double",0,1.7976931348623157e+308,[]],"d":["duration",null,null,[]],"duration":["duration",null,null,[]],"mono":["boolean",null,null,[]],"m":["boolean",null,null,[]]}
+silenceremove {"start_periods":["int",0,9000,[]],"start_duration":["duration",null,null,[]],"start_threshold":["double",0,1.7976931348623157e+308,[]],"start_silence":["duration",null,null,[]],"start_mode":["int",0,1,["any","all"]],"stop_periods":["int",-9000,9000,[]],"stop_duration":["duration",null,null,[]],"stop_threshold":["double",0,1.7976931348623157e+308,[]],"stop_silence":["duration",null,null,[]],"stop_mode":["int",0,1,["any","all"]],"detection":["int",0,5,["avg","rms","peak","median","ptp","dev"]],"window":["duration",null,null,[]],"timestamp":["int",0,1,["write","copy"]]}
+sinc {"sample_rate":["int",1,2147483647,[]],"r":["int",1,2147483647,[]],"nb_samples":["int",1,2147483647,[]],"n":["int",1,2147483647,[]],"hp":["float",0,2147483647,[]],"lp":["float",0,2147483647,[]],"phase":["float",0,100,[]],"beta":["float",-1,256,[]],"att":["float",40,180,[]],"round":["boolean",null,null,[]],"hptaps":["int",0,32768,[]],"lptaps":["int",0,32768,[]]}
+sine {"frequency":["double",0,1.7976931348623157e+308,[]],"f":["double",0,1.7976931348623157e+308,[]],"beep_factor":["double",0,1.7976931348623157e+308,[]],"b":["double",0,1.7976931348623157e+308,[]],"sample_rate":["int",1,2147483647,[]],"r":["int",1,2147483647,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"samples_per_frame":["string",null,null,[]]}
+siti {"print_summary":["boolean",null,null,[]]}
+smartblur {"luma_radius":["float",0.1,5,[]],"lr":["float",0.1,5,[]],"luma_strength":["float",-1,1,[]],"ls":["float",-1,1,[]],"luma_threshold":["int",-30,30,[]],"lt":["int",-30,30,[]],"chroma_radius":["float",-0.9,5,[]],"cr":["float",-0.9,5,[]],"chroma_strength":["float",-2,1,[]],"cs":["float",-2,1,[]],"chroma_threshold":["int",-31,30,[]],"ct":["int",-31,30,[]],"alpha_radius":["float",-0.9,5,[]],"ar":["float",-0.9,5,[]],"alpha_strength":["float",-2,1,[]],"as":["float",-2,1,[]],"alpha_threshold":["int",-31,30,[]],"at":["int",-31,30,[]]}
+smptebars {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]]}
+smptehdbars {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]]}
+sobel {"planes":["int",0,15,[]],"scale":["float",0,65535,[]],"delta":["float",-65535,65535,[]]}
+speechnorm {"peak":["double",0,1,[]],"p":["double",0,1,[]],"expansion":["double",1,50,[]],"e":["double",1,50,[]],"compression":["double",1,50,[]],"c":["double",1,50,[]],"threshold":["double",0,1,[]],"t":["double",0,1,[]],"raise":["double",0,1,[]],"r":["double",0,1,[]],"fall":["double",0,1,[]],"f":["double",0,1,[]],"channels":["string",null,null,[]],"h":["string",null,null,[]],"invert":["boolean",null,null,[]],"i":["boolean",null,null,[]],"link":["boolean",null,null,[]],"l":["boolean",null,null,[]],"rms":["double",0,1,[]],"m":["double",0,1,[]]}
+split {"outputs":["int",1,2147483647,[]]}
+spp {"quality":["int",0,6,[]],"qp":["int",0,63,[]],"mode":["int",0,1,["hard","soft"]],"use_bframe_qp":["boolean",null,null,[]]}
+ssim {"stats_file":["string",null,null,[]],"f":["string",null,null,[]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+ssim360 {"stats_file":["string",null,null,[]],"f":["string",null,null,[]],"compute_chroma":["int",0,1,[]],"frame_skip_ratio":["int",0,1000000,[]],"ref_projection":["int",0,4,["e","equirect","c3x2","c2x3","barrel","barrelsplit"]],"main_projection":["int",0,5,["e","equirect","c3x2","c2x3","barrel","barrelsplit"]],"ref_stereo":["int",0,2,["mono","tb","lr"]],"main_stereo":["int",0,3,["mono","tb","lr"]],"ref_pad":["float",0,10,[]],"main_pad":["float",0,10,[]],"use_tape":["int",0,1,[]],"heatmap_str":["string",null,null,[]],"default_heatmap_width":["int",1,4096,[]],"default_heatmap_height":["int",1,4096,[]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+stereo3d {"in":["int",16,32,["ab2l","tb2l","ab2r","tb2r","abl","tbl","abr","tbr","al","ar","sbs2l","sbs2r","sbsl","sbsr","irl","irr","icl","icr"]],"out":["int",0,32,["ab2l","tb2l","ab2r","tb2r","abl","tbl","abr","tbr","agmc","agmd","agmg","agmh","al","ar","arbg","arcc","arcd","arcg","arch","argg","aybc","aybd","aybg","aybh","irl","irr","ml","mr","sbs2l","sbs2r","sbsl","sbsr","chl","chr","icl","icr","hdmi"]]}
+stereotools {"level_in":["double",0.015625,64,[]],"level_out":["double",0.015625,64,[]],"balance_in":["double",-1,1,[]],"balance_out":["double",-1,1,[]],"softclip":["boolean",null,null,[]],"mutel":["boolean",null,null,[]],"muter":["boolean",null,null,[]],"phasel":["boolean",null,null,[]],"phaser":["boolean",null,null,[]],"mode":["int",0,10,["lr>lr","lr>ms","ms>lr","lr>ll","lr>rr","lr>l+r","lr>rl","ms>ll","ms>rr","ms>rl","lr>l-r"]],"slev":["double",0.015625,64,[]],"sbal":["double",-1,1,[]],"mlev":["double",0.015625,64,[]],"mpan":["double",-1,1,[]],"base":["double",-1,1,[]],"delay":["double",-20,20,[]],"sclevel":["double",1,100,[]],"phase":["double",0,360,[]],"bmode_in":["int",0,2,["balance","amplitude","power"]],"bmode_out":["int",0,2,["balance","amplitude","power"]]}
+stereowiden {"delay":["float",1,100,[]],"feedback":["float",0,0.9,[]],"crossfeed":["float",0,0.8,[]],"drymix":["float",0,1,[]]}
+streamselect {"inputs":["int",2,2147483647,[]],"map":["string",null,null,[]]}
+super2xsai {}
+superequalizer {"1b":["float",0,20,[]],"2b":["float",0,20,[]],"3b":["float",0,20,[]],"4b":["float",0,20,[]],"5b":["float",0,20,[]],"6b":["float",0,20,[]],"7b":["float",0,20,[]],"8b":["float",0,20,[]],"9b":["float",0,20,[]],"10b":["float",0,20,[]],"11b":["float",0,20,[]],"12b":["float",0,20,[]],"13b":["float",0,20,[]],"14b":["float",0,20,[]],"15b":["float",0,20,[]],"16b":["float",0,20,[]],"17b":["float",0,20,[]],"18b":["float",0,20,[]]}
+surround {"chl_out":["channel_layout",null,null,[]],"chl_in":["channel_layout",null,null,[]],"level_in":["float",0,10,[]],"level_out":["float",0,10,[]],"lfe":["boolean",null,null,[]],"lfe_low":["int",0,256,[]],"lfe_high":["int",0,512,[]],"lfe_mode":["int",0,1,["add","sub"]],"smooth":["float",0,1,[]],"angle":["float",0,360,[]],"focus":["float",-1,1,[]],"fc_in":["float",0,10,[]],"fc_out":["float",0,10,[]],"fl_in":["float",0,10,[]],"fl_out":["float",0,10,[]],"fr_in":["float",0,10,[]],"fr_out":["float",0,10,[]],"sl_in":["float",0,10,[]],"sl_out":["float",0,10,[]],"sr_in":["float",0,10,[]],"sr_out":["float",0,10,[]],"bl_in":["float",0,10,[]],"bl_out":["float",0,10,[]],"br_in":["float",0,10,[]],"br_out":["float",0,10,[]],"bc_in":["float",0,10,[]],"bc_out":["float",0,10,[]],"lfe_in":["float",0,10,[]],"lfe_out":["float",0,10,[]],"allx":["float",-1,15,[]],"ally":["float",-1,15,[]],"fcx":["float",0.06,15,[]],"flx":["float",0.06,15,[]],"frx":["float",0.06,15,[]],"blx":["float",0.06,15,[]],"brx":["float",0.06,15,[]],"slx":["float",0.06,15,[]],"srx":["float",0.06,15,[]],"bcx":["float",0.06,15,[]],"fcy":["float",0.06,15,[]],"fly":["float",0.06,15,[]],"fry":["float",0.06,15,[]],"bly":["float",0.06,15,[]],"bry":["float",0.06,15,[]],"sly":["float",0.06,15,[]],"sry":["float",0.06,15,[]],"bcy":["float",0.06,15,[]],"win_size":["int",1024,65536,[]],"win_func":["int",0,20,["rect","bartlett","hann","hanning","hamming","blackman","welch","flattop","bharris","bnuttall","bhann","sine","nuttall","lanczos","gauss","tukey","dolph","cauchy","parzen","poisson","bohman","kaiser"]],"overlap":["float",0,1,[]]}
+swaprect {"w":["string",null,null,[]],"h":["string",null,null,[]],"x1":["string",null,null,[]],"y1":["string",null,null,[]],"x2":["string",null,null,[]],"y2":["string",null,null,[]]}
+swapuv {}
+tblend {"c0_mode":["int",0,39,["addition","addition128","grainmerge","and","average","burn","darken","difference","difference128","grainextract","divide","dodge","exclusion","extremity","freeze","glow","hardlight","hardmix","heat","lighten","linearlight","multiply","multiply128","negation","normal","or","overlay","phoenix","pinlight","reflect","screen","softlight","subtract","vividlight","xor","softdifference","geometric","harmonic","bleach","stain","interpolate","hardoverlay"]],"c1_mode":["int",0,39,["addition","addition128","grainmerge","and","average","burn","darken","difference","difference128","grainextract","divide","dodge","exclusion","extremity","freeze","glow","hardlight","hardmix","heat","lighten","linearlight","multiply","multiply128","negation","normal","or","overlay","phoenix","pinlight","reflect","screen","softlight","subtract","vividlight","xor","softdifference","geometric","harmonic","bleach","stain","interpolate","hardoverlay"]],"c2_mode":["int",0,39,["addition","addition128","grainmerge","and","average","burn","darken","difference","difference128","grainextract","divide","dodge","exclusion","extremity","freeze","glow","hardlight","hardmix","heat","lighten","linearlight","multiply","multiply128","negation","normal","or","overlay","phoenix","pinlight","reflect","screen","softlight","subtract","vividlight","xor","softdifference","geometric","harmonic","bleach","stain","interpolate","hardoverlay"]],"c3_mode":["int",0,39,["addition","addition128","grainmerge","and","average","burn","darken","difference","difference128","grainextract","divide","dodge","exclusion","extremity","freeze","glow","hardlight","hardmix","heat","lighten","linearlight","multiply","multiply128","negation","normal","or","overlay","phoenix","pinlight","reflect","screen","softlight","subtract","vividlight","xor","softdifference","geometric","harmonic","bleach","stain","interpolate","hardoverlay"]],"all_mode":["int",-1,39,["addition","addition128","grainmerge","and","average","burn","darken","difference","difference128","grainextract","divide","dodge","exclusion","extremity","freeze","glow","hardlight","hardmix","heat","lighten","linearlight","multiply","multiply128","negation","normal","or","overlay","phoenix","pinlight","reflect","screen","softlight","subtract","vividlight","xor","softdifference","geometric","harmonic","bleach","stain","interpolate","hardoverlay"]],"c0_expr":["string",null,null,[]],"c1_expr":["string",null,null,[]],"c2_expr":["string",null,null,[]],"c3_expr":["string",null,null,[]],"all_expr":["string",null,null,[]],"c0_opacity":["double",0,1,[]],"c1_opacity":["double",0,1,[]],"c2_opacity":["double",0,1,[]],"c3_opacity":["double",0,1,[]],"all_opacity":["double",0,1,[]]}
+telecine {"first_field":["int",0,1,["top","t","bottom","b"]],"pattern":["string",null,null,[]]}
+testsrc {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]],"decimals":["int",0,17,[]],"n":["int",0,17,[]]}
+testsrc2 {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]],"alpha":["int",0,255,[]]}
+thistogram {"width":["int",0,8192,[]],"w":["int",0,8192,[]],"display_mode":["int",0,2,["overlay","parade","stack"]],"d":["int",0,2,["overlay","parade","stack"]],"levels_mode":["int",0,1,["linear","logarithmic"]],"m":["int",0,1,["linear","logarithmic"]],"components":["int",1,15,[]],"c":["int",1,15,[]],"bgopacity":["float",0,1,[]],"b":["float",0,1,[]],"envelope":["boolean",null,null,[]],"e":["boolean",null,null,[]],"ecolor":["color",null,null,[]],"ec":["color",null,null,[]],"slide":["int",0,4,["frame","replace","scroll","rscroll","picture"]]}
+threshold {"planes":["int",0,15,[]]}
+thumbnail {"n":["int",2,2147483647,[]],"log":["int",-2147483648,2147483647,["quiet","info","verbose"]]}
+tile {"layout":["image_size",null,null,[]],"nb_frames":["int",0,2147483647,[]],"margin":["int",0,1024,[]],"padding":["int",0,1024,[]],"color":["color",null,null,[]],"overlap":["int",0,2147483647,[]],"init_padding":["int",0,2147483647,[]]}
+tiltandshift {}
+tiltshelf {"frequency":["double",0,999999,[]],"f":["double",0,999999,[]],"width_type":["int",1,5,["h","q","o","s","k"]],"t":["int",1,5,["h","q","o","s","k"]],"width":["double",0,99999,[]],"w":["double",0,99999,[]],"gain":["double",-900,900,[]],"g":["double",-900,900,[]],"poles":["int",1,2,[]],"p":["int",1,2,[]],"mix":["double",0,1,[]],"m":["double",0,1,[]],"channels":["string",null,null,[]],"c":["string",null,null,[]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"transform":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"a":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"precision":["int",-1,3,["auto","s16","s32","f32","f64"]],"r":["int",-1,3,["auto","s16","s32","f32","f64"]],"blocksize":["int",0,32768,[]],"b":["int",0,32768,[]]}
+tinterlace {"mode":["int",0,7,["merge","drop_even","drop_odd","pad","interleave_top","interleave_bottom","interlacex2","mergex2"]]}
+tlut2 {"c0":["string",null,null,[]],"c1":["string",null,null,[]],"c2":["string",null,null,[]],"c3":["string",null,null,[]]}
+tmedian {"radius":["int",1,127,[]],"planes":["int",0,15,[]],"percentile":["float",0,1,[]]}
+tmidequalizer {"radius":["int",1,127,[]],"sigma":["float",0,1,[]],"planes":["int",0,15,[]]}
+tmix {"frames":["int",1,1024,[]],"weights":["string",null,null,[]],"scale":["float",0,32767,[]],"planes":["flags",null,null,[]]}
+tonemap {"tonemap":["int",0,6,["none","linear","gamma","clip","reinhard","hable","mobius"]],"param":["double",2.2250738585072014e-308,1.7976931348623157e+308,[]],"desat":["double",0,1.7976931348623157e+308,[]],"peak":["double",0,1.7976931348623157e+308,[]]}
+tpad {"start":["int",0,2147483647,[]],"stop":["int",-1,2147483647,[]],"start_mode":["int",0,1,["add","clone"]],"stop_mode":["int",0,1,["add","clone"]],"start_duration":["duration",null,null,[]],"stop_duration":["duration",null,null,[]],"color":["color",null,null,[]]}
+transpose {"dir":["int",0,7,["cclock_flip","clock","cclock","clock_flip"]],"passthrough":["int",0,2147483647,["none","portrait","landscape"]]}
+treble {"frequency":["double",0,999999,[]],"f":["double",0,999999,[]],"width_type":["int",1,5,["h","q","o","s","k"]],"t":["int",1,5,["h","q","o","s","k"]],"width":["double",0,99999,[]],"w":["double",0,99999,[]],"gain":["double",-900,900,[]],"g":["double",-900,900,[]],"poles":["int",1,2,[]],"p":["int",1,2,[]],"mix":["double",0,1,[]],"m":["double",0,1,[]],"channels":["string",null,null,[]],"c":["string",null,null,[]],"normalize":["boolean",null,null,[]],"n":["boolean",null,null,[]],"transform":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"a":["int",0,6,["di","dii","tdi","tdii","latt","svf","zdf"]],"precision":["int",-1,3,["auto","s16","s32","f32","f64"]],"r":["int",-1,3,["auto","s16","s32","f32","f64"]],"blocksize":["int",0,32768,[]],"b":["int",0,32768,[]]}
+tremolo {"f":["double",0.1,20000,[]],"d":["double",0,1,[]]}
+trim {"start":["duration",null,null,[]],"starti":["duration",null,null,[]],"end":["duration",null,null,[]],"endi":["duration",null,null,[]],"start_pts":["int64",-9223372036854775808,9223372036854775807,[]],"end_pts":["int64",-9223372036854775808,9223372036854775807,[]],"duration":["duration",null,null,[]],"durationi":["duration",null,null,[]],"start_frame":["int64",-1,9223372036854775807,[]],"end_frame":["int64",0,9223372036854775807,[]]}
+unpremultiply {"planes":["int",0,15,[]],"inplace":["boolean",null,null,[]]}
+unsharp {"luma_msize_x":["int",3,23,[]],"lx":["int",3,23,[]],"luma_msize_y":["int",3,23,[]],"ly":["int",3,23,[]],"luma_amount":["float",-2,5,[]],"la":["float",-2,5,[]],"chroma_msize_x":["int",3,23,[]],"cx":["int",3,23,[]],"chroma_msize_y":["int",3,23,[]],"cy":["int",3,23,[]],"chroma_amount":["float",-2,5,[]],"ca":["float",-2,5,[]],"alpha_msize_x":["int",3,23,[]],"ax":["int",3,23,[]],"alpha_msize_y":["int",3,23,[]],"ay":["int",3,23,[]],"alpha_amount":["float",-2,5,[]],"aa":["float",-2,5,[]]}
+untile {"layout":["image_size",null,null,[]]}
+uspp {"quality":["int",0,8,[]],"qp":["int",0,63,[]],"use_bframe_qp":["boolean",null,null,[]],"codec":["string",null,null,[]]}
+v360 {"input":["int",0,24,["e","equirect","c3x2","c6x1","eac","dfisheye","flat","rectilinear","gnomonic","barrel","fb","c1x6","sg","mercator","ball","hammer","sinusoidal","fisheye","pannini","cylindrical","tetrahedron","barrelsplit","tsp","hequirect","he","equisolid","og","octahedron","cylindricalea"]],"output":["int",0,24,["e","equirect","c3x2","c6x1","eac","dfisheye","flat","rectilinear","gnomonic","barrel","fb","c1x6","sg","mercator","ball","hammer","sinusoidal","fisheye","pannini","cylindrical","perspective","tetrahedron","barrelsplit","tsp","hequirect","he","equisolid","og","octahedron","cylindricalea"]],"interp":["int",0,7,["near","nearest","line","linear","lagrange9","cube","cubic","lanc","lanczos","sp16","spline16","gauss","gaussian","mitchell"]],"w":["int",0,32767,[]],"h":["int",0,32767,[]],"in_stereo":["int",0,2,["2d","sbs","tb"]],"out_stereo":["int",0,2,["2d","sbs","tb"]],"in_forder":["string",null,null,[]],"out_forder":["string",null,null,[]],"in_frot":["string",null,null,[]],"out_frot":["string",null,null,[]],"in_pad":["float",0,0.1,[]],"out_pad":["float",0,0.1,[]],"fin_pad":["int",0,100,[]],"fout_pad":["int",0,100,[]],"yaw":["float",-180,180,[]],"pitch":["float",-180,180,[]],"roll":["float",-180,180,[]],"rorder":["string",null,null,[]],"h_fov":["float",0,360,[]],"v_fov":["float",0,360,[]],"d_fov":["float",0,360,[]],"h_flip":["boolean",null,null,[]],"v_flip":["boolean",null,null,[]],"d_flip":["boolean",null,null,[]],"ih_flip":["boolean",null,null,[]],"iv_flip":["boolean",null,null,[]],"in_trans":["boolean",null,null,[]],"out_trans":["boolean",null,null,[]],"ih_fov":["float",0,360,[]],"iv_fov":["float",0,360,[]],"id_fov":["float",0,360,[]],"h_offset":["float",-1,1,[]],"v_offset":["float",-1,1,[]],"alpha_mask":["boolean",null,null,[]],"reset_rot":["boolean",null,null,[]]}
+vaguedenoiser {"threshold":["float",0,1.7976931348623157e+308,[]],"method":["int",0,2,["hard","soft","garrote"]],"nsteps":["int",1,32,[]],"percent":["float",0,100,[]],"planes":["int",0,15,[]],"type":["int",0,1,["universal","bayes"]]}
+varblur {"min_r":["int",0,254,[]],"max_r":["int",1,255,[]],"planes":["int",0,15,[]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+vectorscope {"mode":["int",0,5,["gray","tint","color","color2","color3","color4","color5"]],"m":["int",0,5,["gray","tint","color","color2","color3","color4","color5"]],"x":["int",0,2,[]],"y":["int",0,2,[]],"intensity":["float",0,1,[]],"i":["float",0,1,[]],"envelope":["int",0,3,["none","instant","peak","peak+instant"]],"e":["int",0,3,["none","instant","peak","peak+instant"]],"graticule":["int",0,3,["none","green","color","invert"]],"g":["int",0,3,["none","green","color","invert"]],"opacity":["float",0,1,[]],"o":["float",0,1,[]],"flags":["flags",null,null,["white","black","name"]],"f":["flags",null,null,["white","black","name"]],"bgopacity":["float",0,1,[]],"b":["float",0,1,[]],"lthreshold":["float",0,1,[]],"l":["float",0,1,[]],"hthreshold":["float",0,1,[]],"h":["float",0,1,[]],"colorspace":["int",0,2,["auto","601","709"]],"c":["int",0,2,["auto","601","709"]],"tint0":["float",-1,1,[]],"t0":["float",-1,1,[]],"tint1":["float",-1,1,[]],"t1":["float",-1,1,[]]}
+vflip {}
+vfrdet {}
+vibrance {"intensity":["float",-2,2,[]],"rbal":["float",-10,10,[]],"gbal":["float",-10,10,[]],"bbal":["float",-10,10,[]],"rlum":["float",0,1,[]],"glum":["float",0,1,[]],"blum":["float",0,1,[]],"alternate":["boolean",null,null,[]]}
+vibrato {"f":["double",0.1,20000,[]],"d":["double",0,1,[]]}
+vif {"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+vignette {"angle":["string",null,null,[]],"a":["string",null,null,[]],"x0":["string",null,null,[]],"y0":["string",null,null,[]],"mode":["int",0,1,["forward","backward"]],"eval":["int",0,1,["init","frame"]],"dither":["boolean",null,null,[]],"aspect":["rational",0,1.7976931348623157e+308,[]]}
+virtualbass {"cutoff":["double",100,500,[]],"strength":["double",0.5,3,[]]}
+volume {"volume":["string",0,1000000.0,[]],"precision":["int",0,2,["fixed","float","double"]],"eval":["int",0,1,["once","frame"]],"replaygain":["int",0,3,["drop","ignore","track","album"]],"replaygain_preamp":["double",-15,15,[]],"replaygain_noclip":["boolean",null,null,[]]}
+volumedetect {}
+vstack {"inputs":["int",2,2147483647,[]],"shortest":["boolean",null,null,[]]}
+w3fdif {"filter":["int",0,1,["simple","complex"]],"mode":["int",0,1,["frame","field"]],"parity":["int",-1,1,["tff","bff","auto"]],"deint":["int",0,1,["all","interlaced"]]}
+waveform {"mode":["int",0,1,["row","column"]],"m":["int",0,1,["row","column"]],"intensity":["float",0,1,[]],"i":["float",0,1,[]],"mirror":["boolean",null,null,[]],"r":["boolean",null,null,[]],"display":["int",0,2,["overlay","stack","parade"]],"d":["int",0,2,["overlay","stack","parade"]],"components":["int",1,15,[]],"c":["int",1,15,[]],"envelope":["int",0,3,["none","instant","peak","peak+instant"]],"e":["int",0,3,["none","instant","peak","peak+instant"]],"filter":["int",0,7,["lowpass","flat","aflat","chroma","color","acolor","xflat","yflat"]],"f":["int",0,7,["lowpass","flat","aflat","chroma","color","acolor","xflat","yflat"]],"graticule":["int",0,3,["none","green","orange","invert"]],"g":["int",0,3,["none","green","orange","invert"]],"opacity":["float",0,1,[]],"o":["float",0,1,[]],"flags":["flags",null,null,["numbers","dots"]],"fl":["flags",null,null,["numbers","dots"]],"scale":["int",0,2,["digital","millivolts","ire"]],"s":["int",0,2,["digital","millivolts","ire"]],"bgopacity":["float",0,1,[]],"b":["float",0,1,[]],"tint0":["float",-1,1,[]],"t0":["float",-1,1,[]],"tint1":["float",-1,1,[]],"t1":["float",-1,1,[]],"fitmode":["int",0,1,["none","size"]],"fm":["int",0,1,["none","size"]],"input":["int",0,1,["all","first"]]}
+weave {"first_field":["int",0,1,["top","t","bottom","b"]]}
+xbr {"n":["int",2,4,[]]}
+xcorrelate {"planes":["int",0,15,[]],"secondary":["int",0,1,["first","all"]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+xfade {"transition":["int",-1,57,["custom","fade","wipeleft","wiperight","wipeup","wipedown","slideleft","slideright","slideup","slidedown","circlecrop","rectcrop","distance","fadeblack","fadewhite","radial","smoothleft","smoothright","smoothup","smoothdown","circleopen","circleclose","vertopen","vertclose","horzopen","horzclose","dissolve","pixelize","diagtl","diagtr","diagbl","diagbr","hlslice","hrslice","vuslice","vdslice","hblur","fadegrays","wipetl","wipetr","wipebl","wipebr","squeezeh","squeezev","zoomin","fadefast","fadeslow","hlwind","hrwind","vuwind","vdwind","coverleft","coverright","coverup","coverdown","revealleft","revealright","revealup","revealdown"]],"duration":["duration",null,null,[]],"offset":["duration",null,null,[]],"expr":["string",null,null,[]]}
+xmedian {"inputs":["int",3,255,[]],"planes":["int",0,15,[]],"percentile":["float",0,1,[]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+xpsnr {"stats_file":["string",null,null,[]],"f":["string",null,null,[]],"eof_action":["int",0,2,["repeat","endall","pass"]],"shortest":["boolean",null,null,[]],"repeatlast":["boolean",null,null,[]],"ts_sync_mode":["int",0,1,["default","nearest"]]}
+xstack {"inputs":["int",2,2147483647,[]],"layout":["string",null,null,[]],"grid":["image_size",null,null,[]],"shortest":["boolean",null,null,[]],"fill":["string",null,null,[]]}
+yadif {"mode":["int",0,3,["send_frame","send_field","send_frame_nospatial","send_field_nospatial"]],"parity":["int",-1,1,["tff","bff","auto"]],"deint":["int",0,1,["all","interlaced"]]}
+yaepblur {"radius":["int",0,2147483647,[]],"r":["int",0,2147483647,[]],"planes":["int",0,15,[]],"p":["int",0,15,[]],"sigma":["int",1,2147483647,[]],"s":["int",1,2147483647,[]]}
+yuvtestsrc {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]]}
+zoneplate {"size":["image_size",null,null,[]],"s":["image_size",null,null,[]],"rate":["video_rate",null,null,[]],"r":["video_rate",null,null,[]],"duration":["duration",null,null,[]],"d":["duration",null,null,[]],"sar":["rational",0,2147483647,[]],"precision":["int",4,16,[]],"xo":["int",-2147483648,2147483647,[]],"yo":["int",-2147483648,2147483647,[]],"to":["int",-2147483648,2147483647,[]],"k0":["int",-2147483648,2147483647,[]],"kx":["int",-2147483648,2147483647,[]],"ky":["int",-2147483648,2147483647,[]],"kt":["int",-2147483648,2147483647,[]],"kxt":["int",-2147483648,2147483647,[]],"kyt":["int",-2147483648,2147483647,[]],"kxy":["int",-2147483648,2147483647,[]],"kx2":["int",-2147483648,2147483647,[]],"ky2":["int",-2147483648,2147483647,[]],"kt2":["int",-2147483648,2147483647,[]],"ku":["int",-2147483648,2147483647,[]],"kv":["int",-2147483648,2147483647,[]]}
+zoompan {"zoom":["string",null,null,[]],"z":["string",null,null,[]],"x":["string",null,null,[]],"y":["string",null,null,[]],"d":["string",null,null,[]],"s":["image_size",null,null,[]],"fps":["video_rate",null,null,[]]}
+zscale {"w":["string",null,null,[]],"width":["string",null,null,[]],"h":["string",null,null,[]],"height":["string",null,null,[]],"size":["string",null,null,[]],"s":["string",null,null,[]],"dither":["int",0,3,["none","ordered","random","error_diffusion"]],"d":["int",0,3,["none","ordered","random","error_diffusion"]],"filter":["int",0,6,["point","bilinear","bicubic","spline16","spline36","spline64","lanczos"]],"f":["int",0,6,["point","bilinear","bicubic","spline16","spline36","spline64","lanczos"]],"out_range":["int",-1,1,["input","limited","full","unknown","tv","pc"]],"range":["int",-1,1,["input","limited","full","unknown","tv","pc"]],"r":["int",-1,1,["input","limited","full","unknown","tv","pc"]],"primaries":["int",-1,2147483647,["input","709","unspecified","170m","240m","2020","unknown","bt709","bt470m","bt470bg","smpte170m","smpte240m","film","bt2020","smpte428","smpte431","smpte432","jedec-p22","ebu3213"]],"p":["int",-1,2147483647,["input","709","unspecified","170m","240m","2020","unknown","bt709","bt470m","bt470bg","smpte170m","smpte240m","film","bt2020","smpte428","smpte431","smpte432","jedec-p22","ebu3213"]],"transfer":["int",-1,2147483647,["input","709","unspecified","601","linear","2020_10","2020_12","unknown","bt470m","bt470bg","smpte170m","smpte240m","bt709","linear","log100","log316","bt2020-10","bt2020-12","smpte2084","iec61966-2-4","iec61966-2-1","arib-std-b67"]],"t":["int",-1,2147483647,["input","709","unspecified","601","linear","2020_10","2020_12","unknown","bt470m","bt470bg","smpte170m","smpte240m","bt709","linear","log100","log316","bt2020-10","bt2020-12","smpte2084","iec61966-2-4","iec61966-2-1","arib-std-b67"]],"matrix":["int",-1,2147483647,["input","709","unspecified","470bg","170m","2020_ncl","2020_cl","unknown","gbr","bt709","fcc","bt470bg","smpte170m","smpte240m","ycgco","bt2020nc","bt2020c","chroma-derived-nc","chroma-derived-c","ictcp"]],"m":["int",-1,2147483647,["input","709","unspecified","470bg","170m","2020_ncl","2020_cl","unknown","gbr","bt709","fcc","bt470bg","smpte170m","smpte240m","ycgco","bt2020nc","bt2020c","chroma-derived-nc","chroma-derived-c","ictcp"]],"in_range":["int",-1,1,["input","limited","full","unknown","tv","pc"]],"rangein":["int",-1,1,["input","limited","full","unknown","tv","pc"]],"rin":["int",-1,1,["input","limited","full","unknown","tv","pc"]],"primariesin":["int",-1,2147483647,["input","709","unspecified","170m","240m","2020","unknown","bt709","bt470m","bt470bg","smpte170m","smpte240m","film","bt2020","smpte428","smpte431","smpte432","jedec-p22","ebu3213"]],"pin":["int",-1,2147483647,["input","709","unspecified","170m","240m","2020","unknown","bt709","bt470m","bt470bg","smpte170m","smpte240m","film","bt2020","smpte428","smpte431","smpte432","jedec-p22","ebu3213"]],"transferin":["int",-1,2147483647,["input","709","unspecified","601","linear","2020_10","2020_12","unknown","bt470m","bt470bg","smpte170m","smpte240m","bt709","linear","log100","log316","bt2020-10","bt2020-12","smpte2084","iec61966-2-4","iec61966-2-1","arib-std-b67"]],"tin":["int",-1,2147483647,["input","709","unspecified","601","linear","2020_10","2020_12","unknown","bt470m","bt470bg","smpte170m","smpte240m","bt709","linear","log100","log316","bt2020-10","bt2020-12","smpte2084","iec61966-2-4","iec61966-2-1","arib-std-b67"]],"matrixin":["int",-1,2147483647,["input","709","unspecified","470bg","170m","2020_ncl","2020_cl","unknown","gbr","bt709","fcc","bt470bg","smpte170m","smpte240m","ycgco","bt2020nc","bt2020c","chroma-derived-nc","chroma-derived-c","ictcp"]],"min":["int",-1,2147483647,["input","709","unspecified","470bg","170m","2020_ncl","2020_cl","unknown","gbr","bt709","fcc","bt470bg","smpte170m","smpte240m","ycgco","bt2020nc","bt2020c","chroma-derived-nc","chroma-derived-c","ictcp"]],"chromal":["int",-1,5,["input","left","center","topleft","top","bottomleft","bottom"]],"c":["int",-1,5,["input","left","center","topleft","top","bottomleft","bottom"]],"chromalin":["int",-1,5,["input","left","center","topleft","top","bottomleft","bottom"]],"cin":["int",-1,5,["input","left","center","topleft","top","bottomleft","bottom"]],"npl":["double",0,1.7976931348623157e+308,[]],"agamma":["boolean",null,null,[]],"param_a":["double",-1.7976931348623157e+308,1.7976931348623157e+308,[]],"param_b":["double",-1.7976931348623157e+308,1.7976931348623157e+308,[]]}
+"""
+
+REQUIRED: dict[str, tuple[tuple[str, ...], str]] = {
+    'aeval': (('exprs',), ''),
+    'aevalsrc': (('exprs',), ''),
+    'ametadata': (('key',), ''),
+    'asegment': (('samples', 'timestamps'), 'Neither timestamps nor durations nor counts supplied.'),
+    'asidedata': ((), 'Side data type must be set'),
+    'channelmap': (('channel_layout', 'map'), 'Output channel layout is not set and cannot be guessed from the maps.'),
+    'chorus': ((), 'Both delays & decays & speeds & depths must be set.'),
+    'colormatrix': ((), 'Unspecified destination color space'),
+    'colorspace': ((), 'Please specify output colorspace'),
+    'delogo': ((), 'Option x was not set.'),
+    'drawtext': (('text',), 'Either text, a valid file, a timecode or text source must be provided'),
+    'geq': (('b', 'blue_expr', 'g', 'green_expr', 'lum', 'lum_expr', 'r', 'red_expr'), 'A luminance or RGB expression is mandatory'),
+    'metadata': (('key',), ''),
+    'pan': (('args',), 'pan filter needs a channel layout and a set of channel definitions as parameter'),
+    'segment': (('frames', 'timestamps'), 'Neither timestamps nor durations nor counts supplied.'),
+    'sidedata': ((), 'Side data type must be set'),
+}
+
+DYNAMIC_INPUTS: dict[str, tuple[int | None, str | None]] = {
+    'acrossfade': (2, 'inputs'),
+    'ainterleave': (2, 'nb_inputs'),
+    'amerge': (2, 'inputs'),
+    'amix': (2, 'inputs'),
+    'bm3d': (1, None),
+    'decimate': (1, None),
+    'fieldmatch': (1, None),
+    'guided': (1, None),
+    'headphone': (1, None),
+    'hstack': (2, 'inputs'),
+    'interleave': (2, 'nb_inputs'),
+    'join': (2, 'inputs'),
+    'limitdiff': (2, None),
+    'mergeplanes': (1, None),
+    'mix': (2, 'inputs'),
+    'premultiply': (2, None),
+    'unpremultiply': (2, None),
+    'vstack': (2, 'inputs'),
+    'xmedian': (3, 'inputs'),
+    'xstack': (2, 'inputs'),
+}
+
+DYNAMIC_OUTPUTS: dict[str, tuple[int | None, str | None]] = {
+    'acrossover': (2, None),
+    'aiir': (1, None),
+    'anequalizer': (1, None),
+    'aphasemeter': (2, None),
+    'asegment': (None, None),
+    'aselect': (1, 'outputs'),
+    'asplit': (2, 'outputs'),
+    'channelsplit': (2, None),
+    'extractplanes': (1, None),
+    'segment': (None, None),
+    'select': (1, 'outputs'),
+    'split': (2, 'outputs'),
 }

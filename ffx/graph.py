@@ -1,10 +1,12 @@
 """The filter graph: what effects build, how it is escaped, how it becomes argv.
 
-This is the only module that imports ffmpeg-python, so the backend can be
-swapped. Effects build a small graph of :class:`Node` objects; :func:`lower`
-repairs it (a stream used twice gets an explicit ``split``/``asplit``, streams
-nobody uses are dropped) and hands it to ffmpeg-python for label allocation,
-ordering and argv assembly.
+This is the only module that knows how a graph is written for FFmpeg, so the
+backend can be swapped. Effects build a small graph of :class:`Node` objects;
+:func:`lower` repairs it (a stream used twice gets an explicit
+``split``/``asplit``, streams nobody uses are dropped), orders it, names its
+streams and assembles the argv. It once handed the last three to ffmpeg-python,
+whose recursive walk stopped at about 1,000 filters and took quadratic time;
+the argv it wrote (its order, its labels ``s0, s1, ...``) is kept.
 
 Escaping is ffx's own, because ffmpeg-python's is not safe: it double-escapes
 positional arguments and cannot protect leading or trailing whitespace. FFmpeg
@@ -28,10 +30,6 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-import ffmpeg
-from ffmpeg.dag import topo_sort
-from ffmpeg.nodes import FilterNode as _FfmpegFilterNode
-from ffmpeg.nodes import get_stream_spec_nodes
 
 OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 FILTER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -147,46 +145,60 @@ def filter_node(name: str, inputs: list[Pad], options: dict | list | None = None
     return Node(name=name, options=rendered, inputs=tuple(inputs), output_kinds=outputs, step=step)
 
 
-class _SpecNode(_FfmpegFilterNode):
-    """ffmpeg-python filter node whose text comes from ffx's escaping."""
-
-    def __init__(self, streams, ffx_node: Node, n_outputs: int):
-        self.ffx_node = ffx_node
-        self.n_outputs = n_outputs
-        # the uid keeps identical filters on identical inputs from being merged by ffmpeg-python's hashing
-        super().__init__(streams, ffx_node.name, max_inputs=None, kwargs={"ffx_uid": ffx_node.uid})
-
-    def _get_filter(self, outgoing_edges):
-        options = self.ffx_node.options
-        if self.ffx_node.name in ("split", "asplit"):
-            options = [("outputs", str(len(outgoing_edges)))]
-        return filter_spec(self.ffx_node.name, options)
+# Lowering -------------------------------------------------------------------------------------------------
+#
+# A pure function of the pads it is given: the effects' nodes are read, never changed, so a graph can be
+# lowered again (or in part, for the preview) with the same result. Every walk is iterative: a recipe of
+# thousands of steps is a chain thousands of nodes deep. The argv is the one ffmpeg-python used to build:
+# nodes in depth-first post-order from the outputs, inputs numbered in that order, labels s0, s1, ... in
+# that order, input options with -f and -video_size first and the rest sorted, output options likewise.
 
 
 @dataclass(frozen=True)
 class Lowered:
-    """A graph ready for FFmpeg: its argv (no binary) and which step made each filter."""
+    """A graph ready for FFmpeg: its argv (no binary) and which step made each filter.
+
+    It keeps what :meth:`part` needs to write a piece of the same graph as a
+    command of its own (the preview) without escaping any filter again.
+    """
 
     args: list[str]
     filter_steps: list[tuple[str, str | None]]  # FFmpeg's "Parsed_<name>_<n>" order
+    nodes: dict[int, Node] = field(default_factory=dict, repr=False)  # uid -> node, the effects' own
+    texts: dict[int, str] = field(default_factory=dict, repr=False)  # uid -> escaped filter text
+
+    def part(self, outputs: list[Pad], url: str, output_args: list[tuple[str, str]]) -> Lowered | None:
+        """The command that writes ``outputs`` (pads of this graph) alone, or None if one is not in it."""
+        if any(self.nodes.get(pad.node.uid) is not pad.node for pad in outputs):
+            return None
+        wiring, outputs = _insert_splits(outputs)
+        return _emit(outputs, wiring, url, output_args, dict(self.texts))
 
 
-def _insert_splits(outputs: list[Pad]) -> list[Pad]:
-    """Give every consumer of a shared stream its own branch of a split."""
-    reachable: list[Node] = []
+def _reachable(outputs: list[Pad]) -> list[Node]:
+    """Every node the outputs are made from (each once)."""
+    found: list[Node] = []
     seen: set[int] = set()
-    stack = [pad.node for pad in outputs]
+    stack = [pad.node for pad in reversed(outputs)]
     while stack:
         node = stack.pop()
-        if node.uid in seen:
-            continue
-        seen.add(node.uid)
-        reachable.append(node)
-        stack.extend(p.node for p in node.inputs)
+        if node.uid not in seen:
+            seen.add(node.uid)
+            found.append(node)
+            stack.extend(pad.node for pad in node.inputs)
+    return found
+
+
+def _insert_splits(outputs: list[Pad]) -> tuple[dict[int, tuple[Pad, ...]], list[Pad]]:
+    """Every node's inputs, and the outputs, with each consumer of a shared stream on its own branch of a
+    ``split``/``asplit``. Streams nobody reaches are left out. The nodes themselves are not changed."""
+    reachable = sorted(_reachable(outputs), key=lambda n: n.uid)
     consumers: dict[tuple[int, int], int] = {}
     for pad in [p for n in reachable for p in n.inputs] + list(outputs):
         consumers[pad.node.uid, pad.index] = consumers.get((pad.node.uid, pad.index), 0) + 1
-    splits: dict[tuple[int, int], tuple[Node, list[int]]] = {}
+    splits: dict[tuple[int, int], Node] = {}
+    branches_used: dict[tuple[int, int], int] = {}
+    wiring: dict[int, tuple[Pad, ...]] = {}
 
     def branch(pad: Pad) -> Pad:
         key = (pad.node.uid, pad.index)
@@ -195,56 +207,116 @@ def _insert_splits(outputs: list[Pad]) -> list[Pad]:
             return pad
         if key not in splits:
             name = "split" if pad.kind == VIDEO else "asplit"
-            splits[key] = (Node(name=name, inputs=(pad,), output_kinds=(pad.kind,) * count, step=pad.node.step), [0])
-        node, used = splits[key]
-        used[0] += 1
-        return Pad(node, used[0] - 1, pad.kind)
+            splits[key] = Node(name=name, inputs=(pad,), output_kinds=(pad.kind,) * count, step=pad.node.step)
+            wiring[splits[key].uid] = (pad,)
+        used = branches_used.get(key, 0)
+        branches_used[key] = used + 1
+        return Pad(splits[key], used, pad.kind)
 
-    for node in sorted(reachable, key=lambda n: n.uid):
-        node.inputs = tuple(branch(p) for p in node.inputs)
-    return [branch(p) for p in outputs]
+    for node in reachable:
+        wiring[node.uid] = tuple(branch(p) for p in node.inputs)
+    return wiring, [branch(p) for p in outputs]
+
+
+def _node_key(node: Node) -> object:
+    # identical inputs (same URL, same options) are one input, as ffmpeg-python's hashing made them
+    return ("input", node.name, tuple(node.input_args)) if node.is_input else node.uid
+
+
+def _post_order(outputs: list[Pad], wiring: dict[int, tuple[Pad, ...]]) -> list[Node]:
+    """Nodes depth-first from the outputs, each after everything it reads (its inputs in order)."""
+    order: list[Node] = []
+    done: set[object] = set()
+    for pad in outputs:
+        stack = [(pad.node, 0)]
+        while stack:
+            node, next_input = stack[-1]
+            if _node_key(node) in done:
+                stack.pop()
+                continue
+            inputs = wiring.get(node.uid, ())
+            if next_input < len(inputs):
+                stack[-1] = (node, next_input + 1)
+                stack.append((inputs[next_input].node, 0))
+            else:
+                stack.pop()
+                done.add(_node_key(node))
+                order.append(node)
+    return order
+
+
+def _options_args(options: dict[str, str], first: tuple[str, ...]) -> list[str]:
+    args: list[str] = []
+    for key in [k for k in first if k in options] + sorted(k for k in options if k not in first):
+        args += [f"-{key}"] + ([] if options[key] is None else [str(options[key])])
+    return args
+
+
+def _input_args(node: Node) -> list[str]:
+    options = {key.lstrip("-"): value for key, value in node.input_args}
+    return _options_args(options, ("f", "video_size")) + ["-i", node.name]
+
+
+def _emit(outputs: list[Pad], wiring: dict[int, tuple[Pad, ...]], url: str,
+          output_args: list[tuple[str, str]], texts: dict[int, str]) -> Lowered:
+    """Number the inputs, name the streams and write the argv; ``texts`` caches each filter's escaped text."""
+    order = _post_order(outputs, wiring)
+    input_numbers: dict[object, int] = {}
+    for node in order:
+        if node.is_input:
+            input_numbers.setdefault(_node_key(node), len(input_numbers))
+    filters = [node for node in order if not node.is_input]
+    # how often each stream is read (by filters and by the output): a split has an output per reader
+    consumed: dict[tuple[int, int], int] = {}
+    for node in filters:
+        for pad in wiring.get(node.uid, ()):
+            consumed[pad.node.uid, pad.index] = consumed.get((pad.node.uid, pad.index), 0) + 1
+    for pad in outputs:
+        consumed[pad.node.uid, pad.index] = consumed.get((pad.node.uid, pad.index), 0) + 1
+    labels: dict[tuple[int, int], str] = {}
+    for node in filters:
+        for index in range(len(node.output_kinds)):
+            if (node.uid, index) in consumed:
+                labels[node.uid, index] = f"s{len(labels)}"
+
+    def name(pad: Pad) -> str:
+        if pad.node.is_input:
+            return f"{input_numbers[_node_key(pad.node)]}:{'v' if pad.kind == VIDEO else 'a'}:0"
+        return labels[pad.node.uid, pad.index]
+
+    specs = []
+    for node in filters:
+        if node.uid not in texts:
+            options = node.options
+            if node.name in ("split", "asplit"):
+                options = [("outputs", str(sum(consumed.get((node.uid, i), 0) for i in range(len(node.output_kinds)))))]
+            texts[node.uid] = filter_spec(node.name, options)
+        ins = "".join(f"[{name(pad)}]" for pad in wiring.get(node.uid, ()))
+        outs = "".join(f"[{labels[node.uid, i]}]" for i in range(len(node.output_kinds)) if (node.uid, i) in labels)
+        specs.append(ins + texts[node.uid] + outs)
+    args: list[str] = []
+    seen_inputs: set[object] = set()
+    for node in order:
+        if node.is_input and _node_key(node) not in seen_inputs:
+            seen_inputs.add(_node_key(node))
+            args += _input_args(node)
+    if specs:
+        args += ["-filter_complex", ";".join(specs)]
+    for pad in outputs:
+        stream = name(pad)
+        args += ["-map", stream if pad.node.is_input else f"[{stream}]"]
+    args += _options_args({key.lstrip("-"): value for key, value in output_args}, ("f",)) + [url]
+    nodes = {node.uid: node for node in order}
+    return Lowered(args=args, filter_steps=[(n.name, n.step) for n in filters], nodes=nodes, texts=texts)
 
 
 def lower(outputs: list[Pad], url: str, output_args: list[tuple[str, str]]) -> Lowered:
-    """Argv (without the binary) for one FFmpeg command writing ``outputs`` to ``url``."""
-    outputs = _insert_splits(outputs)
-    built: dict[int, object] = {}
-    inputs_in_order: list[Node] = []
+    """Argv (without the binary) for one FFmpeg command writing ``outputs`` to ``url``.
 
-    def build(node: Node):
-        if node.uid in built:
-            return built[node.uid]
-        if node.is_input:
-            args = {k.lstrip("-"): v for k, v in node.input_args}
-            if "video_size" in args:  # ffmpeg-python formats this one from a (width, height) pair
-                args["video_size"] = tuple(args["video_size"].split("x"))
-            result = ffmpeg.input(node.name, **args)
-            inputs_in_order.append(node)
-        else:
-            streams = []
-            for pad in node.inputs:
-                upstream = build(pad.node)
-                if pad.node.is_input:
-                    selector = "v:0" if pad.kind == VIDEO else "a:0"
-                    streams.append(upstream[selector])
-                else:
-                    streams.append(upstream.stream(label=pad.index))
-            result = _SpecNode(streams, node, len(node.output_kinds))
-        built[node.uid] = result
-        return result
-
-    streams = []
-    for pad in outputs:
-        upstream = build(pad.node)
-        if pad.node.is_input:
-            streams.append(upstream["v:0" if pad.kind == VIDEO else "a:0"])
-        else:
-            streams.append(upstream.stream(label=pad.index))
-    kwargs = {}
-    for key, value in output_args:
-        kwargs[key.lstrip("-")] = value
-    out = ffmpeg.output(*streams, url, **kwargs)
-    args = ffmpeg.get_args(out)
-    sorted_nodes, _ = topo_sort(get_stream_spec_nodes(out))
-    steps = [(n.ffx_node.name, n.ffx_node.step) for n in sorted_nodes if isinstance(n, _SpecNode)]
-    return Lowered(args=args, filter_steps=steps)
+    >>> source = input_node("file:in.mkv", [], True, False)
+    >>> flipped = filter_node("hflip", [input_pad(source, VIDEO)]).pad()
+    >>> " ".join(lower([flipped], "file:out.mkv", [("-c:v", "ffv1")]).args)
+    '-i file:in.mkv -filter_complex [0:v:0]hflip[s0] -map [s0] -c:v ffv1 file:out.mkv'
+    """
+    wiring, outputs = _insert_splits(outputs)
+    return _emit(outputs, wiring, url, output_args, {})

@@ -35,6 +35,8 @@ class MediaInfo:
     channel_layout: str | None = None  # FFmpeg's name: mono, stereo, 5.1(side), ...
     start_time: float = 0.0  # the file's first timestamp (seconds)
     alpha: bool = False  # the picture carries transparency the output must keep (remove_background)
+    still: bool = False  # one picture (PNG, JPEG, WebP, a one-frame video): it lasts as long as what it meets
+    header_duration: float | None = None  # what a truncated file's header promised, beyond what it holds
 
     @property
     def has_video(self) -> bool:
@@ -49,10 +51,12 @@ class MediaInfo:
         frames = None
         if duration is not None and self.fps:
             frames = max(0, round(duration * self.fps))
-        return replace(self, duration=duration, frames=frames)
+        return self.replace(duration=duration, frames=frames)
 
     def replace(self, **changes) -> MediaInfo:
-        return replace(self, **changes)
+        """Changed properties; a still that an effect made longer (loop, hold, zoom) is a still no more."""
+        info = replace(self, **changes)
+        return replace(info, still=False) if info.still and info.frames != 1 else info
 
     def frame_bytes(self) -> int:
         """Bytes of one decoded frame (yuv420p-sized; RGB is twice that)."""
@@ -119,7 +123,7 @@ def parse_ffmpeg_report(text: str) -> MediaInfo:
         sample_rate = int(rate_match[1]) if rate_match else None
         layout_match = _LAYOUT.search(audio["rest"])
         channel_layout = layout_match[1].strip() if layout_match else None
-    frames = None
+    frames = header_duration = None
     counts = _FRAMES.findall(text)
     reached = _TIME.findall(text)
     if reached:
@@ -129,7 +133,7 @@ def parse_ffmpeg_report(text: str) -> MediaInfo:
             duration = counted if counted is not None else (end or None)
         elif end < duration - max(0.1, 2 / float(fps) if fps else 0.08):
             # a truncated file: the header promises more than the packets deliver
-            duration = counted if counted is not None else end
+            header_duration, duration = duration, counted if counted is not None else end
     if video and counts:
         frames = int(counts[-1])
         if duration and frames > 1 and (fps is None or abs(frames / duration - float(fps)) > float(fps) * 0.02):
@@ -138,6 +142,7 @@ def parse_ffmpeg_report(text: str) -> MediaInfo:
         width=width, height=height, fps=fps, duration=duration, frames=frames,
         has_audio=audio is not None, sample_rate=sample_rate, pix_fmt=pix_fmt, channel_layout=channel_layout,
         start_time=float(start[1]) if (start := _START.search(text)) else 0.0,
+        still=frames == 1, header_duration=header_duration,
     )
 
 

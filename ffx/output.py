@@ -21,6 +21,7 @@ before anything runs.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,7 +41,23 @@ AUDIO_FORMATS = {".wav": "wav", ".mp3": "mp3", ".m4a": "ipod", ".flac": "flac", 
 ANIMATION_FORMATS = {".gif": "gif", ".webp": "webp"}
 ALL_FORMATS = {**VIDEO_FORMATS, **IMAGE_FORMATS, **AUDIO_FORMATS, **ANIMATION_FORMATS}
 
-Kind = Literal["video", "gif", "webp", "image", "audio"]
+Kind = Literal["video", "gif", "webp", "image", "sequence", "audio"]
+
+# a numbered file name, FFmpeg's image2 pattern with a zero-padded counter: frames/%04d.png -> frames/0001.png,
+# 0002.png... Any other % (frame%d.png included) is part of a single file's name, written as it is.
+FRAME_NUMBER = re.compile(r"%0[1-9]d")
+# JPEG -q:v for each quality preset: 1 is the best FFmpeg's mjpeg encoder makes, 31 the worst
+JPEG_QSCALE = {"best": 1, "high": 2, "medium": 5, "low": 10}
+
+
+def is_sequence(path: str) -> bool:
+    """Whether an image path numbers its frames (``%04d``, a zero-padded counter): one file per frame.
+
+    >>> is_sequence("frames/%04d.png"), is_sequence("still.png"), is_sequence("100%.png"), is_sequence("f%d.png")
+    (True, False, False, False)
+    """
+    name = os.path.basename(path)
+    return len(FRAME_NUMBER.findall(name)) == 1 and "%" not in FRAME_NUMBER.sub("", name)
 
 
 def kind_of(path: str, format: str | None = None) -> Kind:
@@ -50,7 +67,7 @@ def kind_of(path: str, format: str | None = None) -> Kind:
     if format == "webp" or ext == ".webp":
         return "webp"
     if ext in IMAGE_FORMATS:
-        return "image"
+        return "sequence" if is_sequence(path) else "image"
     if ext in AUDIO_FORMATS:
         return "audio"
     return "video"
@@ -154,7 +171,7 @@ class Output(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    path: str = Field(min_length=1, max_length=4096, description="output file; its extension picks the format (.mp4, .mkv, .webm, .gif, .webp, .png, .wav...)")
+    path: str = Field(min_length=1, max_length=4096, description="output file; its extension picks the format (.mp4, .mkv, .webm, .gif, .webp, .png, .wav...); frames/%04d.png or .jpg (a zero-padded counter) writes one image per frame")
     format: str | None = Field(None, pattern=r"^[a-z0-9_]+$", description="container to use instead of the extension's (FFmpeg muxer name)")
     codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$", description="video encoder (default libx264 for mp4/mov/mkv, libvpx-vp9 for webm)")
     crf: int | None = Field(None, ge=0, le=63, description="constant quality: lower is better (x264 default here 18)")
@@ -168,7 +185,8 @@ class Output(BaseModel):
     audio_bitrate: str | None = Field(None, pattern=r"^[0-9]{1,4}k$", description="audio bitrate such as 192k")
     quality: Literal["best", "high", "medium", "low"] | None = Field(
         None, description="GIF: one knob for size against fidelity (best: a palette per frame; high = the default; "
-                          "medium: 128 colours; low: 64); colors/dither/stats_mode given too win")
+                          "medium: 128 colours; low: 64); colors/dither/stats_mode given too win. "
+                          "JPEG: -q:v 1, 2 (default), 5 or 10")
     colors: int = Field(256, ge=2, le=256, description="GIF: palette size")
     dither: Literal["sierra2_4a", "bayer", "floyd_steinberg", "sierra2", "sierra3", "burkes", "atkinson",
                     "heckbert", "none"] = Field("none", description="GIF: dithering (none measured best per byte; "
@@ -232,7 +250,7 @@ class Output(BaseModel):
         if self.fps is not None and video is not None:
             video = ctx.chain(video, "fps", {"fps": self.fps})
             info = info.replace(fps=self.fps).with_duration(info.duration)
-        if kind in ("gif", "webp", "image"):
+        if kind in ("gif", "webp", "image", "sequence"):
             audio = None
         if not self.audio:
             audio = None
@@ -278,6 +296,14 @@ class Output(BaseModel):
             if pix_fmt:
                 args += [("-pix_fmt", pix_fmt)]
             info = info.with_duration(0 if info.fps is None else 1 / float(info.fps))
+        elif kind == "sequence":
+            # every frame its own file, numbered from 1; a frame rate conversion above drops or repeats frames
+            args += [("-start_number", "1")]
+            if self.pix_fmt:
+                args += [("-pix_fmt", self.pix_fmt)]
+        if kind in ("image", "sequence") and self.extension in (".jpg", ".jpeg"):
+            scale = JPEG_QSCALE[self.quality or "high"]
+            args += [("-qmin", "1")] * (scale == 1) + [("-q:v", str(scale))]
         if audio is not None:
             audio_codec = self.audio_codec or {".webm": "libopus", ".wav": "pcm_s16le", ".flac": "flac",
                                                ".ogg": "libvorbis", ".opus": "libopus", ".mp3": "libmp3lame",
@@ -302,7 +328,7 @@ class Output(BaseModel):
 
     def _check_alpha(self, kind: str, codec: str | None) -> None:
         ext = self.extension
-        if kind in ("gif", "webp") or (kind == "image" and ext == ".png") or (kind == "video" and codec in ALPHA_PIX_FMT):
+        if kind in ("gif", "webp") or (kind in ("image", "sequence") and ext == ".png") or (kind == "video" and codec in ALPHA_PIX_FMT):
             return
         raise StepError(f"the picture is transparent (remove_background), and a {ext or kind} file cannot keep that",
                         field="path", hint="write .gif, .webp, .png or .webm (or set codec: ffv1 in .mkv)")
@@ -312,7 +338,7 @@ class Output(BaseModel):
             return True
         if self.pix_fmt:
             return self.pix_fmt in PACKED_RGB
-        return kind == "image" and self.extension in RGB_IMAGES
+        return kind in ("image", "sequence") and self.extension in RGB_IMAGES
 
     def palette_memory(self, info: MediaInfo) -> int:
         """Estimated peak of a one-pass GIF: paletteuse's input (BGRA) waits for the palette, every frame of it.

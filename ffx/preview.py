@@ -15,17 +15,23 @@ from .errors import Problem, RecipeError
 from .graph import Pad
 
 
-def ffplay_args(video: Pad | None, input_count: int) -> tuple[str, ...]:
-    """ffplay arguments (no binary) that play ``video``, the recipe's result before the output stage."""
+def ffplay_args(video: Pad | None, input_count: int, render: graph.Lowered | None = None) -> tuple[str, ...]:
+    """ffplay arguments (no binary) that play ``video``, the recipe's result before the output stage.
+
+    ``render`` is the lowered render graph: the preview is the part of it that
+    makes ``video``, so the graph is not repaired a second time.
+    """
     if video is None:
         raise RecipeError("a preview needs video, and this recipe's result has none")
     if input_count != 1:
         raise RecipeError(Problem(f"a preview plays one input, and this recipe has {input_count}",
                                   hint="render it instead, or preview a recipe with one input"))
-    lowered = graph.lower([video], "-", [])
+    lowered = render.part([video], "-", []) if render is not None else None
+    if lowered is None:  # the render does not use the video (an audio output)
+        lowered = graph.lower([video], "-", [])
     args = list(lowered.args)
-    if "-filter_complex" not in args:  # nothing but input options (e.g. a fast seek)
-        return (*args[:-1], "-an")
+    if "-filter_complex" not in args:  # nothing but input options (e.g. a fast seek); ffplay has no -map
+        return (*args[:args.index("-map")], "-an")
     at = args.index("-filter_complex")
     chain = args[at + 1]
     label = args[args.index("-map") + 1]

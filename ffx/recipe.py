@@ -24,13 +24,14 @@ from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, PrivateAttr, SerializeAsAny,
-                      ValidationError, model_validator)
+                      ValidationError, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
 from .effects import REGISTRY
-from .effects.base import COLOR, Effect, Rate, StreamName, Time
+from .effects.base import Color, Effect, Rate, StreamName, Time
 from .errors import Problem, RecipeError, UsageError, quote
+from .filter_options import image_size_problem
 from .output import Output
 from .yamlsource import MAX_RECIPE_BYTES, Located, format_bytes, format_path, load_yaml, read_recipe_text, resolve_plain
 
@@ -62,8 +63,8 @@ class Input(BaseModel):
     source: Literal[VIDEO_SOURCES + AUDIO_SOURCES] | None = Field(None, description="a generated source: testsrc2, color, smptebars, mandelbrot, sine, ...")
     size: str | None = Field(None, pattern=SIZE, description="generated or live video: frame size WxH (default 640x360 generated, 640x480 live)")
     rate: Rate | None = Field(None, description="generated or live video: frames per second (default 25 generated, 30 live)")
-    duration: float = Field(5.0, gt=0, le=86400, description="generated source: length in seconds")
-    color: str = Field("black", pattern=COLOR, description="color source: a colour name or #rrggbb")
+    duration: float = Field(5.0, gt=0, le=86400, description="generated source, or a still image (PNG, JPEG...): length in seconds")
+    color: Color = Field("black", description="color source: a colour name or #rrggbb")
     frequency: float = Field(440.0, gt=0, le=24000, description="sine: tone frequency in Hz (also the tone of `audio: sine`)")
     sample_rate: int = Field(48000, ge=8000, le=192000, description="generated audio: samples per second")
     audio: Literal["sine", "silence"] | None = Field(None, description="generated video: add an audio track")
@@ -74,6 +75,14 @@ class Input(BaseModel):
         except ValidationError as exc:
             raise model_error("input", exc) from None
 
+    @field_validator("size")
+    @classmethod
+    def _allocatable(cls, value: str | None) -> str | None:
+        problem = value and image_size_problem(*(int(side) for side in value.split("x")))
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _path_or_source(self):
         given = [k for k in ("path", "source", "device", "url") if getattr(self, k) is not None]
@@ -81,6 +90,8 @@ class Input(BaseModel):
             raise ValueError("give exactly one of path (a file), source (a generated source such as testsrc2), "
                              "device (a camera) or url (a live stream)")
         generated_only = {"duration", "color", "frequency", "sample_rate", "audio"}
+        if self.path is not None:
+            generated_only.discard("duration")  # a still image's length; the compiler refuses it for a video
         if not self.generated:
             generated_only |= {"size", "rate"} if self.path is not None else set()
             extra = sorted(generated_only & self.model_fields_set)

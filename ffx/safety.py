@@ -37,12 +37,17 @@ UNSAFE_OPTIONS = frozenset({
 })
 
 
+def hardware_filter(name: str) -> bool:
+    """Filters that load native plugins or open a GPU device."""
+    return name.startswith(("lv2", "ladspa", "frei0r")) or name.endswith(
+        ("_opencl", "_vulkan", "_cuda", "_vaapi", "_qsv", "_amf", "_npp"))
+
+
 def unsafe_filter_reason(name: str, options: list[str]) -> str | None:
     """Why a raw filter is refused, or None when it is harmless."""
     if name in UNSAFE_FILTERS:
         return f"the {name} filter can read or write files, open sockets or load code"
-    if name.startswith(("lv2", "ladspa", "frei0r")) or name.endswith(
-            ("_opencl", "_vulkan", "_cuda", "_vaapi", "_qsv", "_amf", "_npp")):
+    if hardware_filter(name):
         return f"the {name} filter loads native code or opens a device"
     if name not in KNOWN_FILTERS:
         close = difflib.get_close_matches(name, sorted(KNOWN_FILTERS), n=1)

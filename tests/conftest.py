@@ -24,6 +24,10 @@ ADVERSARIAL: collections.Counter = collections.Counter(
 ESCAPING: collections.Counter = collections.Counter({"values": 0, "breakouts": 0, "injections": 0, "mangled": 0})
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", help="rewrite tests/golden/*.txt from the compiler")
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     if ESCAPING["values"]:
         terminalreporter.write_sep("-", "escaping, read back from FFmpeg")

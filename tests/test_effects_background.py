@@ -148,3 +148,20 @@ def test_transparency_survives_later_steps_and_reaches_webm(tmp_path):
     alpha = np.frombuffer(raw, np.uint8).reshape(-1, SIZE[1] // 2, SIZE[0] // 2, 4)[..., 3]
     assert len(alpha) == plan.result.frames == 2 * round(SECONDS * 12.5) - 1
     assert 0.6 < (alpha < 10).mean() < 0.95 and (alpha > 245).mean() > 0.02
+
+
+def test_a_plate_read_from_the_input_is_the_whole_inputs_first_frame_after_a_trim(tmp_path):
+    """The first trim may not fast-seek an input a plate reads whole: frame 0 (the empty scene) is the plate."""
+    w, h = SIZE
+    src = tmp_path / "empty-first.mkv"
+    run_ffmpeg("-f", "lavfi", "-i", f"smptebars=s={w}x{h}:r={RATE}:d={SECONDS}",
+               "-f", "lavfi", "-i", f"color=c=0xFF8000:s={BOX}x{BOX}:r={RATE}:d={SECONDS}",
+               "-filter_complex", f"[0][1]overlay=x='10+round(n*30/{RATE})':y=30:shortest=1:enable='gte(n,1)'",
+               "-c:v", "ffv1", "-pix_fmt", "gbrp", "-y", str(src))
+    recipe = ffx.Recipe(input=str(src), steps=[{"trim": {"start": 1, "end": 1.5}},
+                                               {"remove_background": {"plate": "input", "feather": 0}}],
+                        output={"path": str(tmp_path / "p.mkv"), "codec": "ffv1", "pix_fmt": "gbrap"})
+    out = decode_frames(ffx.render(recipe).stages[0].output_path, "rgba")
+    assert len(out) >= 12
+    for i in (0, 6):  # the box is kept where it is, the bars around it are gone
+        assert (out[i, ..., 3] == np.where(box_mask(RATE + i), 255, 0)).mean() > 0.99, i

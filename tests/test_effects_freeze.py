@@ -91,3 +91,20 @@ def test_freeze_errors_name_their_field(tmp_path):
     with pytest.raises(ffx.RecipeError, match="one of region, p1/p2 or mask"):
         ffx.Recipe(input=str(src), steps=[{"freeze": {"region": {"x1": 1}, "p1": [0, 0], "p2": [1, 1]}}],
                    output=str(tmp_path / "o.mp4"))
+
+
+def test_a_mask_read_from_the_input_is_the_whole_inputs_first_frame_after_a_trim(tmp_path):
+    """The first trim may not fast-seek an input that a mask reads whole: the mask is frame 0, not the trim's."""
+    src = tmp_path / "marked.mkv"
+    # frame 0 is the mask (left half white, right half black); from frame 1 on a moving test pattern
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=2,"
+               "drawbox=x=0:y=0:w=80:h=90:c=white:t=fill:enable='eq(n,0)',"
+               "drawbox=x=80:y=0:w=80:h=90:c=black:t=fill:enable='eq(n,0)'",
+               "-c:v", "ffv1", "-pix_fmt", "gbrp", str(src))
+    frames = decode_frames(src).astype(int)
+    recipe = ffx.Recipe(input=str(src), steps=[{"trim": {"start": 1, "end": 1.5}}, {"freeze": {"mask": "input"}}],
+                        output={"path": str(tmp_path / "f.mkv"), **RGB_OUT})
+    out = decode_frames(ffx.render(recipe).stages[0].output_path).astype(int)
+    assert len(out) >= 12
+    assert (out[:, :, :80] == frames[25, :, :80]).all()  # the left half stands still at the trim's first frame
+    assert (out[:, :, 80:] == frames[25:25 + len(out), :, 80:]).all()  # the right half plays on

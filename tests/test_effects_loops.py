@@ -43,7 +43,7 @@ def test_loop_crossfade_with_a_duration_and_its_limits(tmp_path, rgb):
     out = render(tmp_path, [{"loop_crossfade": {"fade": 0.2, "duration": 1.0}}], rgb,
                  output={"path": str(tmp_path / "d.mkv"), **RGB})
     assert len(decode_frames(out)) == 25
-    with pytest.raises(ffx.RecipeError, match="shorter than half the clip"):
+    with pytest.raises(ffx.RecipeError, match="at most half the clip"):
         ffx.compile_recipe(ffx.Recipe(input=str(rgb), steps=[{"loop_crossfade": 1.5}], output=str(tmp_path / "x.gif")))
     with pytest.raises(ffx.RecipeError, match="needs 3.20 s of clip"):
         ffx.compile_recipe(ffx.Recipe(input=str(rgb), steps=[{"loop_crossfade": {"fade": 0.2, "duration": 3}}],
@@ -76,3 +76,30 @@ def test_boomerang_gif_has_no_doubled_frame_at_either_turn(tmp_path, drop_last, 
     # the turn is the source's last frame, once
     turn = int(np.argmin([np.abs(f - src[-1]).mean() for f in frames]))
     assert turn == 49
+
+
+@pytest.mark.parametrize("duration, fade", [(2.0, 1.0), (1.4, 0.7), (1.12, 0.56)])
+def test_loop_crossfade_of_exactly_half_the_clip(tmp_path, duration, fade):
+    """MoviePy's castle montage: crossfadein(d/2), so every frame is a mix and the loop is n/2 frames."""
+    src_path = make_clip(tmp_path / "half.mkv", audio="sine", pix_fmt="gbrp", duration=duration)
+    src = decode_frames(src_path).astype(int)
+    out = decode_frames(render(tmp_path, [{"loop_crossfade": fade}], src_path,
+                               output={"path": str(tmp_path / "h.mkv"), **RGB})).astype(int)
+    n = len(src)
+    m = n // 2  # an odd clip's half, rounded down
+    c = n - m  # where the fading tail starts
+    assert len(out) == c
+    for i in range(m):  # out[i] = (1 - i/m) src[c+i] + (i/m) src[i]
+        assert abs(weights(out[i], src[c + i], src[i]) - i / m) < 0.02
+    assert np.array_equal(out[m:], src[m:c])  # nothing for an even clip, one plain frame for an odd one
+    # the seam: the first frame is src[c]; the last is mostly its predecessor src[c-1]
+    assert np.array_equal(out[0], src[c])
+    expected_last = src[c - 1] if c > m else (src[n - 1] + (m - 1) * src[m - 1]) / m
+    assert np.abs(out[-1] - expected_last).max() <= 1
+    audio = decode_audio(tmp_path / "h.mkv")
+    assert abs(len(audio) / 48000 - c / 25) < 0.03
+
+
+def test_loop_crossfade_beyond_half_is_refused(tmp_path, rgb):
+    with pytest.raises(ffx.RecipeError, match="at most half the clip"):
+        ffx.compile_recipe(ffx.Recipe(input=str(rgb), steps=[{"loop_crossfade": 1.04}], output=str(tmp_path / "x.gif")))

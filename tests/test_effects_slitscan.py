@@ -40,18 +40,81 @@ def test_image_is_the_slits_of_evenly_spread_frames(tmp_path, clip, options):
     assert np.array_equal(image(tmp_path, clip, **options), expected)
 
 
-def test_rolling_shows_the_slit_history_beyond_the_slit(tmp_path, clip):
-    frames = decode_frames(clip).astype(int)
+def tutorial_rolling(frames: np.ndarray, slitpoint: int) -> np.ndarray:
+    """The tutorial's make_frame, line for line: a row slit whose history scrolls up."""
+    img = np.zeros_like(frames[0])
+    out = []
+    for current_x, next_frame in enumerate(frames):
+        next_frame = next_frame.copy()
+        img = np.roll(img, -1, axis=0)
+        img[slitpoint, :, :] = next_frame[slitpoint, :, :]
+        next_frame[max(slitpoint - current_x, 0):slitpoint, :, :] = img[max(0, slitpoint - current_x):slitpoint, :, :]
+        out.append(next_frame)
+    return np.array(out)
+
+
+def rolling_up(frames: np.ndarray, start: int, width: int) -> np.ndarray:
+    """The same for a slit ``width`` rows thick: frame t - j's slit ends j slits above the slit line."""
+    out = frames.copy()
+    for t in range(len(frames)):
+        for j in range(1, t + 1):
+            top = start - j * width
+            if top + width <= 0:
+                break
+            out[t, max(top, 0):top + width] = frames[t - j, start:start + width][max(0, -top):]
+    return out
+
+
+def rolling_reference(frames: np.ndarray, direction: str, position: int, width: int) -> np.ndarray:
+    """Any direction as the upward one on flipped or transposed frames."""
+    turn = {"up": lambda f: f, "down": lambda f: f[:, ::-1], "left": lambda f: f.transpose(0, 2, 1, 3),
+            "right": lambda f: f.transpose(0, 2, 1, 3)[:, ::-1]}[direction]
+    back = {"up": lambda f: f, "down": lambda f: f[:, ::-1], "left": lambda f: f.transpose(0, 2, 1, 3),
+            "right": lambda f: f[:, ::-1].transpose(0, 2, 1, 3)}[direction]
+    turned = turn(frames)
+    start = position if direction in ("up", "left") else turned.shape[1] - position - width
+    return back(rolling_up(turned, start, width))
+
+
+@pytest.fixture
+def rgb_clip(tmp_path: Path) -> Path:
+    return make_clip(tmp_path / "rgb.mkv", size="64x48", duration=1.2, audio=None, pix_fmt="gbrp")
+
+
+def rolled(tmp_path: Path, src: Path, **options) -> np.ndarray:
     out = tmp_path / "roll.mkv"
-    recipe = ffx.Recipe(input=str(clip), steps=[{"slitscan": {"mode": "rolling", "position": 100, "width": 2}}],
+    recipe = ffx.Recipe(input=str(src), steps=[{"slitscan": {"mode": "rolling", **options}}],
                         output={"path": str(out), "codec": "ffv1", "pix_fmt": "rgb24"})
-    rolled = decode_frames(ffx.render(recipe).stages[0].output_path).astype(int)
-    assert rolled.shape == frames.shape
-    assert np.array_equal(rolled[:, :, :102], frames[:, :, :102])  # up to and with the slit: the frame itself
-    for t in (0, 7, 30, 49):
-        for j in range(29):  # column 102 + 2j shows the slit of frame t - j (black before the clip began)
-            expected = frames[t - j, :, 100:102] if t - j >= 0 else np.zeros_like(frames[0, :, 100:102])
-            assert np.array_equal(rolled[t, :, 102 + 2 * j:104 + 2 * j], expected), (t, j)
+    return decode_frames(ffx.render(recipe, overwrite=True).stages[0].output_path).astype(int)
+
+
+def test_rolling_up_is_the_tutorials_algorithm(tmp_path, rgb_clip):
+    frames = decode_frames(rgb_clip).astype(int)
+    expected = tutorial_rolling(frames, frames.shape[1] // 2)
+    assert np.array_equal(rolling_reference(frames, "up", frames.shape[1] // 2, 1), expected)
+    result = rolled(tmp_path, rgb_clip, direction="up", position=0.5)
+    assert result.shape == frames.shape
+    assert np.array_equal(result, expected)
+    assert not (result[0] == 0).all(axis=-1).any(axis=1).any()  # no black rows: it starts from the picture
+
+
+@pytest.mark.parametrize("direction, position, width", [("up", 40, 3), ("down", 10, 1), ("down", 20, 3),
+                                                        ("left", 50, 2), ("right", 12, 1), ("right", 30, 3)])
+def test_rolling_scrolls_the_history_in_each_direction(tmp_path, rgb_clip, direction, position, width):
+    frames = decode_frames(rgb_clip).astype(int)
+    result = rolled(tmp_path, rgb_clip, direction=direction, position=position, width=width)
+    assert np.array_equal(result, rolling_reference(frames, direction, position, width))
+
+
+def test_rolling_direction_follows_the_axis(tmp_path, rgb_clip):
+    frames = decode_frames(rgb_clip).astype(int)
+    assert np.array_equal(rolled(tmp_path, rgb_clip, axis="row", position=20),
+                          rolling_reference(frames, "down", 20, 1))
+    with pytest.raises(ffx.RecipeError, match="cannot scroll up"):
+        ffx.Recipe(input=str(rgb_clip), steps=[{"slitscan": {"mode": "rolling", "axis": "column", "direction": "up"}}],
+                   output="o.gif")
+    with pytest.raises(ffx.RecipeError, match="direction is for mode: rolling"):
+        ffx.Recipe(input=str(rgb_clip), steps=[{"slitscan": {"direction": "up"}}], output="o.png")
 
 
 def test_slitscan_errors(tmp_path, clip):
@@ -59,8 +122,12 @@ def test_slitscan_errors(tmp_path, clip):
         image(tmp_path, clip, samples=51)
     with pytest.raises(ffx.RecipeError, match="does not fit"):
         image(tmp_path, clip, width=200)
-    with pytest.raises(ffx.RecipeError, match="no room for its history"):
+    with pytest.raises(ffx.RecipeError, match="no room for its history to scroll right"):
         ffx.compile_recipe(ffx.Recipe(input=str(clip), steps=[{"slitscan": {"mode": "rolling", "position": 1.0}}],
+                                      output=str(tmp_path / "r.gif")))
+    with pytest.raises(ffx.RecipeError, match="no room for its history to scroll up"):
+        ffx.compile_recipe(ffx.Recipe(input=str(clip), steps=[{"slitscan": {"mode": "rolling", "position": 0,
+                                                                            "direction": "up"}}],
                                       output=str(tmp_path / "r.gif")))
 
 
@@ -132,3 +199,31 @@ def test_slits_after_a_resize_keep_fine_colour_detail(tmp_path, engine):
     scan = decode_frames(ffx.render(recipe).stages[0].output_path)[0].astype(int)
     assert scan.shape == (60, 10, 3)
     assert np.abs(scan - np.repeat(column, 10, axis=1)).max() <= 1
+
+
+@pytest.mark.parametrize("engine", ["ffmpeg", "numpy"])
+@pytest.mark.parametrize("options", [{"columns": "frame"}, {"columns": "frame", "width": 3, "position": 10},
+                                     {"columns": 77, "axis": "row", "position": 0.3},
+                                     {"columns": 50}, {"columns": 20}])
+def test_columns_repeat_frames_as_the_picture_needs(tmp_path, clip, engine, options):
+    """As wide as the frame from 50 frames: slit k from frame k * 50 // 160, the frame showing at that time
+    (MoviePy's iter_frames at width / duration fps picks the same)."""
+    frames = decode_frames(clip).astype(int)
+    n, height, width = frames.shape[:3]
+    axis = options.get("axis", "column")
+    across = width if axis == "column" else height
+    slit = options.get("width", 1)
+    position = options.get("position", 0.5)
+    start = min(int(round(position * across)) if isinstance(position, float) else position, across - slit)
+    count = across // slit if options["columns"] == "frame" else options["columns"]
+    picked = [frames[k * n // count] for k in range(count)]
+    if axis == "column":
+        expected = np.concatenate([f[:, start:start + slit] for f in picked], axis=1)
+    else:
+        expected = np.concatenate([f[start:start + slit, :] for f in picked], axis=0)
+    assert np.array_equal(image(tmp_path, clip, engine=engine, **options), expected)
+
+
+def test_columns_and_samples_are_one_or_the_other(tmp_path, clip):
+    with pytest.raises(ffx.RecipeError, match="not both"):
+        image(tmp_path, clip, samples=10, columns=20)

@@ -96,3 +96,49 @@ def test_shared_streams_get_a_split_and_unused_branches_vanish():
     assert fc == "[0:v:0]split=outputs=2[s0][s1];[s0]hflip[s2];[s1][s2]hstack=inputs=2[s3]"
     labels = re.findall(r"\[(s\d+)\]", " ".join(lowered.args))
     assert all(labels.count(label) == 2 for label in set(labels))  # each produced once, consumed once
+
+
+def test_lowering_changes_no_node_and_gives_the_same_graph_twice():
+    node = graph.input_node("file:a.mkv", [], True, True)
+    video = graph.input_pad(node, graph.VIDEO)
+    flipped = graph.filter_node("hflip", [video])
+    stacked = graph.filter_node("hstack", [video, flipped.pad()], {"inputs": 2})
+    before = (flipped.inputs, stacked.inputs)
+    first = graph.lower([stacked.pad()], "file:o.mkv", [])
+    assert (flipped.inputs, stacked.inputs) == before  # no split was written into the effects' nodes
+    assert graph.lower([stacked.pad()], "file:o.mkv", []).args == first.args
+    # a part of the lowered graph is lowered as if alone, its shared input split no more
+    part = first.part([flipped.pad()], "-", [])
+    assert part.args == graph.lower([flipped.pad()], "-", []).args == \
+        ["-i", "file:a.mkv", "-filter_complex", "[0:v:0]hflip[s0]", "-map", "[s0]", "-"]
+
+
+def test_five_thousand_steps_compile(tmp_path):
+    recipe = ffx.Recipe(input={"source": "testsrc2", "duration": 0.2, "size": "32x18"}, steps=["black_white"] * 5000,
+                        output=str(tmp_path / "o.mkv"))
+    plan = ffx.compile_recipe(recipe)
+    graph_text = plan.argv[plan.argv.index("-filter_complex") + 1]
+    assert graph_text.count("hue=s=0") == 5000 and graph_text.endswith("[s4999]")
+    assert plan.preview[plan.preview.index("-vf") + 1].endswith("hue=s=0[out]")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 999), st.integers(0, 999), st.booleans()), min_size=1, max_size=30),
+       st.integers(0, 999))
+def test_any_graph_lowers_to_labels_made_once_and_read_once_that_ffmpeg_runs(shape, extra):
+    source = graph.input_node("color=c=gray:size=16x16:rate=25:duration=0.04", [("-f", "lavfi")], True, False)
+    pads = [graph.input_pad(source, graph.VIDEO)]
+    for a, b, pair in shape:
+        inputs = [pads[a % len(pads)], pads[b % len(pads)]] if pair else [pads[a % len(pads)]]
+        pads.append(graph.filter_node("blend" if pair else "hflip", inputs,
+                                      {"all_mode": "average"} if pair else None).pad())
+    outputs = [pads[-1], pads[extra % len(pads)]]
+    inputs_before = [pad.node.inputs for pad in pads]
+    lowered = graph.lower(outputs, "-", [("-f", "null")])
+    assert [pad.node.inputs for pad in pads] == inputs_before
+    assert graph.lower(outputs, "-", [("-f", "null")]).args == lowered.args
+    labels = re.findall(r"\[(s\d+)\]", " ".join(lowered.args))
+    assert all(labels.count(label) == 2 for label in set(labels))  # each produced once, read once
+    done = subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-v", "error", *lowered.args], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr

@@ -98,3 +98,65 @@ def test_a_truncated_input_renders_what_is_there_or_fails_cleanly(tmp_path):
         assert abs(len(decode_frames(out)) - plan.result.frames) <= 1
     assert sorted(os.listdir(tmp_path)) == sorted(["whole.mkv", "cut.mkv"] + (["out.mkv"] if out.exists() else []))
     ADVERSARIAL["clean aborts" if not out.exists() else "literal renders"] += 1
+
+
+HOSTILE_VALUES = [1e308, -1e308, 2**63, -2**63, 1e-320, "nan", "inf", "-inf", "1e400", "", "random", "bikeshed@0.5",
+                  "99999x99999", [1, 2], True, -1, 0, "x" * 1000, "0x", "1/0"]
+
+
+def hostile_options() -> list[tuple[str, str, object]]:
+    from ffx.filter_options import filter_options
+    from ffx.filter_table import KNOWN_FILTERS
+    from ffx.graph import OPTION_NAME
+    from ffx.safety import unsafe_filter_reason
+
+    return [(name, option, value) for name in sorted(KNOWN_FILTERS) if not unsafe_filter_reason(name, [])
+            for option in filter_options(name) if OPTION_NAME.match(option) and not unsafe_filter_reason(name, [option])
+            for value in HOSTILE_VALUES]
+
+
+def test_every_option_of_every_reviewed_filter_meets_hostile_values_with_its_own_error_or_passes():
+    """A sweep of the whole table: each value is either refused naming the option, or left to FFmpeg."""
+    from ffx.filter_options import OptionError, check_options
+
+    refused = 0
+    triples = hostile_options()
+    for name, option, value in triples:
+        try:
+            check_options(name, {option: value})
+        except OptionError as exc:
+            assert "\n" not in exc.message and len(exc.message) < 1000, (name, option, value)
+            if exc.option == option:
+                refused += 1
+            else:  # the value passed; the filter needs another option
+                assert exc.option == "" and "cannot start without" in exc.message, (name, option, value)
+    assert len(triples) > 50_000 and refused > 0.75 * len(triples), (refused, len(triples))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_hostile_raw_filter_values_are_one_line_recipe_errors_at_validate(tmp_path, seed):
+    import random
+
+    for name, option, value in random.Random(seed).sample(hostile_options(), 40):
+        recipe = ffx.Recipe(input={"source": "color", "size": "64x48", "duration": 0.2, "audio": "sine"},
+                            steps=[{"filter": {"name": name, option: value}}], output=str(tmp_path / "o.mkv"))
+        try:
+            ffx.compile_recipe(recipe)
+        except ffx.RecipeError as exc:
+            assert str(exc).count("\n") == 0 and str(exc).startswith("steps[0].filter"), str(exc)
+            ADVERSARIAL["clear errors"] += 1
+
+
+def test_validate_names_the_recipe_line_of_a_raw_filter_ffmpeg_cannot_start(tmp_path):
+    """Before, `filter: metadata` passed validate and FFmpeg then said only "Invalid argument"."""
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("input: {source: testsrc2, duration: 1}\nsteps:\n  - filter: metadata\n"
+                      "  - filter: {name: volume, volume: 1e308}\noutput: o.mp4\n")
+    done = subprocess.run([os.path.join(os.path.dirname(os.sys.executable), "ffx"), "validate", str(recipe)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2, done.stderr
+    assert lines[0].startswith(f"error: {recipe}:3:") and "steps[0].filter.name: the metadata filter" in lines[0]
+    assert lines[1].startswith(f"error: {recipe}:4:") and "steps[1].filter.volume: 1e+308 is outside" in lines[1]
+    ADVERSARIAL["clear errors"] += 2

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext, StepError, StreamRef
+from .base import Clip, Effect, StepContext, StepError, StreamRef, paired_length
 
 
 class _Stack(Effect):
@@ -30,10 +30,12 @@ class _Stack(Effect):
                 raise StepError(
                     f"{self.effect} needs equal {self.shared_side}s, got {clip.info.size} and {other.info.size}",
                     field="with", hint="resize one of them first")
+        clips = ctx.paired(clips)  # stills last as long as the first moving stream
         options = {"inputs": len(clips), "shortest": 1 if self.shortest else None}
         video = ctx.filter(self.filter_name, [ctx.constant_rate(c) for c in clips], options).pad()
+        info = paired_length(clips[0], clips[1:], self.shortest)
         if self.filter_name == "hstack":
-            info = clip.info.replace(width=sum(c.info.width for c in clips))
+            info = info.replace(width=sum(c.info.width for c in clips))
         else:
-            info = clip.info.replace(height=sum(c.info.height for c in clips))
-        return clip.evolve(video=video, info=info)
+            info = info.replace(height=sum(c.info.height for c in clips))
+        return clips[0].evolve(video=video, info=info)

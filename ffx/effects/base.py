@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Annotated, Any, ClassVar, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, WithJsonSchema
 
 from .. import graph
 from ..graph import AUDIO, VIDEO, Pad
@@ -115,8 +115,24 @@ def _is_reference(annotation: Any, metadata: list) -> bool:
     return any(_is_reference(arg, []) for arg in get_args(annotation))
 
 COLOR = r"^(#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|[a-zA-Z]{3,20})(@(0(\.[0-9]+)?|1(\.0+)?))?$"
+RANDOM_COLORS = ("random", "bikeshed")  # FFmpeg draws a new colour for these names on every run
+
+
+def fixed_color(value: str) -> str:
+    """Refuse FFmpeg's random colours: a render must come out the same every time.
+
+    >>> fixed_color("black@0.5")
+    'black@0.5'
+    """
+    if isinstance(value, str) and value.split("@")[0].strip().lower() in RANDOM_COLORS:
+        raise ValueError(f"{value!r} is a different colour on every render; "
+                         "write a fixed colour such as white, #ff8800 or black@0.5")
+    return value
+
+
 Color = Annotated[str, Field(pattern=COLOR, max_length=32,
-                             description="a colour name (white), #rrggbb, optionally @opacity (black@0.5)")]
+                             description="a colour name (white), #rrggbb, optionally @opacity (black@0.5)"),
+                  AfterValidator(fixed_color)]
 
 
 class StepError(Exception):
@@ -214,12 +230,49 @@ class StepContext:
         video = self.chain(clip.video, "setpts", {"expr": f"N/({rate}*TB)"})
         return self.chain(video, "fps", {"fps": rate})
 
+    def lasting(self, clip: Clip, length: MediaInfo) -> Clip:
+        """A still (one picture) repeated to ``length``'s frame count at its rate; other clips unchanged.
+
+        A PNG is one frame, and a filter that pairs it with a video and stops at
+        the shorter stream would stop after that frame. ``loop`` repeats the one
+        frame it holds (``size=1``) for every frame of ``length``, or forever when
+        that is a live source; the pairing filter re-times it with the other stream.
+        """
+        if not clip.info.still or length.still or clip.video is None:
+            return clip
+        count = None if length.frames is None else max(1, length.frames)
+        # loop=N-1 repeats the frame N-1 times after the first (-1: without end)
+        video = self.chain(clip.video, "loop", {"loop": -1 if count is None else count - 1, "size": 1, "start": 0})
+        info = clip.info.replace(fps=length.fps, duration=length.duration, frames=count, still=False)
+        return clip.evolve(video=video, info=info)
+
+    def paired(self, clips: list[Clip]) -> list[Clip]:
+        """Streams a filter pairs frame by frame, the stills among them as long as the first moving one."""
+        moving = next((c.info for c in clips if not c.info.still), None)
+        return clips if moving is None else [self.lasting(c, moving) for c in clips]
+
     def stream(self, name: str, field_name: str = "") -> Clip:
         if name not in self.streams:
             known = ", ".join(sorted(self.streams)) or "none yet"
             raise StepError(f"no stream named {name!r} (known: {known})", field=field_name,
                             hint="name a stream with `as:` on an earlier step, or in `inputs:`")
         return self.streams[name]
+
+
+def paired_length(main: Clip, others: list[Clip], shortest: bool) -> MediaInfo:
+    """What a filter pairing ``main`` with ``others`` frame by frame puts out, at ``main``'s rate.
+
+    FFmpeg's frame sync ends with the shortest stream (``shortest=1``) or else
+    with the longest, repeating the last frame of those that ended. A live
+    stream never ends.
+    """
+    lengths = [c.info.duration for c in [main, *others]]
+    known = [d for d in lengths if d is not None]
+    if shortest:
+        length = min(known) if known else None
+    else:
+        length = None if None in lengths else max(lengths)
+    return main.info if length == main.info.duration else main.info.with_duration(length)
 
 
 class Effect(BaseModel):
@@ -270,4 +323,5 @@ class Effect(BaseModel):
             raise StepError("this effect needs video, and the stream it receives has none")
 
 
-__all__ = ["AUDIO", "COLOR", "VIDEO", "Clip", "Color", "Effect", "Rate", "StepContext", "StepError", "StreamName", "StreamRef", "Time", "stream_references"]
+__all__ = ["AUDIO", "COLOR", "VIDEO", "Clip", "Color", "Effect", "Rate", "StepContext", "StepError", "StreamName", "StreamRef", "Time",
+           "paired_length", "stream_references"]

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext, StepError, StreamRef
+from .base import Clip, Effect, StepContext, StepError, StreamRef, paired_length
 
 BlendMode = Literal[
     "addition", "addition128", "grainmerge", "and", "average", "burn", "darken", "difference", "difference128",
@@ -47,7 +47,8 @@ class Blend(Effect):
         if other.video is None:
             raise StepError(f"stream {self.other!r} has no video", field="with")
         same_size(clip, other, "blend", "with")
+        clip, other = ctx.paired([clip, other])  # a still lasts as long as the stream it meets
         options = {k: getattr(self, k) for k in ("all_mode", "all_opacity", "c0_mode", "c1_mode", "c2_mode", "c3_mode")}
         options["shortest"] = 1 if self.shortest else None
         video = ctx.filter("blend", [ctx.constant_rate(clip), ctx.constant_rate(other)], options).pad()
-        return clip.evolve(video=video)
+        return clip.evolve(video=video, info=paired_length(clip, [other], self.shortest))

@@ -7,6 +7,10 @@ output frame, which is mostly source frame n - m: the motion continues
 across the seam. Audio is cross-faded the same way. Since the result opens
 on the tail, the head waits in memory until the tail is decoded: almost the
 whole clip, which the plan's memory estimate counts.
+
+A fade of exactly half the clip (MoviePy's ``crossfadein(d / 2)`` montage,
+the tutorial's castle GIF) leaves no plain part: every frame is a mix, the
+loop is n / 2 frames long and the tutorial's GIF shows it twice.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#xfade
 """
 
@@ -50,8 +54,10 @@ class LoopCrossfade(Effect):
             if frames > info.frames:
                 raise StepError(f"a {self.duration:g} s loop with a {self.fade:g} s fade needs "
                                 f"{frames / rate:.2f} s of clip, and it has {info.duration:.2f} s", field="duration")
-        if frames < 2 * fade + 1:
-            raise StepError(f"the fade ({fade} frames) must be shorter than half the clip ({frames} frames)",
+        if 2 * fade > frames and self.fade * rate <= frames / 2 + 0.5:
+            fade = frames // 2  # half of an odd clip, asked for in seconds, rounded up past the half
+        if 2 * fade > frames:
+            raise StepError(f"the fade ({fade} frames) must be at most half the clip ({frames} frames)",
                             field="fade")
         cut = frames - fade  # first frame of the tail that fades out
         # the result opens on the tail: the head (frames 0 .. cut - 1, audio too) waits in memory until the

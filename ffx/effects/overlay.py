@@ -1,33 +1,143 @@
-"""overlay: lay another named stream over the current one at a position.
+"""overlay: lay another named stream over the current one, at a place, for a time.
 
+Without ``start``/``end`` the two streams are paired frame by frame for their
+whole length (a still lasts as long as the stream it meets). With them, the
+overlay's own first frame is shown at ``start`` (as MoviePy's ``with_start``),
+it is cut to end at ``end`` (default: the end of the clip), and the clip goes
+on underneath before and after: frames with ``start <= t < end`` carry it,
+the same rule as ``trim`` and ``text``.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#overlay-1
 """
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from .base import Clip, Effect, StepContext, StepError, StreamRef
+from .. import graph
+from .base import Clip, Effect, StepContext, StepError, StreamRef, Time, paired_length
+
+Place = Literal["center", "top", "bottom", "left", "right", "top_left", "top_right", "bottom_left", "bottom_right"]
+
+# x, y expressions of the overlay filter for each named place: W, H the clip's size, w, h the overlay's
+_PLACES = {
+    "center": ("(W-w)/2", "(H-h)/2"), "top": ("(W-w)/2", "{m}"), "bottom": ("(W-w)/2", "H-h-{m}"),
+    "left": ("{m}", "(H-h)/2"), "right": ("W-w-{m}", "(H-h)/2"), "top_left": ("{m}", "{m}"),
+    "top_right": ("W-w-{m}", "{m}"), "bottom_left": ("{m}", "H-h-{m}"), "bottom_right": ("W-w-{m}", "H-h-{m}"),
+}
 
 
 class Overlay(Effect):
-    """Draw the stream named in ``with`` over this one, its top-left corner at ``x``, ``y`` pixels."""
+    """Draw the stream named in ``with`` over this one: at ``x``, ``y`` or a named ``position``, from ``start``
+    to ``end``, sliding in, faded to an ``opacity``, scaled."""
 
     effect: Literal["overlay"] = "overlay"
-    other: StreamRef = Field(alias="with", description="the named stream drawn on top")
+    other: StreamRef = Field(alias="with", description="the named stream drawn on top (a video or a picture)")
     x: int = Field(0, ge=-16384, le=16384, description="left edge of the overlay, in pixels")
     y: int = Field(0, ge=-16384, le=16384, description="top edge of the overlay, in pixels")
-    shortest: bool = Field(True, description="stop at the end of the shorter stream")
+    position: Place | None = Field(None, description="a named place instead of x, y: center, top_right, "
+                                                     "bottom_left, ... (margin from the edge)")
+    margin: int = Field(10, ge=0, le=16384, description="distance from the edge for a named position, px")
+    start: Time | None = Field(None, description="when the overlay appears (seconds; its first frame shows then)")
+    end: Time | None = Field(None, description="when it disappears (default: the end of the clip)")
+    slide: Literal["left", "right", "top", "bottom"] | None = Field(
+        None, description="slide in from this edge of the frame at start")
+    slide_duration: float = Field(0.5, gt=0, le=60, description="seconds the slide takes")
+    opacity: float = Field(1.0, ge=0, le=1, description="1 opaque, 0.5 half see-through")
+    scale: float | None = Field(None, gt=0, le=16, description="resize the overlay by this factor first")
+    width: int | None = Field(None, ge=1, le=16384, description="resize the overlay to this width first (aspect kept)")
+    shortest: bool = Field(True, description="untimed: stop at the end of the shorter stream")
 
-    example = "- overlay: {with: logo, x: 10, y: 10}"
+    example = "- overlay: {with: logo, position: top_right, start: 0.5, end: 1.5, slide: right, opacity: 0.8}"
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.scale is not None and self.width is not None:
+            raise ValueError("give scale or width, not both")
+        if self.position is not None and ("x" in self.model_fields_set or "y" in self.model_fields_set):
+            raise ValueError("give position or x, y, not both")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError("end must come after start")
+        return self
+
+    @property
+    def timed(self) -> bool:
+        return self.start is not None or self.end is not None or self.slide is not None
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)
         other = ctx.stream(self.other, "with")
         if other.video is None:
             raise StepError(f"stream {self.other!r} has no video", field="with")
-        options = {"x": self.x, "y": self.y, "shortest": 1 if self.shortest else None}
-        video = ctx.filter("overlay", [ctx.constant_rate(clip), ctx.constant_rate(other)], options).pad()
+        if self.timed:
+            return self._timed(clip, other, ctx)
+        clip, other = ctx.paired([clip, other])  # a still lasts as long as the stream it meets
+        over = self._looked(ctx.constant_rate(other), ctx)
+        x, y = self._place()
+        options = {"x": x, "y": y, "shortest": 1 if self.shortest else None}
+        video = ctx.filter("overlay", [ctx.constant_rate(clip), over], options).pad()
+        return clip.evolve(video=video, info=paired_length(clip, [other], self.shortest))
+
+    def _timed(self, clip: Clip, other: Clip, ctx: StepContext) -> Clip:
+        info = clip.info
+        if info.fps is None or info.frames is None:
+            raise StepError("a timed overlay needs a clip of known length and rate (not a live source)")
+        rate, length = info.fps, float(info.frames / info.fps)
+        start, end = self.start or 0.0, self.end if self.end is not None else length
+        start, end = (t + length if t < 0 else t for t in (start, end))
+        for name, value in (("start", start), ("end", end)):
+            if not 0 <= value <= length + 1e-6:
+                raise StepError(f"{name} {value:g} s is outside the clip (0-{length:g} s)", field=name)
+        if end <= start:
+            raise StepError("end must come after start", field="end")
+        # frames k with start <= k / rate < end carry the overlay
+        first, last = math.ceil(start * rate - 1e-6), min(info.frames, math.ceil(end * rate - 1e-6))
+        shown = max(1, last - first)
+        span = info.replace(frames=shown, duration=float(shown / rate), still=False)
+        if other.info.still:
+            other = ctx.lasting(other, span)
+            over = other.video
+        else:
+            over = other.video
+            if other.info.fps != rate:
+                over = ctx.chain(over, "fps", {"fps": rate})
+            over = ctx.chain(over, "trim", {"end_frame": shown})
+        # its frame n lands on the clip's frame first + n
+        over = ctx.chain(over, "setpts", {"expr": f"(N+{first})/({rate}*TB)"})
+        over = self._looked(over, ctx)
+        x, y = self._place()
+        if self.slide is not None:
+            x, y = self._sliding(x, y, float(first / rate))
+        options = {"x": x, "y": y, "eof_action": "pass", "shortest": 0}
+        video = ctx.filter("overlay", [ctx.constant_rate(clip), over], options).pad()
         return clip.evolve(video=video)
+
+    def _looked(self, over: graph.Pad, ctx: StepContext) -> graph.Pad:
+        """The overlay scaled and made see-through as asked."""
+        if self.scale is not None:
+            over = ctx.chain(over, "scale", {"w": f"iw*{self.scale!r}", "h": f"ih*{self.scale!r}", "flags": "lanczos"})
+        elif self.width is not None:
+            over = ctx.chain(over, "scale", {"w": self.width, "h": -1, "flags": "lanczos"})
+        if self.opacity < 1:
+            over = ctx.chain(over, "format", {"pix_fmts": "rgba"})
+            over = ctx.chain(over, "colorchannelmixer", {"aa": self.opacity})
+        return over
+
+    def _place(self) -> tuple[str, str]:
+        if self.position is None:
+            return str(self.x), str(self.y)
+        x, y = _PLACES[self.position]
+        return x.format(m=self.margin), y.format(m=self.margin)
+
+    def _sliding(self, x: str, y: str, start: float) -> tuple[str, str]:
+        """Position as a function of time: from just outside the edge to (x, y) over slide_duration."""
+        left = f"max(0,1-(t-{start!r})/{self.slide_duration!r})"  # 1 at start, 0 once arrived
+        if self.slide == "left":
+            return f"({x})-(({x})+w)*{left}", y
+        if self.slide == "right":
+            return f"({x})+(W-({x}))*{left}", y
+        if self.slide == "top":
+            return x, f"({y})-(({y})+h)*{left}"
+        return x, f"({y})+(H-({y}))*{left}"

@@ -5,19 +5,31 @@ levels (see graph.py) and drawtext's own ``%{...}`` expansion is switched
 off (``expansion=none``), so quotes, colons, ``%{pts}``, backslashes,
 brackets, newlines and emoji are just text. The default font ships with ffx
 (DejaVu Sans), so text renders on a machine without system fonts.
+
+Layout is Pillow's (and so MoviePy's): ``position: [x, y]`` is the top-left
+of the text box, whose top is the font's ascender line (not the top of the
+tallest glyph), and lines are ``ascent + line_spacing`` pixels apart, with
+``line_spacing`` defaulting to 4 as Pillow's ``spacing`` and MoviePy's
+``interline`` do. Named positions place that box, ``(lines - 1) * pitch +
+ascent + descent`` high. The same font at the same size, position and
+spacing draws its ink on the same rows as Pillow's ``multiline_text``.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#drawtext
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import unicodedata
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .. import graph
 from ..media import check_readable_file
+from ._fontmetrics import font_metrics
 from .base import Clip, Color, Effect, StepContext, StepError, Time
 
 SHIPPED_FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans.ttf"
@@ -40,12 +52,104 @@ _PLACES = {
 }
 
 
+# the first four bytes of the font files FreeType reads: TrueType (two spellings), OpenType with
+# PostScript outlines, a TrueType/OpenType collection, WOFF and WOFF2; and a Type 1 .pfb segment header
+FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf", b"wOFF", b"wOF2")
+PFB_SIGNATURE = b"\x80\x01"
+FONT_FILE_HINT = "give a font file (.ttf, .otf, .ttc, .woff), a font family name, or sans (the bundled DejaVu Sans)"
+
+
+def check_font_file(path: str) -> None:
+    """Refuse a font file that is not a font.
+
+    Given any other file (``/etc/passwd``), FFmpeg's drawtext quietly falls back
+    to a system font and exits 0; the file's signature tells a font apart first.
+    """
+    try:
+        check_readable_file(path)
+        with open(path, "rb") as file:
+            head = file.read(4)
+    except OSError as exc:
+        message = exc.message if hasattr(exc, "message") else str(exc)
+        raise StepError(str(message).replace("input", "font file").replace("media file", "font"),
+                        field="font", hint=FONT_FILE_HINT) from None
+    if not head.startswith(FONT_SIGNATURES + (PFB_SIGNATURE,)):
+        raise StepError(f"font file {path!r} is not a font (it starts with {head!r}, not a TrueType, OpenType, "
+                        "font collection or WOFF signature)", field="font", hint=FONT_FILE_HINT)
+
+
+def _family_key(name: str) -> str:
+    # fontconfig compares family names ignoring case and blanks: "dejavusans" is "DejaVu Sans"
+    return "".join(name.split()).lower()
+
+
+def find_font_family(family: str) -> str:
+    """The font file of an installed family, found the way FFmpeg's drawtext finds it (fontconfig).
+
+    Fontconfig always answers with *some* font, so a family that is not installed
+    would silently render in another one; the answer's own family names tell
+    whether the one asked for was found. The file found is what drawtext then
+    gets (``fontfile``), so the font checked is the font drawn. Where fontconfig's
+    ``fc-match`` is missing, family names cannot be checked and are refused.
+    """
+    hint = "list the installed families with `fc-list : family`; or give a font file (.ttf, .otf), or sans"
+    fc_match = shutil.which("fc-match")
+    if fc_match is None:
+        raise StepError(f"font family {family!r} cannot be looked up: fontconfig's fc-match is not installed",
+                        field="font", hint=FONT_FILE_HINT)
+    try:
+        answer = subprocess.run([fc_match, "-f", "%{family}\n%{file}", "--", family], capture_output=True,
+                                text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise StepError(f"font family {family!r} cannot be looked up: {exc}", field="font", hint=hint) from None
+    families, _, file = answer.stdout.partition("\n")
+    wanted = _family_key(family.split(":")[0].replace("\\", ""))
+    if answer.returncode != 0 or not file or wanted not in {_family_key(f) for f in families.split(",")}:
+        raise StepError(f"font family {family!r} is not installed" +
+                        (f" (fontconfig would draw {families.split(',')[0]!r} instead)" if families else ""),
+                        field="font", hint=hint)
+    check_font_file(file)
+    return file
+
+
+def check_drawable(value: str) -> str:
+    """Refuse what drawtext cannot draw as written: NUL, and control characters other than new line and tab."""
+    if "\x00" in value:
+        raise ValueError("text cannot contain the NUL character")
+    unprintable = next((c for c in value if _unprintable(c)), None)
+    if unprintable is not None:
+        raise ValueError(f"text contains the control character U+{ord(unprintable):04X} {unprintable!r} "
+                         f"(at {value.index(unprintable)}), which FFmpeg draws as a box, as nothing or as a "
+                         "line break; remove it (new lines and tabs are fine)")
+    return value
+
+
+def check_font_name(value: str) -> str:
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise ValueError("a font name or file cannot contain control characters")
+    return value
+
+
+DrawnText = Annotated[str, AfterValidator(check_drawable)]
+"Text drawtext draws exactly as written (effects that draw text type their fields with it)."
+FontName = Annotated[str, AfterValidator(check_font_name)]
+
+
+def _unprintable(char: str) -> bool:
+    """Control characters (C0, DEL, C1) and the Unicode line/paragraph separators, but not new line and tab.
+
+    drawtext draws ESC and most others as a box, U+2028 as nothing, and breaks the line at CR
+    (so Windows line endings would double every break).
+    """
+    return char not in "\n\t" and unicodedata.category(char) in ("Cc", "Zl", "Zp")
+
+
 class Text(Effect):
     """Draw text: multi-line, any font, named or pixel position, optional box, optional time span."""
 
     effect: Literal["text"] = "text"
-    text: str = Field(min_length=1, max_length=200_000, description="the words; new lines start new lines")
-    font: str = Field("sans", min_length=1, max_length=4096,
+    text: DrawnText = Field(min_length=1, max_length=200_000, description="the words; new lines start new lines")
+    font: FontName = Field("sans", min_length=1, max_length=4096,
                       description="sans (the bundled DejaVu Sans), a font family installed on the system, or a font file")
     size: int = Field(32, ge=4, le=2048, description="font size in pixels")
     color: Color = Field("white", description="text colour")
@@ -53,7 +157,8 @@ class Text(Effect):
         "bottom", description="center, top, bottom, left, right, top_left, ... or [x, y] in pixels")
     margin: int = Field(10, ge=0, le=10000, description="distance from the frame's edge for named positions, px")
     align: Literal["left", "center", "right"] = Field("center", description="alignment of the lines of a multi-line text")
-    line_spacing: int = Field(0, ge=-1000, le=1000, description="extra pixels between lines")
+    line_spacing: int = Field(4, ge=-1000, le=1000,
+                              description="pixels between lines beyond the font's ascent (Pillow's spacing, MoviePy's interline)")
     box: Color | None = Field(None, description="draw a box of this colour behind the text (e.g. black@0.5)")
     box_padding: int = Field(8, ge=0, le=1000, description="box margin around the text, px")
     outline: int = Field(0, ge=0, le=100, description="outline width, px")
@@ -67,8 +172,6 @@ class Text(Effect):
     @field_validator("text")
     @classmethod
     def _printable_to_ffmpeg(cls, value: str) -> str:
-        if "\x00" in value:
-            raise ValueError("text cannot contain the NUL character")
         value = value.rstrip("\n")  # a YAML `|` block ends with a new line; it would draw an empty line
         if not value:
             raise ValueError("text is empty")
@@ -93,25 +196,46 @@ class Text(Effect):
         return self.model_copy(update={"font": os.path.join(folder, self.font)})
 
     def font_options(self) -> dict:
+        """The drawtext option the recipe asks for, before anything is looked up."""
         if self.font == "sans":
             return {"fontfile": str(SHIPPED_FONT)}
         if self.font.lower().endswith(FONT_FILE_SUFFIXES) or os.sep in self.font:
             return {"fontfile": os.path.abspath(self.font)}
         return {"font": self.font}
 
-    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
-        fonts = self.font_options()
-        if "fontfile" in fonts:
-            try:
-                check_readable_file(fonts["fontfile"])
-            except OSError as exc:
-                raise StepError(str(exc).replace("input", "font file"), field="font",
-                                hint="give a .ttf/.otf file, a font family name, or sans") from None
+    def layout(self, fonts: dict) -> dict:
+        """drawtext's x, y, y_align and line_spacing for Pillow's layout rule (see _fontmetrics).
+
+        The text box's top is the font's ascender line and its height is
+        ``(lines - 1) * (ascent + line_spacing) + ascent + descent``, as MoviePy
+        sizes its text clips; named positions place that box. A font known only
+        by family name has no file to measure: FFmpeg's own rule applies to it
+        (the box is the drawn glyphs, lines are the font's line height plus
+        ``line_spacing`` apart).
+        """
         if isinstance(self.position, list):
             x, y = (str(v) for v in self.position)
         else:
             x, y = (part.format(m=self.margin) for part in _PLACES[self.position])
+        metrics = font_metrics(fonts["fontfile"], self.size) if "fontfile" in fonts else None
+        if metrics is None:
+            return {"line_spacing": self.line_spacing or None, "x": x, "y": y}
+        pitch = metrics.ascent + self.line_spacing
+        box = self.text.count("\n") * pitch + metrics.ascent + metrics.descent
+        top = y.replace("text_h", str(box))
+        # FFmpeg clips the last line when it lays out from the font's top (y_align=font) with a positive
+        # line_spacing; from the first baseline it draws every line whole
+        return {"line_spacing": pitch - metrics.height or None, "x": x,
+                "y": str(int(top) + metrics.ascent) if top.lstrip("-").isdigit() else f"{top}+{metrics.ascent}",
+                "y_align": "baseline"}
+
+    def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        self.need_video(clip)
+        fonts = self.font_options()
+        if "fontfile" in fonts:
+            check_font_file(fonts["fontfile"])
+        else:
+            fonts = {"fontfile": find_font_family(fonts["font"])}
         duration = clip.info.duration
         for name, value in (("start", self.start), ("end", self.end)):
             if value is not None and value < 0:
@@ -133,10 +257,8 @@ class Text(Effect):
             "expansion": "none",
             "fontsize": self.size,
             "fontcolor": self.color,
-            "line_spacing": self.line_spacing or None,
             "text_align": {"left": "L", "center": "C", "right": "R"}[self.align],
-            "x": x,
-            "y": y,
+            **self.layout(fonts),
             "box": 1 if self.box else None,
             "boxcolor": self.box,
             "boxborderw": self.box_padding if self.box else None,

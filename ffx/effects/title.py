@@ -15,18 +15,18 @@ from pydantic import Field
 
 from .. import graph
 from .base import Clip, Color, Effect, StepContext, StepError
-from .text import Position, Text
+from .text import DrawnText, FontName, Position, Text
 
 
 class Title(Effect):
     """A title card of ``duration`` seconds: ``text`` on a colour, or on the clip's first frame blurred."""
 
     effect: Literal["title"] = "title"
-    text: str = Field(min_length=1, max_length=10_000, description="the title; new lines start new lines")
+    text: DrawnText = Field(min_length=1, max_length=10_000, description="the title; new lines start new lines")
     duration: float = Field(2.0, gt=0, le=3600, description="seconds the card lasts")
     background: Color | Literal["blur"] = Field("black", description="a colour, or blur: the clip's first frame blurred")
     blur: float = Field(20, gt=0, le=1000, description="strength of the blur (gblur sigma) for background: blur")
-    font: str = Field("sans", min_length=1, max_length=4096, description="as for text")
+    font: FontName = Field("sans", min_length=1, max_length=4096, description="as for text")
     size: int = Field(64, ge=4, le=2048, description="font size in pixels")
     color: Color = Field("white", description="text colour")
     position: Position | list[int] = Field("center", description="as for text")
