@@ -109,11 +109,11 @@ def test_schema_describes_the_shorthand_forms():
 def test_paths_written_in_a_recipe_start_from_its_folder():
     text = ("inputs:\n  a: clip.mp4\n  b: {path: /abs/b.png}\n  cam: {device: /dev/video0}\n  s: {source: testsrc2}\n"
             "vars: {logo: logo.png}\nsteps:\n  - text: {text: one, font: fonts/A.ttf}\n  - text: {text: two, font: DejaVu Serif}\n"
-            "  - text: three\noutput: {path: '${out}', crf: 20}\n")
+            "  - text: three\n  - title: {text: four, font: B.otf}\noutput: {path: '${out}', crf: 20}\n")
     recipe = load_recipe("sub/dir/r.yaml", text=text.replace("${out}", "o.mp4"))
     assert recipe.inputs["a"].path == "sub/dir/clip.mp4" and recipe.inputs["b"].path == "/abs/b.png"
     assert recipe.inputs["cam"].device == "/dev/video0" and recipe.output.path == "sub/dir/o.mp4"
-    assert [s.font for s in recipe.steps] == ["sub/dir/fonts/A.ttf", "DejaVu Serif", "sans"]
+    assert [s.font for s in recipe.steps] == ["sub/dir/fonts/A.ttf", "DejaVu Serif", "sans", "sub/dir/B.otf"]
     assert recipe.output.crf == 20
     # a value given whole with --set is the caller's, relative to the working directory
     text = text.replace("vars: {", "vars: {out: x.mp4, ")
