@@ -89,7 +89,7 @@ MISUSES = {
     "-i NUL": (_render(inputs=["a\0.mp4"]), RecipeError, "NUL"),
     "-o NUL": (_render(output="o\0.mp4"), RecipeError, "output.path: the NUL"),
     "font NUL": (lambda tmp: ffx.Recipe(input="a.mp4", steps=[ffx.effects.Text(text="hi", font="a\0.ttf")]),
-                 RecipeError, "steps[0].text.font: the NUL"),
+                 RecipeError, "text.font: a font name or file cannot contain control characters"),
     "raw filter NUL": (lambda tmp: ffx.Recipe(input="a.mp4", steps=[{"filter": {"name": "eq", "gamma": "1\0"}}]),
                        RecipeError, "steps[0].filter.gamma: the NUL"),
     "variable NUL": (lambda tmp: load_recipe("r.yaml", text="input: ${a}\nvars: {a: x.mp4}\n", variables={"a": "\0"}),
