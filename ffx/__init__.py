@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "compile_recipe": "api", "render": "api",
     "CapabilityError": "errors", "FfxError": "errors", "FfxWarning": "errors", "InputError": "errors", "Problem": "errors",
-    "RecipeError": "errors", "RenderError": "errors",
+    "RecipeError": "errors", "RenderError": "errors", "UsageError": "errors",
     "MediaInfo": "media", "FfmpegStage": "plan", "Plan": "plan",
     "Input": "recipe", "Recipe": "recipe", "load_recipe": "recipe", "Output": "output",
     "render_bytes": "inmemory", "iter_bytes": "inmemory", "encode": "inmemory", "FrameError": "inmemory",
@@ -48,7 +48,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from . import effects
     from .api import compile_recipe, render
-    from .errors import CapabilityError, FfxError, FfxWarning, InputError, Problem, RecipeError, RenderError
+    from .errors import CapabilityError, FfxError, FfxWarning, InputError, Problem, RecipeError, RenderError, UsageError
     from .media import MediaInfo
     from .output import Output
     from .plan import FfmpegStage, Plan

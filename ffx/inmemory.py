@@ -22,9 +22,9 @@ from typing import Any
 from . import graph
 from .binary import FfmpegBinary, ffmpeg_binary
 from .effects.base import Clip, StepContext, StepError, parse_rate
-from .errors import FfxError, Problem, RecipeError
+from .errors import FfxError, InputError, Problem, RecipeError, UsageError, quote
 from .media import MediaInfo
-from .output import Output
+from .output import ALL_FORMATS, Output
 from .plan import GLOBAL_ARGS, FfmpegStage, Plan
 from .partfile import PartFile
 from .process import Child, terminations_raise
@@ -58,6 +58,7 @@ def iter_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **
     """
     from .api import compile_recipe
 
+    format = _memory_format(format, fragmented, options)
     plan = _memory_plan(compile_recipe, recipe, format, **options)
     with private_intermediates(plan) as stages:
         for earlier in stages[:-1]:  # a GIF's palette, when one pass would not fit the memory budget
@@ -83,7 +84,34 @@ def _final_bytes(plan: Plan, stage: FfmpegStage, format: str, fragmented: bool) 
 
 def render_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **options) -> bytes:
     """The recipe's output as bytes (see :func:`iter_bytes`)."""
+    _memory_format(format, fragmented, options)
     return b"".join(iter_bytes(recipe, format=format, fragmented=fragmented, **options))
+
+
+# what compile_recipe takes besides the recipe; the output is in memory (so no output, no overwrite)
+_MEMORY_OPTIONS = {"inputs", "variables", "ffmpeg", "allow_unsafe", "max_memory", "max_recipe_size"}
+
+
+def _memory_format(format: Any, fragmented: Any, options: dict) -> str:
+    """The format to render in memory, lower case, checked with the other arguments before any work."""
+    if "output" in options:
+        raise UsageError("render_bytes and iter_bytes return the bytes and write no file; "
+                         "use ffx.render(recipe, output=...) for a file")
+    unknown = sorted(set(options) - _MEMORY_OPTIONS)
+    if unknown:
+        raise UsageError(f"unknown option {quote(unknown[0])}; the options are {', '.join(sorted(_MEMORY_OPTIONS))}")
+    if not isinstance(fragmented, bool):
+        raise UsageError(f"fragmented is True or False, not {quote(fragmented)}")
+    if not isinstance(format, str):
+        raise UsageError(f"format is a name such as 'mp4', 'gif' or 'webm', not {type(format).__name__}")
+    name = format.strip().lower()
+    in_memory = sorted(STREAMABLE | {"mp4", "mov", "m4v"})
+    if name not in in_memory:
+        writable = name and f".{name}" in ALL_FORMATS
+        raise RecipeError(Problem(f"{quote(format)} " + ("cannot be written to a pipe" if writable else
+                                                         "is not a format ffx writes"), field="format",
+                                  hint="use one of " + ", ".join(in_memory)))
+    return name
 
 
 def _via_private_file(plan: Plan, stage: FfmpegStage, format: str) -> Iterator[bytes]:
@@ -127,11 +155,33 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
     "30000/1001". Without ``output`` the format defaults to MP4 (rendered in a
     private temporary file, so the index is at the front).
     """
+    from .api import check_options
+
+    for name, flag in (("bgr", bgr), ("overwrite", overwrite)):
+        if not isinstance(flag, bool):
+            raise UsageError(f"{name} is True or False, not {quote(flag)}")
+    check_options(ffmpeg=ffmpeg)
+    if format is not None:
+        if not isinstance(format, str):
+            raise UsageError(f"format is a name such as 'mp4' or 'gif', not {type(format).__name__}")
+        format = format.strip().lower()
+    if output is not None:
+        if not isinstance(output, (str, os.PathLike)):
+            raise UsageError(f"output is a file path or None (for bytes), not {type(output).__name__}")
+        output = os.fsdecode(os.fspath(output))
+        if "\0" in output:
+            raise RecipeError(Problem("the NUL character (\\0) is not allowed", field="output"))
+        folder = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(folder):
+            raise InputError(f"cannot write in {quote(folder)}: no such folder")
+    try:
+        iterator = iter(frames)
+    except TypeError:
+        raise UsageError(f"frames is an iterable of height x width x 3 uint8 arrays, not {type(frames).__name__}") from None
     try:
         rate = parse_rate(fps)
     except ValueError as exc:
         raise RecipeError(Problem(str(exc), field="fps")) from None
-    iterator = iter(frames)
     try:
         first = next(iterator)
     except StopIteration:
@@ -139,10 +189,10 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
     width, height, first = _frame_info(first)
     fmt = format or (os.path.splitext(output)[1].lstrip(".").lower() if output else "mp4")
     fields = {k: v for k, v in dict(codec=codec, crf=crf, pix_fmt=pix_fmt, **output_options).items() if v is not None}
-    try:
-        out = Output(path=output or f"ffx-in-memory.{_extension(fmt)}", format=format and _muxer(format), **fields)
-    except ValueError as exc:
-        raise RecipeError(str(exc)) from None
+    from .recipe import validated
+
+    out = validated(Output, dict(path=output or f"ffx-in-memory.{_extension(fmt)}", format=format and _muxer(format),
+                                 **fields), ("output",))
     binary = ffmpeg if isinstance(ffmpeg, FfmpegBinary) else ffmpeg_binary(ffmpeg)
     node = graph.input_node("pipe:0", [("-f", "rawvideo"), ("-pix_fmt", "bgr24" if bgr else "rgb24"),
                                        ("-video_size", f"{width}x{height}"), ("-framerate", graph.option_text(rate))],

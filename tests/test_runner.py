@@ -219,7 +219,9 @@ def test_inputs_named_in_the_recipe_are_probed_early_too(tmp_path):
 
     recipe = tmp_path / "r.yaml"
     recipe.write_text("input: a.mp4\ninputs: {b: {path: b.mp4}, c: 'x${v}.mp4', d: {source: testsrc2}}\n")
-    assert _early_arguments(["render", "-q", "-o", "o.gif", str(recipe)]) == (["a.mp4", "b.mp4"], None, False)
+    # relative to the recipe's folder, as the recipe's own load reads them
+    assert _early_arguments(["render", "-q", "-o", "o.gif", str(recipe)]) == (
+        [str(tmp_path / "a.mp4"), str(tmp_path / "b.mp4")], None, False)
     assert _early_arguments(["render", str(recipe), "-i", "z.mp4"])[0] == ["z.mp4"]
     recipe.write_text("input: [unclosed\n")
     assert _early_arguments(["render", str(recipe)])[0] == []

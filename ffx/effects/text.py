@@ -143,6 +143,18 @@ def _unprintable(char: str) -> bool:
     return char not in "\n\t" and unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
+def font_from(font: str, folder: str) -> str:
+    """A font file named relative to a recipe, joined to the recipe's folder; ``sans``, a family name
+    and an absolute path stay as they are.
+
+    >>> font_from("fonts/A.ttf", "recipes"), font_from("DejaVu Serif", "recipes"), font_from("sans", "r")
+    ('recipes/fonts/A.ttf', 'DejaVu Serif', 'sans')
+    """
+    if font == "sans" or os.path.isabs(font) or not (font.lower().endswith(FONT_FILE_SUFFIXES) or os.sep in font):
+        return font
+    return os.path.join(folder, font)
+
+
 class Text(Effect):
     """Draw text: multi-line, any font, named or pixel position, optional box, optional time span."""
 
@@ -188,6 +200,9 @@ class Text(Effect):
         if self.start is not None and self.end is not None and self.end <= self.start:
             raise ValueError("end must come after start")
         return self
+
+    def relative_to(self, folder: str, keep: frozenset = frozenset()) -> Text:
+        return self if "font" in keep else self.model_copy(update={"font": font_from(self.font, folder)})
 
     def font_options(self) -> dict:
         """The drawtext option the recipe asks for, before anything is looked up."""
