@@ -57,6 +57,9 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     path: str | None = Field(None, min_length=1, max_length=4096, description="a media file")
+    images: str | None = Field(None, min_length=1, max_length=4096,
+                               description="a sequence of pictures, one frame each at `rate`: a pattern such as "
+                                           "photos/*.jpg or frames/%04d.png")
     device: str | None = Field(None, min_length=1, max_length=4096, pattern=r"^[^-\s]", description="a live capture device, e.g. /dev/video0")
     device_format: Literal[DEVICE_FORMATS] = Field("v4l2", description="how FFmpeg opens the device: v4l2 (Linux), avfoundation (macOS), dshow (Windows), ...")
     url: str | None = Field(None, pattern=LIVE_URL, max_length=4096, description="a live network stream: rtsp://, srt://, udp://, http(s):// ...")
@@ -85,10 +88,15 @@ class Input(BaseModel):
 
     @model_validator(mode="after")
     def _path_or_source(self):
-        given = [k for k in ("path", "source", "device", "url") if getattr(self, k) is not None]
+        given = [k for k in ("path", "images", "source", "device", "url") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of path (a file), source (a generated source such as testsrc2), "
-                             "device (a camera) or url (a live stream)")
+            raise ValueError("give exactly one of path (a file), images (a pattern of pictures), source (a generated "
+                             "source such as testsrc2), device (a camera) or url (a live stream)")
+        if self.images is not None:
+            extra = sorted(self.model_fields_set - {"images", "rate"})
+            if extra:
+                raise ValueError(f"{', '.join(extra)} do not apply to images (give images and rate)")
+            return self
         generated_only = {"duration", "color", "frequency", "sample_rate", "audio"}
         if self.path is not None:
             generated_only.discard("duration")  # a still image's length; the compiler refuses it for a video
@@ -409,9 +417,10 @@ def _from_folder(path: str, folder: str) -> str:
 
 
 def _input_from(item: Input, folder: str, keep: set | frozenset, where: tuple) -> Input:
-    if item.path is None or {where, where + ("path",)} & set(keep):
+    field = "path" if item.path is not None else "images" if item.images is not None else None
+    if field is None or {where, where + (field,)} & set(keep):
         return item
-    return item.model_copy(update={"path": _from_folder(item.path, folder)})
+    return item.model_copy(update={field: _from_folder(getattr(item, field), folder)})
 
 
 def _nul_problems(recipe: Recipe) -> list[Problem]:
