@@ -61,7 +61,7 @@ def generated_info(spec: Input) -> MediaInfo:
     frames = round(spec.duration * spec.frame_rate)
     return MediaInfo(width=width, height=height, fps=spec.frame_rate, duration=float(frames / spec.frame_rate), frames=frames,
                      has_audio=spec.audio is not None, sample_rate=spec.sample_rate if spec.audio else None,
-                     pix_fmt="yuv420p")
+                     pix_fmt="yuv420p", still=frames == 1 and spec.audio is None)  # one picture, as a PNG is
 
 
 def live_input(spec: Input) -> tuple[MediaInfo, str, list[tuple[str, str]]]:
