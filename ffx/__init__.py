@@ -19,10 +19,11 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "compile_recipe": "api", "render": "api",
     "CapabilityError": "errors", "FfxError": "errors", "FfxWarning": "errors", "InputError": "errors", "Problem": "errors",
-    "RecipeError": "errors", "RenderError": "errors",
+    "RecipeError": "errors", "RenderError": "errors", "UsageError": "errors",
     "MediaInfo": "media", "FfmpegStage": "plan", "Plan": "plan",
     "Input": "recipe", "Recipe": "recipe", "load_recipe": "recipe", "Output": "output",
     "render_bytes": "inmemory", "iter_bytes": "inmemory", "encode": "inmemory", "FrameError": "inmemory",
+    "Terminated": "process",
     "frames": "frame_reader",
 }
 __all__ = sorted([*_EXPORTS, "effects"])
@@ -47,10 +48,11 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from . import effects
     from .api import compile_recipe, render
-    from .errors import CapabilityError, FfxError, FfxWarning, InputError, Problem, RecipeError, RenderError
+    from .errors import CapabilityError, FfxError, FfxWarning, InputError, Problem, RecipeError, RenderError, UsageError
     from .media import MediaInfo
     from .output import Output
     from .plan import FfmpegStage, Plan
+    from .process import Terminated
     from .frame_reader import frames
     from .inmemory import FrameError, encode, iter_bytes, render_bytes
     from .recipe import Input, Recipe, load_recipe

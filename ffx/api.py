@@ -1,5 +1,10 @@
 """The Python API: what the CLI calls, and what scripts import.
 
+Every public function checks what it is given before anything runs and raises
+ffx's own exceptions (a wrong kind of argument is a :class:`~ffx.errors.UsageError`,
+also a ``TypeError``; a bad value a :class:`~ffx.errors.RecipeError`, also a
+``ValueError``), with the one-line message the command line prints.
+
 >>> import ffx
 >>> plan = ffx.compile_recipe(ffx.Recipe(input={"source": "testsrc2", "duration": 1},
 ...                                      steps=[ffx.effects.Resize(0.5)], output="small.mp4"))
@@ -13,47 +18,82 @@ import os
 from typing import Any
 
 from .binary import FfmpegBinary
-from .errors import Problem, RecipeError
+from .errors import Problem, RecipeError, UsageError, quote
 from .compiler import compile_recipe as _compile
 from .plan import Plan
 from .recipe import Input, Recipe, load_recipe, parse_bytes
 from .runner import ProgressCallback, run_plan
+from .yamlsource import MAX_RECIPE_BYTES
 
 RecipeLike = Recipe | str | os.PathLike
 
 
-def _as_recipe(recipe: RecipeLike, variables: dict[str, Any] | None) -> Recipe:
+def as_recipe(recipe: RecipeLike, variables: dict[str, Any] | None = None,
+              max_recipe_size: int | str = MAX_RECIPE_BYTES) -> Recipe:
+    """A recipe object (validated again: ``model_copy(update=...)`` does not validate) or a loaded file."""
     if isinstance(recipe, Recipe):
         if variables:
-            raise TypeError("variables apply to recipe files; build the Recipe with the values instead")
-        return recipe
-    return load_recipe(recipe, variables=variables)
+            raise UsageError("variables apply to recipe files; build the Recipe with the values instead")
+        return recipe.checked()
+    if not isinstance(recipe, (str, os.PathLike)):
+        raise UsageError(f"recipe is an ffx.Recipe or the path of a recipe file, not {type(recipe).__name__}")
+    return load_recipe(recipe, variables=variables, max_recipe_size=max_recipe_size)
+
+
+def check_options(*, overwrite: Any = False, ffmpeg: Any = None, allow_unsafe: Any = False,
+                  max_memory: Any = None) -> int | None:
+    """Check the options every render takes; returns the memory budget in bytes (or None)."""
+    for name, value in (("overwrite", overwrite), ("allow_unsafe", allow_unsafe)):
+        if not isinstance(value, bool):
+            raise UsageError(f"{name} is True or False, not {quote(value)}")
+    if ffmpeg is not None:
+        if not isinstance(ffmpeg, (str, os.PathLike, FfmpegBinary)):
+            raise UsageError(f"ffmpeg is the path of an FFmpeg binary, not {type(ffmpeg).__name__}")
+        if not isinstance(ffmpeg, FfmpegBinary) and "\0" in os.fsdecode(ffmpeg):
+            raise RecipeError(Problem("the NUL character (\\0) is not allowed", field="ffmpeg"))
+    if max_memory is None:
+        return None
+    if isinstance(max_memory, bool) or not isinstance(max_memory, (int, str)):
+        raise UsageError(f"max_memory is a number of bytes or text such as 512M, not {type(max_memory).__name__}")
+    try:
+        if isinstance(max_memory, int):  # tests and tools may give small budgets in bytes
+            if not 0 < max_memory <= 2**50:
+                raise ValueError(f"{max_memory} bytes is not a memory budget (1 byte to 1P)")
+            return max_memory
+        return parse_bytes(max_memory)
+    except ValueError as exc:
+        raise RecipeError(Problem(str(exc), field="max_memory", hint="e.g. --max-memory 512M")) from None
 
 
 def compile_recipe(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, output: str | None = None,
                    variables: dict[str, Any] | None = None, overwrite: bool = False,
                    ffmpeg: str | FfmpegBinary | None = None, allow_unsafe: bool = False,
-                   max_memory: int | str | None = None) -> Plan:
+                   max_memory: int | str | None = None, max_recipe_size: int | str = MAX_RECIPE_BYTES) -> Plan:
     """Compile a recipe (object or file) into a :class:`~ffx.plan.Plan` without running it.
 
     ``max_memory`` (bytes, or text such as "512M") bounds what buffering steps
     may hold; a reverse beyond it runs segment by segment (default 1 GiB).
+    ``inputs`` and ``output`` replace the recipe's (relative to the working
+    directory; paths inside a recipe file are relative to its folder).
+    ``max_recipe_size`` bounds the recipe file read (default 1 MiB).
     """
-    loaded = _as_recipe(recipe, variables).with_io(inputs=inputs, output=output)
-    try:
-        budget = parse_bytes(max_memory) if isinstance(max_memory, str) else max_memory
-    except ValueError as exc:
-        raise RecipeError(Problem(str(exc), field="max_memory", hint="e.g. --max-memory 512M")) from None
+    budget = check_options(overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory)
+    loaded = as_recipe(recipe, variables, max_recipe_size).with_io(inputs=inputs, output=output)
     return _compile(loaded, ffmpeg=ffmpeg, overwrite=overwrite, allow_unsafe=allow_unsafe, max_memory=budget)
 
 
 def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, output: str | None = None,
            variables: dict[str, Any] | None = None, overwrite: bool = False,
            progress: bool | ProgressCallback = False, ffmpeg: str | FfmpegBinary | None = None,
-           allow_unsafe: bool = False, max_memory: int | str | None = None) -> Plan:
-    """Render a recipe to its output file; ``progress=True`` shows a bar on stderr."""
+           allow_unsafe: bool = False, max_memory: int | str | None = None,
+           max_recipe_size: int | str = MAX_RECIPE_BYTES) -> Plan:
+    """Render a recipe to its output file; ``progress=True`` shows a bar on stderr, a callable gets
+    each :class:`~ffx.runner.Progress`."""
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise UsageError(f"progress is True, False or a function taking a Progress, not {quote(progress)}")
     plan = compile_recipe(recipe, inputs=inputs, output=output, variables=variables, overwrite=overwrite,
-                          ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory)
+                          ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
+                          max_recipe_size=max_recipe_size)
     run = run_plan
     if plan.stages[-1].kind == "sequence":  # one file per frame, published together
         from .sequence import run_sequence_plan as run

@@ -15,10 +15,10 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 
 from .errors import CapabilityError
+from . import process
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,7 @@ def _bundled_ffmpeg() -> str | None:
 
 def _run_quiet(path: str, *args: str) -> str:
     try:
-        done = subprocess.run(
-            [path, "-hide_banner", "-nostdin", *args],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace", timeout=60,
-        )
+        done = process.run([path, "-hide_banner", "-nostdin", *args], timeout=60)
     except OSError as exc:
         raise CapabilityError(f"cannot run FFmpeg at {path}: {exc}") from None
     return done.stdout + done.stderr

@@ -1,7 +1,8 @@
 """The ``ffx`` command: thin over the Python API; the only module that prints or exits.
 
 Exit codes: 0 success, 1 a user error (bad recipe, missing input, FFmpeg
-refused the job), 2 bad command-line usage, 130 interrupted.
+refused the job), 2 bad command-line usage, 128 + the signal when stopped by
+one: 130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="replace an exis
 FfmpegOpt = Annotated[Optional[str], typer.Option("--ffmpeg", help="FFmpeg binary to use (else $FFX_FFMPEG, the bundled one, PATH)")]
 MemoryOpt = Annotated[Optional[str], typer.Option("--max-memory", help="memory budget for buffering steps, e.g. 512M or 2G (default 1G); beyond it a reverse runs in segments, a GIF in two passes, and anything else is refused")]
 LiveOpt = Annotated[bool, typer.Option("--live", help="-i is a live source: a camera (/dev/video0) or a stream URL (rtsp://...)")]
+RecipeSizeOpt = Annotated[str, typer.Option("--max-recipe-size", help="largest recipe file to read, e.g. 4M (default 1M)")]
 UnsafeOpt = Annotated[bool, typer.Option("--allow-unsafe", help="allow filters that read or write files (trusted recipes only)")]
 
 
@@ -42,7 +44,9 @@ def _guarded(action):
     """Run ``action``; print ffx errors as readable lines (no traceback) and exit 1, warnings as ``warning:`` lines."""
     import warnings
 
-    from .errors import FfxError, FfxWarning, RecipeError, RenderError
+    from pydantic import ValidationError
+
+    from .errors import FfxError, FfxWarning, RecipeError, RenderError, shorten
 
     def show(message, category, *_args, **_kwargs):
         typer.echo(f"warning: {message}", err=True)
@@ -53,7 +57,7 @@ def _guarded(action):
             warnings.showwarning = show
             return action()
     except RecipeError as exc:
-        _fail([str(p) for p in exc.problems])
+        _fail(str(exc).splitlines())
     except RenderError as exc:
         lines = str(exc).splitlines()
         if exc.command:
@@ -63,9 +67,12 @@ def _guarded(action):
         _fail(lines[:1] + ["  " + line for line in lines[1:]])
     except FfxError as exc:
         _fail(str(exc).splitlines())
-    except KeyboardInterrupt:
-        typer.echo("interrupted: nothing was written", err=True)
-        raise typer.Exit(130) from None
+    except ValidationError as exc:  # a model the API failed to wrap: still one line per problem
+        _fail([shorten(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") for err in exc.errors(include_url=False)])
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as ffx.Terminated
+        code = getattr(exc, "exit_code", 130)
+        typer.echo(f"{'interrupted' if code == 130 else exc}: nothing was written", err=True)
+        raise typer.Exit(code) from None
 
 
 def _probe_early(inputs: list[str] | None, ffmpeg: str | None, live: bool) -> None:
@@ -73,13 +80,12 @@ def _probe_early(inputs: list[str] | None, ffmpeg: str | None, live: bool) -> No
     if not inputs or live:
         return
     from .binary import find_ffmpeg
-    from .errors import FfxError
     from .media import probe_early
 
     try:
-        probe_early(inputs, find_ffmpeg(ffmpeg))
-    except FfxError:
-        pass  # the real run reports it
+        probe_early([path for path in inputs if "\0" not in path], find_ffmpeg(ffmpeg))
+    except Exception:  # noqa: BLE001 - only a head start: the real run checks and reports everything
+        pass
 
 
 def _inputs(inputs: list[str] | None, live: bool):
@@ -90,27 +96,32 @@ def _inputs(inputs: list[str] | None, live: bool):
     return [Input.live_source(text) for text in inputs]
 
 
-def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, live=False, max_memory=None):
+def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, live=False, max_memory=None,
+          max_recipe_size="1M"):
     from .api import compile_recipe
     from .recipe import parse_set
 
     return compile_recipe(recipe, variables=parse_set(sets or []), inputs=_inputs(inputs, live), output=output,
-                          overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory)
+                          overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
+                          max_recipe_size=max_recipe_size)
 
 
 @app.command()
 def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
-           overwrite: OverwriteOpt = False, quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+           overwrite: OverwriteOpt = False, quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or progress lines")] = False,
            ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
-           max_memory: MemoryOpt = None) -> None:
-    """Render RECIPE to its output, with a progress bar on stderr."""
+           max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M") -> None:
+    """Render RECIPE to its output, with a progress bar on stderr (plain lines when it is not a terminal)."""
     def action():
         from .api import render as render_recipe
+        from .progressbar import ProgressLines
         from .recipe import parse_set
 
+        # a bar on a terminal; plain lines in a log (cron, CI), so a long render shows it is alive
+        progress = False if quiet else True if sys.stderr.isatty() else ProgressLines(sys.stderr)
         plan = render_recipe(recipe, variables=parse_set(set or []), inputs=_inputs(input, live), output=output,
                              overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
-                             progress=not quiet and sys.stderr.isatty())
+                             max_recipe_size=max_recipe_size, progress=progress)
         if not quiet:
             typer.echo(f"wrote {plan.stages[-1].output_path}", err=True)
 
@@ -122,11 +133,11 @@ def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt
                     overwrite: OverwriteOpt = False, ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False,
                     as_json: Annotated[bool, typer.Option("--json", help="print argv lists as JSON")] = False,
                     full_path: Annotated[bool, typer.Option("--full-path", help="name the FFmpeg binary by its path")] = False,
-                    live: LiveOpt = False, max_memory: MemoryOpt = None,
+                    live: LiveOpt = False, max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M",
                     ffplay: Annotated[bool, typer.Option("--ffplay", help="print an ffplay command that previews the result live instead")] = False) -> None:
     """Print the FFmpeg command(s) for RECIPE, quoted to paste into a shell."""
     def action():
-        plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe, live, max_memory)
+        plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
         if ffplay:
             typer.echo(plan.ffplay())
             return
@@ -139,10 +150,10 @@ def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt
 @app.command()
 def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
              ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
-             max_memory: MemoryOpt = None) -> None:
+             max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M") -> None:
     """Check RECIPE (and its inputs) without rendering; lists every problem."""
     def action():
-        plan = _plan(recipe, input, output, set, True, ffmpeg, allow_unsafe, live, max_memory)
+        plan = _plan(recipe, input, output, set, True, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
         info = plan.result
         parts = []
         if info.has_video:
@@ -213,7 +224,7 @@ def schema() -> None:
     typer.echo(json.dumps(recipe_json_schema(), indent=2))
 
 
-_VALUED = ("-i", "--input", "--ffmpeg", "-o", "--output", "--set", "--max-memory")
+_VALUED = ("-i", "--input", "--ffmpeg", "-o", "--output", "--set", "--max-memory", "--max-recipe-size")
 
 
 def _early_arguments(argv: list[str]) -> tuple[list[str], str | None, bool]:
@@ -248,31 +259,35 @@ def _early_arguments(argv: list[str]) -> tuple[list[str], str | None, bool]:
 
 
 def _recipe_files(recipe: str) -> list[str]:
-    """Input paths written plainly in a recipe file (no ${variables}); anything odd gives none."""
+    """Input paths written plainly in a recipe file (no ${variables}), relative to its folder; anything
+    odd gives none. Read as the real load reads: a small regular file, bounded YAML."""
     try:
-        if os.path.getsize(recipe) > 1_000_000:
-            return []
-        import yaml
+        from .yamlsource import load_yaml, read_recipe_text
 
-        with open(recipe, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+        data = load_yaml(read_recipe_text(recipe)).data
         given = [data.get("input")] + list((data.get("inputs") or {}).values())
     except Exception:  # noqa: BLE001 - the real load reports every problem properly
         return []
     paths = [g.get("path") if isinstance(g, dict) else g for g in given]
-    return [p for p in paths if isinstance(p, str) and "${" not in p]
+    folder = os.path.dirname(recipe)
+    return [os.path.join(folder, p) for p in paths if isinstance(p, str) and "${" not in p]
 
 
 def main() -> None:
     """The ``ffx`` command. It ends with ``os._exit``: by then every file, pipe and child process ffx
     opened is closed, and the interpreter's teardown of pydantic's and typer's modules (about 40 ms,
     measured on a short GIF render) is time a short render should not pay."""
-    _probe_early(*_early_arguments(sys.argv[1:]))
+    from .process import terminations_raise
+
     try:
-        app()
+        with terminations_raise():  # SIGTERM/SIGHUP clean up like Ctrl-C, then exit 128 + the signal
+            _probe_early(*_early_arguments(sys.argv[1:]))
+            app()
         code: object = 0
     except SystemExit as done:
         code = done.code
+    except KeyboardInterrupt as stopped:  # arrived outside a command's own handling
+        code = getattr(stopped, "exit_code", 130)
     if isinstance(code, str):
         print(code, file=sys.stderr)
     for stream in (sys.stdout, sys.stderr):

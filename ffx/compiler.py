@@ -16,7 +16,7 @@ from . import graph
 from .binary import FfmpegBinary, ffmpeg_binary
 from .effects.base import Clip, StepContext, StepError, stream_references
 from .errors import CapabilityError, FfxWarning, InputError, Problem, RecipeError
-from .media import MediaInfo, frame_times, keyframe_times, probe
+from .media import MediaInfo, frame_times, keyframe_times, probe, probe_pictures
 from .plan import FfmpegStage, Plan
 from .segments import encoder_frames
 from .preview import ffplay_args
@@ -61,7 +61,7 @@ def generated_info(spec: Input) -> MediaInfo:
     frames = round(spec.duration * spec.frame_rate)
     return MediaInfo(width=width, height=height, fps=spec.frame_rate, duration=float(frames / spec.frame_rate), frames=frames,
                      has_audio=spec.audio is not None, sample_rate=spec.sample_rate if spec.audio else None,
-                     pix_fmt="yuv420p")
+                     pix_fmt="yuv420p", still=frames == 1 and spec.audio is None)  # one picture, as a PNG is
 
 
 def live_input(spec: Input) -> tuple[MediaInfo, str, list[tuple[str, str]]]:
@@ -136,6 +136,15 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         elif spec.live:
             info, url, args = live_input(spec)
             node = graph.input_node(url, args, True, False)
+        elif spec.images is not None:
+            pictures = probe_pictures(spec.images, spec.frame_rate, binary.path)
+            if any(_same_file(file, recipe.output.path) for file in pictures.files):
+                raise InputError(f"the output {recipe.output.path!r} is one of the images {spec.images!r}: "
+                                 "ffx never writes over an input")
+            info = pictures.info
+            input_paths.extend(pictures.files)
+            # image2 reads the pattern itself (an absolute path: no protocol can be named)
+            node = graph.input_node(pictures.pattern, list(pictures.input_args), True, False)
         else:
             info = probe(spec.path, binary.path)  # InputError propagates: nothing else can be checked without it
             input_paths.append(spec.path)

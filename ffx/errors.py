@@ -10,6 +10,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SHOWN_CHARS = 200  # of a value quoted in a message
+MESSAGE_CHARS = 1000  # of one problem's line
+SHOWN_PROBLEMS = 50  # listed by one error; the rest are counted
+
+
+def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis: a message that quotes a
+    10 MB value is still one readable line.
+
+    >>> shorten("x" * 300)[-5:], len(shorten("x" * 300))
+    ('xxxx…', 200)
+    """
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def quote(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` (a long string is cut before ``repr`` sees it).
+
+    >>> quote("abc"), quote("y" * 1_000_000)[-3:]
+    ("'abc'", 'yy…')
+    """
+    if isinstance(value, (str, bytes)) and len(value) > limit:
+        value = value[:limit]
+    return shorten(repr(value), limit)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -40,7 +65,7 @@ class Problem:
         text = f"{location}: {self.message}" if location else self.message
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return shorten(text, MESSAGE_CHARS)
 
 
 class FfxError(Exception):
@@ -63,7 +88,14 @@ class RecipeError(FfxError, ValueError):
         if isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        lines = [str(p) for p in self.problems[:SHOWN_PROBLEMS]]
+        if len(self.problems) > SHOWN_PROBLEMS:
+            lines.append(f"... and {len(self.problems) - SHOWN_PROBLEMS} more problems")
+        super().__init__("\n".join(lines))
+
+
+class UsageError(FfxError, TypeError):
+    """A Python caller passed an argument of the wrong kind (``progress="yes"``, ``load_recipe(123)``)."""
 
 
 class InputError(FfxError, OSError):

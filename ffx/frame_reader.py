@@ -28,6 +28,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from . import process
 from .binary import FfmpegBinary
 from .effects.filter import RawFilter
 from .errors import Problem, RecipeError
@@ -126,17 +127,12 @@ def _with(recipe: Recipe, **update: Any) -> Recipe:
 
 def spawn(argv: list[str]) -> subprocess.Popen:
     """Start FFmpeg writing to a pipe, in its own process group, dying with this process."""
-    from .runner import _die_with_parent
-
-    return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, preexec_fn=_die_with_parent)
+    return process.popen(argv, stdout=subprocess.PIPE)
 
 
 def stop(proc: subprocess.Popen) -> None:
     """End FFmpeg and its process group (polite first, then certain)."""
-    from .runner import _stop
-
-    _stop(proc)
+    process.stop(proc)
 
 
 def _read(plan: Plan, bgr: bool) -> Iterator[Frame]:

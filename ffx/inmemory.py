@@ -4,8 +4,8 @@
 while FFmpeg writes them (to answer an HTTP request). Streamable formats (GIF,
 WebM, Matroska, fragmented MP4, ...) go through a pipe; a plain MP4 needs its
 index (moov) written at the front after the fact, so it is rendered to a
-private temporary file, read back and deleted: a normal, widely playable
-file, and nothing left on disk.
+private unnamed file, read back and closed: a normal, widely playable
+file, and nothing ever on disk under a name.
 
 ``encode``: frames (H x W x 3 uint8 arrays, RGB or BGR) piped into FFmpeg as
 raw video, into a file or into bytes; the output stage is the same as for
@@ -14,23 +14,21 @@ recipes (codec, CRF, pixel format, GIF palettes...).
 
 from __future__ import annotations
 
-import collections
 import os
-import shutil
 import subprocess
-import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import graph
 from .binary import FfmpegBinary, ffmpeg_binary
 from .effects.base import Clip, StepContext, StepError, parse_rate
-from .errors import FfxError, Problem, RecipeError
+from .errors import FfxError, InputError, Problem, RecipeError, UsageError, quote
 from .media import MediaInfo
-from .output import Output
+from .output import ALL_FORMATS, Output
 from .plan import GLOBAL_ARGS, FfmpegStage, Plan
-from .runner import _die_with_parent, _drain, _render_error, _stop, private_intermediates, run_stage
+from .partfile import PartFile
+from .process import Child, terminations_raise
+from .runner import _render_error, aim_output, check_can_write, private_intermediates, render_into, run_stage
 
 CHUNK = 1 << 16
 # formats FFmpeg can write to a pipe as they are (no seeking back)
@@ -60,6 +58,7 @@ def iter_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **
     """
     from .api import compile_recipe
 
+    format = _memory_format(format, fragmented, options)
     plan = _memory_plan(compile_recipe, recipe, format, **options)
     with private_intermediates(plan) as stages:
         for earlier in stages[:-1]:  # a GIF's palette, when one pass would not fit the memory budget
@@ -85,44 +84,53 @@ def _final_bytes(plan: Plan, stage: FfmpegStage, format: str, fragmented: bool) 
 
 def render_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **options) -> bytes:
     """The recipe's output as bytes (see :func:`iter_bytes`)."""
+    _memory_format(format, fragmented, options)
     return b"".join(iter_bytes(recipe, format=format, fragmented=fragmented, **options))
 
 
+# what compile_recipe takes besides the recipe; the output is in memory (so no output, no overwrite)
+_MEMORY_OPTIONS = {"inputs", "variables", "ffmpeg", "allow_unsafe", "max_memory", "max_recipe_size"}
+
+
+def _memory_format(format: Any, fragmented: Any, options: dict) -> str:
+    """The format to render in memory, lower case, checked with the other arguments before any work."""
+    if "output" in options:
+        raise UsageError("render_bytes and iter_bytes return the bytes and write no file; "
+                         "use ffx.render(recipe, output=...) for a file")
+    unknown = sorted(set(options) - _MEMORY_OPTIONS)
+    if unknown:
+        raise UsageError(f"unknown option {quote(unknown[0])}; the options are {', '.join(sorted(_MEMORY_OPTIONS))}")
+    if not isinstance(fragmented, bool):
+        raise UsageError(f"fragmented is True or False, not {quote(fragmented)}")
+    if not isinstance(format, str):
+        raise UsageError(f"format is a name such as 'mp4', 'gif' or 'webm', not {type(format).__name__}")
+    name = format.strip().lower()
+    in_memory = sorted(STREAMABLE | {"mp4", "mov", "m4v"})
+    if name not in in_memory:
+        writable = name and f".{name}" in ALL_FORMATS
+        raise RecipeError(Problem(f"{quote(format)} " + ("cannot be written to a pipe" if writable else
+                                                         "is not a format ffx writes"), field="format",
+                                  hint="use one of " + ", ".join(in_memory)))
+    return name
+
+
 def _via_private_file(plan: Plan, stage: FfmpegStage, format: str) -> Iterator[bytes]:
-    folder = tempfile.mkdtemp(prefix="ffx-")
-    try:
-        target = os.path.join(folder, f"out.{format}")
-        private = FfmpegStage(args=stage.args[:-1] + (f"file:{target}",), output_path=target,
-                              input_paths=stage.input_paths, duration=stage.duration, frames=stage.frames,
-                              filter_steps=stage.filter_steps, kind=stage.kind)
-        run_stage(private, plan.binary_path, overwrite=True, feeds=plan.feeds)
-        with open(target, "rb") as handle:
-            while chunk := handle.read(CHUNK):
-                yield chunk
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    """Render into an unnamed file (it vanishes with its descriptor, whatever ends ffx) and read it out."""
+    with PartFile.private("." + format) as part:
+        render_into(part, stage, plan.binary_path, feeds=plan.feeds)
+        yield from part.chunks()
 
 
 def _stream(argv: list[str], stage: FfmpegStage) -> Iterator[bytes]:
-    tail: collections.deque[str] = collections.deque(maxlen=40)
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, preexec_fn=_die_with_parent)
-    reader = threading.Thread(target=_drain, args=(proc.stderr, tail), daemon=True)
-    reader.start()
-    finished = False
+    ffmpeg = Child(argv, stdout=subprocess.PIPE)
     try:
-        while chunk := proc.stdout.read1(CHUNK):  # whatever FFmpeg has written, without waiting for more
+        while chunk := ffmpeg.stdout.read1(CHUNK):  # whatever FFmpeg has written, without waiting for more
             yield chunk
-        code = proc.wait()
-        reader.join(timeout=5)
-        finished = True
+        code = ffmpeg.wait()
         if code != 0:
-            raise _render_error(stage, argv, code, "".join(tail))
+            raise _render_error(stage, argv, code, ffmpeg.stderr_text())
     finally:
-        if not finished:
-            _stop(proc)
-        proc.stdout.close()
-        proc.stderr.close()
+        ffmpeg.close()  # stops FFmpeg when the reader stopped early
 
 
 def _frame_info(frame: Any) -> tuple[int, int, Any]:
@@ -147,13 +155,33 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
     "30000/1001". Without ``output`` the format defaults to MP4 (rendered in a
     private temporary file, so the index is at the front).
     """
-    import numpy as np
+    from .api import check_options
 
+    for name, flag in (("bgr", bgr), ("overwrite", overwrite)):
+        if not isinstance(flag, bool):
+            raise UsageError(f"{name} is True or False, not {quote(flag)}")
+    check_options(ffmpeg=ffmpeg)
+    if format is not None:
+        if not isinstance(format, str):
+            raise UsageError(f"format is a name such as 'mp4' or 'gif', not {type(format).__name__}")
+        format = format.strip().lower()
+    if output is not None:
+        if not isinstance(output, (str, os.PathLike)):
+            raise UsageError(f"output is a file path or None (for bytes), not {type(output).__name__}")
+        output = os.fsdecode(os.fspath(output))
+        if "\0" in output:
+            raise RecipeError(Problem("the NUL character (\\0) is not allowed", field="output"))
+        folder = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(folder):
+            raise InputError(f"cannot write in {quote(folder)}: no such folder")
+    try:
+        iterator = iter(frames)
+    except TypeError:
+        raise UsageError(f"frames is an iterable of height x width x 3 uint8 arrays, not {type(frames).__name__}") from None
     try:
         rate = parse_rate(fps)
     except ValueError as exc:
         raise RecipeError(Problem(str(exc), field="fps")) from None
-    iterator = iter(frames)
     try:
         first = next(iterator)
     except StopIteration:
@@ -161,10 +189,10 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
     width, height, first = _frame_info(first)
     fmt = format or (os.path.splitext(output)[1].lstrip(".").lower() if output else "mp4")
     fields = {k: v for k, v in dict(codec=codec, crf=crf, pix_fmt=pix_fmt, **output_options).items() if v is not None}
-    try:
-        out = Output(path=output or f"ffx-in-memory.{_extension(fmt)}", format=format and _muxer(format), **fields)
-    except ValueError as exc:
-        raise RecipeError(str(exc)) from None
+    from .recipe import validated
+
+    out = validated(Output, dict(path=output or f"ffx-in-memory.{_extension(fmt)}", format=format and _muxer(format),
+                                 **fields), ("output",))
     binary = ffmpeg if isinstance(ffmpeg, FfmpegBinary) else ffmpeg_binary(ffmpeg)
     node = graph.input_node("pipe:0", [("-f", "rawvideo"), ("-pix_fmt", "bgr24" if bgr else "rgb24"),
                                        ("-video_size", f"{width}x{height}"), ("-framerate", graph.option_text(rate))],
@@ -177,60 +205,48 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
         raise RecipeError(Problem(exc.message, field=exc.field, hint=exc.hint)) from None
     to_bytes = output is None
     if not to_bytes:
-        from .runner import check_can_write
-
         check_can_write(output, overwrite)
-    # a private folder (beside the output, so the final rename stays on one file system)
-    folder = tempfile.mkdtemp(prefix=".ffx-", dir=None if to_bytes else os.path.dirname(os.path.abspath(output)))
-    target = os.path.join(folder, "out." + _extension(fmt))
-    lowered = graph.lower(pads, "file:" + target, args)
-    argv = [binary.path, *GLOBAL_ARGS, "-loglevel", "error", "-y", *lowered.args]
-    tail: collections.deque[str] = collections.deque(maxlen=40)
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True, preexec_fn=_die_with_parent)
-    reader = threading.Thread(target=_drain, args=(proc.stderr, tail), daemon=True)
-    reader.start()
+    extension = "." + _extension(fmt)
+    with PartFile.private(extension) if to_bytes else PartFile.beside(output) as part:
+        lowered = graph.lower(pads, part.url, args)
+        argv = [binary.path, *GLOBAL_ARGS, "-loglevel", "error", "-y",
+                *aim_output(list(lowered.args), part.url, extension)]
+        with terminations_raise():
+            _feed(argv, part, first, iterator)
+        if to_bytes:
+            return b"".join(part.chunks())
+        part.publish(output, overwrite)
+        return None
+
+
+def _feed(argv: list[str], part: PartFile, first: Any, frames: Iterator[Any]) -> None:
+    """Pipe the frames into FFmpeg writing ``part``; every frame must be like the first."""
+    import numpy as np
+
+    ffmpeg = Child(argv, stdin=subprocess.PIPE, pass_fds=part.pass_fds)
     try:
         index = 0
         array = first
         while True:
-            proc.stdin.write(array.tobytes())
+            ffmpeg.stdin.write(array.tobytes())
             index += 1
             try:
-                frame = next(iterator)
+                frame = next(frames)
             except StopIteration:
                 break
             array = np.asarray(frame)
             if array.shape != first.shape or array.dtype != np.uint8:
                 raise FrameError(f"frame {index} is {array.dtype} {array.shape}, but frame 0 was uint8 "
                                  f"{first.shape}: every frame needs the first one's size")
-        proc.stdin.close()
-        code = proc.wait()
-        reader.join(timeout=5)
+        ffmpeg.stdin.close()
+        code = ffmpeg.wait()
         if code != 0:
-            raise _render_error(None, argv, code, "".join(tail))
-        if to_bytes:
-            with open(target, "rb") as handle:
-                return handle.read()
-        from .runner import _publish
-
-        _publish(target, output, overwrite)
-        return None
+            raise _render_error(None, argv, code, ffmpeg.stderr_text())
     except BrokenPipeError:
-        proc.wait()
-        reader.join(timeout=5)
-        raise _render_error(None, argv, proc.returncode, "".join(tail), "FFmpeg stopped reading frames") from None
-    except BaseException:
-        _stop(proc)
-        raise
+        code = ffmpeg.wait()
+        raise _render_error(None, argv, code, ffmpeg.stderr_text(), "FFmpeg stopped reading frames") from None
     finally:
-        if proc.stdin and not proc.stdin.closed:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
-        proc.stderr.close()
-        shutil.rmtree(folder, ignore_errors=True)
+        ffmpeg.close()
 
 
 def _muxer(format: str) -> str:

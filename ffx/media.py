@@ -8,6 +8,7 @@ does; it reads FFmpeg's own report because the bundled binary has no ffprobe.
 
 from __future__ import annotations
 
+import glob
 import math
 import os
 import re
@@ -18,6 +19,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from .errors import InputError
+from . import process
 
 
 @dataclass(frozen=True)
@@ -197,8 +199,7 @@ def probe_early(paths: list[str], ffmpeg: str) -> None:
 
         def run(argv=_probe_argv(path, ffmpeg), report=report):
             try:
-                report.append(subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                             errors="replace", timeout=300).stderr)
+                report.append(process.run(argv, timeout=300).stderr)
             except (OSError, subprocess.SubprocessError):
                 pass  # probe() runs it again and reports properly
 
@@ -222,8 +223,7 @@ def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
     text = _early_report(path, ffmpeg)
     if text is None:
         try:
-            text = subprocess.run(_probe_argv(path, ffmpeg), stdin=subprocess.DEVNULL, capture_output=True,
-                                  text=True, errors="replace", timeout=300).stderr
+            text = process.run(_probe_argv(path, ffmpeg), timeout=300).stderr
         except subprocess.TimeoutExpired:
             raise InputError(f"probing {path!r} took too long") from None
     info = parse_ffmpeg_report(text)
@@ -246,8 +246,7 @@ def keyframe_times(path: str, ffmpeg: str) -> list[float]:
     argv = [ffmpeg, "-hide_banner", "-nostdin", "-skip_frame", "nokey", "-i", "file:" + os.path.abspath(path),
             "-map", "0:v:0", "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "null", "-"]
     try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
-                              timeout=600)
+        done = process.run(argv, timeout=600)
     except subprocess.TimeoutExpired:
         raise InputError(f"scanning {path!r} for keyframes took too long") from None
     # exact from the integer pts and the time base: pts_time has only six significant digits
@@ -300,3 +299,64 @@ def frame_times(path: str, ffmpeg: str, start: float, end: float, start_time: fl
     times = tuple(pts * unit - offset for pts, _ in packets)
     last_end = (packets[-1][0] + packets[-1][1]) * unit - offset if packets and packets[-1][1] > 0 else None
     return FrameTimes(times=times, end=last_end, unit=unit)
+
+
+_SEQUENCE_NUMBER = re.compile(r"%(0?\d*)d")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+MAX_PICTURES = 1_000_000
+
+
+@dataclass(frozen=True)
+class PictureSequence:
+    """Pictures read as one stream: how FFmpeg's image2 demuxer is told to find them, and what they hold."""
+
+    pattern: str  # absolute
+    input_args: tuple[tuple[str, str], ...]
+    files: tuple[str, ...]
+    info: MediaInfo
+
+
+def picture_files(pattern: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The files a pattern names, in FFmpeg's order, and the image2 options that read exactly those.
+
+    ``photos/*.jpg`` is a glob (FFmpeg sorts the matches as ``glob(3)`` does:
+    by name); ``frames/%04d.png`` a numbered sequence from its lowest number on,
+    without gaps. The folder part is literal.
+    """
+    folder, name = os.path.split(os.path.abspath(pattern))
+    if _GLOB_CHARS.search(folder) or "%" in folder:
+        raise InputError(f"images {pattern!r}: only the file name may be a pattern, not the folder")
+    if _GLOB_CHARS.search(name):
+        if "%" in name:
+            raise InputError(f"images {pattern!r}: a glob pattern cannot hold '%' as well")
+        files = sorted(glob.glob(os.path.join(glob.escape(folder), name)))
+        return files, [("-pattern_type", "glob")]
+    numbered = list(_SEQUENCE_NUMBER.finditer(name))
+    if len(numbered) != 1 or name.replace(numbered[0].group(0), "").count("%"):
+        raise InputError(f"images {pattern!r} is not a pattern: write photos/*.jpg or frames/%04d.png")
+    start = next((n for n in range(5) if os.path.isfile(os.path.join(folder, name % n))), None)
+    files = []
+    if start is not None:
+        while len(files) < MAX_PICTURES and os.path.isfile(os.path.join(folder, name % (start + len(files)))):
+            files.append(os.path.join(folder, name % (start + len(files))))
+    return files, [("-start_number", str(start or 0))]
+
+
+def probe_pictures(pattern: str, rate: Fraction, ffmpeg: str) -> PictureSequence:
+    """A picture sequence as a stream at ``rate``: one frame per picture, the first picture's size."""
+    files, options = picture_files(pattern)
+    if not files:
+        raise InputError(f"images {pattern!r} matches no file")
+    if len(files) > MAX_PICTURES:
+        raise InputError(f"images {pattern!r} matches more than {MAX_PICTURES} files")
+    for file in files:
+        check_readable_file(file)
+    first = probe(files[0], ffmpeg, need_duration=False)
+    if not first.has_video:
+        raise InputError(f"images {pattern!r}: {files[0]!r} is not a picture")
+    count = len(files)
+    info = MediaInfo(width=first.width, height=first.height, fps=rate, duration=float(count / rate), frames=count,
+                     pix_fmt=first.pix_fmt, alpha=first.alpha)
+    args = (("-f", "image2"), *options, ("-framerate", str(rate.numerator if rate.denominator == 1 else
+                                                            f"{rate.numerator}/{rate.denominator}")))
+    return PictureSequence(os.path.abspath(pattern), args, tuple(files), info)

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import graph
 from .effects.base import Clip, Rate, StepContext, StepError
@@ -196,6 +196,14 @@ class Output(BaseModel):
     palette_step: int | None = Field(None, ge=1, le=8, description="GIF: the palette counts every Nth pixel in each direction (1 = all; default 2, or 1 for quality: best)")
     diff_mode: Literal["none", "rectangle"] = Field("rectangle", description="GIF: only re-encode the changed rectangle of each frame")
     loop: int = Field(0, ge=-1, le=65535, description="GIF/WebP: 0 loops forever, -1 plays once, n repeats n times")
+
+    def __init__(self, **data):
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:  # Python users get the YAML users' readable line (a RecipeError)
+            from .recipe import model_error
+
+            raise model_error("output", exc) from None
 
     @model_validator(mode="after")
     def _known_extension(self):

@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass, field as dataclass_field
 from fractions import Fraction
 import math
 import os
@@ -29,10 +30,10 @@ from pydantic_core.core_schema import ErrorType
 
 from .effects import REGISTRY
 from .effects.base import Color, Effect, Rate, StreamName, Time
-from .errors import Problem, RecipeError
+from .errors import Problem, RecipeError, UsageError, quote
 from .filter_options import image_size_problem
 from .output import Output
-from .yamlsource import Located, format_path, load_yaml, resolve_plain
+from .yamlsource import MAX_RECIPE_BYTES, Located, format_bytes, format_path, load_yaml, read_recipe_text, resolve_plain
 
 SIZE = r"^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$"
 VIDEO_SOURCES = ("testsrc2", "testsrc", "smptebars", "smptehdbars", "rgbtestsrc", "color", "mandelbrot", "yuvtestsrc")
@@ -56,6 +57,9 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     path: str | None = Field(None, min_length=1, max_length=4096, description="a media file")
+    images: str | None = Field(None, min_length=1, max_length=4096,
+                               description="a sequence of pictures, one frame each at `rate`: a pattern such as "
+                                           "photos/*.jpg or frames/%04d.png")
     device: str | None = Field(None, min_length=1, max_length=4096, pattern=r"^[^-\s]", description="a live capture device, e.g. /dev/video0")
     device_format: Literal[DEVICE_FORMATS] = Field("v4l2", description="how FFmpeg opens the device: v4l2 (Linux), avfoundation (macOS), dshow (Windows), ...")
     url: str | None = Field(None, pattern=LIVE_URL, max_length=4096, description="a live network stream: rtsp://, srt://, udp://, http(s):// ...")
@@ -68,6 +72,12 @@ class Input(BaseModel):
     sample_rate: int = Field(48000, ge=8000, le=192000, description="generated audio: samples per second")
     audio: Literal["sine", "silence"] | None = Field(None, description="generated video: add an audio track")
 
+    def __init__(self, **data: Any):
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise model_error("input", exc) from None
+
     @field_validator("size")
     @classmethod
     def _allocatable(cls, value: str | None) -> str | None:
@@ -78,10 +88,15 @@ class Input(BaseModel):
 
     @model_validator(mode="after")
     def _path_or_source(self):
-        given = [k for k in ("path", "source", "device", "url") if getattr(self, k) is not None]
+        given = [k for k in ("path", "images", "source", "device", "url") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of path (a file), source (a generated source such as testsrc2), "
-                             "device (a camera) or url (a live stream)")
+            raise ValueError("give exactly one of path (a file), images (a pattern of pictures), source (a generated "
+                             "source such as testsrc2), device (a camera) or url (a live stream)")
+        if self.images is not None:
+            extra = sorted(self.model_fields_set - {"images", "rate"})
+            if extra:
+                raise ValueError(f"{', '.join(extra)} do not apply to images (give images and rate)")
+            return self
         generated_only = {"duration", "color", "frequency", "sample_rate", "audio"}
         if self.path is not None:
             generated_only.discard("duration")  # a still image's length; the compiler refuses it for a video
@@ -168,7 +183,7 @@ def _field_names(cls: type[BaseModel]) -> list[str]:
 def _effect_class(name: str) -> type[Effect]:
     if name not in REGISTRY:
         close = difflib.get_close_matches(name, list(REGISTRY), n=1)
-        raise ValueError(f"unknown effect {name!r}" + (f"; did you mean {close[0]!r}?" if close else
+        raise ValueError(f"unknown effect {quote(name)}" + (f"; did you mean {close[0]!r}?" if close else
                                                         "; `ffx effects` lists them"))
     return REGISTRY[name]
 
@@ -191,8 +206,9 @@ def validate_step(value: Any) -> Effect:
     try:
         return cls.model_validate(step)
     except ValidationError as exc:
+        errors = _unwrapped(exc.errors(include_url=False))
         details = []
-        for err in exc.errors(include_url=False):
+        for err in errors:
             kind = err["type"] if err["type"] in _CORE_ERRORS else PydanticCustomError(err["type"], err["msg"])
             details.append({"type": kind, "loc": (name, *err["loc"]), "input": err["input"],
                             **({"ctx": err["ctx"]} if "ctx" in err and kind is err["type"] else {})})
@@ -200,6 +216,31 @@ def validate_step(value: Any) -> Effect:
 
 
 _CORE_ERRORS = frozenset(typing.get_args(ErrorType))
+
+
+def model_error(name: str, exc: ValidationError) -> RecipeError:
+    """The readable error of a model built in Python (``Resize("abc")``, ``Input(path="")``), its fields
+    named as in YAML (``resize.factor``). Validation of a whole recipe goes through the same ``__init__``
+    and finds pydantic's own errors in ``validation`` (see :func:`_unwrapped`) to locate them in the YAML."""
+    error = RecipeError(_distinct([_problem({**err, "loc": (name, *err["loc"])}, None, None)
+                                   for err in _unwrapped(exc.errors(include_url=False))]))
+    error.validation = exc
+    return error
+
+
+def _unwrapped(errors: list[dict]) -> list[dict]:
+    """Pydantic's errors, with those a nested model's ``__init__`` turned into a RecipeError (which pydantic
+    then wrapped as a value error) replaced by the originals, under the nested model's location."""
+    flat: list[dict] = []
+    for err in errors:
+        inner = err.get("ctx", {}).get("error") if err["type"] == "value_error" else None
+        validation = getattr(inner, "validation", None) if isinstance(inner, RecipeError) else None
+        if validation is None:
+            flat.append(err)
+            continue
+        for nested in _unwrapped(validation.errors(include_url=False)):
+            flat.append({**nested, "loc": tuple(err["loc"]) + tuple(nested["loc"])})
+    return flat
 
 Step = Annotated[SerializeAsAny[Effect], PlainValidator(validate_step)]
 VarValue = Union[bool, int, float, str]
@@ -224,9 +265,12 @@ class Recipe(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            error = RecipeError(_distinct([_problem(err, data, None) for err in exc.errors()]))
+            error = RecipeError(_distinct([_problem(err, data, None) for err in _unwrapped(exc.errors())]))
             error.validation = exc  # validate_recipe maps these back to YAML lines
             raise error from None
+        nul = _nul_problems(self)
+        if nul:  # a C string ends at NUL: FFmpeg, the OS and Python's os functions would cut or refuse it
+            raise RecipeError(nul)
 
     def __eq__(self, other: object) -> bool:
         # where a recipe was read from is not part of what it says
@@ -254,27 +298,74 @@ class Recipe(BaseModel):
 
     def with_io(self, inputs: list[str | Input] | None = None, output: str | None = None) -> Recipe:
         """A copy whose first inputs are replaced (``-i``: file paths, or :class:`Input` objects for
-        live sources) and/or whose output path is replaced (``-o``)."""
+        live sources) and/or whose output path is replaced (``-o``); the copy is validated whole."""
         update: dict[str, Any] = {}
+        if inputs is not None:
+            if not isinstance(inputs, (list, tuple)):
+                raise UsageError(f"inputs is a list of file paths or ffx.Input objects, not {type(inputs).__name__}")
+            given = [_given_input(item, index) for index, item in enumerate(inputs)]
         if inputs:
             current = self.named_inputs()
             names = list(current) or ["input"]
-            if len(inputs) > max(len(names), 1):
-                raise RecipeError(f"{len(inputs)} inputs given with -i, but the recipe has {len(names)}")
+            if len(given) > max(len(names), 1):
+                raise RecipeError(f"{len(given)} inputs given with -i, but the recipe has {len(names)}")
             replaced = dict(current)
-            for name, given in zip(names, inputs):
-                replaced[name] = given if isinstance(given, Input) else Input(path=given)
+            for name, item in zip(names, given):
+                replaced[name] = item
             if self.inputs is not None:
                 update["inputs"] = replaced
             else:
                 update["input"] = replaced["input"]
-        if output:
-            if self.output is not None:
-                update["output"] = self.output.model_copy(update={"path": output})
-                Output.model_validate(update["output"].model_dump())  # re-check the new extension
-            else:
-                update["output"] = Output(path=output)
+        if output is not None:
+            if not isinstance(output, (str, os.PathLike)):
+                raise UsageError(f"output is a file path, not {type(output).__name__}")
+            path = os.fsdecode(os.fspath(output))
+            if path.endswith(("/", os.sep)) or os.path.isdir(path):
+                raise RecipeError(Problem(f"{quote(path)} is a folder", field="output",
+                                          hint="give a file name such as out.mp4"))
+            options = self.output.model_dump(exclude_unset=True) if self.output is not None else {}
+            update["output"] = {**options, "path": path}
+        if not update:
+            return self
+        copy = Recipe(**{**{name: getattr(self, name) for name in self.model_fields_set}, **update})
+        copy._source = self._source
+        return copy
+
+    def relative_to(self, folder: str, keep: set | frozenset = frozenset()) -> Recipe:
+        """A copy whose relative file paths (inputs, output, font files) start from ``folder``, the
+        recipe file's own, so that they mean the same files from any working directory.
+
+        ``keep`` holds the YAML paths of values given on the command line (``--set``), which stay
+        relative to the working directory.
+
+        >>> Recipe(input="clip.mp4", output="/tmp/out.mp4").relative_to("recipes").input.path
+        'recipes/clip.mp4'
+        """
+        if not folder:
+            return self
+        update: dict[str, Any] = {}
+        if self.input is not None:
+            update["input"] = _input_from(self.input, folder, keep, ("input",))
+        if self.inputs is not None:
+            update["inputs"] = {name: _input_from(item, folder, keep, ("inputs", name))
+                                for name, item in self.inputs.items()}
+        if self.output is not None and not {("output",), ("output", "path")} & set(keep):
+            update["output"] = self.output.model_copy(update={"path": _from_folder(self.output.path, folder)})
+        steps = []
+        for index, step in enumerate(self.steps):
+            kept = {path[3] for path in keep if path[:2] == ("steps", index) and len(path) > 3}
+            if ("steps", index, step.effect) in keep and type(step).main_parameter:
+                kept.add(type(step).main_parameter)
+            steps.append(step.relative_to(folder, keep=frozenset(kept)))
+        update["steps"] = steps
         copy = self.model_copy(update=update)
+        copy._source = self._source
+        return copy
+
+    def checked(self) -> Recipe:
+        """This recipe validated again, as every public function takes it: pydantic's
+        ``model_copy(update=...)`` does not validate, so a copy may hold a str where an Input belongs."""
+        copy = Recipe(**{name: getattr(self, name) for name in self.model_fields_set})
         copy._source = self._source
         return copy
 
@@ -301,6 +392,65 @@ class Recipe(BaseModel):
             return None, None, None
         line, column = self._source.where(path)
         return self._source.file, line, column
+
+
+def _given_input(item: Any, index: int) -> Input:
+    """One ``-i`` value (a path, or an :class:`Input` for a live source), checked."""
+    if isinstance(item, Input):
+        return item
+    if not isinstance(item, (str, os.PathLike)):
+        raise UsageError(f"inputs[{index}] is a file path or an ffx.Input, not {type(item).__name__}")
+    return validated(Input, {"path": os.fsdecode(os.fspath(item))}, ("inputs", index))
+
+
+def validated(model: type[BaseModel], data: dict, where: tuple) -> Any:
+    """``model`` validated from ``data``, its problems a :class:`RecipeError` with fields under ``where``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RecipeError(_distinct([_problem({**err, "loc": where + tuple(err["loc"])}, data, None)
+                                     for err in _unwrapped(exc.errors())])) from None
+
+
+def _from_folder(path: str, folder: str) -> str:
+    return path if os.path.isabs(path) else os.path.join(folder, path)
+
+
+def _input_from(item: Input, folder: str, keep: set | frozenset, where: tuple) -> Input:
+    field = "path" if item.path is not None else "images" if item.images is not None else None
+    if field is None or {where, where + (field,)} & set(keep):
+        return item
+    return item.model_copy(update={field: _from_folder(getattr(item, field), folder)})
+
+
+def _nul_problems(recipe: Recipe) -> list[Problem]:
+    """Every string in the recipe that holds a NUL character, by field."""
+    found: list[Problem] = []
+
+    def visit(value: Any, path: tuple) -> None:
+        if isinstance(value, str):
+            if "\0" in value:
+                found.append(Problem("the NUL character (\\0) is not allowed", field=format_path(path)))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                visit(key, path)
+                visit(item, path + (key,))
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                visit(item, path + (index,))
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, BaseModel):
+            return value.model_dump(mode="json", by_alias=True)
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        return value
+
+    for name in ("input", "inputs", "vars", "output", "max_memory"):
+        visit(plain(getattr(recipe, name)), (name,))
+    for index, step in enumerate(recipe.steps):
+        visit(step.model_dump(mode="json", by_alias=True, exclude={"effect"}), ("steps", index, step.effect))
+    return found
 
 
 def _compact_io(model: BaseModel) -> Any:
@@ -330,13 +480,17 @@ def parse_bytes(text: str) -> int:
     >>> parse_bytes("512M"), parse_bytes("1.5G"), parse_bytes("64MiB"), parse_bytes("2000000")
     (536870912, 1610612736, 67108864, 2000000)
     """
-    match = re.match(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)(?:i?B)?\s*$", str(text), re.I)
-    if not match:
-        raise ValueError(f"{text!r} is not a size; write e.g. 512M or 2G")
-    value = float(match[1]) * 1024 ** " KMGT".index(match[2].upper() or " ")
+    value = _bytes(text)
+    if value is None:
+        raise ValueError(f"{quote(text)} is not a size; write e.g. 512M or 2G")
     if not 2**20 <= value <= 2**50:
-        raise ValueError(f"{text!r} is not a sensible memory budget (1M to 1P)")
+        raise ValueError(f"{quote(text)} is not a sensible memory budget (1M to 1P)")
     return int(value)
+
+
+def _bytes(text: str) -> int | None:
+    match = re.match(r"^\s*([0-9]{1,15}(?:\.[0-9]{1,6})?)\s*([KMGT]?)(?:i?B)?\s*$", str(text), re.I)
+    return int(float(match[1]) * 1024 ** " KMGT".index(match[2].upper() or " ")) if match else None
 
 
 def parse_set(assignments: list[str]) -> dict[str, Any]:
@@ -346,7 +500,7 @@ def parse_set(assignments: list[str]) -> dict[str, Any]:
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-            raise RecipeError(Problem(f"--set {item!r}: write NAME=VALUE", hint="e.g. --set delay=8"))
+            raise RecipeError(Problem(f"--set {quote(item)}: write NAME=VALUE", hint="e.g. --set delay=8"))
         try:
             value = resolve_plain(text) if text.strip() == text else text
         except ValueError:
@@ -355,14 +509,27 @@ def parse_set(assignments: list[str]) -> dict[str, Any]:
     return values
 
 
-def _substitute(data: Any, variables: dict, path: tuple, problems: list, located: Located | None) -> Any:
+@dataclass
+class _Given:
+    """The variables a caller gave (``--set``), and the recipe paths whose values use one of them:
+    a file path given on the command line is relative to the working directory, not to the recipe."""
+
+    names: frozenset
+    paths: set = dataclass_field(default_factory=set)
+
+
+def _substitute(data: Any, variables: dict, path: tuple, problems: list, located: Located | None,
+                given: _Given | None = None) -> Any:
+    """Fill in ``${name}`` references (``$$`` is a dollar sign)."""
     if isinstance(data, dict):
-        return {k: _substitute(v, variables, path + (k,), problems, located) for k, v in data.items()}
+        return {k: _substitute(v, variables, path + (k,), problems, located, given) for k, v in data.items()}
     if isinstance(data, list):
-        return [_substitute(v, variables, path + (i,), problems, located) for i, v in enumerate(data)]
+        return [_substitute(v, variables, path + (i,), problems, located, given) for i, v in enumerate(data)]
     if not isinstance(data, str) or "$" not in data:
         return data
     whole = VAR_REF.fullmatch(data)
+    if given is not None and any(m.group(1) in given.names for m in VAR_REF.finditer(data)):
+        given.paths.add(path)
     if whole and whole.group(1):
         name = whole.group(1)
         if name in variables:
@@ -374,8 +541,8 @@ def _substitute(data: Any, variables: dict, path: tuple, problems: list, located
         if name not in variables:
             file, line, column = (located.file, *located.where(path)) if located else (None, None, None)
             known = ", ".join(sorted(variables)) or "none"
-            problems.append(Problem(f"unknown variable ${{{name}}}", field=format_path(path), file=file, line=line,
-                                    column=column, hint=f"define it under vars: (defined: {known})"))
+            problems.append(Problem(f"unknown variable ${{{quote(name)[1:-1]}}}", field=format_path(path), file=file,
+                                    line=line, column=column, hint=f"define it under vars: (defined: {known})"))
             return match.group(0)
         value = variables[name]
         return value if isinstance(value, str) else _plain_text(value)
@@ -388,17 +555,30 @@ def _plain_text(value: Any) -> str:
     return str(value)
 
 
-def load_recipe(source: str | os.PathLike, *, variables: dict[str, Any] | None = None, text: str | None = None) -> Recipe:
-    """Load a recipe file (or ``text``), apply ``--set`` variables, validate; all problems at once."""
-    file = os.fspath(source)
+def load_recipe(source: str | os.PathLike, *, variables: dict[str, Any] | None = None, text: str | None = None,
+                max_recipe_size: int | str = MAX_RECIPE_BYTES) -> Recipe:
+    """Load a recipe file (or ``text``), apply ``--set`` variables, validate; all problems at once.
+
+    The file must be a regular file of at most ``max_recipe_size`` bytes (1 MiB
+    unless raised; "16M" works too). File paths the recipe writes (inputs,
+    output, font files) are relative to the recipe file's folder, as in every
+    configuration format; a path given whole in ``variables`` is relative to
+    the working directory, like ``-i`` and ``-o``.
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        raise UsageError(f"load_recipe takes the path of a recipe file, not {type(source).__name__}; "
+                         "for text, give load_recipe(name, text=...)")
+    file = os.fsdecode(os.fspath(source))
+    limit = recipe_size_limit(max_recipe_size)
+    if variables is not None and not isinstance(variables, dict):
+        raise UsageError(f"variables is a dict of name: value, not {type(variables).__name__}")
     if text is None:
-        try:
-            with open(file, encoding="utf-8") as handle:
-                text = handle.read()
-        except FileNotFoundError:
-            raise RecipeError(Problem(f"recipe file {file!r} does not exist")) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RecipeError(Problem(f"cannot read recipe {file!r}: {exc}")) from None
+        text = read_recipe_text(file, limit)
+    elif not isinstance(text, str):
+        raise UsageError(f"text is the recipe's YAML as str, not {type(text).__name__}")
+    elif len(text) > limit:
+        raise RecipeError(Problem(f"the recipe is larger than {format_bytes(limit)}", file=file,
+                                  hint="raise the limit with max_recipe_size if you trust it"))
     located = load_yaml(text, file)
     data = located.data
     if data is None:
@@ -409,19 +589,36 @@ def load_recipe(source: str | os.PathLike, *, variables: dict[str, Any] | None =
     if not isinstance(declared, dict):
         declared = {}
     variables = dict(variables or {})
-    unknown = sorted(set(variables) - set(declared))
+    unknown = sorted(set(map(str, variables)) - set(declared))
     if unknown:
         known = ", ".join(sorted(declared)) or "none"
-        raise RecipeError(Problem(f"--set {unknown[0]}: the recipe has no such variable (it has: {known})"))
+        raise RecipeError(Problem(f"--set {quote(unknown[0])[1:-1]}: the recipe has no such variable (it has: {known})"))
     merged = {**declared, **variables}
     if any(isinstance(v, float) and not math.isfinite(v) for v in merged.values()):
         raise RecipeError(Problem("variables must be finite numbers", field="vars"))
     problems: list[Problem] = []
-    body = {k: (_substitute(v, merged, (k,), problems, located) if k != "vars" else {**v, **variables})
-            for k, v in data.items()} if isinstance(declared, dict) else data
+    given = _Given(frozenset(variables))
+    body = {k: (_substitute(v, merged, (k,), problems, located, given) if k != "vars" else
+                ({**v, **variables} if isinstance(v, dict) else v))
+            for k, v in data.items()}
     if problems:
         raise RecipeError(problems)
-    return validate_recipe(body, located)
+    recipe = validate_recipe(body, located)
+    return recipe.relative_to(os.path.dirname(file), keep=given.paths)
+
+
+def recipe_size_limit(value: int | str) -> int:
+    """The largest recipe file to read, in bytes, from 1048576 or "16M".
+
+    >>> recipe_size_limit("16M"), recipe_size_limit(4096)
+    (16777216, 4096)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise UsageError(f"max_recipe_size is a number of bytes or text such as 16M, not {type(value).__name__}")
+    size = value if isinstance(value, int) else _bytes(value)
+    if size is None or size < 1:
+        raise RecipeError(Problem(f"{quote(value)} is not a size; write e.g. 4M", field="max_recipe_size"))
+    return size
 
 
 def validate_recipe(data: Any, located: Located | None = None) -> Recipe:
@@ -431,8 +628,9 @@ def validate_recipe(data: Any, located: Located | None = None) -> Recipe:
     except ValidationError as exc:
         # model_validate runs Recipe.__init__, whose RecipeError pydantic wraps; take the original errors back
         inner = exc.errors()[0].get("ctx", {}).get("error") if exc.errors() else None
-        errors = inner.validation.errors() if isinstance(inner, RecipeError) else exc.errors()
-        problems = _distinct([_problem(err, data, located) for err in errors])
+        if isinstance(inner, RecipeError) and getattr(inner, "validation", None) is None:
+            raise inner from None  # found after the model was built (a NUL character from a variable)
+        problems = _distinct([_problem(err, data, located) for err in _unwrapped(exc.errors())])
         # a bad scalar was read as null: its own message says more than the model's
         blamed = {p.field for p in early}
         problems = early + [p for p in problems if not any(_related(p.field, b) for b in blamed)]
@@ -478,13 +676,13 @@ def _problem(err: dict, data: Any, located: Located | None) -> Problem:
 
 def _humanize(err: dict, path: tuple) -> tuple[str, str]:
     kind, value = err["type"], err.get("input")
-    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    shown = quote(value) if not isinstance(value, (dict, list)) else type(value).__name__
     if kind == "extra_forbidden":
         key = path[-1] if path else "?"
         known = _known_keys(path[:-1])
         close = difflib.get_close_matches(str(key), known, n=1)
         hint = f"did you mean {close[0]!r}?" if close else (f"known keys: {', '.join(known)}" if known else "")
-        return f"unknown key {key!r}", hint
+        return f"unknown key {quote(key)}", hint
     if kind == "missing":
         return "this field is required", ""
     if isinstance(value, bool) and kind in ("int_type", "float_type", "int_from_float"):

@@ -1,23 +1,20 @@
 """Runs a plan: FFmpeg as a child process, progress, atomic outputs, cleanup.
 
-Guarantees, whatever happens (FFmpeg error, Ctrl-C, SIGTERM, ffx killed):
-the output path holds either its old content or the complete new file; no
-temporary file stays behind; no FFmpeg child outlives the run. FFmpeg writes
-to a private temporary file beside the target, which is renamed into place
-only when FFmpeg succeeded. The child runs in its own process group with a
-parent-death signal, so it dies with ffx even on SIGKILL.
+Guarantees, whatever happens (FFmpeg error, Ctrl-C, SIGTERM, SIGHUP, ffx
+killed with SIGKILL): the output path holds either its old content or the
+complete new file; no temporary file stays behind; no FFmpeg child outlives
+the run. FFmpeg writes to an unnamed file in the target's folder
+(:mod:`ffx.partfile`), which gets the target's name only when FFmpeg succeeded
+and the file reads back as planned. Children are started and stopped by
+:mod:`ffx.process`: own process group, parent-death signal.
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import ctypes
-import errno
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,8 +23,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from .errors import InputError, RenderError
-from .media import probe
+from .media import _probe_argv as probe_argv, parse_ffmpeg_report
+from .partfile import PartFile
 from .plan import GLOBAL_ARGS, FfmpegStage, Plan
+from .process import Child, run, terminations_raise
 
 ProgressCallback = Callable[["Progress"], None]
 _PARSED_FILTER = re.compile(r"Parsed_([a-z0-9_]+?)_(\d+)")
@@ -45,177 +44,149 @@ class Progress:
 
     @property
     def fraction(self) -> float | None:
+        """Of the total, 0 to 1; 1 once FFmpeg has finished (None when the total is unknown)."""
         if not self.total:
             return None
+        if self.finished:
+            return 1.0
         return min(1.0, max(0.0, self.done / self.total))
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except OSError:
-            pass
-
-
-class _Terminated(BaseException):
-    """SIGTERM/SIGHUP turned into an exception so cleanup runs."""
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """End FFmpeg and anything it started: polite first, then certain."""
-    if proc.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def _remove(path: str | None) -> None:
-    if path:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-
-
-def _publish(temp: str, target: str, overwrite: bool) -> None:
-    """Move the finished file into place; without ``overwrite`` never replace an existing file."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temp, 0o666 & ~umask)
-    if overwrite:
-        os.replace(temp, target)
-        return
-    try:
-        os.link(temp, target)  # atomic and fails if the target appeared meanwhile
-    except FileExistsError:
-        raise InputError(f"{target!r} appeared while rendering; use --overwrite to replace it") from None
-    except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
-            raise
-        if os.path.exists(target):
-            raise InputError(f"{target!r} appeared while rendering; use --overwrite to replace it") from None
-        os.replace(temp, target)
-        return
-    os.unlink(temp)
-
-
 def check_can_write(target: str, overwrite: bool) -> None:
+    """Refuse before any work: an existing output without ``overwrite``, a name the folder cannot hold."""
     if os.path.lexists(target) and not overwrite:
         raise InputError(f"the output {target!r} already exists; use --overwrite to replace it")
+    name = os.path.basename(target)
+    folder = os.path.dirname(os.path.abspath(target))
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    if limit and len(os.fsencode(name)) > limit:
+        raise InputError(f"the output name {name!r} is {len(os.fsencode(name))} bytes long; "
+                         f"the file system of {folder!r} allows at most {limit}")
+
+
+# FFmpeg's image2 muxer picks the encoder from the file name's extension, which /proc/self/fd/N lacks.
+IMAGE_ENCODERS = {".png": "png", ".jpg": "mjpeg", ".jpeg": "mjpeg", ".bmp": "bmp", ".tif": "tiff", ".tiff": "tiff"}
+_VIDEO_CODEC_OPTIONS = {"-c:v", "-codec:v", "-vcodec"}
+
+
+def aim_output(args: list[str], url: str, extension: str) -> list[str]:
+    """Point an FFmpeg command's output (its last argument) at ``url``, saying what the file name said."""
+    args = [*args[:-1], url]
+    encoder = IMAGE_ENCODERS.get(extension.lower())
+    if encoder and not _VIDEO_CODEC_OPTIONS.intersection(args):
+        args[-1:-1] = ["-c:v", encoder]
+    return args
 
 
 def run_stage(stage: FfmpegStage, binary: str, *, overwrite: bool = False,
               on_progress: ProgressCallback | None = None, extra_args: tuple[str, ...] = (),
               feeds: tuple = ()) -> None:
-    """Run one FFmpeg stage to completion, or leave everything as it was.
+    """Run one FFmpeg stage to completion and publish its output, or leave everything as it was.
 
     ``feeds`` (segmented reverses) are FFmpeg commands run one after another
-    in a thread, writing into pipes that this stage reads as inputs.
+    in threads, writing into pipes that this stage reads as inputs.
     """
     target = stage.output_path
-    temp = None
-    if target is not None:
-        check_can_write(target, overwrite)
-        directory = os.path.dirname(os.path.abspath(target)) or "."
-        base, ext = os.path.splitext(os.path.basename(target))
-        try:
-            handle, temp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".ffx-part{ext}", dir=directory)
-        except OSError as exc:
-            raise InputError(f"cannot write in {directory!r}: {exc.strerror}") from None
-        os.close(handle)
-    pipes = _Pipes(feeds)
-    read_fd, write_fd = os.pipe()
-    argv = stage.argv(binary, overwrite=True, output_url="file:" + temp if temp else None)
-    argv[3:3] = ["-loglevel", "error", "-nostats", "-progress", f"pipe:{write_fd}", *extra_args]
-    argv = pipes.reader_argv(argv)
-    try:
-        graph_file = spill_long_graph(argv, binary)
-    except BaseException:
-        os.close(read_fd)
-        os.close(write_fd)
-        _remove(temp)
-        raise
-    tail: collections.deque[str] = collections.deque(maxlen=40)
-    previous = {}
-    proc = None
-    try:
-        if threading.current_thread() is threading.main_thread():
-            def terminate(signum, frame):
-                raise _Terminated(signum)
-            for sig in (signal.SIGTERM, signal.SIGHUP):
-                previous[sig] = signal.signal(sig, terminate)
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                pass_fds=(write_fd, *pipes.read_ends), start_new_session=True,
-                                preexec_fn=_die_with_parent)
-        os.close(write_fd)
-        write_fd = -1
+    if target is None:
+        render_into(None, stage, binary, on_progress=on_progress, extra_args=extra_args, feeds=feeds)
+        return
+    check_can_write(target, overwrite)
+    with PartFile.beside(target) as part:
+        render_into(part, stage, binary, on_progress=on_progress, extra_args=extra_args, feeds=feeds)
+        part.publish(target, overwrite)
+
+
+def render_into(part: PartFile | None, stage: FfmpegStage, binary: str, *,
+                on_progress: ProgressCallback | None = None, extra_args: tuple[str, ...] = (),
+                feeds: tuple = ()) -> None:
+    """Run the stage with its output in ``part`` and check what FFmpeg wrote there; publish nothing."""
+    argv = stage.argv(binary, overwrite=True)
+    if part is not None:
+        argv = aim_output(argv, part.url, os.path.splitext(stage.output_path or "")[1])
+    # the handlers outlast the clean-up, so a second SIGTERM during it is ignored, not obeyed halfway
+    with terminations_raise(), contextlib.ExitStack() as cleanup:
+        pipes = cleanup.enter_context(_Pipes(feeds))
+        read_fd, write_fd = os.pipe()
+        cleanup.callback(os.close, read_fd)
+        writer = cleanup.enter_context(_Descriptor(write_fd))
+        argv[3:3] = ["-loglevel", "error", "-nostats", "-progress", f"pipe:{write_fd}", *extra_args]
+        argv = pipes.reader_argv(argv)
+        graph_fds = spill_long_graph(argv, binary, cleanup)
+        fds = (write_fd, *pipes.read_ends, *graph_fds, *(part.pass_fds if part else ()))
+        encoder = Child(argv, pass_fds=fds)
+        cleanup.callback(encoder.close)
+        cleanup.callback(pipes.stop)  # runs first: feeders end before the encoder is stopped
+        writer.close()  # FFmpeg holds the write end now: the pipe ends when FFmpeg does
         pipes.close_read_ends()
-        reader = threading.Thread(target=_drain, args=(proc.stderr, tail), daemon=True)
-        reader.start()
-        pipes.start(binary, proc)
+        pipes.start(binary, encoder)
         _follow_progress(read_fd, stage.duration, on_progress)
-        returncode = proc.wait()
-        reader.join(timeout=5)
+        returncode = encoder.wait()
         pipes.join()
+        stderr = encoder.stderr_text()
         if pipes.error is not None and (pipes.killed_reader or returncode == 0):
             raise pipes.error  # a feeder failed first; the encoder was stopped because of it
         if returncode != 0:
-            raise _render_error(stage, argv, returncode, "".join(tail))
-        if temp is not None:
-            verify_output(temp, stage, binary, argv, "".join(tail))
-            _publish(temp, target, overwrite)
-            temp = None
-    except BaseException:
-        pipes.stop()
-        if proc is not None:
-            _stop(proc)
-        raise
-    finally:
-        pipes.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if write_fd >= 0:
-            os.close(write_fd)
-        os.close(read_fd)
-        if proc is not None and proc.stderr:
-            proc.stderr.close()
-        _remove(temp)
-        _remove(graph_file)
+            raise _render_error(stage, argv, returncode, stderr)
+        if part is not None:
+            verify_output(part, stage, binary, argv, stderr)
+
+
+class _Descriptor:
+    """A descriptor closed exactly once, early or at the end of a ``with``."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def __enter__(self) -> _Descriptor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 # Linux refuses any single argument longer than 32 pages (MAX_ARG_STRLEN, 128 KiB).
 SPILL_BYTES = 100_000
 
 
-def spill_long_graph(argv: list[str], binary: str) -> str | None:
-    """Move a filtergraph too long for one argument into a private file FFmpeg reads; return its path.
+def spill_long_graph(argv: list[str], binary: str, cleanup: contextlib.ExitStack) -> tuple[int, ...]:
+    """Move a filtergraph too long for one argument into a file FFmpeg reads; the descriptors it needs.
 
     FFmpeg 7 and later read any option's value from a file when it is written
-    ``-/option``; older ones have ``-filter_complex_script``.
+    ``-/option``; older ones have ``-filter_complex_script``. The file is a
+    memory file (``memfd``) reached as ``/proc/self/fd/N``: it has no name, so
+    nothing stays behind whatever ends ffx. Without memfd (off Linux) it is a
+    private temporary file, removed at the end.
     """
     if "-filter_complex" not in argv:
-        return None
+        return ()
     at = argv.index("-filter_complex")
-    text = argv[at + 1]
-    if len(text.encode()) <= SPILL_BYTES:
-        return None
+    text = argv[at + 1].encode()
+    if len(text) <= SPILL_BYTES:
+        return ()
     from .binary import ffmpeg_binary
 
-    handle, path = tempfile.mkstemp(prefix="ffx-graph-", suffix=".txt")
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        file.write(text)
     option = "-/filter_complex" if ffmpeg_binary(binary).major >= 7 else "-filter_complex_script"
+    if _memory_files():
+        fd = os.memfd_create("ffx-graph")
+        cleanup.callback(os.close, fd)
+        with os.fdopen(fd, "wb", closefd=False) as file:
+            file.write(text)
+        argv[at:at + 2] = [option, f"/proc/self/fd/{fd}"]
+        return (fd,)
+    handle, path = tempfile.mkstemp(prefix="ffx-graph-", suffix=".txt")
+    cleanup.callback(os.unlink, path)
+    with os.fdopen(handle, "wb") as file:
+        file.write(text)
     argv[at:at + 2] = [option, path]
-    return path
+    return ()
 
 
 class _Pipes:
@@ -239,7 +210,7 @@ class _Pipes:
         self.scratch = _Scratch([token for lane in self.lanes for token in lane.scratch])
         self.error: RenderError | None = None
         self.threads: list[threading.Thread] = []
-        self.running: set[subprocess.Popen] = set()
+        self.running: set[Child] = set()
         self.stopping = False
         self.killed_reader = False
         self.lock = threading.Lock()
@@ -253,54 +224,59 @@ class _Pipes:
             os.close(r)
         self.read_ends = ()
 
-    def start(self, binary: str, reader: subprocess.Popen) -> None:
+    def start(self, binary: str, reader: Child) -> None:
         for lane in self.lanes:
             thread = threading.Thread(target=self._lane, args=(binary, reader, lane), daemon=True)
             self.threads.append(thread)
             thread.start()
 
-    def _spawn(self, binary: str, lane, args: tuple[str, ...]) -> tuple[list[str], subprocess.Popen]:
+    def _spawn(self, binary: str, lane, args: tuple[str, ...]) -> Child:
         write_end = self.ends[lane.writes][1]
         args = self.scratch.resolve(args)
         if lane.python:  # a Python stage: the pipes are its standard input and output
-            argv = [sys.executable, "-m", "ffx", *args]
             stdin = self.stage_inputs.pop(lane.reads)
-            proc = subprocess.Popen(argv, stdin=stdin, stdout=write_end, stderr=subprocess.PIPE,
-                                    start_new_session=True, preexec_fn=_die_with_parent)
-            os.close(stdin)
-            return argv, proc
+            try:
+                return Child([sys.executable, "-m", "ffx", *args], stdin=stdin, stdout=write_end,
+                             pass_fds=self.scratch.pass_fds)
+            finally:
+                os.close(stdin)
         argv = [binary, *GLOBAL_ARGS, "-loglevel", "error", *(f"pipe:{write_end}" if a == lane.writes else a
                                                               for a in args)]
-        return argv, subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE, pass_fds=(write_end,), start_new_session=True,
-                                      preexec_fn=_die_with_parent)
+        return Child(argv, pass_fds=(write_end, *self.scratch.pass_fds))
 
-    def _lane(self, binary: str, reader: subprocess.Popen, lane) -> None:
+    def _lane(self, binary: str, reader: Child, lane) -> None:
         token = lane.writes
         try:
             for args in lane.commands:
                 with self.lock:
                     if self.stopping:
                         return
-                    argv, proc = self._spawn(binary, lane, args)
-                    self.running.add(proc)
-                tail: collections.deque[str] = collections.deque(maxlen=40)
-                _drain(proc.stderr, tail)
-                proc.stderr.close()
-                code = proc.wait()
+                    child = self._spawn(binary, lane, args)
+                    self.running.add(child)
+                try:
+                    code = child.wait()
+                finally:
+                    child.close()
                 with self.lock:
-                    self.running.discard(proc)
+                    self.running.discard(child)
                     if code != 0 and not self.stopping:
                         what = "a Python stage failed" if lane.python else "a feeding FFmpeg failed"
                         if not lane.python and len(lane.commands) > 1:
                             what = "FFmpeg failed on a segment of the reverse"
-                        self.error = _render_error(None, argv, code, "".join(tail), what)
+                        self.error = _render_error(None, child.argv, code, child.stderr_text(), what)
                         self.stopping = True
                         self.killed_reader = reader.poll() is None
                         for other in list(self.running):
-                            _stop(other)
-                        _stop(reader)  # the encoder would wait for frames that never come
+                            other.stop()
+                        reader.stop()  # the encoder would wait for frames that never come
                         return
+        except Exception as exc:  # noqa: BLE001 - a feeder that cannot start fails the render, in its words
+            with self.lock:
+                if not self.stopping:
+                    self.error = RenderError(f"cannot start a feeding process: {exc}")
+                    self.stopping = True
+                    self.killed_reader = reader.poll() is None
+                    reader.stop()
         finally:
             self._close_write_end(token)  # the reader sees the end of this input
 
@@ -322,9 +298,15 @@ class _Pipes:
         with self.lock:
             self.stopping = True
             running = list(self.running)
-        for proc in running:
-            _stop(proc)
+        for child in running:
+            child.stop()
         self.join()
+
+    def __enter__(self) -> _Pipes:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def close(self) -> None:
         self.scratch.remove()
@@ -337,11 +319,22 @@ class _Pipes:
                 self._close_write_end(token)
 
 
+def _memory_files() -> bool:
+    """Whether unnamed memory files (memfd) can be handed to children as ``/proc/self/fd/N`` paths."""
+    return hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
+
+
 class _Scratch:
-    """Private files that a lane's commands share (``plan.SCRATCH_TOKEN``), in a folder removed afterwards."""
+    """Private files that a lane's commands share (``plan.SCRATCH_TOKEN``).
+
+    Each is a memory file (memfd) that the commands open as ``/proc/self/fd/N``
+    (the descriptor passed down): it has no name, so nothing stays behind
+    whatever ends ffx. Without memfd, a temporary folder removed afterwards.
+    """
 
     def __init__(self, tokens: list[str]):
         self.tokens = tokens
+        self.fds: dict[str, int] = {}
         self.folder: str | None = None  # made when a command first needs it
 
     def resolve(self, args: tuple[str, ...]) -> tuple[str, ...]:
@@ -351,14 +344,28 @@ class _Scratch:
             return args
         from .graph import escape_graph, escape_value
 
-        if self.folder is None:
-            self.folder = tempfile.mkdtemp(prefix="ffx-scratch-")
         for token in used:
-            path = escape_graph(escape_value(os.path.join(self.folder, token)))
+            path = escape_graph(escape_value(self._path(token)))
             args = tuple(arg.replace(token, path) for arg in args)
         return args
 
+    def _path(self, token: str) -> str:
+        if _memory_files():
+            if token not in self.fds:
+                self.fds[token] = os.memfd_create("ffx-scratch")
+            return f"/proc/self/fd/{self.fds[token]}"
+        if self.folder is None:
+            self.folder = tempfile.mkdtemp(prefix="ffx-scratch-")
+        return os.path.join(self.folder, token)
+
+    @property
+    def pass_fds(self) -> tuple[int, ...]:
+        return tuple(self.fds.values())
+
     def remove(self) -> None:
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds = {}
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
@@ -380,7 +387,7 @@ def short_by(expected: float, actual: float) -> float:
     return max(0.0, expected - actual - tolerance)
 
 
-def verify_output(path: str, stage: FfmpegStage, binary: str, argv: list[str], stderr: str) -> None:
+def verify_output(part: PartFile, stage: FfmpegStage, binary: str, argv: list[str], stderr: str) -> None:
     """FFmpeg's exit code 0 is not proof: the file must exist, read back as media and be as long as planned.
 
     A damaged input can make FFmpeg stop early and still exit 0; the plan knows
@@ -389,45 +396,61 @@ def verify_output(path: str, stage: FfmpegStage, binary: str, argv: list[str], s
     def fail(message: str) -> RenderError:
         return RenderError(message, command=argv, returncode=0, stderr_tail=stderr)
 
-    if not os.path.exists(path) or os.path.getsize(path) == 0:
+    if part.size() == 0:
         raise fail("FFmpeg reported success but wrote nothing")
     if stage.kind == "webp":  # FFmpeg cannot read animated WebP back; size checked above
         return
     try:
-        info = probe(path, binary, need_duration=stage.kind != "image")
-    except InputError as exc:
-        raise fail(f"FFmpeg reported success but its output does not read back as media: {exc}") from None
-    if stage.kind in ("video", "gif", "audio") and stage.duration and info.duration is not None:
+        report = run(probe_argv(part.local_path, binary), timeout=300, pass_fds=part.pass_fds).stderr
+    except subprocess.TimeoutExpired:
+        raise fail("FFmpeg reported success but reading its output back took too long") from None
+    info = parse_ffmpeg_report(report)
+    if not info.has_video and not info.has_audio:
+        last = report.strip().splitlines()[-1] if report.strip() else "no output"
+        raise fail(f"FFmpeg reported success but its output does not read back as media ({last})")
+    if stage.kind in ("video", "gif", "audio") and stage.duration:
+        if info.duration is None:
+            raise fail("FFmpeg reported success but its output has no known duration")
         missing = short_by(stage.duration, info.duration)
         if missing > 0:
             raise fail(f"the output is {info.duration:.2f} s long, {stage.duration - info.duration:.2f} s short of "
                        f"the planned {stage.duration:.2f} s: an input is probably damaged or truncated")
 
 
-def _drain(stream, tail: collections.deque) -> None:
-    for raw in iter(stream.readline, b""):
-        tail.append(raw.decode("utf-8", "replace"))
+class ProgressReader:
+    """FFmpeg's ``-progress`` lines in, :class:`Progress` reports out: one per block, never going back.
+
+    While it flushes its encoders at the end, FFmpeg reports ``out_time_us=N/A``
+    (and ``speed=N/A``): that means "unknown", not 0, so the last known time
+    stands. A report is never lower than the one before it.
+    """
+
+    def __init__(self, total: float | None):
+        self.total = total
+        self.done = 0.0
+        self.block: dict[str, str] = {}
+
+    def feed(self, line: str) -> Progress | None:
+        key, _, value = line.strip().partition("=")
+        self.block[key] = value
+        if key != "progress":
+            return None
+        block, self.block = self.block, {}
+        written = _float(block.get("out_time_us"))
+        if written is not None:
+            self.done = max(self.done, written / 1e6)
+        return Progress(done=self.done, total=self.total, speed=_float(block.get("speed", "").rstrip("x")),
+                        fps=_float(block.get("fps")), finished=value == "end")
 
 
 def _follow_progress(fd: int, total: float | None, on_progress: ProgressCallback | None) -> None:
     """Read FFmpeg's ``-progress`` key=value blocks until it closes the pipe."""
+    reader = ProgressReader(total)
     with os.fdopen(fd, "rb", closefd=False) as stream:
-        block: dict[str, str] = {}
         for raw in stream:
-            key, _, value = raw.decode("ascii", "replace").strip().partition("=")
-            block[key] = value
-            if key != "progress":
-                continue
-            if on_progress is not None:
-                done = _seconds(block.get("out_time_us"))
-                on_progress(Progress(done=done, total=total, speed=_float(block.get("speed", "").rstrip("x")),
-                                     fps=_float(block.get("fps")), finished=value == "end"))
-            block = {}
-
-
-def _seconds(text: str | None) -> float:
-    value = _float(text)
-    return max(0.0, value / 1e6) if value is not None else 0.0
+            report = reader.feed(raw.decode("ascii", "replace"))
+            if report is not None and on_progress is not None:
+                on_progress(report)
 
 
 def _float(text: str | None) -> float | None:
@@ -487,6 +510,11 @@ def private_intermediates(plan: Plan) -> Iterator[list[FfmpegStage]]:
                 _remove(path)
             else:
                 os.close(fd)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 def _unnamed_file(suffix: str) -> tuple[int | None, str]:

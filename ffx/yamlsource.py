@@ -2,19 +2,31 @@
 
 PyYAML resolves plain scalars by YAML 1.1 rules, where ``no`` is false, ``010``
 is eight and ``1:30`` is ninety. Recipes are shared between people and tools
-that disagree on those rules, so ffx composes the node tree with the safe
-loader and resolves scalars itself: YAML 1.2 core types, and a clear error for
-every spelling that YAML 1.1 would read differently.
+that disagree on those rules, so ffx composes the node tree itself from the
+parser's events and resolves scalars itself: YAML 1.2 core types, and a clear
+error for every spelling that YAML 1.1 would read differently.
+
+Recipes come from anywhere, so reading one is bounded: a regular file under a
+size limit (:func:`read_recipe_text`), nesting under :data:`MAX_DEPTH`, values
+after aliases under :data:`MAX_NODES`. The events come from libyaml's C parser
+when PyYAML has it (a 10 MB document in about a second instead of half a
+minute); its events carry the same line and column marks as the pure-Python
+parser's. PyYAML's own composers recurse once per nesting level, the
+pure-Python one until ``RecursionError``, so ffx composes without recursion.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import os
 import re
+import stat
 from dataclasses import dataclass
 
 import yaml
 
-from .errors import Problem, RecipeError
+from .errors import Problem, RecipeError, shorten
 
 Path = tuple  # of str | int
 
@@ -32,6 +44,11 @@ _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 
 _ALLOWED_TAGS = {"!", *(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map"))}
 MAX_NODES = 100_000  # guards against alias ("billion laughs") expansion
+MAX_DEPTH = 100  # nesting levels; a recipe needs fewer than ten
+MAX_RECIPE_BYTES = 1 << 20  # default size limit of a recipe file (--max-recipe-size raises it)
+
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C parser when PyYAML was built with it
+_RESOLVER = yaml.resolver.Resolver()  # PyYAML's tags for plain scalars; ffx then re-reads them strictly
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,7 @@ def resolve_plain(text: str) -> object:
     ...
     ValueError: unquoted no is true/false to some YAML readers and text to others; write false, or quote it ('no') if you mean the word
     """
+    shown = shorten(text)
     if text in _NULL:
         return None
     if text in _TRUE:
@@ -72,24 +90,24 @@ def resolve_plain(text: str) -> object:
     if _YAML11_BOOL.match(text):
         meaning = "true" if text.lower() in ("y", "yes", "on") else "false"
         raise ValueError(
-            f"unquoted {text} is true/false to some YAML readers and text to others; "
-            f"write {meaning}, or quote it ('{text}') if you mean the word"
+            f"unquoted {shown} is true/false to some YAML readers and text to others; "
+            f"write {meaning}, or quote it ('{shown}') if you mean the word"
         )
     if _INT.match(text):
         return int(text)
     if _LEADING_ZERO.match(text):
         raise ValueError(
-            f"unquoted {text} is an octal number to some YAML readers; drop the leading zero, or quote it ('{text}')"
+            f"unquoted {shown} is an octal number to some YAML readers; drop the leading zero, or quote it ('{shown}')"
         )
     if _OTHER_BASE.match(text) or _UNDERSCORED.match(text):
-        raise ValueError(f"write {text} as a plain decimal number, or quote it ('{text}') if you mean text")
+        raise ValueError(f"write {shown} as a plain decimal number, or quote it ('{shown}') if you mean text")
     if _FLOAT.match(text):
         return float(text)
     if _NONFINITE.match(text):
-        raise ValueError(f"{text} is not a finite number")
+        raise ValueError(f"{shown} is not a finite number")
     if _SEXAGESIMAL.match(text):
         raise ValueError(
-            f"unquoted {text} is read as a base-60 number by YAML 1.1 readers; quote it (\"{text}\") to mean a clock time"
+            f"unquoted {shown} is read as a base-60 number by YAML 1.1 readers; quote it (\"{shown}\") to mean a clock time"
         )
     return text
 
@@ -105,22 +123,102 @@ def format_path(path: Path) -> str:
     return out
 
 
+def read_recipe_text(file: str, max_bytes: int = MAX_RECIPE_BYTES) -> str:
+    """The text of a recipe file, read with a bound.
+
+    Only a regular file under ``max_bytes`` is read: ``/dev/zero`` or a sparse
+    3 GB file would otherwise fill memory, and a FIFO would block forever (it
+    is opened without waiting for a writer, then refused).
+    """
+    try:
+        descriptor = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise RecipeError(Problem(f"recipe file {shorten(repr(file))} does not exist")) from None
+    except IsADirectoryError:
+        raise RecipeError(Problem(f"{shorten(repr(file))} is a folder, not a recipe file")) from None
+    except OSError as exc:
+        raise RecipeError(Problem(f"cannot read recipe {shorten(repr(file))}: {exc.strerror}")) from None
+    except ValueError:  # a NUL character in the name
+        raise RecipeError(Problem("a recipe file name cannot contain the NUL character (\\0)")) from None
+    try:
+        info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            raise RecipeError(Problem(f"{shorten(repr(file))} is a folder, not a recipe file"))
+        if not stat.S_ISREG(info.st_mode):
+            raise RecipeError(Problem(f"{shorten(repr(file))} is not a regular file (a device, pipe or socket)",
+                                      hint="a recipe is a YAML file"))
+        chunks, size = [], 0
+        while size <= max_bytes and (chunk := os.read(descriptor, min(1 << 20, max_bytes + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > max_bytes or info.st_size > max_bytes:
+            raise RecipeError(Problem(f"recipe {shorten(repr(file))} is larger than {format_bytes(max_bytes)}",
+                                      hint="raise the limit with --max-recipe-size if you trust it"))
+    except OSError as exc:
+        raise RecipeError(Problem(f"cannot read recipe {shorten(repr(file))}: {exc.strerror}")) from None
+    finally:
+        os.close(descriptor)
+    data = b"".join(chunks)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RecipeError(Problem("not UTF-8 text", file=file, line=line,
+                                  hint="save the recipe as UTF-8")) from None
+
+
+def format_bytes(count: int) -> str:
+    """``1048576`` -> ``1 MiB``.
+
+    >>> format_bytes(1 << 20), format_bytes(1536), format_bytes(100)
+    ('1 MiB', '1.5 KiB', '100 bytes')
+    """
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size:
+            return f"{count / size:.4g} {unit}"
+    return f"{count} bytes"
+
+
 def load_yaml(text: str, file: str | None = None) -> Located:
     """Parse one YAML document strictly; bad scalars become ``None`` and are listed in ``problems``."""
+    with _collector_paused():
+        return _load_yaml(text, file)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Building 100,000 nodes triggers Python's cycle collector again and again over a growing heap
+    (2.5x the parse time on a 10 MB recipe); the node tree has no reference cycles to collect."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_yaml(text: str, file: str | None) -> Located:
+    try:
+        node = _compose(text, file)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a document
+        before = text[:exc.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        raise RecipeError(Problem(f"not valid YAML: character {character} is not allowed", file=file, line=line,
+                                  column=column, hint="write control characters as escapes in double quotes")) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise RecipeError(
             Problem(
-                f"not valid YAML: {exc.problem or exc.context}",
+                f"not valid YAML: {shorten(str(exc.problem or exc.context))}",
                 file=file,
                 line=mark.line + 1 if mark else None,
                 column=mark.column + 1 if mark else None,
             )
         ) from None
-    except yaml.YAMLError as exc:  # e.g. several documents in one file
-        raise RecipeError(Problem(f"not valid YAML: {exc}", file=file)) from None
+    except yaml.YAMLError as exc:
+        raise RecipeError(Problem(f"not valid YAML: {shorten(str(exc).splitlines()[0])}", file=file)) from None
     marks: dict = {}
     problems: list[Problem] = []
     budget = [MAX_NODES]
@@ -132,11 +230,16 @@ def load_yaml(text: str, file: str | None = None) -> Located:
         budget[0] -= 1
         if budget[0] < 0:
             raise RecipeError(Problem(f"the document is too large (more than {MAX_NODES} values after aliases)", file=file))
+        if len(path) > MAX_DEPTH:  # aliases can nest what the text did not
+            raise _too_deep(file, node.start_mark)
         marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if node.tag not in _ALLOWED_TAGS:
-            fail(f"YAML tags such as {node.tag} are not allowed in recipes", path, node.start_mark)
+            fail(f"YAML tags such as {shorten(node.tag)} are not allowed in recipes", path, node.start_mark)
             return None
         if isinstance(node, yaml.ScalarNode):
+            if "\0" in node.value:
+                fail("the NUL character (\\0) is not allowed in recipe values", path, node.start_mark)
+                return None
             explicit = node.tag not in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
                                         "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null")
             if node.style is None and not explicit:
@@ -154,12 +257,12 @@ def load_yaml(text: str, file: str | None = None) -> Located:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     fail("YAML merge keys (<<) are not supported in recipes", path, key_node.start_mark)
                     continue
-                if not isinstance(key_node, yaml.ScalarNode):
+                if not isinstance(key_node, yaml.ScalarNode) or "\0" in key_node.value:
                     fail("mapping keys must be plain names", path, key_node.start_mark)
                     continue
                 key = key_node.value
                 if key in result:
-                    fail(f"key {key!r} appears twice", path + (key,), key_node.start_mark)
+                    fail(f"key {shorten(repr(key))} appears twice", path + (key,), key_node.start_mark)
                     continue
                 result[key] = convert(value_node, path + (key,))
             return result
@@ -167,3 +270,83 @@ def load_yaml(text: str, file: str | None = None) -> Located:
 
     data = None if node is None else convert(node, ())
     return Located(data=data, marks=marks, file=file, problems=tuple(problems))
+
+
+def _compose(text: str, file: str | None) -> yaml.Node | None:
+    """The node tree of the only document in ``text``, built from the parser's events without recursion.
+
+    Tags are resolved as PyYAML's composer does (so ``load_yaml`` sees the same
+    nodes with either parser); nesting beyond :data:`MAX_DEPTH` and more than
+    :data:`MAX_NODES` nodes are refused while parsing, before anything is built.
+    """
+    parser = _Parser(text)
+    anchors: dict[str, yaml.Node] = {}
+    # open collections: (start event, children so far)
+    open_nodes: list[tuple[yaml.Event, list]] = []
+    root: yaml.Node | None = None
+    documents = count = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise RecipeError(Problem("a recipe is one YAML document; found a second one", file=file,
+                                              line=event.start_mark.line + 1, hint="remove the ---"))
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    opened = any(start.anchor == event.anchor for start, _ in open_nodes)
+                    raise yaml.composer.ComposerError(
+                        None, None, f"alias *{shorten(event.anchor)} " +
+                        ("refers to a collection that contains it" if opened else "names no anchor before it"),
+                        event.start_mark)
+                node = anchors[event.anchor]
+            elif isinstance(event, yaml.ScalarEvent):
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+                # libyaml says '' for a plain scalar where the pure-Python parser says None
+                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style or None)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                count += 1
+                if count > MAX_NODES:
+                    raise RecipeError(Problem(f"the document is too large (more than {MAX_NODES} values)", file=file))
+                if len(open_nodes) >= MAX_DEPTH:
+                    raise _too_deep(file, event.start_mark)
+                open_nodes.append((event, []))
+                continue
+            elif isinstance(event, yaml.CollectionEndEvent):
+                start, children = open_nodes.pop()
+                tag = start.tag
+                if isinstance(start, yaml.SequenceStartEvent):
+                    if tag is None or tag == "!":
+                        tag = _RESOLVER.resolve(yaml.SequenceNode, None, start.implicit)
+                    node = yaml.SequenceNode(tag, children, start.start_mark, event.end_mark,
+                                             flow_style=start.flow_style)
+                else:
+                    if tag is None or tag == "!":
+                        tag = _RESOLVER.resolve(yaml.MappingNode, None, start.implicit)
+                    node = yaml.MappingNode(tag, list(zip(children[::2], children[1::2])), start.start_mark,
+                                            event.end_mark, flow_style=start.flow_style)
+                if start.anchor is not None:
+                    anchors[start.anchor] = node
+            else:  # stream and document start/end
+                continue
+            count += not isinstance(event, yaml.CollectionEndEvent)
+            if count > MAX_NODES:
+                raise RecipeError(Problem(f"the document is too large (more than {MAX_NODES} values)", file=file))
+            if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+                anchors[event.anchor] = node
+            if open_nodes:
+                open_nodes[-1][1].append(node)
+            else:
+                root = node
+    finally:
+        parser.dispose()
+    return root
+
+
+def _too_deep(file: str | None, mark) -> RecipeError:
+    return RecipeError(Problem(f"nested more than {MAX_DEPTH} levels deep", file=file, line=mark.line + 1,
+                               column=mark.column + 1, hint="a recipe needs only a few levels"))

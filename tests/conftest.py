@@ -45,7 +45,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 def ffmpeg_children(folder: Path) -> list[int]:
-    """FFmpeg processes still running whose command line mentions ``folder``."""
+    """FFmpeg processes still running whose command line mentions ``folder`` or that hold a file in it open
+    (an unnamed output in ``folder`` is written through ``/proc/self/fd/N``)."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -54,9 +55,18 @@ def ffmpeg_children(folder: Path) -> list[int]:
             except OSError:
                 continue
             program = os.path.basename(cmd.split(b"\0", 1)[0])
-            if b"ffmpeg" in program and str(folder).encode() in cmd:  # the folder's name may say ffmpeg too
+            if b"ffmpeg" in program and (str(folder).encode() in cmd  # the folder's name may say ffmpeg too
+                                         or _holds_file_in(int(entry), folder)):
                 found.append(int(entry))
     return found
+
+
+def _holds_file_in(pid: int, folder: Path) -> bool:
+    try:
+        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    except OSError:
+        return False
+    return any(link.startswith(str(folder) + os.sep) for link in links)
 
 
 def run_ffmpeg(*args: str) -> subprocess.CompletedProcess:

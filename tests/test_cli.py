@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FFMPEG, decode_frames
+from conftest import ADVERSARIAL, FFMPEG, decode_frames
 from ffx.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,3 +202,115 @@ def test_compile_ffplay_prints_a_live_preview_for_a_camera(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("ffplay -hide_banner -f v4l2 -video_size 640x480 -framerate 30 -i /dev/video0 -vf '[in]")
     assert "tpad=start=5:start_mode=clone" in result.stdout and "[out]' -an" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["out.xyz", "noext", "outdir/", ".mp4"])
+def test_a_bad_output_name_on_the_command_line_is_one_line(tmp_path, clip, name):
+    (tmp_path / "outdir").mkdir()
+    result = ffx("compile", str(RECIPES / "reverse.yaml"), "-i", str(clip), "-o", name, cwd=tmp_path)
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: output: ") and ("folder" in line if name == "outdir/" else "format" in line), line
+    ADVERSARIAL["clear errors"] += 1
+
+
+@pytest.mark.parametrize("field, yaml_text", [
+    ("input", 'input: "clip\\0.mkv"\noutput: o.mp4\n'),
+    ("output", 'input: clip.mkv\noutput: "o\\0.mp4"\n'),
+    ("steps[0].text.font", 'input: clip.mkv\nsteps:\n  - text: {text: hi, font: "a\\0.ttf"}\noutput: o.mp4\n'),
+    ("steps[0].filter.brightness", 'input: clip.mkv\nsteps:\n  - filter: {name: eq, brightness: "0.1\\0"}\noutput: o.mp4\n'),
+    ("vars.t", 'input: clip.mkv\nvars: {t: "a\\0"}\nsteps:\n  - text: "${t}"\noutput: o.mp4\n'),
+])
+def test_a_nul_character_anywhere_is_refused_naming_the_field(tmp_path, clip, field, yaml_text):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(yaml_text)
+    # the entry point itself: its early probe runs outside the command's error handling
+    done = subprocess.run([sys.executable, "-m", "ffx", "render", str(recipe), "-q"], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    line = done.stderr.splitlines()[0]  # a refused variable's uses may be reported too
+    assert f" {field}: the NUL character" in line and "Traceback" not in done.stderr, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mkv", "r.yaml"]
+    ADVERSARIAL["clear errors"] += 1
+
+
+def test_hostile_recipe_files_are_refused_quickly_in_one_line(tmp_path):
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a: " + "[" * 1000 + "]" * 1000 + "\n")
+    for recipe, fragment in (("/dev/zero", "not a regular file"), (str(fifo), "not a regular file"),
+                             (str(deep), "nest")):
+        done = subprocess.run([sys.executable, "-m", "ffx", "validate", recipe], capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 1 and len(done.stderr.splitlines()) == 1 and fragment in done.stderr, done.stderr
+        ADVERSARIAL["clear errors"] += 1
+
+
+def test_paths_in_a_recipe_are_relative_to_its_folder_and_command_line_paths_to_the_cwd(tmp_path, clip):
+    project = tmp_path / "project"
+    (project / "fonts").mkdir(parents=True)
+    (project / "fonts" / "Sans.ttf").write_bytes((ROOT / "ffx" / "fonts" / "DejaVuSans.ttf").read_bytes())
+    clip.rename(project / "clip.mkv")
+    (project / "r.yaml").write_text("input: clip.mkv\nvars: {name: out.mkv}\nsteps:\n"
+                                    "  - text: {text: Hi, font: fonts/Sans.ttf}\n"
+                                    "output: {path: '${name}', codec: ffv1}\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = ffx("render", "../project/r.yaml", "-q", cwd=elsewhere)
+    assert result.exit_code == 0, result.output
+    written = decode_frames(project / "out.mkv")
+    assert written.shape[0] == 50
+    # -o and a --set value given whole are the caller's, relative to the working directory
+    assert ffx("render", "../project/r.yaml", "-q", "-o", "o.mkv", cwd=elsewhere).exit_code == 0
+    assert ffx("render", "../project/r.yaml", "-q", "--set", "name=s.mkv", cwd=elsewhere).exit_code == 0
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["o.mkv", "s.mkv"]
+    # the printed command runs as it is from where it was printed
+    printed = ffx("compile", "../project/r.yaml", "-o", "printed.mkv", cwd=elsewhere)
+    assert printed.exit_code == 0, printed.output
+    done = subprocess.run(["bash", "-c", printed.stdout.replace("ffmpeg", FFMPEG, 1)], capture_output=True, text=True,
+                          cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    assert np.array_equal(decode_frames(elsewhere / "printed.mkv"), written)
+
+
+HOSTILE_RECIPES = {
+    "1,000 nested lists": ("a: " + "[" * 1000 + "]" * 1000 + "\n", "nesting"),
+    "150 nested maps": ("a: " + "{a: " * 150 + "1" + "}" * 150 + "\n", "nested more than 100"),
+    "400 nested blocks": ("".join("  " * i + f"k{i}:\n" for i in range(400)), "nested more than 100"),
+    "aliases nesting 1,200 deep": ("a0: &a0 [[[[[[[[[[1]]]]]]]]]]\n" + "".join(
+        f"a{i}: &a{i} [[[[[[[[[[*a{i - 1}]]]]]]]]]]\n" for i in range(1, 120)), "nested more than 100"),
+    "alias bomb": ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]\n" for i in range(7)),
+        "too large"),
+    "recursive alias": ("a: &x [1, *x]\n", "contains it"),
+    "undefined alias": ("input: *nope\n", "names no anchor"),
+    "two documents": ("input: a.mp4\n---\noutput: o.mp4\n", "one YAML document"),
+    "raw ESC": ("steps:\n  - text: a\x1bb\n", "#x001b is not allowed"),
+    "raw NUL": ("steps:\n  - text: a\0b\n", "#x0000 is not allowed"),
+    "NUL escape in a key": ('"a\\0": 1\n', "plain names"),
+    "binary": (bytes(range(256)) * 4, "not UTF-8"),
+    "UTF-16": ("input: a.mp4\n".encode("utf-16"), "not UTF-8"),
+    "a list": ("- a\n- b\n", "is a mapping"),
+    "vars is a list": ("vars: [1, 2]\n", "vars: list"),
+    "steps is a mapping": ("steps: {reverse: 1}\n", "steps: dict"),
+    "python tag": ("input: !!python/object/apply:os.system [ls]\n", "tags"),
+    "merge key": ("base: &b {x: 1}\ninput: {<<: *b}\n", "merge keys"),
+    "complex key": ("? [a, b]\n: 1\n", "plain names"),
+    "tab indentation": ("steps:\n\t- reverse\n", "not valid YAML"),
+    "5,000 problems": ("steps:\n" + "  - resize: {width: x}\n" * 5000, "and 4950 more problems"),
+    "a 1 MB value": ("steps:\n  - resize: {width: '" + "9" * 1_000_000 + "'}\n", "…"),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_RECIPES)
+def test_a_hostile_recipe_file_is_a_short_clear_error(tmp_path, name):
+    text, fragment = HOSTILE_RECIPES[name]
+    recipe = tmp_path / "r.yaml"
+    recipe.write_bytes(text if isinstance(text, bytes) else text.encode())
+    result = ffx("validate", str(recipe))
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 1 and fragment in result.stderr, result.stderr[:2000]
+    assert 1 <= len(lines) <= 51 and all(len(line) < 1100 for line in lines), result.stderr[:2000]
+    assert all(line.startswith("error: ") for line in lines)
+    ADVERSARIAL["clear errors"] += 1

@@ -102,3 +102,17 @@ def test_a_frame_of_another_size_is_a_clear_error_and_writes_nothing(tmp_path):
         ffx.encode([np.zeros((10, 10, 3), np.float32)], fps=10)
     with pytest.raises(ffx.RecipeError, match="frame rate"):
         ffx.encode(gradient_frames(2), fps=0)
+
+
+def test_a_stream_resumed_from_another_thread_survives_the_first_ones_end(tmp_path):
+    """A server may pull chunks from any pool thread: FFmpeg must not die with the thread that started it."""
+    import threading
+
+    stream = ffx.iter_bytes(ffx.Recipe(input={**SOURCE, "duration": 3}, output="x.mkv"), format="mkv")
+    first = []
+    starter = threading.Thread(target=lambda: first.append(next(stream)))
+    starter.start()
+    starter.join()
+    data = first[0] + b"".join(stream)  # the thread that started FFmpeg has ended
+    (tmp_path / "o.mkv").write_bytes(data)
+    assert len(decode_frames(tmp_path / "o.mkv")) == 75

@@ -104,3 +104,30 @@ def test_schema_describes_the_shorthand_forms():
     variants = schema["properties"]["steps"]["items"]["anyOf"]
     assert {"const": "reverse"} in variants
     assert any("resize" in v.get("properties", {}) for v in variants)
+
+
+def test_paths_written_in_a_recipe_start_from_its_folder():
+    text = ("inputs:\n  a: clip.mp4\n  b: {path: /abs/b.png}\n  cam: {device: /dev/video0}\n  s: {source: testsrc2}\n"
+            "vars: {logo: logo.png}\nsteps:\n  - text: {text: one, font: fonts/A.ttf}\n  - text: {text: two, font: DejaVu Serif}\n"
+            "  - text: three\n  - title: {text: four, font: B.otf}\noutput: {path: '${out}', crf: 20}\n")
+    recipe = load_recipe("sub/dir/r.yaml", text=text.replace("${out}", "o.mp4"))
+    assert recipe.inputs["a"].path == "sub/dir/clip.mp4" and recipe.inputs["b"].path == "/abs/b.png"
+    assert recipe.inputs["cam"].device == "/dev/video0" and recipe.output.path == "sub/dir/o.mp4"
+    assert [s.font for s in recipe.steps] == ["sub/dir/fonts/A.ttf", "DejaVu Serif", "sans", "sub/dir/B.otf"]
+    assert recipe.output.crf == 20
+    # a value given whole with --set is the caller's, relative to the working directory
+    text = text.replace("vars: {", "vars: {out: x.mp4, ")
+    assert load_recipe("sub/r.yaml", text=text).output.path == "sub/x.mp4"
+    assert load_recipe("sub/r.yaml", text=text, variables={"out": "y.mp4"}).output.path == "y.mp4"
+    # -i and -o are relative to the working directory too
+    replaced = load_recipe("sub/r.yaml", text=text).with_io(inputs=["c.mp4"], output="z.gif")
+    assert replaced.inputs["a"].path == "c.mp4" and replaced.output.path == "z.gif" and replaced.output.crf == 20
+
+
+def test_with_io_checks_what_it_is_given():
+    recipe = ffx.Recipe(steps=["reverse"], output={"path": "o.mp4", "crf": 20})
+    with pytest.raises(RecipeError, match="^output: cannot tell the format from '.xyz'"):
+        recipe.with_io(output="o.xyz")
+    with pytest.raises(RecipeError, match="^output: 'dir/' is a folder"):
+        recipe.with_io(output="dir/")
+    assert recipe.with_io(output="o.mkv").output.crf == 20

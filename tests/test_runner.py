@@ -4,8 +4,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+
+import pytest
 
 import ffx
 from conftest import ADVERSARIAL, ffmpeg_children, make_clip
@@ -17,59 +20,140 @@ steps:
 output: {path: OUT, preset: veryslow}
 """
 
+# A segmented reverse in its own process: test clips are far smaller than FFmpeg's fixed memory, so the
+# overheads are zeroed (as in test_reverse_segmented.py) and the budget holds 10 frames a segment.
+SEGMENTED_RENDER = """\
+import sys
+import ffx
+from ffx import compiler, segments
+from ffx.binary import find_ffmpeg
 
-def _start_slow_render(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+for name, value in (("PLAIN_OVERHEAD", 0), ("SEGMENTED_OVERHEAD", 0), ("FRAME_PADDING", 1.0), ("SAFETY", 1.0),
+                    ("DEFAULT_ENCODER_FRAMES", 0)):
+    setattr(segments, name, value)
+segments.encoder_frames = compiler.encoder_frames = lambda codec, preset: 0
+source, output = sys.argv[1:3]
+budget = segments.tree_memory(ffx.media.probe(source, find_ffmpeg()), 10, 0) + 1
+recipe = ffx.Recipe.model_validate({"input": source, "output": {"path": output, "preset": "veryslow"},
+                                    "steps": ["reverse", {"filter": {"name": "gblur", "sigma": 20, "steps": 6}}]})
+assert ffx.compile_recipe(recipe, max_memory=budget).feeds
+ffx.render(recipe, max_memory=budget)
+"""
+
+
+def _start_slow_render(tmp_path: Path, *flags: str, own_session: bool = False, feeders: int = 0,
+                       argv: list[str] | None = None) -> tuple[subprocess.Popen, Path]:
+    """Start ``ffx render`` on a render that takes minutes; return once FFmpeg (and its feeders) run."""
     out = tmp_path / "slow.mp4"
     recipe = tmp_path / "slow.yaml"
     recipe.write_text(SLOW_RECIPE.replace("OUT", str(out)))
-    proc = subprocess.Popen([sys.executable, "-m", "ffx", "render", str(recipe), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 20
-    while time.time() < deadline and not any(p.name.endswith(".ffx-part.mp4") for p in tmp_path.iterdir()):
+    argv = argv or [sys.executable, "-m", "ffx", "render", str(recipe), "-q", *flags]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=own_session)
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None and len(ffmpeg_children(tmp_path)) <= feeders:
         time.sleep(0.05)
     time.sleep(0.5)
+    assert proc.poll() is None and len(ffmpeg_children(tmp_path)) > feeders, proc.stderr.read()[-2000:]
     return proc, out
 
 
-def _no_debris(tmp_path: Path) -> list[str]:
-    return sorted(p.name for p in tmp_path.iterdir() if p.name != "slow.yaml")
+def _no_debris(tmp_path: Path, *expected: str) -> list[str]:
+    return sorted(p.name for p in tmp_path.iterdir() if p.name not in ("slow.yaml", *expected))
+
+
+def _no_ffmpeg_soon(tmp_path: Path) -> list[int]:
+    deadline = time.time() + 5
+    while time.time() < deadline and ffmpeg_children(tmp_path):
+        time.sleep(0.1)
+    return ffmpeg_children(tmp_path)
 
 
 def test_sigint_leaves_nothing_and_no_ffmpeg(tmp_path):
     proc, out = _start_slow_render(tmp_path)
-    assert ffmpeg_children(tmp_path)
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=15)
-    assert proc.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and stderr.splitlines() == ["interrupted: nothing was written"]
     assert _no_debris(tmp_path) == []
-    time.sleep(0.3)
-    assert ffmpeg_children(tmp_path) == []
+    assert _no_ffmpeg_soon(tmp_path) == []
     ADVERSARIAL["clean aborts"] += 1
 
 
-def test_sigterm_leaves_nothing(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_clean_up_and_exit_128_plus_the_signal_in_one_line(tmp_path, sig):
     proc, out = _start_slow_render(tmp_path)
-    proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=15)
-    assert proc.returncode != 0
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + sig
+    assert stderr.splitlines() == [f"stopped by {sig.name}: nothing was written"]
     assert _no_debris(tmp_path) == []
-    time.sleep(0.3)
-    assert ffmpeg_children(tmp_path) == []
+    assert _no_ffmpeg_soon(tmp_path) == []
     ADVERSARIAL["clean aborts"] += 1
 
 
-def test_sigkill_of_ffx_takes_ffmpeg_down_too(tmp_path):
+def test_a_timeout_reads_like_sigterm(tmp_path):
+    recipe = tmp_path / "slow.yaml"
+    recipe.write_text(SLOW_RECIPE.replace("OUT", str(tmp_path / "slow.mp4")))
+    done = subprocess.run(["timeout", "8", sys.executable, "-m", "ffx", "render", str(recipe), "-q"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 124  # timeout's own code for "it had to stop it"
+    assert done.stderr.splitlines() == ["stopped by SIGTERM: nothing was written"]
+    assert _no_debris(tmp_path) == []
+    assert _no_ffmpeg_soon(tmp_path) == []
+    ADVERSARIAL["clean aborts"] += 1
+
+
+def test_sigkill_of_ffx_takes_ffmpeg_down_and_leaves_no_file(tmp_path):
     proc, out = _start_slow_render(tmp_path)
-    children = ffmpeg_children(tmp_path)
-    assert children
     proc.kill()
     proc.communicate(timeout=15)
-    deadline = time.time() + 5
-    while time.time() < deadline and ffmpeg_children(tmp_path):
-        time.sleep(0.1)
-    assert ffmpeg_children(tmp_path) == []
-    assert not out.exists()  # only the hidden temporary may remain after SIGKILL, never the output name
+    assert _no_ffmpeg_soon(tmp_path) == []
+    assert _no_debris(tmp_path) == []  # not even a hidden part: FFmpeg wrote an unnamed file
     ADVERSARIAL["clean aborts"] += 1
+
+
+def test_sigkill_of_the_whole_process_group_leaves_nothing(tmp_path):
+    proc, out = _start_slow_render(tmp_path, own_session=True)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=15)
+    assert _no_ffmpeg_soon(tmp_path) == []
+    assert _no_debris(tmp_path) == []
+    ADVERSARIAL["clean aborts"] += 1
+
+
+def test_sigkill_during_a_segmented_reverse_leaves_nothing(tmp_path):
+    src = make_clip(tmp_path / "src.mkv", duration=8, size="640x360", keyint=25)
+    driver = tmp_path / "segmented.py"
+    driver.write_text(SEGMENTED_RENDER)
+    proc, out = _start_slow_render(tmp_path, feeders=1,
+                                   argv=[sys.executable, str(driver), str(src), str(tmp_path / "slow.mp4")])
+    proc.kill()
+    proc.communicate(timeout=15)
+    assert _no_ffmpeg_soon(tmp_path) == []
+    assert _no_debris(tmp_path, "src.mkv", "segmented.py") == []
+    ADVERSARIAL["clean aborts"] += 1
+
+
+def test_sigterm_in_the_python_api_raises_a_public_keyboard_interrupt(tmp_path):
+    """A script's render stopped by SIGTERM ends like Ctrl-C: clean-up, then ffx.Terminated."""
+    recipe = ffx.Recipe.model_validate({"input": {"source": "testsrc2", "size": "1280x720", "rate": 30,
+                                                  "duration": 600},
+                                        "steps": [{"filter": {"name": "gblur", "sigma": 20, "steps": 6}}],
+                                        "output": {"path": str(tmp_path / "slow.mp4"), "preset": "veryslow"}})
+
+    def terminate_once_ffmpeg_runs():
+        deadline = time.time() + 60
+        while time.time() < deadline and not ffmpeg_children(tmp_path):
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=terminate_once_ffmpeg_runs, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        ffx.render(recipe)
+    assert type(stopped.value) is ffx.Terminated and stopped.value.exit_code == 143
+    assert os.listdir(tmp_path) == []
+    assert _no_ffmpeg_soon(tmp_path) == []
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back
 
 
 def test_killed_ffmpeg_is_a_render_error_and_keeps_the_old_output(tmp_path):
@@ -135,7 +219,9 @@ def test_inputs_named_in_the_recipe_are_probed_early_too(tmp_path):
 
     recipe = tmp_path / "r.yaml"
     recipe.write_text("input: a.mp4\ninputs: {b: {path: b.mp4}, c: 'x${v}.mp4', d: {source: testsrc2}}\n")
-    assert _early_arguments(["render", "-q", "-o", "o.gif", str(recipe)]) == (["a.mp4", "b.mp4"], None, False)
+    # relative to the recipe's folder, as the recipe's own load reads them
+    assert _early_arguments(["render", "-q", "-o", "o.gif", str(recipe)]) == (
+        [str(tmp_path / "a.mp4"), str(tmp_path / "b.mp4")], None, False)
     assert _early_arguments(["render", str(recipe), "-i", "z.mp4"])[0] == ["z.mp4"]
     recipe.write_text("input: [unclosed\n")
     assert _early_arguments(["render", str(recipe)])[0] == []

@@ -17,7 +17,6 @@ FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#setpts_002c-asetpts and #fps
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 from pydantic import Field

@@ -8,11 +8,12 @@ recipe step is being built, so every filter can be traced back to it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Annotated, Any, ClassVar, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, WithJsonSchema
 
 from .. import graph
 from ..graph import AUDIO, VIDEO, Pad
@@ -312,6 +313,7 @@ class Effect(BaseModel):
     target: StreamName | None = Field(None, alias="as", description="name this step's result so later steps can use it")
 
     main_parameter: ClassVar[str | None] = None  # `- resize: 0.3` sets this field
+    file_fields: ClassVar[tuple[str, ...]] = ()  # fields naming files: relative to the recipe's folder
     example: ClassVar[str] = ""
 
     def __init__(self, main: Any = None, /, **data: Any):
@@ -321,7 +323,21 @@ class Effect(BaseModel):
             data[self.main_parameter] = main
         if "effect" not in data:
             data["effect"] = type(self).model_fields["effect"].default
-        super().__init__(**data)
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            # ``Resize("abc")`` in Python reads like the YAML's error, not pydantic's dump; the
+            # recipe loader, which validates through here too, maps ``validation`` to YAML lines
+            from ..recipe import model_error
+
+            raise model_error(data["effect"], exc) from None
+
+    def relative_to(self, folder: str, keep: frozenset = frozenset()) -> Effect:
+        """This step with the relative paths of its :attr:`file_fields` taken from ``folder`` (the recipe
+        file's), except for the fields in ``keep`` (given on the command line)."""
+        update = {name: os.path.join(folder, value) for name in self.file_fields
+                  if name not in keep and isinstance(value := getattr(self, name), str) and not os.path.isabs(value)}
+        return self.model_copy(update=update) if update else self
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:  # pragma: no cover - abstract
         raise NotImplementedError

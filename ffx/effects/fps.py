@@ -29,7 +29,7 @@ def video_length(clip: Clip, ctx: StepContext | None = None) -> float | None:
     if info.duration is None or not info.fps:
         return info.duration
     if (ctx is not None and ctx.frame_times is not None and node is not None and node.name.startswith("file:")
-            and not any(key in ("-ss", "-t") for key, _ in node.input_args)):
+            and not node.input_args):  # a plain file as read (no seek, not a picture sequence)
         read = ctx.frame_times(node.name[len("file:"):], max(0.0, info.duration - 1), info.duration,
                                info.start_time)
         if read.end is not None:

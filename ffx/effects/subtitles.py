@@ -53,6 +53,7 @@ class Subtitles(Effect):
     margin: int = Field(24, ge=0, le=4000, description="distance from the frame's edge, px")
 
     main_parameter = "file"
+    file_fields = ("file",)
     example = "- subtitles: {file: captions.srt, size: 28, color: yellow}"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:

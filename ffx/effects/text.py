@@ -27,7 +27,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from .. import graph
+from .. import graph, process
 from ..media import check_readable_file
 from ._fontmetrics import font_metrics
 from .base import Clip, Color, Effect, StepContext, StepError, Time
@@ -98,8 +98,7 @@ def find_font_family(family: str) -> str:
         raise StepError(f"font family {family!r} cannot be looked up: fontconfig's fc-match is not installed",
                         field="font", hint=FONT_FILE_HINT)
     try:
-        answer = subprocess.run([fc_match, "-f", "%{family}\n%{file}", "--", family], capture_output=True,
-                                text=True, timeout=30, stdin=subprocess.DEVNULL)
+        answer = process.run([fc_match, "-f", "%{family}\n%{file}", "--", family], timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise StepError(f"font family {family!r} cannot be looked up: {exc}", field="font", hint=hint) from None
     families, _, file = answer.stdout.partition("\n")
@@ -142,6 +141,18 @@ def _unprintable(char: str) -> bool:
     (so Windows line endings would double every break).
     """
     return char not in "\n\t" and unicodedata.category(char) in ("Cc", "Zl", "Zp")
+
+
+def font_from(font: str, folder: str) -> str:
+    """A font file named relative to a recipe, joined to the recipe's folder; ``sans``, a family name
+    and an absolute path stay as they are.
+
+    >>> font_from("fonts/A.ttf", "recipes"), font_from("DejaVu Serif", "recipes"), font_from("sans", "r")
+    ('recipes/fonts/A.ttf', 'DejaVu Serif', 'sans')
+    """
+    if font == "sans" or os.path.isabs(font) or not (font.lower().endswith(FONT_FILE_SUFFIXES) or os.sep in font):
+        return font
+    return os.path.join(folder, font)
 
 
 class Text(Effect):
@@ -189,6 +200,9 @@ class Text(Effect):
         if self.start is not None and self.end is not None and self.end <= self.start:
             raise ValueError("end must come after start")
         return self
+
+    def relative_to(self, folder: str, keep: frozenset = frozenset()) -> Text:
+        return self if "font" in keep else self.model_copy(update={"font": font_from(self.font, folder)})
 
     def font_options(self) -> dict:
         """The drawtext option the recipe asks for, before anything is looked up."""

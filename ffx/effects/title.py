@@ -15,7 +15,7 @@ from pydantic import Field
 
 from .. import graph
 from .base import Clip, Color, Effect, StepContext, StepError
-from .text import DrawnText, FontName, Position, Text
+from .text import DrawnText, FontName, Position, Text, font_from
 
 
 class Title(Effect):
@@ -33,6 +33,9 @@ class Title(Effect):
 
     main_parameter = "text"
     example = '- title: {text: "Summer 2026", duration: 2, background: blur, as: intro}'
+
+    def relative_to(self, folder: str, keep: frozenset = frozenset()) -> Title:
+        return self if "font" in keep else self.model_copy(update={"font": font_from(self.font, folder)})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         info = clip.info

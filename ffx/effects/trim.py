@@ -199,8 +199,9 @@ class Trim(Effect):
         if clip.video is None or info.fps is None:
             return None
         frame = 1 / info.fps
-        as_read = node is not None and not any(key in ("-ss", "-t") for key, _ in node.input_args)
-        if as_read and node.name.startswith("file:") and ctx.frame_times is not None:
+        # a plain file as read: no seek yet, nor the options of a picture sequence
+        as_read = node is not None and not node.input_args and node.name.startswith("file:")
+        if as_read and ctx.frame_times is not None:
             # a file's frames need not sit on k / fps (phones, screen recorders): read where they are
             read = ctx.frame_times(node.name[len("file:"):], start, end, info.start_time)
             return cut_frames(read.times, read.end, start, end, frame, read.unit)
