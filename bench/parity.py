@@ -293,13 +293,14 @@ def speed():
     return compare(theirs, ffx_frames(clip, [{"speed": 0.5}]))
 
 
-@technique("GIF frame rate", "001", "`write_gif(fps=10)` samples `iter_frames(fps=10)`", "`output: {fps: 10}`")
+@technique("GIF frame rate", "001", "`write_gif(fps=10)` samples `iter_frames(fps=10)`",
+           "`- fps: {rate: 10, pick: shown}` (the default `nearest` is FFmpeg's rounding)")
 def gif_rate():
     from moviepy import VideoFileClip
 
     clip = excerpt("chaplin", "chaplin.mp4", 2, 4)
     theirs = moviepy_frames(VideoFileClip(clip, audio=False), fps=10)
-    ours = ffx_frames(ffx.Recipe(input=clip, steps=[{"fps": 10}]))
+    ours = ffx_frames(ffx.Recipe(input=clip, steps=[{"fps": {"rate": 10, "pick": "shown"}}]))
     source = ffx_frames(clip)
     pick = lambda frames: [int(np.argmin([np.abs(s.astype(int) - f).mean() for s in source])) for f in frames]  # noqa: E731
     a, b = pick(theirs), pick(ours)
