@@ -174,6 +174,39 @@ def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None
     _guarded(action)
 
 
+@app.command()
+def graph(recipe: RecipeArg, input: InputOpt = None,
+          output: Annotated[str, typer.Option("-o", "--output", help="picture to write: .svg, .dot (Graphviz) or .mmd (Mermaid)")] = "graph.svg",
+          set: SetOpt = None, ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
+          max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M") -> None:
+    """Draw RECIPE's compiled filtergraph: inputs, filters with their recipe steps, sizes, rates, durations."""
+    def action():
+        from .binary import find_ffmpeg
+        from .errors import InputError
+        from .graphview import FORMATS, render_picture
+        from .media import probe
+
+        suffix = Path(output).suffix.lower()
+        if suffix not in FORMATS:
+            _fail([f"output: cannot draw a graph as {suffix or 'a file without a suffix'}; "
+                   f"write {', '.join(FORMATS)} (.png is not supported: ffx ships no rasteriser)"])
+        plan = _plan(recipe, input, None, set, True, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
+        binary = find_ffmpeg(ffmpeg)
+        known = {}
+        for stage in plan.stages:
+            for url in stage.input_paths:  # files only: what the plan already probed, read again from the cache
+                try:
+                    info = probe(url, binary)
+                except (InputError, OSError):
+                    continue
+                known.update({"file:" + url: info, "file:" + os.path.abspath(url): info})
+        text = render_picture(plan, suffix, known)
+        Path(output).write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+    _guarded(action)
+
+
 @app.command(hidden=True)
 def stage(kind: Annotated[str, typer.Argument(help="slitscan")],
           slits: Annotated[int, typer.Option(min=1)] = 1, length: Annotated[int, typer.Option(min=1)] = 1,
