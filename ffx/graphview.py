@@ -125,6 +125,7 @@ class Box:
     lines: list[str]
     kind: str  # input, filter, output
     cluster: int
+    url: str = ""  # an input's or output's file or pipe, as the argv names it
 
 
 @dataclass
@@ -170,6 +171,11 @@ def _short(value: str) -> str:
     return value if len(value) <= LONGEST_VALUE else value[:LONGEST_VALUE - 1] + "…"
 
 
+def _short_path(url: str) -> str:
+    """A long path keeps its end (the file's name), not its start."""
+    return url if len(url) <= LONGEST_VALUE else "…" + url[-(LONGEST_VALUE - 1):]
+
+
 def _filter_lines(parsed: ParsedFilter, step: str | None) -> list[str]:
     shown = [f"{k}={_short(v)}" if k else _short(v) for k, v in parsed.options[:KEY_OPTIONS]]
     if len(parsed.options) > KEY_OPTIONS:
@@ -201,7 +207,8 @@ def _add_command(picture: Picture, args: list[str], title: str, filter_steps=(),
     inputs_info = inputs_info or {}
     producers: dict[str, str] = {}  # link label -> box id
     for number, url in enumerate(_input_urls(args)):
-        box = Box(f"{prefix}in{number}", [f"input {number}", _short(_display_url(url))], "input", cluster)
+        box = Box(f"{prefix}in{number}", [f"input {number}", _short_path(_display_url(url))], "input", cluster,
+                  _display_url(url))
         picture.boxes.append(box)
         producers[str(number)] = box.id
     text = _graph_text(args)
@@ -228,7 +235,8 @@ def _add_command(picture: Picture, args: list[str], title: str, filter_steps=(),
             producers[label] = box.id
         if chained and not one.outputs:
             producers["_last"] = box.id
-    output = Box(f"{prefix}out", ["output", _short(_display_url(args[-1]))], "output", cluster)
+    output = Box(f"{prefix}out", ["output", _short_path(_display_url(args[-1]))], "output", cluster,
+                 _display_url(args[-1]))
     picture.boxes.append(output)
     maps = [args[i + 1] for i, word in enumerate(args[:-1]) if word == "-map"]
     if not maps and parsed:
@@ -288,19 +296,21 @@ def _add_python(picture: Picture, argv: list[str], lane, title: str) -> None:
     cluster = len(picture.clusters)
     picture.clusters.append(title)
     prefix = f"c{cluster}_"
-    picture.boxes.append(Box(f"{prefix}in0", ["input 0", lane.reads or "stdin"], "input", cluster))
+    picture.boxes.append(Box(f"{prefix}in0", ["input 0", lane.reads or "stdin"], "input", cluster,
+                             f"pipe:{lane.reads}" if lane.reads else ""))
     picture.boxes.append(Box(f"{prefix}f0", ["python -m ffx " + " ".join(argv[:1]), *[_short(a) for a in argv[1:5]]],
                              "filter", cluster))
-    picture.boxes.append(Box(f"{prefix}out", ["output", lane.writes], "output", cluster))
+    picture.boxes.append(Box(f"{prefix}out", ["output", lane.writes], "output", cluster, f"pipe:{lane.writes}"))
     picture.arrows += [Arrow(f"{prefix}in0", f"{prefix}f0"), Arrow(f"{prefix}f0", f"{prefix}out")]
 
 
 def _join_clusters(picture: Picture) -> None:
     """An arrow from a command's output to a later command's input of the same file or pipe."""
-    outputs = {box.lines[1]: box.id for box in picture.boxes if box.kind == "output"}
+    outputs = {box.url: box for box in picture.boxes if box.kind == "output"}
     for box in picture.boxes:
-        if box.kind == "input" and box.lines[1] in outputs and outputs[box.lines[1]].split("_")[0] != box.id.split("_")[0]:
-            picture.arrows.append(Arrow(outputs[box.lines[1]], box.id, "pipe" if "FFX" in box.lines[1] else "file"))
+        source = outputs.get(box.url)
+        if box.kind == "input" and source is not None and source.cluster < box.cluster:
+            picture.arrows.append(Arrow(source.id, box.id, "pipe" if box.url.startswith("pipe:") else "file"))
 
 
 # Writing it -----------------------------------------------------------------------------------------------
@@ -329,9 +339,18 @@ def to_dot(picture: Picture) -> str:
     return "\n".join(lines) + "\n"
 
 
+_MERMAID_SPECIAL = re.compile(r"[#\"<>&|'\[\](){}`]")
+
+
 def _mermaid_text(text: str) -> str:
-    # Mermaid reads "..." labels with HTML entities; a quote or # would end or start one
-    return html.escape(text, quote=True).replace("#", "&#35;").replace("|", "&#124;")
+    """Label text for Mermaid, whose own entities are ``#<code>;``; a newline (it would end the statement)
+    becomes a line break of the label.
+
+    >>> _mermaid_text('a "b" <c> #1')
+    'a #34;b#34; #60;c#62; #35;1'
+    """
+    escaped = _MERMAID_SPECIAL.sub(lambda m: f"#{ord(m.group())};", text)
+    return escaped.replace("\r", "").replace("\n", "<br/>")
 
 
 def to_mermaid(picture: Picture) -> str:

@@ -1,0 +1,118 @@
+"""`ffx graph`: every shipped recipe drawn as SVG, DOT and Mermaid, with one node per filter and its step."""
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import ffx as api
+from ffx.graphview import Box, Picture, parse_filtergraph, picture_of, to_dot, to_mermaid, to_svg
+from test_cli import RECIPES, ffx
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def filtergraph_of(argv) -> list:
+    argv = list(argv)
+    return parse_filtergraph(argv[argv.index("-filter_complex") + 1]) if "-filter_complex" in argv else []
+
+
+def svg_nodes(root, kind: str) -> list:
+    return [g for g in root.iter(f"{SVG}g") if g.get("class") == f"node {kind}"]
+
+
+def node_text(node) -> list[str]:
+    return [t.text or "" for t in node.iter(f"{SVG}text")]
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in RECIPES.glob("*.yaml")))
+def test_every_shipped_recipe_draws_one_node_per_filter_with_its_step(tmp_path, clip, name):
+    out = tmp_path / "graph.svg"
+    args = ["graph", str(RECIPES / f"{name}.yaml"), "-o", str(out)]
+    if name != "demo":
+        args += ["-i", str(clip)]
+    if name == "subtitles":
+        args += ["--set", f"subs={RECIPES / 'captions.srt'}"]
+    result = ffx(*args)
+    assert result.exit_code == 0, result.output
+    root = ET.parse(out).getroot()
+    plan = api.compile_recipe(RECIPES / f"{name}.yaml", inputs=None if name == "demo" else [str(clip)],
+                              variables={"subs": str(RECIPES / "captions.srt")} if name == "subtitles" else None)
+    filters = [f for stage in plan.stages for f in filtergraph_of(stage.args)]
+    drawn = svg_nodes(root, "filter")
+    assert len(drawn) == len(filters) > 0
+    assert [node_text(n)[0] for n in drawn] == [f.name for f in filters]
+    drawn_text = {line for n in drawn for line in node_text(n)}
+    steps = {step for stage in plan.stages for _, step in stage.filter_steps if step}
+    assert steps and steps <= drawn_text
+    assert len(svg_nodes(root, "output")) == len(plan.stages)
+    # the result's size and duration label the arrow into the output
+    labels = [t.text for t in root.iter(f"{SVG}text") if t.get("fill") == "#335"]
+    assert any(f"{plan.result.duration:.2f} s" in label for label in labels), labels
+
+    picture = picture_of(plan)
+    dot, mermaid = to_dot(picture), to_mermaid(picture)
+    for box in picture.filters():
+        assert f"{box.id} [shape=box" in dot and f'{box.id}["' in mermaid
+    assert dot.count("[shape=box") == len(filters)
+
+
+def test_a_two_pass_gif_is_two_clusters_joined_by_its_palette_file(clip):
+    plan = api.compile_recipe(RECIPES / "gif.yaml", inputs=[str(clip)], max_memory="66M")
+    assert len(plan.stages) == 2
+    picture = picture_of(plan)
+    assert picture.clusters == ["pass 1", "pass 2"]
+    joins = [a for a in picture.arrows if a.label == "file"]
+    assert [(a.source, a.target) for a in joins] == [("c0_out", "c1_in1")]
+    assert ET.fromstring(to_svg(picture)).tag == f"{SVG}svg"
+
+
+def test_stabilize_lanes_are_clusters_that_feed_the_final_command(tmp_path, clip):
+    recipe = tmp_path / "stab.yaml"
+    recipe.write_text("steps:\n  - stabilize: {}\noutput: o.mp4\n")
+    picture = picture_of(api.compile_recipe(recipe, inputs=[str(clip)]))
+    assert picture.clusters[-1] == "final command" and len(picture.clusters) == 3
+    assert {b.lines[0] for b in picture.filters()} >= {"vidstabdetect", "vidstabtransform"}
+    assert any(a.label == "pipe" for a in picture.arrows)
+
+
+HOSTILE = "it's <b>\"5 & 6\"</b>; [x], a:b\nnext line"
+
+
+def test_hostile_text_stays_escaped_in_svg_dot_and_mermaid(tmp_path, clip):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("steps:\n  - text: {text: %s}\noutput: o.mp4\n" % __import__("json").dumps(HOSTILE))
+    plan = api.compile_recipe(recipe, inputs=[str(clip)])
+    picture = picture_of(plan)
+    svg = to_svg(picture)
+    assert "<b>" not in svg and "&lt;b&gt;" in svg and "&amp;" in svg
+    root = ET.fromstring(svg)
+    texts = [t.text or "" for t in root.iter(f"{SVG}text")]
+    assert any(t.startswith("text=it's <b>\"5 & 6\"</b>; [x]") for t in texts), texts  # read back as written
+    assert not any(el.tag.endswith("b") for el in root.iter())
+    mermaid = to_mermaid(picture)
+    assert "<b>" not in mermaid and "#60;b#62;" in mermaid and "\"5" not in mermaid
+    dot = to_dot(picture)
+    assert '\\"5 & 6\\"' in dot and "\nnext line" not in dot
+    whole = Picture(["a <title> & \"more\""], [Box("b0", [HOSTILE], "filter", 0)])
+    root = ET.fromstring(to_svg(whole))
+    assert [t.text for t in root.iter(f"{SVG}text")] == ['a <title> & "more"', HOSTILE]  # newline kept as &#10;
+    assert "\nnext line" not in to_dot(whole) and "\nnext line" not in to_mermaid(whole)
+
+
+def test_parse_filtergraph_reads_escapes_chains_and_labels():
+    chains = parse_filtergraph(r"[0:v:0]drawtext=text=\'a\\\\\'\\\\\'\'\,b\'[s0];[s0][1:v:0]overlay[s1];"
+                               r"scale=w=2:h=2,hflip")
+    assert [f.name for f in chains] == ["drawtext", "overlay", "scale", "hflip"]
+    assert chains[1].inputs == ["s0", "1:v:0"] and chains[1].outputs == ["s1"]
+    assert chains[3].inputs == chains[2].outputs  # a "," chain is linked
+    assert chains[2].options == [("w", "2"), ("h", "2")]
+
+
+@pytest.mark.parametrize("name", ["g.png", "g.txt", "noext"])
+def test_an_unknown_picture_format_is_one_line_naming_the_formats(tmp_path, clip, name):
+    result = ffx("graph", str(RECIPES / "reverse.yaml"), "-i", str(clip), "-o", str(tmp_path / name))
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert ".svg, .dot, .mmd" in line
+    assert not (tmp_path / name).exists()
