@@ -176,7 +176,7 @@ def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None
 
 @app.command()
 def graph(recipe: RecipeArg, input: InputOpt = None,
-          output: Annotated[str, typer.Option("-o", "--output", help="picture to write: .svg, .dot (Graphviz) or .mmd (Mermaid)")] = "graph.svg",
+          output: Annotated[str, typer.Option("-o", "--output", help="picture to write: .svg, .png, .dot (Graphviz) or .mmd (Mermaid)")] = "graph.svg",
           set: SetOpt = None, ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
           max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M") -> None:
     """Draw RECIPE's compiled filtergraph: inputs, filters with their recipe steps, sizes, rates, durations."""
@@ -187,9 +187,9 @@ def graph(recipe: RecipeArg, input: InputOpt = None,
         from .media import probe
 
         suffix = Path(output).suffix.lower()
-        if suffix not in FORMATS:
+        if suffix not in FORMATS + (".png",):
             _fail([f"output: cannot draw a graph as {suffix or 'a file without a suffix'}; "
-                   f"write {', '.join(FORMATS)} (.png is not supported: ffx ships no rasteriser)"])
+                   f"write {', '.join(FORMATS + ('.png',))}"])
         plan = _plan(recipe, input, None, set, True, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
         binary = find_ffmpeg(ffmpeg)
         known = {}
@@ -200,11 +200,40 @@ def graph(recipe: RecipeArg, input: InputOpt = None,
                 except (InputError, OSError):
                     continue
                 known.update({"file:" + url: info, "file:" + os.path.abspath(url): info})
-        text = render_picture(plan, suffix, known)
-        Path(output).write_text(text, encoding="utf-8")
+        text = render_picture(plan, ".svg" if suffix == ".png" else suffix, known)
+        data = _svg_to_png(text, binary) if suffix == ".png" else text.encode()
+        Path(output).write_bytes(data)
         typer.echo(f"wrote {output}", err=True)
 
     _guarded(action)
+
+
+def _svg_to_png(svg: str, binary: str) -> bytes:
+    """Rasterise an SVG with FFmpeg's librsvg decoder (the bundled FFmpeg has it). The PNG comes back on
+    stdout, so a failure leaves no file behind; the SVG goes in as a temporary file because the
+    ``svg_pipe`` demuxer finds no picture in a pipe."""
+    import subprocess
+    import tempfile
+
+    from . import process
+    from .errors import CapabilityError
+
+    with tempfile.NamedTemporaryFile(suffix=".svg") as source:
+        source.write(svg.encode())
+        source.flush()
+        child = process.popen([binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "svg_pipe",
+                               "-i", "file:" + source.name, "-frames:v", "1", "-f", "image2pipe", "-c:v", "png",
+                               "pipe:1"], stdout=subprocess.PIPE)
+        try:
+            data, errors = child.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.stop(child)
+            raise CapabilityError("drawing the PNG took too long; write .svg instead") from None
+    if child.returncode != 0 or not data.startswith(b"\x89PNG"):
+        last = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise CapabilityError(f"this FFmpeg cannot draw SVG as PNG (it needs librsvg: {last[0]}); "
+                              "write .svg, .dot or .mmd instead")
+    return data
 
 
 @app.command(hidden=True)

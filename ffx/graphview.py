@@ -173,7 +173,9 @@ def _short(value: str) -> str:
 
 def _short_path(url: str) -> str:
     """A long path keeps its end (the file's name), not its start."""
-    return url if len(url) <= LONGEST_VALUE else "…" + url[-(LONGEST_VALUE - 1):]
+    if len(url) <= LONGEST_VALUE or "=" in url:  # a generated source (lavfi) reads best from its start
+        return _short(url)
+    return "…" + url[-(LONGEST_VALUE - 1):]
 
 
 def _filter_lines(parsed: ParsedFilter, step: str | None) -> list[str]:
@@ -371,6 +373,7 @@ def to_mermaid(picture: Picture) -> str:
 
 
 CHAR_WIDTH = 6.6  # px per character at font-size 11 (a rough sans-serif average)
+LABEL_CHAR_WIDTH = 5.4  # at font-size 9
 LINE_HEIGHT = 14
 LAYER_GAP = 70
 NODE_GAP = 18
@@ -422,7 +425,11 @@ def to_svg(picture: Picture) -> str:
         columns = _layers(picture, number)
         x = PAD * 2
         heights = []
-        for column in columns:
+        for index, column in enumerate(columns):
+            ids = {b.id for b in column}
+            labels = [len(a.label) for a in picture.arrows if a.target in ids and a.label]
+            if index:  # room for the longest label of the arrows coming in
+                x += max(0.0, max(labels, default=0) * LABEL_CHAR_WIDTH + PAD - LAYER_GAP)
             column_width = max((_size(b)[0] for b in column), default=0)
             y = top + 2 * LINE_HEIGHT
             for box in column:

@@ -7,6 +7,7 @@ import pytest
 
 import ffx as api
 from ffx.graphview import Box, Picture, parse_filtergraph, picture_of, to_dot, to_mermaid, to_svg
+from conftest import decode_frames
 from test_cli import RECIPES, ffx
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -109,10 +110,19 @@ def test_parse_filtergraph_reads_escapes_chains_and_labels():
     assert chains[2].options == [("w", "2"), ("h", "2")]
 
 
-@pytest.mark.parametrize("name", ["g.png", "g.txt", "noext"])
+@pytest.mark.parametrize("name", ["g.jpg", "g.txt", "noext"])
 def test_an_unknown_picture_format_is_one_line_naming_the_formats(tmp_path, clip, name):
     result = ffx("graph", str(RECIPES / "reverse.yaml"), "-i", str(clip), "-o", str(tmp_path / name))
     assert result.exit_code == 1
     (line,) = result.stderr.splitlines()
-    assert ".svg, .dot, .mmd" in line
+    assert ".svg, .dot, .mmd, .png" in line
     assert not (tmp_path / name).exists()
+
+
+def test_png_is_drawn_by_the_bundled_ffmpeg(tmp_path, clip):
+    out = tmp_path / "graph.png"
+    result = ffx("graph", str(RECIPES / "reverse.yaml"), "-i", str(clip), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    frames = decode_frames(out)
+    assert frames.shape[0] == 1 and frames.shape[1] > 50 and frames.shape[2] > 200
+    assert frames.min() < 100 < frames.max()  # dark text and lines on white
