@@ -19,18 +19,69 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import typer  # noqa: E402
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+
+
+def _bare_flags(params: list) -> list:
+    """Flags and arguments without Typer's type labels (``<bool>``, ``<path>``): options say what they take
+    by their metavar (FILE, NAME=VALUE, SIZE), and ``--overwrite true`` is not a thing to type."""
+    for param in params:
+        if isinstance(param, typer.core.TyperArgument) or getattr(param, "is_flag", False):
+            param.display_type_rich = lambda ctx=None: None
+    return params
+
+
+class _Command(typer.core.TyperCommand):
+    """A command whose help shows option values by name and the usage line as it is typed (no ``{RECIPE}``)."""
+
+    def get_params(self, ctx):
+        return _bare_flags(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx):
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, typer.core.TyperArgument):
+                name = (param.metavar or param.name or "").upper()
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+
+class _Group(typer.core.TyperGroup):
+    def get_params(self, ctx):
+        return _bare_flags(super().get_params(ctx))
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+        from .binary import FfmpegBinary, ffmpeg_binary
+
+        try:
+            binary: FfmpegBinary | None = ffmpeg_binary()
+        except Exception:  # noqa: BLE001 - the version line must not fail for want of FFmpeg
+            binary = None
+        typer.echo(f"ffx {__version__}" + (f" (FFmpeg {binary.version} at {binary.path})" if binary else ""))
+        raise typer.Exit()
+
+
+app = typer.Typer(cls=_Group, no_args_is_help=True, pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]},
                   help="Compile declarative video-effect recipes into one streaming FFmpeg command.")
 
-RecipeArg = Annotated[Path, typer.Argument(help="recipe file (YAML)", show_default=False)]
-InputOpt = Annotated[Optional[list[str]], typer.Option("-i", "--input", help="input file; replaces the recipe's (repeat for several)")]
-OutputOpt = Annotated[Optional[str], typer.Option("-o", "--output", help="output file; replaces the recipe's")]
-SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="override a recipe variable: NAME=VALUE")]
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                                                help="print ffx's and FFmpeg's versions and exit")] = False) -> None:
+    """Compile declarative video-effect recipes into one streaming FFmpeg command."""
+
+
+RecipeArg = Annotated[Path, typer.Argument(help="recipe file (YAML)", show_default=False, metavar="RECIPE")]
+InputOpt = Annotated[Optional[list[str]], typer.Option("-i", "--input", metavar="FILE", help="input file; replaces the recipe's (repeat for several)")]
+OutputOpt = Annotated[Optional[str], typer.Option("-o", "--output", metavar="FILE", help="output file; replaces the recipe's")]
+SetOpt = Annotated[Optional[list[str]], typer.Option("--set", metavar="NAME=VALUE", help="override a recipe variable (repeat for several)")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="replace an existing output file")]
-FfmpegOpt = Annotated[Optional[str], typer.Option("--ffmpeg", help="FFmpeg binary to use (else $FFX_FFMPEG, the bundled one, PATH)")]
-MemoryOpt = Annotated[Optional[str], typer.Option("--max-memory", help="memory budget for buffering steps, e.g. 512M or 2G (default 1G); beyond it a reverse runs in segments, a GIF in two passes, and anything else is refused")]
+FfmpegOpt = Annotated[Optional[str], typer.Option("--ffmpeg", metavar="PATH", help="FFmpeg binary to use (else $FFX_FFMPEG, the bundled one, PATH)")]
+MemoryOpt = Annotated[Optional[str], typer.Option("--max-memory", metavar="SIZE", help="memory budget for buffering steps, e.g. 512M or 2G (default 1G); beyond it a reverse runs in segments, a GIF in two passes, and anything else is refused")]
 LiveOpt = Annotated[bool, typer.Option("--live", help="-i is a live source: a camera (/dev/video0) or a stream URL (rtsp://...)")]
-RecipeSizeOpt = Annotated[str, typer.Option("--max-recipe-size", help="largest recipe file to read, e.g. 4M (default 1M)")]
+RecipeSizeOpt = Annotated[str, typer.Option("--max-recipe-size", metavar="SIZE", help="largest recipe file to read, e.g. 4M (default 1M)")]
 UnsafeOpt = Annotated[bool, typer.Option("--allow-unsafe", help="allow filters that read or write files (trusted recipes only)")]
 
 
@@ -106,7 +157,7 @@ def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, l
                           max_recipe_size=max_recipe_size)
 
 
-@app.command()
+@app.command(cls=_Command)
 def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
            overwrite: OverwriteOpt = False, quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or progress lines")] = False,
            ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
@@ -128,7 +179,7 @@ def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, 
     _guarded(action)
 
 
-@app.command(name="compile")
+@app.command(name="compile", cls=_Command)
 def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
                     overwrite: OverwriteOpt = False, ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False,
                     as_json: Annotated[bool, typer.Option("--json", help="print argv lists as JSON")] = False,
@@ -141,13 +192,30 @@ def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt
         if ffplay:
             typer.echo(plan.ffplay())
             return
-        binary = plan.binary_path if full_path else "ffmpeg"
+        binary = plan.binary_path if full_path else _printed_name(plan.binary_path)
         typer.echo(plan.to_json(binary) if as_json else plan.shell(binary))
 
     _guarded(action)
 
 
-@app.command()
+def _printed_name(binary: str) -> str:
+    """``ffmpeg`` when that word runs the FFmpeg ffx uses; else its full path, so the command runs as pasted.
+
+    A fresh install has only the bundled binary, which is not on PATH; and an
+    older system ``ffmpeg`` on PATH may lack what the recipe needs.
+    """
+    import shutil
+
+    found = shutil.which("ffmpeg")
+    try:
+        if found and os.path.samefile(found, binary):
+            return "ffmpeg"
+    except OSError:
+        pass
+    return binary
+
+
+@app.command(cls=_Command)
 def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
              ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
              max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M") -> None:
@@ -174,9 +242,9 @@ def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None
     _guarded(action)
 
 
-@app.command()
+@app.command(cls=_Command)
 def graph(recipe: RecipeArg, input: InputOpt = None,
-          output: Annotated[str, typer.Option("-o", "--output", help="picture to write: .svg, .png, .dot (Graphviz) or .mmd (Mermaid)")] = "graph.svg",
+          output: Annotated[str, typer.Option("-o", "--output", metavar="FILE", help="picture to write: .svg, .png, .dot (Graphviz) or .mmd (Mermaid)")] = "graph.svg",
           set: SetOpt = None, ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
           max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M") -> None:
     """Draw RECIPE's compiled filtergraph: inputs, filters with their recipe steps, sizes, rates, durations."""
@@ -236,7 +304,7 @@ def _svg_to_png(svg: str, binary: str) -> bytes:
     return data
 
 
-@app.command(hidden=True)
+@app.command(hidden=True, cls=_Command)
 def stage(kind: Annotated[str, typer.Argument(help="slitscan")],
           slits: Annotated[int, typer.Option(min=1)] = 1, length: Annotated[int, typer.Option(min=1)] = 1,
           thickness: Annotated[int, typer.Option(min=1)] = 1, axis: str = "column") -> None:
@@ -248,7 +316,7 @@ def stage(kind: Annotated[str, typer.Argument(help="slitscan")],
     slitscan_image(sys.stdin.buffer, sys.stdout.buffer, slits=slits, length=length, thickness=thickness, axis=axis)
 
 
-@app.command()
+@app.command(cls=_Command)
 def effects(name: Annotated[Optional[str], typer.Argument(help="an effect to describe")] = None) -> None:
     """List the effects, or describe one with its parameters and an example."""
     from .effects import REGISTRY
@@ -257,7 +325,7 @@ def effects(name: Annotated[Optional[str], typer.Argument(help="an effect to des
         width = max(len(n) for n in REGISTRY)
         for effect_name, cls in REGISTRY.items():
             summary = (cls.__doc__ or "").strip().splitlines()[0]
-            typer.echo(f"{effect_name:<{width}}  {summary}")
+            typer.echo(f"{effect_name:<{width}}  {_plain(summary)}")
         return
     if name not in REGISTRY:
         import difflib
@@ -265,20 +333,45 @@ def effects(name: Annotated[Optional[str], typer.Argument(help="an effect to des
         close = difflib.get_close_matches(name, list(REGISTRY), n=1)
         _fail([f"unknown effect {name!r}" + (f"; did you mean {close[0]!r}?" if close else "")])
     cls = REGISTRY[name]
-    typer.echo(f"{name}: {(cls.__doc__ or '').strip()}\n")
+    typer.echo(f"{name}: {_plain(cls.__doc__ or '')}\n")
     typer.echo("parameters:")
     for field_name, info in cls.model_fields.items():
         if field_name == "effect":
             continue
         key = info.alias or field_name
         default = "required" if info.is_required() else f"default {json.dumps(info.get_default(), default=str)}"
-        main = " (main: `- " + name + ": VALUE`)" if field_name == cls.main_parameter else ""
-        typer.echo(f"  {key}: {info.description or ''} [{default}]{main}")
+        main = f" (main: - {name}: VALUE)" if field_name == cls.main_parameter else ""
+        choices = _choices(info.annotation)
+        allowed = f" (one of: {' | '.join(choices)})" if choices else ""
+        typer.echo(f"  {key}: {_plain(info.description or '')}{allowed} [{default}]{main}")
     if cls.example:
         typer.echo(f"\nexample:\n  {cls.example}")
 
 
-@app.command()
+def _plain(text: str) -> str:
+    """Docstring text for a terminal: reStructuredText's double backticks dropped, lines joined."""
+    return " ".join(text.replace("``", "").split())
+
+
+def _choices(annotation) -> list[str]:
+    """The words a field accepts when it is a choice (a Literal, possibly among other types)."""
+    import typing
+
+    found: list[str] = []
+    stack = [annotation]
+    while stack:
+        current = stack.pop(0)
+        origin = typing.get_origin(current)
+        if origin is typing.Literal:
+            found += [str(v) for v in typing.get_args(current) if v is not None]
+        elif origin is typing.Annotated:
+            stack.append(typing.get_args(current)[0])
+        elif origin is not None:
+            stack.extend(typing.get_args(current))
+    return found
+
+
+@app.command(cls=_Command)
 def schema() -> None:
     """Print the recipe JSON Schema (for editor auto-completion)."""
     from .recipe import recipe_json_schema

@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass, field as dataclass_field
 from fractions import Fraction
@@ -30,7 +31,7 @@ from pydantic_core.core_schema import ErrorType
 
 from .effects import REGISTRY
 from .effects.base import Color, Effect, Rate, StreamName, Time
-from .errors import Problem, RecipeError, UsageError, quote
+from .errors import Problem, RecipeError, UsageError, quote, shorten
 from .filter_options import image_size_problem
 from .output import Output
 from .yamlsource import MAX_RECIPE_BYTES, Located, format_bytes, format_path, load_yaml, read_recipe_text, resolve_plain
@@ -516,6 +517,7 @@ class _Given:
 
     names: frozenset
     paths: set = dataclass_field(default_factory=set)
+    uses: dict = dataclass_field(default_factory=dict)  # path -> the given variables its value uses
 
 
 def _substitute(data: Any, variables: dict, path: tuple, problems: list, located: Located | None,
@@ -530,6 +532,7 @@ def _substitute(data: Any, variables: dict, path: tuple, problems: list, located
     whole = VAR_REF.fullmatch(data)
     if given is not None and any(m.group(1) in given.names for m in VAR_REF.finditer(data)):
         given.paths.add(path)
+        given.uses[path] = [m.group(1) for m in VAR_REF.finditer(data) if m.group(1) in given.names]
     if whole and whole.group(1):
         name = whole.group(1)
         if name in variables:
@@ -603,8 +606,24 @@ def load_recipe(source: str | os.PathLike, *, variables: dict[str, Any] | None =
             for k, v in data.items()}
     if problems:
         raise RecipeError(problems)
-    recipe = validate_recipe(body, located)
+    try:
+        recipe = validate_recipe(body, located)
+    except RecipeError as exc:
+        raise RecipeError([_from_command_line(p, given, declared, variables) for p in exc.problems]) from None
     return recipe.relative_to(os.path.dirname(file), keep=given.paths)
+
+
+def _from_command_line(problem: Problem, given: _Given, declared: dict, variables: dict) -> Problem:
+    """A problem with a value given by ``--set``: the hint speaks of the command line, not of the YAML."""
+    names = next((names for path, names in given.uses.items() if format_path(path) == problem.field), None)
+    if not names:
+        return problem
+    name = names[0]
+    example = declared.get(name)
+    hint = f"it comes from --set {name}={shorten(_plain_text(variables[name]))}"
+    if isinstance(example, (int, float)) and not isinstance(example, bool):
+        hint += f"; give a number, e.g. --set {name}={example}"
+    return dataclasses.replace(problem, hint=hint)
 
 
 def recipe_size_limit(value: int | str) -> int:
@@ -670,7 +689,10 @@ def _distinct(problems: list[Problem]) -> list[Problem]:
 def _problem(err: dict, data: Any, located: Located | None) -> Problem:
     path = _yaml_path(tuple(err["loc"]))
     message, hint = _humanize(err, path)
-    file, line, column = (located.file, *located.where(path)) if located else (None, None, None)
+    file, line, column = None, None, None
+    if located is not None:
+        where = located.where_key if err["type"] == "extra_forbidden" else located.where
+        file, (line, column) = located.file, where(path)
     return Problem(message, field=format_path(path), file=file, line=line, column=column, hint=hint)
 
 

@@ -22,7 +22,7 @@ import gc
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import yaml
 
@@ -59,6 +59,11 @@ class Located:
     marks: dict
     file: str | None
     problems: tuple = ()  # bad scalars, reported together with the model's own problems
+    keys: dict = field(default_factory=dict)  # path -> (line, column) of the key itself, for unknown keys
+
+    def where_key(self, path: Path) -> tuple[int | None, int | None]:
+        """Position of the key that ends ``path`` (an unknown key is blamed where it is written)."""
+        return self.keys.get(tuple(path)) or self.where(path)
 
     def where(self, path: Path) -> tuple[int | None, int | None]:
         """Position of the deepest known value on ``path``."""
@@ -220,6 +225,7 @@ def _load_yaml(text: str, file: str | None) -> Located:
     except yaml.YAMLError as exc:
         raise RecipeError(Problem(f"not valid YAML: {shorten(str(exc).splitlines()[0])}", file=file)) from None
     marks: dict = {}
+    keys: dict = {}
     problems: list[Problem] = []
     budget = [MAX_NODES]
 
@@ -264,12 +270,13 @@ def _load_yaml(text: str, file: str | None) -> Located:
                 if key in result:
                     fail(f"key {shorten(repr(key))} appears twice", path + (key,), key_node.start_mark)
                     continue
+                keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 result[key] = convert(value_node, path + (key,))
             return result
         return None  # pragma: no cover - composer yields only the three node kinds
 
     data = None if node is None else convert(node, ())
-    return Located(data=data, marks=marks, file=file, problems=tuple(problems))
+    return Located(data=data, marks=marks, file=file, problems=tuple(problems), keys=keys)
 
 
 def _compose(text: str, file: str | None) -> yaml.Node | None:

@@ -47,10 +47,23 @@ def test_validate_a_good_recipe_reports_what_comes_out():
 
 
 def test_compile_prints_only_the_command(tmp_path):
-    result = ffx("compile", str(RECIPES / "demo.yaml"), "-o", str(tmp_path / "x.mp4"))
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "ffmpeg").symlink_to(FFMPEG)  # the FFmpeg ffx runs is `ffmpeg` on this PATH
+    result = runner.invoke(app, ["compile", str(RECIPES / "demo.yaml"), "-o", str(tmp_path / "x.mp4")],
+                           env={"COLUMNS": "120", "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"})
     assert result.exit_code == 0
     assert result.stdout.startswith("ffmpeg -hide_banner -nostdin -f lavfi ")
     assert result.stderr == ""
+
+
+def test_without_ffmpeg_on_path_the_printed_command_names_the_binary_and_runs_as_pasted(tmp_path):
+    result = runner.invoke(app, ["compile", str(RECIPES / "demo.yaml"), "-o", str(tmp_path / "x.mp4")],
+                           env={"COLUMNS": "120", "PATH": "/usr/bin:/bin"})
+    assert result.exit_code == 0
+    assert result.stdout.startswith(FFMPEG + " -hide_banner ")
+    done = subprocess.run(["bash", "-c", result.stdout], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "x.mp4").stat().st_size > 1000
 
 
 def test_compile_json_gives_argv_lists(tmp_path):
