@@ -222,7 +222,8 @@ def _add_command(picture: Picture, args: list[str], title: str, filter_steps=(),
             step = filter_steps[index][1]
         box = Box(f"{prefix}f{index}", _filter_lines(one, step), "filter", cluster)
         picture.boxes.append(box)
-        sources = one.inputs or (["0:v:0"] if index == 0 and chained else [])
+        implicit = "0:a:0" if "-af" in args or "-filter:a" in args else "0:v:0"  # -vf/-af read the first input
+        sources = one.inputs or ([implicit] if index == 0 and chained else [])
         for label in sources:
             stream = label.split(":")
             if stream[0].isdigit():
@@ -241,8 +242,8 @@ def _add_command(picture: Picture, args: list[str], title: str, filter_steps=(),
                  _display_url(args[-1]))
     picture.boxes.append(output)
     maps = [args[i + 1] for i, word in enumerate(args[:-1]) if word == "-map"]
-    if not maps and parsed:
-        maps = ["_last"] if chained else []
+    if not maps:  # FFmpeg's default: the chain's end, else the inputs' streams as they are
+        maps = ["_last"] if parsed and chained else [] if parsed else [str(n) for n in range(len(_input_urls(args)))]
     for mapped in maps:
         label = mapped.strip("[]")
         if label in producers:

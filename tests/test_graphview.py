@@ -126,3 +126,15 @@ def test_png_is_drawn_by_the_bundled_ffmpeg(tmp_path, clip):
     frames = decode_frames(out)
     assert frames.shape[0] == 1 and frames.shape[1] > 50 and frames.shape[2] > 200
     assert frames.min() < 100 < frames.max()  # dark text and lines on white
+
+
+def test_a_simple_filter_chain_reads_the_first_input_and_a_command_without_filters_copies_it():
+    from ffx.graphview import _add_command
+
+    chain = Picture()
+    _add_command(chain, ["-i", "file:a.mkv", "-af", "volume=2,aresample=48000", "file:b.mkv"], "x")
+    assert [(a.source, a.target, a.label) for a in chain.arrows] == [
+        ("c0_in0", "c0_f0", "0:a:0"), ("c0_f0", "c0_f1", ""), ("c0_f1", "c0_out", "")]
+    copy = Picture()
+    _add_command(copy, ["-i", "file:a.mkv", "-c", "copy", "file:b.mkv"], "x")
+    assert [(a.source, a.target) for a in copy.arrows] == [("c0_in0", "c0_out")]
