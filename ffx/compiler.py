@@ -19,7 +19,7 @@ from .errors import CapabilityError, FfxWarning, InputError, Problem, RecipeErro
 from .media import MediaInfo, frame_times, keyframe_times, probe, probe_pictures
 from .plan import FfmpegStage, Plan
 from .segments import encoder_frames
-from .preview import ffplay_args
+from .ffplay import ffplay_args
 from .recipe import AUDIO_SOURCES, Input, Recipe
 from .yamlsource import format_path
 
