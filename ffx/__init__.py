@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "compile_recipe": "api", "render": "api",
+    "compile_recipe": "api", "render": "api", "preview": "api",
     "CapabilityError": "errors", "FfxError": "errors", "FfxWarning": "errors", "InputError": "errors", "Problem": "errors",
     "RecipeError": "errors", "RenderError": "errors", "UsageError": "errors",
     "MediaInfo": "media", "FfmpegStage": "plan", "Plan": "plan",
@@ -47,7 +47,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import effects
-    from .api import compile_recipe, render
+    from .api import compile_recipe, preview, render
     from .errors import CapabilityError, FfxError, FfxWarning, InputError, Problem, RecipeError, RenderError, UsageError
     from .media import MediaInfo
     from .output import Output

@@ -105,3 +105,49 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
     else:
         run(plan, on_progress=progress or None)
     return plan
+
+
+def preview(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, variables: dict[str, Any] | None = None,
+            folder: str | os.PathLike = ".", at: float | None = None, seconds: float | None = None,
+            scale: float = 0.25, columns: int = 4, rows: int = 3, ffmpeg: str | FfmpegBinary | None = None,
+            allow_unsafe: bool = False, max_memory: int | str | None = None,
+            progress: bool | ProgressCallback = False) -> tuple[str, str]:
+    """A quick look at a recipe's result: a small render and a contact sheet of it; returns both paths.
+
+    The window (``at``, ``seconds``) is cut from the result, after the recipe's
+    own steps, so it shows the instants the full render would show at those
+    times. Both files go to ``folder`` as ``NAME.preview.mp4`` (``.png`` for a
+    one-picture result) and ``NAME.sheet.png``, NAME being the recipe
+    output's, and are replaced on every preview.
+    """
+    from .effects.contact_sheet import ContactSheet
+    from .effects.resize import Resize
+    from .effects.trim import Trim
+    from .output import Output
+
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1:
+        raise RecipeError(Problem(f"{quote(scale)} is not a scale; give a factor such as 0.25", field="scale"))
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        raise UsageError(f"the preview folder {quote(folder)} does not exist")
+    loaded = as_recipe(recipe, variables).with_io(inputs=inputs)
+    name = os.path.splitext(os.path.basename(loaded.output.path))[0] if loaded.output else "preview"
+    still = loaded.output is not None and loaded.output.kind == "image"
+    steps = list(loaded.steps)
+    if (at is not None or seconds is not None) and not still:
+        steps.append(Trim(start=at or 0.0, duration=seconds))
+    if scale != 1:
+        steps.append(Resize(scale))
+    video = os.path.join(folder, f"{name}.preview." + ("png" if still else "mp4"))
+    small = Recipe(**{**{key: getattr(loaded, key) for key in loaded.model_fields_set},
+                      "steps": steps, "output": Output(path=video, preset="veryfast")})
+    small._source = loaded._source
+    plan = render(small, overwrite=True, progress=progress, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
+                  max_memory=max_memory)
+    frames = plan.result.frames or 1
+    across = max(1, min(columns, frames))
+    down = max(1, min(rows, frames // across))
+    sheet = os.path.join(folder, f"{name}.sheet.png")
+    render(Recipe(input=video, steps=[ContactSheet(columns=across, rows=down, width=1280)], output=sheet),
+           overwrite=True, ffmpeg=ffmpeg)
+    return video, sheet

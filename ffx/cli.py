@@ -317,6 +317,56 @@ def stage(kind: Annotated[str, typer.Argument(help="slitscan")],
 
 
 @app.command(cls=_Command)
+def preview(recipe: RecipeArg, input: InputOpt = None, set: SetOpt = None,
+            at: Annotated[Optional[float], typer.Option("--at", metavar="SECONDS", help="start of the window, on the result's clock")] = None,
+            seconds: Annotated[Optional[float], typer.Option("--seconds", metavar="SECONDS", help="length of the window (default: to the end)")] = None,
+            scale: Annotated[float, typer.Option("--scale", metavar="FACTOR", help="size of the preview against the result")] = 0.25,
+            folder: Annotated[Path, typer.Option("--folder", "-d", metavar="DIR", help="where the preview and its sheet go")] = Path("."),
+            open_files: Annotated[bool, typer.Option("--open", help="hand both files to the system's viewer")] = False,
+            ffplay: Annotated[bool, typer.Option("--ffplay", help="play the recipe live with ffplay instead (when ffplay is installed)")] = False,
+            quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress")] = False,
+            ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, max_memory: MemoryOpt = None) -> None:
+    """Render a small, quick preview of RECIPE and a contact sheet of it; print both paths."""
+    def action():
+        import shutil
+
+        from .recipe import parse_set
+
+        if ffplay:
+            player = shutil.which("ffplay")
+            if player is None:
+                _fail(["no ffplay found: it is not part of the bundled FFmpeg; install your system's FFmpeg "
+                       "(which has ffplay), or run ffx preview without --ffplay and open the files it writes"])
+            from . import process
+            from .api import compile_recipe
+
+            plan = compile_recipe(recipe, inputs=_inputs(input, False), variables=parse_set(set or []),
+                                  output=os.devnull + ".mp4", ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
+                                  max_memory=max_memory)
+            process.run([player, "-hide_banner", *plan.preview], timeout=None)
+            return
+        from .api import preview as make_preview
+        from .progressbar import ProgressLines
+
+        progress = False if quiet else True if sys.stderr.isatty() else ProgressLines(sys.stderr)
+        paths = make_preview(recipe, inputs=_inputs(input, False), variables=parse_set(set or []), folder=folder,
+                             at=at, seconds=seconds, scale=scale, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
+                             max_memory=max_memory, progress=progress)
+        for path in paths:
+            typer.echo(path)
+        if open_files:
+            viewer = shutil.which("xdg-open") or shutil.which("open")
+            if viewer is None:
+                _fail(["no system viewer found (xdg-open or open); the files are written"])
+            from . import process
+
+            for path in paths:
+                process.run([viewer, path], timeout=30)
+
+    _guarded(action)
+
+
+@app.command(cls=_Command)
 def effects(name: Annotated[Optional[str], typer.Argument(help="an effect to describe")] = None) -> None:
     """List the effects, or describe one with its parameters and an example."""
     from .effects import REGISTRY

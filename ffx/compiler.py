@@ -19,7 +19,7 @@ from .errors import CapabilityError, FfxWarning, InputError, Problem, RecipeErro
 from .media import MediaInfo, frame_times, keyframe_times, probe, probe_pictures
 from .plan import FfmpegStage, Plan
 from .segments import encoder_frames
-from .preview import ffplay_args
+from .ffplay import ffplay_args
 from .recipe import AUDIO_SOURCES, Input, Recipe
 from .yamlsource import format_path
 
@@ -215,8 +215,8 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         raise RecipeError(problems) from None
     if problems:
         raise RecipeError(problems)
-    if final.info.still and recipe.output.kind != "image":
-        still = next((spec.path for spec, info in zip(named.values(), input_infos) if info.still), "the input")
+    still = next((spec.path for spec, info in zip(named.values(), input_infos) if info.still and spec.path), None)
+    if final.info.still and recipe.output.kind != "image" and still is not None:  # a generated frame is as asked
         notes.append(f"the result is one picture ({still!r} is a still image), so the {recipe.output.kind} holds one "
                      f"frame; to make it last, give the input a duration: {{path: {still}, duration: 5}}")
 
