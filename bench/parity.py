@@ -1,10 +1,11 @@
 """Parity with the five reference tutorials: each technique run the tutorial's way and the ffx way.
 
-    python bench/parity.py [--only NAME ...] [--write]
+    python bench/parity.py --media DIR [--only NAME ...] [--write]
 
 The tutorial side is the tutorial's own approach with its own library (MoviePy 2,
 OpenCV, PyAV), ported to today's API names; the ffx side is a recipe. Both run on
-the same short excerpts of /work/shared/media clips (cut losslessly first, so
+the same short excerpts of real clips from the folder given with --media (a film with
+sound, chaplin.mp4, and the other clips the rows name; cut losslessly first, so
 neither side seeks), and both results are compared as decoded RGB frames:
 frame counts, and PSNR over all frames (inf = identical). The first row is the
 floor: the same clip decoded by MoviePy and by ffx, with no effect at all —
@@ -36,7 +37,7 @@ import ffx  # noqa: E402
 from ffx.binary import ffmpeg_binary  # noqa: E402
 from ffx.effects.text import SHIPPED_FONT  # noqa: E402
 
-MEDIA = Path("/work/shared/media")
+MEDIA = Path(".")  # the footage folder, from --media
 FFMPEG = ffmpeg_binary(None).path
 PARITY = ROOT / "docs" / "parity.md"
 WORK = Path(tempfile.mkdtemp(prefix="ffx-parity-"))
@@ -468,9 +469,12 @@ def fmt(value: float | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--media", required=True, type=Path, help="folder holding the clips the rows name (chaplin.mp4, ...)")
     parser.add_argument("--only", nargs="*", help="run only these techniques (substrings of their names)")
     parser.add_argument("--write", action="store_true", help="write the table into docs/parity.md")
     options = parser.parse_args()
+    global MEDIA
+    MEDIA = options.media
     lines = ["| technique | tutorial | the tutorial's way | the ffx recipe | frames (tutorial / ffx) | PSNR | notes |",
              "|---|---|---|---|---|---|---|"]
     started = time.perf_counter()
@@ -490,7 +494,7 @@ def main() -> None:
     import cv2
     import av
 
-    footer = (f"\nMeasured by `python bench/parity.py --write` in {elapsed:.0f} s: MoviePy {moviepy.__version__}, "
+    footer = (f"\nMeasured by `python bench/parity.py --media DIR --write` in {elapsed:.0f} s: MoviePy {moviepy.__version__}, "
               f"OpenCV {cv2.__version__}, PyAV {av.__version__}, FFmpeg {ffx.binary.ffmpeg_binary(None).version}.")
     print(footer)
     if options.write:
