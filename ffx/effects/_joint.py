@@ -73,8 +73,7 @@ def fit_clip(clip: Clip, fmt: JointFormat, fit: Fit, background: str, ctx: StepC
         video = ctx.chain(video, "fps", {"fps": fmt.rate})
         frames = round(Fraction(frames) / info.fps * fmt.rate)
     # frame n at n / rate: the joint filters need one time base and no gaps
-    video = ctx.chain(video, "setpts", {"expr": f"N/({fmt.rate}*TB)"})
-    video = ctx.chain(video, "fps", {"fps": fmt.rate})
+    video = ctx.constant_rate(clip.evolve(video=video, info=info.replace(fps=fmt.rate)))
     if (info.width, info.height) != (fmt.width, fmt.height):
         video = _scaled(video, info, fmt, fit, background, ctx)
     if info.pix_fmt != fmt.pix_fmt:
@@ -90,10 +89,13 @@ def fit_clip(clip: Clip, fmt: JointFormat, fit: Fit, background: str, ctx: StepC
             audio = ctx.chain(audio, "asetpts", {"expr": "PTS-STARTPTS"})
         else:
             audio = silence(fmt.sample_rate, fmt.channel_layout, ctx)
-        # exactly as long as the picture: padded with silence, or cut
-        audio = ctx.chain(audio, "apad", {"whole_len": samples})
-        audio = ctx.chain(audio, "atrim", {"end_sample": samples})
+        audio = exact_length(audio, samples, ctx)  # exactly as long as the picture
     return clip.evolve(video=video, audio=audio, info=fmt.info(frames)), frames
+
+
+def exact_length(audio: graph.Pad, samples: int, ctx: StepContext) -> graph.Pad:
+    """Sound of exactly ``samples`` samples: padded with silence, or cut."""
+    return ctx.chain(ctx.chain(audio, "apad", {"whole_len": samples}), "atrim", {"end_sample": samples})
 
 
 def silence(sample_rate: int, layout: str, ctx: StepContext) -> graph.Pad:

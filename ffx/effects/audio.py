@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .. import graph
-from ._joint import silence
+from ._joint import exact_length, silence
 from .base import Clip, Effect, StepContext, StepError, StreamRef, Time
 
 Volume = float | Annotated[str, Field(pattern=r"^-?[0-9]{1,3}(\.[0-9]{1,3})?dB$")]
@@ -82,7 +82,7 @@ class Audio(Effect):
         else:
             own = ctx.chain(clip.audio, "aresample", {"out_sample_rate": rate})
             own = ctx.chain(own, "aformat", {"sample_fmts": "fltp", "channel_layouts": layout})
-            own = ctx.chain(ctx.chain(own, "apad", {"whole_len": total}), "atrim", {"end_sample": total})
+            own = exact_length(own, total, ctx)
             if self.duck is not None:
                 duck = self.duck
                 track = ctx.filter("sidechaincompress", [track, own], {
@@ -124,7 +124,7 @@ class Audio(Effect):
             samples = round(self.fade_out * rate)
             audio = ctx.chain(audio, "afade", {"type": "out", "start_sample": max(0, played - samples),
                                                "nb_samples": samples})
-        audio = ctx.chain(ctx.chain(audio, "apad", {"whole_len": played}), "atrim", {"end_sample": played})
+        audio = exact_length(audio, played, ctx)
         if start:
             lead = ctx.chain(silence(rate, layout, ctx), "atrim", {"end_sample": start})
             audio = ctx.filter("concat", [lead, audio], {"n": 2, "v": 0, "a": 1}, outputs=(graph.AUDIO,)).pad()

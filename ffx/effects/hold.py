@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from .. import graph
-from ._joint import silence
+from ._joint import exact_length, silence
 from .base import Clip, Effect, StepContext, StepError, Time
 
 
@@ -61,7 +61,7 @@ class Hold(Effect):
             gap = ctx.chain(silence(rate, info.channel_layout or "stereo", ctx), "atrim",
                             {"end_sample": round(held / info.fps * rate)})
             if self.at == "end":
-                audio = ctx.chain(ctx.chain(audio, "apad", {"whole_len": split}), "atrim", {"end_sample": split})
+                audio = exact_length(audio, split, ctx)
                 parts = [audio, gap]
             else:
                 before = ctx.chain(audio, "atrim", {"end_sample": split})

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ._joint import exact_length
 from .base import Clip, Effect, StepContext, StepError, Time
 
 
@@ -48,7 +49,7 @@ class Loop(Effect):
         if audio is not None:
             rate = info.sample_rate or 48000
             samples = round(frames / info.fps * rate)  # one pass, as long as its picture
-            audio = ctx.chain(ctx.chain(audio, "apad", {"whole_len": samples}), "atrim", {"end_sample": samples})
+            audio = exact_length(audio, samples, ctx)
             audio = ctx.chain(audio, "aloop", {"loop": passes - 1, "size": samples})
             audio = ctx.chain(audio, "atrim", {"end_sample": round(total / info.fps * rate)})
         ctx.memory_bytes = max(ctx.memory_bytes, frames * info.frame_bytes())
