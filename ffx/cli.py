@@ -83,6 +83,7 @@ MemoryOpt = Annotated[Optional[str], typer.Option("--max-memory", metavar="SIZE"
 LiveOpt = Annotated[bool, typer.Option("--live", help="-i is a live source: a camera (/dev/video0) or a stream URL (rtsp://...)")]
 RecipeSizeOpt = Annotated[str, typer.Option("--max-recipe-size", metavar="SIZE", help="largest recipe file to read, e.g. 4M (default 1M)")]
 UnsafeOpt = Annotated[bool, typer.Option("--allow-unsafe", help="allow filters that read or write files (trusted recipes only)")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="compute afresh, without a stored answer (also FFX_NO_CACHE=1)")]
 
 
 def _fail(lines: list[str], code: int = 1) -> None:
@@ -185,7 +186,8 @@ def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt
                     as_json: Annotated[bool, typer.Option("--json", help="print argv lists as JSON")] = False,
                     full_path: Annotated[bool, typer.Option("--full-path", help="name the FFmpeg binary by its path")] = False,
                     live: LiveOpt = False, max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M",
-                    ffplay: Annotated[bool, typer.Option("--ffplay", help="print an ffplay command that previews the result live instead")] = False) -> None:
+                    ffplay: Annotated[bool, typer.Option("--ffplay", help="print an ffplay command that previews the result live instead")] = False,
+                    no_cache: NoCacheOpt = False) -> None:
     """Print the FFmpeg command(s) for RECIPE, quoted to paste into a shell."""
     def action():
         plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
@@ -218,16 +220,20 @@ def _printed_name(binary: str) -> str:
 @app.command(cls=_Command)
 def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
              ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
-             max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M") -> None:
+             max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M", no_cache: NoCacheOpt = False) -> None:
     """Check RECIPE (and its inputs) without rendering; lists every problem."""
     def action():
         plan = _plan(recipe, input, output, set, True, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
         info = plan.result
+        counted = info.counted  # a long file no step needed counted is not read whole just to print its count
+        shown = info if counted else info.estimate
         parts = []
         if info.has_video:
-            parts.append(f"{info.size} @ {float(info.fps):g} fps" if info.fps else info.size)
-        if info.duration is not None:
+            parts.append(f"{info.size} @ {float(shown.fps):g} fps" if shown.fps else info.size)
+        if shown.duration is not None and counted:
             parts.append(f"{info.duration:.2f} s" + (f" ({info.frames} frames)" if info.frames is not None else ""))
+        elif shown.duration is not None:
+            parts.append(f"about {shown.duration:.2f} s (the header's length; frames not counted)")
         parts.append("with audio" if info.has_audio else "no audio")
         memory = plan.memory_estimate / 2**20
         how = ""
@@ -478,10 +484,11 @@ def _recipe_files(recipe: str) -> list[str]:
     return [os.path.join(folder, p) for p in paths if isinstance(p, str) and "${" not in p]
 
 
-def main() -> None:
+def main(finish=None) -> None:
     """The ``ffx`` command. It ends with ``os._exit``: by then every file, pipe and child process ffx
     opened is closed, and the interpreter's teardown of pydantic's and typer's modules (about 40 ms,
-    measured on a short GIF render) is time a short render should not pay."""
+    measured on a short GIF render) is time a short render should not pay. ``finish`` is told the exit
+    code first (the launcher stores a successful answer, ffx.plancache)."""
     from .process import terminations_raise
 
     try:
@@ -495,6 +502,8 @@ def main() -> None:
         code = getattr(stopped, "exit_code", 130)
     if isinstance(code, str):
         print(code, file=sys.stderr)
+    if finish is not None:
+        finish(code if isinstance(code, int) else (0 if code is None else 1))
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
