@@ -19,6 +19,9 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import typer  # noqa: E402
 
+# read ahead of typer by the launcher, so FFmpeg starts while Python loads
+from .launcher import early_arguments as _early_arguments, probe_early as _probe_early  # noqa: E402
+
 
 
 def _bare_flags(params: list) -> list:
@@ -125,19 +128,6 @@ def _guarded(action):
         code = getattr(exc, "exit_code", 130)
         typer.echo(f"{'interrupted' if code == 130 else exc}: nothing was written", err=True)
         raise typer.Exit(code) from None
-
-
-def _probe_early(inputs: list[str] | None, ffmpeg: str | None, live: bool) -> None:
-    """Let FFmpeg read the input files while Python loads typer and the recipe model (media.probe_early)."""
-    if not inputs or live:
-        return
-    from .binary import find_ffmpeg
-    from .media import probe_early
-
-    try:
-        probe_early([path for path in inputs if "\0" not in path], find_ffmpeg(ffmpeg))
-    except Exception:  # noqa: BLE001 - only a head start: the real run checks and reports everything
-        pass
 
 
 def _inputs(inputs: list[str] | None, live: bool):
@@ -433,55 +423,6 @@ def schema() -> None:
     from .recipe import recipe_json_schema
 
     typer.echo(json.dumps(recipe_json_schema(), indent=2))
-
-
-_VALUED = ("-i", "--input", "--ffmpeg", "-o", "--output", "--set", "--max-memory", "--max-recipe-size")
-
-
-def _early_arguments(argv: list[str]) -> tuple[list[str], str | None, bool]:
-    """The input files, --ffmpeg and --live of a render/compile/validate command line, read ahead of typer.
-
-    The inputs are the -i files, else the ones the recipe file names. Only a
-    head start for :func:`_probe_early`: typer and the recipe model still
-    read everything, and a probe answer is used only for the same file, unchanged.
-    """
-    inputs: list[str] = []
-    ffmpeg, live, recipe = None, False, None
-    if not argv or argv[0] not in ("render", "compile", "validate"):
-        return inputs, ffmpeg, live
-    words = iter(argv[1:])
-    for word in words:
-        name, eq, value = word.partition("=") if word.startswith("--") else (word, "", "")
-        if name in _VALUED:
-            value = value if eq else next(words, None)
-            if value is None:
-                break
-            if name == "--ffmpeg":
-                ffmpeg = value
-            elif name in ("-i", "--input"):
-                inputs.append(value)
-        elif name == "--live":
-            live = True
-        elif not word.startswith("-") and recipe is None:
-            recipe = word
-    if not inputs and recipe is not None:
-        inputs = _recipe_files(recipe)
-    return inputs, ffmpeg, live
-
-
-def _recipe_files(recipe: str) -> list[str]:
-    """Input paths written plainly in a recipe file (no ${variables}), relative to its folder; anything
-    odd gives none. Read as the real load reads: a small regular file, bounded YAML."""
-    try:
-        from .yamlsource import load_yaml, read_recipe_text
-
-        data = load_yaml(read_recipe_text(recipe)).data
-        given = [data.get("input")] + list((data.get("inputs") or {}).values())
-    except Exception:  # noqa: BLE001 - the real load reports every problem properly
-        return []
-    paths = [g.get("path") if isinstance(g, dict) else g for g in given]
-    folder = os.path.dirname(recipe)
-    return [os.path.join(folder, p) for p in paths if isinstance(p, str) and "${" not in p]
 
 
 def main(finish=None) -> None:

@@ -144,3 +144,28 @@ def test_a_cover_picture_is_a_still_by_its_header():
               "  Stream #0:1: Video: mjpeg (Baseline), yuvj420p(pc), 300x300, 90k tbr, 90k tbn (attached pic)\n")
     info = media.parse_ffmpeg_report(header, counted=False)
     assert info.still and info.has_audio and info.frames is None
+
+
+def test_an_output_whose_length_ffmpeg_reported_is_not_read_again(tmp_path, monkeypatch):
+    from ffx import runner
+
+    reads: list[list[str]] = []
+    real_run = runner.run
+
+    def run(argv, *args, **kwargs):
+        reads.append(list(argv))
+        return real_run(argv, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run", run)
+    clip = make_clip(tmp_path / "clip.mkv", duration=1, audio="sine")
+    out = tmp_path / "out.gif"
+    ffx.render(ffx.Recipe(input=str(clip), steps=[{"trim": {"duration": 0.5}}], output=str(out)))
+    assert out.exists() and reads == []  # FFmpeg's "progress=end" at 0.5 s proved it
+    short = tmp_path / "short.mkv"  # a plan FFmpeg falls short of is still read back (and refused)
+    wrapper = tmp_path / "ffmpeg-stops-early"
+    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *-progress*) exec "{FFMPEG}" -t 0.2 "$@";; esac\n'
+                       f'exec "{FFMPEG}" "$@"\n')
+    wrapper.chmod(0o755)
+    with pytest.raises(ffx.RenderError, match="short of the planned"):
+        ffx.render(ffx.Recipe(input=str(clip), output={"path": str(short), "codec": "ffv1"}), ffmpeg=str(wrapper))
+    assert len(reads) == 1
