@@ -127,6 +127,8 @@ async function check() {
   if (answer.vars) showVars(answer.vars);
   showProblems($("problems"), true, answer.problems || [], answer.notes || []);
   document.body.dataset.checked = String(number);
+  $("command").classList.toggle("stale", !answer.ok);  // the last good command stays, dimmed
+  $("graph").classList.toggle("stale", !answer.ok);
   if (!answer.ok) {
     const count = (answer.problems || []).length;
     status.textContent = `${count} problem${count === 1 ? "" : "s"}`;
