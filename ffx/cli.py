@@ -368,7 +368,7 @@ def preview(recipe: RecipeArg, input: InputOpt = None, set: SetOpt = None,
 
 @app.command(cls=_Command)
 def studio(recipe: Annotated[Optional[Path], typer.Argument(help="recipe file to edit, under the current folder (a new name starts a new recipe)", show_default=False, metavar="RECIPE")] = None,
-           port: Annotated[int, typer.Option("--port", metavar="PORT", min=0, max=65535, help="port on 127.0.0.1 (default: a free one)")] = 0,
+           port: Annotated[int, typer.Option("--port", metavar="PORT", min=0, max=65535, show_default=False, help="port on 127.0.0.1 (default: a free one)")] = 0,
            open_page: Annotated[bool, typer.Option("--open", help="open the page in the system's web browser")] = False,
            ffmpeg: FfmpegOpt = None, max_memory: MemoryOpt = None) -> None:
     """Edit RECIPE in the browser: problems as you type, the command, the graph, previews. Serves only the

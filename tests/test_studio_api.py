@@ -188,3 +188,9 @@ def test_the_command_refuses_a_recipe_outside_its_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(ffx.cli.app, ["studio", "/etc/hostname"])
     assert result.exit_code == 1 and "start ffx studio in the recipe's folder" in result.output
+
+
+def test_the_command_helps_like_the_others():
+    text = CliRunner().invoke(ffx.cli.app, ["studio", "-h"], env={"COLUMNS": "120"}).output
+    assert "studio [OPTIONS] [RECIPE]" in text and "PORT" in text and "--open" in text
+    assert "<int>" not in text and "<bool>" not in text and "<path>" not in text and "[default: 0]" not in text

@@ -110,7 +110,8 @@ class Studio:
         self.max_memory = max_memory
         self.scratch = tempfile.mkdtemp(prefix="ffx-studio-")  # previews: never in the user's folder
         self.jobs: dict[str, Job] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # one compile at a time: the probe cache and warnings are shared
+        self.starting = threading.Lock()
 
     def close(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
@@ -220,14 +221,15 @@ class Studio:
     def start_preview(self, data: Any) -> Job:
         """Start rendering a preview in a thread; its :class:`Job` tells how far it is."""
         request = self.request(data)
-        if any(job.state == "running" for job in self.jobs.values()):
-            raise Busy("a preview is being rendered; wait for it to finish")
         plan = self._compile(request, overwrite=True)
         width = int(plan.result.size.split("x")[0]) if plan.result.has_video else PREVIEW_WIDTH
         recipe = self.load(request)
-        job = Job(id=secrets.token_hex(8), folder=tempfile.mkdtemp(dir=self.scratch))
-        self._forget_old_previews()
-        self.jobs[job.id] = job
+        with self.starting:  # two clicks at once start one preview
+            if any(job.state == "running" for job in self.jobs.values()):
+                raise Busy("a preview is being rendered; wait for it to finish")
+            job = Job(id=secrets.token_hex(8), folder=tempfile.mkdtemp(dir=self.scratch))
+            self._forget_old_previews()
+            self.jobs[job.id] = job
         thread = threading.Thread(target=self._render_preview, args=(job, recipe, request, min(1.0, PREVIEW_WIDTH / width)),
                                   name=f"ffx-preview-{job.id}", daemon=True)
         thread.start()
