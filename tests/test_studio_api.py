@@ -154,12 +154,11 @@ def test_preview_renders_a_playable_video_and_a_contact_sheet(client, folder):
     job = client.post("/api/preview", json={"text": text}).json()
     assert job["state"] == "running"
     again = client.post("/api/preview", json={"text": text})
-    assert again.status_code == 409 or client.studio.jobs[job["id"]].state != "running"  # one at a time
-    for _ in range(600):
-        job = client.get(f"/api/preview/{job['id']}").json()
-        if job["state"] != "running":
-            break
-        time.sleep(0.1)
+    job = _finished(client, job)
+    if again.status_code == 200:  # the first was done already
+        _finished(client, again.json())
+    else:
+        assert again.status_code == 409 and "being rendered" in again.json()["problems"][0]["text"]  # one at a time
     assert job["state"] == "done", job
     video = client.get(f"/api/preview/{job['id']}/video")
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
@@ -172,6 +171,18 @@ def test_preview_renders_a_playable_video_and_a_contact_sheet(client, folder):
     assert sheet.content.startswith(b"\x89PNG") and sheet.headers["content-type"] == "image/png"
     assert not list(folder.glob("*.preview.*")) and not list(folder.glob("*.sheet.*"))  # not in the user's folder
     assert client.get("/api/preview/nosuchjob/video").status_code == 404
+    window = _finished(client, client.post("/api/preview", json={"text": text, "at": 0.2, "seconds": 0.4}).json())
+    saved.write_bytes(client.get(f"/api/preview/{window['id']}/video").content)
+    assert decode_frames(saved).shape[0] == 10  # 0.4 s of the result at 25 fps
+
+
+def _finished(client, job: dict) -> dict:
+    for _ in range(600):
+        job = client.get(f"/api/preview/{job['id']}").json()
+        if job["state"] != "running":
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"the preview did not finish: {job}")
 
 
 def test_the_command_without_the_extra_says_how_to_install_it(monkeypatch):
@@ -196,3 +207,16 @@ def test_the_command_helps_like_the_others():
     text = CliRunner().invoke(ffx.cli.app, ["studio", "-h"], env={"COLUMNS": "120"}).output
     assert "studio [OPTIONS] [RECIPE]" in text and "PORT" in text and "--open" in text
     assert "<int>" not in text and "<bool>" not in text and "<path>" not in text and "[default: 0]" not in text
+
+
+def test_a_port_in_use_is_one_line(tmp_path, monkeypatch):
+    from ffx.studio.server import bind
+
+    monkeypatch.chdir(tmp_path)
+    taken = bind()
+    try:
+        result = CliRunner().invoke(ffx.cli.app, ["studio", "--port", str(taken.getsockname()[1])])
+    finally:
+        taken.close()
+    assert result.exit_code == 1 and result.output.startswith("error: cannot serve on 127.0.0.1:")
+    assert len(result.output.strip().splitlines()) == 1

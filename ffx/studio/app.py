@@ -79,7 +79,7 @@ class Guard:
 
 
 def create_app(studio: Studio, token: str, port: int) -> Guard:
-    """The studio's web application, guarded by ``token`` and bound in thought to 127.0.0.1:``port``."""
+    """The studio's web application for a server on 127.0.0.1:``port``, guarded by ``token``."""
     static = resources.files(__package__) / "static"
 
     async def page(request: Request) -> Response:
@@ -93,6 +93,8 @@ def create_app(studio: Studio, token: str, port: int) -> Guard:
         return Response((static / name).read_text(encoding="utf-8"), media_type=ASSETS[name])
 
     async def body(request: Request):
+        if int(request.headers.get("content-length") or 0) > LARGEST_REQUEST:
+            raise FfxError("the request is too large")
         data = await request.body()
         if len(data) > LARGEST_REQUEST:
             raise FfxError("the request is too large")

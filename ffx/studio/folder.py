@@ -24,13 +24,14 @@ import os
 import re
 import tempfile
 
-from ..errors import FfxError, Problem, quote
+from ..errors import FfxError, InputError, Problem, quote
 from ..recipe import Recipe
 
 MEDIA_SUFFIXES = (".mp4", ".mkv", ".mov", ".m4v", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".gif", ".webp", ".png",
                   ".jpg", ".jpeg", ".bmp", ".mp3", ".wav", ".flac", ".ogg", ".opus", ".m4a", ".aac")
 RECIPE_SUFFIXES = (".yaml", ".yml")
 LISTED_FILES = 2000  # media files listed at most: a home folder is not a media library
+LOOKED_AT = 50_000  # names looked at while listing them: started in a huge tree, the page still opens
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".pfb", ".woff", ".woff2")
 
 
@@ -66,8 +67,12 @@ class Folder:
     def media_files(self) -> list[str]:
         """Media files under the folder (hidden folders skipped, symlinks out left out), relative, sorted."""
         found: list[str] = []
+        seen = 0
         for top, folders, files in os.walk(self.root):
             folders[:] = sorted(name for name in folders if not name.startswith("."))
+            seen += len(files) + len(folders)
+            if seen > LOOKED_AT:
+                break
             for name in sorted(files):
                 path = os.path.join(top, name)
                 if name.lower().endswith(MEDIA_SUFFIXES) and not name.startswith(".") and self.contains(path):
@@ -83,8 +88,11 @@ class Folder:
         folder = os.path.dirname(target)
         if not os.path.isdir(folder):
             raise OutsideFolder(f"{quote(name)}: the folder {quote(os.path.relpath(folder, self.root))} does not exist")
-        mode = os.stat(target).st_mode & 0o7777 if os.path.exists(target) else 0o644
-        handle, part = tempfile.mkstemp(dir=folder, prefix=".ffx-studio-", suffix=".part")
+        try:
+            mode = os.stat(target).st_mode & 0o7777 if os.path.exists(target) else 0o644
+            handle, part = tempfile.mkstemp(dir=folder, prefix=".ffx-studio-", suffix=".part")
+        except OSError as exc:
+            raise InputError(f"cannot write {quote(name)}: {exc.strerror}") from None
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 stream.write(text)
@@ -92,8 +100,10 @@ class Folder:
                 os.fsync(stream.fileno())
             os.chmod(part, mode)
             os.replace(part, target)
-        except BaseException:
+        except BaseException as exc:
             os.unlink(part)
+            if isinstance(exc, OSError):
+                raise InputError(f"cannot write {quote(name)}: {exc.strerror}") from None
             raise
         return target
 

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+from ..errors import InputError
 from .app import create_app
 from .session import Studio
 
@@ -23,9 +24,13 @@ HOST = "127.0.0.1"
 def bind(port: int = 0) -> socket.socket:
     """A listening socket on 127.0.0.1 (``port`` 0: any free one)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, port))
-    sock.listen(64)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+        sock.listen(64)
+    except OSError as exc:
+        sock.close()
+        raise InputError(f"cannot serve on {HOST}:{port}: {exc.strerror}; choose another --port, or none") from None
     return sock
 
 

@@ -43,7 +43,7 @@ class Busy(FfxError, RuntimeError):
 
 
 @dataclass(frozen=True)
-class Request:
+class PageRequest:
     """What the page sends with each question: the editor's text and the form's values."""
 
     text: str
@@ -54,7 +54,7 @@ class Request:
     seconds: float | None = None
 
     @classmethod
-    def from_json(cls, data: Any, default_name: str) -> Request:
+    def from_json(cls, data: Any, default_name: str) -> PageRequest:
         """Checks the kinds of what the page sent; a wrong kind is a :class:`~ffx.errors.UsageError`."""
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             raise UsageError("send a JSON object with the recipe as text")
@@ -127,10 +127,10 @@ class Studio:
         return {"name": self.recipe or "untitled.yaml", "text": text, "media": self.folder.media_files(),
                 "folder": self.folder.root}
 
-    def request(self, data: Any) -> Request:
-        return Request.from_json(data, self.recipe or "untitled.yaml")
+    def request(self, data: Any) -> PageRequest:
+        return PageRequest.from_json(data, self.recipe or "untitled.yaml")
 
-    def load(self, request: Request) -> Recipe:
+    def load(self, request: PageRequest) -> Recipe:
         """The recipe as the command line would load it from ``name`` with ``--set`` and ``-i``, and
         refused when it would read a file from outside the folder."""
         path = self.folder.resolve(request.name)
@@ -168,7 +168,7 @@ class Studio:
         return {"ok": True, "problems": [], "command": plan.shell(_printed_name(plan.binary_path)), "svg": picture,
                 "summary": summary(plan)}
 
-    def _compile(self, request: Request, overwrite: bool):
+    def _compile(self, request: PageRequest, overwrite: bool):
         from ..api import compile_recipe
 
         with self.lock:
@@ -235,7 +235,7 @@ class Studio:
         thread.start()
         return job
 
-    def _render_preview(self, job: Job, recipe: Recipe, request: Request, scale: float) -> None:
+    def _render_preview(self, job: Job, recipe: Recipe, request: PageRequest, scale: float) -> None:
         from ..api import preview
 
         def progress(report) -> None:

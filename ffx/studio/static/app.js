@@ -36,12 +36,12 @@ async function api(path, body) {
 }
 
 function request() {
-  const window = {};
+  const span = {};  // the preview's window, when given
   for (const key of ["at", "seconds"]) {
     const value = $(key).value.trim();
-    if (value !== "") window[key] = Number(value);
+    if (value !== "") span[key] = Number(value);
   }
-  return { text: editor.value, name: $("name").value.trim(), set: overrides, input: $("input").value || null, ...window };
+  return { text: editor.value, name: $("name").value.trim(), set: overrides, input: $("input").value || null, ...span };
 }
 
 // --- the editor: gutter numbers and error marks follow the text and its scrolling --------------------
