@@ -74,7 +74,11 @@ def test_the_state_is_the_recipe_and_the_media_under_the_folder(client, folder):
     os.symlink("/etc", folder / "etc")
     state = client.get("/api/state").json()
     assert state["name"] == "recipe.yaml" and state["text"] == (folder / "recipe.yaml").read_text()
-    assert state["media"] == ["clip.mkv", "sub/b.mp4"]
+    assert state["media"] == ["clip.mkv", "sub/b.mp4"] and state["problems"] == []
+    os.unlink(folder / "recipe.yaml")
+    os.mkfifo(folder / "recipe.yaml")  # read as ffx reads recipes: no hanging on a pipe
+    state = client.get("/api/state").json()
+    assert state["text"] == "" and "not a regular file" in state["problems"][0]["text"]
 
 
 @pytest.mark.parametrize("name", ["../recipe.yaml", "/etc/passwd", "sub/../../x.yaml", "out/link.yaml"])

@@ -120,12 +120,16 @@ class Studio:
 
     def state(self) -> dict:
         """The recipe's name and text (a starter when there is none yet) and the media files to pick from."""
-        text = STARTER
-        if self.recipe is not None and os.path.exists(self.folder.resolve(self.recipe)):
-            with open(self.folder.resolve(self.recipe), encoding="utf-8") as stream:
-                text = stream.read()
+        from ..yamlsource import read_recipe_text
+
+        text, problems = STARTER, []
+        if self.recipe is not None and os.path.lexists(self.folder.resolve(self.recipe)):
+            try:  # as ffx reads a recipe: a regular file, a bounded read
+                text = read_recipe_text(self.folder.resolve(self.recipe))
+            except FfxError as exc:
+                text, problems = "", self.problems(exc, {})
         return {"name": self.recipe or "untitled.yaml", "text": text, "media": self.folder.media_files(),
-                "folder": self.folder.root}
+                "folder": self.folder.root, "problems": problems}
 
     def request(self, data: Any) -> PageRequest:
         return PageRequest.from_json(data, self.recipe or "untitled.yaml")

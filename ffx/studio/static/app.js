@@ -267,7 +267,8 @@ async function start() {
   $("save").addEventListener("click", save);
   $("copy").addEventListener("click", copyCommand);
   drawGutter(badLines);
-  check();
+  if (state.problems.length) showProblems($("problems"), true, state.problems);  // the file could not be read
+  else check();
 }
 
 start();
