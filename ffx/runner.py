@@ -41,6 +41,7 @@ class Progress:
     speed: float | None
     fps: float | None
     finished: bool = False
+    frames: int | None = None  # frames written so far, as FFmpeg counts them
 
     @property
     def fraction(self) -> float | None:
@@ -393,8 +394,9 @@ def verify_output(part: PartFile, stage: FfmpegStage, binary: str, argv: list[st
 
     A damaged input can make FFmpeg stop early and still exit 0; the plan knows
     how long the result should be, so a short output is an error, not a success.
-    FFmpeg's own last progress report (``progress=end`` with the time written)
-    already proves the length; only an output it does not prove is read back.
+    FFmpeg's own last progress report (``progress=end`` with the time written,
+    or the one frame of a picture) already proves it; only an output it does not
+    prove is read back.
     """
     def fail(message: str) -> RenderError:
         return RenderError(message, command=argv, returncode=0, stderr_tail=stderr)
@@ -403,9 +405,12 @@ def verify_output(part: PartFile, stage: FfmpegStage, binary: str, argv: list[st
         raise fail("FFmpeg reported success but wrote nothing")
     if stage.kind == "webp":  # FFmpeg cannot read animated WebP back; size checked above
         return
-    if (stage.kind in ("video", "gif", "audio") and stage.duration and reported is not None and reported.finished
-            and reported.done > 0 and short_by(stage.duration, reported.done) == 0):
-        return
+    if reported is not None and reported.finished:
+        if (stage.kind in ("video", "gif", "audio") and stage.duration and reported.done > 0
+                and short_by(stage.duration, reported.done) == 0):
+            return
+        if stage.kind == "image" and reported.frames == 1:  # the one picture was encoded and written
+            return
     try:
         report = run(probe_argv(part.local_path, binary), timeout=300, pass_fds=part.pass_fds).stderr
     except subprocess.TimeoutExpired:
@@ -445,8 +450,10 @@ class ProgressReader:
         written = _float(block.get("out_time_us"))
         if written is not None:
             self.done = max(self.done, written / 1e6)
+        frames = _float(block.get("frame"))
         return Progress(done=self.done, total=self.total, speed=_float(block.get("speed", "").rstrip("x")),
-                        fps=_float(block.get("fps")), finished=value == "end")
+                        fps=_float(block.get("fps")), finished=value == "end",
+                        frames=int(frames) if frames is not None else None)
 
 
 def _follow_progress(fd: int, total: float | None, on_progress: ProgressCallback | None) -> Progress | None:

@@ -169,3 +169,15 @@ def test_an_output_whose_length_ffmpeg_reported_is_not_read_again(tmp_path, monk
     with pytest.raises(ffx.RenderError, match="short of the planned"):
         ffx.render(ffx.Recipe(input=str(clip), output={"path": str(short), "codec": "ffv1"}), ffmpeg=str(wrapper))
     assert len(reads) == 1
+
+
+def test_a_picture_ffmpeg_reported_writing_is_not_read_again(tmp_path, monkeypatch):
+    from ffx import runner
+
+    reads: list[list[str]] = []
+    real_run = runner.run
+    monkeypatch.setattr(runner, "run", lambda argv, *a, **k: reads.append(list(argv)) or real_run(argv, *a, **k))
+    clip = make_clip(tmp_path / "clip.mkv", duration=1, audio=None)
+    out = tmp_path / "scan.png"
+    ffx.render(ffx.Recipe(input=str(clip), steps=[{"slitscan": {"columns": 40}}], output=str(out)))
+    assert reads == [] and decode_frames(out).shape[:3] == (1, 90, 40)
