@@ -32,7 +32,7 @@ def main() -> None:
     def finish(code: int) -> None:
         recorder.on = False
         sys.stdout, sys.stderr = out.real, err.real
-        if code == 0:
+        if code == 0 and not recorder.unstorable:
             plancache.store(argv, recorder.reads, out.text(), err.text())
 
     from .cli import main as cli_main

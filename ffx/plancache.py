@@ -138,6 +138,7 @@ class Recorder:
     def __init__(self) -> None:
         self.reads: set[str] = set()
         self.on = False
+        self.unstorable = False
         # ffx's own cache folder too: its FFmpeg capabilities follow the binary, which is recorded
         skip = {sys.prefix, sys.base_prefix, sys.exec_prefix, _PACKAGE, os.path.dirname(cache_folder())}
         self._skip = tuple(os.path.join(os.path.abspath(p), "") for p in skip if p)
@@ -149,7 +150,7 @@ class Recorder:
             cls._installed = cls()
             sys.addaudithook(cls._installed._hear)
         cls._installed.reads.clear()
-        cls._installed.on = True
+        cls._installed.on, cls._installed.unstorable = True, False
         return cls._installed
 
     def _hear(self, event: str, args: tuple) -> None:
@@ -170,7 +171,9 @@ class Recorder:
         if not isinstance(path, str) or not path:
             return  # a file descriptor: its file was recorded when it was opened
         path = os.path.abspath(path)
-        if everywhere or not path.startswith(self._skip) and not path.startswith(("/proc/", "/dev/", "/sys/")):
+        if path.startswith(("/proc/", "/dev/", "/sys/")) and path != os.devnull:
+            self.unstorable = True  # a device or the system's live state: no identity tells it changed
+        elif everywhere or not path.startswith(self._skip):
             self.reads.add(path)
 
 

@@ -132,3 +132,16 @@ def test_the_key_follows_ffx_code(tmp_path, monkeypatch):
     assert plancache.key(["compile", "r.yaml"]) == before
     (tmp_path / "module.py").write_text("x = 22\n")
     assert plancache.key(["compile", "r.yaml"]) != before
+
+
+def test_a_run_that_read_a_device_is_not_stored():
+    recorder = plancache.Recorder.start()
+    try:
+        with open(os.devnull, "rb"):
+            pass
+        assert not recorder.unstorable
+        with open("/proc/self/stat", "rb"):
+            pass
+        assert recorder.unstorable
+    finally:
+        recorder.on = False
