@@ -33,7 +33,7 @@ from ..plan import FfmpegStage, Plan
 from ..recipe import Input, Recipe
 from ..runner import ProgressCallback, run_stage
 from ..timecode import format_seconds
-from .spans import OPTION, Span, output_clock, overlap_frames, plan_spans
+from .spans import OPTION, WHOLE, Span, output_clock, overlap_frames, plan_spans
 
 _PACKET = re.compile(r"^\d+,\s*-?\d+,\s*(-?\d+),\s*(\d+),\s*\d+,\s*0x[0-9a-f]+(.*)$", re.MULTILINE)
 _FLAGS = re.compile(r"F=0x([0-9A-Fa-f]+)")
@@ -93,6 +93,7 @@ class ChunkJob:
     index: int | None
     stage: FfmpegStage
     binary: str
+    start: float = 0.0  # where its frames start on the output's clock (they carry those times)
 
     @property
     def output(self) -> str:
@@ -185,12 +186,12 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
     spec = next(iter(recipe.named_inputs().values()))
     if plain.feeds or len(plain.stages) != 1:
         raise RecipeError(Problem(f"{OPTION}: the render runs several FFmpeg commands, which cannot be split",
-                                  hint="render it whole (without --chunks)"))
+                                  hint=WHOLE))
     frames = read_frames(spec.path, binary.path, _start_time(spec.path, binary.path))
     if plain.result.frames is not None and plain.result.frames != len(frames.times):
         raise RecipeError(Problem(f"{OPTION}: {spec.path!r} holds {len(frames.times)} video packets for "
                                   f"{plain.result.frames} frames, so its seams cannot be placed exactly",
-                                  hint="render it whole (without --chunks)"))
+                                  hint=WHOLE))
     at = _clock(recipe, plain, frames, spec.path)
     spans = plan_spans(frames.keyframes, len(frames.times), chunks, overlap)
     notes = []
@@ -215,7 +216,8 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
                 # (1/1000 s by default): read back, its frames would move by up to half a millisecond
                 stage = replace(stage, args=(*stage.args[:-1], "-movie_timescale", str(MOVIE_TIMESCALE), stage.args[-1]))
             seconds = float(at(span.end) - at(span.first))
-            jobs.append(ChunkJob(index, replace(stage, duration=seconds, frames=span.frames), binary.path))
+            jobs.append(ChunkJob(index, replace(stage, duration=seconds, frames=span.frames), binary.path,
+                                 float(at(span.first))))
         audio = None
         if plain.result.has_audio:
             audio = ChunkJob(None, _only_stage(compile_recipe(_sound_recipe(recipe, plain, folder, stem), **options)),
@@ -299,5 +301,5 @@ def _sound_recipe(recipe: Recipe, plain: Plan, folder: str, stem: str) -> Recipe
 def _only_stage(plan: Plan) -> FfmpegStage:
     if plan.feeds or len(plan.stages) != 1:
         raise RecipeError(Problem(f"{OPTION}: a piece of the render needs several FFmpeg commands",
-                                  hint="render it whole (without --chunks)"))
+                                  hint=WHOLE))
     return plan.stages[0]

@@ -17,6 +17,7 @@ import concurrent.futures
 import contextlib
 import os
 import threading
+import time
 from dataclasses import replace
 
 from ..partfile import PartFile
@@ -37,7 +38,7 @@ class _Tally:
         self.on_progress = on_progress
         self.stop = stop
         self.done: dict[int, float] = {}
-        self.speed: dict[int, float] = {}
+        self.began = time.monotonic()
         self.lock = threading.Lock()
 
     def reporter(self, job: ChunkJob) -> ProgressCallback:
@@ -47,11 +48,14 @@ class _Tally:
             if job.index is None:  # the sound: quick, and not on the picture's clock
                 return
             with self.lock:
-                self.done[job.index] = min(progress.done, job.stage.duration or progress.done)
-                self.speed[job.index] = 0.0 if progress.finished else (progress.speed or 0.0)
+                # a piece's frames carry their times in the whole render: it has done what lies past its start
+                done = max(0.0, progress.done - job.start)
+                self.done[job.index] = min(done, job.stage.duration) if job.stage.duration else done
                 if self.on_progress is not None:
-                    self.on_progress(Progress(done=sum(self.done.values()), total=self.total,
-                                              speed=sum(self.speed.values()) or None, fps=None))
+                    total = sum(self.done.values())
+                    elapsed = time.monotonic() - self.began
+                    self.on_progress(Progress(done=total, total=self.total, fps=None,
+                                              speed=total / elapsed if elapsed > 1 else None))
         return report
 
 

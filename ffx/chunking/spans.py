@@ -25,6 +25,7 @@ from ..recipe import Recipe
 from ..yamlsource import format_path
 
 OPTION = "--chunks"
+WHOLE = "leave out --chunks to render it whole"
 
 
 @dataclass(frozen=True)
@@ -118,19 +119,19 @@ def overlap_frames(recipe: Recipe) -> int:
     >>> overlap_frames(Recipe(input="in.mp4", steps=[Reverse()], output="out.mp4"))
     Traceback (most recent call last):
     ...
-    ffx.errors.RecipeError: steps[0].reverse: --chunks: reverse reads the whole clip; reverse already renders in segments
+    ffx.errors.RecipeError: steps[0].reverse: --chunks: reverse reads the whole clip; reverse already renders in segments (leave out --chunks to render it whole)
     """
     named = recipe.named_inputs()
     if len(named) != 1:
         where = ("inputs",) if recipe.inputs is not None else ("input",)
         raise _problem(recipe, where, f"splits one input file, and this recipe reads {len(named)}",
-                       "render it whole (without --chunks)")
+                       WHOLE)
     spec = next(iter(named.values()))
     where = ("inputs", next(iter(named))) if recipe.inputs is not None else ("input",)
     if spec.path is None:
         what = "a generated source" if spec.generated else "a live source" if spec.live else "a picture sequence"
         raise _problem(recipe, where, f"splits a media file at its keyframes, and {what} has none",
-                       "render it whole (without --chunks)")
+                       WHOLE)
     output = recipe.output
     if output is not None:
         if output.kind == "gif":
@@ -138,7 +139,7 @@ def overlap_frames(recipe: Recipe) -> int:
                            "render it whole, or split into a video and make the GIF from that")
         if output.kind != "video":
             raise _problem(recipe, ("output",), f"joins video files by stream copy, and a {output.kind} output "
-                                                "is not one", "render it whole (without --chunks)")
+                                                "is not one", WHOLE)
         if output.fps is not None:
             raise _problem(recipe, ("output", "fps"), "an output frame rate picks frames by their time",
                            "leave out fps, or render it whole")
@@ -147,7 +148,7 @@ def overlap_frames(recipe: Recipe) -> int:
         state = step.frames_of_state()
         if isinstance(state, str):
             raise _problem(recipe, ("steps", index, step.effect), f"{step.effect} {state}",
-                           "render it whole (without --chunks)")
+                           WHOLE)
         total += state
     return total
 
