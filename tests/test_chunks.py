@@ -159,13 +159,14 @@ def test_pieces_cut_from_an_mp4_join_into_the_same_packets(tmp_path):
 
 
 def test_fewer_keyframes_than_chunks_gives_fewer_pieces_with_a_note(tmp_path):
-    src = make_clip(tmp_path / "gop50.mkv", duration=3, keyint=50)  # keyframes at frames 0 and 50
+    src = make_clip(tmp_path / "gop50.mkv", duration=3, keyint=50, audio=None)  # keyframes at frames 0 and 50
     recipe = ffx.Recipe(input=str(src), steps=[Crop(x2=0.5)], output={"path": str(tmp_path / "out.mkv"), **LOSSLESS})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ffx.render(recipe, chunks=5)
     assert [str(w.message) for w in caught if issubclass(w.category, ffx.FfxWarning)] == [
         f"--chunks 5: {str(src)!r} has 2 keyframes, so it splits into 2 pieces"]
+    assert len(decode_frames(tmp_path / "out.mkv")) == 75
 
 
 def test_jobs_are_plain_data_that_survive_pickling(tmp_path, gop12):
@@ -187,8 +188,9 @@ def test_cli_refuses_in_one_line(tmp_path, gop12):
     done = subprocess.run([sys.executable, "-m", "ffx", "render", str(recipe), "-i", str(gop12), "--chunks", "2"],
                           capture_output=True, text=True)
     assert done.returncode == 1
-    assert done.stderr.splitlines() == [f"error: {recipe}:2:5 steps[0].reverse: --chunks: reverse reads the whole clip; "
-                                        "reverse already renders in segments (leave out --chunks to render it whole)"]
+    assert done.stderr.splitlines() == [
+        f"error: {recipe}:2:5 steps[0].reverse: --chunks: reverse reads the whole clip; "
+        "reverse already renders in segments (leave out --chunks to render it whole)"]
 
 
 def test_ctrl_c_stops_every_piece_and_leaves_nothing(tmp_path):

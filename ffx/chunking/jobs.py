@@ -214,7 +214,8 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
             if _option(stage.args, "-f") in ("mp4", "mov"):
                 # a piece that starts late opens with an empty edit, which MP4 states on the movie's clock
                 # (1/1000 s by default): read back, its frames would move by up to half a millisecond
-                stage = replace(stage, args=(*stage.args[:-1], "-movie_timescale", str(MOVIE_TIMESCALE), stage.args[-1]))
+                stage = replace(stage, args=(*stage.args[:-1], "-movie_timescale", str(MOVIE_TIMESCALE),
+                                             stage.args[-1]))
             seconds = float(at(span.end) - at(span.first))
             jobs.append(ChunkJob(index, replace(stage, duration=seconds, frames=span.frames), binary.path,
                                  float(at(span.first))))

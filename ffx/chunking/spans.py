@@ -116,10 +116,10 @@ def overlap_frames(recipe: Recipe) -> int:
     >>> from ffx.effects import Crop, Motion, Reverse
     >>> overlap_frames(Recipe(input="in.mp4", steps=[Crop(x2=0.5), Motion(delay=3)], output="out.mp4"))
     3
-    >>> overlap_frames(Recipe(input="in.mp4", steps=[Reverse()], output="out.mp4"))
+    >>> overlap_frames(Recipe(input="in.mp4", steps=[Reverse()], output="out.mp4"))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ffx.errors.RecipeError: steps[0].reverse: --chunks: reverse reads the whole clip; reverse already renders in segments (leave out --chunks to render it whole)
+    ffx.errors.RecipeError: steps[0].reverse: --chunks: reverse reads the whole clip; reverse already renders in ...
     """
     named = recipe.named_inputs()
     if len(named) != 1:
