@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import ffx
-from conftest import FFMPEG, ffmpeg_children, decode_audio, decode_frames, make_clip
+from conftest import FFMPEG, decode_audio, decode_frames, ffmpeg_children, make_clip, run_ffmpeg
 from ffx.chunking import ChunkJob, choose_seams, overlap_frames, plan_spans
 from ffx.chunking.jobs import read_frames
 from ffx.effects import BlackWhite, Crop, Delay, Fade, Motion, Reverse, Text, Tmix
@@ -134,6 +134,19 @@ def test_motion_delay_renders_its_overlap_before_each_seam(tmp_path, gop12):
     assert_same_render(plain, chunked)
 
 
+@pytest.mark.parametrize("steps", [[Crop(x2=0.5)], [Motion(delay=2)]], ids=["times kept", "re-timed by number"])
+def test_a_gap_in_the_input_lands_where_the_plain_render_puts_it(tmp_path, steps):
+    """Frames from 55 on come 0.6 s late (two files joined): a crop keeps the gap, motion puts frame n at
+    n / fps and closes it; the piece that starts at frame 55 starts on the clock its steps give."""
+    src = tmp_path / "gap.mkv"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=3", "-f", "lavfi", "-i",
+               "sine=frequency=440:sample_rate=48000:duration=3", "-vf", "setpts=N/(25*TB)+gte(N\\,55)*0.6/TB",
+               "-fps_mode", "passthrough", "-c:v", "ffv1", "-g", "11", "-c:a", "pcm_s16le", str(src))
+    assert read_frames(str(src), FFMPEG).uneven()
+    plain, chunked = plain_and_chunked(tmp_path, src, steps)
+    assert_same_render(plain, chunked)
+
+
 def test_without_the_overlap_the_seams_would_show(tmp_path, gop12, monkeypatch):
     """The test above has teeth: a motion that claims no state splits wrongly right after each seam."""
     monkeypatch.setattr(Motion, "frames_of_state", lambda self: 0)
@@ -145,9 +158,11 @@ def test_without_the_overlap_the_seams_would_show(tmp_path, gop12, monkeypatch):
 
 def test_pieces_cut_from_an_mp4_join_into_the_same_packets(tmp_path):
     """The common case: H.264 with B-frames and AAC in MP4, lossy, so the pieces' encoders see the same
-    frames at the same times; the seams are keyframes of the result too. Timestamps and sound match."""
+    frames at the same times; the seams are keyframes of the result too. Timestamps and sound match; at
+    29.97 fps the seams fall between milliseconds, where MP4's default movie clock would move them."""
     src = tmp_path / "src.mp4"
-    subprocess.run([FFMPEG, "-v", "error", "-i", str(make_clip(tmp_path / "c.mkv", duration=3)), "-c:v", "libx264",
+    clip = make_clip(tmp_path / "c.mkv", duration=3, rate="30000/1001")
+    subprocess.run([FFMPEG, "-v", "error", "-i", str(clip), "-c:v", "libx264",
                     "-g", "25", "-preset", "ultrafast", "-c:a", "aac", str(src)], check=True)
     plain, chunked = plain_and_chunked(tmp_path, src, [Motion(delay=2)], chunks=3,
                                        output={"path": str(tmp_path / "plain.mp4"), "preset": "ultrafast"})
