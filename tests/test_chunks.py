@@ -147,6 +147,17 @@ def test_a_gap_in_the_input_lands_where_the_plain_render_puts_it(tmp_path, steps
     assert_same_render(plain, chunked)
 
 
+def test_a_video_that_starts_after_its_sound_is_refused(tmp_path, gop12):
+    """The plain render keeps the video's late start; the join's FFmpeg would move it to 0."""
+    late = tmp_path / "late.mkv"
+    run_ffmpeg("-itsoffset", "0.2", "-i", str(gop12), "-i", str(gop12), "-map", "0:v", "-map", "1:a", "-c", "copy",
+               str(late))
+    recipe = ffx.Recipe(input=str(late), steps=[Crop(x2=0.5)], output={"path": str(tmp_path / "out.mkv"), **LOSSLESS})
+    with pytest.raises(ffx.RecipeError, match="starts 0.200 s into the file"):
+        ffx.render(recipe, chunks=2)
+    assert not (tmp_path / "out.mkv").exists()
+
+
 def test_without_the_overlap_the_seams_would_show(tmp_path, gop12, monkeypatch):
     """The test above has teeth: a motion that claims no state splits wrongly right after each seam."""
     monkeypatch.setattr(Motion, "frames_of_state", lambda self: 0)

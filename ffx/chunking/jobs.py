@@ -140,10 +140,11 @@ class ChunkedRender:
         times in the whole render, so each in point is the piece's start and
         each duration the distance to the next start, both in the list's
         microseconds: the sum of durations is the in point to the microsecond,
-        and nothing moves. In points are rounded up, because the demuxer seeks
-        to them and must find the piece's first frame at or before.
+        and nothing moves (the first piece starts at 0, as does the demuxer). In
+        points are rounded up, because the demuxer seeks to them and must find
+        the piece's first frame at or before.
         """
-        marks = [-((-start * 10**6) // 1) for start in self.starts]  # ceil, in microseconds
+        marks = [0] + [-((-start * 10**6) // 1) for start in self.starts[1:]]  # ceil, in microseconds
         lines = ["ffconcat version 1.0"]
         for index, path in enumerate(paths):
             lines += [f"file '{_quoted(path)}'", f"inpoint {format_seconds(marks[index] / 10**6)}"]
@@ -192,6 +193,10 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
         raise RecipeError(Problem(f"{OPTION}: {spec.path!r} holds {len(frames.times)} video packets for "
                                   f"{plain.result.frames} frames, so its seams cannot be placed exactly",
                                   hint=WHOLE))
+    if frames.times and frames.times[0] > Fraction(1, 10**6):
+        # the join's FFmpeg takes the joined video's first time as its start and would move it to 0
+        raise RecipeError(Problem(f"{OPTION}: the video of {spec.path!r} starts {float(frames.times[0]):.3f} s into "
+                                  "the file (its sound comes first), a start the join would not keep", hint=WHOLE))
     at = _clock(recipe, plain, frames, spec.path)
     spans = plan_spans(frames.keyframes, len(frames.times), chunks, overlap)
     notes = []
