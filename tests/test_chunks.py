@@ -17,7 +17,7 @@ import ffx
 from conftest import FFMPEG, decode_audio, decode_frames, ffmpeg_children, make_clip, run_ffmpeg
 from ffx.chunking import ChunkJob, choose_seams, overlap_frames, plan_spans
 from ffx.chunking.jobs import read_frames
-from ffx.effects import BlackWhite, Crop, Delay, Fade, Motion, Reverse, Text, Tmix
+from ffx.effects import BlackWhite, Blend, Crop, Delay, Fade, Motion, Reverse, Split, Text, Tmix
 
 LOSSLESS = {"codec": "ffv1", "audio_codec": "pcm_s16le"}
 
@@ -108,6 +108,13 @@ def test_refusals_name_the_step_and_the_reason(steps, output, field, reason):
     assert len(str(caught.value).splitlines()) == 1
 
 
+def test_a_step_that_reads_the_input_by_name_is_refused():
+    recipe = ffx.Recipe.model_validate({"inputs": {"main": "in.mp4"}, "output": "out.mp4",
+                                        "steps": [{"motion": 2}, {"blend": {"with": "main", "all_mode": "average"}}]})
+    with pytest.raises(ffx.RecipeError, match=r"steps\[1\].blend: --chunks: blend reads the input 'main' by name"):
+        overlap_frames(recipe)
+
+
 def test_a_generated_input_is_refused_before_anything_runs(tmp_path):
     recipe = ffx.Recipe(input={"source": "testsrc2", "duration": 1}, output=str(tmp_path / "out.mp4"))
     with pytest.raises(ffx.RecipeError, match="a generated source has none"):
@@ -126,6 +133,13 @@ def test_keyframes_and_frame_times_come_from_the_packets(gop12):
 
 def test_chunked_equals_plain_frames_timestamps_and_samples(tmp_path, gop12):
     plain, chunked = plain_and_chunked(tmp_path, gop12, [Crop(x1=10, x2=150), BlackWhite(), Text(text="seam")])
+    assert_same_render(plain, chunked)
+
+
+def test_a_named_copy_blended_with_the_motion_splits_exactly(tmp_path, gop12):
+    """The classic motion-over look: split, motion, blend with the named copy."""
+    steps = [Split(names=["original"]), Motion(delay=2), Blend(**{"with": "original", "all_mode": "average"})]
+    plain, chunked = plain_and_chunked(tmp_path, gop12, steps)
     assert_same_render(plain, chunked)
 
 

@@ -30,7 +30,7 @@ from ..compiler import compile_recipe
 from ..errors import FfxWarning, InputError, Problem, RecipeError
 from ..output import Output
 from ..plan import FfmpegStage, Plan
-from ..recipe import Input, Recipe
+from ..recipe import Recipe
 from ..runner import ProgressCallback, run_stage
 from ..timecode import format_seconds
 from .spans import OPTION, WHOLE, Span, output_clock, overlap_frames, plan_spans
@@ -212,7 +212,7 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
     with warnings.catch_warnings():  # the plain compile has said them already
         warnings.simplefilter("ignore", FfxWarning)
         for index, span in enumerate(spans):
-            piece = Recipe(input=Input(path=spec.path), steps=_piece_steps(recipe, span, frames, at(span.first)),
+            piece = Recipe(**_same_input(recipe), steps=_piece_steps(recipe, span, frames, at(span.first)),
                            output=output.model_copy(update={"path": os.path.join(folder, f"{stem}.chunk{index}{ext}"),
                                                             "audio": False}))
             stage = _only_stage(compile_recipe(piece, **options))
@@ -301,7 +301,12 @@ def _sound_recipe(recipe: Recipe, plain: Plan, folder: str, stem: str) -> Recipe
     args = plain.stages[-1].args
     sound = Output(path=os.path.join(folder, f"{stem}.sound.m4a"), format=_option(args, "-f"),
                    audio_codec=_option(args, "-c:a"), audio_bitrate=_option(args, "-b:a"))
-    return Recipe(input=next(iter(recipe.named_inputs().values())), steps=list(recipe.steps), output=sound)
+    return Recipe(**_same_input(recipe), steps=list(recipe.steps), output=sound)
+
+
+def _same_input(recipe: Recipe) -> dict:
+    """The recipe's one input, under the name its steps may read it by."""
+    return {"inputs": dict(recipe.inputs)} if recipe.inputs is not None else {"input": recipe.input}
 
 
 def _only_stage(plan: Plan) -> FfmpegStage:

@@ -20,6 +20,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..effects.base import stream_references
 from ..errors import Problem, RecipeError
 from ..recipe import Recipe
 from ..yamlsource import format_path
@@ -145,6 +146,13 @@ def overlap_frames(recipe: Recipe) -> int:
                            "leave out fps, or render it whole")
     total = 0
     for index, step in enumerate(recipe.steps):
+        read = [name for name in [step.source, *stream_references(step)] if name in named]
+        if read:
+            # a piece cuts its input with a trim in front of the steps; a step reading the input by name
+            # would get all of it
+            raise _problem(recipe, ("steps", index, step.effect), f"{step.effect} reads the input {read[0]!r} "
+                           "by name, which is the whole file, not the piece", "split it first (- split: [original]) "
+                           "and read that name, or leave out --chunks")
         state = step.frames_of_state()
         if isinstance(state, str):
             raise _problem(recipe, ("steps", index, step.effect), f"{step.effect} {state}",
