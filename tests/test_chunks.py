@@ -222,6 +222,23 @@ def test_jobs_are_plain_data_that_survive_pickling(tmp_path, gop12):
     assert len(decode_frames(job.output)) == chunked.spans[1].frames
 
 
+def test_a_failing_piece_fails_the_render_and_leaves_nothing(tmp_path, gop12, monkeypatch):
+    import ffx.chunking.local as local
+
+    real = local.run_chunk
+
+    def flaky(job, **options):
+        if job.index == 1:
+            raise ffx.RenderError("FFmpeg failed: No space left on device")
+        return real(job, **options)
+
+    monkeypatch.setattr(local, "run_chunk", flaky)
+    recipe = ffx.Recipe(input=str(gop12), steps=[Crop(x2=0.5)], output={"path": str(tmp_path / "out.mkv"), **LOSSLESS})
+    with pytest.raises(ffx.RenderError, match="No space left"):
+        ffx.render(recipe, chunks=3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gop12.mkv"]
+
+
 def test_cli_refuses_in_one_line(tmp_path, gop12):
     recipe = tmp_path / "r.yaml"
     recipe.write_text("steps:\n  - reverse\noutput: out.mp4\n")
