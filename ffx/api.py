@@ -94,6 +94,14 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
     plan = compile_recipe(recipe, inputs=inputs, output=output, variables=variables, overwrite=overwrite,
                           ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
                           max_recipe_size=max_recipe_size)
+    return render_plan(plan, progress=progress)
+
+
+def render_plan(plan: Plan, *, progress: bool | ProgressCallback = False) -> Plan:
+    """Run a plan that :func:`compile_recipe` made, perhaps in another process or on another machine
+    (``ffx batch`` compiles every job first, then runs the plans where there is room)."""
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise UsageError(f"progress is True, False or a function taking a Progress, not {quote(progress)}")
     run = run_plan
     if plan.stages[-1].kind == "sequence":  # one file per frame, published together
         from .sequence import run_sequence_plan as run
