@@ -39,7 +39,7 @@ from .local import Listener, too_big
 
 RESOURCE = "MEMORY"
 STOP_CHECK_INTERVAL = 1.0  # seconds between a task's looks at the stop event (a scheduler round trip)
-STOP_GRACE = 30.0
+STOP_GRACE = 10.0
 
 
 def import_distributed():
@@ -89,14 +89,33 @@ def connect(cluster, budget: int) -> Iterator:
 
     workers = int(value)
     threads = max(1, len(os.sched_getaffinity(0)) // workers) if hasattr(os, "sched_getaffinity") else 1
-    local = distributed.LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
-                                     dashboard_address=None, silence_logs=logging.ERROR,
-                                     resources={RESOURCE: max(1, budget // workers)})
+    with _sigint_ignored():
+        local = distributed.LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                                         dashboard_address=None, silence_logs=logging.ERROR,
+                                         resources={RESOURCE: max(1, budget // workers)})
     try:
         with distributed.Client(local) as client:
             yield client
     finally:
         local.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Worker processes started meanwhile ignore SIGINT (an ignored signal stays ignored across exec,
+    and then neither Python nor asyncio installs its handler). Ctrl-C in a terminal signals the whole
+    foreground process group; the workers must not die of it mid-task, but be told to stop by this process."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def worker_memory(client) -> int | None:
