@@ -247,6 +247,7 @@ def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), 
     except KeyboardInterrupt as exc:
         stopped = exc
     finally:
+        manifests.flush()
         if display is not None and hasattr(display, "end"):
             display.end()
     for job in job_list:

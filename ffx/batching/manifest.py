@@ -7,9 +7,12 @@ output's own size. An output is done when all of these still hold; editing
 the recipe, changing a ``--set`` value, replacing or touching an input, or
 damaging the output makes it due again.
 
-The manifest is written after each finished job, whole, to a temporary file
-renamed over the old one, so an interrupted batch keeps what it finished and
-never leaves a torn file. One process writes it (the one running the batch,
+The manifest is written whole, to a temporary file renamed over the old one,
+so it is never torn: after a finished job when the last write is
+``FLUSH_INTERVAL`` old, and at the end of the batch however it ends (a batch
+of 10,000 outputs in one folder would otherwise rewrite a growing file 10,000
+times). A batch killed outright (SIGKILL, power) loses at most that
+interval's records, which only means those outputs are made again. One process writes it (the one running the batch,
 also on a cluster); two batches writing into one folder at the same time may
 lose each other's records, which only costs a re-render.
 """
@@ -22,10 +25,12 @@ import json
 import os
 import tempfile
 import threading
+import time
 from typing import Any
 
 MANIFEST_NAME = ".ffx-batch.json"
 VERSION = 1
+FLUSH_INTERVAL = 2.0  # seconds
 
 
 def fingerprint(recipe_text: str, variables: dict[str, Any]) -> str:
@@ -54,6 +59,8 @@ class Manifests:
 
     def __init__(self) -> None:
         self.folders: dict[str, dict[str, Any]] = {}
+        self.unwritten: set[str] = set()
+        self.written_at = time.monotonic()
         self.lock = threading.Lock()
 
     def _entries(self, folder: str) -> dict[str, Any]:
@@ -85,7 +92,20 @@ class Manifests:
             entries = self._entries(folder)
             entries[name] = {"made_by": made_by, "input": os.path.abspath(source_path), "input_id": source,
                              "size": made[2] if made else None}
-            _write_json(os.path.join(folder, MANIFEST_NAME), {"version": VERSION, "outputs": entries})
+            self.unwritten.add(folder)
+            if time.monotonic() - self.written_at >= FLUSH_INTERVAL:
+                self._flush()
+
+    def flush(self) -> None:
+        """Write every manifest with records not yet on disk."""
+        with self.lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        for folder in sorted(self.unwritten):
+            _write_json(os.path.join(folder, MANIFEST_NAME), {"version": VERSION, "outputs": self.folders[folder]})
+        self.unwritten.clear()
+        self.written_at = time.monotonic()
 
 
 def _read(path: str) -> dict[str, Any]:
