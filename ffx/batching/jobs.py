@@ -2,11 +2,12 @@
 
 A job is plain picklable data (the plan is argv lists and numbers), so the
 same :func:`run_job` runs it in a thread of this process or in a Dask worker
-on another machine. The scheduler only reads a job's ``key``, ``memory``
-(bytes, the plan's own estimate) and ``seconds`` (media seconds, for the
-ETA), and calls ``job.run(on_progress)``, which returns the bytes written.
-Any frozen dataclass with those four members runs through the local and the
-Dask scheduler alike.
+on another machine. The schedulers only read a job's ``key`` (unique in the
+batch) and ``memory`` (bytes, the plan's own estimate) and call
+``job.run(on_progress)``, which returns the bytes written; ``seconds``
+(media seconds) feeds the display's ETA. Any picklable object with those
+members (a frozen dataclass defined in an importable module) runs through
+``local.run_local`` and ``cluster.run_on_cluster`` alike.
 """
 
 from __future__ import annotations
