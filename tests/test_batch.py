@@ -330,3 +330,13 @@ def test_a_stopped_batch_leaves_no_partial_output_and_no_ffmpeg_and_says_how_man
     assert left == ([".ffx-batch.json", "0-quick.mp4"] if finished else [])
     assert _no_ffmpeg_soon(tmp_path) == []
     ADVERSARIAL["clean aborts"] += 1
+
+
+def test_quiet_prints_only_the_failures(tmp_path, clips, recipe):
+    (tmp_path / "clips" / "b.mkv").write_bytes(b"not a video")
+    result = cli("batch", str(recipe), "-i", "clips/*.mkv", "-o", "out/{stem}.mkv", "-q", cwd=tmp_path)
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: clips/b.mkv: ")
+    result = cli("batch", str(recipe), "-i", "clips/a.mkv", "-o", "out/{stem}.mkv", "-q", cwd=tmp_path)
+    assert result.exit_code == 0 and result.stderr == ""
