@@ -134,6 +134,22 @@ def _check_count(name: str, value: Any) -> int | None:
     return value
 
 
+def _budget(value: Any) -> int:
+    """The memory budget in bytes, from a number of bytes or text such as "4G"."""
+    from ..recipe import parse_bytes
+
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise UsageError(f"memory_budget is a number of bytes or text such as 4G, not {type(value).__name__}")
+    if isinstance(value, int):
+        if value < 1:
+            raise RecipeError(Problem(f"{value} bytes is not a memory budget", field="memory_budget"))
+        return value
+    try:
+        return parse_bytes(value)
+    except ValueError as exc:
+        raise RecipeError(Problem(str(exc), field="memory_budget", hint="e.g. --memory-budget 4G")) from None
+
+
 def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), *, output: str,
           inputs_from: str | os.PathLike | None = None, variables: dict[str, Any] | None = None,
           jobs: int | None = None, memory_budget: int | str | None = None, strict_memory: bool = False,
@@ -162,7 +178,7 @@ def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), 
         if not isinstance(flag, bool):
             raise UsageError(f"{name} is True or False, not {quote(flag)}")
     slots = _check_count("jobs", jobs) or default_jobs()
-    budget = check_options(max_memory=memory_budget) if memory_budget is not None else default_memory_budget()
+    budget = _budget(memory_budget) if memory_budget is not None else default_memory_budget()
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     patterns = [os.fsdecode(os.fspath(item)) for item in inputs]

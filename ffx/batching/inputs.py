@@ -122,10 +122,7 @@ def pair_outputs(template: str, inputs: list[str], variables: dict[str, Any]) ->
     """Each input with its output; refuses clashes and outputs that are inputs, naming both files."""
     if not isinstance(template, str) or not template:
         raise RecipeError(Problem("a batch needs an output template such as 'out/{stem}.gif'", field="output"))
-    fields = template_fields(template, variables)
-    if len(inputs) > 1 and not {"stem", "name", "index"} & set(fields):
-        raise RecipeError(Problem(f"the template {quote(template)} gives every input the same output; "
-                                  "name it after the input with {stem}, {name} or {index}", field="output"))
+    template_fields(template, variables)
     pairs = [Pairing(index, path, output_for(template, path, index, variables))
              for index, path in enumerate(inputs, start=1)]
     taken: dict[str, str] = {}
