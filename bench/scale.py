@@ -79,7 +79,7 @@ def cut_excerpts(ffmpeg: str, media: Path, folder: Path, count: int) -> list[Pat
     return clips
 
 
-def hand_written(plan, folder: Path) -> float:
+def hand_written(plan) -> float:
     """Seconds to run a plan's commands as a user would paste them (``ffx compile``), by subprocess."""
     start = time.perf_counter()
     for argv in plan.argv_lists(plan.binary_path):
@@ -145,15 +145,15 @@ def run(args, ffmpeg: str, work: Path) -> None:
     tiny = [work / f"tiny{i:02d}.mp4" for i in range(TINY_JOBS)]
     for path in tiny:
         shutil.copyfile(clips[0], path)
-    tiny_plan = ffx.compile_recipe(RECIPE, inputs=[str(tiny[0])], output=str(work / "hand.gif"), variables=TINY,
-                                   overwrite=True)
+    tiny_plans = [ffx.compile_recipe(RECIPE, inputs=[str(path)], output=str(work / f"hand{i}.gif"), variables=TINY,
+                                     overwrite=True) for i, path in enumerate(tiny)]
     clusters = {n: start_cluster(n) for n in (1, 2)}
     cluster_start = {n: c[2] for n, c in clusters.items()}
     command = [sys.executable, "-m", "ffx", "batch", str(RECIPE), "-i", str(tiny[0]), "-o", str(work / "cli/{stem}.gif"),
                "--set", "duration=0.5", "--set", "width=160", "--force", "-q"]
 
     configs = {
-        "hand": lambda: hand_written(tiny_plan, work) * TINY_JOBS,
+        "hand": lambda: sum(hand_written(plan) for plan in tiny_plans),
         "tiny local": lambda: batch_seconds(tiny, work / "tl", TINY, jobs=1),
         "tiny cluster": lambda: batch_seconds(tiny, work / "tc", TINY, cluster=clusters[1][1]),
         "cli one job": lambda: timed(command)[0],

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -115,8 +116,6 @@ def run_local(jobs: Sequence, listener: Listener, *, slots: int, budget: int, st
 
 def _wind_down(running: list, done: queue.SimpleQueue, listener: Listener) -> None:
     """Wait for the running jobs to stop (each at its next progress report) and report how they ended."""
-    import time
-
     deadline = time.monotonic() + STOP_GRACE
     while running:
         try:
