@@ -233,8 +233,9 @@ Fixed costs, paid once per batch: the `ffx batch` command with one tiny job take
 
 Two at once against one: {1 / ratio(times, 'local 2', 'local 1'):.2f}x locally,
 {1 / ratio(times, 'cluster 2', 'cluster 1'):.2f}x on the LocalCluster; the LocalCluster against the
-local scheduler with 2 at once: {ratio(times, 'cluster 2', 'local 2'):.2f}x the time. The machine
-has 2 cores and FFmpeg already uses more than one thread per job, so a second job gains less than 2x.
+local scheduler with 2 at once: {ratio(times, 'cluster 2', 'local 2'):.2f}x the time. With 2 cores,
+shared with other work, a second job at once can gain at most 2x; the spread between rounds is
+larger than the difference between the two schedulers.
 """
     plan = f"""\
 ### 10,000 clips an hour, on paper
@@ -252,9 +253,9 @@ From the figures above (clips like these: {EXCERPT} s in, a GIF out; scale by yo
   threads. A plan is about 1.5 KB pickled: 10,000 are 15 MB in the client. Dask's scheduler handles
   thousands of tasks a second; at {per_second:.2f} a second it is idle.
 - **Storage traffic.** Median clip in {mean_in / 1e6:.2f} MB, GIF out {mean_out / 1e6:.2f} MB:
-  {traffic / 1e6:.1f} MB/s ({traffic * 3600 / 1e9:.0f} GB an hour) on the shared file system, plus each
-  input read three times (the client's probe, the worker's decode, the read-back check reads the
-  output) and {per_second:.2f} small file creations and renames a second. Outputs are written as
+  {traffic / 1e6:.1f} MB/s ({traffic * 3600 / 1e9:.0f} GB an hour) on the shared file system; each
+  input is opened twice (the submitting side's probe, the worker's decode) and each output read back
+  once (the check that it is complete), and {per_second:.2f} files are created and linked a second. Outputs are written as
   unnamed files in their folder and linked into place: no copy, nothing partial on the share.
 - **Retries and idempotence.** A job's own failure (a corrupt clip) is reported, not retried; an
   exception from the machine (a lost mount, a full disk) is retried twice (`retries=2`), and Dask moves
