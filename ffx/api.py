@@ -104,14 +104,27 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
     loaded = as_recipe(recipe, variables, max_recipe_size).with_io(inputs=inputs, output=output)
     plan = compile_recipe(loaded, overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
                           max_memory=max_memory)
-    run = run_plan
-    if plan.stages[-1].kind == "sequence":  # one file per frame, published together
-        from .sequence import run_sequence_plan as run
     if chunks is not None and chunks > 1:  # planned now, so a refusal comes before any progress bar
         from .chunking.local import chunked_runner
 
         run = chunked_runner(loaded, plan, chunks, allow_unsafe=allow_unsafe,
                              max_memory=check_options(max_memory=max_memory))
+        return _run(plan, run, progress)
+    return render_plan(plan, progress=progress)
+
+
+def render_plan(plan: Plan, *, progress: bool | ProgressCallback = False) -> Plan:
+    """Run a plan that :func:`compile_recipe` made, perhaps in another process or on another machine
+    (``ffx batch`` compiles every job first, then runs the plans where there is room)."""
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise UsageError(f"progress is True, False or a function taking a Progress, not {quote(progress)}")
+    run = run_plan
+    if plan.stages[-1].kind == "sequence":  # one file per frame, published together
+        from .sequence import run_sequence_plan as run
+    return _run(plan, run, progress)
+
+
+def _run(plan: Plan, run, progress: bool | ProgressCallback) -> Plan:
     if progress is True:
         from .progressbar import progress_bar
 
