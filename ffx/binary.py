@@ -160,3 +160,18 @@ def ffmpeg_binary(explicit: str | None = None) -> FfmpegBinary:
     """The FFmpeg to use, with its capabilities (cached per path and modification time)."""
     path = find_ffmpeg(explicit)
     return _capabilities(path, os.stat(path).st_mtime)
+
+
+def printed_name(binary: str) -> str:
+    """``ffmpeg`` when that word runs the FFmpeg ffx uses; else its full path, so the command runs as pasted.
+
+    A fresh install has only the bundled binary, which is not on PATH; and an
+    older system ``ffmpeg`` on PATH may lack what the recipe needs.
+    """
+    found = shutil.which("ffmpeg")
+    try:
+        if found and os.path.samefile(found, binary):
+            return "ffmpeg"
+    except OSError:
+        pass
+    return binary

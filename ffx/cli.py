@@ -23,7 +23,6 @@ import typer  # noqa: E402
 from .launcher import early_arguments as _early_arguments, probe_early as _probe_early  # noqa: E402
 
 
-
 def _bare_flags(params: list) -> list:
     """Flags and arguments without Typer's type labels (``<bool>``, ``<path>``): options say what they take
     by their metavar (FILE, NAME=VALUE, SIZE), and ``--overwrite true`` is not a thing to type."""
@@ -237,27 +236,12 @@ def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt
         if ffplay:
             typer.echo(plan.ffplay())
             return
-        binary = plan.binary_path if full_path else _printed_name(plan.binary_path)
+        from .binary import printed_name
+
+        binary = plan.binary_path if full_path else printed_name(plan.binary_path)
         typer.echo(plan.to_json(binary) if as_json else plan.shell(binary))
 
     _guarded(action)
-
-
-def _printed_name(binary: str) -> str:
-    """``ffmpeg`` when that word runs the FFmpeg ffx uses; else its full path, so the command runs as pasted.
-
-    A fresh install has only the bundled binary, which is not on PATH; and an
-    older system ``ffmpeg`` on PATH may lack what the recipe needs.
-    """
-    import shutil
-
-    found = shutil.which("ffmpeg")
-    try:
-        if found and os.path.samefile(found, binary):
-            return "ffmpeg"
-    except OSError:
-        pass
-    return binary
 
 
 @app.command(cls=_Command)

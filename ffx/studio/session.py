@@ -167,9 +167,9 @@ class Studio:
             picture = graph_svg(plan)
         except Exception as exc:  # noqa: BLE001 - reported as problems
             return {"ok": False, "problems": self.problems(exc, data)}
-        from ..cli import _printed_name  # `ffmpeg` when that word runs the same binary, as ffx compile prints
+        from ..binary import printed_name  # `ffmpeg` when that word runs the same binary, as ffx compile prints
 
-        return {"ok": True, "problems": [], "command": plan.shell(_printed_name(plan.binary_path)), "svg": picture,
+        return {"ok": True, "problems": [], "command": plan.shell(printed_name(plan.binary_path)), "svg": picture,
                 "summary": summary(plan)}
 
     def _compile(self, request: PageRequest, overwrite: bool):
