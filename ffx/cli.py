@@ -20,7 +20,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 import typer  # noqa: E402
 
 # read ahead of typer by the launcher, so FFmpeg starts while Python loads
-from .launcher import early_arguments as _early_arguments, probe_early as _probe_early  # noqa: E402
+from .early_probe import early_arguments as _early_arguments, probe_early as _probe_early  # noqa: E402
 
 
 def _bare_flags(params: list) -> list:
