@@ -31,6 +31,7 @@ from . import graph
 from .effects.base import Clip, Rate, StepContext, StepError
 from .graph import Node, Pad
 from .media import MediaInfo
+from .problems import model_error
 from .segments import RGBA, buffering_memory
 
 VIDEO_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
@@ -201,9 +202,7 @@ class Output(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:  # Python users get the YAML users' readable line (a RecipeError)
-            from .recipe import model_error
-
-            raise model_error("output", exc) from None
+            raise model_error("output", exc, type(self)) from None
 
     @model_validator(mode="after")
     def _known_extension(self):

@@ -34,6 +34,7 @@ from .effects.base import Color, Effect, Rate, StreamName, Time
 from .errors import Problem, RecipeError, UsageError, quote, shorten
 from .filter_options import image_size_problem
 from .output import Output
+from .problems import distinct as _distinct, field_names, model_error, problem, unwrapped as _unwrapped
 from .yamlsource import MAX_RECIPE_BYTES, Located, format_bytes, format_path, load_yaml, read_recipe_text, resolve_plain
 
 SIZE = r"^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$"
@@ -77,7 +78,7 @@ class Input(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise model_error("input", exc) from None
+            raise model_error("input", exc, Input) from None
 
     @field_validator("size")
     @classmethod
@@ -168,17 +169,13 @@ def desugar_step(value: Any) -> Any:
         params = {}
     elif not isinstance(params, dict):
         if not cls.main_parameter:
-            fields = ", ".join(_field_names(cls)) or "no options"
+            fields = ", ".join(field_names(cls)) or "no options"
             raise ValueError(f"{name} takes a mapping of options ({fields}), not a single value")
         params = {cls.main_parameter: params}
     overlap = set(params) & set(routing)
     if overlap:
         raise ValueError(f"{', '.join(sorted(overlap))} given twice")
     return {"effect": name, **params, **routing}
-
-
-def _field_names(cls: type[BaseModel]) -> list[str]:
-    return [f.alias or n for n, f in cls.model_fields.items() if n not in ("effect",)]
 
 
 def _effect_class(name: str) -> type[Effect]:
@@ -218,30 +215,6 @@ def validate_step(value: Any) -> Effect:
 
 _CORE_ERRORS = frozenset(typing.get_args(ErrorType))
 
-
-def model_error(name: str, exc: ValidationError) -> RecipeError:
-    """The readable error of a model built in Python (``Resize("abc")``, ``Input(path="")``), its fields
-    named as in YAML (``resize.factor``). Validation of a whole recipe goes through the same ``__init__``
-    and finds pydantic's own errors in ``validation`` (see :func:`_unwrapped`) to locate them in the YAML."""
-    error = RecipeError(_distinct([_problem({**err, "loc": (name, *err["loc"])}, None, None)
-                                   for err in _unwrapped(exc.errors(include_url=False))]))
-    error.validation = exc
-    return error
-
-
-def _unwrapped(errors: list[dict]) -> list[dict]:
-    """Pydantic's errors, with those a nested model's ``__init__`` turned into a RecipeError (which pydantic
-    then wrapped as a value error) replaced by the originals, under the nested model's location."""
-    flat: list[dict] = []
-    for err in errors:
-        inner = err.get("ctx", {}).get("error") if err["type"] == "value_error" else None
-        validation = getattr(inner, "validation", None) if isinstance(inner, RecipeError) else None
-        if validation is None:
-            flat.append(err)
-            continue
-        for nested in _unwrapped(validation.errors(include_url=False)):
-            flat.append({**nested, "loc": tuple(err["loc"]) + tuple(nested["loc"])})
-    return flat
 
 Step = Annotated[SerializeAsAny[Effect], PlainValidator(validate_step)]
 VarValue = Union[bool, int, float, str]
@@ -666,87 +639,19 @@ def _related(field: str, blamed: str) -> bool:
             or (bool(field) and blamed.startswith((field + ".", field + "["))))
 
 
-# names pydantic adds to a location for the member of a union that failed (``x1.int``, ``x1.float``)
-_UNION_MEMBERS = re.compile(r"^(int|float|str|bool|list\[.*\]|literal\[.*\]|function-.*)$")
-
-
-def _yaml_path(loc: tuple) -> tuple:
-    """Map a pydantic error location back to the path in the YAML the user wrote."""
-    loc = tuple(x for x in loc if not (isinstance(x, str) and _UNION_MEMBERS.match(x)))
-    if len(loc) >= 4 and loc[0] == "steps" and loc[3] in ("from", "as"):
-        return (loc[0], loc[1], loc[3]) + loc[4:]
-    return loc
-
-
-def _distinct(problems: list[Problem]) -> list[Problem]:
-    """One problem per field: each member of a union (whole number, decimal) reports the same mistake."""
-    seen: dict[str, Problem] = {}
-    for problem in problems:
-        seen.setdefault(problem.field, problem)
-    return list(seen.values())
-
-
 def _problem(err: dict, data: Any, located: Located | None) -> Problem:
-    path = _yaml_path(tuple(err["loc"]))
-    message, hint = _humanize(err, path)
-    file, line, column = None, None, None
-    if located is not None:
-        where = located.where_key if err["type"] == "extra_forbidden" else located.where
-        file, (line, column) = located.file, where(path)
-    return Problem(message, field=format_path(path), file=file, line=line, column=column, hint=hint)
-
-
-def _humanize(err: dict, path: tuple) -> tuple[str, str]:
-    kind, value = err["type"], err.get("input")
-    shown = quote(value) if not isinstance(value, (dict, list)) else type(value).__name__
-    if kind == "extra_forbidden":
-        key = path[-1] if path else "?"
-        known = _known_keys(path[:-1])
-        close = difflib.get_close_matches(str(key), known, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else (f"known keys: {', '.join(known)}" if known else "")
-        return f"unknown key {quote(key)}", hint
-    if kind == "missing":
-        return "this field is required", ""
-    if isinstance(value, bool) and kind in ("int_type", "float_type", "int_from_float"):
-        return f"{shown} is true/false, not a number", "write a number"
-    if kind in ("float_type", "int_type") and isinstance(value, str):
-        return f"{shown} is text, not a number", "write the number without quotes"
-    if kind == "int_from_float" or (kind == "int_type" and isinstance(value, float)):
-        return f"{shown} must be a whole number", ""
-    if kind == "finite_number":
-        return f"{shown} is not a finite number", ""
-    if kind == "union_tag_invalid":
-        return str(err["msg"]), "`ffx effects` lists the effects"
-    if kind == "value_error":
-        return str(err.get("ctx", {}).get("error", err["msg"])), ""
-    if kind == "literal_error":
-        allowed = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
-        close = difflib.get_close_matches(str(value), allowed, n=1)
-        if len(allowed) > 8:
-            hint = f"did you mean {close[0]!r}?" if close else "`ffx effects` lists the allowed values"
-            return f"{shown} is not one of the {len(allowed)} allowed values", hint
-        return f"{shown} is not allowed: {err['msg'][len('Input should be '):]}", ""
-    if kind == "string_pattern_mismatch":
-        return f"{shown} is not in the expected form", _pattern_hint(path)
-    return f"{shown}: {err['msg'][0].lower()}{err['msg'][1:]}", ""
-
-
-def _pattern_hint(path: tuple) -> str:
-    last = path[-1] if path else ""
-    return {"size": "write WIDTHxHEIGHT such as 640x360", "color": "a colour name such as white, or #rrggbb",
-            "from": "stream names are letters, digits and _", "as": "stream names are letters, digits and _",
-            "name": "lowercase letters, digits and _"}.get(str(last), "")
+    return problem(err, located, _known_keys)
 
 
 def _known_keys(path: tuple) -> list[str]:
     if not path:
-        return _field_names(Recipe)
+        return field_names(Recipe)
     if path[0] == "steps" and len(path) >= 3 and path[2] in REGISTRY:
-        return _field_names(REGISTRY[path[2]])
+        return field_names(REGISTRY[path[2]])
     if path[0] == "output":
-        return _field_names(Output)
+        return field_names(Output)
     if path[0] in ("input", "inputs"):
-        return _field_names(Input)
+        return field_names(Input)
     return []
 
 

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from .. import graph
 from ..graph import AUDIO, VIDEO, Pad
 from ..media import MediaInfo
+from ..problems import model_error
 from ..timecode import parse_time
 
 STREAM_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -340,9 +341,7 @@ class Effect(BaseModel):
         except ValidationError as exc:
             # ``Resize("abc")`` in Python reads like the YAML's error, not pydantic's dump; the
             # recipe loader, which validates through here too, maps ``validation`` to YAML lines
-            from ..recipe import model_error
-
-            raise model_error(data["effect"], exc) from None
+            raise model_error(data["effect"], exc, type(self)) from None
 
     def relative_to(self, folder: str, keep: frozenset = frozenset()) -> Effect:
         """This step with the relative paths of its :attr:`file_fields` taken from ``folder`` (the recipe
