@@ -100,8 +100,10 @@ def test_cluster_without_chunks_is_refused_in_one_line(tmp_path, gop12, extra):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gop12.mkv", "r.yaml"]
 
 
-def test_a_bad_cluster_address_is_refused_before_anything_runs(tmp_path, gop12):
+@pytest.mark.parametrize("cluster, error, message", [("local:0", ffx.RecipeError, "write local:N"),
+                                                      (2, ffx.UsageError, "cluster is local:N, .* not int")])
+def test_a_bad_cluster_is_refused_before_anything_runs(tmp_path, gop12, cluster, error, message):
     recipe = ffx.Recipe(input=str(gop12), output={"path": str(tmp_path / "out.mkv"), **LOSSLESS})
-    with pytest.raises(ffx.RecipeError, match="write local:N"):
-        ffx.render(recipe, chunks=2, cluster="local:0")
+    with pytest.raises(error, match=message):
+        ffx.render(recipe, chunks=2, cluster=cluster)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gop12.mkv"]

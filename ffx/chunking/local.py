@@ -135,6 +135,11 @@ def chunked_runner(recipe, plain, chunks: int, *, allow_unsafe: bool = False,
         from ..batching.cluster import import_distributed, parse_cluster
 
         if not isinstance(cluster, import_distributed().Client):
+            if not isinstance(cluster, str):
+                from ..errors import UsageError
+
+                raise UsageError(f"cluster is local:N, a Dask scheduler's address or a distributed.Client, "
+                                 f"not {type(cluster).__name__}")
             parse_cluster(cluster)
     import warnings
 
