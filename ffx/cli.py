@@ -19,6 +19,9 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import typer  # noqa: E402
 
+# read ahead of typer by the launcher, so FFmpeg starts while Python loads
+from .launcher import early_arguments as _early_arguments, probe_early as _probe_early  # noqa: E402
+
 
 
 def _bare_flags(params: list) -> list:
@@ -83,6 +86,7 @@ MemoryOpt = Annotated[Optional[str], typer.Option("--max-memory", metavar="SIZE"
 LiveOpt = Annotated[bool, typer.Option("--live", help="-i is a live source: a camera (/dev/video0) or a stream URL (rtsp://...)")]
 RecipeSizeOpt = Annotated[str, typer.Option("--max-recipe-size", metavar="SIZE", help="largest recipe file to read, e.g. 4M (default 1M)")]
 UnsafeOpt = Annotated[bool, typer.Option("--allow-unsafe", help="allow filters that read or write files (trusted recipes only)")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="compute afresh, without a stored answer (also FFX_NO_CACHE=1)")]
 
 
 def _fail(lines: list[str], code: int = 1) -> None:
@@ -124,19 +128,6 @@ def _guarded(action):
         code = getattr(exc, "exit_code", 130)
         typer.echo(f"{'interrupted' if code == 130 else exc}: nothing was written", err=True)
         raise typer.Exit(code) from None
-
-
-def _probe_early(inputs: list[str] | None, ffmpeg: str | None, live: bool) -> None:
-    """Let FFmpeg read the input files while Python loads typer and the recipe model (media.probe_early)."""
-    if not inputs or live:
-        return
-    from .binary import find_ffmpeg
-    from .media import probe_early
-
-    try:
-        probe_early([path for path in inputs if "\0" not in path], find_ffmpeg(ffmpeg))
-    except Exception:  # noqa: BLE001 - only a head start: the real run checks and reports everything
-        pass
 
 
 def _inputs(inputs: list[str] | None, live: bool):
@@ -240,7 +231,8 @@ def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt
                     as_json: Annotated[bool, typer.Option("--json", help="print argv lists as JSON")] = False,
                     full_path: Annotated[bool, typer.Option("--full-path", help="name the FFmpeg binary by its path")] = False,
                     live: LiveOpt = False, max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M",
-                    ffplay: Annotated[bool, typer.Option("--ffplay", help="print an ffplay command that previews the result live instead")] = False) -> None:
+                    ffplay: Annotated[bool, typer.Option("--ffplay", help="print an ffplay command that previews the result live instead")] = False,
+                    no_cache: NoCacheOpt = False) -> None:
     """Print the FFmpeg command(s) for RECIPE, quoted to paste into a shell."""
     def action():
         plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
@@ -273,16 +265,20 @@ def _printed_name(binary: str) -> str:
 @app.command(cls=_Command)
 def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
              ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
-             max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M") -> None:
+             max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M", no_cache: NoCacheOpt = False) -> None:
     """Check RECIPE (and its inputs) without rendering; lists every problem."""
     def action():
         plan = _plan(recipe, input, output, set, True, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
         info = plan.result
+        counted = info.counted  # a long file no step needed counted is not read whole just to print its count
+        shown = info if counted else info.estimate
         parts = []
         if info.has_video:
-            parts.append(f"{info.size} @ {float(info.fps):g} fps" if info.fps else info.size)
-        if info.duration is not None:
+            parts.append(f"{info.size} @ {float(shown.fps):g} fps" if shown.fps else info.size)
+        if shown.duration is not None and counted:
             parts.append(f"{info.duration:.2f} s" + (f" ({info.frames} frames)" if info.frames is not None else ""))
+        elif shown.duration is not None:
+            parts.append(f"about {shown.duration:.2f} s (the header's length; frames not counted)")
         parts.append("with audio" if info.has_audio else "no audio")
         memory = plan.memory_estimate / 2**20
         how = ""
@@ -510,59 +506,11 @@ def schema() -> None:
     typer.echo(json.dumps(recipe_json_schema(), indent=2))
 
 
-_VALUED = ("-i", "--input", "--ffmpeg", "-o", "--output", "--set", "--max-memory", "--max-recipe-size")
-
-
-def _early_arguments(argv: list[str]) -> tuple[list[str], str | None, bool]:
-    """The input files, --ffmpeg and --live of a render/compile/validate command line, read ahead of typer.
-
-    The inputs are the -i files, else the ones the recipe file names. Only a
-    head start for :func:`_probe_early`: typer and the recipe model still
-    read everything, and a probe answer is used only for the same file, unchanged.
-    """
-    inputs: list[str] = []
-    ffmpeg, live, recipe = None, False, None
-    if not argv or argv[0] not in ("render", "compile", "validate"):
-        return inputs, ffmpeg, live
-    words = iter(argv[1:])
-    for word in words:
-        name, eq, value = word.partition("=") if word.startswith("--") else (word, "", "")
-        if name in _VALUED:
-            value = value if eq else next(words, None)
-            if value is None:
-                break
-            if name == "--ffmpeg":
-                ffmpeg = value
-            elif name in ("-i", "--input"):
-                inputs.append(value)
-        elif name == "--live":
-            live = True
-        elif not word.startswith("-") and recipe is None:
-            recipe = word
-    if not inputs and recipe is not None:
-        inputs = _recipe_files(recipe)
-    return inputs, ffmpeg, live
-
-
-def _recipe_files(recipe: str) -> list[str]:
-    """Input paths written plainly in a recipe file (no ${variables}), relative to its folder; anything
-    odd gives none. Read as the real load reads: a small regular file, bounded YAML."""
-    try:
-        from .yamlsource import load_yaml, read_recipe_text
-
-        data = load_yaml(read_recipe_text(recipe)).data
-        given = [data.get("input")] + list((data.get("inputs") or {}).values())
-    except Exception:  # noqa: BLE001 - the real load reports every problem properly
-        return []
-    paths = [g.get("path") if isinstance(g, dict) else g for g in given]
-    folder = os.path.dirname(recipe)
-    return [os.path.join(folder, p) for p in paths if isinstance(p, str) and "${" not in p]
-
-
-def main() -> None:
+def main(finish=None) -> None:
     """The ``ffx`` command. It ends with ``os._exit``: by then every file, pipe and child process ffx
     opened is closed, and the interpreter's teardown of pydantic's and typer's modules (about 40 ms,
-    measured on a short GIF render) is time a short render should not pay."""
+    measured on a short GIF render) is time a short render should not pay. ``finish`` is told the exit
+    code first (the launcher stores a successful answer, ffx.plancache)."""
     from .process import terminations_raise
 
     try:
@@ -576,6 +524,8 @@ def main() -> None:
         code = getattr(stopped, "exit_code", 130)
     if isinstance(code, str):
         print(code, file=sys.stderr)
+    if finish is not None:
+        finish(code if isinstance(code, int) else (0 if code is None else 1))
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -16,7 +16,7 @@ from . import graph
 from .binary import FfmpegBinary, ffmpeg_binary
 from .effects.base import Clip, StepContext, StepError, stream_references
 from .errors import CapabilityError, FfxWarning, InputError, Problem, RecipeError
-from .media import MediaInfo, frame_times, keyframe_times, probe, probe_pictures
+from .media import MediaInfo, depends_on, frame_times, keyframe_times, probe, probe_pictures
 from .plan import FfmpegStage, Plan
 from .segments import encoder_frames
 from .ffplay import ffplay_args
@@ -91,6 +91,7 @@ def check_output_path(recipe: Recipe) -> None:
         if spec.path and (_same_file(spec.path, out) or os.path.abspath(spec.path) == os.path.abspath(out)):
             raise InputError(f"the output {out!r} is the input {spec.path!r}: ffx never writes over an input")
     directory = os.path.dirname(os.path.abspath(out))
+    depends_on(directory)  # what it holds decides the checks here (a link to an input, a folder by that name)
     if not os.path.isdir(directory):
         raise InputError(f"the output folder {directory!r} does not exist")
     if os.path.isdir(out):
@@ -185,10 +186,6 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
             streams[name] = _still_length(spec, streams[name], ctx)
         except StepError as exc:
             add(exc.message, where + ("duration",), exc.hint)
-        info = streams[name].info
-        if info.header_duration is not None:
-            notes.append(f"{format_path(where)}: {spec.path!r} is cut short: its header says {info.header_duration:.2f} s, "
-                         f"its packets end at {info.duration:.2f} s; the plan uses {info.duration:.2f} s")
     current = streams[first_name]
     input_infos = [streams[name].info for name in named]
     for index, step in enumerate(recipe.steps):
@@ -215,6 +212,12 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         raise RecipeError(problems) from None
     if problems:
         raise RecipeError(problems)
+    for (name, spec), info in zip(named.items(), input_infos):
+        where = ("inputs", name) if recipe.inputs is not None else ("input",)
+        # known only where a step counted the whole file; a trim's span is read whatever the header says
+        if info.counted and info.header_duration is not None:
+            notes.append(f"{format_path(where)}: {spec.path!r} is cut short: its header says {info.header_duration:.2f} s, "
+                         f"its packets end at {info.duration:.2f} s; the plan uses {info.duration:.2f} s")
     still = next((spec.path for spec, info in zip(named.values(), input_infos) if info.still and spec.path), None)
     if final.info.still and recipe.output.kind != "image" and still is not None:  # a generated frame is as asked
         notes.append(f"the result is one picture ({still!r} is a still image), so the {recipe.output.kind} holds one "
@@ -233,13 +236,15 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     for run in ctx.passes:
         lowered = graph.lower(run.pads, "file:" + run.path, run.args)
         earlier.append(FfmpegStage(args=tuple(lowered.args), output_path=run.path, input_paths=tuple(input_paths),
-                                   duration=final.info.duration, filter_steps=tuple(lowered.filter_steps),
-                                   kind="image"))
+                                   duration=final.info.estimate.duration,
+                                   filter_steps=tuple(lowered.filter_steps), kind="image"))
     lowered = graph.lower(pads, "file:" + recipe.output.path, output_args)
+    # a whole long file that no step counted: the header's duration drives the progress bar, and the
+    # frame count is read only if someone asks the plan's result for it
     stage = FfmpegStage(
         args=tuple(lowered.args), output_path=recipe.output.path, input_paths=tuple(input_paths),
-        duration=final.info.duration, frames=final.info.frames, filter_steps=tuple(lowered.filter_steps),
-        kind=recipe.output.kind,
+        duration=final.info.estimate.duration, frames=final.info.frames if final.info.counted else None,
+        filter_steps=tuple(lowered.filter_steps), kind=recipe.output.kind,
     )
     for note in notes:
         warnings.warn(note, FfxWarning, stacklevel=2)
@@ -255,9 +260,9 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
 def _still_length(spec: Input, clip: Clip, ctx: StepContext) -> Clip:
     """An input's ``duration`` makes a still image a stream that long; a still with sound (a song's cover
     picture) lasts as long as its sound. Other stills stay one frame until they meet a moving stream."""
-    if spec.path is None:
-        return clip
     info = clip.info
+    if spec.path is None or not (info.still or "duration" in spec.model_fields_set):
+        return clip  # a video: nothing to do (and nothing to count)
     # a picture's rate is nominal: image files say 25, a cover picture in an MP3 says 90000
     rate = info.fps if info.fps is not None and info.fps <= 120 else Fraction(25)
     if "duration" in spec.model_fields_set:
@@ -265,7 +270,7 @@ def _still_length(spec: Input, clip: Clip, ctx: StepContext) -> Clip:
             raise StepError(f"duration applies to a still image, and {spec.path!r} is a video of {info.frames} frames",
                             hint="cut a video with a trim step")
         seconds = spec.duration
-    elif info.still and info.has_audio and info.duration is not None and info.duration * rate > 1.5:
+    elif info.has_audio and info.duration is not None and info.duration * rate > 1.5:
         seconds = info.duration
     else:
         return clip

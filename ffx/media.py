@@ -4,6 +4,13 @@ Effects receive a :class:`MediaInfo`, check themselves against it and hand on
 a new one, so a plan knows its output duration (for a true progress percentage)
 and every size before FFmpeg starts. :func:`probe` is the only I/O the compiler
 does; it reads FFmpeg's own report because the bundled binary has no ffprobe.
+
+Reading cost follows what a recipe uses, not the file's length: the probe reads
+the header and the packets of the first :data:`COUNTED_AHEAD` seconds, which
+counts a short file whole in the same FFmpeg run. A longer file is an
+:class:`UncountedInfo`: its frames are counted (every packet read, nothing
+decoded) only when a step asks for the count, and a trim reads only the
+packets of its own span (:func:`frame_times`).
 """
 
 from __future__ import annotations
@@ -14,8 +21,10 @@ import os
 import re
 import stat
 import subprocess
+import sys
 import threading
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 
 from .errors import InputError
@@ -60,9 +69,78 @@ class MediaInfo:
         info = replace(self, **changes)
         return replace(info, still=False) if info.still and info.frames != 1 else info
 
+    @property
+    def counted(self) -> bool:
+        """Whether frames, duration and rate are known exactly (False only for a long file not yet counted)."""
+        return True
+
+    @property
+    def estimate(self) -> MediaInfo:
+        """The properties as known without counting frames: for a counted stream, the stream itself."""
+        return self
+
     def frame_bytes(self) -> int:
         """Bytes of one decoded frame (yuv420p-sized; RGB is twice that)."""
         return int((self.width or 0) * (self.height or 0) * 1.5)
+
+
+# the properties only the packets tell exactly; an UncountedInfo reads them on first use
+_COUNTED = ("duration", "frames", "fps", "header_duration")
+
+
+class UncountedInfo(MediaInfo):
+    """A long file as its header describes it; its frames are counted (every packet read) on first use.
+
+    ``frames``, ``duration``, ``fps`` and ``header_duration`` count the whole
+    file when first read (one demuxing run, nothing decoded), so every effect
+    that uses them sees exact values. A step that needs only the header's view
+    (a trim bounds its span by the header's duration, then reads the frames of
+    that span alone) reads :attr:`estimate`; a step that states the frame count
+    itself hands on a plain, counted MediaInfo built from the estimate.
+    """
+
+    def __init__(self, estimate: MediaInfo, count: Callable[[], MediaInfo], changed: frozenset[str] = frozenset()):
+        # not the dataclass __init__: the counted properties below shadow those fields
+        state = {f.name: getattr(estimate, f.name) for f in fields(MediaInfo) if f.name not in _COUNTED}
+        self.__dict__.update(state, _estimate=estimate, _count=count, _changed=changed)
+
+    def _exact(self) -> MediaInfo:
+        exact = self.__dict__.get("_exact_info")
+        if exact is None:
+            whole = self._count()
+            exact = replace(self._estimate, **{name: getattr(whole, name) for name in _COUNTED
+                                               if name not in self._changed})
+            self.__dict__["_exact_info"] = exact
+        return exact
+
+    duration = property(lambda self: self._exact().duration)
+    frames = property(lambda self: self._exact().frames)
+    fps = property(lambda self: self._exact().fps)
+    header_duration = property(lambda self: self._exact().header_duration)
+
+    @property
+    def counted(self) -> bool:
+        return self._count.done
+
+    @property
+    def estimate(self) -> MediaInfo:
+        return self._estimate
+
+    def replace(self, **changes) -> MediaInfo:
+        """Changed properties. A new frame count means the step counted its frames itself (a trim of a
+        span): the rest is the header's, and the whole file need never be read."""
+        if self._count.done:
+            return self._exact().replace(**changes)
+        if "frames" in changes:
+            return self._estimate.replace(**changes)
+        return UncountedInfo(replace(self._estimate, **changes), self._count,
+                             self._changed | (changes.keys() & set(_COUNTED)))
+
+    def with_duration(self, duration: float | None) -> MediaInfo:
+        return self._exact().with_duration(duration) if self._count.done else self._estimate.with_duration(duration)
+
+    def __repr__(self) -> str:
+        return f"UncountedInfo({self._estimate!r})"
 
 
 _TIME = re.compile(r"time=\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
@@ -96,24 +174,37 @@ def nice_rate(value: float) -> Fraction:
     return Fraction(value).limit_denominator(100000)
 
 
-def parse_ffmpeg_report(text: str) -> MediaInfo:
-    """MediaInfo from what ``ffmpeg -i FILE -c copy -f null -`` writes to stderr."""
+def parse_ffmpeg_report(text: str, *, counted: bool = True) -> MediaInfo:
+    """MediaInfo from what ``ffmpeg -i FILE -c copy -f null -`` writes to stderr.
+
+    ``counted=False``: the report's packet count is of a part only (or there is
+    none), so the header alone speaks: no frame count, its duration and rate.
+    """
     duration = None
     match = _DURATION.search(text)
     if match:
         duration = int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3])
     width = height = fps = pix_fmt = None
+    attached = False
     video = _VIDEO.search(text)
     if video:
         rest = video["rest"]
         size = _SIZE.search(rest)
         if size:
             width, height = int(size[1]), int(size[2])
-        rate = _FPS.search(rest) or _TBR.search(rest)
+        average, base = _FPS.search(rest), _TBR.search(rest)
+        rate = average or base
         if rate:
             fps = nice_rate(float(rate[1]) * (1000 if rate[2] else 1))
+        if average and base:
+            # "24.94 fps, 25 tbr": a constant-rate stream whose average is pulled off by an edit gap or
+            # audio-led container length; the base rate is the frames' own
+            guess = nice_rate(float(base[1]) * (1000 if base[2] else 1))
+            if abs(guess - fps) <= fps * Fraction(1, 100):
+                fps = guess
         fmt = _PIX_FMT.search(rest)
         pix_fmt = fmt[1] if fmt else None
+        attached = "(attached pic)" in rest
         after = text[video.end():].split("Stream #", 1)[0]
         rotation = _ROTATION.search(after)
         if rotation and round(abs(float(rotation[1]))) % 180 == 90 and width:
@@ -126,16 +217,16 @@ def parse_ffmpeg_report(text: str) -> MediaInfo:
         layout_match = _LAYOUT.search(audio["rest"])
         channel_layout = layout_match[1].strip() if layout_match else None
     frames = header_duration = None
-    counts = _FRAMES.findall(text)
-    reached = _TIME.findall(text)
+    counts = _FRAMES.findall(text) if counted else []
+    reached = _TIME.findall(text) if counted else []
     if reached:
-        end = int(reached[-1][0]) * 3600 + int(reached[-1][1]) * 60 + float(reached[-1][2])
-        counted = int(counts[-1]) / float(fps) if video and counts and fps else None
+        end = _seconds(reached[-1])
+        counted_length = int(counts[-1]) / float(fps) if video and counts and fps else None
         if duration is None:  # no length in the header (written to a pipe): count what is there
-            duration = counted if counted is not None else (end or None)
+            duration = counted_length if counted_length is not None else (end or None)
         elif end < duration - max(0.1, 2 / float(fps) if fps else 0.08):
             # a truncated file: the header promises more than the packets deliver
-            header_duration, duration = duration, counted if counted is not None else end
+            header_duration, duration = duration, counted_length if counted_length is not None else end
     if video and counts:
         frames = int(counts[-1])
         if duration and frames > 1 and (fps is None or abs(frames / duration - float(fps)) > float(fps) * 0.02):
@@ -144,12 +235,19 @@ def parse_ffmpeg_report(text: str) -> MediaInfo:
         width=width, height=height, fps=fps, duration=duration, frames=frames,
         has_audio=audio is not None, sample_rate=sample_rate, pix_fmt=pix_fmt, channel_layout=channel_layout,
         start_time=float(start[1]) if (start := _START.search(text)) else 0.0,
-        still=frames == 1, header_duration=header_duration,
+        still=frames == 1 if counted else attached, header_duration=header_duration,
     )
+
+
+def depends_on(path: str) -> None:
+    """Say that a plan depends on this file or folder (FFmpeg reads it, not Python): an audit event,
+    which a stored answer (:mod:`ffx.plancache`) is checked against; free when nobody listens."""
+    sys.audit("ffx.depends", path)
 
 
 def check_readable_file(path: str) -> None:
     """Refuse what FFmpeg would block on, misread or read forever: the reason in plain words."""
+    depends_on(path)
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -166,9 +264,57 @@ def check_readable_file(path: str) -> None:
         raise InputError(f"input {path!r} is empty")
 
 
-def _probe_argv(path: str, ffmpeg: str) -> list[str]:
+# A file whose header promises more than this is counted only when a step asks (UncountedInfo). Up to
+# here (and a second beyond, for the last frames) the probe's one FFmpeg run reads the packets anyway:
+# a short file is counted in it, whole.
+COUNTED_AHEAD = 30.0
+
+
+def _probe_argv(path: str, ffmpeg: str, limit: float | None = None) -> list[str]:
+    """Every packet of the first video and audio stream copied to nowhere: FFmpeg's report then has the
+    header and the exact count (``-c copy``: nothing decoded). ``limit``: stop after that many seconds."""
     return [ffmpeg, "-hide_banner", "-nostdin", "-i", "file:" + os.path.abspath(path),
-            "-map", "0:v:0?", "-map", "0:a:0?", "-c", "copy", "-f", "null", "-"]
+            "-map", "0:v:0?", "-map", "0:a:0?", "-c", "copy", *(["-t", f"{limit:g}"] if limit else []),
+            "-f", "null", "-"]
+
+
+class _WholeCount:
+    """Counts every packet of a file once, when first called; what an UncountedInfo resolves with."""
+
+    def __init__(self, path: str, ffmpeg: str):
+        self.path, self.ffmpeg, self.done = path, ffmpeg, False
+        self._info: MediaInfo | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> MediaInfo:
+        with self._lock:
+            if self._info is None:
+                self._info = _read_report(self.path, _run_probe(_probe_argv(self.path, self.ffmpeg), self.path))
+                self.done = True
+            return self._info
+
+    def __getstate__(self) -> dict:  # a plan shipped to another process keeps what was counted
+        return {"path": self.path, "ffmpeg": self.ffmpeg, "done": self.done, "_info": self._info}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
+
+
+def _run_probe(argv: list[str], path: str) -> str:
+    try:
+        return process.run(argv, timeout=300).stderr
+    except subprocess.TimeoutExpired:
+        raise InputError(f"probing {path!r} took too long") from None
+
+
+def _read_report(path: str, text: str, *, counted: bool = True) -> MediaInfo:
+    info = parse_ffmpeg_report(text, counted=counted)
+    if not info.has_video and not info.has_audio:
+        last = text.strip().splitlines()[-1] if text.strip() else "no output"
+        raise InputError(f"input {path!r} is not media FFmpeg can read ({last})")
+    if info.duration is None and info.frames == 1 and info.fps:
+        info = info.replace(duration=float(1 / info.fps))  # a still image: one frame long
+    return info
 
 
 def _identity(path: str) -> tuple[int, int, int, int] | None:
@@ -197,7 +343,7 @@ def probe_early(paths: list[str], ffmpeg: str) -> None:
             continue
         report: list[str] = []
 
-        def run(argv=_probe_argv(path, ffmpeg), report=report):
+        def run(argv=_probe_argv(path, ffmpeg, COUNTED_AHEAD + 1), report=report):
             try:
                 report.append(process.run(argv, timeout=300).stderr)
             except (OSError, subprocess.SubprocessError):
@@ -218,23 +364,32 @@ def _early_report(path: str, ffmpeg: str) -> str | None:
 
 
 def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
-    """Probe a media file with FFmpeg itself (no ffprobe needed), counting packets exactly."""
+    """Probe a media file with FFmpeg itself (no ffprobe needed).
+
+    A file up to :data:`COUNTED_AHEAD` seconds long is counted exactly in the
+    same run; a longer one is read no further and comes back as an
+    :class:`UncountedInfo`, counted only if a step asks.
+    """
     check_readable_file(path)
     text = _early_report(path, ffmpeg)
     if text is None:
-        try:
-            text = process.run(_probe_argv(path, ffmpeg), timeout=300).stderr
-        except subprocess.TimeoutExpired:
-            raise InputError(f"probing {path!r} took too long") from None
-    info = parse_ffmpeg_report(text)
-    if not info.has_video and not info.has_audio:
-        last = text.strip().splitlines()[-1] if text.strip() else "no output"
-        raise InputError(f"input {path!r} is not media FFmpeg can read ({last})")
-    if info.duration is None and info.frames == 1 and info.fps:
-        info = info.replace(duration=float(1 / info.fps))  # a still image: one frame long
-    if need_duration and (info.duration is None or not math.isfinite(info.duration)):
+        text = _run_probe(_probe_argv(path, ffmpeg, COUNTED_AHEAD + 1), path)
+    header = _read_report(path, text, counted=False)
+    if header.duration is not None and math.isfinite(header.duration) and header.duration > COUNTED_AHEAD:
+        info: MediaInfo = UncountedInfo(header, _WholeCount(path, ffmpeg))
+    else:
+        info = _read_report(path, text)
+        reached = _TIME.findall(text)
+        if header.duration is None and reached and _seconds(reached[-1]) >= COUNTED_AHEAD - 1:
+            # no length in the header, and the packets go on past the part read: count them all
+            info = _WholeCount(path, ffmpeg)()
+    if need_duration and (info.estimate.duration is None or not math.isfinite(info.estimate.duration)):
         raise InputError(f"input {path!r} has no known duration")
     return info
+
+
+def _seconds(clock: tuple[str, str, str]) -> float:
+    return int(clock[0]) * 3600 + int(clock[1]) * 60 + float(clock[2])
 
 
 _KEYFRAME = re.compile(r"\bn:\s*\d+\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[0-9.e+-]+)")
@@ -243,6 +398,7 @@ _TIME_BASE = re.compile(r"config in time_base:\s*(\d+)/(\d+)")
 
 def keyframe_times(path: str, ffmpeg: str) -> list[float]:
     """Times of the video's keyframes, decoding nothing but them (for seeking plans)."""
+    depends_on(path)
     argv = [ffmpeg, "-hide_banner", "-nostdin", "-skip_frame", "nokey", "-i", "file:" + os.path.abspath(path),
             "-map", "0:v:0", "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "null", "-"]
     try:
@@ -278,6 +434,7 @@ def frame_times(path: str, ffmpeg: str, start: float, end: float, start_time: fl
     jittery phone clip from a constant-rate one, and the probe counts frames of
     the whole file only; this is how a trim knows exactly which frames it keeps.
     """
+    depends_on(path)
     seek = max(0.0, start - margin)
     argv = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"]
     if seek > 0:
@@ -324,6 +481,7 @@ def picture_files(pattern: str) -> tuple[list[str], list[tuple[str, str]]]:
     without gaps. The folder part is literal.
     """
     folder, name = os.path.split(os.path.abspath(pattern))
+    depends_on(folder)  # a picture added or removed changes the sequence
     if _GLOB_CHARS.search(folder) or "%" in folder:
         raise InputError(f"images {pattern!r}: only the file name may be a pattern, not the folder")
     if _GLOB_CHARS.search(name):

@@ -166,6 +166,9 @@ class Plan:
         return " ".join(words).replace(lane.writes, "pipe:3")
 
     def to_json(self, binary: str = "ffmpeg") -> str:
-        return json.dumps({"commands": self.argv_lists(binary), "duration": self.result.duration,
-                           "frames": self.result.frames, "memory_estimate": self.memory_estimate,
+        # a long file that no step counted: the header's duration, and no frame count (reading the whole
+        # file for it would cost more than the excerpt; plan.result.frames counts when asked)
+        counted = self.result.counted
+        return json.dumps({"commands": self.argv_lists(binary), "duration": self.result.estimate.duration,
+                           "frames": self.result.frames if counted else None, "memory_estimate": self.memory_estimate,
                            "temporary_files": list(self.temporary_files)}, indent=2)

@@ -41,6 +41,7 @@ class Progress:
     speed: float | None
     fps: float | None
     finished: bool = False
+    frames: int | None = None  # frames written so far, as FFmpeg counts them
 
     @property
     def fraction(self) -> float | None:
@@ -122,7 +123,7 @@ def render_into(part: PartFile | None, stage: FfmpegStage, binary: str, *,
         writer.close()  # FFmpeg holds the write end now: the pipe ends when FFmpeg does
         pipes.close_read_ends()
         pipes.start(binary, encoder)
-        _follow_progress(read_fd, stage.duration, on_progress)
+        reported = _follow_progress(read_fd, stage.duration, on_progress)
         returncode = encoder.wait()
         pipes.join()
         stderr = encoder.stderr_text()
@@ -131,7 +132,7 @@ def render_into(part: PartFile | None, stage: FfmpegStage, binary: str, *,
         if returncode != 0:
             raise _render_error(stage, argv, returncode, stderr)
         if part is not None:
-            verify_output(part, stage, binary, argv, stderr)
+            verify_output(part, stage, binary, argv, stderr, reported)
 
 
 class _Descriptor:
@@ -387,11 +388,15 @@ def short_by(expected: float, actual: float) -> float:
     return max(0.0, expected - actual - tolerance)
 
 
-def verify_output(part: PartFile, stage: FfmpegStage, binary: str, argv: list[str], stderr: str) -> None:
+def verify_output(part: PartFile, stage: FfmpegStage, binary: str, argv: list[str], stderr: str,
+                  reported: Progress | None = None) -> None:
     """FFmpeg's exit code 0 is not proof: the file must exist, read back as media and be as long as planned.
 
     A damaged input can make FFmpeg stop early and still exit 0; the plan knows
     how long the result should be, so a short output is an error, not a success.
+    FFmpeg's own last progress report (``progress=end`` with the time written,
+    or the one frame of a picture) already proves it; only an output it does not
+    prove is read back.
     """
     def fail(message: str) -> RenderError:
         return RenderError(message, command=argv, returncode=0, stderr_tail=stderr)
@@ -400,6 +405,12 @@ def verify_output(part: PartFile, stage: FfmpegStage, binary: str, argv: list[st
         raise fail("FFmpeg reported success but wrote nothing")
     if stage.kind == "webp":  # FFmpeg cannot read animated WebP back; size checked above
         return
+    if reported is not None and reported.finished:
+        if (stage.kind in ("video", "gif", "audio") and stage.duration and reported.done > 0
+                and short_by(stage.duration, reported.done) == 0):
+            return
+        if stage.kind == "image" and reported.frames == 1:  # the one picture was encoded and written
+            return
     try:
         report = run(probe_argv(part.local_path, binary), timeout=300, pass_fds=part.pass_fds).stderr
     except subprocess.TimeoutExpired:
@@ -439,18 +450,24 @@ class ProgressReader:
         written = _float(block.get("out_time_us"))
         if written is not None:
             self.done = max(self.done, written / 1e6)
+        frames = _float(block.get("frame"))
         return Progress(done=self.done, total=self.total, speed=_float(block.get("speed", "").rstrip("x")),
-                        fps=_float(block.get("fps")), finished=value == "end")
+                        fps=_float(block.get("fps")), finished=value == "end",
+                        frames=int(frames) if frames is not None else None)
 
 
-def _follow_progress(fd: int, total: float | None, on_progress: ProgressCallback | None) -> None:
-    """Read FFmpeg's ``-progress`` key=value blocks until it closes the pipe."""
+def _follow_progress(fd: int, total: float | None, on_progress: ProgressCallback | None) -> Progress | None:
+    """Read FFmpeg's ``-progress`` key=value blocks until it closes the pipe; the last report."""
     reader = ProgressReader(total)
+    last = None
     with os.fdopen(fd, "rb", closefd=False) as stream:
         for raw in stream:
             report = reader.feed(raw.decode("ascii", "replace"))
-            if report is not None and on_progress is not None:
-                on_progress(report)
+            if report is not None:
+                last = report
+                if on_progress is not None:
+                    on_progress(report)
+    return last
 
 
 def _float(text: str | None) -> float | None:

@@ -160,7 +160,8 @@ class Trim(Effect):
         return self
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        start, end = resolve_span(self.start, self.end, self.duration, clip.info.duration)
+        # the header's length bounds the span: a long file is not read whole for an excerpt (media.UncountedInfo)
+        start, end = resolve_span(self.start, self.end, self.duration, clip.info.estimate.duration)
         node = clip.input_node
         seekable = ctx.first_step and node is not None
         cut = self._cut(clip, ctx, start, end)
@@ -197,9 +198,9 @@ class Trim(Effect):
     def _cut(clip: Clip, ctx: StepContext, start: float, end: float) -> Cut | None:
         """The frames kept: from the file's own packet times when the clip is a file as read, else by rate."""
         info, node = clip.info, clip.input_node
-        if clip.video is None or info.fps is None:
+        if clip.video is None or info.estimate.fps is None:
             return None
-        frame = 1 / info.fps
+        frame = 1 / info.estimate.fps
         # a plain file as read: no seek yet, nor the options of a picture sequence
         as_read = node is not None and not node.input_args and node.name.startswith("file:")
         if as_read and ctx.frame_times is not None:

@@ -1,0 +1,183 @@
+"""The probe reads what a recipe uses: the header, and the frames of a trim's span, never a long file whole.
+
+Files longer than ``media.COUNTED_AHEAD`` seconds are counted only when a step asks. The clips here are
+short, so each test lowers that bound: the same paths then run on seconds-long clips.
+"""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+from fractions import Fraction
+
+import pytest
+from typer.testing import CliRunner
+
+import ffx
+from conftest import FFMPEG, decode_frames, make_clip
+from ffx import media
+from ffx.cli import app
+
+
+@pytest.fixture
+def long_after(monkeypatch):
+    """Every clip longer than ``seconds`` is a long file; FFmpeg runs are recorded as argv lists."""
+    runs: list[list[str]] = []
+    real_process_run, real_subprocess_run = media.process.run, subprocess.run
+
+    def process_run(argv, *args, **kwargs):
+        runs.append(list(argv))
+        return real_process_run(argv, *args, **kwargs)
+
+    def subprocess_run(argv, *args, **kwargs):
+        runs.append(list(argv))
+        return real_subprocess_run(argv, *args, **kwargs)
+
+    monkeypatch.setattr(media.process, "run", process_run)
+    monkeypatch.setattr(media.subprocess, "run", subprocess_run)
+
+    def set_bound(seconds: float) -> list[list[str]]:
+        monkeypatch.setattr(media, "COUNTED_AHEAD", seconds)
+        return runs
+
+    return set_bound
+
+
+def whole_file_reads(runs: list[list[str]], path) -> list[list[str]]:
+    """ffx's FFmpeg runs that read ``path`` with no bound (no time limit)."""
+    return [argv for argv in runs if "file:" + str(path) in argv and "-t" not in argv]
+
+
+def test_an_excerpt_of_a_long_file_reads_only_its_header_and_its_span(tmp_path, long_after):
+    runs = long_after(1.0)
+    clip = make_clip(tmp_path / "long.mkv", duration=4, audio="sine")
+    out = tmp_path / "excerpt.mkv"
+    recipe = ffx.Recipe(input=str(clip), steps=[{"trim": {"start": 2.2, "duration": 0.6}}, {"resize": {"width": 80}}],
+                        output={"path": str(out), "codec": "ffv1"})
+    plan = ffx.compile_recipe(recipe)
+    assert runs and whole_file_reads(runs, clip) == []
+    assert plan.result.counted and plan.result.frames == 15
+    ffx.render(recipe)
+    assert len(decode_frames(out)) == plan.result.frames
+
+
+def test_a_step_that_needs_the_whole_count_reads_the_file_once_when_it_asks(tmp_path, long_after):
+    runs = long_after(1.0)
+    clip = make_clip(tmp_path / "long.mkv", duration=3, audio=None)
+    out = tmp_path / "reversed.mkv"
+    recipe = ffx.Recipe(input=str(clip), steps=["reverse"], output={"path": str(out), "codec": "ffv1"})
+    plan = ffx.compile_recipe(recipe)
+    assert len(whole_file_reads(runs, clip)) == 1
+    ffx.render(recipe)
+    assert plan.result.frames == len(decode_frames(out)) == 75
+
+
+def test_a_whole_long_file_without_trim_is_counted_only_when_its_count_is_asked(tmp_path, long_after):
+    runs = long_after(1.0)
+    clip = make_clip(tmp_path / "long.mkv", duration=3, audio=None)
+    out = tmp_path / "small.mkv"
+    recipe = ffx.Recipe(input=str(clip), steps=[{"resize": {"width": 80}}], output={"path": str(out), "codec": "ffv1"})
+    plan = ffx.compile_recipe(recipe)
+    assert whole_file_reads(runs, clip) == [] and not plan.result.counted
+    assert plan.stages[-1].duration == pytest.approx(3.0) and plan.stages[-1].frames is None  # the header's
+    ffx.render(recipe)
+    assert plan.result.frames == len(decode_frames(out)) == 75  # counted now, exactly
+    assert len(whole_file_reads(runs, clip)) == 1
+    assert plan.result.counted and plan.result.duration == pytest.approx(3.0)
+
+
+def test_a_short_file_is_counted_in_the_probes_own_run(tmp_path, long_after):
+    runs = long_after(30.0)
+    clip = make_clip(tmp_path / "short.mkv", duration=2, audio="sine")
+    info = media.probe(str(clip), FFMPEG)
+    assert len([argv for argv in runs if "file:" + str(clip) in argv]) == 1 and info.counted and info.frames == 50 and info.duration == pytest.approx(2.0)
+
+
+def test_vp9_webm_excerpt_from_the_header_alone(tmp_path, long_after):
+    """WebM headers carry no per-stream duration; the container's is the one the trim bounds by."""
+    runs = long_after(0.5)
+    clip = make_clip(tmp_path / "long.webm", duration=2, audio=None, codec="libvpx-vp9")
+    info = media.probe(str(clip), FFMPEG)
+    assert not info.counted and info.estimate.duration == pytest.approx(2.0, abs=0.05)
+    assert info.estimate.fps == 25 and info.estimate.frames is None
+    out = tmp_path / "excerpt.mkv"
+    recipe = ffx.Recipe(input=str(clip), steps=[{"trim": {"start": 1.0, "end": 1.5}}],
+                        output={"path": str(out), "codec": "ffv1"})
+    plan = ffx.compile_recipe(recipe)
+    assert whole_file_reads(runs, clip) == []
+    ffx.render(recipe)
+    assert plan.result.frames == len(decode_frames(out)) == 12 or plan.result.frames == len(decode_frames(out)) == 13
+
+
+def test_an_uncounted_file_counts_when_read_and_survives_pickling(tmp_path, long_after):
+    long_after(0.5)
+    clip = make_clip(tmp_path / "long.mkv", duration=2, audio=None)
+    info = media.probe(str(clip), FFMPEG)
+    copy = pickle.loads(pickle.dumps(info.replace(width=32)))
+    assert not copy.counted and copy.width == 32 and copy.estimate.width == 32
+    assert (copy.frames, copy.fps, copy.width) == (50, 25, 32) and copy.counted
+    assert info.replace(frames=7, duration=0.28).counted  # a step that counted its own frames
+
+
+def test_validate_says_when_it_did_not_count_a_long_file(tmp_path, long_after):
+    long_after(0.5)
+    clip = make_clip(tmp_path / "long.mkv", duration=2, audio=None)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"input: {clip}\nsteps: [{{resize: {{width: 80}}}}]\noutput: {tmp_path / 'o.mp4'}\n")
+    result = CliRunner().invoke(app, ["validate", str(recipe)])
+    assert result.exit_code == 0, result.output
+    assert "about 2.00 s (the header's length; frames not counted)" in result.output
+
+
+def test_the_base_rate_wins_over_an_average_pulled_off_by_edit_gaps():
+    header = ("  Duration: 02:00:19.79, start: 0.000000, bitrate: 629 kb/s\n"
+              "  Stream #0:0[0x1](und): Video: h264 (High), yuv420p(progressive), 640x360, 494 kb/s, 24.94 fps, "
+              "25 tbr, 12800 tbn (default)\n")
+    assert media.parse_ffmpeg_report(header, counted=False).fps == 25
+    variable = header.replace("24.94 fps, 25 tbr", "10.51 fps, 90k tbr")
+    assert media.parse_ffmpeg_report(variable, counted=False).fps == Fraction(21, 2)
+
+
+def test_a_cover_picture_is_a_still_by_its_header():
+    header = ("  Duration: 00:03:20.00, start: 0.000000, bitrate: 128 kb/s\n"
+              "  Stream #0:0: Audio: mp3, 44100 Hz, stereo, fltp, 128 kb/s\n"
+              "  Stream #0:1: Video: mjpeg (Baseline), yuvj420p(pc), 300x300, 90k tbr, 90k tbn (attached pic)\n")
+    info = media.parse_ffmpeg_report(header, counted=False)
+    assert info.still and info.has_audio and info.frames is None
+
+
+def test_an_output_whose_length_ffmpeg_reported_is_not_read_again(tmp_path, monkeypatch):
+    from ffx import runner
+
+    reads: list[list[str]] = []
+    real_run = runner.run
+
+    def run(argv, *args, **kwargs):
+        reads.append(list(argv))
+        return real_run(argv, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run", run)
+    clip = make_clip(tmp_path / "clip.mkv", duration=1, audio="sine")
+    out = tmp_path / "out.gif"
+    ffx.render(ffx.Recipe(input=str(clip), steps=[{"trim": {"duration": 0.5}}], output=str(out)))
+    assert out.exists() and reads == []  # FFmpeg's "progress=end" at 0.5 s proved it
+    short = tmp_path / "short.mkv"  # a plan FFmpeg falls short of is still read back (and refused)
+    wrapper = tmp_path / "ffmpeg-stops-early"
+    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *-progress*) exec "{FFMPEG}" -t 0.2 "$@";; esac\n'
+                       f'exec "{FFMPEG}" "$@"\n')
+    wrapper.chmod(0o755)
+    with pytest.raises(ffx.RenderError, match="short of the planned"):
+        ffx.render(ffx.Recipe(input=str(clip), output={"path": str(short), "codec": "ffv1"}), ffmpeg=str(wrapper))
+    assert len(reads) == 1
+
+
+def test_a_picture_ffmpeg_reported_writing_is_not_read_again(tmp_path, monkeypatch):
+    from ffx import runner
+
+    reads: list[list[str]] = []
+    real_run = runner.run
+    monkeypatch.setattr(runner, "run", lambda argv, *a, **k: reads.append(list(argv)) or real_run(argv, *a, **k))
+    clip = make_clip(tmp_path / "clip.mkv", duration=1, audio=None)
+    out = tmp_path / "scan.png"
+    ffx.render(ffx.Recipe(input=str(clip), steps=[{"slitscan": {"columns": 40}}], output=str(out)))
+    assert reads == [] and decode_frames(out).shape[:3] == (1, 90, 40)
