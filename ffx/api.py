@@ -86,7 +86,7 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
            variables: dict[str, Any] | None = None, overwrite: bool = False,
            progress: bool | ProgressCallback = False, ffmpeg: str | FfmpegBinary | None = None,
            allow_unsafe: bool = False, max_memory: int | str | None = None,
-           max_recipe_size: int | str = MAX_RECIPE_BYTES, chunks: int | None = None) -> Plan:
+           max_recipe_size: int | str = MAX_RECIPE_BYTES, chunks: int | None = None, cluster: Any = None) -> Plan:
     """Render a recipe to its output file; ``progress=True`` shows a bar on stderr, a callable gets
     each :class:`~ffx.runner.Progress`.
 
@@ -94,6 +94,9 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
     rendered at once and joined by stream copy, where the result is provably
     the plain render's (docs/design.md, "Chunks"); otherwise a
     :class:`~ffx.errors.RecipeError` says which step, input or output prevents it.
+    ``cluster`` (``"local:N"``, a Dask scheduler's address or a
+    ``distributed.Client``) runs those pieces as Dask tasks; the output's
+    folder must be shared with the workers, the join runs here.
     """
     if not (isinstance(progress, bool) or callable(progress)):
         raise UsageError(f"progress is True, False or a function taking a Progress, not {quote(progress)}")
@@ -101,6 +104,8 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
         raise UsageError(f"chunks is a whole number of pieces, not {quote(chunks)}")
     if chunks is not None and not 1 <= chunks <= 1000:
         raise RecipeError(Problem(f"{chunks} is not a number of pieces (1 to 1000)", field="chunks"))
+    if cluster is not None and (chunks is None or chunks < 2):
+        raise UsageError("--cluster runs the pieces of a chunked render: give --chunks N (2 or more) too")
     loaded = as_recipe(recipe, variables, max_recipe_size).with_io(inputs=inputs, output=output)
     plan = compile_recipe(loaded, overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
                           max_memory=max_memory)
@@ -108,7 +113,7 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
         from .chunking.local import chunked_runner
 
         run = chunked_runner(loaded, plan, chunks, allow_unsafe=allow_unsafe,
-                             max_memory=check_options(max_memory=max_memory))
+                             max_memory=check_options(max_memory=max_memory), cluster=cluster)
         return _run(plan, run, progress)
     return render_plan(plan, progress=progress)
 

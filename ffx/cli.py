@@ -152,7 +152,8 @@ def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, 
            overwrite: OverwriteOpt = False, quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or progress lines")] = False,
            ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
            max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M",
-           chunks: Annotated[Optional[int], typer.Option("--chunks", metavar="N", min=1, max=1000, help="split one long video at its keyframes into up to N pieces rendered at once and joined by stream copy; refused, with the reason, where the result could differ")] = None) -> None:
+           chunks: Annotated[Optional[int], typer.Option("--chunks", metavar="N", min=1, max=1000, help="split one long video at its keyframes into up to N pieces rendered at once and joined by stream copy; refused, with the reason, where the result could differ")] = None,
+           cluster: Annotated[Optional[str], typer.Option("--cluster", metavar="ADDRESS", help="with --chunks: run the pieces on Dask: tcp://scheduler:8786, or local:N for N local workers (needs the dask extra: pip install ffx\\[dask])")] = None) -> None:
     """Render RECIPE to its output, with a progress bar on stderr (plain lines when it is not a terminal)."""
     def action():
         from .api import render as render_recipe
@@ -163,7 +164,8 @@ def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, 
         progress = False if quiet else True if sys.stderr.isatty() else ProgressLines(sys.stderr)
         plan = render_recipe(recipe, variables=parse_set(set or []), inputs=_inputs(input, live), output=output,
                              overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
-                             max_recipe_size=max_recipe_size, progress=progress, chunks=chunks)
+                             max_recipe_size=max_recipe_size, progress=progress, chunks=chunks,
+                             cluster=cluster)
         if not quiet:
             typer.echo(f"wrote {plan.stages[-1].output_path}", err=True)
 

@@ -3,7 +3,8 @@
 ``spans`` decides, without I/O, whether a recipe may be split and where;
 ``jobs`` turns that into FFmpeg commands as plain data (one per piece, one for
 the sound, one join) and runs one job (:func:`run_chunk`), anywhere;
-``local`` runs them all on this machine.
+``local`` runs them all on this machine; ``cluster`` runs the pieces as Dask
+tasks writing named files beside the output, and joins them here.
 """
 
 from __future__ import annotations

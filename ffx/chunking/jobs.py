@@ -94,6 +94,7 @@ class ChunkJob:
     stage: FfmpegStage
     binary: str
     start: float = 0.0  # where its frames start on the output's clock (they carry those times)
+    memory: int = 0  # bytes, the piece's own plan's estimate (what a scheduler reserves for it)
 
     @property
     def output(self) -> str:
@@ -215,7 +216,8 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
             piece = Recipe(**_same_input(recipe), steps=_piece_steps(recipe, span, frames, at(span.first)),
                            output=output.model_copy(update={"path": os.path.join(folder, f"{stem}.chunk{index}{ext}"),
                                                             "audio": False}))
-            stage = _only_stage(compile_recipe(piece, **options))
+            piece_plan = compile_recipe(piece, **options)
+            stage = _only_stage(piece_plan)
             if _option(stage.args, "-f") in ("mp4", "mov"):
                 # a piece that starts late opens with an empty edit, which MP4 states on the movie's clock
                 # (1/1000 s by default): read back, its frames would move by up to half a millisecond
@@ -223,11 +225,11 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
                                              stage.args[-1]))
             seconds = float(at(span.end) - at(span.first))
             jobs.append(ChunkJob(index, replace(stage, duration=seconds, frames=span.frames), binary.path,
-                                 float(at(span.first))))
+                                 float(at(span.first)), piece_plan.memory_estimate))
         audio = None
         if plain.result.has_audio:
-            audio = ChunkJob(None, _only_stage(compile_recipe(_sound_recipe(recipe, plain, folder, stem), **options)),
-                             binary.path)
+            sound_plan = compile_recipe(_sound_recipe(recipe, plain, folder, stem), **options)
+            audio = ChunkJob(None, _only_stage(sound_plan), binary.path, memory=sound_plan.memory_estimate)
     args = plain.stages[-1].args
     muxer_args = [word for name in ("-f", "-movflags") if (value := _option(args, name)) for word in (name, value)]
     return ChunkedRender(plain=plain, spans=tuple(spans), chunks=tuple(jobs), audio=audio,

@@ -79,9 +79,17 @@ def run_chunked(chunked: ChunkedRender, *, workers: int, overwrite: bool = False
             sound = cleanup.enter_context(PartFile.beside(output))
             jobs.insert(0, chunked.audio.aimed_at(_reachable(sound), publish=False))  # first: short, done early
         _run_all(jobs, workers, tally, stop)
-        listing = cleanup.enter_context(PartFile.private(".ffconcat"))
-        os.write(listing.fd, chunked.concat_list([_reachable(part) for part in pieces]).encode())
-        join = chunked.join_stage(_reachable(listing), _reachable(sound) if sound is not None else None)
+        join_pieces(chunked, [_reachable(part) for part in pieces], _reachable(sound) if sound is not None else None,
+                    overwrite=overwrite, on_progress=on_progress)
+
+
+def join_pieces(chunked: ChunkedRender, pieces: list[str], sound: str | None, *, overwrite: bool = False,
+                on_progress: ProgressCallback | None = None) -> None:
+    """Join the rendered ``pieces`` (paths FFmpeg opens) and the ``sound`` by stream copy into the output;
+    the concat list is an unnamed file here, the output published when complete."""
+    with PartFile.private(".ffconcat") as listing:
+        os.write(listing.fd, chunked.concat_list(pieces).encode())
+        join = chunked.join_stage(_reachable(listing), sound)
 
         def joined(progress: Progress) -> None:
             if on_progress is not None and progress.finished:
@@ -116,12 +124,23 @@ def _run_all(jobs: list[ChunkJob], workers: int, tally: _Tally, stop: threading.
 
 
 def chunked_runner(recipe, plain, chunks: int, *, allow_unsafe: bool = False,
-                   max_memory: int | None = None):
-    """Plan ``recipe`` (compiled whole as ``plain``) in at most ``chunks`` pieces now; return what runs it.
+                   max_memory: int | None = None, cluster=None):
+    """Plan ``recipe`` (compiled whole as ``plain``) in at most ``chunks`` pieces now; return what runs it:
+    here, or with ``cluster`` (``"local:N"``, a Dask scheduler's address or a Client) as Dask tasks.
 
     Raises a :class:`~ffx.errors.RecipeError` when it cannot be split. A clip
     with a single keyframe interval (one piece) is rendered whole, with a note.
     """
+    if cluster is not None:  # a missing extra or a malformed address is said before any planning
+        from ..batching.cluster import import_distributed, parse_cluster
+
+        if not isinstance(cluster, import_distributed().Client):
+            if not isinstance(cluster, str):
+                from ..errors import UsageError
+
+                raise UsageError(f"cluster is local:N, a Dask scheduler's address or a distributed.Client, "
+                                 f"not {type(cluster).__name__}")
+            parse_cluster(cluster)
     import warnings
 
     from ..binary import ffmpeg_binary
@@ -137,6 +156,10 @@ def chunked_runner(recipe, plain, chunks: int, *, allow_unsafe: bool = False,
     def run(plan, on_progress: ProgressCallback | None = None) -> None:
         if len(chunked.chunks) < 2:
             run_plan(plan, on_progress=on_progress)
+        elif cluster is not None:
+            from .cluster import run_chunked_on_cluster
+
+            run_chunked_on_cluster(chunked, cluster=cluster, overwrite=plan.overwrite, on_progress=on_progress)
         else:
             run_chunked(chunked, workers=chunks, overwrite=plan.overwrite, on_progress=on_progress)
     return run
