@@ -16,7 +16,8 @@ hidden name first and renamed over the target: a window of two system calls
 in which a SIGKILL leaves that hidden name behind.
 
 Where ``O_TMPFILE`` is missing (a file system without it, or no ``/proc``),
-the part is an ordinary hidden file ``.ffx-part-PID-START-RANDOM.ext``, PID
+the part is an ordinary hidden file ``.ffx-part-HOST-PID-START-RANDOM.ext``, HOST
+(a hash of the machine's name: a shared folder is swept only of this machine's parts), PID
 and START (the process's start time in clock ticks since boot) naming its
 owner. Before creating one, a folder is swept of parts whose owner provably
 no longer runs: no process with that pid, or one that started at another
@@ -27,16 +28,20 @@ whose start time cannot be read, is left alone.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import secrets
+import socket
 import tempfile
 from collections.abc import Iterator
 
 from .errors import InputError
 
 CHUNK = 1 << 16
-PART_NAME = re.compile(r"^\.ffx-part-(\d+)-(\d+)-[0-9a-f]+(\.\w+)?$")
+PART_NAME = re.compile(r"^\.ffx-part-([0-9a-f]{8})-(\d+)-(\d+)-[0-9a-f]+(-[a-z0-9]+)?(\.\w+)?$")
+# which machine a part's owner runs on: a pid means nothing on another machine sharing the folder (NFS)
+HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 # errors that mean "this folder cannot hold an unnamed file", not "this folder cannot be written"
 _NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOSYS}
 
@@ -51,9 +56,11 @@ def _start_time(pid: int) -> int | None:
         return None
 
 
-def _part_name(extension: str) -> str:
+def part_name(extension: str, label: str = "") -> str:
+    """A hidden name owned by this process: once it no longer runs, a sweep of the folder removes the file
+    (also used for files another process writes for this one, such as a chunked render's pieces)."""
     pid = os.getpid()
-    return f".ffx-part-{pid}-{_start_time(pid) or 0}-{secrets.token_hex(4)}{extension}"
+    return f".ffx-part-{HOST}-{pid}-{_start_time(pid) or 0}-{secrets.token_hex(4)}{'-' + label if label else ''}{extension}"
 
 
 def _owner_gone(pid: int, start: int) -> bool:
@@ -77,7 +84,7 @@ def sweep_stale_parts(folder: str) -> list[str]:
         return removed
     for entry in entries:
         match = PART_NAME.match(entry.name)
-        if match and _owner_gone(int(match.group(1)), int(match.group(2))):
+        if match and match.group(1) == HOST and _owner_gone(int(match.group(2)), int(match.group(3))):
             try:
                 os.unlink(entry.path)
                 removed.append(entry.name)
@@ -114,7 +121,7 @@ class PartFile:
             if exc.errno not in _NO_TMPFILE:
                 raise InputError(f"cannot write in {folder!r}: {exc.strerror}") from None
         sweep_stale_parts(folder)
-        path = os.path.join(folder, _part_name(extension))
+        path = os.path.join(folder, part_name(extension))
         try:
             self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         except OSError as exc:
@@ -183,7 +190,7 @@ class PartFile:
             except FileExistsError:
                 raise _appeared(target) from None
             return
-        hidden = _part_name(self.extension)
+        hidden = part_name(self.extension)
         os.link(source, hidden, dst_dir_fd=directory)
         try:
             os.replace(hidden, name, src_dir_fd=directory, dst_dir_fd=directory)

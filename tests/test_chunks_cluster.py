@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import ffx
+from ffx import partfile
 from conftest import decode_frames, make_clip
 from ffx.batching import cluster as dask_cluster
 from ffx.binary import ffmpeg_binary
@@ -46,8 +47,9 @@ def test_pieces_get_hidden_unique_names_beside_the_output(tmp_path, gop12):
     pieces, sound = piece_paths(chunked.output, chunked)
     other, _ = piece_paths(chunked.output, chunked)
     assert [os.path.dirname(p) for p in [*pieces, sound]] == [str(tmp_path / "out")] * 4
-    assert [os.path.basename(p).split("-")[:3] for p in pieces] == [[".film.ffx", "piece", str(n)] for n in range(3)]
-    assert os.path.basename(sound).startswith(".film.ffx-sound-") and pieces[0].endswith(".mkv")
+    names = [partfile.PART_NAME.match(os.path.basename(p)) for p in [*pieces, sound]]
+    assert [n and n.group(4) for n in names] == ["-piece0", "-piece1", "-piece2", "-sound"]
+    assert all(int(n.group(2)) == os.getpid() for n in names) and pieces[0].endswith(".mkv")
     assert set(pieces).isdisjoint(other)
     job = PieceJob("piece-1", chunked.chunks[1])
     assert job.memory >= chunked.chunks[1].memory and job.seconds == pytest.approx(chunked.spans[1].frames / 25)

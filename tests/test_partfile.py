@@ -88,23 +88,27 @@ def _dead_pid() -> int:
 
 def test_only_parts_whose_owner_provably_no_longer_runs_are_swept(tmp_path):
     me, started = os.getpid(), partfile._start_time(os.getpid())
+    host, other_host = partfile.HOST, format(int(partfile.HOST, 16) ^ 1, "08x")
     names = {
-        "dead": f".ffx-part-{_dead_pid()}-123-0a1b2c3d.mp4",
-        "pid reused": f".ffx-part-{me}-{started + 1}-0a1b2c3d.mp4",
-        "running": f".ffx-part-{me}-{started}-0a1b2c3d.mp4",
+        "dead": f".ffx-part-{host}-{_dead_pid()}-123-0a1b2c3d.mp4",
+        "dead, labelled": f".ffx-part-{host}-{_dead_pid()}-123-0a1b2c3d-piece2.mkv",
+        "pid reused": f".ffx-part-{host}-{me}-{started + 1}-0a1b2c3d.mp4",
+        "running": f".ffx-part-{host}-{me}-{started}-0a1b2c3d.mp4",
+        "another machine's": f".ffx-part-{other_host}-{_dead_pid()}-123-0a1b2c3d.mp4",
         "older naming": ".clip.k2j3h4g5.ffx-part.mp4",
         "the user's": ".ffx-part-notes.txt",
     }
     for name in names.values():
         (tmp_path / name).write_bytes(b"x")
     removed = partfile.sweep_stale_parts(str(tmp_path))
-    assert sorted(removed) == sorted([names["dead"], names["pid reused"]])
-    assert sorted(os.listdir(tmp_path)) == sorted([names["running"], names["older naming"], names["the user's"]])
+    assert sorted(removed) == sorted([names["dead"], names["dead, labelled"], names["pid reused"]])
+    assert sorted(os.listdir(tmp_path)) == sorted([names["running"], names["another machine's"],
+                                                   names["older naming"], names["the user's"]])
 
 
 def test_the_next_render_in_a_folder_without_unnamed_files_sweeps_a_killed_ones_part(tmp_path, silent_clip,
                                                                                     no_unnamed_files):
-    stale = tmp_path / f".ffx-part-{_dead_pid()}-42-deadbeef.mp4"
+    stale = tmp_path / f".ffx-part-{partfile.HOST}-{_dead_pid()}-42-deadbeef.mp4"
     stale.write_bytes(b"half a file")
     ffx.render(ffx.Recipe(input=str(silent_clip), output=str(tmp_path / "o.mp4")))
     assert sorted(os.listdir(tmp_path)) == ["o.mp4", "silent.mkv"]

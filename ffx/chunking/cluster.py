@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import sys
 import threading
 import time
@@ -29,6 +28,7 @@ import warnings
 from dataclasses import dataclass
 
 from ..errors import FfxWarning, RenderError
+from ..partfile import part_name
 from ..runner import Progress, ProgressCallback, check_can_write
 from .jobs import ChunkedRender, ChunkJob, run_chunk
 from .local import join_pieces
@@ -68,15 +68,14 @@ def _local_binary(path: str) -> str | None:
 
 
 def piece_paths(output: str, chunked: ChunkedRender) -> tuple[list[str], str | None]:
-    """Hidden, unique names beside ``output`` for the pieces and the sound (one random word per render)."""
+    """Hidden, unique names beside ``output`` for the pieces and the sound, owned by this process: if it is
+    killed outright, the next ffx writing in that folder sweeps them (:func:`ffx.partfile.sweep_stale_parts`)."""
     folder = os.path.dirname(os.path.abspath(output))
-    stem = os.path.splitext(os.path.basename(output))[0]
-    token = secrets.token_hex(4)
-    pieces = [os.path.join(folder, f".{stem}.ffx-piece-{job.index}-{token}{os.path.splitext(job.output)[1]}")
+    pieces = [os.path.join(folder, part_name(os.path.splitext(job.output)[1], f"piece{job.index}"))
               for job in chunked.chunks]
     sound = None
     if chunked.audio is not None:
-        sound = os.path.join(folder, f".{stem}.ffx-sound-{token}{os.path.splitext(chunked.audio.output)[1]}")
+        sound = os.path.join(folder, part_name(os.path.splitext(chunked.audio.output)[1], "sound"))
     return pieces, sound
 
 
