@@ -146,3 +146,39 @@ def test_avif_keeps_alpha(tmp_path, keyed):
     assert len(pictures) == 10
     assert pictures[5][4, 4, 3] < 8 and pictures[5][32, 36, 3] > 247 and pictures[5][32, 36, 0] > 200
     assert pictures[9][32, 4, 3] < 8 and pictures[9][32, 52, 3] > 247
+
+
+@avif
+def test_avif_in_memory(tmp_path, square):
+    """AVIF's index comes last, so render_bytes renders it in a private file and reads it out."""
+    data = ffx.render_bytes(ffx.Recipe(input=str(square), output="x.avif"), format="avif")
+    assert data[4:12] == b"ftypavis"
+    (tmp_path / "m.avif").write_bytes(data)
+    pictures, durations = pillow_frames(tmp_path / "m.avif")
+    assert len(pictures) == 20 and sum(durations) == 2000
+
+
+OUTPUT_GOLDEN = Path(__file__).parent / "golden" / "outputs"
+OUTPUTS = {
+    "gif": ([], {"path": "o.gif"}),
+    "gif-best": ([], {"path": "o.gif", "quality": "best"}),
+    "gif-alpha": ([{"chroma_key": {"color": "#00ff00"}}], {"path": "o.gif"}),
+    "webp": ([], {"path": "o.webp"}),
+    "webp-alpha": ([{"chroma_key": {"color": "#00ff00"}}], {"path": "o.webp", "quality": "low", "loop": -1}),
+    "avif": ([], {"path": "o.avif"}),
+    "avif-alpha": ([{"chroma_key": {"color": "#00ff00"}}], {"path": "o.avif", "quality": "best", "loop": 2}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUTPUTS))
+def test_output_commands_match_their_goldens(name, tmp_path, square, request):
+    """The whole final command after the input (graph, maps, encoder options), one file per output kind."""
+    steps, output = OUTPUTS[name]
+    plan = ffx.compile_recipe(ffx.Recipe(input=str(square), steps=steps, output=output))
+    args = list(plan.stages[-1].args)
+    text = " ".join(args[args.index("-filter_complex"):]).replace(str(square), "<clip>") + "\n"
+    golden = OUTPUT_GOLDEN / f"{name}.txt"
+    if request.config.getoption("--update-goldens"):
+        OUTPUT_GOLDEN.mkdir(exist_ok=True)
+        golden.write_text(text)
+    assert text == golden.read_text()
