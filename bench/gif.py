@@ -162,15 +162,24 @@ def main() -> None:
         for row in rows:
             row.run()
     peer_time = median(rows[-1].times)
-    lines = []
+    lines, scores = [], {}
     for row in rows:
         expanded = one_per_frame(ffmpeg, row.out, args.fps, work / f"{row.out.name}.expanded.mkv", row.stream)
         common = ssim(ffmpeg, expanded, reference)
         mine = ssim(ffmpeg, expanded, row.own) if row.own is not None else common
         elapsed = median(row.times)
+        scores[row.label] = (os.path.getsize(row.out), common, elapsed)
         lines.append(f"| {row.label} | {os.path.getsize(row.out) / 1024:.0f} KiB | {mine:.4f} | {common:.4f} | "
                      f"{elapsed:.2f} s | {peer_time / elapsed:.1f}x |")
     table = "\n".join(lines)
+    verdict = ""
+    if args.gifski:
+        size, score, _ = scores["gifski (PNG frames written by FFmpeg)"]
+        winners = [label for label, (s, c, _) in scores.items() if label.startswith("ffx:") and s <= size and c >= score]
+        verdict = ("GIF settings that beat gifski here (no larger, SSIM against the FFmpeg-scaled source at least "
+                   f"its {score:.4f}): {', '.join(f'`{w[5:]}`' for w in winners) or 'none'}. ")
+    fast = [label for label, (_, _, t) in scores.items() if label.startswith("ffx:") and peer_time / t >= 4]
+    verdict += f"ffx rows at least 4x MoviePy's speed in this run: {len(fast)} of {len(SETTINGS)}."
     label = args.label or os.path.basename(args.clip)
     gifski_note = (f"gifski: {gifski_version(args.gifski)}, its default quality (90). " if args.gifski
                    else "gifski was not found (give --gifski), so it has no row. ")
@@ -196,6 +205,8 @@ not its still picture). The last column is the speed target: at least 4x MoviePy
 | output | size | SSIM vs own frames | SSIM vs FFmpeg-scaled source | time | MoviePy's time / this |
 |---|---|---|---|---|---|
 {table}
+
+{verdict}
 """
     write_section(f"gif-{args.section}", body)
     print(body)
