@@ -36,8 +36,8 @@ SETTINGS = {
     "default": {},
     "quality: best (a palette per frame)": {"quality": "best"},
     "colors: 96": {"colors": 96},
+    "colors: 88": {"colors": 88},
     "colors: 32": {"colors": 32},
-    "sierra2_4a dither": {"dither": "sierra2_4a"},
 }
 # the same excerpt as animated WebP and AVIF, at their default quality
 OTHER_FORMATS = {"WebP (libwebp_anim, quality 80)": ".webp", "AVIF (SVT-AV1, crf 32)": ".avif"}
@@ -146,12 +146,15 @@ def main() -> None:
     rows.append(Row("FFmpeg palettegen/paletteuse, defaults (hand-written)",
                     [[*excerpt, "-vf", f"{scaled},split[a][b];[a]palettegen[p];[b][p]paletteuse", str(plain)]],
                     plain, own))
-    if args.gifski:
+    if args.gifski:  # given ffx's own frames, as PNG files written by the same recipe: the same pictures
         frames = work / "gifski-frames"
-        rows.append(Row("gifski (PNG frames written by FFmpeg)",
-                        [[*excerpt, "-vf", scaled, str(frames / "%05d.png")],
+        pngs = work / "gifski-frames.yaml"
+        pngs.write_text(ffx.Recipe(input=args.clip, steps=steps,
+                                   output={"path": str(frames / "%05d.png")}).to_yaml())
+        rows.append(Row("gifski (fed ffx's frames as PNG)",
+                        [[*render, str(pngs), "-q"],
                          [args.gifski, "--quiet", "--fps", f"{args.fps:g}", "--output", str(work / "gifski.gif"),
-                          "*.png"]], work / "gifski.gif", frames / "%05d.png", prepare=[frames]))
+                          "*.png"]], work / "gifski.gif", prepare=[frames], cwd=str(work)))
     moviepy = [sys.executable, str(ROOT / "bench" / "gif_moviepy.py")]
     times = [str(args.start), str(args.start + args.duration), str(args.width), str(args.fps)]
     peer_frames = work / "moviepy-frames.mkv"
@@ -174,7 +177,7 @@ def main() -> None:
     table = "\n".join(lines)
     verdict = ""
     if args.gifski:
-        size, score, _ = scores["gifski (PNG frames written by FFmpeg)"]
+        size, score, _ = scores["gifski (fed ffx's frames as PNG)"]
         winners = [label for label, (s, c, _) in scores.items() if label.startswith("ffx:") and s <= size and c >= score]
         verdict = ("GIF settings that beat gifski here (no larger, SSIM against the FFmpeg-scaled source at least "
                    f"its {score:.4f}): {', '.join(f'`{w[5:]}`' for w in winners) or 'none'}. ")
@@ -189,15 +192,15 @@ def main() -> None:
 of {args.runs} interleaved rounds (each round runs every row once, so a swing in the shared machine's load
 falls on all rows alike; the machine was loaded by other work, so times compare within a table, not across).
 SSIM (mean, FFmpeg's `ssim` filter, frames paired by index) two ways. Against the tool's own frames
-before GIF encoding, kept lossless (ffx's trim/resize/fps result; the packed RGB the hand-written
-command's scaler makes; MoviePy's subclip/resize frames, written as FFV1 by MoviePy itself; gifski's
-PNGs): this measures what the GIF encoding loses. Against the source scaled by FFmpeg (lanczos) at the
+before GIF encoding, kept lossless (ffx's trim/resize/fps result, which gifski is given too; the packed
+RGB the hand-written commands' scaler makes; MoviePy's subclip/resize frames, written as FFV1 by MoviePy
+itself): this measures what the encoding loses. Against the source scaled by FFmpeg (lanczos) at the
 same rate and converted through planar RGB, which interpolates chroma (these are ffx's own frames):
 this also counts each tool's choice of frames, resampler and colour conversion.
 MoviePy, gifski and libwebp merge repeated frames into one longer frame: their files are expanded back to one
 picture per 1/{args.fps:g} s (each frame repeated as many times as its delay stands for) before pairing.
 Times are wall-clock for the whole command (a fresh process each, Python start included); gifski reads
-PNG files, so its time includes FFmpeg writing them (the hand-written command's trim, scale and rate).
+PNG files, so its time includes ffx writing them.
 WebP and AVIF are the same recipe with the output's extension changed (AVIF's image sequence is scored,
 not its still picture). The last column is the speed target: at least 4x MoviePy's.
 {gifski_note}Machine: {machine()}.
