@@ -367,6 +367,32 @@ def preview(recipe: RecipeArg, input: InputOpt = None, set: SetOpt = None,
 
 
 @app.command(cls=_Command)
+def studio(recipe: Annotated[Optional[Path], typer.Argument(help="recipe file to edit, under the current folder (a new name starts a new recipe)", show_default=False, metavar="RECIPE")] = None,
+           port: Annotated[int, typer.Option("--port", metavar="PORT", min=0, max=65535, show_default=False, help="port on 127.0.0.1 (default: a free one)")] = 0,
+           open_page: Annotated[bool, typer.Option("--open", help="open the page in the system's web browser")] = False,
+           ffmpeg: FfmpegOpt = None, max_memory: MemoryOpt = None) -> None:
+    """Edit RECIPE in the browser: problems as you type, the command, the graph, previews. Serves only the
+    current folder, on 127.0.0.1, to the URL it prints (which holds a secret token)."""
+    try:
+        from .studio.server import serve
+        from .studio.session import Studio
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] == "ffx":
+            raise
+        _fail([f"ffx studio needs its extra ({(exc.name or '').split('.')[0]} is missing): pip install 'ffx[studio]'"])
+
+    def action():
+        page = Studio(".", None if recipe is None else str(recipe), ffmpeg=ffmpeg, max_memory=max_memory)
+        def announce(url: str) -> None:
+            typer.echo(f"ffx studio serves {page.folder.root} at this address (Ctrl-C stops it):", err=True)
+            typer.echo(url)
+
+        serve(page, port=port, open_browser=open_page, announce=announce)
+
+    _guarded(action)
+
+
+@app.command(cls=_Command)
 def effects(name: Annotated[Optional[str], typer.Argument(help="an effect to describe")] = None) -> None:
     """List the effects, or describe one with its parameters and an example."""
     from .effects import REGISTRY
