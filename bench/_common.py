@@ -48,18 +48,20 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def write_section(name: str, body: str) -> None:
-    """Replace (or append) the section between the markers for ``name`` in docs/benchmarks.md."""
-    REPORT.parent.mkdir(exist_ok=True)
-    text = REPORT.read_text() if REPORT.exists() else (
-        "# Benchmarks\n\nEvery number here is written by a script in `bench/`; rerun it to refresh its section.\n")
-    begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+def write_section(name: str, body: str, *, report: Path = REPORT, prefix: str = "bench",
+                  title: str = "# Benchmarks\n\nEvery number here is written by a script in `bench/`; "
+                               "rerun it to refresh its section.\n") -> None:
+    """Replace (or append) the section between the markers ``<!-- PREFIX:NAME -->`` in ``report``
+    (docs/benchmarks.md), which starts as ``title`` when it does not exist yet."""
+    report.parent.mkdir(exist_ok=True)
+    text = report.read_text() if report.exists() else title
+    begin, end = f"<!-- {prefix}:{name} -->", f"<!-- /{prefix}:{name} -->"
     block = f"{begin}\n{body.rstrip()}\n{end}"
     if begin in text:
         text = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _: block, text, flags=re.S)
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
-    REPORT.write_text(text)
+    report.write_text(text)
 
 
 def machine() -> str:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "compile_recipe": "api", "render": "api", "preview": "api",
+    "compile_recipe": "api", "render": "api", "render_plan": "api", "preview": "api",
+    "batch": "batching", "BatchResult": "batching", "BatchStopped": "batching",
     "CapabilityError": "errors", "FfxError": "errors", "FfxWarning": "errors", "InputError": "errors", "Problem": "errors",
     "RecipeError": "errors", "RenderError": "errors", "UsageError": "errors",
     "MediaInfo": "media", "FfmpegStage": "plan", "Plan": "plan",
@@ -47,7 +48,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import effects
-    from .api import compile_recipe, preview, render
+    from .api import compile_recipe, preview, render, render_plan
+    from .batching import BatchResult, BatchStopped, batch
     from .errors import CapabilityError, FfxError, FfxWarning, InputError, Problem, RecipeError, RenderError, UsageError
     from .media import MediaInfo
     from .output import Output

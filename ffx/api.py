@@ -86,17 +86,45 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
            variables: dict[str, Any] | None = None, overwrite: bool = False,
            progress: bool | ProgressCallback = False, ffmpeg: str | FfmpegBinary | None = None,
            allow_unsafe: bool = False, max_memory: int | str | None = None,
-           max_recipe_size: int | str = MAX_RECIPE_BYTES) -> Plan:
+           max_recipe_size: int | str = MAX_RECIPE_BYTES, chunks: int | None = None) -> Plan:
     """Render a recipe to its output file; ``progress=True`` shows a bar on stderr, a callable gets
-    each :class:`~ffx.runner.Progress`."""
+    each :class:`~ffx.runner.Progress`.
+
+    ``chunks=N`` splits one long video at its keyframes into up to N pieces
+    rendered at once and joined by stream copy, where the result is provably
+    the plain render's (docs/design.md, "Chunks"); otherwise a
+    :class:`~ffx.errors.RecipeError` says which step, input or output prevents it.
+    """
     if not (isinstance(progress, bool) or callable(progress)):
         raise UsageError(f"progress is True, False or a function taking a Progress, not {quote(progress)}")
-    plan = compile_recipe(recipe, inputs=inputs, output=output, variables=variables, overwrite=overwrite,
-                          ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
-                          max_recipe_size=max_recipe_size)
+    if chunks is not None and (isinstance(chunks, bool) or not isinstance(chunks, int)):
+        raise UsageError(f"chunks is a whole number of pieces, not {quote(chunks)}")
+    if chunks is not None and not 1 <= chunks <= 1000:
+        raise RecipeError(Problem(f"{chunks} is not a number of pieces (1 to 1000)", field="chunks"))
+    loaded = as_recipe(recipe, variables, max_recipe_size).with_io(inputs=inputs, output=output)
+    plan = compile_recipe(loaded, overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
+                          max_memory=max_memory)
+    if chunks is not None and chunks > 1:  # planned now, so a refusal comes before any progress bar
+        from .chunking.local import chunked_runner
+
+        run = chunked_runner(loaded, plan, chunks, allow_unsafe=allow_unsafe,
+                             max_memory=check_options(max_memory=max_memory))
+        return _run(plan, run, progress)
+    return render_plan(plan, progress=progress)
+
+
+def render_plan(plan: Plan, *, progress: bool | ProgressCallback = False) -> Plan:
+    """Run a plan that :func:`compile_recipe` made, perhaps in another process or on another machine
+    (``ffx batch`` compiles every job first, then runs the plans where there is room)."""
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise UsageError(f"progress is True, False or a function taking a Progress, not {quote(progress)}")
     run = run_plan
     if plan.stages[-1].kind == "sequence":  # one file per frame, published together
         from .sequence import run_sequence_plan as run
+    return _run(plan, run, progress)
+
+
+def _run(plan: Plan, run, progress: bool | ProgressCallback) -> Plan:
     if progress is True:
         from .progressbar import progress_bar
 

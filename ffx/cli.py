@@ -161,7 +161,8 @@ def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, l
 def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
            overwrite: OverwriteOpt = False, quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or progress lines")] = False,
            ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
-           max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M") -> None:
+           max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M",
+           chunks: Annotated[Optional[int], typer.Option("--chunks", metavar="N", min=1, max=1000, help="split one long video at its keyframes into up to N pieces rendered at once and joined by stream copy; refused, with the reason, where the result could differ")] = None) -> None:
     """Render RECIPE to its output, with a progress bar on stderr (plain lines when it is not a terminal)."""
     def action():
         from .api import render as render_recipe
@@ -172,9 +173,61 @@ def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, 
         progress = False if quiet else True if sys.stderr.isatty() else ProgressLines(sys.stderr)
         plan = render_recipe(recipe, variables=parse_set(set or []), inputs=_inputs(input, live), output=output,
                              overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
-                             max_recipe_size=max_recipe_size, progress=progress)
+                             max_recipe_size=max_recipe_size, progress=progress, chunks=chunks)
         if not quiet:
             typer.echo(f"wrote {plan.stages[-1].output_path}", err=True)
+
+    _guarded(action)
+
+
+@app.command(cls=_Command)
+def batch(recipe: RecipeArg,
+          input: Annotated[Optional[list[str]], typer.Option("-i", "--input", metavar="PATTERN", help="input files or glob patterns, quoted: 'clips/**/*.mp4' (repeat for several)")] = None,
+          output: Annotated[str, typer.Option("-o", "--output", metavar="TEMPLATE", help="output path per input: {stem}, {name}, {parent}, {index}, recipe variables; e.g. 'out/{stem}.gif'", show_default=False)] = "",
+          inputs_from: Annotated[Optional[Path], typer.Option("--inputs-from", metavar="FILE", help="a file listing inputs, one path a line (- for standard input)")] = None,
+          set: SetOpt = None,
+          jobs: Annotated[Optional[int], typer.Option("-j", "--jobs", metavar="N", min=1, help="jobs at once (default: the cores)")] = None,
+          memory_budget: Annotated[Optional[str], typer.Option("--memory-budget", metavar="SIZE", help="memory the running jobs may use together, by their plans' estimates (default: half the available memory)")] = None,
+          strict_memory: Annotated[bool, typer.Option("--strict-memory", help="refuse a job whose estimate exceeds the budget, instead of running it alone")] = False,
+          cluster: Annotated[Optional[str], typer.Option("--cluster", metavar="ADDRESS", help="run on Dask: tcp://scheduler:8786, or local:N for N local workers (needs the dask extra: pip install ffx\\[dask])")] = None,
+          force: Annotated[bool, typer.Option("--force", help="redo every job, even those already done")] = False,
+          report: Annotated[Optional[Path], typer.Option("--report", metavar="FILE", help="write every job's result as JSON")] = None,
+          quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress and no table; failures only")] = False,
+          ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, max_memory: MemoryOpt = None,
+          max_recipe_size: RecipeSizeOpt = "1M") -> None:
+    """Render RECIPE for many inputs: concurrently within a memory budget, resumable, locally or on Dask."""
+    def action():
+        import time
+
+        from .batching import BatchStopped, batch as run_batch
+        from .batching.display import BatchDisplay, print_summary
+        from .recipe import parse_set
+
+        if not output:
+            _fail(["ffx batch needs -o TEMPLATE, e.g. -o 'out/{stem}.gif'"], code=2)
+        if not input and inputs_from is None:
+            _fail(["ffx batch needs inputs: -i PATTERN (repeat for several) or --inputs-from FILE"], code=2)
+        started = time.monotonic()
+        try:
+            results = run_batch(recipe, input or [], output=output, inputs_from=inputs_from,
+                                variables=parse_set(set or []), jobs=jobs, memory_budget=memory_budget,
+                                strict_memory=strict_memory, cluster=cluster, force=force,
+                                progress=False if quiet else BatchDisplay(sys.stderr), report=report,
+                                ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
+                                max_recipe_size=max_recipe_size)
+        except BatchStopped as stopped:
+            if not quiet:
+                print_summary(stopped.results, sys.stderr, time.monotonic() - started)
+            typer.echo(str(stopped), err=True)
+            raise typer.Exit(stopped.exit_code) from None
+        failed = [r for r in results if r.status == "failed"]
+        if quiet:
+            for result in failed:
+                typer.echo(f"error: {result.input}: {result.error}", err=True)
+        else:
+            print_summary(results, sys.stderr, time.monotonic() - started)
+        if failed:
+            raise typer.Exit(1)
 
     _guarded(action)
 

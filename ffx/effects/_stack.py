@@ -17,6 +17,8 @@ class _Stack(Effect):
     shortest: bool = Field(True, description="stop at the end of the shortest stream")
 
     main_parameter = "others"
+    frame_state = "none"
+    frame_clock = "index"
     filter_name: ClassVar[str]
     shared_side: ClassVar[str]
 

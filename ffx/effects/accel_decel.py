@@ -65,6 +65,7 @@ class AccelDecel(Effect):
 
     main_parameter = "new_duration"
     example = "- accel_decel: {new_duration: 2, abruptness: 1, soonness: 1}"
+    unbounded_because = "changes the time of every frame"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

@@ -55,6 +55,7 @@ class Audio(Effect):
 
     main_parameter = "track"
     example = "- audio: {track: music, mode: mix, volume: \"-12dB\", loop: true, fade_out: 2}"
+    unbounded_because = "lays a sound track on the whole clip"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

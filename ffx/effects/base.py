@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Annotated, Any, ClassVar, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, WithJsonSchema
 
@@ -315,6 +315,18 @@ class Effect(BaseModel):
     main_parameter: ClassVar[str | None] = None  # `- resize: 0.3` sets this field
     file_fields: ClassVar[tuple[str, ...]] = ()  # fields naming files: relative to the recipe's folder
     example: ClassVar[str] = ""
+    # How far back each frame this step puts out depends on the frames it receives, so that ``render
+    # --chunks`` splits a render only where the pieces provably join into the same frames (ffx/chunking):
+    # "none" (on its own frame only, never on the time), "bounded" (also on the few frames just before it:
+    # frames_of_state() says how many) or "unbounded" (on frames without limit, on the whole clip or on the
+    # time). Unbounded is the default, so nothing is split by accident. Steps that are split leave the sound
+    # alone or treat it the same whoever renders it: the sound is always rendered in one piece.
+    frame_state: ClassVar[Literal["none", "bounded", "unbounded"]] = "unbounded"
+    unbounded_because: ClassVar[str] = ("is not declared safe to split: its frames may depend on the time or on "
+                                        "frames far back")
+    # "index" for steps that re-time frame n to n / fps (StepContext.constant_rate): where the pieces of a
+    # split render start on the output's clock then follows from frame numbers, not from the input's times
+    frame_clock: ClassVar[Literal["kept", "index"]] = "kept"
 
     def __init__(self, main: Any = None, /, **data: Any):
         if main is not None:
@@ -338,6 +350,13 @@ class Effect(BaseModel):
         update = {name: os.path.join(folder, value) for name in self.file_fields
                   if name not in keep and isinstance(value := getattr(self, name), str) and not os.path.isabs(value)}
         return self.model_copy(update=update) if update else self
+
+    def frames_of_state(self) -> int | str:
+        """How many frames before each output frame it depends on (0 for "none"), or, as text, why no bound
+        holds: what ``--chunks`` says when it refuses to split. Bounded effects say their count."""
+        if self.frame_state == "none":
+            return 0
+        return self.unbounded_because
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:  # pragma: no cover - abstract
         raise NotImplementedError

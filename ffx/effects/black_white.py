@@ -28,6 +28,7 @@ class BlackWhite(Effect):
 
     main_parameter = "weights"
     example = "- black_white: {weights: average}"
+    frame_state = "none"
 
     @field_validator("weights")
     @classmethod

@@ -40,6 +40,8 @@ class Blend(Effect):
     shortest: bool = Field(True, description="stop at the end of the shorter stream")
 
     example = "- blend: {with: motion, all_mode: multiply128}"
+    frame_state = "none"
+    frame_clock = "index"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

@@ -28,6 +28,7 @@ class Blur(Effect):
 
     main_parameter = "sigma"
     example = "- blur: {sigma: 8, region: {x1: 0.25, y1: 0.25, x2: 0.75, y2: 0.75}}"
+    frame_state = "none"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

@@ -23,6 +23,7 @@ class Boomerang(Effect):
     drop_last_frame: bool = Field(False, description="also drop the final frame, which equals the first: for GIFs that loop (2n-2 frames)")
 
     example = "- boomerang"
+    unbounded_because = "reads the whole clip to play it backwards"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

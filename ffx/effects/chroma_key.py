@@ -34,6 +34,7 @@ class ChromaKey(Effect):
 
     main_parameter = "color"
     example = "- chroma_key: {color: \"#00ff00\", similarity: 0.3, blend: 0.1}"
+    frame_state = "none"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

@@ -28,6 +28,7 @@ class Color(Effect):
     invert: bool = Field(False, description="a negative: every channel becomes its opposite")
 
     example = "- color: {brightness: 0.05, contrast: 1.2, saturation: 1.3}"
+    frame_state = "none"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

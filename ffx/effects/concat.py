@@ -69,6 +69,7 @@ class Concat(Effect):
 
     main_parameter = "others"
     example = "- concat: {with: [second, third], transition: {name: fade, duration: 0.5}}"
+    unbounded_because = "joins clips one after another in time"
 
     def transitions(self) -> list[Transition]:
         joints = len(self.others)

@@ -105,6 +105,7 @@ class Crop(Effect, RectangleFields):
     effect: Literal["crop"] = "crop"
 
     example = "- crop: {x1: 145, x2: 400}"
+    frame_state = "none"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

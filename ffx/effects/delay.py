@@ -37,6 +37,11 @@ class Delay(Effect):
 
     main_parameter = "frames"
     example = "- delay: 3"
+    frame_state = "bounded"
+    frame_clock = "index"
+
+    def frames_of_state(self) -> int | str:
+        return self.frames
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

@@ -29,6 +29,7 @@ class Denoise(Effect):
 
     main_parameter = "strength"
     example = "- denoise: strong"
+    unbounded_because = "smooths over time recursively (hqdn3d), so every frame carries all earlier ones"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

@@ -28,6 +28,7 @@ class Fade(Effect):
 
     main_parameter = "duration"
     example = "- fade: {in: 0.5, out: 1}"
+    unbounded_because = "counts its frames from the ends of the clip"
 
     @model_validator(mode="after")
     def _something(self):

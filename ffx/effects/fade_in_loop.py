@@ -26,6 +26,7 @@ class FadeInLoop(Effect):
 
     main_parameter = "fade"
     example = "- fade_in_loop: 1.5"
+    unbounded_because = "dissolves the first frame into the last part of the clip"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

@@ -47,6 +47,7 @@ class RawFilter(Effect):
 
     main_parameter = "name"
     example = "- filter: {name: tmix, frames: 3, weights: \"-1 0 1\", scale: 2}"
+    unbounded_because = "is a raw FFmpeg filter, whose state across frames ffx cannot know"
 
     @model_validator(mode="after")
     def _options(self):

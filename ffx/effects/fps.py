@@ -68,6 +68,7 @@ class Fps(Effect):
 
     main_parameter = "rate"
     example = "- fps: 15"
+    unbounded_because = "picks frames by their time"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

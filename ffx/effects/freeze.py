@@ -39,6 +39,7 @@ class Freeze(Effect):
     mask: StreamRef | None = Field(None, description="a named stream whose first frame is the mask: white = still")
 
     example = "- freeze: {at: 1.5, region: {x1: 0.5}}"
+    unbounded_because = "holds a snapshot taken at one time"
 
     @model_validator(mode="after")
     def _one_shape(self):

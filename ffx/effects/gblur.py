@@ -21,6 +21,7 @@ class Gblur(Effect):
 
     main_parameter = "sigma"
     example = "- gblur: {sigma: 5, steps: 6}"
+    frame_state = "none"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

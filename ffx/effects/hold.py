@@ -29,6 +29,7 @@ class Hold(Effect):
 
     main_parameter = "duration"
     example = "- hold: {at: 1.5, duration: 2}"
+    unbounded_because = "stops the picture at a given time"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

@@ -25,6 +25,7 @@ class Loop(Effect):
 
     main_parameter = "times"
     example = "- loop: 3"
+    unbounded_because = "repeats the whole clip"
 
     @model_validator(mode="after")
     def _one(self):

@@ -43,6 +43,7 @@ class LoopCrossfade(Effect):
 
     main_parameter = "fade"
     example = "- loop_crossfade: {fade: 0.8, duration: 3}"
+    unbounded_because = "dissolves the end of the clip into its beginning"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

@@ -25,6 +25,7 @@ class Loudness(Effect):
 
     main_parameter = "target"
     example = "- loudness: -14"
+    unbounded_because = "measures the loudness across the clip"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         if clip.audio is None:

@@ -22,6 +22,7 @@ class Mirror(Effect):
     y: bool = Field(False, description="swap top and bottom (vflip)")
 
     example = "- mirror: {x: true, y: false}"
+    frame_state = "none"
 
     @model_validator(mode="after")
     def _some_flip(self):

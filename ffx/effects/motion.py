@@ -73,6 +73,11 @@ class Motion(Effect):
 
     main_parameter = "delay"
     example = "- motion: {delay: 2, style: gray, view: side_by_side}"
+    frame_state = "bounded"
+    frame_clock = "index"
+
+    def frames_of_state(self) -> int | str:
+        return self.delay  # frame i is compared with frame i - delay (and tmix mixes the delay frames between)
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

@@ -51,6 +51,7 @@ class Overlay(Effect):
     shortest: bool = Field(True, description="untimed: stop at the end of the shorter stream")
 
     example = "- overlay: {with: logo, position: top_right, start: 0.5, end: 1.5, slide: right, opacity: 0.8}"
+    unbounded_because = "pairs the streams by time and may show the overlay from a given time"
 
     @model_validator(mode="after")
     def _consistent(self):

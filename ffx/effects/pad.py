@@ -48,6 +48,7 @@ class Pad(Effect):
 
     main_parameter = "margin"
     example = "- pad: {aspect: \"9:16\", background: blur}"
+    frame_state = "none"
 
     @model_validator(mode="after")
     def _one_way(self):

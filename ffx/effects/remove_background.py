@@ -44,6 +44,7 @@ class RemoveBackground(Effect):
 
     main_parameter = "threshold"
     example = "- remove_background: {threshold: 40, samples: 31}"
+    unbounded_because = "computes the background from frames across the whole clip"
 
     @model_validator(mode="after")
     def _plate_or_samples(self):

@@ -24,6 +24,7 @@ class Resize(Effect):
 
     main_parameter = "factor"
     example = "- resize: 0.3"
+    frame_state = "none"
 
     @model_validator(mode="after")
     def _one_way(self):

@@ -41,6 +41,7 @@ class Retime(Effect):
 
     main_parameter = "fps"
     example = "- retime: {fps: 30}"
+    unbounded_because = "gives frames new times"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

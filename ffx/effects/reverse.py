@@ -71,6 +71,7 @@ class Reverse(Effect):
     effect: Literal["reverse"] = "reverse"
 
     example = "- reverse"
+    unbounded_because = "reads the whole clip; reverse already renders in segments"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         if clip.info.duration is None:

@@ -60,6 +60,7 @@ class Rotate(Effect):
 
     main_parameter = "angle"
     example = "- rotate: 90"
+    frame_state = "none"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

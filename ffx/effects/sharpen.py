@@ -25,6 +25,7 @@ class Sharpen(Effect):
 
     main_parameter = "amount"
     example = "- sharpen: {amount: 1.0, size: 5}"
+    frame_state = "none"
 
     @field_validator("size")
     @classmethod

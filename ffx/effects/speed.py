@@ -63,6 +63,7 @@ class Speed(Effect):
 
     main_parameter = "factor"
     example = "- speed: 0.5"
+    unbounded_because = "changes the time of every frame"
 
     @model_validator(mode="after")
     def _one_speed(self):

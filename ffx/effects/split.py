@@ -21,6 +21,7 @@ class Split(Effect):
 
     main_parameter = "names"
     example = "- split: [orig, work]"
+    frame_state = "none"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         for name in self.names:

@@ -71,6 +71,7 @@ class Stabilize(Effect):
 
     main_parameter = "smoothing"
     example = "- stabilize: {smoothing: 15, shakiness: 5}"
+    unbounded_because = "analyses the whole clip first"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

@@ -24,6 +24,7 @@ class Tblend(Effect):
 
     main_parameter = "mode"
     example = "- tblend: difference"
+    unbounded_because = "puts out one frame fewer than it receives, which the seams would have to follow"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         self.need_video(clip)

@@ -179,6 +179,12 @@ class Text(Effect):
 
     main_parameter = "text"
     example = '- text: {text: "Hello, world", position: bottom, size: 48, box: black@0.5}'
+    frame_state = "none"
+
+    def frames_of_state(self) -> int | str:
+        if self.start is not None or self.end is not None:
+            return "is shown between given times, and a chunk's clock starts at its own beginning"
+        return 0
 
     @field_validator("text")
     @classmethod

@@ -42,6 +42,10 @@ class Tmix(Effect):
 
     main_parameter = "frames"
     example = "- tmix: {frames: 3, weights: [-1, 0, 1], scale: 2}"
+    frame_state = "bounded"
+
+    def frames_of_state(self) -> int | str:
+        return self.frames - 1  # the current frame and frames - 1 before it
 
     @model_validator(mode="after")
     def _weights_match_frames(self):

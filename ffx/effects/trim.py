@@ -149,6 +149,7 @@ class Trim(Effect):
     duration: Time | None = Field(None, description="length to keep, instead of end")
 
     example = "- trim: {start: \"1:22.65\", end: \"1:23.2\"}"
+    unbounded_because = "cuts by time; render the cut to a file first, then split that"
 
     @model_validator(mode="after")
     def _one_end(self):

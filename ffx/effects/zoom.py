@@ -32,6 +32,7 @@ class Zoom(Effect):
 
     main_parameter = "end"
     example = "- zoom: {start: 1, end: 1.3, focus: top_right}"
+    unbounded_because = "moves over time"
 
     @model_validator(mode="after")
     def _focus(self):
