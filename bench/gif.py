@@ -1,4 +1,5 @@
-"""GIF quality per byte: ffx's palette settings against MoviePy's write_gif.
+"""GIF quality per byte: ffx's palette settings against gifski, MoviePy's write_gif and FFmpeg's defaults,
+with the same excerpt as animated WebP and AVIF.
 
     python bench/gif.py --clip some_clip.mp4 [--start 2 --duration 3 --width 320 --fps 12] [--gifski PATH]
 
@@ -19,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +35,12 @@ SETTINGS = {
     # label: output options
     "default": {},
     "quality: best (a palette per frame)": {"quality": "best"},
-    "quality: medium (128 colours)": {"quality": "medium"},
-    "quality: low (64 colours)": {"quality": "low"},
-    "sierra2_4a dither": {"dither": "sierra2_4a"},
-    "bayer dither, scale 5": {"dither": "bayer", "bayer_scale": 5},
+    "colors: 96": {"colors": 96},
+    "colors: 88": {"colors": 88},
     "colors: 32": {"colors": 32},
 }
+# the same excerpt as animated WebP and AVIF, at their default quality
+OTHER_FORMATS = {"WebP (libwebp_anim, quality 80)": ".webp", "AVIF (SVT-AV1, crf 32)": ".avif"}
 
 
 def ssim(ffmpeg: str, gif: Path, reference: Path) -> float:
@@ -54,54 +56,54 @@ def ssim(ffmpeg: str, gif: Path, reference: Path) -> float:
     return float(match.group(1))
 
 
-def one_per_frame(ffmpeg: str, gif: Path, fps: float, out: Path) -> Path:
+def one_per_frame(ffmpeg: str, gif: Path, fps: float, out: Path, stream: str = "0:v:0") -> Path:
     """The GIF with one picture per 1/fps, losslessly: each GIF frame repeated as many times as its delay
     stands for. A writer that merges repeated frames stores one frame with a longer delay; counting each
     delay in whole frames, rather than pairing by clock, keeps the centisecond rounding from drifting."""
-    report = subprocess.run([ffmpeg, "-hide_banner", "-nostdin", "-i", str(gif), "-vf", "showinfo",
+    report = subprocess.run([ffmpeg, "-hide_banner", "-nostdin", "-i", str(gif), "-map", stream, "-vf", "showinfo",
                              "-fps_mode", "passthrough", "-f", "null", "-"], capture_output=True, text=True).stderr
     delays = [float(t) for t in re.findall(r"duration_time:\s*([0-9.]+)", report)]
-    info = ffx.media.probe(str(gif), ffmpeg)
-    raw = subprocess.run([ffmpeg, "-v", "error", "-nostdin", "-i", str(gif), "-fps_mode", "passthrough",
+    width, height = (int(v) for v in re.search(r" s:(\d+)x(\d+) ", report).groups())
+    raw = subprocess.run([ffmpeg, "-v", "error", "-nostdin", "-i", str(gif), "-map", stream, "-fps_mode", "passthrough",
                           "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
-    frames = np.frombuffer(raw, np.uint8).reshape(-1, info.height, info.width, 3)
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
     if len(delays) != len(frames):
         raise RuntimeError(f"{gif}: {len(frames)} frames but {len(delays)} delays")
     counts = [max(1, round(d * fps)) for d in delays]
     subprocess.run([ffmpeg, "-v", "error", "-nostdin", "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size",
-                    f"{info.width}x{info.height}", "-framerate", f"{fps:g}", "-i", "-", "-c:v", "ffv1", "-y",
+                    f"{width}x{height}", "-framerate", f"{fps:g}", "-i", "-", "-c:v", "ffv1", "-y",
                     str(out)], input=np.repeat(frames, counts, axis=0).tobytes(), check=True)
     return out
 
 
-def median_time(argv: list[str], out: Path, runs: int, **kwargs) -> float:
-    """Median wall time of ``runs`` runs of a command that writes ``out``, each writing it afresh."""
-    times = []
-    for _ in range(runs):
-        out.unlink(missing_ok=True)
-        times.append(timed(argv, **kwargs)[0])
-    return median(times)
+@dataclass
+class Row:
+    """One tool's GIF (or WebP/AVIF): how it is made and timed, and the frames its score is taken against."""
+
+    label: str
+    commands: list[list[str]]  # run in order; the row's time is their sum
+    out: Path
+    own: Path | None = None  # its own frames before encoding (None: the common reference)
+    stream: str = "0:v:0"  # where the animation is in the file (an AVIF's still picture comes first)
+    cwd: str | None = None
+    prepare: list[Path] = field(default_factory=list)  # folders emptied before each run
+    times: list[float] = field(default_factory=list)
+
+    def run(self) -> None:
+        self.out.unlink(missing_ok=True)
+        for folder in self.prepare:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+        total = 0.0
+        for argv in self.commands:
+            if any("*.png" == a for a in argv):  # gifski takes the PNG file names
+                argv = [a for a in argv if a != "*.png"] + sorted(str(p) for p in self.prepare[0].glob("*.png"))
+            total += timed(argv, cwd=self.cwd)[0]
+        self.times.append(total)
 
 
 def gifski_version(gifski: str) -> str:
     return subprocess.run([gifski, "--version"], capture_output=True, text=True).stdout.strip()
-
-
-def gifski_row(args: argparse.Namespace, ffmpeg: str, excerpt: list[str], scaled: str, work: Path,
-               reference: Path) -> tuple[str, int, float, float, float]:
-    """gifski at its defaults, fed the frames the hand-written FFmpeg command makes, written as PNG."""
-    frames, out = work / "gifski-frames", work / "gifski.gif"
-    times = []
-    for _ in range(args.runs):
-        shutil.rmtree(frames, ignore_errors=True)
-        frames.mkdir()
-        writing, _ = timed([*excerpt, "-vf", scaled, str(frames / "%05d.png")])
-        encoding, _ = timed([args.gifski, "--quiet", "--fps", f"{args.fps:g}", "--output", str(out),
-                             *sorted(str(p) for p in frames.glob("*.png"))])
-        times.append(writing + encoding)
-    expanded = one_per_frame(ffmpeg, out, args.fps, work / "gifski-expanded.mkv")
-    return ("gifski (PNG frames written by FFmpeg)", os.path.getsize(out),
-            ssim(ffmpeg, expanded, frames / "%05d.png"), ssim(ffmpeg, expanded, reference), median(times))
 
 
 def main() -> None:
@@ -124,58 +126,90 @@ def main() -> None:
     reference = work / "reference.mkv"
     ffx.render(ffx.Recipe(input=args.clip, steps=steps, output={"path": str(reference), "codec": "ffv1",
                                                                  "pix_fmt": "rgb24", "audio": False}))
-    rows = []
-    for label, options in SETTINGS.items():
-        out = work / f"{len(rows)}.gif"
-        recipe = ffx.Recipe(input=args.clip, steps=steps, output={"path": str(out), **options})
+    rows: list[Row] = []
+    render = [sys.executable, "-m", "ffx", "render"]
+    for label, options in {**SETTINGS, **{k: {"path": f"x{v}"} for k, v in OTHER_FORMATS.items()}}.items():
+        ext = os.path.splitext(options.get("path", "x.gif"))[1]
+        out = work / f"{len(rows)}{ext}"
+        recipe = ffx.Recipe(input=args.clip, steps=steps, output={**options, "path": str(out)})
         yaml = work / f"{len(rows)}.yaml"
         yaml.write_text(recipe.to_yaml())
-        elapsed = median_time([sys.executable, "-m", "ffx", "render", str(yaml), "-q"], out, args.runs, cwd=str(work))
-        score = ssim(ffmpeg, out, reference)
-        rows.append((f"ffx: {label}", os.path.getsize(out), score, score, elapsed))
-    plain = work / "plain.gif"
+        rows.append(Row(label if ext != ".gif" else f"ffx: {label}", [[*render, str(yaml), "-q"]], out,
+                        stream="0:v:1" if ext == ".avif" else "0:v:0", cwd=str(work)))
     excerpt = [ffmpeg, "-hide_banner", "-nostdin", "-ss", str(args.start), "-t", str(args.duration), "-i", args.clip]
     scaled = f"scale={args.width}:-2:flags=lanczos,fps={args.fps}"
-    elapsed = median_time([*excerpt, "-vf", f"{scaled},split[a][b];[a]palettegen[p];[b][p]paletteuse", str(plain)],
-                          plain, args.runs)
-    own = work / "plain-frames.mkv"  # what its paletteuse saw: the scaler's own packed RGB
+    own = work / "plain-frames.mkv"  # what the hand-written commands encode: the scaler's own packed RGB
     timed([*excerpt, "-filter_complex", f"[0:v]{scaled},format=bgra", "-c:v", "ffv1", str(own)])
-    rows.append(("FFmpeg palettegen/paletteuse, defaults (hand-written)", os.path.getsize(plain),
-                 ssim(ffmpeg, plain, own), ssim(ffmpeg, plain, reference), elapsed))
-    if args.gifski:
-        rows.append(gifski_row(args, ffmpeg, excerpt, scaled, work, reference))
-    peer, peer_frames = work / "moviepy.gif", work / "moviepy-frames.mkv"
+    rows.append(Row("FFmpeg defaults (`ffmpeg -i x.mp4 x.gif`, same trim, scale, rate)",
+                    [[*excerpt, "-vf", scaled, str(work / "ffmpeg.gif")]], work / "ffmpeg.gif", own))
+    plain = work / "plain.gif"
+    rows.append(Row("FFmpeg palettegen/paletteuse, defaults (hand-written)",
+                    [[*excerpt, "-vf", f"{scaled},split[a][b];[a]palettegen[p];[b][p]paletteuse", str(plain)]],
+                    plain, own))
+    if args.gifski:  # given ffx's own frames, as PNG files written by the same recipe: the same pictures
+        frames = work / "gifski-frames"
+        pngs = work / "gifski-frames.yaml"
+        pngs.write_text(ffx.Recipe(input=args.clip, steps=steps,
+                                   output={"path": str(frames / "%05d.png")}).to_yaml())
+        rows.append(Row("gifski (fed ffx's frames as PNG)",
+                        [[*render, str(pngs), "-q"],
+                         [args.gifski, "--quiet", "--fps", f"{args.fps:g}", "--output", str(work / "gifski.gif"),
+                          "*.png"]], work / "gifski.gif", prepare=[frames], cwd=str(work)))
     moviepy = [sys.executable, str(ROOT / "bench" / "gif_moviepy.py")]
     times = [str(args.start), str(args.start + args.duration), str(args.width), str(args.fps)]
-    elapsed = median_time([*moviepy, "gif", args.clip, str(peer), *times], peer, args.runs)
+    peer_frames = work / "moviepy-frames.mkv"
     timed([*moviepy, "frames", args.clip, str(peer_frames), *times])
-    expanded = one_per_frame(ffmpeg, peer, args.fps, work / "moviepy-expanded.mkv")
-    rows.append(("MoviePy write_gif", os.path.getsize(peer), ssim(ffmpeg, expanded, peer_frames),
-                 ssim(ffmpeg, expanded, reference), elapsed))
-    table = "\n".join(f"| {label} | {size / 1024:.0f} KiB | {own:.4f} | {common:.4f} | {t:.2f} s |"
-                      for label, size, own, common, t in rows)
+    rows.append(Row("MoviePy write_gif", [[*moviepy, "gif", args.clip, str(work / "moviepy.gif"), *times]],
+                    work / "moviepy.gif", peer_frames))
+    for _ in range(args.runs):  # interleaved: each round runs every row once, so load swings hit all alike
+        for row in rows:
+            row.run()
+    peer_time = median(rows[-1].times)
+    lines, scores = [], {}
+    for row in rows:
+        expanded = one_per_frame(ffmpeg, row.out, args.fps, work / f"{row.out.name}.expanded.mkv", row.stream)
+        common = ssim(ffmpeg, expanded, reference)
+        mine = ssim(ffmpeg, expanded, row.own) if row.own is not None else common
+        elapsed = median(row.times)
+        scores[row.label] = (os.path.getsize(row.out), common, elapsed)
+        lines.append(f"| {row.label} | {os.path.getsize(row.out) / 1024:.0f} KiB | {mine:.4f} | {common:.4f} | "
+                     f"{elapsed:.2f} s | {peer_time / elapsed:.1f}x |")
+    table = "\n".join(lines)
+    verdict = ""
+    if args.gifski:
+        size, score, _ = scores["gifski (fed ffx's frames as PNG)"]
+        winners = [label for label, (s, c, _) in scores.items() if label.startswith("ffx:") and s <= size and c >= score]
+        verdict = ("GIF settings that beat gifski here (no larger, SSIM against the FFmpeg-scaled source at least "
+                   f"its {score:.4f}): {', '.join(f'`{w[5:]}`' for w in winners) or 'none'}. ")
+    fast = [label for label, (_, _, t) in scores.items() if label.startswith("ffx:") and peer_time / t >= 4]
+    verdict += f"ffx rows at least 4x MoviePy's speed in this run: {len(fast)} of {len(SETTINGS)}."
     label = args.label or os.path.basename(args.clip)
     gifski_note = (f"gifski: {gifski_version(args.gifski)}, its default quality (90). " if args.gifski
                    else "gifski was not found (give --gifski), so it has no row. ")
     body = f"""## GIF quality per byte: {label} (`bench/gif.py`)
 
 {args.duration:g} s of {label} from {args.start:g} s, {args.width} px wide, {args.fps:g} fps; times are the median
-of {args.runs} runs.
+of {args.runs} interleaved rounds (each round runs every row once, so a swing in the shared machine's load
+falls on all rows alike; the machine was loaded by other work, so times compare within a table, not across).
 SSIM (mean, FFmpeg's `ssim` filter, frames paired by index) two ways. Against the tool's own frames
-before GIF encoding, kept lossless (ffx's trim/resize/fps result; the packed RGB the hand-written
-command's scaler makes; MoviePy's subclip/resize frames, written as FFV1 by MoviePy itself; gifski's
-PNGs): this measures what the GIF encoding loses. Against the source scaled by FFmpeg (lanczos) at the
+before GIF encoding, kept lossless (ffx's trim/resize/fps result, which gifski is given too; the packed
+RGB the hand-written commands' scaler makes; MoviePy's subclip/resize frames, written as FFV1 by MoviePy
+itself): this measures what the encoding loses. Against the source scaled by FFmpeg (lanczos) at the
 same rate and converted through planar RGB, which interpolates chroma (these are ffx's own frames):
 this also counts each tool's choice of frames, resampler and colour conversion.
-MoviePy and gifski merge repeated frames into one longer frame: their GIFs are expanded back to one
+MoviePy, gifski and libwebp merge repeated frames into one longer frame: their files are expanded back to one
 picture per 1/{args.fps:g} s (each frame repeated as many times as its delay stands for) before pairing.
 Times are wall-clock for the whole command (a fresh process each, Python start included); gifski reads
-PNG files, so its time includes FFmpeg writing them (the hand-written command's trim, scale and rate).
+PNG files, so its time includes ffx writing them.
+WebP and AVIF are the same recipe with the output's extension changed (AVIF's image sequence is scored,
+not its still picture). The last column is the speed target: at least 4x MoviePy's.
 {gifski_note}Machine: {machine()}.
 
-| GIF | size | SSIM vs own frames | SSIM vs FFmpeg-scaled source | time |
-|---|---|---|---|---|
+| output | size | SSIM vs own frames | SSIM vs FFmpeg-scaled source | time | MoviePy's time / this |
+|---|---|---|---|---|---|
 {table}
+
+{verdict}
 """
     write_section(f"gif-{args.section}", body)
     print(body)

@@ -226,7 +226,8 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     missing = sorted(set(ctx.filters_used) - binary.filters)
     if missing:
         binary.require_filters(set(missing), {n: ctx.filters_used[n] for n in missing})
-    encoders = [v for k, v in output_args + [a for p in ctx.passes for a in p.args] if k in ("-c:v", "-c:a")]
+    encoders = [v for k, v in output_args + [a for p in ctx.passes for a in p.args]
+                if k in ("-c:v", "-c:a") or k.startswith("-c:v:")]
     for encoder in encoders:
         if encoder not in binary.encoders:
             raise CapabilityError(f"the FFmpeg at {binary.path} (version {binary.version}) has no {encoder!r} encoder; "

@@ -33,6 +33,8 @@ from .runner import _render_error, aim_output, check_can_write, private_intermed
 CHUNK = 1 << 16
 # formats FFmpeg can write to a pipe as they are (no seeking back)
 STREAMABLE = {"gif", "webm", "mkv", "matroska", "webp", "ts", "mpegts", "nut", "ogg", "wav", "mp3", "flac", "opus"}
+# formats whose index is written at the end (ISO media): rendered in a private file, then read out
+SEEKING = ("mp4", "mov", "m4v", "avif")
 FRAGMENTED = ["-movflags", "+frag_keyframe+empty_moov+default_base_moof"]
 
 
@@ -67,7 +69,7 @@ def iter_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **
 
 
 def _final_bytes(plan: Plan, stage: FfmpegStage, format: str, fragmented: bool) -> Iterator[bytes]:
-    if format in ("mp4", "mov", "m4v") and not fragmented:
+    if format in SEEKING and not (fragmented and format != "avif"):
         yield from _via_private_file(plan, stage, format)
         return
     args = list(stage.args)
@@ -105,7 +107,7 @@ def _memory_format(format: Any, fragmented: Any, options: dict) -> str:
     if not isinstance(format, str):
         raise UsageError(f"format is a name such as 'mp4', 'gif' or 'webm', not {type(format).__name__}")
     name = format.strip().lower()
-    in_memory = sorted(STREAMABLE | {"mp4", "mov", "m4v"})
+    in_memory = sorted(STREAMABLE | set(SEEKING))
     if name not in in_memory:
         writable = name and f".{name}" in ALL_FORMATS
         raise RecipeError(Problem(f"{quote(format)} " + ("cannot be written to a pipe" if writable else

@@ -1,8 +1,8 @@
 """Where a recipe's result goes and how it is encoded.
 
 The container follows the file extension; each family (video, GIF, animated
-WebP, still image, audio) has defaults chosen for players and quality, all
-overridable.
+WebP and AVIF, still image, audio) has defaults chosen for players and quality,
+all overridable.
 
 GIFs are palette-optimised. In one pass (split -> palettegen -> paletteuse)
 paletteuse waits for the palette, which palettegen gives only at the end of the
@@ -39,10 +39,10 @@ VIDEO_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"
 IMAGE_FORMATS = {".png": "image2", ".jpg": "image2", ".jpeg": "image2", ".bmp": "image2", ".tif": "image2",
                  ".tiff": "image2"}
 AUDIO_FORMATS = {".wav": "wav", ".mp3": "mp3", ".m4a": "ipod", ".flac": "flac", ".ogg": "ogg", ".opus": "opus"}
-ANIMATION_FORMATS = {".gif": "gif", ".webp": "webp"}
+ANIMATION_FORMATS = {".gif": "gif", ".webp": "webp", ".avif": "avif"}
 ALL_FORMATS = {**VIDEO_FORMATS, **IMAGE_FORMATS, **AUDIO_FORMATS, **ANIMATION_FORMATS}
 
-Kind = Literal["video", "gif", "webp", "image", "sequence", "audio"]
+Kind = Literal["video", "gif", "webp", "avif", "image", "sequence", "audio"]
 
 # a numbered file name, FFmpeg's image2 pattern with a zero-padded counter: frames/%04d.png -> frames/0001.png,
 # 0002.png... Any other % (frame%d.png included) is part of a single file's name, written as it is.
@@ -67,6 +67,8 @@ def kind_of(path: str, format: str | None = None) -> Kind:
         return "gif"
     if format == "webp" or ext == ".webp":
         return "webp"
+    if format == "avif" or ext == ".avif":
+        return "avif"
     if ext in IMAGE_FORMATS:
         return "sequence" if is_sequence(path) else "image"
     if ext in AUDIO_FORMATS:
@@ -82,6 +84,13 @@ ALPHA_PIX_FMT = {"libvpx-vp9": "yuva420p", "libvpx": "yuva420p", "ffv1": "gbrap"
 # Stills of these types are RGB unless a pix_fmt says otherwise.
 RGB_IMAGES = (".png", ".bmp", ".tif", ".tiff")
 PACKED_RGB = {"rgb24", "bgr24", "rgba", "bgra", "argb", "abgr", "rgb0", "bgr0", "0rgb", "0bgr"}  # 8 bits
+
+# Animated WebP and AVIF: the quality preset as libwebp's -quality (0-100, higher is better) and SVT-AV1's
+# -crf (0-63, lower is better); "high" is the default. Their sizes and SSIM against GIF: docs/benchmarks.md.
+WEBP_QUALITY = {"best": 95, "high": 80, "medium": 65, "low": 50}
+AVIF_CRF = {"best": 22, "high": 32, "medium": 40, "low": 48}
+# SVT-AV1's speed preset (0 slowest to 13 fastest): 8 encodes a 3 s, 480 px excerpt in about half a second
+AVIF_SPEED = "8"
 
 # GIF presets (colors, dither, stats_mode, palette_step), chosen with bench/gif.py: SSIM per byte against
 # MoviePy. palettegen's histogram dominates the time on colourful clips; counting every other pixel in
@@ -172,10 +181,10 @@ class Output(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    path: str = Field(min_length=1, max_length=4096, description="output file; its extension picks the format (.mp4, .mkv, .webm, .gif, .webp, .png, .wav...); frames/%04d.png or .jpg (a zero-padded counter) writes one image per frame")
+    path: str = Field(min_length=1, max_length=4096, description="output file; its extension picks the format (.mp4, .mkv, .webm, .gif, .webp, .avif, .png, .wav...); frames/%04d.png or .jpg (a zero-padded counter) writes one image per frame")
     format: str | None = Field(None, pattern=r"^[a-z0-9_]+$", description="container to use instead of the extension's (FFmpeg muxer name)")
     codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$", description="video encoder (default libx264 for mp4/mov/mkv, libvpx-vp9 for webm)")
-    crf: int | None = Field(None, ge=0, le=63, description="constant quality: lower is better (x264 default here 18)")
+    crf: int | None = Field(None, ge=0, le=63, description="constant quality: lower is better (x264 default here 18; AVIF 32)")
     preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
                     "veryslow", "placebo"] | None = None
     "x264/x265 speed-versus-size preset"
@@ -187,7 +196,8 @@ class Output(BaseModel):
     quality: Literal["best", "high", "medium", "low"] | None = Field(
         None, description="GIF: one knob for size against fidelity (best: a palette per frame; high = the default; "
                           "medium: 128 colours; low: 64); colors/dither/stats_mode given too win. "
-                          "JPEG: -q:v 1, 2 (default), 5 or 10")
+                          "JPEG: -q:v 1, 2 (default), 5 or 10. WebP: -quality 95, 80 (default), 65 or 50. "
+                          "AVIF: crf 22, 32 (default), 40 or 48")
     colors: int = Field(256, ge=2, le=256, description="GIF: palette size")
     dither: Literal["sierra2_4a", "bayer", "floyd_steinberg", "sierra2", "sierra3", "burkes", "atkinson",
                     "heckbert", "none"] = Field("none", description="GIF: dithering (none measured best per byte; "
@@ -196,7 +206,7 @@ class Output(BaseModel):
     stats_mode: Literal["full", "diff", "single"] = Field("full", description="GIF: palette from all frames (full), moving parts (diff), or one palette per frame (single)")
     palette_step: int | None = Field(None, ge=1, le=8, description="GIF: the palette counts every Nth pixel in each direction (1 = all; default 2, or 1 for quality: best)")
     diff_mode: Literal["none", "rectangle"] = Field("rectangle", description="GIF: only re-encode the changed rectangle of each frame")
-    loop: int = Field(0, ge=-1, le=65535, description="GIF/WebP: 0 loops forever, -1 plays once, n repeats n times")
+    loop: int = Field(0, ge=-1, le=65535, description="GIF/WebP/AVIF: 0 loops forever, -1 plays once, n repeats n times")
 
     def __init__(self, **data):
         try:
@@ -231,7 +241,8 @@ class Output(BaseModel):
         if self.codec:
             return self.codec
         ext = self.extension
-        return {"gif": "gif", "webp": "libwebp_anim", "image": None, "audio": None}.get(self.kind) or (
+        return {"gif": "gif", "webp": "libwebp_anim", "avif": "libsvtav1", "image": None,
+                "audio": None}.get(self.kind) or (
             "libvpx-vp9" if ext == ".webm" or self.format == "webm" else
             "mpeg4" if ext == ".avi" else "libx264")
 
@@ -244,19 +255,20 @@ class Output(BaseModel):
         if kind == "audio" and audio is None:
             raise StepError("an audio output needs audio, and the result has none", field="path")
         args: list[tuple[str, str]] = []
+        alpha_plane = None
         if kind == "audio":
             video = None
         if self.fps is not None and video is not None:
             video = ctx.chain(video, "fps", {"fps": self.fps})
             info = info.replace(fps=self.fps).with_duration(info.duration)
-        if kind in ("gif", "webp", "image", "sequence"):
+        if kind in ("gif", "webp", "avif", "image", "sequence"):
             audio = None
         if not self.audio:
             audio = None
         codec = self.video_codec()
         if info.alpha and not self.pix_fmt:
             self._check_alpha(kind, codec)
-        if video is not None and self._packed_rgb(kind):
+        if video is not None and (self._packed_rgb(kind) or (kind == "webp" and not self.pix_fmt and not info.alpha)):
             # measured on a 640x480 test pattern as a GIF, against the source converted with accurate
             # rounding and full chroma interpolation: SSIM 0.927 -> 0.973, for 1 % more bytes (bench/gif.py)
             video = ctx.rgb(video, alpha=info.alpha)
@@ -286,9 +298,15 @@ class Output(BaseModel):
             video = self._palette(video, ctx, info)
             args += [("-c:v", "gif"), ("-loop", str(self.loop))]
         elif kind == "webp":
-            args += [("-c:v", codec), ("-loop", str(max(self.loop, 0))), ("-quality", "80")]
+            args += [("-c:v", codec), ("-loop", str(self._plays())), ("-quality", str(WEBP_QUALITY[self.quality or "high"]))]
             if codec == "libwebp_anim":
-                args += [("-pix_fmt", self.pix_fmt or "yuva420p")]
+                # RGB in: libwebp's own conversion to 4:2:0 keeps colour edges that FFmpeg's yuv420p loses
+                # (bars and a moving square, 96x64: SSIM 0.874 at 3.5 KB against 0.696 at 6.3 KB). FFmpeg's
+                # libwebp wrapper drops the alpha of bgra frames, so a transparent picture goes as yuva420p.
+                args += [("-pix_fmt", self.pix_fmt or ("yuva420p" if info.alpha else "bgra"))]
+        elif kind == "avif":
+            video, alpha_plane, avif_args = self._avif(video, ctx, info, codec)
+            args += avif_args
         elif kind == "image":
             args += [("-frames:v", "1"), ("-update", "1")]
             pix_fmt = self.pix_fmt or ("rgba" if info.alpha else None)
@@ -314,8 +332,37 @@ class Output(BaseModel):
         ctx.holds(buffering_memory(info, 0, ctx.encoder_frames))  # FFmpeg itself and the encoder's frames
         check_budget(ctx)
         args += [("-f", self.muxer())]
-        pads = [p for p in (video, audio) if p is not None]
+        pads = [p for p in (video, alpha_plane, audio) if p is not None]
         return pads, args, clip.evolve(video=video, audio=audio, info=info)
+
+    def _plays(self) -> int:
+        """The WebP/AVIF loop count: how many times the animation plays (0 = forever), where ``loop`` counts
+        repeats as GIF's does (-1 plays once, n repeats n times).
+
+        >>> [Output(path="a.webp", loop=n)._plays() for n in (0, -1, 3)]
+        [0, 1, 4]
+        """
+        return 1 if self.loop == -1 else self.loop + (self.loop > 0)
+
+    def _avif(self, video: Pad, ctx: StepContext, info: MediaInfo, codec: str) -> tuple[Pad, Pad | None, list]:
+        """An animated AVIF: the picture in 4:2:0 and, when it has alpha, the alpha as a second stream.
+
+        FFmpeg's AVIF muxer keeps transparency as an auxiliary image sequence: a second video stream of
+        one plane. SVT-AV1 encodes 4:2:0 only, so that plane goes to libaom-av1, which encodes grey; its
+        picture carries no colour, and libaom refuses the RGB colour space the alpha inherits (identity
+        matrix without subsampling), so it is labelled BT.709 full range.
+        """
+        crf = self.crf if self.crf is not None else AVIF_CRF[self.quality or "high"]
+        args = [("-c:v", codec), ("-crf", str(crf)), ("-loop", str(self._plays()))]
+        if codec == "libsvtav1":
+            args += [("-preset:v:0", AVIF_SPEED)]
+        alpha_plane = None
+        if info.alpha and not self.pix_fmt:
+            # a pad read twice is split by the graph
+            alpha_plane = ctx.chain(ctx.chain(video, "alphaextract"), "format", {"pix_fmts": "gray"})
+            alpha_plane = ctx.chain(alpha_plane, "setparams", {"range": "pc", "colorspace": "bt709"})
+            args += [("-c:v:1", "libaom-av1"), ("-crf:v:1", "20"), ("-cpu-used:v:1", "8"), ("-row-mt:v:1", "1")]
+        return ctx.chain(video, "format", {"pix_fmts": self.pix_fmt or "yuv420p"}), alpha_plane, args
 
     def gif_settings(self) -> tuple[int, str, str, int]:
         """(colors, dither, stats_mode, palette_step): the quality preset, overridden by fields set explicitly."""
@@ -327,7 +374,7 @@ class Output(BaseModel):
 
     def _check_alpha(self, kind: str, codec: str | None) -> None:
         ext = self.extension
-        if kind in ("gif", "webp") or (kind in ("image", "sequence") and ext == ".png") or (kind == "video" and codec in ALPHA_PIX_FMT):
+        if kind in ("gif", "webp", "avif") or (kind in ("image", "sequence") and ext == ".png") or (kind == "video" and codec in ALPHA_PIX_FMT):
             return
         raise StepError(f"the picture is transparent (remove_background), and a {ext or kind} file cannot keep that",
                         field="path", hint="write .gif, .webp, .png or .webm (or set codec: ffv1 in .mkv)")
