@@ -120,6 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     args.clip = os.path.abspath(args.clip)  # the timed runs start in a scratch folder
     ffmpeg = find_ffmpeg()
+    load = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="ffx-bench-gif-"))
     steps = [{"trim": {"start": args.start, "duration": args.duration}}, {"resize": {"width": args.width}},
              {"fps": args.fps}]
@@ -190,7 +191,7 @@ def main() -> None:
 
 {args.duration:g} s of {label} from {args.start:g} s, {args.width} px wide, {args.fps:g} fps; times are the median
 of {args.runs} interleaved rounds (each round runs every row once, so a swing in the shared machine's load
-falls on all rows alike; the machine was loaded by other work, so times compare within a table, not across).
+falls on all rows alike; load average {load:.1f} when the run began, so times compare best within a table).
 SSIM (mean, FFmpeg's `ssim` filter, frames paired by index) two ways. Against the tool's own frames
 before GIF encoding, kept lossless (ffx's trim/resize/fps result, which gifski is given too; the packed
 RGB the hand-written commands' scaler makes; MoviePy's subclip/resize frames, written as FFV1 by MoviePy
