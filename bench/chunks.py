@@ -16,6 +16,7 @@ decoded sound. Writes docs/scale.md between ``<!-- scale:chunks -->`` markers.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,7 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
+    load = os.getloadavg()[0]
     ffmpeg = find_ffmpeg()
     work = Path(tempfile.mkdtemp(prefix="ffx-bench-chunks-"))
     clip = work / "long.mp4"
@@ -85,14 +87,14 @@ veryfast CRF 18. Median of {args.rounds} round(s), whole `ffx` commands (probing
 the sound, the join). "Same" means the chunked file has the plain file's video packet times and decodes to
 the same sound samples; its pictures are equivalent, not bit-identical (each piece's encoder starts afresh
 with a keyframe at its seam, so rate control differs; a lossless codec gives identical frames, which
-tests/test_chunks.py checks pixel for pixel). Machine: {machine()}, shared with other work while measured.
+tests/test_chunks.py checks pixel for pixel). Machine: {machine()}, load average {load:.1f} when the run began.
 
 | recipe | plain | chunked ({args.chunks}) | speed-up | same times and sound |
 |---|---|---|---|---|
 {chr(10).join(rows)}
 
-On two cores splitting gains nothing: one FFmpeg (x264's threads and its filter threads) already keeps
-both busy, so two pieces only share them, and each piece adds an FFmpeg start, its decode from the
+On two cores splitting gains little: one FFmpeg (x264's threads and its filter threads) already keeps
+both nearly busy, so two pieces mostly share them, and each piece adds an FFmpeg start, its decode from the
 keyframe before its overlap and the join. What chunks buy is the use of more cores than one FFmpeg fills,
 and of more machines: the pieces (`ChunkJob`) are plain data that a cluster can run. Not measured here.
 Rerun: `python bench/chunks.py --media DIR`.

@@ -8,7 +8,7 @@ the .mp4 files in --media, then measures with the GIF recipe
 
 - per-job overhead: a tiny job (0.5 s of GIF, 160 px wide) run as its
   hand-written FFmpeg command (the plan's argv, by subprocess) against the
-  same job inside ``ffx.batch`` (compile with probe, run, read-back check,
+  same job inside ``ffx.batch`` (compile with probe, run, a read-back only where needed,
   manifest), one at a time, locally and on a LocalCluster of one worker;
   plus the fixed start-up of the ``ffx batch`` command and of a LocalCluster;
 - throughput over the excerpts with 1 and 2 jobs at once (local) and 1 and 2
@@ -131,6 +131,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clips", type=int, default=20)
     args = parser.parse_args()
+    args.load = os.getloadavg()[0]
     ffmpeg = find_ffmpeg()
     work = Path(tempfile.mkdtemp(prefix="ffx-scale-"))
     try:
@@ -199,8 +200,8 @@ def write(args, times, cluster_start, compile_each, sizes_in, sizes_out) -> None
     per_second = TARGET_PER_HOUR / 3600
     traffic = per_second * (mean_in + mean_out)
     overhead = f"""\
-Measured on {machine()}, a machine **shared with other work while it ran** (load from others varies, so
-compare ratios of paired runs, not absolute seconds; {args.rounds} rounds, each configuration once per
+Measured on {machine()}, load average {args.load:.1f} when the run began (a busy machine moves absolute
+seconds, so compare ratios of paired runs; {args.rounds} rounds, each configuration once per
 round in a rotated order, medians). Recipe: `recipes/gif.yaml`. Rerun: `python bench/scale.py --media DIR`.
 
 ### Per-job overhead
@@ -214,7 +215,8 @@ A tiny job: 0.5 s of a clip as a 160 px GIF ({TINY_JOBS} such jobs, one at a tim
 | `ffx.batch`, LocalCluster of 1 worker | {per_cluster:.3f} | +{per_cluster - hand:.3f} s ({ratio(times, 'tiny cluster', 'hand'):.2f}x) |
 
 Inside a batch a job costs its compile (a probe of the input: {compile_each * 1000:.0f} ms per clip here,
-done on the submitting side), the FFmpeg run, and the read-back check of the output (a second probe).
+done on the submitting side) and the FFmpeg run; the output is read back (a second probe) only when
+FFmpeg's own last report does not prove it complete.
 Fixed costs, paid once per batch: the `ffx batch` command with one tiny job takes {cli:.2f} s in all
 (Python start-up, imports, compile, run), and starting a LocalCluster took {cluster_start[1]:.1f} s
 (1 worker) and {cluster_start[2]:.1f} s (2 workers).
@@ -233,9 +235,8 @@ Fixed costs, paid once per batch: the `ffx batch` command with one tiny job take
 
 Two at once against one: {1 / ratio(times, 'local 2', 'local 1'):.2f}x locally,
 {1 / ratio(times, 'cluster 2', 'cluster 1'):.2f}x on the LocalCluster; the LocalCluster against the
-local scheduler with 2 at once: {ratio(times, 'cluster 2', 'local 2'):.2f}x the time. With 2 cores,
-shared with other work, a second job at once can gain at most 2x; the spread between rounds is
-larger than the difference between the two schedulers.
+local scheduler with 2 at once: {ratio(times, 'cluster 2', 'local 2'):.2f}x the time. With 2 cores
+a second job at once can gain at most 2x.
 """
     plan = f"""\
 ### 10,000 clips an hour, on paper
