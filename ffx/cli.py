@@ -253,17 +253,6 @@ def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None
     """Check RECIPE (and its inputs) without rendering; lists every problem."""
     def action():
         plan = _plan(recipe, input, output, set, True, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
-        info = plan.result
-        counted = info.counted  # a long file no step needed counted is not read whole just to print its count
-        shown = info if counted else info.estimate
-        parts = []
-        if info.has_video:
-            parts.append(f"{info.size} @ {float(shown.fps):g} fps" if shown.fps else info.size)
-        if shown.duration is not None and counted:
-            parts.append(f"{info.duration:.2f} s" + (f" ({info.frames} frames)" if info.frames is not None else ""))
-        elif shown.duration is not None:
-            parts.append(f"about {shown.duration:.2f} s (the header's length; frames not counted)")
-        parts.append("with audio" if info.has_audio else "no audio")
         memory = plan.memory_estimate / 2**20
         how = ""
         segments = sum(len(getattr(feed, "feeders", ())) for feed in plan.feeds)  # only reverse feeds have segments
@@ -271,7 +260,7 @@ def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None
             how = f" (reversed in {segments} segments)"
         elif len(plan.stages) > 1:
             how = f" ({len(plan.stages)} passes)"
-        typer.echo(f"{recipe}: ok -> {plan.stages[-1].output_path}: {', '.join(parts)}; "
+        typer.echo(f"{recipe}: ok -> {plan.stages[-1].output_path}: {plan.result.summary()}; "
                    f"estimated peak memory ~{memory:.0f} MiB{how}")
 
     _guarded(action)

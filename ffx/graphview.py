@@ -156,11 +156,14 @@ def describe(info: MediaInfo | None) -> str:
     """
     if info is None:
         return ""
+    shown = info if info.counted else info.estimate  # a long file is not read whole for a label
     parts = []
     if info.has_video:
-        parts.append(f"{info.size} @{float(info.fps):g} fps" if info.fps else info.size)
-    if info.duration is not None:
+        parts.append(f"{info.size} @{float(shown.fps):g} fps" if shown.fps else info.size)
+    if shown.duration is not None and info.counted:
         parts.append(f"{info.duration:.2f} s" + (f" ({info.frames} frames)" if info.frames is not None else ""))
+    elif shown.duration is not None:
+        parts.append(f"about {shown.duration:.2f} s")
     if info.has_audio and info.sample_rate:
         parts.append(f"audio {info.sample_rate} Hz")
     return ", ".join(parts)

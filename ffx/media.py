@@ -79,6 +79,24 @@ class MediaInfo:
         """The properties as known without counting frames: for a counted stream, the stream itself."""
         return self
 
+    def summary(self) -> str:
+        """The stream in a few words, as ``ffx validate`` says it. A long file that no step needed counted is
+        described by its header, not read whole just to print a frame count.
+
+        >>> MediaInfo(width=320, height=180, fps=Fraction(12), duration=2.0, frames=24).summary()
+        '320x180 @ 12 fps, 2.00 s (24 frames), no audio'
+        """
+        shown = self if self.counted else self.estimate
+        parts = []
+        if self.has_video:
+            parts.append(f"{self.size} @ {float(shown.fps):g} fps" if shown.fps else self.size)
+        if shown.duration is not None and self.counted:
+            parts.append(f"{self.duration:.2f} s" + (f" ({self.frames} frames)" if self.frames is not None else ""))
+        elif shown.duration is not None:
+            parts.append(f"about {shown.duration:.2f} s (the header's length; frames not counted)")
+        parts.append("with audio" if self.has_audio else "no audio")
+        return ", ".join(parts)
+
     def frame_bytes(self) -> int:
         """Bytes of one decoded frame (yuv420p-sized; RGB is twice that)."""
         return int((self.width or 0) * (self.height or 0) * 1.5)

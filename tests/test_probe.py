@@ -181,3 +181,17 @@ def test_a_picture_ffmpeg_reported_writing_is_not_read_again(tmp_path, monkeypat
     out = tmp_path / "scan.png"
     ffx.render(ffx.Recipe(input=str(clip), steps=[{"slitscan": {"columns": 40}}], output=str(out)))
     assert reads == [] and decode_frames(out).shape[:3] == (1, 90, 40)
+
+
+def test_the_studio_summary_and_the_graph_labels_do_not_count_a_long_file(tmp_path, long_after):
+    """Both describe a plan on every keystroke (studio) or every picture (ffx graph): the header must do."""
+    from ffx.graphview import describe
+    from ffx.studio.session import summary
+
+    runs = long_after(0.5)
+    clip = make_clip(tmp_path / "long.mkv", duration=2, audio=None)
+    plan = ffx.compile_recipe(ffx.Recipe(input=str(clip), steps=[{"resize": {"width": 80}}],
+                                         output=str(tmp_path / "o.mp4")))
+    assert summary(plan) == "80x44 @ 25 fps, about 2.00 s (the header's length; frames not counted), no audio"
+    assert describe(plan.result) == "80x44 @25 fps, about 2.00 s"
+    assert whole_file_reads(runs, clip) == [] and not plan.result.counted

@@ -301,15 +301,8 @@ def declared_vars(data: Any) -> dict[str, str] | None:
 
 
 def summary(plan) -> str:
-    """The result in a few words, as ``ffx validate`` says it."""
-    info = plan.result
-    parts = []
-    if info.has_video:
-        parts.append(f"{info.size} @ {float(info.fps):g} fps" if info.fps else info.size)
-    if info.duration is not None:
-        parts.append(f"{info.duration:.2f} s" + (f" ({info.frames} frames)" if info.frames is not None else ""))
-    parts.append("with audio" if info.has_audio else "no audio")
-    return ", ".join(parts)
+    """The result in a few words, as ``ffx validate`` says it (a long input is not counted for it)."""
+    return plan.result.summary()
 
 
 def graph_svg(plan) -> str:
