@@ -16,8 +16,7 @@ the .mp4 files in --media, then measures with the GIF recipe
 
 Rounds are paired: every configuration runs once per round, in a rotated
 order, and ratios are the median of per-round ratios. Writes docs/scale.md
-between ``<!-- scale:NAME -->`` markers (``write_scale_section``, which other
-scripts import for their sections) and prints it.
+between ``<!-- scale:batch -->`` markers and prints it.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -33,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, machine, median, timed
+from _common import ROOT, machine, median, timed, write_section
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
@@ -46,18 +44,6 @@ TINY = {"duration": 0.5, "width": 160}
 CLIP_VARS = {"duration": 1.4}  # the GIF recipe over (almost) all of each excerpt
 TINY_JOBS = 10
 TARGET_PER_HOUR = 10_000
-
-
-def write_scale_section(name: str, body: str) -> None:
-    """Replace (or append) the section between ``<!-- scale:NAME -->`` markers in docs/scale.md."""
-    text = REPORT.read_text() if REPORT.exists() else "# Scale\n"
-    begin, end = f"<!-- scale:{name} -->", f"<!-- /scale:{name} -->"
-    block = f"{begin}\n{body.rstrip()}\n{end}"
-    if begin in text:
-        text = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    REPORT.write_text(text)
 
 
 def cut_excerpts(ffmpeg: str, media: Path, folder: Path, count: int) -> list[Path]:
@@ -274,7 +260,8 @@ From the figures above (clips like these: {EXCERPT} s in, a GIF out; scale by yo
   (4) Not here: the Dask scheduler, the manifest (one file per output folder, rewritten at most every
   2 s) and the compile step are far from their limits at this rate.
 """
-    write_scale_section("batch", overhead + "\n" + throughput + "\n" + plan)
+    write_section("batch", overhead + "\n" + throughput + "\n" + plan, report=REPORT, prefix="scale",
+                  title="# Scale: many files, many cores, many machines\n")
     print(REPORT.read_text())
 
 

@@ -152,18 +152,11 @@ def describe(info: MediaInfo | None) -> str:
 
     >>> from fractions import Fraction
     >>> describe(MediaInfo(width=320, height=180, fps=Fraction(12), duration=2.0, frames=24))
-    '320x180 @12 fps, 2.00 s (24 frames)'
+    '320x180 @ 12 fps, 2.00 s (24 frames)'
     """
     if info is None:
         return ""
-    shown = info if info.counted else info.estimate  # a long file is not read whole for a label
-    parts = []
-    if info.has_video:
-        parts.append(f"{info.size} @{float(shown.fps):g} fps" if shown.fps else info.size)
-    if shown.duration is not None and info.counted:
-        parts.append(f"{info.duration:.2f} s" + (f" ({info.frames} frames)" if info.frames is not None else ""))
-    elif shown.duration is not None:
-        parts.append(f"about {shown.duration:.2f} s")
+    parts = info.picture_and_length()  # a long file is not read whole for a label
     if info.has_audio and info.sample_rate:
         parts.append(f"audio {info.sample_rate} Hz")
     return ", ".join(parts)

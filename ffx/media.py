@@ -86,6 +86,11 @@ class MediaInfo:
         >>> MediaInfo(width=320, height=180, fps=Fraction(12), duration=2.0, frames=24).summary()
         '320x180 @ 12 fps, 2.00 s (24 frames), no audio'
         """
+        return ", ".join([*self.picture_and_length(" (the header's length; frames not counted)"),
+                          "with audio" if self.has_audio else "no audio"])
+
+    def picture_and_length(self, uncounted: str = "") -> list[str]:
+        """Size and rate, then the length (``about ...`` and ``uncounted`` for a long file not counted)."""
         shown = self if self.counted else self.estimate
         parts = []
         if self.has_video:
@@ -93,9 +98,8 @@ class MediaInfo:
         if shown.duration is not None and self.counted:
             parts.append(f"{self.duration:.2f} s" + (f" ({self.frames} frames)" if self.frames is not None else ""))
         elif shown.duration is not None:
-            parts.append(f"about {shown.duration:.2f} s (the header's length; frames not counted)")
-        parts.append("with audio" if self.has_audio else "no audio")
-        return ", ".join(parts)
+            parts.append(f"about {shown.duration:.2f} s{uncounted}")
+        return parts
 
     def frame_bytes(self) -> int:
         """Bytes of one decoded frame (yuv420p-sized; RGB is twice that)."""

@@ -193,5 +193,5 @@ def test_the_studio_summary_and_the_graph_labels_do_not_count_a_long_file(tmp_pa
     plan = ffx.compile_recipe(ffx.Recipe(input=str(clip), steps=[{"resize": {"width": 80}}],
                                          output=str(tmp_path / "o.mp4")))
     assert summary(plan) == "80x44 @ 25 fps, about 2.00 s (the header's length; frames not counted), no audio"
-    assert describe(plan.result) == "80x44 @25 fps, about 2.00 s"
+    assert describe(plan.result) == "80x44 @ 25 fps, about 2.00 s"
     assert whole_file_reads(runs, clip) == [] and not plan.result.counted
