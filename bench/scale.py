@@ -232,7 +232,7 @@ From the figures above (clips like these: {EXCERPT} s in, a GIF out; scale by yo
 - **Rate.** 10,000 an hour is {per_second:.2f} clips a second. This 2-core machine did {rate[best]:.2f}
   a second at best ({best}), {machine_seconds:.2f} machine-seconds a clip, so {per_hour:,.0f} an hour:
   **{needed:.1f} such machines**, or {workers_2core} with 30 % headroom for retries, stragglers and
-  longer clips. In cores: about {needed * 2:.0f} busy cores; a worker per machine with
+  longer clips. In cores: about {needed * 2:.1f} busy; a worker per machine with
   `--nthreads` = cores / 2 and `--resources MEMORY=` most of its RAM lets the memory estimate decide
   how many GIFs share a machine.
 - **The submitting side.** Compiling is a probe per input: {compile_each * 1000:.0f} ms here, so
@@ -241,8 +241,8 @@ From the figures above (clips like these: {EXCERPT} s in, a GIF out; scale by yo
   thousands of tasks a second; at {per_second:.2f} a second it is idle.
 - **Storage traffic.** Median clip in {mean_in / 1e6:.2f} MB, GIF out {mean_out / 1e6:.2f} MB:
   {traffic / 1e6:.1f} MB/s ({traffic * 3600 / 1e9:.0f} GB an hour) on the shared file system; each
-  input is opened twice (the submitting side's probe, the worker's decode) and each output read back
-  once (the check that it is complete), and {per_second:.2f} files are created and linked a second. Outputs are written as
+  input is opened twice (the submitting side's probe, the worker's decode) and an output is read back
+  (a second probe) only when FFmpeg's last report does not prove it complete; and {per_second:.2f} files are created and linked a second. Outputs are written as
   unnamed files in their folder and linked into place: no copy, nothing partial on the share.
 - **Retries and idempotence.** A job's own failure (a corrupt clip) is reported, not retried; an
   exception from the machine (a lost mount, a full disk) is retried twice (`retries=2`), and Dask moves
