@@ -22,7 +22,7 @@ from .errors import Problem, RecipeError, UsageError, quote
 from .compiler import compile_recipe as _compile
 from .plan import Plan
 from .recipe import Input, Recipe, load_recipe, parse_bytes
-from .runner import ProgressCallback, run_plan
+from .runner import ProgressCallback
 from .yamlsource import MAX_RECIPE_BYTES
 
 RecipeLike = Recipe | str | os.PathLike
@@ -110,7 +110,7 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
     plan = compile_recipe(loaded, overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
                           max_memory=max_memory)
     if chunks is not None and chunks > 1:  # planned now, so a refusal comes before any progress bar
-        from .chunking.local import chunked_runner
+        from .chunking import chunked_runner
 
         run = chunked_runner(loaded, plan, chunks, allow_unsafe=allow_unsafe,
                              max_memory=check_options(max_memory=max_memory), cluster=cluster)
@@ -123,10 +123,9 @@ def render_plan(plan: Plan, *, progress: bool | ProgressCallback = False) -> Pla
     (``ffx batch`` compiles every job first, then runs the plans where there is room)."""
     if not (isinstance(progress, bool) or callable(progress)):
         raise UsageError(f"progress is True, False or a function taking a Progress, not {quote(progress)}")
-    run = run_plan
-    if plan.stages[-1].kind == "sequence":  # one file per frame, published together
-        from .sequence import run_sequence_plan as run
-    return _run(plan, run, progress)
+    from .sequence import run_any_plan
+
+    return _run(plan, run_any_plan, progress)
 
 
 def _run(plan: Plan, run, progress: bool | ProgressCallback) -> Plan:

@@ -16,7 +16,7 @@ import tempfile
 
 from .errors import InputError, RenderError
 from .plan import FfmpegStage, Plan
-from .runner import ProgressCallback, private_intermediates, run_stage
+from .runner import ProgressCallback, private_intermediates, run_plan, run_stage
 
 # how many numbered files are checked for a clash when the plan does not know its frame count
 _UNKNOWN_COUNT_CHECK = 100_000
@@ -30,6 +30,14 @@ def numbered(pattern: str, count: int) -> list[str]:
     """
     directory, name = os.path.split(pattern)
     return [os.path.join(directory, name % number) for number in range(1, count + 1)]
+
+
+def run_any_plan(plan: Plan, *, on_progress: ProgressCallback | None = None) -> None:
+    """Run ``plan`` whatever its output: one file, or a sequence of pictures published together."""
+    if plan.stages[-1].kind == "sequence":
+        run_sequence_plan(plan, on_progress=on_progress)
+    else:
+        run_plan(plan, on_progress=on_progress)
 
 
 def run_sequence_plan(plan: Plan, *, on_progress: ProgressCallback | None = None) -> None:

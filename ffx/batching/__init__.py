@@ -26,6 +26,7 @@ from typing import Any
 from ..errors import FfxError, Problem, RecipeError, UsageError, quote
 from .inputs import expand_inputs, output_for, pair_outputs, read_input_list
 from .jobs import Outcome, RenderJob, error_line, run_job
+from .local import default_memory_budget
 from .manifest import MANIFEST_NAME, Manifests, fingerprint, identity
 
 __all__ = ["BatchResult", "BatchStopped", "RenderJob", "batch", "default_memory_budget", "output_for", "run_job",
@@ -63,18 +64,6 @@ class BatchStopped(KeyboardInterrupt):
         left = sum(r.status == "stopped" for r in self.results)
         return (f"{self.reason}: {finished} finished, {left} not done, nothing half-written; "
                 "run the same command again to resume")
-
-
-def default_memory_budget() -> int:
-    """Half of the memory available now (``MemAvailable``), else 4 GiB where that cannot be read."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024 // 2
-    except (OSError, ValueError, IndexError):
-        pass
-    return 4 * 2**30
 
 
 def default_jobs() -> int:

@@ -48,9 +48,9 @@ class RenderJob:
         return self.plan.result.duration or 0.0
 
     def run(self, on_progress: Callable | None = None) -> int:
-        from ..api import render_plan
+        from ..sequence import run_any_plan
 
-        render_plan(_with_local_binary(self.plan), progress=on_progress or False)
+        run_any_plan(_with_local_binary(self.plan), on_progress=on_progress)
         return os.stat(self.output).st_size
 
 

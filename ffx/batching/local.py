@@ -25,6 +25,19 @@ from typing import Protocol
 from ..process import terminations_raise
 from .jobs import Outcome, error_line, run_job
 
+
+def default_memory_budget() -> int:
+    """Half of the memory available now (``MemAvailable``), else 4 GiB where that cannot be read."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 // 2
+    except (OSError, ValueError, IndexError):
+        pass
+    return 4 * 2**30
+
+
 # how long threads get to wind down after a stop before ffx exits anyway (its children die with it)
 STOP_GRACE = 30.0
 

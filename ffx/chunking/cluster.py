@@ -123,7 +123,7 @@ def run_chunked_on_cluster(chunked: ChunkedRender, *, cluster, overwrite: bool =
     """Render the pieces and the sound as Dask tasks on ``cluster`` (``"local:N"``, an address or a
     ``distributed.Client``), then join them here into the output. ``budget`` is the memory a ``local:N``
     cluster's workers share (default: half the available memory)."""
-    from ..batching import default_memory_budget
+    from ..batching.local import default_memory_budget
     from ..batching.cluster import run_on_cluster
 
     output = chunked.output
