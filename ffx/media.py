@@ -433,8 +433,40 @@ def keyframe_times(path: str, ffmpeg: str) -> list[float]:
     return sorted({float(int(pts) * unit) if unit else float(text) for pts, text in _KEYFRAME.findall(done.stderr)})
 
 
-_PACKET = re.compile(r"^\d+,\s*(-?\d+),\s*(-?\d+),\s*(\d+),", re.MULTILINE)
+# a framecrc line: stream, dts, pts, duration, size, crc, then flags (``F=0x..``) unless a plain keyframe
+_PACKET = re.compile(r"^\d+,\s*-?\d+,\s*(-?\d+),\s*(\d+),\s*\d+,\s*0x[0-9a-f]+(.*)$", re.MULTILINE)
+_PACKET_FLAGS = re.compile(r"F=0x([0-9A-Fa-f]+)")
 _CRC_TIME_BASE = re.compile(r"^#tb \d+: (\d+)/(\d+)", re.MULTILINE)
+
+
+def read_packets(path: str, ffmpeg: str, *, what: str, seek: float = 0.0, length: float | None = None,
+                 timeout: float = 600) -> tuple[Fraction, list[tuple[int, int, bool]]]:
+    """The first video stream's packets as (pts, duration, keyframe), sorted by pts, and its time base.
+
+    One demuxing run (``-c copy`` into the ``framecrc`` muxer, which lists every
+    packet's integer pts, duration and flags): nothing is decoded. ``seek`` and
+    ``length`` bound the span read; ``what`` names the reading in errors.
+    """
+    depends_on(path)
+    argv = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"]
+    if seek > 0:
+        argv += ["-ss", f"{seek:.6f}"]
+    if length is not None:
+        argv += ["-t", f"{length:.6f}"]
+    argv += ["-i", "file:" + os.path.abspath(path), "-map", "0:v:0", "-c", "copy", "-copyts", "-f", "framecrc", "-"]
+    try:
+        done = process.run(argv, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise InputError(f"reading the {what} of {path!r} took too long") from None
+    base = _CRC_TIME_BASE.search(done.stdout)
+    if done.returncode != 0 or base is None:
+        last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no video packets"
+        raise InputError(f"cannot read the {what} of {path!r} ({last})")
+    packets = []
+    for pts, duration, rest in _PACKET.findall(done.stdout):
+        flags = _PACKET_FLAGS.search(rest)
+        packets.append((int(pts), int(duration), flags is None or bool(int(flags[1], 16) & 1)))
+    return Fraction(int(base[1]), int(base[2])), sorted(packets)
 
 
 @dataclass(frozen=True)
@@ -456,26 +488,10 @@ def frame_times(path: str, ffmpeg: str, start: float, end: float, start_time: fl
     jittery phone clip from a constant-rate one, and the probe counts frames of
     the whole file only; this is how a trim knows exactly which frames it keeps.
     """
-    depends_on(path)
     seek = max(0.0, start - margin)
-    argv = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"]
-    if seek > 0:
-        argv += ["-ss", f"{seek:.6f}"]
-    argv += ["-t", f"{end - seek + margin:.6f}", "-i", "file:" + os.path.abspath(path), "-map", "0:v:0",
-             "-c", "copy", "-copyts", "-f", "framecrc", "-"]
-    try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
-                              timeout=600)
-    except subprocess.TimeoutExpired:
-        raise InputError(f"reading the frame times of {path!r} took too long") from None
-    base = _CRC_TIME_BASE.search(done.stdout)
-    if done.returncode != 0 or base is None:
-        last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no packets"
-        raise InputError(f"cannot read the frame times of {path!r} ({last})")
-    unit = Fraction(int(base[1]), int(base[2]))
+    unit, packets = read_packets(path, ffmpeg, what="frame times", seek=seek, length=end - seek + margin)
     offset = Fraction(start_time).limit_denominator(10**6)
-    packets = sorted((int(pts), int(duration)) for _, pts, duration in _PACKET.findall(done.stdout))
-    times = tuple(pts * unit - offset for pts, _ in packets)
+    times = tuple(pts * unit - offset for pts, _, _ in packets)
     last_end = (packets[-1][0] + packets[-1][1]) * unit - offset if packets and packets[-1][1] > 0 else None
     return FrameTimes(times=times, end=last_end, unit=unit)
 

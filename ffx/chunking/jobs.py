@@ -18,26 +18,20 @@ another scheduler may run them elsewhere.
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 import warnings
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from .. import process
 from ..binary import FfmpegBinary
 from ..compiler import compile_recipe
-from ..errors import FfxWarning, InputError, Problem, RecipeError
+from ..errors import FfxWarning, Problem, RecipeError
+from ..media import probe, read_packets
 from ..output import Output
 from ..plan import FfmpegStage, Plan
 from ..recipe import Recipe
 from ..runner import ProgressCallback, run_stage
 from ..timecode import format_seconds
 from .spans import OPTION, WHOLE, Span, output_clock, overlap_frames, plan_spans
-
-_PACKET = re.compile(r"^\d+,\s*-?\d+,\s*(-?\d+),\s*(\d+),\s*\d+,\s*0x[0-9a-f]+(.*)$", re.MULTILINE)
-_FLAGS = re.compile(r"F=0x([0-9A-Fa-f]+)")
-_TIME_BASE = re.compile(r"^#tb \d+: (\d+)/(\d+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -61,23 +55,8 @@ def read_frames(path: str, ffmpeg: str, start_time: float = 0.0) -> FrameList:
     The flags are the container's own (``F=`` is printed when a packet is
     not a plain keyframe), so nothing is decoded: a two-hour file takes seconds.
     """
-    argv = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", "file:" + os.path.abspath(path),
-            "-map", "0:v:0", "-c", "copy", "-copyts", "-f", "framecrc", "-"]
-    try:
-        done = process.run(argv, timeout=3600)
-    except subprocess.TimeoutExpired:
-        raise InputError(f"reading the keyframes of {path!r} took too long") from None
-    base = _TIME_BASE.search(done.stdout)
-    if done.returncode != 0 or base is None:
-        last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no video packets"
-        raise InputError(f"cannot read the keyframes of {path!r} ({last})")
-    unit = Fraction(int(base[1]), int(base[2]))
+    unit, packets = read_packets(path, ffmpeg, what="keyframes", timeout=3600)
     offset = Fraction(start_time).limit_denominator(10**6)
-    packets = []
-    for pts, duration, rest in _PACKET.findall(done.stdout):
-        flags = _FLAGS.search(rest)
-        packets.append((int(pts), int(duration), flags is None or bool(int(flags[1], 16) & 1)))
-    packets.sort()
     times = tuple(pts * unit - offset for pts, _, _ in packets)
     keyframes = tuple(index for index, (_, _, key) in enumerate(packets) if key)
     last_pts, last_duration, _ = packets[-1] if packets else (0, 0, False)
@@ -238,8 +217,6 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
 
 
 def _start_time(path: str, ffmpeg: str) -> float:
-    from ..media import probe
-
     return probe(path, ffmpeg).start_time
 
 
