@@ -162,6 +162,12 @@ def ffmpeg_binary(explicit: str | None = None) -> FfmpegBinary:
     return _capabilities(path, os.stat(path).st_mtime)
 
 
+def ffmpeg_here(path: str) -> str:
+    """``path`` where that FFmpeg exists on this machine, else the one this ffx finds: a plan made on one
+    machine may run on another (a Dask worker) with its own install."""
+    return path if os.access(path, os.X_OK) else find_ffmpeg()
+
+
 def printed_name(binary: str) -> str:
     """``ffmpeg`` when that word runs the FFmpeg ffx uses; else its full path, so the command runs as pasted.
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from ..binary import ffmpeg_here
 from ..errors import FfxError, RenderError
 from ..plan import Plan
 
@@ -50,18 +51,9 @@ class RenderJob:
     def run(self, on_progress: Callable | None = None) -> int:
         from ..sequence import run_any_plan
 
-        run_any_plan(_with_local_binary(self.plan), on_progress=on_progress)
+        plan = replace(self.plan, binary_path=ffmpeg_here(self.plan.binary_path))
+        run_any_plan(plan, on_progress=on_progress)
         return os.stat(self.output).st_size
-
-
-def _with_local_binary(plan: Plan) -> Plan:
-    """The plan naming an FFmpeg this machine has: the submitting side's path where it exists here,
-    else the one this ffx finds (a worker on another machine has its own install)."""
-    if os.access(plan.binary_path, os.X_OK):
-        return plan
-    from ..binary import find_ffmpeg
-
-    return replace(plan, binary_path=find_ffmpeg())
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,13 @@ import time
 import warnings
 from dataclasses import dataclass
 
+from ..batching.jobs import MINIMUM_JOB_MEMORY
+from ..binary import ffmpeg_here
 from ..errors import FfxWarning, RenderError
 from ..partfile import part_name
 from ..runner import Progress, ProgressCallback, check_can_write
 from .jobs import ChunkedRender, ChunkJob, run_chunk
 from .local import join_pieces
-
-# a piece whose plan estimates nothing (0) still runs an FFmpeg: count it as this much
-MINIMUM_PIECE_MEMORY = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ class PieceJob:
 
     @property
     def memory(self) -> int:
-        return max(self.chunk.memory, MINIMUM_PIECE_MEMORY)
+        return max(self.chunk.memory, MINIMUM_JOB_MEMORY)
 
     @property
     def seconds(self) -> float:
@@ -54,17 +53,8 @@ class PieceJob:
 
     def run(self, on_progress: ProgressCallback | None = None) -> int:
         """Render the piece into its named file (published when complete); the bytes written."""
-        path = run_chunk(self.chunk, ffmpeg=_local_binary(self.chunk.binary), on_progress=on_progress)
+        path = run_chunk(self.chunk, ffmpeg=ffmpeg_here(self.chunk.binary), on_progress=on_progress)
         return os.stat(path).st_size
-
-
-def _local_binary(path: str) -> str | None:
-    """None (the job's FFmpeg) where the submitting side's path exists here, else the one this ffx finds."""
-    if os.access(path, os.X_OK):
-        return None
-    from ..binary import find_ffmpeg
-
-    return find_ffmpeg()
 
 
 def piece_paths(output: str, chunked: ChunkedRender) -> tuple[list[str], str | None]:
