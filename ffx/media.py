@@ -393,6 +393,32 @@ def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
     :class:`UncountedInfo`, counted only if a step asks.
     """
     check_readable_file(path)
+    key, identity = (os.path.abspath(path), ffmpeg), _identity(path)
+    with _probed_lock:
+        known = _probed.get(key)
+    if known is not None and identity is not None and known[0] == identity:
+        info = known[1]
+    else:
+        info = _probe_now(path, ffmpeg)
+        if identity is not None:
+            with _probed_lock:
+                _probed.pop(key, None)
+                _probed[key] = (identity, info)
+                while len(_probed) > _PROBED_KEPT:
+                    del _probed[next(iter(_probed))]
+    if need_duration and (info.estimate.duration is None or not math.isfinite(info.estimate.duration)):
+        raise InputError(f"input {path!r} has no known duration")
+    return info
+
+
+# (absolute path, ffmpeg) -> (file identity, what probe() found): a file compiled again unchanged (the studio on
+# every keystroke, each piece of a chunked render) is not probed again; the oldest answers go first
+_probed: dict[tuple[str, str], tuple[tuple, MediaInfo]] = {}
+_PROBED_KEPT = 256
+_probed_lock = threading.Lock()  # ffx batch compiles in threads
+
+
+def _probe_now(path: str, ffmpeg: str) -> MediaInfo:
     text = _early_report(path, ffmpeg)
     if text is None:
         text = _run_probe(_probe_argv(path, ffmpeg, COUNTED_AHEAD + 1), path)
@@ -405,8 +431,6 @@ def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
         if header.duration is None and reached and _seconds(reached[-1]) >= COUNTED_AHEAD - 1:
             # no length in the header, and the packets go on past the part read: count them all
             info = _WholeCount(path, ffmpeg)()
-    if need_duration and (info.estimate.duration is None or not math.isfinite(info.estimate.duration)):
-        raise InputError(f"input {path!r} has no known duration")
     return info
 
 

@@ -195,3 +195,16 @@ def test_the_studio_summary_and_the_graph_labels_do_not_count_a_long_file(tmp_pa
     assert summary(plan) == "80x44 @ 25 fps, about 2.00 s (the header's length; frames not counted), no audio"
     assert describe(plan.result) == "80x44 @ 25 fps, about 2.00 s"
     assert whole_file_reads(runs, clip) == [] and not plan.result.counted
+
+
+def test_an_unchanged_file_is_probed_once_and_a_changed_one_again(tmp_path, long_after):
+    """The studio compiles on every keystroke and a chunked render once per piece: one probe serves them,
+    as long as the file's identity (device, inode, size, mtime) stays the same."""
+    runs = long_after(30.0)
+    clip = make_clip(tmp_path / "clip.mkv", duration=1, audio=None)
+    probes = lambda: [argv for argv in runs if "file:" + str(clip) in argv]  # noqa: E731
+    first = media.probe(str(clip), FFMPEG)
+    assert media.probe(str(clip), FFMPEG) is first and len(probes()) == 1
+    make_clip(tmp_path / "clip.mkv", duration=2, audio=None)  # rewritten in place: new size and mtime
+    again = media.probe(str(clip), FFMPEG)
+    assert len(probes()) == 2 and again.frames == 50
