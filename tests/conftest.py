@@ -44,6 +44,28 @@ def pytest_terminal_summary(terminalreporter) -> None:
             f"orphans {ADVERSARIAL['orphans']}")
 
 
+def cmdline(pid: int) -> bytes:
+    """A process's command line (NUL-separated), or empty when it has ended meanwhile."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # a short-lived child (a probe, the launcher check) ended meanwhile
+        return b""
+
+
+def child_processes(parent: int) -> list[int]:
+    """The processes whose parent is ``parent`` (not those of other tests running FFmpeg meanwhile)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(entry))
+    return found
+
+
 def ffmpeg_children(folder: Path) -> list[int]:
     """FFmpeg processes still running whose command line mentions ``folder`` or that hold a file in it open
     (an unnamed output in ``folder`` is written through ``/proc/self/fd/N``)."""

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import ffx
-from conftest import FFMPEG, decode_frames
+from conftest import FFMPEG, child_processes, cmdline, decode_frames
 
 SOURCE = {"source": "testsrc2", "size": "160x90", "rate": 25, "duration": 1}
 
@@ -65,17 +65,7 @@ def test_stopping_a_stream_early_stops_ffmpeg(tmp_path):
 
 def own_ffmpeg_processes() -> list[int]:
     """FFmpeg processes whose parent is this test process (others may run FFmpeg at the same time)."""
-    found = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            status = Path(f"/proc/{entry}/status").read_text()
-            program = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0", 1)[0]
-        except OSError:
-            continue
-        parent = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid:"))
-        if parent == os.getpid() and b"ffmpeg" in os.path.basename(program):
-            found.append(int(entry))
-    return found
+    return [pid for pid in child_processes(os.getpid()) if b"ffmpeg" in os.path.basename(cmdline(pid).split(b"\0")[0])]
 
 
 def gradient_frames(count: int, height: int = 36, width: int = 64):

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import ffx
-from conftest import FFMPEG, decode_frames, ffmpeg_children, make_clip
+from conftest import FFMPEG, child_processes, cmdline, decode_frames, ffmpeg_children, make_clip
 
 MiB = 2**20
 ROOT = Path(__file__).resolve().parent.parent
@@ -264,7 +264,7 @@ def test_a_killed_two_pass_render_leaves_no_palette(tmp_path):
     child = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "TMPDIR": str(private)})
     try:
         deadline = time.monotonic() + 60
-        while not any(b"palettegen" in _cmdline(pid) for pid in _children(child.pid)):
+        while not any(b"palettegen" in cmdline(pid) for pid in child_processes(child.pid)):
             assert time.monotonic() < deadline and child.poll() is None, "the palette pass never started"
             time.sleep(0.05)
         os.kill(child.pid, signal.SIGKILL)
@@ -272,23 +272,3 @@ def test_a_killed_two_pass_render_leaves_no_palette(tmp_path):
         child.kill()
         child.wait()
     assert os.listdir(private) == [] and not out.exists()
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:  # a short-lived child (a probe, the launcher check) ended meanwhile
-        return b""
-
-
-def _children(parent: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-                found.append(int(entry))
-    return found
