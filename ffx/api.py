@@ -139,6 +139,24 @@ def _run(plan: Plan, run, progress: bool | ProgressCallback) -> Plan:
     return plan
 
 
+def graph_picture(plan: Plan, suffix: str = ".svg") -> str:
+    """``ffx graph``'s picture of a compiled plan (``.svg``, ``.dot`` or ``.mmd``), the arrows leaving its
+    input files labelled with what the probe found (the probe's own memory answers: the plan just read them)."""
+    from .errors import InputError
+    from .graphview import render_picture
+    from .media import probe
+
+    known = {}
+    for stage in plan.stages:
+        for url in stage.input_paths:  # files only
+            try:
+                info = probe(url, plan.binary_path)
+            except (InputError, OSError):
+                continue
+            known.update({"file:" + url: info, "file:" + os.path.abspath(url): info})
+    return render_picture(plan, suffix, known)
+
+
 def preview(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, variables: dict[str, Any] | None = None,
             folder: str | os.PathLike = ".", at: float | None = None, seconds: float | None = None,
             scale: float = 0.25, columns: int = 4, rows: int = 3, ffmpeg: str | FfmpegBinary | None = None,

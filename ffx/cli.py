@@ -273,10 +273,9 @@ def graph(recipe: RecipeArg, input: InputOpt = None,
           max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M") -> None:
     """Draw RECIPE's compiled filtergraph: inputs, filters with their recipe steps, sizes, rates, durations."""
     def action():
+        from .api import graph_picture
         from .binary import find_ffmpeg
-        from .errors import InputError
-        from .graphview import FORMATS, render_picture
-        from .media import probe
+        from .graphview import FORMATS
 
         suffix = Path(output).suffix.lower()
         if suffix not in FORMATS + (".png",):
@@ -284,15 +283,7 @@ def graph(recipe: RecipeArg, input: InputOpt = None,
                    f"write {', '.join(FORMATS + ('.png',))}"])
         plan = _plan(recipe, input, None, set, True, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
         binary = find_ffmpeg(ffmpeg)
-        known = {}
-        for stage in plan.stages:
-            for url in stage.input_paths:  # files only: what the plan already probed, read again from the cache
-                try:
-                    info = probe(url, binary)
-                except (InputError, OSError):
-                    continue
-                known.update({"file:" + url: info, "file:" + os.path.abspath(url): info})
-        text = render_picture(plan, ".svg" if suffix == ".png" else suffix, known)
+        text = graph_picture(plan, ".svg" if suffix == ".png" else suffix)
         data = _svg_to_png(text, binary) if suffix == ".png" else text.encode()
         Path(output).write_bytes(data)
         typer.echo(f"wrote {output}", err=True)

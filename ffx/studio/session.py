@@ -306,17 +306,7 @@ def summary(plan) -> str:
 
 
 def graph_svg(plan) -> str:
-    """``ffx graph``'s SVG of the plan, its inputs labelled with what a probe found (read from the cache)."""
-    from ..errors import InputError
-    from ..graphview import render_picture
-    from ..media import probe
+    """``ffx graph``'s SVG of the plan."""
+    from ..api import graph_picture
 
-    known = {}
-    for stage in plan.stages:
-        for url in stage.input_paths:
-            try:
-                info = probe(url, plan.binary_path)
-            except (InputError, OSError):
-                continue
-            known.update({"file:" + url: info, "file:" + os.path.abspath(url): info})
-    return render_picture(plan, ".svg", known)
+    return graph_picture(plan, ".svg")
