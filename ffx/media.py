@@ -48,6 +48,7 @@ class MediaInfo:
     alpha: bool = False  # the picture carries transparency the output must keep (remove_background)
     still: bool = False  # one picture (PNG, JPEG, WebP, a one-frame video): it lasts as long as what it meets
     header_duration: float | None = None  # what a truncated file's header promised, beyond what it holds
+    seeks_exactly: bool = True  # FFmpeg's -ss lands where asked (no: MPEG-TS and raw streams, see _SEEKS_BY_GUESS)
 
     @property
     def has_video(self) -> bool:
@@ -169,13 +170,19 @@ _TIME = re.compile(r"time=\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #0:(\d+)[^:]*: Video: (?P<rest>.*)")
 _AUDIO = re.compile(r"Stream #0:(\d+)[^:]*: Audio: (?P<rest>.*)")
-_SIZE = re.compile(r"(?<![0-9a-zA-Z])(\d{1,5})x(\d{1,5})(?![0-9])")
+# "96x64", never a codec tag such as MPEG-TS's "0x001B"
+_SIZE = re.compile(r"(?<![0-9a-zA-Z])([1-9]\d{0,4})x([1-9]\d{0,4})(?![0-9a-zA-Z])")
 _FPS = re.compile(r"([\d.]+)(k?) fps")
 _TBR = re.compile(r"([\d.]+)(k?) tbr")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
 _FRAMES = re.compile(r"frame=\s*(\d+)")
 _RATE = re.compile(r"(\d+) Hz")
 _START = re.compile(r"Duration: [^,]+, start: (-?[0-9.]+)")
+_CONTAINER = re.compile(r"^Input #0, ([^ ]+), from ", re.MULTILINE)
+# Containers without an index: FFmpeg seeks in them by guessing a byte position, and can land keyframes
+# after the time asked, or past every keyframe of a short file (no frame at all). A cut reads them from the start.
+_SEEKS_BY_GUESS = frozenset({"mpegts", "mpegtsraw", "mpeg", "mpegvideo", "m4v", "h264", "hevc", "vvc", "h261",
+                             "h263", "cavsvideo", "dirac", "vc1", "avs2", "avs3", "obu"})
 _LAYOUT = re.compile(r"\d+ Hz, ([^,]+),")
 _PIX_FMT = re.compile(r"^[^,]*, ([a-z0-9_]+)(?:\(|,)")
 
@@ -258,6 +265,7 @@ def parse_ffmpeg_report(text: str, *, counted: bool = True) -> MediaInfo:
         has_audio=audio is not None, sample_rate=sample_rate, pix_fmt=pix_fmt, channel_layout=channel_layout,
         start_time=float(start[1]) if (start := _START.search(text)) else 0.0,
         still=frames == 1 if counted else attached, header_duration=header_duration,
+        seeks_exactly=not ((container := _CONTAINER.search(text)) and set(container[1].split(",")) & _SEEKS_BY_GUESS),
     )
 
 
@@ -292,12 +300,14 @@ def check_readable_file(path: str) -> None:
 COUNTED_AHEAD = 30.0
 
 
-def _probe_argv(path: str, ffmpeg: str, limit: float | None = None) -> list[str]:
+def _probe_argv(path: str, ffmpeg: str, limit: float | None = None, listing: bool = False) -> list[str]:
     """Every packet of the first video and audio stream copied to nowhere: FFmpeg's report then has the
-    header and the exact count (``-c copy``: nothing decoded). ``limit``: stop after that many seconds."""
+    header and the exact count (``-c copy``: nothing decoded). ``limit``: stop after that many seconds.
+    ``listing``: the packets are listed on stdout (``framecrc``) instead, so a short file's frame times
+    come from this same run (:func:`frame_times`) rather than from a second one."""
     return [ffmpeg, "-hide_banner", "-nostdin", "-i", "file:" + os.path.abspath(path),
             "-map", "0:v:0?", "-map", "0:a:0?", "-c", "copy", *(["-t", f"{limit:g}"] if limit else []),
-            "-f", "null", "-"]
+            "-f", "framecrc" if listing else "null", "-"]
 
 
 class _WholeCount:
@@ -323,10 +333,16 @@ class _WholeCount:
 
 
 def _run_probe(argv: list[str], path: str) -> str:
+    return _run_listing_probe(argv, path)[0]
+
+
+def _run_listing_probe(argv: list[str], path: str) -> tuple[str, str]:
+    """FFmpeg's report (stderr) and what it wrote to stdout."""
     try:
-        return process.run(argv, timeout=300).stderr
+        done = process.run(argv, timeout=300)
     except subprocess.TimeoutExpired:
         raise InputError(f"probing {path!r} took too long") from None
+    return done.stderr, done.stdout
 
 
 def _read_report(path: str, text: str, *, counted: bool = True) -> MediaInfo:
@@ -363,11 +379,12 @@ def probe_early(paths: list[str], ffmpeg: str) -> None:
         key, identity = (os.path.abspath(path), ffmpeg), _identity(path)
         if identity is None or key in _early:
             continue
-        report: list[str] = []
+        report: list[tuple[str, str]] = []
 
-        def run(argv=_probe_argv(path, ffmpeg, COUNTED_AHEAD + 1), report=report):
+        def run(argv=_probe_argv(path, ffmpeg, COUNTED_AHEAD + 1, listing=True), report=report):
             try:
-                report.append(process.run(argv, timeout=300).stderr)
+                done = process.run(argv, timeout=300)
+                report.append((done.stderr, done.stdout))
             except (OSError, subprocess.SubprocessError):
                 pass  # probe() runs it again and reports properly
 
@@ -376,7 +393,7 @@ def probe_early(paths: list[str], ffmpeg: str) -> None:
         _early[key] = (identity, thread, report)
 
 
-def _early_report(path: str, ffmpeg: str) -> str | None:
+def _early_report(path: str, ffmpeg: str) -> tuple[str, str] | None:
     found = _early.pop((os.path.abspath(path), ffmpeg), None)
     if found is None:
         return None
@@ -399,11 +416,11 @@ def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
     if known is not None and identity is not None and known[0] == identity:
         info = known[1]
     else:
-        info = _probe_now(path, ffmpeg)
+        info, listed = _probe_now(path, ffmpeg)
         if identity is not None:
             with _probed_lock:
                 _probed.pop(key, None)
-                _probed[key] = (identity, info)
+                _probed[key] = (identity, info, listed)
                 while len(_probed) > _PROBED_KEPT:
                     del _probed[next(iter(_probed))]
     if need_duration and (info.estimate.duration is None or not math.isfinite(info.estimate.duration)):
@@ -411,27 +428,39 @@ def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
     return info
 
 
-# (absolute path, ffmpeg) -> (file identity, what probe() found): a file compiled again unchanged (the studio on
-# every keystroke, each piece of a chunked render) is not probed again; the oldest answers go first
-_probed: dict[tuple[str, str], tuple[tuple, MediaInfo]] = {}
+# (absolute path, ffmpeg) -> (file identity, what probe() found, the video packets when it listed them all): a
+# file compiled again unchanged (the studio on every keystroke, each piece of a chunked render) is not probed
+# again; the oldest answers go first
+_probed: dict[tuple[str, str], tuple[tuple, MediaInfo, Listing | None]] = {}
 _PROBED_KEPT = 256
 _probed_lock = threading.Lock()  # ffx batch compiles in threads
 
 
-def _probe_now(path: str, ffmpeg: str) -> MediaInfo:
-    text = _early_report(path, ffmpeg)
-    if text is None:
-        text = _run_probe(_probe_argv(path, ffmpeg, COUNTED_AHEAD + 1), path)
+def _probe_now(path: str, ffmpeg: str) -> tuple[MediaInfo, Listing | None]:
+    """What the probe found, and the video's packets when the run listed the whole file."""
+    found = _early_report(path, ffmpeg)
+    if found is None:
+        found = _run_listing_probe(_probe_argv(path, ffmpeg, COUNTED_AHEAD + 1, listing=True), path)
+    text, listing = found
     header = _read_report(path, text, counted=False)
     if header.duration is not None and math.isfinite(header.duration) and header.duration > COUNTED_AHEAD:
-        info: MediaInfo = UncountedInfo(header, _WholeCount(path, ffmpeg))
-    else:
-        info = _read_report(path, text)
-        reached = _TIME.findall(text)
-        if header.duration is None and reached and _seconds(reached[-1]) >= COUNTED_AHEAD - 1:
-            # no length in the header, and the packets go on past the part read: count them all
-            info = _WholeCount(path, ffmpeg)()
-    return info
+        return UncountedInfo(header, _WholeCount(path, ffmpeg)), None
+    info = _read_report(path, text)
+    reached = _TIME.findall(text)
+    if header.duration is None and reached and _seconds(reached[-1]) >= COUNTED_AHEAD - 1:
+        # no length in the header, and the packets go on past the part read: count them all
+        return _WholeCount(path, ffmpeg)(), None
+    # Without -copyts FFmpeg shifts every time by the file's start; at a start of 0 the listed times are the
+    # file's own, as read_packets reads them. Video is the first stream listed when there is one.
+    return info, _parse_packets(listing, stream=0) if info.has_video and info.start_time == 0 else None
+
+
+def _listed(path: str, ffmpeg: str) -> Listing | None:
+    """The video packets the probe listed for this file, if it listed them all and the file is unchanged."""
+    key, identity = (os.path.abspath(path), ffmpeg), _identity(path)
+    with _probed_lock:
+        known = _probed.get(key)
+    return known[2] if known is not None and identity is not None and known[0] == identity else None
 
 
 def _seconds(clock: tuple[str, str, str]) -> float:
@@ -458,9 +487,8 @@ def keyframe_times(path: str, ffmpeg: str) -> list[float]:
 
 
 # a framecrc line: stream, dts, pts, duration, size, crc, then flags (``F=0x..``) unless a plain keyframe
-_PACKET = re.compile(r"^\d+,\s*-?\d+,\s*(-?\d+),\s*(\d+),\s*\d+,\s*0x[0-9a-f]+(.*)$", re.MULTILINE)
+_PACKET = re.compile(r"^(\d+),\s*-?\d+,\s*(-?\d+),\s*(\d+),\s*\d+,\s*0x[0-9a-f]+(.*)$", re.MULTILINE)
 _PACKET_FLAGS = re.compile(r"F=0x([0-9A-Fa-f]+)")
-_CRC_TIME_BASE = re.compile(r"^#tb \d+: (\d+)/(\d+)", re.MULTILINE)
 
 
 def read_packets(path: str, ffmpeg: str, *, what: str, seek: float = 0.0, length: float | None = None,
@@ -482,14 +510,27 @@ def read_packets(path: str, ffmpeg: str, *, what: str, seek: float = 0.0, length
         done = process.run(argv, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise InputError(f"reading the {what} of {path!r} took too long") from None
-    base = _CRC_TIME_BASE.search(done.stdout)
-    if done.returncode != 0 or base is None:
+    listing = _parse_packets(done.stdout) if done.returncode == 0 else None
+    if listing is None:
         last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no video packets"
         raise InputError(f"cannot read the {what} of {path!r} ({last})")
+    return listing
+
+
+# a stream's time base, and its packets as (pts, duration, keyframe) sorted by pts
+Listing = tuple[Fraction, list[tuple[int, int, bool]]]
+
+
+def _parse_packets(text: str, stream: int = 0) -> Listing | None:
+    """One stream's packets from ``framecrc`` output; None when the stream is not there."""
+    base = re.search(rf"^#tb {stream}: (\d+)/(\d+)", text, re.MULTILINE)
+    if base is None:
+        return None
     packets = []
-    for pts, duration, rest in _PACKET.findall(done.stdout):
-        flags = _PACKET_FLAGS.search(rest)
-        packets.append((int(pts), int(duration), flags is None or bool(int(flags[1], 16) & 1)))
+    for index, pts, duration, rest in _PACKET.findall(text):
+        if int(index) == stream:
+            flags = _PACKET_FLAGS.search(rest)
+            packets.append((int(pts), int(duration), flags is None or bool(int(flags[1], 16) & 1)))
     return Fraction(int(base[1]), int(base[2])), sorted(packets)
 
 
@@ -513,7 +554,12 @@ def frame_times(path: str, ffmpeg: str, start: float, end: float, start_time: fl
     the whole file only; this is how a trim knows exactly which frames it keeps.
     """
     seek = max(0.0, start - margin)
-    unit, packets = read_packets(path, ffmpeg, what="frame times", seek=seek, length=end - seek + margin)
+    listed = _listed(path, ffmpeg) if start_time == 0 else None
+    if listed is not None:  # the probe listed the whole file: its frames around the span are all there
+        depends_on(path)
+        unit, packets = listed
+    else:
+        unit, packets = read_packets(path, ffmpeg, what="frame times", seek=seek, length=end - seek + margin)
     offset = Fraction(start_time).limit_denominator(10**6)
     times = tuple(pts * unit - offset for pts, _, _ in packets)
     last_end = (packets[-1][0] + packets[-1][1]) * unit - offset if packets and packets[-1][1] > 0 else None

@@ -208,3 +208,42 @@ def test_an_unchanged_file_is_probed_once_and_a_changed_one_again(tmp_path, long
     make_clip(tmp_path / "clip.mkv", duration=2, audio=None)  # rewritten in place: new size and mtime
     again = media.probe(str(clip), FFMPEG)
     assert len(probes()) == 2 and again.frames == 50
+
+
+def _variable_rate_clip(path, start_offset: float = 0.0):
+    """2 s whose frames sit off any fixed rate (a 1 ms time base); with ``start_offset`` an MPEG-TS file
+    whose times start there, as broadcast recordings do."""
+    args = ["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=2",
+            "-vf", "settb=1/1000,setpts=(N/25+0.013*mod(N\\,3))/TB", "-fps_mode", "passthrough", "-enc_time_base", "1:1000"]
+    if start_offset:
+        args += ["-c:v", "libx264", "-preset", "ultrafast", "-bf", "0", "-output_ts_offset", str(start_offset),
+                 "-f", "mpegts"]
+    else:
+        args += ["-c:v", "ffv1"]
+    subprocess.run([FFMPEG, "-v", "error", "-nostdin", *args, "-y", str(path)], check=True)
+    return path
+
+
+@pytest.mark.parametrize("start_offset", [0.0, 1.5])
+def test_a_short_files_trim_takes_its_frame_times_from_the_probes_own_run(tmp_path, long_after, start_offset):
+    """A short file's probe lists its packets: the trim's exact frame times need no second FFmpeg run. A file
+    that does not start at 0 is shifted by FFmpeg in that listing, so its span is read as before."""
+    runs = long_after(30.0)
+    clip = _variable_rate_clip(tmp_path / ("vfr.ts" if start_offset else "vfr.mkv"), start_offset)
+    reads = lambda: [argv for argv in runs if "file:" + str(clip) in argv]  # noqa: E731
+    out = tmp_path / "cut.mkv"
+    recipe = ffx.Recipe(input=str(clip), steps=[{"trim": {"start": 0.47, "duration": 0.9}}],
+                        output={"path": str(out), "codec": "ffv1"})
+    plan = ffx.compile_recipe(recipe)
+    assert len(reads()) == (1 if start_offset == 0 else 2)
+    info = media.probe(str(clip), FFMPEG)
+    start = info.start_time
+    assert (start == 0) == (start_offset == 0) and info.size == "96x64"  # not the TS codec tag 0x001B
+    assert info.seeks_exactly == (start_offset == 0)  # MPEG-TS: -ss lands by a guess, so the cut reads from 0
+    media._probed.clear()  # the same cut from a span read of the file, as a file without a listing gets it
+    spans = media.frame_times(str(clip), FFMPEG, 0.47, 1.37, start)
+    listed = media.probe(str(clip), FFMPEG) and media.frame_times(str(clip), FFMPEG, 0.47, 1.37, start)
+    assert [t for t in listed.times if spans.times[0] <= t <= spans.times[-1]] == list(spans.times)
+    kept = [t for t in spans.times if Fraction(47, 100) <= t < Fraction(137, 100)]
+    ffx.render(recipe)
+    assert plan.result.frames == len(kept) == len(decode_frames(out))

@@ -34,8 +34,11 @@ def video_length(clip: Clip, ctx: StepContext | None = None) -> float | None:
                                info.start_time)
         if read.end is not None:
             return float(read.end)
-    if node is not None and info.frames is not None and abs(info.duration * float(info.fps) - info.frames) >= 1:
-        return info.frames / float(info.fps)  # an input's duration may be its audio's
+    if (node is not None and not node.input_args and info.frames is not None
+            and abs(info.duration * float(info.fps) - info.frames) >= 1):
+        # an input's duration may be its audio's; a cut's (input_args: -ss/-t) is its video's, exactly, and its
+        # frames / rate is not its length when the rate varies
+        return info.frames / float(info.fps)
     return info.duration
 
 

@@ -163,7 +163,8 @@ class Trim(Effect):
         # the header's length bounds the span: a long file is not read whole for an excerpt (media.UncountedInfo)
         start, end = resolve_span(self.start, self.end, self.duration, clip.info.estimate.duration)
         node = clip.input_node
-        seekable = ctx.first_step and node is not None
+        # seeking the input skips decoding what is cut, where FFmpeg's -ss lands exactly
+        seekable = ctx.first_step and node is not None and clip.info.seeks_exactly
         cut = self._cut(clip, ctx, start, end)
         if cut is None:  # no frames to count (audio only, or a rate nobody knows): FFmpeg's own rule
             return self._by_time(clip, ctx, start, end, seekable)
