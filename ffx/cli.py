@@ -470,6 +470,18 @@ def schema() -> None:
     typer.echo(json.dumps(recipe_json_schema(), indent=2))
 
 
+def _only_the_invoked_command(argv: list[str]) -> None:
+    """Leave registered only the command this process runs. Typer builds every command's parameters (a
+    pydantic TypeAdapter each, 9 ms for all of ffx's) before it runs one; its help and its errors read
+    only that command's. ``ffx --help``, a mistyped name and the tests' CliRunner keep them all."""
+    if not argv or argv[0].startswith("-"):
+        return
+    chosen = [info for info in app.registered_commands
+              if (info.name or typer.main.get_command_name(info.callback.__name__)) == argv[0]]
+    if chosen:
+        app.registered_commands[:] = chosen
+
+
 def main(finish=None) -> None:
     """The ``ffx`` command. It ends with ``os._exit``: by then every file, pipe and child process ffx
     opened is closed, and the interpreter's teardown of pydantic's and typer's modules (about 40 ms,
@@ -480,6 +492,7 @@ def main(finish=None) -> None:
     try:
         with terminations_raise():  # SIGTERM/SIGHUP clean up like Ctrl-C, then exit 128 + the signal
             _probe_early(*_early_arguments(sys.argv[1:]))
+            _only_the_invoked_command(sys.argv[1:])
             app()
         code: object = 0
     except SystemExit as done:

@@ -25,7 +25,6 @@ This module imports nothing of ffx's: a replay must not pay for what it saves.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -70,6 +69,8 @@ def _code_identity() -> list:
 
 
 def key(argv: list[str]) -> str:
+    import hashlib  # here: a render never asks, and the import is 6 ms of its start-up
+
     from . import __version__
 
     facts = {

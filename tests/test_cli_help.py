@@ -68,3 +68,15 @@ def test_a_bad_set_value_is_explained_for_the_command_line():
     assert result.exit_code == 1
     assert "it comes from --set width=abc; give a number, e.g. --set width=640" in result.output
     assert "without quotes" not in result.output
+
+
+def test_the_command_as_run_builds_only_the_invoked_command_yet_knows_them_all():
+    """``ffx`` builds only the command it runs; a mistyped name and the overview still see every command."""
+    def run(*argv):
+        return subprocess.run([sys.executable, "-m", "ffx", *argv], capture_output=True, text=True)
+
+    mistyped = run("rendr")
+    assert mistyped.returncode == 2 and "Did you mean 'render'" in mistyped.stderr
+    assert "render [OPTIONS] RECIPE" in run("render", "--help").stdout
+    overview = run("--help").stdout
+    assert all(name in overview for name in ("render", "compile", "validate", "graph", "batch", "studio"))
