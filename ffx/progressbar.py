@@ -7,6 +7,7 @@ The reports never go backwards and the last one is finished (see
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
@@ -17,21 +18,39 @@ from .runner import Progress, ProgressCallback
 
 @contextlib.contextmanager
 def progress_bar(plan: Plan, description: str = "rendering") -> Iterator[ProgressCallback]:
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress as Bar, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
+    """A rich bar that a thread loads and starts while FFmpeg starts: importing rich takes about 40 ms,
+    which a short render would otherwise wait for before FFmpeg even begins. Reports that arrive
+    before the bar is up wait for it; a render that ends first waits only for what is left of the load."""
     total = plan.result.duration or None
-    columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-               TextColumn("{task.fields[speed]}"), TimeRemainingColumn()]
-    with Bar(*columns, console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task(description, total=total, speed="")
+    shown: dict = {}
 
-        def update(report: Progress) -> None:
+    def show() -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress as Bar, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+        columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                   TextColumn("{task.fields[speed]}"), TimeRemainingColumn()]
+        bar = Bar(*columns, console=Console(stderr=True), transient=False)
+        shown["task"] = bar.add_task(description, total=total, speed="")
+        bar.start()
+        shown["bar"] = bar
+
+    loader = threading.Thread(target=show, name="ffx-progress-bar", daemon=True)
+    loader.start()
+
+    def update(report: Progress) -> None:
+        loader.join()
+        if "bar" in shown:
             speed = f"{report.speed:.2f}x" if report.speed else ""
             done = total if report.finished and total else report.done
-            bar.update(task, completed=done, speed=speed)
+            shown["bar"].update(shown["task"], completed=done, speed=speed)
 
+    try:
         yield update
+    finally:
+        loader.join()
+        if "bar" in shown:
+            shown["bar"].stop()
 
 
 class ProgressLines:

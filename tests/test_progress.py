@@ -125,3 +125,30 @@ def test_without_a_terminal_the_command_line_prints_plain_progress_lines(tmp_pat
 def test_quiet_prints_nothing(tmp_path, flag):
     done = _render(tmp_path, flag)
     assert done.returncode == 0 and done.stderr == ""
+
+
+def test_on_a_terminal_the_bar_reaches_100_percent(tmp_path):
+    """The bar loads in a thread while FFmpeg starts; it still shows and ends full."""
+    import pty
+
+    clip = make_clip(tmp_path / "in.mkv", duration=2.0)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"input: {clip}\nsteps: [reverse]\noutput: {tmp_path / 'o.mkv'}\n")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "ffx", "render", str(recipe)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=follower, env={**os.environ, "COLUMNS": "100"})
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: ffx exited
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.wait(timeout=120) == 0
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.decode("utf-8", "replace"))
+    assert "rendering" in text and "100%" in text and f"wrote {tmp_path / 'o.mkv'}" in text
+    assert (tmp_path / "o.mkv").exists()
