@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from _common import ROOT, machine, median, timed, write_section
+from _installed import installed_ffx
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
@@ -117,6 +118,8 @@ def main() -> None:
     parser.add_argument("--fps", type=float, default=15)
     parser.add_argument("--runs", type=int, default=3, help="timed runs per GIF (the median is reported)")
     parser.add_argument("--gifski", default=shutil.which("gifski"), help="a gifski binary (default: on PATH)")
+    parser.add_argument("--venv", default=os.path.join(tempfile.gettempdir(), "ffx-bench-venv"),
+                        help="where ffx is installed (not editable) for the timed runs")
     args = parser.parse_args()
     args.clip = os.path.abspath(args.clip)  # the timed runs start in a scratch folder
     ffmpeg = find_ffmpeg()
@@ -128,7 +131,7 @@ def main() -> None:
     ffx.render(ffx.Recipe(input=args.clip, steps=steps, output={"path": str(reference), "codec": "ffv1",
                                                                  "pix_fmt": "rgb24", "audio": False}))
     rows: list[Row] = []
-    render = [sys.executable, "-m", "ffx", "render"]
+    render = [installed_ffx(Path(args.venv)), "render"]  # as users run it: installed, not editable
     for label, options in {**SETTINGS, **{k: {"path": f"x{v}"} for k, v in OTHER_FORMATS.items()}}.items():
         ext = os.path.splitext(options.get("path", "x.gif"))[1]
         out = work / f"{len(rows)}{ext}"
@@ -200,7 +203,8 @@ same rate and converted through planar RGB, which interpolates chroma (these are
 this also counts each tool's choice of frames, resampler and colour conversion.
 MoviePy, gifski and libwebp merge repeated frames into one longer frame: their files are expanded back to one
 picture per 1/{args.fps:g} s (each frame repeated as many times as its delay stands for) before pairing.
-Times are wall-clock for the whole command (a fresh process each, Python start included); gifski reads
+Times are wall-clock for the whole command (a fresh process each, Python start included; ffx is a
+non-editable install, as users have it); gifski reads
 PNG files, so its time includes ffx writing them.
 WebP and AVIF are the same recipe with the output's extension changed (AVIF's image sequence is scored,
 not its still picture). The last column is the speed target: at least 4x MoviePy's.
