@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -140,6 +141,12 @@ def main() -> None:
         yaml.write_text(recipe.to_yaml())
         rows.append(Row(label if ext != ".gif" else f"ffx: {label}", [[*render, str(yaml), "-q"]], out,
                         stream="0:v:1" if ext == ".avif" else "0:v:0", cwd=str(work)))
+    # the FFmpeg work of ffx's default GIF alone: the command `ffx compile` prints for it, run as it is
+    printed = work / "printed.gif"
+    default_yaml = work / "0.yaml"
+    line = subprocess.run([render[0], "compile", str(default_yaml), "-o", str(printed), "--full-path"],
+                          capture_output=True, text=True, check=True, cwd=str(work)).stdout.strip()
+    rows.append(Row("the command ffx prints for its default, run as it is (no Python)", [shlex.split(line)], printed))
     excerpt = [ffmpeg, "-hide_banner", "-nostdin", "-ss", str(args.start), "-t", str(args.duration), "-i", args.clip]
     scaled = f"scale={args.width}:-2:flags=lanczos,fps={args.fps}"
     own = work / "plain-frames.mkv"  # what the hand-written commands encode: the scaler's own packed RGB
@@ -187,6 +194,11 @@ def main() -> None:
                    f"its {score:.4f}): {', '.join(f'`{w[5:]}`' for w in winners) or 'none'}. ")
     fast = [label for label, (_, _, t) in scores.items() if label.startswith("ffx:") and peer_time / t >= 4]
     verdict += f"ffx rows at least 4x MoviePy's speed in this run: {len(fast)} of {len(SETTINGS)}."
+    floor = scores["the command ffx prints for its default, run as it is (no Python)"][2]
+    verdict += (f" The FFmpeg command behind ffx's default alone runs at {peer_time / floor:.1f}x MoviePy's; the "
+                f"{median(rows[0].times) - floor:.2f} s between it and `ffx render` is ffx's start-up (Python, "
+                "typer, pydantic and the recipe model load, the probe, the compile), the same for any clip: see "
+                "\"Where the command's extra time goes\" in the long-film section below.")
     label = args.label or os.path.basename(args.clip)
     gifski_note = (f"gifski: {gifski_version(args.gifski)}, its default quality (90). " if args.gifski
                    else "gifski was not found (give --gifski), so it has no row. ")

@@ -20,7 +20,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 import typer  # noqa: E402
 
 # read ahead of typer by the launcher, so FFmpeg starts while Python loads
-from .early_probe import early_arguments as _early_arguments, probe_early as _probe_early  # noqa: E402
+from .early_probe import start_early as _start_early  # noqa: E402
 
 
 def _bare_flags(params: list) -> list:
@@ -491,7 +491,7 @@ def main(finish=None) -> None:
 
     try:
         with terminations_raise():  # SIGTERM/SIGHUP clean up like Ctrl-C, then exit 128 + the signal
-            _probe_early(*_early_arguments(sys.argv[1:]))
+            _start_early(sys.argv[1:])
             _only_the_invoked_command(sys.argv[1:])
             app()
         code: object = 0

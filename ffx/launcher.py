@@ -2,7 +2,7 @@
 
 A replay imports neither typer nor pydantic nor any effect: it reads one small
 file, checks the files it names and prints what the same command printed before.
-Otherwise FFmpeg starts probing the inputs before typer loads (:func:`ffx.early_probe.probe_early`).
+Otherwise FFmpeg starts reading the inputs before typer loads (:func:`ffx.early_probe.start_early`).
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import os
 import sys
 
 from . import plancache
-from .early_probe import early_arguments, probe_early
+from .early_probe import start_early
 
 
 def main() -> None:
     argv = sys.argv[1:]
     if not plancache.wanted(argv):
-        probe_early(*early_arguments(argv))
+        start_early(argv)
         from .cli import main as cli_main
 
         cli_main()
@@ -26,7 +26,7 @@ def main() -> None:
     if answer is not None:
         _replay(answer)
     recorder = plancache.Recorder.start()
-    probe_early(*early_arguments(argv))
+    start_early(argv)
     out, err = plancache.Tee(sys.stdout), plancache.Tee(sys.stderr)
     sys.stdout, sys.stderr = out, err
 

@@ -365,7 +365,7 @@ def _identity(path: str) -> tuple[int, int, int, int] | None:
 
 
 # (absolute path, ffmpeg) -> (file identity when the run started, thread, its report once done)
-_early: dict[tuple[str, str], tuple[tuple, threading.Thread, list[str]]] = {}
+_early: dict[tuple[str, str], tuple[tuple, threading.Thread, list[tuple[str, str | None]]]] = {}
 
 
 def probe_early(paths: list[str], ffmpeg: str) -> None:
@@ -393,7 +393,7 @@ def probe_early(paths: list[str], ffmpeg: str) -> None:
         _early[key] = (identity, thread, report)
 
 
-def _early_report(path: str, ffmpeg: str) -> tuple[str, str] | None:
+def _early_report(path: str, ffmpeg: str) -> tuple[str, str | None] | None:
     found = _early.pop((os.path.abspath(path), ffmpeg), None)
     if found is None:
         return None
@@ -439,6 +439,8 @@ _probed_lock = threading.Lock()  # ffx batch compiles in threads
 def _probe_now(path: str, ffmpeg: str) -> tuple[MediaInfo, Listing | None]:
     """What the probe found, and the video's packets when the run listed the whole file."""
     found = _early_report(path, ffmpeg)
+    if found is not None and found[1] is None and not _long(found[0]):
+        found = None  # a header read along with a span (read_span_early) counts nothing: probe properly
     if found is None:
         found = _run_listing_probe(_probe_argv(path, ffmpeg, COUNTED_AHEAD + 1, listing=True), path)
     text, listing = found
@@ -500,21 +502,102 @@ def read_packets(path: str, ffmpeg: str, *, what: str, seek: float = 0.0, length
     ``length`` bound the span read; ``what`` names the reading in errors.
     """
     depends_on(path)
-    argv = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"]
-    if seek > 0:
-        argv += ["-ss", f"{seek:.6f}"]
-    if length is not None:
-        argv += ["-t", f"{length:.6f}"]
-    argv += ["-i", "file:" + os.path.abspath(path), "-map", "0:v:0", "-c", "copy", "-copyts", "-f", "framecrc", "-"]
-    try:
-        done = process.run(argv, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise InputError(f"reading the {what} of {path!r} took too long") from None
+    argv = _packets_argv(path, ffmpeg, seek, length)
+    done = _early_read(argv, path)
+    if done is None:
+        try:
+            done = process.run(argv, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise InputError(f"reading the {what} of {path!r} took too long") from None
     listing = _parse_packets(done.stdout) if done.returncode == 0 else None
     if listing is None:
         last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no video packets"
         raise InputError(f"cannot read the {what} of {path!r} ({last})")
     return listing
+
+
+def _packets_argv(path: str, ffmpeg: str, seek: float, length: float | None, quiet: bool = True) -> list[str]:
+    """``quiet=False``: FFmpeg's report on stderr has the file's header too (for a probe)."""
+    argv = [ffmpeg, "-hide_banner", "-nostdin", *(["-loglevel", "error"] if quiet else [])]
+    if seek > 0:
+        argv += ["-ss", f"{seek:.6f}"]
+    if length is not None:
+        argv += ["-t", f"{length:.6f}"]
+    return argv + ["-i", "file:" + os.path.abspath(path), "-map", "0:v:0", "-c", "copy", "-copyts", "-f", "framecrc", "-"]
+
+
+# the packet reads started ahead (read_span_early): their command -> (file identity, thread, its result once done)
+_early_reads: dict[tuple[str, ...], tuple[tuple, threading.Thread, list[subprocess.CompletedProcess]]] = {}
+
+
+def read_span_early(path: str, ffmpeg: str, start: float, end: float) -> None:
+    """Start, in the background, the packet read :func:`frame_times` will make for ``[start, end)`` of a long
+    file, so that it overlaps Python's start-up instead of following it.
+
+    A span that starts past :data:`COUNTED_AHEAD` can only be in a long file, whose probe needs the header
+    alone: one FFmpeg run then serves both, the header on stderr and the span's packets on stdout, and the
+    file's index (most of such a run in a long MP4) is parsed once. A nearer span waits for the early
+    probe (:func:`probe_early`) and is read only if that shows a long file: a short one's probe lists every
+    packet already. Only a head start: :func:`probe` and :func:`read_packets` take these answers for the
+    same file, unchanged, and the same command.
+    """
+    key, identity = (os.path.abspath(path), ffmpeg), _identity(path)
+    seek = max(0.0, start - FRAME_TIMES_MARGIN)
+    length = end - seek + FRAME_TIMES_MARGIN
+    argv = _packets_argv(path, ffmpeg, seek, length)
+    if identity is None or tuple(argv) in _early_reads:
+        return
+    result: list[subprocess.CompletedProcess] = []
+    probing = _early.get(key)
+    if probing is None and start > COUNTED_AHEAD:
+        header: list[tuple[str, str | None]] = []
+        both = _packets_argv(path, ffmpeg, seek, length, quiet=False)
+
+        def read_both() -> None:
+            try:
+                done = process.run(both, timeout=600)
+            except (OSError, subprocess.SubprocessError):
+                return  # probe() and read_packets() run again and report properly
+            result.append(done)
+            header.append((done.stderr, None))  # None: packets of a span, not the whole file's listing
+
+        thread = threading.Thread(target=read_both, name="ffx-span", daemon=True)
+        thread.start()
+        _early[key] = (identity, thread, header)
+        _early_reads[tuple(argv)] = (identity, thread, result)
+        return
+    if probing is None:
+        return
+
+    def run() -> None:
+        if start <= COUNTED_AHEAD:  # the file may be short: wait for the probe to say
+            probing[1].join()
+            report = probing[2]
+            if not report or not _long(report[0][0]):
+                return
+        try:
+            result.append(process.run(argv, timeout=600))
+        except (OSError, subprocess.SubprocessError):
+            pass  # read_packets reads again and reports properly
+
+    thread = threading.Thread(target=run, name="ffx-span", daemon=True)
+    thread.start()
+    _early_reads[tuple(argv)] = (identity, thread, result)
+
+
+def _long(report: str) -> bool:
+    """The header says the file is longer than what a probe counts in its own run."""
+    header = parse_ffmpeg_report(report, counted=False)
+    return header.duration is not None and math.isfinite(header.duration) and header.duration > COUNTED_AHEAD
+
+
+def _early_read(argv: list[str], path: str) -> subprocess.CompletedProcess | None:
+    found = _early_reads.pop(tuple(argv), None)
+    if found is None:
+        return None
+    identity, thread, result = found
+    thread.join()
+    return result[0] if result and _identity(path) == identity else None
 
 
 # a stream's time base, and its packets as (pts, duration, keyframe) sorted by pts
@@ -543,8 +626,11 @@ class FrameTimes:
     unit: Fraction | None = None  # the stream's time base: every time above is a whole number of it
 
 
+FRAME_TIMES_MARGIN = 1.0  # seconds read before and after a span, for the frames next to its ends
+
+
 def frame_times(path: str, ffmpeg: str, start: float, end: float, start_time: float = 0.0,
-                margin: float = 1.0) -> FrameTimes:
+                margin: float = FRAME_TIMES_MARGIN) -> FrameTimes:
     """Presentation times of the video frames from about ``start - margin`` to ``end + margin``.
 
     Reads packets only (``-c copy`` into the ``framecrc`` muxer, which lists every

@@ -83,9 +83,17 @@ class Terminated(KeyboardInterrupt):
         return f"stopped by {signal.Signals(self.signum).name}"
 
 
-@functools.lru_cache(maxsize=1)
 def launcher() -> tuple[str, ...]:
     """The words put before ffx's pid and every child's argv so that the child dies with ffx (module docstring)."""
+    with _launcher_lock:  # found once, though the first children start from several threads at once
+        return _find_launcher()
+
+
+_launcher_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _find_launcher() -> tuple[str, ...]:
     if not sys.platform.startswith("linux"):
         return ()
     setpriv, shell = shutil.which("setpriv"), shutil.which("sh")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -247,3 +248,62 @@ def test_a_short_files_trim_takes_its_frame_times_from_the_probes_own_run(tmp_pa
     kept = [t for t in spans.times if Fraction(47, 100) <= t < Fraction(137, 100)]
     ffx.render(recipe)
     assert plan.result.frames == len(kept) == len(decode_frames(out))
+
+
+def test_the_span_a_first_trim_cuts_is_read_ahead_from_the_command_line():
+    from ffx.early_probe import read_ahead
+
+    recipes = Path(__file__).resolve().parent.parent / "recipes"
+    recipe = str(recipes / "gif.yaml")  # trim: {start: "${start}", duration: "${duration}"}, duration 2 by default
+    assert read_ahead(["render", recipe, "-i", "a.mp4", "--set", "start=100"])[3] == (100.0, 102.0)
+    assert read_ahead(["compile", recipe, "--set=start=1:22.5", "--set", "duration=0.5"])[3] == (82.5, 83.0)
+    assert read_ahead(["render", recipe, "--set", "start=-3"])[3] is None  # counts from an end not known yet
+    assert read_ahead(["render", str(recipes / "reverse.yaml"), "-i", "a.mp4"])[3] is None  # no trim first
+
+
+def test_a_long_files_span_read_ahead_is_the_one_the_trim_uses(tmp_path, long_after):
+    """`ffx render` starts the excerpt's packet read while Python loads; the trim takes that answer
+    instead of reading again, and a file replaced in between is read afresh."""
+    from ffx.early_probe import start_early
+
+    runs = long_after(1.0)
+    clip = make_clip(tmp_path / "long.mkv", duration=4, audio="sine")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"input: {clip}\nsteps:\n  - trim: {{start: 2.2, duration: 0.6}}\n"
+                      f"output: {{path: {tmp_path / 'o.mkv'}, codec: ffv1}}\n")
+    span_reads = lambda: [argv for argv in runs if "-copyts" in argv]  # noqa: E731
+    start_early(["render", str(recipe), "--ffmpeg", FFMPEG])
+    start_early(["render", str(recipe), "--ffmpeg", FFMPEG])  # asked twice, read once
+    plan = ffx.compile_recipe(str(recipe), ffmpeg=FFMPEG)
+    assert len(span_reads()) == 1 and plan.result.frames == 15
+    # past the probe's reach the span can only be in a long file: the same run read the header for the probe
+    reads = lambda: [argv for argv in runs if "file:" + str(clip) in argv]  # noqa: E731
+    assert len(reads()) == 1
+    assert not media.probe(str(clip), FFMPEG).counted and len(reads()) == 1  # the header's answer, remembered
+    start_early(["render", str(recipe), "--ffmpeg", FFMPEG])
+    make_clip(tmp_path / "other.mkv", duration=5, audio="sine").replace(clip)  # changed after the reads began
+    media._probed.clear()
+    plan = ffx.compile_recipe(str(recipe), ffmpeg=FFMPEG)
+    assert plan.result.frames == 15 and plan.result.duration == pytest.approx(0.6)
+    ffx.render(str(recipe), ffmpeg=FFMPEG, overwrite=True)
+    assert len(decode_frames(tmp_path / "o.mkv")) == 15
+
+
+def test_a_span_near_the_start_waits_for_the_probe_and_a_short_file_is_probed_properly(tmp_path, long_after):
+    from ffx.early_probe import start_early
+
+    runs = long_after(1.0)
+    clip = make_clip(tmp_path / "long.mkv", duration=4, audio=None)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"input: {clip}\nsteps:\n  - trim: {{start: \"${{at}}\", duration: 0.6}}\n"
+                      f"vars: {{at: 0.5}}\noutput: {{path: {tmp_path / 'o.mkv'}, codec: ffv1}}\n")
+    reads = lambda: [argv for argv in runs if "file:" + str(clip) in argv]  # noqa: E731
+    start_early(["compile", str(recipe), "--ffmpeg", FFMPEG])  # within the probe's reach: probe, then the span
+    assert ffx.compile_recipe(str(recipe), ffmpeg=FFMPEG).result.frames == 15 and len(reads()) == 2
+    media._probed.clear()
+    runs.clear()
+    short = make_clip(tmp_path / "short.mkv", duration=0.8, audio=None)
+    start_early(["compile", str(recipe), "-i", str(short), "--set", "at=2.2", "--ffmpeg", FFMPEG])
+    with pytest.raises(ffx.RecipeError, match="past the end"):  # the header read with the span counts nothing
+        ffx.compile_recipe(str(recipe), inputs=[str(short)], variables={"at": 2.2}, ffmpeg=FFMPEG)
+    assert media.probe(str(short), FFMPEG).frames == 20

@@ -204,9 +204,13 @@ def test_early_probe_answer_is_used_only_for_the_same_unchanged_file(tmp_path):
     assert not [path for path, _ in media._early if path.startswith(str(tmp_path))]
 
 
-def test_command_line_is_read_ahead_only_for_inputs_and_binary():
-    from ffx.cli import _early_arguments
+def _early_arguments(argv):
+    from ffx.early_probe import read_ahead
 
+    return read_ahead(argv)[:3]
+
+
+def test_command_line_is_read_ahead_only_for_inputs_and_binary():
     assert _early_arguments(["render", "r.yaml", "-i", "a.mp4", "--input=b.mp4", "-o", "x.mp4", "--ffmpeg", "/f"]) \
         == (["a.mp4", "b.mp4"], "/f", False)
     assert _early_arguments(["compile", "r.yaml", "--live", "-i", "/dev/video0"]) == (["/dev/video0"], None, True)
@@ -215,8 +219,6 @@ def test_command_line_is_read_ahead_only_for_inputs_and_binary():
 
 
 def test_inputs_named_in_the_recipe_are_probed_early_too(tmp_path):
-    from ffx.cli import _early_arguments
-
     recipe = tmp_path / "r.yaml"
     recipe.write_text("input: a.mp4\ninputs: {b: {path: b.mp4}, c: 'x${v}.mp4', d: {source: testsrc2}}\n")
     # relative to the recipe's folder, as the recipe's own load reads them
