@@ -457,6 +457,14 @@ def _probe_now(path: str, ffmpeg: str) -> tuple[MediaInfo, Listing | None]:
     return info, _parse_packets(listing, stream=0) if info.has_video and info.start_time == 0 else None
 
 
+def _seeks_exactly(path: str, ffmpeg: str) -> bool:
+    """What the probe found of the file's seeking (True when it has not probed it)."""
+    key, identity = (os.path.abspath(path), ffmpeg), _identity(path)
+    with _probed_lock:
+        known = _probed.get(key)
+    return known is None or identity is None or known[0] != identity or known[1].estimate.seeks_exactly
+
+
 def _listed(path: str, ffmpeg: str) -> Listing | None:
     """The video packets the probe listed for this file, if it listed them all and the file is unchanged."""
     key, identity = (os.path.abspath(path), ffmpeg), _identity(path)
@@ -639,7 +647,8 @@ def frame_times(path: str, ffmpeg: str, start: float, end: float, start_time: fl
     jittery phone clip from a constant-rate one, and the probe counts frames of
     the whole file only; this is how a trim knows exactly which frames it keeps.
     """
-    seek = max(0.0, start - margin)
+    # in a file FFmpeg seeks by guessing (MPEG-TS) a seek can land late or nowhere: read from the start
+    seek = max(0.0, start - margin) if _seeks_exactly(path, ffmpeg) else 0.0
     listed = _listed(path, ffmpeg) if start_time == 0 else None
     if listed is not None:  # the probe listed the whole file: its frames around the span are all there
         depends_on(path)

@@ -172,6 +172,17 @@ def test_a_video_that_starts_after_its_sound_is_refused(tmp_path, gop12):
     assert not (tmp_path / "out.mkv").exists()
 
 
+def test_an_mpeg_ts_input_is_refused(tmp_path, gop12):
+    """Its pieces would start where FFmpeg's guessing seek lands, not at their keyframes."""
+    ts = tmp_path / "clip.ts"
+    run_ffmpeg("-i", str(gop12), "-c:v", "libx264", "-preset", "ultrafast", "-g", "12", "-an", "-f", "mpegts", str(ts))
+    recipe = ffx.Recipe(input=str(ts), steps=[Crop(x2=0.5)], output={"path": str(tmp_path / "out.mkv"), **LOSSLESS})
+    with pytest.raises(ffx.RecipeError, match="seeks in .* by a guess") as refused:
+        ffx.render(recipe, chunks=2)
+    assert "remux it" in str(refused.value) and not (tmp_path / "out.mkv").exists()
+    ffx.render(recipe)  # whole, it renders
+
+
 def test_without_the_overlap_the_seams_would_show(tmp_path, gop12, monkeypatch):
     """The test above has teeth: a motion that claims no state splits wrongly right after each seam."""
     monkeypatch.setattr(Motion, "frames_of_state", lambda self: 0)

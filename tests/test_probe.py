@@ -11,6 +11,7 @@ import subprocess
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -225,15 +226,16 @@ def _variable_rate_clip(path, start_offset: float = 0.0):
     return path
 
 
-@pytest.mark.parametrize("start_offset", [0.0, 1.5])
-def test_a_short_files_trim_takes_its_frame_times_from_the_probes_own_run(tmp_path, long_after, start_offset):
+@pytest.mark.parametrize("start_offset, cut", [(0.0, 0.47), (1.5, 0.47), (1.5, 1.23)])
+def test_a_short_files_trim_takes_its_frame_times_from_the_probes_own_run(tmp_path, long_after, start_offset, cut):
     """A short file's probe lists its packets: the trim's exact frame times need no second FFmpeg run. A file
-    that does not start at 0 is shifted by FFmpeg in that listing, so its span is read as before."""
+    that does not start at 0 is shifted by FFmpeg in that listing, so its span is read as before; in MPEG-TS
+    from the start, where a seek to the span (1.23 s in: after 0.23 s) could land late or find nothing."""
     runs = long_after(30.0)
     clip = _variable_rate_clip(tmp_path / ("vfr.ts" if start_offset else "vfr.mkv"), start_offset)
     reads = lambda: [argv for argv in runs if "file:" + str(clip) in argv]  # noqa: E731
     out = tmp_path / "cut.mkv"
-    recipe = ffx.Recipe(input=str(clip), steps=[{"trim": {"start": 0.47, "duration": 0.9}}],
+    recipe = ffx.Recipe(input=str(clip), steps=[{"trim": {"start": cut, "duration": 0.6}}],
                         output={"path": str(out), "codec": "ffv1"})
     plan = ffx.compile_recipe(recipe)
     assert len(reads()) == (1 if start_offset == 0 else 2)
@@ -241,13 +243,18 @@ def test_a_short_files_trim_takes_its_frame_times_from_the_probes_own_run(tmp_pa
     start = info.start_time
     assert (start == 0) == (start_offset == 0) and info.size == "96x64"  # not the TS codec tag 0x001B
     assert info.seeks_exactly == (start_offset == 0)  # MPEG-TS: -ss lands by a guess, so the cut reads from 0
-    media._probed.clear()  # the same cut from a span read of the file, as a file without a listing gets it
-    spans = media.frame_times(str(clip), FFMPEG, 0.47, 1.37, start)
-    listed = media.probe(str(clip), FFMPEG) and media.frame_times(str(clip), FFMPEG, 0.47, 1.37, start)
+    if start_offset == 0:
+        media._probed.clear()  # the same cut from a span read of the file, as a file without a listing gets it
+    spans = media.frame_times(str(clip), FFMPEG, cut, cut + 0.6, start)
+    listed = media.probe(str(clip), FFMPEG) and media.frame_times(str(clip), FFMPEG, cut, cut + 0.6, start)
     assert [t for t in listed.times if spans.times[0] <= t <= spans.times[-1]] == list(spans.times)
-    kept = [t for t in spans.times if Fraction(47, 100) <= t < Fraction(137, 100)]
+    kept = [t for t in spans.times if Fraction(repr(cut)) <= t < Fraction(repr(cut + 0.6))]
     ffx.render(recipe)
     assert plan.result.frames == len(kept) == len(decode_frames(out))
+    unit, packets = media.read_packets(str(clip), FFMPEG, what="frame times")  # the whole file, from its start
+    times = [pts * unit - Fraction(repr(start)) for pts, _, _ in packets]
+    which = [i for i, t in enumerate(times) if Fraction(repr(cut)) <= t < Fraction(repr(cut + 0.6))]
+    assert np.array_equal(decode_frames(out), decode_frames(clip)[which])  # those very frames, none shifted
 
 
 def test_the_span_a_first_trim_cuts_is_read_ahead_from_the_command_line():

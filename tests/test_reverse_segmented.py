@@ -196,3 +196,19 @@ def test_variable_frame_rate_input(tmp_path):
     assert_same(plain, segmented, audio=False)
     x, y = decode_audio(plain), decode_audio(segmented)
     assert len(x) == len(y) and np.array_equal(x, y)
+
+
+def test_an_mpeg_ts_input_is_reversed_whole_not_by_seeking(tmp_path):
+    """FFmpeg's -ss in MPEG-TS lands by a guess (media.MediaInfo.seeks_exactly), so its segments would hold
+    the wrong frames: such an input is reversed in one piece, exactly, or refused with the way out."""
+    src = tmp_path / "src.ts"
+    subprocess.run([FFMPEG, "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=2",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-f", "mpegts", "-y", str(src)], check=True)
+    out = tmp_path / "reversed.mkv"
+    recipe = ffx.Recipe(input=str(src), steps=["reverse"], output={"path": str(out), **LOSSLESS})
+    with pytest.raises(ffx.RecipeError, match="cannot be reversed in segments") as refused:
+        ffx.render(recipe, max_memory=budget_for(src, 9))
+    assert "remux it to Matroska or MP4 first" in str(refused.value) and not out.exists()
+    plan = ffx.render(recipe, max_memory=budget_for(src, 50))
+    assert not plan.feeds
+    assert np.array_equal(decode_frames(out), decode_frames(src)[::-1])

@@ -168,6 +168,10 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
     if plain.feeds or len(plain.stages) != 1:
         raise RecipeError(Problem(f"{OPTION}: the render runs several FFmpeg commands, which cannot be split",
                                   hint=WHOLE))
+    if not probe(spec.path, binary.path).estimate.seeks_exactly:
+        raise RecipeError(Problem(f"{OPTION}: FFmpeg seeks in {spec.path!r} (MPEG-TS or a raw stream) by a guess, "
+                                  "so a piece could start at the wrong frame",
+                                  hint="remux it to Matroska or MP4 first: ffmpeg -i in.ts -c copy in.mkv"))
     frames = read_frames(spec.path, binary.path, _start_time(spec.path, binary.path))
     if plain.result.frames is not None and plain.result.frames != len(frames.times):
         raise RecipeError(Problem(f"{OPTION}: {spec.path!r} holds {len(frames.times)} video packets for "

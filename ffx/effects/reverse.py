@@ -43,6 +43,7 @@ def segmented_reverse(clip: Clip, ctx: StepContext, first: int, end: int):
     if (ctx.max_memory is None or reverse_memory(clip, ctx.encoder_frames) <= ctx.max_memory or node is None
             or clip.video is None
             or not node.name.startswith("file:") or ctx.keyframes is None or not info.frames
+            or not info.seeks_exactly  # MPEG-TS: a segment's seek could land keyframes late
             or any(isinstance(feed, Feed) for feed in ctx.feeds)):
         return None
     args = dict(node.input_args)
@@ -77,5 +78,12 @@ class Reverse(Effect):
         if clip.info.duration is None:
             raise StepError("cannot reverse a stream with no end (a camera or live stream)")
         pads = segmented_reverse(clip, ctx, 0, clip.info.frames or 0)
+        if (pads is None and not clip.info.seeks_exactly and ctx.max_memory is not None
+                and reverse_memory(clip, ctx.encoder_frames) > ctx.max_memory):
+            raise StepError(f"this input cannot be reversed in segments (FFmpeg's seeking in MPEG-TS lands by a "
+                            f"guess), and whole it needs ~{reverse_memory(clip, ctx.encoder_frames) / 2**20:.0f} MiB, "
+                            f"over the memory budget of {ctx.max_memory / 2**20:.0f} MiB",
+                            hint="remux it to Matroska or MP4 first, which seek exactly: "
+                                 "ffmpeg -i in.ts -c copy in.mkv; or raise --max-memory")
         video, audio = pads if pads is not None else reversed_pads(clip, ctx)
         return clip.evolve(video=video, audio=audio)
