@@ -109,8 +109,10 @@ def make_clip(path: Path, *, duration: float = 2.0, size: str = "160x90", rate: 
     elif audio == "sine":
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={duration}"]
     if jitter:
-        # variable frame rate as phones record it: frames alternately early and late, in a 1 ms time base
-        args += ["-vf", f"setpts=(N+0.3*mod(N\\,2))/({rate})/TB", "-fps_mode", "passthrough"]
+        # variable frame rate as phones record it: frames alternately on time and 0.3 frame late, in a 1 ms
+        # time base (set before the offsets, which the source's own 1/rate base would round away)
+        args += ["-vf", f"settb=1/1000,setpts=(N+0.3*mod(N\\,2))/({rate})/TB", "-fps_mode", "passthrough",
+                 "-enc_time_base:v", "1/1000"]
     args += ["-c:v", codec, "-pix_fmt", pix_fmt]
     if keyint:
         args += ["-g", str(keyint)]

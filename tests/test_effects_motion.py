@@ -44,16 +44,17 @@ def test_gray_matches_the_formula_on_every_pixel(tmp_path: Path, delay: int) -> 
 
 
 def test_gray_pairs_the_right_frames_on_irregular_timestamps(tmp_path: Path) -> None:
-    """Jittery 29.97 fps timestamps in a 1 ms time base: without re-timing, blend pairs the wrong frames."""
+    """Jittery 29.97 fps timestamps in a 1 ms time base: without re-timing, blend pairs the wrong frames.
+    (The jitter repeats every 2 frames, so a delay of 3 is what a naive graph gets wrong.)"""
     src = rgb_clip(tmp_path, rate="30000/1001", jitter=True)
     frames = decode_frames(src).astype(int)
-    expected = np.floor(0.5 * frames + 0.5 * (255 - past_frames(frames, 2)) + 0.5)
-    out = motion(tmp_path, src, delay=2, style="gray")
+    expected = np.floor(0.5 * frames + 0.5 * (255 - past_frames(frames, 3)) + 0.5)
+    out = motion(tmp_path, src, delay=3, style="gray")
     assert np.abs(out - expected).max() <= 1
     # the same graph without the leading fps really does go wrong on this clip
     naive = tmp_path / "naive.mkv"
     run_ffmpeg("-i", str(src), "-filter_complex",
-               "format=gbrp,split[cur][p];[p]tpad=start=2:start_mode=clone,negate[np];"
+               "format=gbrp,split[cur][p];[p]tpad=start=3:start_mode=clone,negate[np];"
                "[cur][np]blend=all_mode=average:shortest=1", "-c:v", "ffv1", "-pix_fmt", "gbrp", str(naive))
     wrong = decode_frames(naive).astype(int)
     n = min(len(wrong), len(expected))

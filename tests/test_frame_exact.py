@@ -47,11 +47,8 @@ class Source:
 
 
 def jittered_clip(path: Path, codec: str, rate: str = "25") -> Path:
-    """Frames alternately on time and 0.3 frame late, in a 1 ms time base, as phones record them.
-
-    (make_clip's ``jitter`` sets the same offsets in the source's own 1/rate time base, where the
-    encoder rounds them away: its frames come out evenly spaced.)
-    """
+    """Frames alternately on time and 0.3 frame late, in a 1 ms time base, as phones record them (make_clip's
+    ``jitter``, in this module's codecs and picture size)."""
     run_ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=96x54:rate={rate}:duration=2",
                "-vf", f"settb=1/1000,setpts=(N+0.3*mod(N\\,2))/({rate})/TB", "-fps_mode", "passthrough",
                "-enc_time_base:v", "1/1000", "-c:v", codec, "-pix_fmt", "yuv420p", "-y", str(path))
