@@ -291,6 +291,7 @@ def test_a_long_files_span_read_ahead_is_the_one_the_trim_uses(tmp_path, long_af
     make_clip(tmp_path / "other.mkv", duration=5, audio="sine").replace(clip)  # changed after the reads began
     media._probed.clear()
     plan = ffx.compile_recipe(str(recipe), ffmpeg=FFMPEG)
+    assert len(span_reads()) == 3  # the answer read ahead was of the old file: read again
     assert plan.result.frames == 15 and plan.result.duration == pytest.approx(0.6)
     ffx.render(str(recipe), ffmpeg=FFMPEG, overwrite=True)
     assert len(decode_frames(tmp_path / "o.mkv")) == 15
