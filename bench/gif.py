@@ -195,10 +195,10 @@ def main() -> None:
     fast = [label for label, (_, _, t) in scores.items() if label.startswith("ffx:") and peer_time / t >= 4]
     verdict += f"ffx rows at least 4x MoviePy's speed in this run: {len(fast)} of {len(SETTINGS)}."
     floor = scores["the command ffx prints for its default, run as it is (no Python)"][2]
-    verdict += (f" The FFmpeg command behind ffx's default alone runs at {peer_time / floor:.1f}x MoviePy's; the "
-                f"{median(rows[0].times) - floor:.2f} s between it and `ffx render` is ffx's start-up (Python, "
-                "typer, pydantic and the recipe model load, the probe, the compile), the same for any clip: see "
-                "\"Where the command's extra time goes\" in the long-film section below.")
+    verdict += (f" The FFmpeg command behind ffx's default alone runs at {peer_time / floor:.1f}x MoviePy's; "
+                f"`ffx render` adds {median(rows[0].times) - floor:.2f} s to it in this run: its start-up (Python, "
+                "typer, pydantic and the recipe model load, the probe, the compile), which does not grow with "
+                "the clip (see \"Where the command's extra time goes\" in the long-film section below).")
     label = args.label or os.path.basename(args.clip)
     gifski_note = (f"gifski: {gifski_version(args.gifski)}, its default quality (90). " if args.gifski
                    else "gifski was not found (give --gifski), so it has no row. ")
