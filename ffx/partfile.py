@@ -160,6 +160,10 @@ class PartFile:
     def size(self) -> int:
         return os.fstat(self.fd).st_size
 
+    def read(self, offset: int, count: int) -> bytes:
+        """Up to ``count`` bytes from ``offset`` (fewer at the end)."""
+        return os.pread(self.fd, count, offset)
+
     def chunks(self) -> Iterator[bytes]:
         offset = 0
         while chunk := os.pread(self.fd, CHUNK, offset):

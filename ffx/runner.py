@@ -403,7 +403,13 @@ def verify_output(part: PartFile, stage: FfmpegStage, binary: str, argv: list[st
 
     if part.size() == 0:
         raise fail("FFmpeg reported success but wrote nothing")
-    if stage.kind == "webp":  # FFmpeg cannot read animated WebP back; size checked above
+    if stage.kind == "webp":  # read here, not by FFmpeg: not every FFmpeg reads animated WebP back
+        length = webp_length(part)
+        if length is None:
+            raise fail("FFmpeg reported success but its output is not a whole animated WebP file")
+        if stage.duration and short_by(stage.duration, length) > 0:
+            raise fail(f"the output is {length:.2f} s long, {stage.duration - length:.2f} s short of the planned "
+                       f"{stage.duration:.2f} s: an input is probably damaged or truncated")
         return
     if reported is not None and reported.finished:
         if (stage.kind in ("video", "gif", "audio") and stage.duration and reported.done > 0
@@ -426,6 +432,26 @@ def verify_output(part: PartFile, stage: FfmpegStage, binary: str, argv: list[st
         if missing > 0:
             raise fail(f"the output is {info.duration:.2f} s long, {stage.duration - info.duration:.2f} s short of "
                        f"the planned {stage.duration:.2f} s: an input is probably damaged or truncated")
+
+
+def webp_length(part: PartFile) -> float | None:
+    """Seconds an animated WebP plays (its ANMF frames' durations), or None when the file is not a whole
+    RIFF/WEBP container with frames (cut short, or something else). Reads only the chunk headers."""
+    size = part.size()
+    head = part.read(0, 12)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:] != b"WEBP" or int.from_bytes(head[4:8], "little") + 8 != size:
+        return None
+    offset, milliseconds, frames = 12, 0, 0
+    while offset + 8 <= size:
+        chunk = part.read(offset, 8 + 15)
+        length = int.from_bytes(chunk[4:8], "little")
+        if chunk[:4] == b"ANMF":  # X, Y, width - 1, height - 1, then the duration: 24-bit numbers
+            if length < 16 or len(chunk) < 8 + 15:
+                return None
+            milliseconds += int.from_bytes(chunk[8 + 12:8 + 15], "little")
+            frames += 1
+        offset += 8 + length + (length & 1)
+    return milliseconds / 1000 if frames and offset == size else None
 
 
 class ProgressReader:

@@ -182,3 +182,39 @@ def test_output_commands_match_their_goldens(name, tmp_path, square, request):
         OUTPUT_GOLDEN.mkdir(exist_ok=True)
         golden.write_text(text)
     assert text == golden.read_text()
+
+
+class _Bytes:
+    """What webp_length reads from: a part file's size and bytes."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def size(self) -> int:
+        return len(self.data)
+
+    def read(self, offset: int, count: int) -> bytes:
+        return self.data[offset:offset + count]
+
+
+def test_a_webp_is_measured_from_its_own_frames_and_a_cut_one_is_not_whole(tmp_path, square):
+    from ffx.runner import webp_length
+
+    data = render(tmp_path, [], square, output={"path": str(tmp_path / "a.webp")}).read_bytes()
+    assert webp_length(_Bytes(data)) == pytest.approx(2.0)
+    assert webp_length(_Bytes(data[:-1000])) is None  # cut short: the RIFF size says more
+    assert webp_length(_Bytes(b"RIFF" + (4).to_bytes(4, "little") + b"WEBP")) is None  # no frame
+    gif = render(tmp_path, [], square, output={"path": str(tmp_path / "a.gif")}).read_bytes()
+    assert webp_length(_Bytes(gif)) is None
+
+
+def test_a_webp_ffmpeg_wrote_short_is_refused_and_not_published(tmp_path, square):
+    """FFmpeg exits 0 with less than planned (a damaged input can do that): the WebP's own frames say so."""
+    wrapper = tmp_path / "ffmpeg-stops-early"
+    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *-progress*) exec "{FFMPEG}" -t 0.5 "$@";; esac\n'
+                       f'exec "{FFMPEG}" "$@"\n')
+    wrapper.chmod(0o755)
+    out = tmp_path / "short.webp"
+    with pytest.raises(ffx.RenderError, match="short of the planned 2.00 s"):
+        ffx.render(ffx.Recipe(input=str(square), output=str(out)), ffmpeg=str(wrapper))
+    assert not out.exists()
