@@ -62,7 +62,7 @@ class FfmpegStage:
     duration: float | None = None
     frames: int | None = None
     filter_steps: tuple[tuple[str, str | None], ...] = ()
-    kind: str = "video"  # video, gif, webp, image or audio: what the output must read back as
+    kind: str = "video"  # output.Kind (video, gif, webp, avif, image, sequence, audio): what it must read back as
 
     def argv(self, binary: str = "ffmpeg", overwrite: bool = False, output_url: str | None = None) -> list[str]:
         args = list(self.args)
