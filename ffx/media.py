@@ -531,7 +531,8 @@ def _packets_argv(path: str, ffmpeg: str, seek: float, length: float | None, qui
         argv += ["-ss", f"{seek:.6f}"]
     if length is not None:
         argv += ["-t", f"{length:.6f}"]
-    return argv + ["-i", "file:" + os.path.abspath(path), "-map", "0:v:0", "-c", "copy", "-copyts", "-f", "framecrc", "-"]
+    return argv + ["-i", "file:" + os.path.abspath(path), "-map", "0:v:0", "-c", "copy", "-copyts",
+                   "-f", "framecrc", "-"]
 
 
 # the packet reads started ahead (read_span_early): their command -> (file identity, thread, its result once done)
