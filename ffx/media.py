@@ -411,9 +411,8 @@ def probe(path: str, ffmpeg: str, *, need_duration: bool = True) -> MediaInfo:
     """
     check_readable_file(path)
     key, identity = (os.path.abspath(path), ffmpeg), _identity(path)
-    with _probed_lock:
-        known = _probed.get(key)
-    if known is not None and identity is not None and known[0] == identity:
+    known = _remembered(path, ffmpeg)
+    if known is not None:
         info = known[1]
     else:
         info, listed = _probe_now(path, ffmpeg)
@@ -457,20 +456,12 @@ def _probe_now(path: str, ffmpeg: str) -> tuple[MediaInfo, Listing | None]:
     return info, _parse_packets(listing, stream=0) if info.has_video and info.start_time == 0 else None
 
 
-def _seeks_exactly(path: str, ffmpeg: str) -> bool:
-    """What the probe found of the file's seeking (True when it has not probed it)."""
-    key, identity = (os.path.abspath(path), ffmpeg), _identity(path)
+def _remembered(path: str, ffmpeg: str) -> tuple[tuple, MediaInfo, Listing | None] | None:
+    """What probe() found for this file, if it has probed it and the file is unchanged since."""
+    identity = _identity(path)
     with _probed_lock:
-        known = _probed.get(key)
-    return known is None or identity is None or known[0] != identity or known[1].estimate.seeks_exactly
-
-
-def _listed(path: str, ffmpeg: str) -> Listing | None:
-    """The video packets the probe listed for this file, if it listed them all and the file is unchanged."""
-    key, identity = (os.path.abspath(path), ffmpeg), _identity(path)
-    with _probed_lock:
-        known = _probed.get(key)
-    return known[2] if known is not None and identity is not None and known[0] == identity else None
+        known = _probed.get((os.path.abspath(path), ffmpeg))
+    return known if known is not None and identity is not None and known[0] == identity else None
 
 
 def _seconds(clock: tuple[str, str, str]) -> float:
@@ -551,8 +542,7 @@ def read_span_early(path: str, ffmpeg: str, start: float, end: float) -> None:
     same file, unchanged, and the same command.
     """
     key, identity = (os.path.abspath(path), ffmpeg), _identity(path)
-    seek = max(0.0, start - FRAME_TIMES_MARGIN)
-    length = end - seek + FRAME_TIMES_MARGIN
+    seek, length = _span_read(start, end)
     argv = _packets_argv(path, ffmpeg, seek, length)
     if identity is None or tuple(argv) in _early_reads:
         return
@@ -638,6 +628,12 @@ class FrameTimes:
 FRAME_TIMES_MARGIN = 1.0  # seconds read before and after a span, for the frames next to its ends
 
 
+def _span_read(start: float, end: float, margin: float = FRAME_TIMES_MARGIN) -> tuple[float, float]:
+    """Where the packet read for ``[start, end)`` seeks to and how long it reads."""
+    seek = max(0.0, start - margin)
+    return seek, end - seek + margin
+
+
 def frame_times(path: str, ffmpeg: str, start: float, end: float, start_time: float = 0.0,
                 margin: float = FRAME_TIMES_MARGIN) -> FrameTimes:
     """Presentation times of the video frames from about ``start - margin`` to ``end + margin``.
@@ -648,14 +644,16 @@ def frame_times(path: str, ffmpeg: str, start: float, end: float, start_time: fl
     jittery phone clip from a constant-rate one, and the probe counts frames of
     the whole file only; this is how a trim knows exactly which frames it keeps.
     """
-    # in a file FFmpeg seeks by guessing (MPEG-TS) a seek can land late or nowhere: read from the start
-    seek = max(0.0, start - margin) if _seeks_exactly(path, ffmpeg) else 0.0
-    listed = _listed(path, ffmpeg) if start_time == 0 else None
-    if listed is not None:  # the probe listed the whole file: its frames around the span are all there
-        depends_on(path)
-        unit, packets = listed
+    known = _remembered(path, ffmpeg)
+    if known is not None and known[2] is not None and start_time == 0:
+        depends_on(path)  # the probe listed the whole file: its frames around the span are all there
+        unit, packets = known[2]
     else:
-        unit, packets = read_packets(path, ffmpeg, what="frame times", seek=seek, length=end - seek + margin)
+        seek, length = _span_read(start, end, margin)
+        if known is not None and not known[1].estimate.seeks_exactly:
+            # in a file FFmpeg seeks by guessing (MPEG-TS) a seek can land late or nowhere: read from the start
+            seek, length = 0.0, end + margin
+        unit, packets = read_packets(path, ffmpeg, what="frame times", seek=seek, length=length)
     offset = Fraction(start_time).limit_denominator(10**6)
     times = tuple(pts * unit - offset for pts, _, _ in packets)
     last_end = (packets[-1][0] + packets[-1][1]) * unit - offset if packets and packets[-1][1] > 0 else None
