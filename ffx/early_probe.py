@@ -102,7 +102,7 @@ def _first_cut(data: dict, assignments: list[str]) -> tuple[float, float] | None
     ``${name}`` references, as the trim will compute it; None for anything else."""
     try:
         from .timecode import parse_time
-        from .yamlsource import resolve_plain
+        from .yamlsource import set_value
 
         steps = data.get("steps")
         first = steps[0] if isinstance(steps, list) and steps else None
@@ -112,10 +112,7 @@ def _first_cut(data: dict, assignments: list[str]) -> tuple[float, float] | None
         variables = dict(data.get("vars") or {})
         for item in assignments:
             name, _, text = item.partition("=")
-            try:
-                variables[name.strip()] = resolve_plain(text) if text.strip() == text else text
-            except ValueError:
-                variables[name.strip()] = text
+            variables[name.strip()] = set_value(text)
 
         def value(key: str):
             given = cut.get(key)

@@ -35,7 +35,7 @@ from .errors import Problem, RecipeError, UsageError, quote, shorten
 from .filter_options import image_size_problem
 from .output import Output
 from .problems import distinct as _distinct, field_names, model_error, problem, unwrapped as _unwrapped
-from .yamlsource import MAX_RECIPE_BYTES, Located, format_bytes, format_path, load_yaml, read_recipe_text, resolve_plain
+from .yamlsource import MAX_RECIPE_BYTES, Located, format_bytes, format_path, load_yaml, read_recipe_text, set_value
 
 SIZE = r"^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$"
 VIDEO_SOURCES = ("testsrc2", "testsrc", "smptebars", "smptehdbars", "rgbtestsrc", "color", "mandelbrot", "yuvtestsrc")
@@ -475,11 +475,7 @@ def parse_set(assignments: list[str]) -> dict[str, Any]:
         name = name.strip()
         if not sep or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
             raise RecipeError(Problem(f"--set {quote(item)}: write NAME=VALUE", hint="e.g. --set delay=8"))
-        try:
-            value = resolve_plain(text) if text.strip() == text else text
-        except ValueError:
-            value = text  # on the command line a word like `no` is meant as text
-        values[name] = "" if value is None else value
+        values[name] = set_value(text)
     return values
 
 

@@ -117,6 +117,20 @@ def resolve_plain(text: str) -> object:
     return text
 
 
+def set_value(text: str) -> object:
+    """The value of a ``--set NAME=TEXT``: typed by the same strict rules as YAML, except that a word YAML
+    readers disagree on (``no``) is meant as text on the command line, and nothing is the empty text.
+
+    >>> set_value("8"), set_value("no"), set_value(" 8"), set_value("")
+    (8, 'no', ' 8', '')
+    """
+    try:
+        value = resolve_plain(text) if text.strip() == text else text
+    except ValueError:
+        value = text
+    return "" if value is None else value
+
+
 def format_path(path: Path) -> str:
     """``('steps', 2, 'trim', 'end')`` -> ``steps[2].trim.end``."""
     out = ""
