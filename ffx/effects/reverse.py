@@ -78,10 +78,10 @@ class Reverse(Effect):
         if clip.info.duration is None:
             raise StepError("cannot reverse a stream with no end (a camera or live stream)")
         pads = segmented_reverse(clip, ctx, 0, clip.info.frames or 0)
-        if (pads is None and not clip.info.seeks_exactly and ctx.max_memory is not None
-                and reverse_memory(clip, ctx.encoder_frames) > ctx.max_memory):
+        whole = reverse_memory(clip, ctx.encoder_frames)
+        if pads is None and not clip.info.seeks_exactly and ctx.max_memory is not None and whole > ctx.max_memory:
             raise StepError(f"this input cannot be reversed in segments (FFmpeg's seeking in MPEG-TS lands by a "
-                            f"guess), and whole it needs ~{reverse_memory(clip, ctx.encoder_frames) / 2**20:.0f} MiB, "
+                            f"guess), and whole it needs ~{whole / 2**20:.0f} MiB, "
                             f"over the memory budget of {ctx.max_memory / 2**20:.0f} MiB",
                             hint="remux it to Matroska or MP4 first, which seek exactly: "
                                  "ffmpeg -i in.ts -c copy in.mkv; or raise --max-memory")
