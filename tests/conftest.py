@@ -98,6 +98,14 @@ def run_ffmpeg(*args: str) -> subprocess.CompletedProcess:
     return done
 
 
+def faulty_ffmpeg(path: Path, when: str, then: str) -> str:
+    """An FFmpeg that runs the shell words ``then`` when its arguments match the ``case`` pattern ``when``,
+    and is the real FFmpeg otherwise: one chosen command fails, stops early or is logged."""
+    path.write_text(f'#!/bin/sh\ncase "$*" in {when}) {then};; esac\nexec "{FFMPEG}" "$@"\n')
+    path.chmod(0o755)
+    return str(path)
+
+
 def make_clip(path: Path, *, duration: float = 2.0, size: str = "160x90", rate: str = "25",
               audio: str | None = "chirp", source: str = "testsrc2", keyint: int | None = None,
               pix_fmt: str = "yuv420p", jitter: bool = False, codec: str = "ffv1") -> Path:

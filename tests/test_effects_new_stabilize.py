@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ffx
-from conftest import ADVERSARIAL, FFMPEG, decode_audio, decode_frames, ffmpeg_children, run_ffmpeg
+from conftest import ADVERSARIAL, FFMPEG, decode_audio, decode_frames, faulty_ffmpeg, ffmpeg_children, run_ffmpeg
 
 LOSSLESS = {"codec": "ffv1", "audio_codec": "pcm_s16le"}
 
@@ -92,10 +92,8 @@ def test_the_printed_script_runs_as_pasted_and_cleans_up(tmp_path):
 
 def test_a_failing_pass_is_one_clear_error_and_leaves_nothing(tmp_path, private_tmp):
     src = shaky_clip(tmp_path / "shaky.mkv", audio=False)
-    wrapper = tmp_path / "ffmpeg-transform-fails"
-    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *vidstabtransform*) echo "transform broke" >&2; exit 3;; esac\n'
-                       f'exec "{FFMPEG}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper = faulty_ffmpeg(tmp_path / "ffmpeg-transform-fails", "*vidstabtransform*",
+                            'echo "transform broke" >&2; exit 3')
     out = tmp_path / "o.mkv"
     with pytest.raises(ffx.RenderError, match="transform broke"):
         ffx.render(ffx.Recipe(input=str(src), steps=["stabilize"], output={"path": str(out), **LOSSLESS}),

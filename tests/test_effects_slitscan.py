@@ -167,11 +167,9 @@ def test_the_printed_pipeline_runs_in_bash(tmp_path, clip):
 def test_a_failing_stage_is_reported_once_and_nothing_is_written(tmp_path, clip):
     import os
 
-    from conftest import ADVERSARIAL, FFMPEG, ffmpeg_children
+    from conftest import ADVERSARIAL, faulty_ffmpeg, ffmpeg_children
 
-    wrapper = tmp_path / "ffmpeg-decoder-stops"
-    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *select*rawvideo*) exit 0;; esac\nexec "{FFMPEG}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper = faulty_ffmpeg(tmp_path / "ffmpeg-decoder-stops", "*select*rawvideo*", "exit 0")
     out = tmp_path / "never.png"
     with pytest.raises(ffx.RenderError, match="a Python stage failed: slitscan stage: the input ended after 0 of"):
         ffx.render(ffx.Recipe(input=str(clip), steps=[{"slitscan": {"engine": "numpy"}}], output=str(out)),

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import ffx
-from conftest import FFMPEG, decode_audio, decode_frames, make_clip, render, run_ffmpeg
+from conftest import FFMPEG, decode_audio, decode_frames, make_clip, render
 
 CODECS = {"mp4": "libx264", "mkv": "ffv1", "webm": "libvpx-vp9"}
 RATES = {"23.976": "24000/1001", "25": "25", "29.97": "30000/1001", "jittered": "25"}
@@ -46,15 +46,6 @@ class Source:
         return [self.index[frame.tobytes()] for frame in frames]
 
 
-def jittered_clip(path: Path, codec: str, rate: str = "25") -> Path:
-    """Frames alternately on time and 0.3 frame late, in a 1 ms time base, as phones record them (make_clip's
-    ``jitter``, in this module's codecs and picture size)."""
-    run_ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=96x54:rate={rate}:duration=2",
-               "-vf", f"settb=1/1000,setpts=(N+0.3*mod(N\\,2))/({rate})/TB", "-fps_mode", "passthrough",
-               "-enc_time_base:v", "1/1000", "-c:v", codec, "-pix_fmt", "yuv420p", "-y", str(path))
-    return path
-
-
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory) -> dict[tuple[str, str], Source]:
     folder = tmp_path_factory.mktemp("sources")
@@ -62,10 +53,8 @@ def sources(tmp_path_factory) -> dict[tuple[str, str], Source]:
     for container, codec in CODECS.items():
         for name, rate in RATES.items():
             path = folder / f"{name}.{container}"
-            if name == "jittered":
-                jittered_clip(path, codec, rate)
-            else:
-                make_clip(path, duration=2.0, size="96x54", rate=rate, audio=None, codec=codec)
+            # jittered: frames alternately on time and 0.3 frame late, in a 1 ms time base, as phones record them
+            make_clip(path, duration=2.0, size="96x54", rate=rate, audio=None, codec=codec, jitter=name == "jittered")
             made[container, name] = Source(path)
     times = made["mkv", "jittered"].times
     assert times[1] - times[0] != times[2] - times[1], "the jittered clip must really be uneven"

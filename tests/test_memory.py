@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import ffx
-from conftest import FFMPEG, child_processes, cmdline, decode_frames, ffmpeg_children, make_clip
+from conftest import FFMPEG, child_processes, cmdline, decode_frames, faulty_ffmpeg, ffmpeg_children, make_clip
 
 MiB = 2**20
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,10 +119,8 @@ def test_a_failing_second_pass_leaves_nothing(tmp_path, monkeypatch):
     private = tmp_path / "tmp"
     private.mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(private))
-    wrapper = tmp_path / "ffmpeg-paletteuse-fails"
-    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *paletteuse*) echo "second pass broke" >&2; exit 3;; esac\n'
-                       f'exec "{FFMPEG}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper = faulty_ffmpeg(tmp_path / "ffmpeg-paletteuse-fails", "*paletteuse*",
+                            'echo "second pass broke" >&2; exit 3')
     out = tmp_path / "o.gif"
     budget = ffx.compile_recipe(gif_recipe(out, generated(1))).memory_estimate - 1
     assert len(ffx.compile_recipe(gif_recipe(out, generated(1)), max_memory=budget).stages) == 2
@@ -229,9 +227,7 @@ def test_an_existing_output_is_refused_before_the_first_pass(tmp_path, monkeypat
     out = tmp_path / "o.gif"
     out.write_bytes(b"old")
     log = tmp_path / "passes.log"
-    wrapper = tmp_path / "ffmpeg-logged"
-    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *palettegen*) echo pass >> "{log}";; esac\nexec "{FFMPEG}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper = faulty_ffmpeg(tmp_path / "ffmpeg-logged", "*palettegen*", f'echo pass >> "{log}"')
     recipe = gif_recipe(out, generated(1))
     budget = ffx.compile_recipe(recipe, overwrite=True).memory_estimate - 1
     with pytest.raises(ffx.InputError, match="already exists"):

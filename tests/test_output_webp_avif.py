@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageSequence, features
 
 import ffx
-from conftest import FFMPEG, decode_frames, render, run_ffmpeg
+from conftest import FFMPEG, decode_frames, faulty_ffmpeg, render, run_ffmpeg
 
 SIZE = (96, 64)
 
@@ -210,10 +210,7 @@ def test_a_webp_is_measured_from_its_own_frames_and_a_cut_one_is_not_whole(tmp_p
 
 def test_a_webp_ffmpeg_wrote_short_is_refused_and_not_published(tmp_path, square):
     """FFmpeg exits 0 with less than planned (a damaged input can do that): the WebP's own frames say so."""
-    wrapper = tmp_path / "ffmpeg-stops-early"
-    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *-progress*) exec "{FFMPEG}" -t 0.5 "$@";; esac\n'
-                       f'exec "{FFMPEG}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper = faulty_ffmpeg(tmp_path / "ffmpeg-stops-early", "*-progress*", f'exec "{FFMPEG}" -t 0.5 "$@"')
     out = tmp_path / "short.webp"
     with pytest.raises(ffx.RenderError, match="short of the planned 2.00 s"):
         ffx.render(ffx.Recipe(input=str(square), output=str(out)), ffmpeg=str(wrapper))

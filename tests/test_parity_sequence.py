@@ -74,13 +74,10 @@ def test_an_existing_file_stops_the_render_before_anything_is_written(tmp_path, 
 
 
 def test_a_failed_render_leaves_no_frames(tmp_path, rgb_clip):
-    wrapper = tmp_path / "ffmpeg-fails"
-    from conftest import FFMPEG
+    from conftest import FFMPEG, faulty_ffmpeg
 
     # FFmpeg writes a few frames, then fails
-    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *.png*) "{FFMPEG}" "$@" -frames:v 3; exit 1;; esac\n'
-                       f'exec "{FFMPEG}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper = faulty_ffmpeg(tmp_path / "ffmpeg-fails", "*.png*", f'"{FFMPEG}" "$@" -frames:v 3; exit 1')
     folder = tmp_path / "frames"
     folder.mkdir()
     recipe = ffx.Recipe(input=str(rgb_clip), steps=[], output=str(folder / "%04d.png"))

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import ffx
-from conftest import FFMPEG, decode_frames, make_clip
+from conftest import FFMPEG, decode_frames, faulty_ffmpeg, make_clip
 from ffx import media
 from ffx.cli import app
 
@@ -164,10 +164,7 @@ def test_an_output_whose_length_ffmpeg_reported_is_not_read_again(tmp_path, monk
     ffx.render(ffx.Recipe(input=str(clip), steps=[{"trim": {"duration": 0.5}}], output=str(out)))
     assert out.exists() and reads == []  # FFmpeg's "progress=end" at 0.5 s proved it
     short = tmp_path / "short.mkv"  # a plan FFmpeg falls short of is still read back (and refused)
-    wrapper = tmp_path / "ffmpeg-stops-early"
-    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *-progress*) exec "{FFMPEG}" -t 0.2 "$@";; esac\n'
-                       f'exec "{FFMPEG}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper = faulty_ffmpeg(tmp_path / "ffmpeg-stops-early", "*-progress*", f'exec "{FFMPEG}" -t 0.2 "$@"')
     with pytest.raises(ffx.RenderError, match="short of the planned"):
         ffx.render(ffx.Recipe(input=str(clip), output={"path": str(short), "codec": "ffv1"}), ffmpeg=str(wrapper))
     assert len(reads) == 1

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import ffx
-from conftest import ADVERSARIAL, FFMPEG, decode_audio, decode_frames, ffmpeg_children, make_clip
+from conftest import ADVERSARIAL, FFMPEG, decode_audio, decode_frames, faulty_ffmpeg, ffmpeg_children, make_clip
 from ffx.segments import plan_segments, tree_memory
 
 LOSSLESS = {"codec": "ffv1", "audio_codec": "pcm_s16le"}
@@ -147,10 +147,7 @@ def test_progress_covers_the_whole_job(tmp_path):
 
 def test_a_failing_segment_is_one_clear_error_and_leaves_nothing(tmp_path):
     src = make_clip(tmp_path / "src.mkv", duration=1.2)
-    wrapper = tmp_path / "ffmpeg-feeders-fail"
-    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *-copyts*-ss*) echo "segment broke" >&2; exit 3;; esac\n'
-                       f'exec "{FFMPEG}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper = faulty_ffmpeg(tmp_path / "ffmpeg-feeders-fail", "*-copyts*-ss*", 'echo "segment broke" >&2; exit 3')
     out = tmp_path / "o.mkv"
     with pytest.raises(ffx.RenderError, match="segment of the reverse: segment broke"):
         ffx.render(ffx.Recipe(input=str(src), steps=["reverse"], output={"path": str(out), **LOSSLESS}),

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import ffx
-from conftest import ADVERSARIAL, FFMPEG, decode_frames, make_clip
+from conftest import ADVERSARIAL, FFMPEG, decode_frames, faulty_ffmpeg, make_clip
 
 
 def long_value_recipe(tmp_path: Path, clip: Path, size: int) -> ffx.Recipe:
@@ -43,10 +43,7 @@ def test_a_printed_long_graph_still_runs_in_bash(tmp_path, silent_clip):
 
 def test_an_output_shorter_than_planned_is_an_error_and_is_not_published(tmp_path, clip):
     """An FFmpeg that stops early but exits 0 (as on a damaged input) must not count as success."""
-    wrapper = tmp_path / "ffmpeg-stops-early"
-    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *-progress*) exec "{FFMPEG}" -t 0.5 "$@";; esac\n'
-                       f'exec "{FFMPEG}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper = faulty_ffmpeg(tmp_path / "ffmpeg-stops-early", "*-progress*", f'exec "{FFMPEG}" -t 0.5 "$@"')
     out = tmp_path / "out.mkv"
     recipe = ffx.Recipe(input=str(clip), steps=["reverse"], output={"path": str(out), "codec": "ffv1"})
     with pytest.raises(ffx.RenderError, match="short of the planned 2.00 s"):
