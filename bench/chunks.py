@@ -25,8 +25,8 @@ from pathlib import Path
 from _common import ROOT, machine, median, timed, write_section
 
 sys.path.insert(0, str(ROOT))
-from ffx.binary import find_ffmpeg  # noqa: E402
-from ffx.media import probe  # noqa: E402
+from ffx.ffmpeg.binary import find_ffmpeg  # noqa: E402
+from ffx.media.probe import probe  # noqa: E402
 
 RECIPES = {
     "crop, black_white, text": "steps:\n  - crop: {x1: 0.1, x2: 0.9}\n  - black_white\n"

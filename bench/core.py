@@ -23,7 +23,8 @@ from _installed import installed_ffx
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
-from ffx.binary import find_ffmpeg  # noqa: E402
+from ffx.ffmpeg.binary import find_ffmpeg  # noqa: E402
+from ffx.media.probe import probe  # noqa: E402
 
 X264 = ["-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "192k",
         "-movflags", "+faststart"]
@@ -60,9 +61,9 @@ def main() -> None:
     clip = args.clip
     if clip is None:
         clip = generated_clip(ffmpeg, work / "clip.mp4", 20, audio=True)
-    info = ffx.media.probe(clip, ffmpeg)
+    info = probe(clip, ffmpeg)
     clips = {"clip": clip, "long": _looped(clip, work, ffmpeg, args.long, info.duration)}
-    long_info = ffx.media.probe(clips["long"], ffmpeg)
+    long_info = probe(clips["long"], ffmpeg)
     label = args.label or f"{os.path.basename(clip)}"
     python = sys.executable
     rows = []

@@ -26,7 +26,8 @@ from _installed import installed_ffx
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
-from ffx.binary import find_ffmpeg  # noqa: E402
+from ffx.ffmpeg.binary import find_ffmpeg  # noqa: E402
+from ffx.media.probe import _probed, probe  # noqa: E402
 
 RECIPE = ROOT / "recipes" / "gif.yaml"
 
@@ -61,13 +62,13 @@ def main() -> None:
     command = installed_ffx(Path(args.venv))
     work = Path(tempfile.mkdtemp(prefix="ffx-bench-excerpt-"))
     env = {**os.environ, "FFX_NO_CACHE": "1"}  # every ffx run computes its plan afresh
-    info = ffx.media.probe(args.clip, ffmpeg)
+    info = probe(args.clip, ffmpeg)
     rows = []
     try:
         for kind, vp9 in (("MP4 as given", False), ("VP9 WebM", True)):
             film = long_copy(args.clip, work / ("long.webm" if vp9 else "long" + Path(args.clip).suffix), ffmpeg,
                              args.hours * 3600, info.estimate.duration, vp9)
-            length = ffx.media.probe(film, ffmpeg).estimate.duration
+            length = probe(film, ffmpeg).estimate.duration
             size = os.path.getsize(film)
             start = f"{length / 2:.2f}"
             out = work / "excerpt.gif"
@@ -87,7 +88,7 @@ def main() -> None:
                 ratios.append(measured["ffx"] / measured["hand"])
             # the library in a process that has imported it already (a service making GIFs): its first
             # render of the film probes it; later ones (another GIF from the same film) reuse that probe
-            ffx.media._probed.clear()
+            _probed.clear()
             api_first = in_process(film, start, out)
             api_ratios, api_times = [], []
             for run in range(args.runs):

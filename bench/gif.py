@@ -31,7 +31,7 @@ from _installed import installed_ffx
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
-from ffx.binary import find_ffmpeg  # noqa: E402
+from ffx.ffmpeg.binary import find_ffmpeg  # noqa: E402
 
 SETTINGS = {
     # label: output options

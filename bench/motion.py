@@ -19,7 +19,8 @@ from _common import ROOT, generated_clip, machine, median, timed, write_section
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
-from ffx.binary import find_ffmpeg  # noqa: E402
+from ffx.ffmpeg.binary import find_ffmpeg  # noqa: E402
+from ffx.media.probe import probe  # noqa: E402
 
 CODECS = {
     "mpeg4": ["-c:v", "mpeg4", "-q:v", "2", "-pix_fmt", "yuv420p"],
@@ -44,13 +45,13 @@ def main() -> None:
     clip = args.clip
     if clip is None:
         clip = generated_clip(ffmpeg, work / "src.mp4", 5)
-    info = ffx.media.probe(clip, ffmpeg)
+    info = probe(clip, ffmpeg)
     lengths = {}
     for name, seconds in (("short", args.seconds), ("10x", 10 * args.seconds)):
         target = work / f"{name}.mp4"
         loops = max(0, int(seconds // info.duration))
         timed([ffmpeg, "-v", "error", "-stream_loop", str(loops), "-i", clip, "-an", "-c", "copy", "-y", str(target)])
-        lengths[name] = (str(target), ffx.media.probe(str(target), ffmpeg))
+        lengths[name] = (str(target), probe(str(target), ffmpeg))
     python = sys.executable
     rate = info.fps
     rate_text = f"{rate.numerator}/{rate.denominator}"

@@ -17,7 +17,7 @@ import cv2
 from _common import ROOT
 
 sys.path.insert(0, str(ROOT))
-from ffx.binary import find_ffmpeg  # noqa: E402
+from ffx.ffmpeg.binary import find_ffmpeg  # noqa: E402
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import ffx  # noqa: E402
-from ffx.binary import ffmpeg_binary  # noqa: E402
+from ffx.ffmpeg.binary import ffmpeg_binary  # noqa: E402
 from ffx.effects.text import SHIPPED_FONT  # noqa: E402
 
 MEDIA = Path(".")  # the footage folder, from --media
@@ -495,7 +495,7 @@ def main() -> None:
     import av
 
     footer = (f"\nMeasured by `python bench/parity.py --media DIR --write` in {elapsed:.0f} s: MoviePy {moviepy.__version__}, "
-              f"OpenCV {cv2.__version__}, PyAV {av.__version__}, FFmpeg {ffx.binary.ffmpeg_binary(None).version}.")
+              f"OpenCV {cv2.__version__}, PyAV {av.__version__}, FFmpeg {ffmpeg_binary(None).version}.")
     print(footer)
     if options.write:
         text = PARITY.read_text()

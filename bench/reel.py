@@ -22,7 +22,8 @@ from _common import ROOT, machine, median, timed, write_section
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
-from ffx.binary import find_ffmpeg  # noqa: E402
+from ffx.ffmpeg.binary import find_ffmpeg  # noqa: E402
+from ffx.media.probe import probe  # noqa: E402
 
 RECIPE = ROOT / "bench" / "reel.yaml"
 X264 = ["-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "192k",
@@ -93,8 +94,8 @@ def main() -> None:
         ratios.append(measured["ffx"] / measured["hand"])
     planned = ffx.compile_recipe(RECIPE, inputs=inputs, output=out_ffx, overwrite=True,
                                  variables={"length": args.seconds}).result
-    made = ffx.media.probe(out_ffx, ffmpeg)
-    hand = ffx.media.probe(out_hand, ffmpeg)
+    made = probe(out_ffx, ffmpeg)
+    hand = probe(out_hand, ffmpeg)
     body = f"""## Composition: a three-clip reel against the hand-written graph (`bench/reel.py`)
 
 Three generated clips (1280x720 at 25 fps with 48 kHz sound, 1920x1080 at 30 fps with 44.1 kHz sound,

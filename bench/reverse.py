@@ -19,7 +19,7 @@ from pathlib import Path
 from _common import ROOT, generated_clip, machine, timed_tree, write_section
 
 sys.path.insert(0, str(ROOT))
-from ffx.binary import find_ffmpeg  # noqa: E402
+from ffx.ffmpeg.binary import find_ffmpeg  # noqa: E402
 
 ENCODE = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "aac",
           "-b:a", "192k", "-movflags", "+faststart"]

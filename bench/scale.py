@@ -35,7 +35,8 @@ from _common import ROOT, machine, median, timed, write_section
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
-from ffx.binary import find_ffmpeg  # noqa: E402
+from ffx.ffmpeg.binary import find_ffmpeg  # noqa: E402
+from ffx.media.probe import probe  # noqa: E402
 
 REPORT = ROOT / "docs" / "scale.md"
 RECIPE = ROOT / "recipes" / "gif.yaml"
@@ -52,7 +53,7 @@ def cut_excerpts(ffmpeg: str, media: Path, folder: Path, count: int) -> list[Pat
     if not films:
         raise SystemExit(f"no .mp4 files in {media}")
     binary = find_ffmpeg()
-    lengths = {film: ffx.media.probe(str(film), binary).duration or EXCERPT for film in films}
+    lengths = {film: probe(str(film), binary).duration or EXCERPT for film in films}
     clips = []
     for index in range(count):
         film = films[index % len(films)]
@@ -100,7 +101,7 @@ def compile_seconds(clips: list[Path], work: Path) -> float:
 def start_cluster(workers: int):
     import distributed
 
-    from ffx.batching.cluster import _sigint_ignored
+    from ffx.scale.batch.cluster import _sigint_ignored
 
     start = time.perf_counter()
     with _sigint_ignored():

@@ -20,7 +20,8 @@ from _installed import installed_ffx
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
-from ffx.binary import find_ffmpeg  # noqa: E402
+from ffx.ffmpeg.binary import find_ffmpeg  # noqa: E402
+from ffx.media.probe import probe  # noqa: E402
 
 
 def main() -> None:
@@ -35,7 +36,7 @@ def main() -> None:
     clip = args.clip
     if clip is None:
         clip = generated_clip(ffmpeg, work / "clip.mp4", 30)
-    info = ffx.media.probe(clip, ffmpeg)
+    info = probe(clip, ffmpeg)
     python = sys.executable
     command = installed_ffx(Path(args.venv))  # as users run it: installed, not editable
     printed = shlex.split(subprocess.run(

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+from ffx.media.probe import probe
 
 mode, source, target = sys.argv[1:4]
 if mode == "moviepy":
@@ -28,10 +29,10 @@ else:
     from PIL import Image
 
     import ffx
-    from ffx.binary import find_ffmpeg
+    from ffx.ffmpeg.binary import find_ffmpeg
 
     ffmpeg = find_ffmpeg()
-    info = ffx.media.probe(source, ffmpeg)
+    info = probe(source, ffmpeg)
     width, height, n = info.width, info.height, info.frames
     samples = min(width, n)
     wanted = {k * n // samples for k in range(samples)}

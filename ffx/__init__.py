@@ -18,14 +18,14 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "compile_recipe": "api", "render": "api", "render_plan": "api", "preview": "api",
-    "batch": "batching", "BatchResult": "batching", "BatchStopped": "batching",
+    "batch": "scale.batch", "BatchResult": "scale.batch", "BatchStopped": "scale.batch",
     "CapabilityError": "errors", "FfxError": "errors", "FfxWarning": "errors", "InputError": "errors", "Problem": "errors",
     "RecipeError": "errors", "RenderError": "errors", "UsageError": "errors",
-    "MediaInfo": "media", "FfmpegStage": "plan", "Plan": "plan",
-    "Input": "recipe", "Recipe": "recipe", "load_recipe": "recipe", "Output": "output",
-    "render_bytes": "inmemory", "iter_bytes": "inmemory", "encode": "inmemory", "FrameError": "inmemory",
-    "Terminated": "process",
-    "frames": "frame_reader",
+    "MediaInfo": "media.probe", "FfmpegStage": "compile.plan", "Plan": "compile.plan",
+    "Input": "recipe.document", "Recipe": "recipe.document", "load_recipe": "recipe.document", "Output": "recipe.output",
+    "render_bytes": "run.inmemory", "iter_bytes": "run.inmemory", "encode": "run.inmemory", "FrameError": "run.inmemory",
+    "Terminated": "ffmpeg.process",
+    "frames": "run.frame_reader",
 }
 __all__ = sorted([*_EXPORTS, "effects"])
 
@@ -49,12 +49,12 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from . import effects
     from .api import compile_recipe, preview, render, render_plan
-    from .batching import BatchResult, BatchStopped, batch
+    from .scale.batch import BatchResult, BatchStopped, batch
     from .errors import CapabilityError, FfxError, FfxWarning, InputError, Problem, RecipeError, RenderError, UsageError
-    from .media import MediaInfo
-    from .output import Output
-    from .plan import FfmpegStage, Plan
-    from .process import Terminated
-    from .frame_reader import frames
-    from .inmemory import FrameError, encode, iter_bytes, render_bytes
-    from .recipe import Input, Recipe, load_recipe
+    from .media.probe import MediaInfo
+    from .recipe.output import Output
+    from .compile.plan import FfmpegStage, Plan
+    from .ffmpeg.process import Terminated
+    from .run.frame_reader import frames
+    from .run.inmemory import FrameError, encode, iter_bytes, render_bytes
+    from .recipe.document import Input, Recipe, load_recipe

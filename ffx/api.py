@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .binary import FfmpegBinary
+from .ffmpeg.binary import FfmpegBinary
 from .errors import Problem, RecipeError, UsageError, quote
-from .compiler import compile_recipe as _compile
-from .plan import Plan
-from .recipe import Input, Recipe, load_recipe, parse_bytes
-from .runner import ProgressCallback
-from .yamlsource import MAX_RECIPE_BYTES
+from .compile.compiler import compile_recipe as _compile
+from .compile.plan import Plan
+from .recipe.document import Input, Recipe, load_recipe, parse_bytes
+from .run.runner import ProgressCallback
+from .syntax.yamlsource import MAX_RECIPE_BYTES
 
 RecipeLike = Recipe | str | os.PathLike
 
@@ -110,7 +110,7 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
     plan = compile_recipe(loaded, overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
                           max_memory=max_memory)
     if chunks is not None and chunks > 1:  # planned now, so a refusal comes before any progress bar
-        from .chunking import chunked_runner
+        from .scale.chunks import chunked_runner
 
         run = chunked_runner(loaded, plan, chunks, allow_unsafe=allow_unsafe,
                              max_memory=check_options(max_memory=max_memory), cluster=cluster)
@@ -123,14 +123,14 @@ def render_plan(plan: Plan, *, progress: bool | ProgressCallback = False) -> Pla
     (``ffx batch`` compiles every job first, then runs the plans where there is room)."""
     if not (isinstance(progress, bool) or callable(progress)):
         raise UsageError(f"progress is True, False or a function taking a Progress, not {quote(progress)}")
-    from .sequence import run_any_plan
+    from .run.sequence import run_any_plan
 
     return _run(plan, run_any_plan, progress)
 
 
 def _run(plan: Plan, run, progress: bool | ProgressCallback) -> Plan:
     if progress is True:
-        from .progressbar import progress_bar
+        from .view.progressbar import progress_bar
 
         with progress_bar(plan) as update:
             run(plan, on_progress=update)
@@ -143,8 +143,8 @@ def graph_picture(plan: Plan, suffix: str = ".svg") -> str:
     """``ffx graph``'s picture of a compiled plan (``.svg``, ``.dot`` or ``.mmd``), the arrows leaving its
     input files labelled with what the probe found (the probe's own memory answers: the plan just read them)."""
     from .errors import InputError
-    from .graphview import render_picture
-    from .media import probe
+    from .view.graphview import render_picture
+    from .media.probe import probe
 
     known = {}
     for stage in plan.stages:
@@ -173,7 +173,7 @@ def preview(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, vari
     from .effects.contact_sheet import ContactSheet
     from .effects.resize import Resize
     from .effects.trim import Trim
-    from .output import Output
+    from .recipe.output import Output
 
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1:
         raise RecipeError(Problem(f"{quote(scale)} is not a scale; give a factor such as 0.25", field="scale"))

@@ -20,7 +20,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 import typer  # noqa: E402
 
 # read ahead of typer by the launcher, so FFmpeg starts while Python loads
-from .early_probe import start_early as _start_early  # noqa: E402
+from .startup.early_probe import start_early as _start_early  # noqa: E402
 
 
 def _bare_flags(params: list) -> list:
@@ -55,7 +55,7 @@ class _Group(typer.core.TyperGroup):
 def _version(value: bool) -> None:
     if value:
         from . import __version__
-        from .binary import FfmpegBinary, ffmpeg_binary
+        from .ffmpeg.binary import FfmpegBinary, ffmpeg_binary
 
         try:
             binary: FfmpegBinary | None = ffmpeg_binary()
@@ -132,7 +132,7 @@ def _guarded(action):
 def _inputs(inputs: list[str] | None, live: bool):
     if not live or not inputs:
         return inputs
-    from .recipe import Input
+    from .recipe.document import Input
 
     return [Input.live_source(text) for text in inputs]
 
@@ -140,7 +140,7 @@ def _inputs(inputs: list[str] | None, live: bool):
 def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, live=False, max_memory=None,
           max_recipe_size="1M"):
     from .api import compile_recipe
-    from .recipe import parse_set
+    from .recipe.document import parse_set
 
     return compile_recipe(recipe, variables=parse_set(sets or []), inputs=_inputs(inputs, live), output=output,
                           overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
@@ -157,8 +157,8 @@ def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, 
     """Render RECIPE to its output, with a progress bar on stderr (plain lines when it is not a terminal)."""
     def action():
         from .api import render as render_recipe
-        from .progressbar import ProgressLines
-        from .recipe import parse_set
+        from .view.progressbar import ProgressLines
+        from .recipe.document import parse_set
 
         # a bar on a terminal; plain lines in a log (cron, CI), so a long render shows it is alive
         progress = False if quiet else True if sys.stderr.isatty() else ProgressLines(sys.stderr)
@@ -191,9 +191,9 @@ def batch(recipe: RecipeArg,
     def action():
         import time
 
-        from .batching import BatchStopped, batch as run_batch
-        from .batching.display import BatchDisplay, print_summary
-        from .recipe import parse_set
+        from .scale.batch import BatchStopped, batch as run_batch
+        from .scale.batch.display import BatchDisplay, print_summary
+        from .recipe.document import parse_set
 
         if not output:
             _fail(["ffx batch needs -o TEMPLATE, e.g. -o 'out/{stem}.gif'"], code=2)
@@ -238,7 +238,7 @@ def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt
         if ffplay:
             typer.echo(plan.ffplay())
             return
-        from .binary import printed_name
+        from .ffmpeg.binary import printed_name
 
         binary = plan.binary_path if full_path else printed_name(plan.binary_path)
         typer.echo(plan.to_json(binary) if as_json else plan.shell(binary))
@@ -274,8 +274,8 @@ def graph(recipe: RecipeArg, input: InputOpt = None,
     """Draw RECIPE's compiled filtergraph: inputs, filters with their recipe steps, sizes, rates, durations."""
     def action():
         from .api import graph_picture
-        from .binary import find_ffmpeg
-        from .graphview import FORMATS
+        from .ffmpeg.binary import find_ffmpeg
+        from .view.graphview import FORMATS
 
         suffix = Path(output).suffix.lower()
         if suffix not in FORMATS + (".png",):
@@ -298,7 +298,7 @@ def _svg_to_png(svg: str, binary: str) -> bytes:
     import subprocess
     import tempfile
 
-    from . import process
+    from .ffmpeg import process
     from .errors import CapabilityError
 
     with tempfile.NamedTemporaryFile(suffix=".svg") as source:
@@ -324,7 +324,7 @@ def stage(kind: Annotated[str, typer.Argument(help="slitscan")],
           slits: Annotated[int, typer.Option(min=1)] = 1, length: Annotated[int, typer.Option(min=1)] = 1,
           thickness: Annotated[int, typer.Option(min=1)] = 1, axis: str = "column") -> None:
     """A Python stage of a plan: raw frames on stdin, raw frames on stdout (plans run it for you)."""
-    from .stages import slitscan_image
+    from .compile.stages import slitscan_image
 
     if kind != "slitscan" or axis not in ("column", "row"):
         _fail([f"unknown stage {kind!r} / axis {axis!r}"], code=2)
@@ -345,14 +345,14 @@ def preview(recipe: RecipeArg, input: InputOpt = None, set: SetOpt = None,
     def action():
         import shutil
 
-        from .recipe import parse_set
+        from .recipe.document import parse_set
 
         if ffplay:
             player = shutil.which("ffplay")
             if player is None:
                 _fail(["no ffplay found: it is not part of the bundled FFmpeg; install your system's FFmpeg "
                        "(which has ffplay), or run ffx preview without --ffplay and open the files it writes"])
-            from . import process
+            from .ffmpeg import process
             from .api import compile_recipe
 
             plan = compile_recipe(recipe, inputs=_inputs(input, False), variables=parse_set(set or []),
@@ -361,7 +361,7 @@ def preview(recipe: RecipeArg, input: InputOpt = None, set: SetOpt = None,
             process.run([player, "-hide_banner", *plan.preview], timeout=None)
             return
         from .api import preview as make_preview
-        from .progressbar import ProgressLines
+        from .view.progressbar import ProgressLines
 
         progress = False if quiet else True if sys.stderr.isatty() else ProgressLines(sys.stderr)
         paths = make_preview(recipe, inputs=_inputs(input, False), variables=parse_set(set or []), folder=folder,
@@ -373,7 +373,7 @@ def preview(recipe: RecipeArg, input: InputOpt = None, set: SetOpt = None,
             viewer = shutil.which("xdg-open") or shutil.which("open")
             if viewer is None:
                 _fail(["no system viewer found (xdg-open or open); the files are written"])
-            from . import process
+            from .ffmpeg import process
 
             for path in paths:
                 process.run([viewer, path], timeout=30)
@@ -465,7 +465,7 @@ def _choices(annotation) -> list[str]:
 @app.command(cls=_Command)
 def schema() -> None:
     """Print the recipe JSON Schema (for editor auto-completion)."""
-    from .recipe import recipe_json_schema
+    from .recipe.document import recipe_json_schema
 
     typer.echo(json.dumps(recipe_json_schema(), indent=2))
 
@@ -487,7 +487,7 @@ def main(finish=None) -> None:
     opened is closed, and the interpreter's teardown of pydantic's and typer's modules (about 40 ms,
     measured on a short GIF render) is time a short render should not pay. ``finish`` is told the exit
     code first (the launcher stores a successful answer, ffx.plancache)."""
-    from .process import terminations_raise
+    from .ffmpeg.process import terminations_raise
 
     try:
         with terminations_raise():  # SIGTERM/SIGHUP clean up like Ctrl-C, then exit 128 + the signal

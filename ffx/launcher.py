@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
-from . import plancache
-from .early_probe import start_early
+from .startup import plancache
+from .startup.early_probe import start_early
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import ffx
-from ffx.binary import find_ffmpeg
+from ffx.ffmpeg.binary import find_ffmpeg
+from ffx.media.probe import probe
 
 FFMPEG = find_ffmpeg()
 
@@ -132,7 +133,7 @@ def make_clip(path: Path, *, duration: float = 2.0, size: str = "160x90", rate: 
 
 def decode_frames(path: Path | str, pix_fmt: str = "rgb24") -> np.ndarray:
     """All frames as an (N, H, W, C) uint8 array."""
-    info = ffx.media.probe(str(path), FFMPEG)
+    info = probe(str(path), FFMPEG)
     channels = {"rgb24": 3, "gray": 1, "rgba": 4}[pix_fmt]
     raw = subprocess.run([FFMPEG, "-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo",
                           "-pix_fmt", pix_fmt, "-"], capture_output=True, check=True).stdout

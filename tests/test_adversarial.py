@@ -156,8 +156,8 @@ def test_an_output_that_is_an_input_is_refused(tmp_path, silent_clip, spelling):
 
 
 def test_every_world_touching_option_of_every_filter_is_refused():
-    from ffx.filter_table import KNOWN_FILTERS, WORLD_OPTIONS
-    from ffx.safety import unsafe_filter_reason
+    from ffx.filtergraph.filter_table import KNOWN_FILTERS, WORLD_OPTIONS
+    from ffx.filtergraph.safety import unsafe_filter_reason
 
     pairs = [(name, option) for name, options in WORLD_OPTIONS.items() for option in options]
     assert len(pairs) > 80 and ("psnr", "f") in pairs and ("paletteuse", "debug_kdtree") in pairs

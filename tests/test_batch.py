@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 import ffx
 from conftest import ADVERSARIAL, decode_frames, ffmpeg_children, make_clip
-from ffx.batching import local
-from ffx.batching.jobs import MINIMUM_JOB_MEMORY, Outcome
+from ffx.scale.batch import local
+from ffx.scale.batch.jobs import MINIMUM_JOB_MEMORY, Outcome
 from ffx.cli import app
 
 RECIPE = """\

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 import ffx
 from conftest import decode_frames, make_clip
-from ffx.batching import cluster as dask_cluster
-from ffx.batching.jobs import RenderJob
+from ffx.scale.batch import cluster as dask_cluster
+from ffx.scale.batch.jobs import RenderJob
 from ffx.cli import app
 
 distributed = pytest.importorskip("distributed")

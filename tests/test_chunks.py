@@ -15,8 +15,8 @@ import pytest
 
 import ffx
 from conftest import FFMPEG, decode_audio, decode_frames, ffmpeg_children, make_clip, run_ffmpeg
-from ffx.chunking import ChunkJob, choose_seams, overlap_frames, plan_spans
-from ffx.chunking.jobs import read_frames
+from ffx.scale.chunks import ChunkJob, choose_seams, overlap_frames, plan_spans
+from ffx.scale.chunks.jobs import read_frames
 from ffx.effects import BlackWhite, Blend, Crop, Delay, Fade, Motion, Reverse, Split, Text, Tmix
 
 LOSSLESS = {"codec": "ffv1", "audio_codec": "pcm_s16le"}
@@ -221,8 +221,8 @@ def test_fewer_keyframes_than_chunks_gives_fewer_pieces_with_a_note(tmp_path):
 
 
 def test_jobs_are_plain_data_that_survive_pickling(tmp_path, gop12):
-    from ffx.binary import ffmpeg_binary
-    from ffx.chunking import plan_chunked_render, run_chunk
+    from ffx.ffmpeg.binary import ffmpeg_binary
+    from ffx.scale.chunks import plan_chunked_render, run_chunk
 
     recipe = ffx.Recipe(input=str(gop12), steps=[Crop(x2=0.5)], output={"path": str(tmp_path / "out.mkv"), **LOSSLESS})
     plan = ffx.compile_recipe(recipe)
@@ -234,7 +234,7 @@ def test_jobs_are_plain_data_that_survive_pickling(tmp_path, gop12):
 
 
 def test_a_failing_piece_fails_the_render_and_leaves_nothing(tmp_path, gop12, monkeypatch):
-    import ffx.chunking.local as local
+    import ffx.scale.chunks.local as local
 
     real = local.run_chunk
 

@@ -9,12 +9,12 @@ import pytest
 from typer.testing import CliRunner
 
 import ffx
-from ffx import partfile
+from ffx.run import partfile
 from conftest import decode_frames, make_clip
-from ffx.batching import cluster as dask_cluster
-from ffx.binary import ffmpeg_binary
-from ffx.chunking import plan_chunked_render
-from ffx.chunking.cluster import PieceJob, piece_paths, run_chunked_on_cluster
+from ffx.scale.batch import cluster as dask_cluster
+from ffx.ffmpeg.binary import ffmpeg_binary
+from ffx.scale.chunks import plan_chunked_render
+from ffx.scale.chunks.cluster import PieceJob, piece_paths, run_chunked_on_cluster
 from ffx.cli import app
 from ffx.effects import BlackWhite, Crop, Motion, Text
 from test_chunks import LOSSLESS, assert_same_render

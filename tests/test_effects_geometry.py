@@ -5,6 +5,8 @@ import pytest
 
 import ffx
 from conftest import FFMPEG, decode_frames, render
+from ffx.media.probe import probe
+from ffx.ffmpeg.binary import FfmpegBinary, ffmpeg_binary
 
 
 def test_resize_factor_and_width(tmp_path, silent_clip):
@@ -56,8 +58,8 @@ def test_unsafe_raw_filters_are_refused(silent_clip, spec):
 
 
 def test_a_missing_filter_is_a_capability_error(silent_clip):
-    binary = ffx.binary.ffmpeg_binary()
-    crippled = ffx.binary.FfmpegBinary(binary.path, binary.version, binary.major, binary.filters - {"hue"},
+    binary = ffmpeg_binary()
+    crippled = FfmpegBinary(binary.path, binary.version, binary.major, binary.filters - {"hue"},
                                        binary.encoders)
     with pytest.raises(ffx.CapabilityError, match=r"hue \(for steps\[0\] \(black_white\)\)"):
         ffx.compile_recipe(ffx.Recipe(input=str(silent_clip), steps=["black_white"], output="o.mp4"), ffmpeg=crippled)
@@ -94,5 +96,5 @@ def test_gif_output_is_palette_limited(tmp_path, silent_clip):
 
 def test_odd_sizes_are_made_even_for_yuv420p_encoders(tmp_path, silent_clip):
     out = render(tmp_path, [{"crop": {"x1": 0, "x2": 101, "y2": 51}}], silent_clip, output="odd.mp4")
-    info = ffx.media.probe(str(out), FFMPEG)
+    info = probe(str(out), FFMPEG)
     assert (info.width, info.height) == (100, 50)

@@ -7,6 +7,7 @@ import pytest
 
 import ffx
 from conftest import FFMPEG, decode_frames, run_ffmpeg
+from ffx.media.probe import probe
 
 
 def render_plan(tmp_path, steps, src, output="out.mkv"):
@@ -15,7 +16,7 @@ def render_plan(tmp_path, steps, src, output="out.mkv"):
     if output.endswith(".mkv"):
         spec.update(codec="ffv1", audio_codec="pcm_s16le")
     plan = ffx.render(ffx.Recipe(input=str(src), steps=steps, output=spec))
-    got = ffx.media.probe(str(path), FFMPEG, need_duration=not output.endswith(".png"))
+    got = probe(str(path), FFMPEG, need_duration=not output.endswith(".png"))
     assert (got.width, got.height) == (plan.result.width, plan.result.height)
     if not output.endswith(".png"):
         assert got.frames == plan.result.frames

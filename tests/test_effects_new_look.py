@@ -9,6 +9,7 @@ import pytest
 import ffx
 from conftest import FFMPEG, decode_frames, make_clip, run_ffmpeg
 from ffx.effects.rotate import expanded_size
+from ffx.media.probe import probe
 
 
 def render_plan(tmp_path, steps, src, output="out.mkv"):
@@ -19,7 +20,7 @@ def render_plan(tmp_path, steps, src, output="out.mkv"):
         spec.update(codec="ffv1", audio_codec="pcm_s16le")
     plan = ffx.render(ffx.Recipe(input=str(src), steps=steps, output=spec))
     still = output.endswith(".png")
-    got = ffx.media.probe(str(path), FFMPEG, need_duration=not still)
+    got = probe(str(path), FFMPEG, need_duration=not still)
     want = plan.result
     assert (got.width, got.height) == (want.width, want.height)
     if not still:

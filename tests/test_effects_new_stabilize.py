@@ -9,6 +9,7 @@ import pytest
 
 import ffx
 from conftest import ADVERSARIAL, FFMPEG, decode_audio, decode_frames, faulty_ffmpeg, ffmpeg_children, run_ffmpeg
+from ffx.media.probe import probe
 
 LOSSLESS = {"codec": "ffv1", "audio_codec": "pcm_s16le"}
 
@@ -54,7 +55,7 @@ def test_a_shaky_clip_comes_out_steady_with_its_audio(tmp_path, private_tmp):
     plan = ffx.render(ffx.Recipe(input=str(src), steps=["stabilize"], output={"path": str(out), **LOSSLESS}))
     before, after = displacement(src), displacement(out)
     assert before > 6 and after < before / 10  # measured: 8.13 px -> 0.18 px
-    got = ffx.media.probe(str(out), FFMPEG)
+    got = probe(str(out), FFMPEG)
     assert (got.width, got.height, got.frames) == (plan.result.width, plan.result.height, plan.result.frames) == (320, 240, 50)
     assert abs(got.duration - plan.result.duration) < 0.06
     assert len(decode_audio(out)) == pytest.approx(2 * 48000, abs=480)

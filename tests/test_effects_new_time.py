@@ -8,6 +8,7 @@ import pytest
 import ffx
 from conftest import FFMPEG, decode_audio, decode_frames, make_clip
 from ffx.effects.accel_decel import source_frames
+from ffx.media.probe import probe
 
 
 def render_plan(tmp_path, steps, src, output="out.mkv"):
@@ -15,7 +16,7 @@ def render_plan(tmp_path, steps, src, output="out.mkv"):
     recipe = ffx.Recipe(input=str(src), steps=steps,
                         output={"path": str(path), "codec": "ffv1", "audio_codec": "pcm_s16le"})
     plan = ffx.render(recipe)
-    got = ffx.media.probe(str(path), FFMPEG)
+    got = probe(str(path), FFMPEG)
     assert (got.width, got.height, got.frames) == (plan.result.width, plan.result.height, plan.result.frames)
     assert got.fps == plan.result.fps
     assert abs(got.duration - plan.result.duration) < 1.5 / float(plan.result.fps)

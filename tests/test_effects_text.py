@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import ffx
 from conftest import ADVERSARIAL, decode_frames, run_ffmpeg
-from ffx import graph
+from ffx.filtergraph import graph
 from ffx.effects.text import SHIPPED_FONT, Text
 
 SOURCE = {"source": "color", "color": "navy", "size": "320x180", "duration": 0.2, "rate": 10}

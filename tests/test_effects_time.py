@@ -7,6 +7,7 @@ import pytest
 
 import ffx
 from conftest import FFMPEG, decode_audio, decode_frames, dominant_frequency, make_clip, render
+from ffx.media.probe import probe, read_packets
 
 
 def test_trim_keeps_the_frames_in_the_span(tmp_path, clip):
@@ -112,7 +113,7 @@ def test_the_plan_knows_how_many_frames_a_speed_change_leaves(tmp_path, factor, 
                                  output={"path": str(out), "codec": "ffv1"}))
     length = 2.0
     if container.startswith("jittery"):  # its last frame is 0.3 frame late: the stream ends after 2 s
-        unit, packets = ffx.media.read_packets(str(src), FFMPEG, what="end")
+        unit, packets = read_packets(str(src), FFMPEG, what="end")
         length = float((packets[-1][0] + packets[-1][1]) * unit)
         assert length > 2.0
     assert len(decode_frames(out)) == plan.result.frames == math.floor(length * 25 / factor + 0.5)
@@ -120,7 +121,7 @@ def test_the_plan_knows_how_many_frames_a_speed_change_leaves(tmp_path, factor, 
 
 def test_speed_can_drop_the_audio(tmp_path, clip):
     out = render(tmp_path, [{"speed": {"factor": 0.25, "audio": False}}], clip)
-    assert not ffx.media.probe(str(out), FFMPEG).has_audio
+    assert not probe(str(out), FFMPEG).has_audio
 
 
 def test_fps_resamples(tmp_path, silent_clip):

@@ -11,9 +11,9 @@ import pytest
 
 import ffx
 from conftest import ADVERSARIAL, FFMPEG, decode_audio, decode_frames
-from ffx import filter_table
-from ffx.filter_options import filter_options, filter_pads, image_size_problem
-from ffx.safety import unsafe_filter_reason
+from ffx.filtergraph import filter_table
+from ffx.filtergraph.filter_options import filter_options, filter_pads, image_size_problem
+from ffx.filtergraph.safety import unsafe_filter_reason
 
 SOURCE = {"source": "color", "color": "red", "size": "64x48", "rate": 10, "duration": 1}
 SECOND = {"source": "color", "color": "blue", "size": "64x48", "rate": 10, "duration": 1}

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ffx
-from ffx import graph
+from ffx.filtergraph import graph
 from conftest import ESCAPING, FFMPEG
 
 NASTY = st.text(alphabet=st.sampled_from(list("\\':,;[]=%{}\n\t \"$`|&#ab0é🎉")), max_size=24)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import ffx as api
-from ffx.graphview import Box, Picture, parse_filtergraph, picture_of, to_dot, to_mermaid, to_svg
+from ffx.view.graphview import Box, Picture, parse_filtergraph, picture_of, to_dot, to_mermaid, to_svg
 from conftest import decode_frames
 from test_cli import RECIPES, ffx
 
@@ -129,7 +129,7 @@ def test_png_is_drawn_by_the_bundled_ffmpeg(tmp_path, clip):
 
 
 def test_a_simple_filter_chain_reads_the_first_input_and_a_command_without_filters_copies_it():
-    from ffx.graphview import _add_command
+    from ffx.view.graphview import _add_command
 
     chain = Picture()
     _add_command(chain, ["-i", "file:a.mkv", "-af", "volume=2,aresample=48000", "file:b.mkv"], "x")

@@ -11,6 +11,7 @@ import pytest
 
 import ffx
 from conftest import FFMPEG, child_processes, cmdline, decode_frames
+from ffx.media.probe import probe
 
 SOURCE = {"source": "testsrc2", "size": "160x90", "rate": 25, "duration": 1}
 
@@ -87,7 +88,7 @@ def test_encode_to_mp4_bytes_at_an_ntsc_rate(tmp_path, private_tmp):
     data = ffx.encode(gradient_frames(24), fps=23.976)
     assert data[4:8] == b"ftyp" and data.index(b"moov") < data.index(b"mdat")
     (tmp_path / "e.mp4").write_bytes(data)
-    info = ffx.media.probe(str(tmp_path / "e.mp4"), FFMPEG)
+    info = probe(str(tmp_path / "e.mp4"), FFMPEG)
     assert info.fps == Fraction(24000, 1001) and info.frames == 24 and (info.width, info.height) == (64, 36)
     assert os.listdir(private_tmp) == []
     gif = ffx.encode(gradient_frames(5), fps=5, format="gif")

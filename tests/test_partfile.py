@@ -12,7 +12,7 @@ import pytest
 
 import ffx
 from conftest import ADVERSARIAL, decode_frames, make_clip
-from ffx import partfile
+from ffx.run import partfile
 
 SOURCE = {"source": "testsrc2", "size": "160x90", "rate": 25, "duration": 1}
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FFMPEG, make_clip
-from ffx import plancache
+from ffx.startup import plancache
 
 MARKER = "stored answer\n"
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 import ffx
 from conftest import FFMPEG, decode_frames, faulty_ffmpeg, make_clip
-from ffx import media
+from ffx.media import probe as media
 from ffx.cli import app
 
 
@@ -149,7 +149,7 @@ def test_a_cover_picture_is_a_still_by_its_header():
 
 
 def test_an_output_whose_length_ffmpeg_reported_is_not_read_again(tmp_path, monkeypatch):
-    from ffx import runner
+    from ffx.run import runner
 
     reads: list[list[str]] = []
     real_run = runner.run
@@ -171,7 +171,7 @@ def test_an_output_whose_length_ffmpeg_reported_is_not_read_again(tmp_path, monk
 
 
 def test_a_picture_ffmpeg_reported_writing_is_not_read_again(tmp_path, monkeypatch):
-    from ffx import runner
+    from ffx.run import runner
 
     reads: list[list[str]] = []
     real_run = runner.run
@@ -184,7 +184,7 @@ def test_a_picture_ffmpeg_reported_writing_is_not_read_again(tmp_path, monkeypat
 
 def test_the_studio_summary_and_the_graph_labels_do_not_count_a_long_file(tmp_path, long_after):
     """Both describe a plan on every keystroke (studio) or every picture (ffx graph): the header must do."""
-    from ffx.graphview import describe
+    from ffx.view.graphview import describe
     from ffx.studio.session import summary
 
     runs = long_after(0.5)
@@ -255,7 +255,7 @@ def test_a_short_files_trim_takes_its_frame_times_from_the_probes_own_run(tmp_pa
 
 
 def test_the_span_a_first_trim_cuts_is_read_ahead_from_the_command_line():
-    from ffx.early_probe import read_ahead
+    from ffx.startup.early_probe import read_ahead
 
     recipes = Path(__file__).resolve().parent.parent / "recipes"
     recipe = str(recipes / "gif.yaml")  # trim: {start: "${start}", duration: "${duration}"}, duration 2 by default
@@ -268,7 +268,7 @@ def test_the_span_a_first_trim_cuts_is_read_ahead_from_the_command_line():
 def test_a_long_files_span_read_ahead_is_the_one_the_trim_uses(tmp_path, long_after):
     """`ffx render` starts the excerpt's packet read while Python loads; the trim takes that answer
     instead of reading again, and a file replaced in between is read afresh."""
-    from ffx.early_probe import start_early
+    from ffx.startup.early_probe import start_early
 
     runs = long_after(1.0)
     clip = make_clip(tmp_path / "long.mkv", duration=4, audio="sine")
@@ -295,7 +295,7 @@ def test_a_long_files_span_read_ahead_is_the_one_the_trim_uses(tmp_path, long_af
 
 
 def test_a_span_near_the_start_waits_for_the_probe_and_a_short_file_is_probed_properly(tmp_path, long_after):
-    from ffx.early_probe import start_early
+    from ffx.startup.early_probe import start_early
 
     runs = long_after(1.0)
     clip = make_clip(tmp_path / "long.mkv", duration=4, audio=None)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ffx import process
+from ffx.ffmpeg import process
 
 
 def _alive(pid: int) -> bool:

@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from conftest import make_clip
-from ffx.progressbar import ProgressLines
-from ffx.runner import Progress, ProgressReader, _follow_progress
+from ffx.view.progressbar import ProgressLines
+from ffx.run.runner import Progress, ProgressReader, _follow_progress
 
 # -progress blocks as FFmpeg 7 writes them (trimmed to the keys ffx reads): "N/A" before the first frame
 # is out, and again while the encoders flush at the end of a reverse, after 2.92 s had been reported.

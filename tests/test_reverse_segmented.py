@@ -12,7 +12,9 @@ import pytest
 
 import ffx
 from conftest import ADVERSARIAL, FFMPEG, decode_audio, decode_frames, faulty_ffmpeg, ffmpeg_children, make_clip
-from ffx.segments import plan_segments, tree_memory
+from ffx.compile.segments import plan_segments
+from ffx.media.memory import tree_memory
+from ffx.media.probe import keyframe_times, probe
 
 LOSSLESS = {"codec": "ffv1", "audio_codec": "pcm_s16le"}
 
@@ -21,20 +23,20 @@ LOSSLESS = {"codec": "ffv1", "audio_codec": "pcm_s16le"}
 def tiny_overheads(monkeypatch):
     """Test clips are tiny, far below FFmpeg's own fixed memory: count only the frames, so a budget
     picks the segment length exactly (what is under test here is the seams, not the estimate)."""
-    from ffx import segments
+    from ffx.compile import segments
 
     for name, value in (("PLAIN_OVERHEAD", 0), ("SEGMENTED_OVERHEAD", 0), ("FRAME_PADDING", 1.0), ("SAFETY", 1.0),
                         ("DEFAULT_ENCODER_FRAMES", 0)):
         monkeypatch.setattr(segments, name, value)
     monkeypatch.setattr(segments, "encoder_frames", lambda codec, preset: 0)
-    import ffx.compiler
+    import ffx.compile.compiler
 
-    monkeypatch.setattr(ffx.compiler, "encoder_frames", lambda codec, preset: 0)
+    monkeypatch.setattr(ffx.compile.compiler, "encoder_frames", lambda codec, preset: 0)
 
 
 def budget_for(src: Path, frames: int) -> int:
     """A memory budget under which each segment holds ``frames`` frames."""
-    info = ffx.media.probe(str(src), FFMPEG)
+    info = probe(str(src), FFMPEG)
     return tree_memory(info, frames, 0) + 1
 
 
@@ -88,7 +90,7 @@ def test_each_feeder_decodes_from_the_keyframe_it_needs_and_no_earlier(tmp_path)
     """A segment that starts on a keyframe must not seek to the group before it (a whole group decoded
     for nothing); the frames the feeder's decoder produces are counted by FFmpeg itself."""
     src = make_clip(tmp_path / "gop.mp4", duration=2.0, codec="libx264", keyint=10, audio=None)
-    assert ffx.media.keyframe_times(str(src), FFMPEG) == [n / 25 for n in range(0, 50, 10)]
+    assert keyframe_times(str(src), FFMPEG) == [n / 25 for n in range(0, 50, 10)]
     plain, segmented, plan = reverse_both(tmp_path, src, ["reverse"], 15)
     assert_same(plain, segmented, audio=False)
     decoded = []
@@ -161,8 +163,8 @@ def test_the_estimate_is_calibrated_for_1080p(monkeypatch):
     """The real constants: 10 s of 1080p fits 1 GiB with x264 ultrafast (measured 911 MiB with ffx),
     not with medium (its encoder alone holds ~480 MB); 30 s never does."""
     monkeypatch.undo()
-    from ffx.media import MediaInfo
-    from ffx.segments import encoder_frames, frames_per_segment
+    from ffx.media.probe import MediaInfo
+    from ffx.media.memory import encoder_frames, frames_per_segment
 
     def info(seconds):
         return MediaInfo(width=1920, height=1080, fps=25, duration=seconds, frames=25 * seconds, has_audio=True,

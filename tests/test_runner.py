@@ -27,13 +27,14 @@ import sys
 import ffx
 from ffx import compiler, segments
 from ffx.binary import find_ffmpeg
+from ffx.media.probe import probe
 
 for name, value in (("PLAIN_OVERHEAD", 0), ("SEGMENTED_OVERHEAD", 0), ("FRAME_PADDING", 1.0), ("SAFETY", 1.0),
                     ("DEFAULT_ENCODER_FRAMES", 0)):
     setattr(segments, name, value)
 segments.encoder_frames = compiler.encoder_frames = lambda codec, preset: 0
 source, output = sys.argv[1:3]
-budget = segments.tree_memory(ffx.media.probe(source, find_ffmpeg()), 10, 0) + 1
+budget = segments.tree_memory(probe(source, find_ffmpeg()), 10, 0) + 1
 recipe = ffx.Recipe.model_validate({"input": source, "output": {"path": output, "preset": "veryslow"},
                                     "steps": ["reverse", {"filter": {"name": "gblur", "sigma": 20, "steps": 6}}]})
 assert ffx.compile_recipe(recipe, max_memory=budget).feeds
@@ -188,8 +189,8 @@ def test_progress_reports_reach_the_total(tmp_path):
 
 def test_early_probe_answer_is_used_only_for_the_same_unchanged_file(tmp_path):
     """The command line starts probing before the recipe loads; a file changed meanwhile is probed again."""
-    from ffx import media
-    from ffx.binary import find_ffmpeg
+    from ffx.media import probe as media
+    from ffx.ffmpeg.binary import find_ffmpeg
 
     ffmpeg = find_ffmpeg()
     short = make_clip(tmp_path / "short.mkv", duration=1, audio=None)
@@ -205,7 +206,7 @@ def test_early_probe_answer_is_used_only_for_the_same_unchanged_file(tmp_path):
 
 
 def _early_arguments(argv):
-    from ffx.early_probe import read_ahead
+    from ffx.startup.early_probe import read_ahead
 
     return read_ahead(argv)[:3]
 
@@ -233,7 +234,7 @@ def test_inputs_named_in_the_recipe_are_probed_early_too(tmp_path):
 def test_bundled_binary_is_remembered_and_a_stale_memo_is_ignored(tmp_path, monkeypatch):
     import json
 
-    from ffx import binary
+    from ffx.ffmpeg import binary
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv("FFX_FFMPEG", raising=False)

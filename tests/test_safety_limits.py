@@ -102,10 +102,10 @@ HOSTILE_VALUES = [1e308, -1e308, 2**63, -2**63, 1e-320, "nan", "inf", "-inf", "1
 
 
 def hostile_options() -> list[tuple[str, str, object]]:
-    from ffx.filter_options import filter_options
-    from ffx.filter_table import KNOWN_FILTERS
-    from ffx.graph import OPTION_NAME
-    from ffx.safety import unsafe_filter_reason
+    from ffx.filtergraph.filter_options import filter_options
+    from ffx.filtergraph.filter_table import KNOWN_FILTERS
+    from ffx.filtergraph.graph import OPTION_NAME
+    from ffx.filtergraph.safety import unsafe_filter_reason
 
     return [(name, option, value) for name in sorted(KNOWN_FILTERS) if not unsafe_filter_reason(name, [])
             for option in filter_options(name) if OPTION_NAME.match(option) and not unsafe_filter_reason(name, [option])
@@ -114,7 +114,7 @@ def hostile_options() -> list[tuple[str, str, object]]:
 
 def test_every_option_of_every_reviewed_filter_meets_hostile_values_with_its_own_error_or_passes():
     """A sweep of the whole table: each value is either refused naming the option, or left to FFmpeg."""
-    from ffx.filter_options import OptionError, check_options
+    from ffx.filtergraph.filter_options import OptionError, check_options
 
     refused = 0
     triples = hostile_options()

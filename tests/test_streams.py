@@ -10,6 +10,7 @@ import pytest
 
 import ffx
 from conftest import FFMPEG, decode_frames, make_clip, run_ffmpeg
+from ffx.media.probe import probe
 
 LOSSLESS = {"codec": "ffv1", "pix_fmt": "gbrp", "audio_codec": "pcm_s16le"}
 
@@ -28,9 +29,9 @@ def rendered(tmp_path: Path, inputs: dict, steps: list, name: str = "out.mkv") -
 
 @pytest.mark.parametrize("extension", ["png", "jpg", "webp", "mkv"])
 def test_a_picture_or_a_one_frame_video_is_a_still(tmp_path, extension):
-    info = ffx.media.probe(str(picture(tmp_path / f"logo.{extension}")), FFMPEG)
+    info = probe(str(picture(tmp_path / f"logo.{extension}")), FFMPEG)
     assert info.still and info.frames == 1
-    assert not ffx.media.probe(str(make_clip(tmp_path / "clip.mkv", duration=0.2)), FFMPEG).still
+    assert not probe(str(make_clip(tmp_path / "clip.mkv", duration=0.2)), FFMPEG).still
 
 
 def test_an_overlaid_logo_lasts_as_long_as_the_clip(tmp_path, clip):
@@ -39,7 +40,7 @@ def test_an_overlaid_logo_lasts_as_long_as_the_clip(tmp_path, clip):
     assert plan.result.frames == len(frames) == 50
     red = np.array([255, 0, 0])
     assert (np.abs(frames[:, 12:24, 12:24] - red) <= 8).all()  # on every frame, the last included (through 4:2:0)
-    assert ffx.media.probe(plan.stages[0].output_path, FFMPEG).has_audio  # the clip's sound goes on
+    assert probe(plan.stages[0].output_path, FFMPEG).has_audio  # the clip's sound goes on
 
 
 def test_a_still_background_lasts_as_long_as_the_clip_stacked_after_it(tmp_path, silent_clip):

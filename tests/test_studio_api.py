@@ -16,6 +16,7 @@ import ffx  # noqa: E402
 from conftest import FFMPEG, decode_frames, make_clip  # noqa: E402
 from ffx.studio.app import create_app  # noqa: E402
 from ffx.studio.session import Studio  # noqa: E402
+from ffx.media.probe import probe  # noqa: E402
 
 TOKEN = "secret-token"
 PORT = 8765
@@ -168,7 +169,7 @@ def test_preview_renders_a_playable_video_and_a_contact_sheet(client, folder):
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
     saved = folder / "got.mp4"
     saved.write_bytes(video.content)
-    info = ffx.media.probe(str(saved), FFMPEG)
+    info = probe(str(saved), FFMPEG)
     assert info.duration == pytest.approx(1.0, abs=0.05) and info.size == "96x54"
     assert decode_frames(saved).shape[0] == 25
     sheet = client.get(f"/api/preview/{job['id']}/sheet")

@@ -4,10 +4,10 @@ import threading
 import pytest
 import yaml
 
-from ffx import yamlsource
+from ffx.syntax import yamlsource
 from ffx.errors import RecipeError
-from ffx.recipe import load_recipe
-from ffx.yamlsource import load_yaml, resolve_plain
+from ffx.recipe.document import load_recipe
+from ffx.syntax.yamlsource import load_yaml, resolve_plain
 
 
 @pytest.mark.parametrize("text, expected", [

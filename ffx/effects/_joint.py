@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from .. import graph
-from ..media import MediaInfo
+from ..filtergraph import graph
+from ..media.probe import MediaInfo
 from .base import Clip, StepContext, StepError
 
 Fit = Literal["pad", "crop", "stretch"]

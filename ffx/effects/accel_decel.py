@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .. import graph
+from ..filtergraph import graph
 from .base import Clip, Effect, StepContext, StepError, Time
 
 

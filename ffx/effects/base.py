@@ -15,11 +15,11 @@ from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, WithJsonSchema
 
-from .. import graph
-from ..graph import AUDIO, VIDEO, Pad
-from ..media import MediaInfo
-from ..problems import model_error
-from ..timecode import parse_time
+from ..filtergraph import graph
+from ..filtergraph.graph import AUDIO, VIDEO, Pad
+from ..media.probe import MediaInfo
+from ..syntax.problems import model_error
+from ..syntax.timecode import parse_time
 
 STREAM_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .. import graph
+from ..filtergraph import graph
 from .base import Clip, Effect, StepContext
 
 

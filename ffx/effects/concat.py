@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .. import graph
+from ..filtergraph import graph
 from ._joint import Fit, JointFormat, fit_clip, joint_format
 from .base import Clip, Color, Effect, Rate, StepContext, StepError, StreamRef
 

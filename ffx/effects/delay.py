@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..graph import Pad
-from ..media import MediaInfo
-from ..segments import buffering_memory
+from ..filtergraph.graph import Pad
+from ..media.probe import MediaInfo
+from ..media.memory import buffering_memory
 from .base import Clip, Effect, StepContext
 
 

@@ -17,10 +17,10 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from .. import graph
-from ..filter_options import OptionError, check_options, filter_pads, given_outputs, needed_inputs
-from ..graph import FILTER_NAME, OPTION_NAME
-from ..safety import unsafe_filter_reason
+from ..filtergraph import graph
+from ..filtergraph.filter_options import OptionError, check_options, filter_pads, given_outputs, needed_inputs
+from ..filtergraph.graph import FILTER_NAME, OPTION_NAME
+from ..filtergraph.safety import unsafe_filter_reason
 from .base import Clip, Effect, StepContext, StepError, StreamRef
 
 Scalar = str | int | float | bool

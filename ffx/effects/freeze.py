@@ -20,8 +20,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .. import graph
-from ..segments import buffering_memory
+from ..filtergraph import graph
+from ..media.memory import buffering_memory
 from .base import Clip, Effect, StepContext, StepError, StreamRef, Time
 from .crop import Coord, Rectangle, _pixels
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .. import graph
+from ..filtergraph import graph
 from ._joint import exact_length, silence
 from .base import Clip, Effect, StepContext, StepError, Time
 

@@ -20,8 +20,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .. import graph
-from ..segments import audio_bytes, buffering_memory
+from ..filtergraph import graph
+from ..media.memory import audio_bytes, buffering_memory
 from .base import Clip, Effect, StepContext, StepError, Time
 
 

@@ -26,8 +26,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from ..graph import Pad
-from ..segments import RGB, buffering_memory
+from ..filtergraph.graph import Pad
+from ..media.memory import RGB, buffering_memory
 from .base import Clip, Effect, StepContext
 from .blend import BlendMode
 from .delay import delayed

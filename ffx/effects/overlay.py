@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .. import graph
+from ..filtergraph import graph
 from .base import Clip, Effect, StepContext, StepError, StreamRef, Time, paired_length
 
 Place = Literal["center", "top", "bottom", "left", "right", "top_left", "top_right", "bottom_left", "bottom_right"]

@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..segments import tree_memory
+from ..media.memory import tree_memory
 from .base import Clip, Effect, StepContext, StepError, StreamRef, Time
 
 _WHITE16 = 65535

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .. import graph
-from ..segments import Feed, build_feed, frames_per_segment, plan_segments, tree_memory
+from ..filtergraph import graph
+from ..compile.segments import Feed, build_feed, plan_segments
+from ..media.memory import frames_per_segment, tree_memory
 from .base import Clip, Effect, StepContext, StepError
 
 

@@ -26,10 +26,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .. import graph
-from ..graph import Pad
-from ..segments import PIPE_TOKEN
-from ..stages import StagedFeed
+from ..filtergraph import graph
+from ..filtergraph.graph import Pad
+from ..compile.segments import PIPE_TOKEN
+from ..compile.stages import StagedFeed
 from .base import Clip, Effect, StepContext, StepError
 
 MARGIN = 8  # pixels of context each side of the slit for the RGB conversion

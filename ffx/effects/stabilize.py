@@ -25,10 +25,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from .. import graph
-from ..graph import Pad
-from ..plan import SCRATCH_TOKEN, Lane
-from ..segments import PIPE_TOKEN
+from ..filtergraph import graph
+from ..filtergraph.graph import Pad
+from ..compile.plan import SCRATCH_TOKEN, Lane
+from ..compile.segments import PIPE_TOKEN
 from .base import Clip, Effect, StepContext, StepError
 
 

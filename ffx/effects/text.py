@@ -27,8 +27,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from .. import graph, process
-from ..media import check_readable_file
+from ..filtergraph import graph
+from ..ffmpeg import process
+from ..media.probe import check_readable_file
 from ._fontmetrics import font_metrics
 from .base import Clip, Color, Effect, StepContext, StepError, Time
 

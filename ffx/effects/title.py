@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .. import graph
+from ..filtergraph import graph
 from .base import Clip, Color, Effect, StepContext, StepError
 from .text import DrawnText, FontName, Position, Text, font_from
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..segments import buffering_memory
+from ..media.memory import buffering_memory
 from .base import Clip, Effect, StepContext
 
 Weight = float

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..timecode import format_seconds
+from ..syntax.timecode import format_seconds
 from .base import Clip, Effect, StepContext, StepError, Time
 
 

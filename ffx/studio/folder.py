@@ -25,7 +25,7 @@ import re
 import tempfile
 
 from ..errors import FfxError, InputError, Problem, quote
-from ..recipe import Recipe
+from ..recipe.document import Recipe
 
 MEDIA_SUFFIXES = (".mp4", ".mkv", ".mov", ".m4v", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".gif", ".webp", ".png",
                   ".jpg", ".jpeg", ".bmp", ".mp3", ".wav", ".flac", ".ogg", ".opus", ".m4a", ".aac")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import FfxError, Problem, RecipeError, RenderError, UsageError, quote
-from ..recipe import Recipe, load_recipe, parse_set
+from ..recipe.document import Recipe, load_recipe, parse_set
 from .folder import RECIPE_SUFFIXES, Folder, OutsideFolder
 
 PREVIEW_WIDTH = 480  # pixels across a preview in the page; smaller results are previewed at their size
@@ -120,7 +120,7 @@ class Studio:
 
     def state(self) -> dict:
         """The recipe's name and text (a starter when there is none yet) and the media files to pick from."""
-        from ..yamlsource import read_recipe_text
+        from ..syntax.yamlsource import read_recipe_text
 
         text, problems = STARTER, []
         if self.recipe is not None and os.path.lexists(self.folder.resolve(self.recipe)):
@@ -167,7 +167,7 @@ class Studio:
             picture = graph_svg(plan)
         except Exception as exc:  # noqa: BLE001 - reported as problems
             return {"ok": False, "problems": self.problems(exc, data)}
-        from ..binary import printed_name  # `ffmpeg` when that word runs the same binary, as ffx compile prints
+        from ..ffmpeg.binary import printed_name  # `ffmpeg` when that word runs the same binary, as ffx compile prints
 
         return {"ok": True, "problems": [], "command": plan.shell(printed_name(plan.binary_path)), "svg": picture,
                 "summary": summary(plan)}
@@ -280,7 +280,7 @@ def problem_json(problem: Problem) -> dict:
 def declared_vars(data: Any) -> dict[str, str] | None:
     """The recipe's ``vars:`` with their values written as a form field shows them (None when the text
     does not parse: the page keeps the fields it has)."""
-    from ..yamlsource import load_yaml
+    from ..syntax.yamlsource import load_yaml
 
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         return None

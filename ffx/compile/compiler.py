@@ -1,0 +1,279 @@
+"""Recipe + media -> Plan.
+
+Every input is probed (or, for generated sources, described) first; then each
+step checks itself against the media it receives, builds its filters and hands
+on new media; the output stage adds the encoder. Problems from every step are
+collected so ``ffx validate`` can list them all at once.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from fractions import Fraction
+
+from ..filtergraph import graph
+from ..ffmpeg.binary import FfmpegBinary, ffmpeg_binary
+from ..effects.base import Clip, StepContext, StepError, stream_references
+from ..errors import CapabilityError, FfxWarning, InputError, Problem, RecipeError
+from ..media.probe import MediaInfo, depends_on, frame_times, keyframe_times, probe, probe_pictures
+from .plan import FfmpegStage, Plan
+from ..media.memory import encoder_frames
+from .ffplay import ffplay_args
+from ..recipe.document import AUDIO_SOURCES, Input, Recipe
+from ..syntax.yamlsource import format_path
+
+# generated sources that take a duration option themselves
+_SOURCES_WITH_DURATION = {"testsrc", "testsrc2", "smptebars", "smptehdbars", "rgbtestsrc", "color", "yuvtestsrc"}
+
+
+def generated_graph(spec: Input) -> str:
+    """The lavfi graph for a generated source (video, and audio when asked)."""
+    if spec.source in AUDIO_SOURCES:
+        options = {"sample_rate": spec.sample_rate, "duration": spec.duration}
+        if spec.source == "sine":
+            options = {"frequency": spec.frequency, **options}
+        return graph.filter_spec(spec.source, [(k, graph.option_text(v)) for k, v in options.items()])
+    options = {"size": "{}x{}".format(*spec.frame_size), "rate": spec.frame_rate}
+    if spec.source == "color":
+        options = {"color": spec.color, **options}
+    if spec.source in _SOURCES_WITH_DURATION:
+        options["duration"] = spec.duration
+    video = graph.filter_spec(spec.source, [(k, graph.option_text(v)) for k, v in options.items()])
+    if spec.source not in _SOURCES_WITH_DURATION:
+        video += "," + graph.filter_spec("trim", [("duration", graph.option_text(spec.duration))])
+    if spec.audio is None:
+        return video
+    if spec.audio == "sine":
+        audio = graph.filter_spec("sine", [("frequency", graph.option_text(spec.frequency)),
+                                           ("sample_rate", str(spec.sample_rate)),
+                                           ("duration", graph.option_text(spec.duration))])
+    else:
+        audio = graph.filter_spec("anullsrc", [("sample_rate", str(spec.sample_rate)),
+                                               ("duration", graph.option_text(spec.duration))])
+    return f"{video}[out0];{audio}[out1]"
+
+
+def generated_info(spec: Input) -> MediaInfo:
+    if spec.source in AUDIO_SOURCES:
+        return MediaInfo(duration=spec.duration, has_audio=True, sample_rate=spec.sample_rate)
+    width, height = spec.frame_size
+    frames = round(spec.duration * spec.frame_rate)
+    return MediaInfo(width=width, height=height, fps=spec.frame_rate, duration=float(frames / spec.frame_rate), frames=frames,
+                     has_audio=spec.audio is not None, sample_rate=spec.sample_rate if spec.audio else None,
+                     pix_fmt="yuv420p", still=frames == 1 and spec.audio is None)  # one picture, as a PNG is
+
+
+def live_input(spec: Input) -> tuple[MediaInfo, str, list[tuple[str, str]]]:
+    """What a camera or stream is assumed to deliver, its URL and input options (no probing: it never ends)."""
+    width, height = spec.frame_size
+    info = MediaInfo(width=width, height=height, fps=spec.frame_rate, duration=None, frames=None, has_audio=False)
+    if spec.url is not None:
+        return info, spec.url, []
+    args = [("-f", spec.device_format), ("-framerate", graph.option_text(spec.frame_rate)),
+            ("-video_size", f"{width}x{height}")]
+    return info, spec.device, args
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output_path(recipe: Recipe) -> None:
+    """Refuse an output that is one of the inputs, however it is spelled (symlink, hard link, ./)."""
+    if recipe.output is None:
+        return
+    out = recipe.output.path
+    for name, spec in recipe.named_inputs().items():
+        if spec.path and (_same_file(spec.path, out) or os.path.abspath(spec.path) == os.path.abspath(out)):
+            raise InputError(f"the output {out!r} is the input {spec.path!r}: ffx never writes over an input")
+    directory = os.path.dirname(os.path.abspath(out))
+    depends_on(directory)  # what it holds decides the checks here (a link to an input, a folder by that name)
+    if not os.path.isdir(directory):
+        raise InputError(f"the output folder {directory!r} does not exist")
+    if os.path.isdir(out):
+        raise InputError(f"the output {out!r} is a directory")
+
+
+DEFAULT_MAX_MEMORY = 2**30  # 1 GiB: the plain reverse beyond it goes segment by segment
+
+
+def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, overwrite: bool = False,
+                   allow_unsafe: bool = False, max_memory: int | None = None) -> Plan:
+    """Turn a recipe into a plan, probing its inputs; raise one error listing every problem.
+
+    >>> plan = compile_recipe(Recipe(input={"source": "testsrc2", "duration": 1},
+    ...                              steps=["reverse"], output="out.mp4"))
+    >>> plan.result.frames, "reverse" in plan.shell()
+    (25, True)
+    """
+    binary = ffmpeg if isinstance(ffmpeg, FfmpegBinary) else ffmpeg_binary(ffmpeg)
+    problems: list[Problem] = []
+
+    def add(message: str, path: tuple, hint: str = "") -> None:
+        file, line, column = recipe.location(path)
+        problems.append(Problem(message, field=format_path(path), file=file, line=line, column=column, hint=hint))
+
+    named = recipe.named_inputs()
+    if not named:
+        add("the recipe has no input", ("input",), "give one with -i FILE")
+    if recipe.output is None:
+        add("the recipe has no output", ("output",), "give one with -o FILE")
+    if problems:
+        raise RecipeError(problems)
+    check_output_path(recipe)
+
+    streams: dict[str, Clip] = {}
+    input_paths: list[str] = []
+    wants_audio = recipe.output.kind in ("video", "audio") and recipe.output.audio
+    for name, spec in named.items():
+        where = ("inputs", name) if recipe.inputs is not None else ("input",)
+        if spec.generated:
+            info = generated_info(spec)
+            node = graph.input_node(generated_graph(spec), [("-f", "lavfi")], info.has_video, info.has_audio)
+        elif spec.live:
+            info, url, args = live_input(spec)
+            node = graph.input_node(url, args, True, False)
+        elif spec.images is not None:
+            pictures = probe_pictures(spec.images, spec.frame_rate, binary.path)
+            if any(_same_file(file, recipe.output.path) for file in pictures.files):
+                raise InputError(f"the output {recipe.output.path!r} is one of the images {spec.images!r}: "
+                                 "ffx never writes over an input")
+            info = pictures.info
+            input_paths.extend(pictures.files)
+            # image2 reads the pattern itself (an absolute path: no protocol can be named)
+            node = graph.input_node(pictures.pattern, list(pictures.input_args), True, False)
+        else:
+            info = probe(spec.path, binary.path)  # InputError propagates: nothing else can be checked without it
+            input_paths.append(spec.path)
+            node = graph.input_node("file:" + spec.path, [], info.has_video, info.has_audio)
+        audio = graph.input_pad(node, graph.AUDIO) if info.has_audio else None
+        if audio is not None and not wants_audio:
+            # nothing downstream would use it: leave it out, so multi-output filters (concat) have no dangling end
+            audio, info = None, info.replace(has_audio=False, sample_rate=None)
+        streams[name] = Clip(
+            video=graph.input_pad(node, graph.VIDEO) if info.has_video else None,
+            audio=audio, info=info, input_node=node,
+        )
+    first_name = next(iter(named))
+    referenced = {n for s in recipe.steps for n in stream_references(s)}
+    for name in named:
+        if name != first_name and name not in referenced:
+            add(f"no step uses the input {name!r}", ("inputs", name),
+                f"read it with `with: {name}` or `from: {name}` in a step, or remove it")
+    budget = max_memory or recipe.max_memory_bytes() or DEFAULT_MAX_MEMORY
+    scanned: dict[str, list[float]] = {}
+
+    def keyframes(path: str) -> list[float]:
+        if path not in scanned:
+            scanned[path] = keyframe_times(path, binary.path)
+        return scanned[path]
+
+    def times(path: str, start: float, end: float, start_time: float = 0.0):
+        return frame_times(path, binary.path, start, end, start_time)
+
+    ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe, max_memory=budget, keyframes=keyframes,
+                      frame_times=times,
+                      encoder_frames=encoder_frames(recipe.output.video_codec(), recipe.output.preset))
+    notes: list[str] = []
+    for name, spec in named.items():
+        where = ("inputs", name) if recipe.inputs is not None else ("input",)
+        ctx.label = format_path(where)
+        try:
+            streams[name] = _still_length(spec, streams[name], ctx)
+        except StepError as exc:
+            add(exc.message, where + ("duration",), exc.hint)
+    current = streams[first_name]
+    input_infos = [streams[name].info for name in named]
+    for index, step in enumerate(recipe.steps):
+        ctx.label = f"steps[{index}] ({step.effect})"
+        ctx.first_step = index == 0 and step.source is None and first_name not in referenced
+        clip = current
+        try:
+            if step.source is not None:
+                clip = ctx.stream(step.source)
+            current = step.apply(clip, ctx)
+        except StepError as exc:
+            path = ("steps", index, "from") if step.source and not exc.field else ("steps", index, step.effect)
+            if exc.field:
+                path += tuple(exc.field.split("."))
+            add(exc.message, path, exc.hint)
+            current = clip
+        if step.target:
+            streams[step.target] = current
+    ctx.label = "output"
+    try:
+        pads, output_args, final = recipe.output.apply(current, ctx)
+    except StepError as exc:
+        add(exc.message, ("output",) + ((exc.field,) if exc.field else ()), exc.hint)
+        raise RecipeError(problems) from None
+    if problems:
+        raise RecipeError(problems)
+    for (name, spec), info in zip(named.items(), input_infos):
+        where = ("inputs", name) if recipe.inputs is not None else ("input",)
+        # known only where a step counted the whole file; a trim's span is read whatever the header says
+        if info.counted and info.header_duration is not None:
+            notes.append(f"{format_path(where)}: {spec.path!r} is cut short: its header says {info.header_duration:.2f} s, "
+                         f"its packets end at {info.duration:.2f} s; the plan uses {info.duration:.2f} s")
+    still = next((spec.path for spec, info in zip(named.values(), input_infos) if info.still and spec.path), None)
+    if final.info.still and recipe.output.kind != "image" and still is not None:  # a generated frame is as asked
+        notes.append(f"the result is one picture ({still!r} is a still image), so the {recipe.output.kind} holds one "
+                     f"frame; to make it last, give the input a duration: {{path: {still}, duration: 5}}")
+
+    missing = sorted(set(ctx.filters_used) - binary.filters)
+    if missing:
+        binary.require_filters(set(missing), {n: ctx.filters_used[n] for n in missing})
+    encoders = [v for k, v in output_args + [a for p in ctx.passes for a in p.args]
+                if k in ("-c:v", "-c:a") or k.startswith("-c:v:")]
+    for encoder in encoders:
+        if encoder not in binary.encoders:
+            raise CapabilityError(f"the FFmpeg at {binary.path} (version {binary.version}) has no {encoder!r} encoder; "
+                                  "choose another codec or install a full build")
+    # commands before the final one (a GIF's palette when one pass would not fit the memory budget)
+    earlier = []
+    for run in ctx.passes:
+        lowered = graph.lower(run.pads, "file:" + run.path, run.args)
+        earlier.append(FfmpegStage(args=tuple(lowered.args), output_path=run.path, input_paths=tuple(input_paths),
+                                   duration=final.info.estimate.duration,
+                                   filter_steps=tuple(lowered.filter_steps), kind="image"))
+    lowered = graph.lower(pads, "file:" + recipe.output.path, output_args)
+    # a whole long file that no step counted: the header's duration drives the progress bar, and the
+    # frame count is read only if someone asks the plan's result for it
+    stage = FfmpegStage(
+        args=tuple(lowered.args), output_path=recipe.output.path, input_paths=tuple(input_paths),
+        duration=final.info.estimate.duration, frames=final.info.frames if final.info.counted else None,
+        filter_steps=tuple(lowered.filter_steps), kind=recipe.output.kind,
+    )
+    for note in notes:
+        warnings.warn(note, FfxWarning, stacklevel=2)
+    preview = None
+    if current.video is not None and len(named) == 1:
+        preview = ffplay_args(current.video, 1, lowered)
+    return Plan(stages=(*earlier, stage), result=final.info, memory_estimate=ctx.memory_bytes,
+                temporary_files=tuple(run.path for run in ctx.passes),
+                binary_path=binary.path, overwrite=overwrite, preview=preview, feeds=tuple(ctx.feeds),
+                notes=tuple(notes))
+
+
+def _still_length(spec: Input, clip: Clip, ctx: StepContext) -> Clip:
+    """An input's ``duration`` makes a still image a stream that long; a still with sound (a song's cover
+    picture) lasts as long as its sound. Other stills stay one frame until they meet a moving stream."""
+    info = clip.info
+    if spec.path is None or not (info.still or "duration" in spec.model_fields_set):
+        return clip  # a video: nothing to do (and nothing to count)
+    # a picture's rate is nominal: image files say 25, a cover picture in an MP3 says 90000
+    rate = info.fps if info.fps is not None and info.fps <= 120 else Fraction(25)
+    if "duration" in spec.model_fields_set:
+        if not info.still:
+            raise StepError(f"duration applies to a still image, and {spec.path!r} is a video of {info.frames} frames",
+                            hint="cut a video with a trim step")
+        seconds = spec.duration
+    elif info.has_audio and info.duration is not None and info.duration * rate > 1.5:
+        seconds = info.duration
+    else:
+        return clip
+    length = info.replace(fps=rate, still=False).with_duration(seconds)
+    return ctx.lasting(clip, length.replace(frames=max(1, length.frames)))

@@ -1,0 +1,196 @@
+"""Frames into Python: a recipe's (or a file's) video as numpy arrays, one at a time.
+
+The mirror of :func:`ffx.encode`: FFmpeg decodes and runs the recipe's steps
+(trim, resize, fps, black_white...) and writes raw RGB (or BGR, OpenCV's
+order) to a pipe; Python reads exactly one frame's bytes per iteration, so
+memory stays at one frame whatever the clip's length. Each frame comes with
+its time on the output's clock, which ``showinfo`` reports as the frame
+leaves the graph (a variable-rate clip keeps its own times). A recipe that
+needs several commands (a segmented reverse, a numpy stage, stabilize) is
+rendered into a private lossless file first, which is then read the same way
+and removed.
+
+Stopping the iteration early (``break``, ``close()``, garbage collection)
+stops FFmpeg; no process outlives the generator.
+
+(The module is not called ``frames``: the package's ``ffx.frames`` is the function.)
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import os
+import queue
+import re
+import subprocess
+import threading
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from ..ffmpeg import process
+from ..ffmpeg.binary import FfmpegBinary
+from ..effects.filter import RawFilter
+from ..errors import Problem, RecipeError
+from ..recipe.output import Output
+from ..compile.plan import GLOBAL_ARGS, Plan
+from ..recipe.document import Input, Recipe
+
+RECIPE_SUFFIXES = (".yaml", ".yml")
+_SHOWINFO = re.compile(r"\bn:\s*(\d+)\s+pts:\s*\S+\s+pts_time:(\S+)")
+_END = object()
+
+
+class Frame(NamedTuple):
+    """One decoded frame: ``for time, image in ffx.frames(...)``."""
+
+    time: float | None  # seconds on the output's clock (None when FFmpeg gives the frame no time)
+    image: Any  # numpy array, height x width x 3, uint8: RGB, or BGR when asked
+
+
+def frames(source: Recipe | str | os.PathLike, *, steps: list | None = None, bgr: bool = False,
+           inputs: list[str | Input] | None = None, variables: dict[str, Any] | None = None,
+           ffmpeg: str | FfmpegBinary | None = None, allow_unsafe: bool = False,
+           max_memory: int | str | None = None) -> Iterator[Frame]:
+    """Yield the video's frames as :class:`Frame` (time, image) pairs, decoded and processed by FFmpeg.
+
+    ``source`` is a :class:`~ffx.Recipe`, a recipe file (``.yaml``), or a media
+    file, optionally with ``steps`` to run on it. The recipe's output is not
+    written. The recipe is compiled (and every problem raised) before this
+    returns; FFmpeg starts at the first ``next()``.
+
+    >>> import ffx
+    >>> clip = {"source": "testsrc2", "size": "64x48", "rate": 10, "duration": 1}
+    >>> [(t, image.shape) for t, image in ffx.frames(ffx.Recipe(input=clip, steps=[{"trim": {"end": 0.2}}]))]
+    [(0.0, (48, 64, 3)), (0.1, (48, 64, 3))]
+    """
+    from ..api import compile_recipe
+
+    recipe = _as_recipe(source, steps)
+    # the last step reports each frame's time; the "output" is raw pixels for the pipe
+    probe = RawFilter(name="showinfo", checksum=0)
+    raw = Output(path="ffx-frames.nut", codec="rawvideo", pix_fmt="bgr24" if bgr else "rgb24", audio=False)
+    recipe = _with(recipe, steps=[*recipe.steps, probe], output=raw)
+    plan = compile_recipe(recipe, inputs=inputs, variables=variables, overwrite=True, ffmpeg=ffmpeg,
+                          allow_unsafe=allow_unsafe, max_memory=max_memory)
+    if not plan.result.has_video:
+        raise RecipeError(Problem("the recipe's result has no video to yield frames of", field="input"))
+    if plan.feeds or len(plan.stages) > 1:
+        # several commands joined by pipes (a segmented reverse, a numpy stage, stabilize's two passes): the
+        # runner knows how to run them into a file, so they go to a private lossless one, read back from there
+        lossless = Output(path="ffx-frames.mkv", codec="ffv1", pix_fmt="gbrp", audio=False)
+        staged = compile_recipe(_with(recipe, steps=recipe.steps[:-1], output=lossless), inputs=inputs,
+                                variables=variables, overwrite=True, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
+                                max_memory=max_memory)
+        return _via_private_file(staged, bgr)
+    return _read(plan, bgr)
+
+
+def _via_private_file(plan: Plan, bgr: bool) -> Iterator[Frame]:
+    """Run a multi-command plan into a private FFV1 file (exact pixels and times), then read that one."""
+    import shutil
+    import tempfile
+
+    from .runner import run_plan
+
+    folder = tempfile.mkdtemp(prefix="ffx-frames-")
+    try:
+        target = os.path.join(folder, "frames.mkv")
+        last = plan.stages[-1]
+        private = dataclasses.replace(last, args=(*last.args[:-1], "file:" + target), output_path=target)
+        run_plan(dataclasses.replace(plan, stages=(*plan.stages[:-1], private)))
+        yield from frames(target, bgr=bgr, ffmpeg=plan.binary_path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _as_recipe(source: Recipe | str | os.PathLike, steps: list | None) -> Recipe:
+    if isinstance(source, Recipe):
+        if steps is not None:
+            raise TypeError("steps go with a media file; a Recipe has its own")
+        return source
+    path = os.fspath(source)
+    if path.lower().endswith(RECIPE_SUFFIXES):
+        if steps is not None:
+            raise TypeError("steps go with a media file; a recipe file has its own")
+        from ..recipe.document import load_recipe
+
+        return load_recipe(path)
+    return Recipe(input=path, steps=steps or [])
+
+
+def _with(recipe: Recipe, **update: Any) -> Recipe:
+    copy = recipe.model_copy(update=update)
+    copy._source = recipe._source  # keep the YAML line numbers for errors
+    return copy
+
+
+def spawn(argv: list[str]) -> subprocess.Popen:
+    """Start FFmpeg writing to a pipe, in its own process group, dying with this process."""
+    return process.popen(argv, stdout=subprocess.PIPE)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End FFmpeg and its process group (polite first, then certain)."""
+    process.stop(proc)
+
+
+def _read(plan: Plan, bgr: bool) -> Iterator[Frame]:
+    import numpy as np
+
+    from .runner import _render_error
+
+    stage = plan.stages[-1]
+    args = list(stage.args)
+    at = len(args) - 1 - args[::-1].index("-f")  # the output's format, the last -f
+    args[at:at + 2] = ["-f", "rawvideo", "-fps_mode", "passthrough"]
+    args[-1] = "pipe:1"
+    # one raw frame per frame the graph makes (rawvideo has no timestamps, so FFmpeg would otherwise
+    # duplicate and drop frames to a constant rate); showinfo logs at the info level
+    argv = [plan.binary_path, *GLOBAL_ARGS, "-nostats", "-loglevel", "info", "-y", *args]
+    width, height = plan.result.width, plan.result.height
+    size = width * height * 3
+    times: queue.Queue = queue.Queue()
+    tail: collections.deque[str] = collections.deque(maxlen=40)
+    proc = spawn(argv)
+    reader = threading.Thread(target=_sort_stderr, args=(proc.stderr, times, tail), daemon=True)
+    reader.start()
+    finished = False
+    try:
+        while True:
+            data = proc.stdout.read(size)
+            if not data:
+                break
+            if len(data) < size:
+                raise _render_error(stage, argv, proc.wait(), "".join(tail), "FFmpeg stopped in the middle of a frame")
+            time = times.get()
+            if time is _END:  # cannot happen before the frame's own line, unless FFmpeg's log is cut short
+                time = None
+            yield Frame(time, np.frombuffer(data, np.uint8).reshape(height, width, 3))
+        code = proc.wait()
+        reader.join(timeout=5)
+        finished = True
+        if code != 0:
+            raise _render_error(stage, argv, code, "".join(tail))
+    finally:
+        if not finished:
+            stop(proc)
+        proc.stdout.close()
+        reader.join(timeout=5)
+        proc.stderr.close()
+
+
+def _sort_stderr(stream, times: queue.Queue, tail: collections.deque) -> None:
+    """FFmpeg's log: showinfo's frame times to the queue, everything else to the tail kept for errors."""
+    for raw in iter(stream.readline, b""):
+        line = raw.decode("utf-8", "replace")
+        match = _SHOWINFO.search(line) if "showinfo" in line else None
+        if match:
+            text = match.group(2)
+            times.put(None if text.upper().startswith("NOPTS") else float(text))
+        elif "showinfo" not in line:
+            tail.append(line)
+    times.put(_END)
+
+
+__all__ = ["Frame", "frames"]

@@ -1,0 +1,128 @@
+"""A head start for the command line: FFmpeg reads the inputs while Python loads typer and the recipe model.
+
+Only a head start: typer and the recipe model still read every argument, and
+an answer read ahead is used only for the same command on the same, unchanged
+file (:func:`ffx.media.probe_early`, :func:`ffx.media.read_span_early`).
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def start_early(argv: list[str]) -> None:
+    """Probe the inputs of a render/compile/validate command line, and read the packets around the span its
+    first step cuts from a long file, while Python loads typer and the recipe model."""
+    inputs, ffmpeg, live, span = read_ahead(argv)
+    if not inputs or live:
+        return
+    try:
+        from ..ffmpeg.binary import find_ffmpeg
+        from ..media.probe import probe_early, read_span_early
+
+        binary = find_ffmpeg(ffmpeg)
+        paths = [path for path in inputs if "\0" not in path]
+        if span is not None and paths:  # first: past the probe's reach it reads the header too
+            read_span_early(paths[0], binary, *span)
+        probe_early(paths, binary)
+    except Exception:  # noqa: BLE001 - only a head start: the real run checks and reports everything
+        pass
+
+
+def read_ahead(argv: list[str]) -> tuple[list[str], str | None, bool, tuple[float, float] | None]:
+    """The input files, --ffmpeg and --live of a render/compile/validate command line, and the span its
+    first step cuts (None: not a plain trim), read ahead of typer.
+
+    The inputs are the -i files, else the ones the recipe file names. Only a head
+    start: typer and the recipe model still read everything.
+    """
+    inputs, ffmpeg, live, recipe, assignments = _words(argv)
+    data = _recipe_data(recipe) if recipe is not None else None
+    if not inputs and data is not None:
+        inputs = _recipe_files(recipe, data)
+    span = _first_cut(data, assignments) if data is not None else None
+    return inputs, ffmpeg, live, span
+
+
+_VALUED = ("-i", "--input", "--ffmpeg", "-o", "--output", "--set", "--max-memory", "--max-recipe-size")
+
+
+def _words(argv: list[str]) -> tuple[list[str], str | None, bool, str | None, list[str]]:
+    """The -i files, --ffmpeg, --live, the recipe file and the --set assignments, read ahead of typer."""
+    inputs: list[str] = []
+    assignments: list[str] = []
+    ffmpeg, live, recipe = None, False, None
+    if not argv or argv[0] not in ("render", "compile", "validate"):
+        return inputs, ffmpeg, live, recipe, assignments
+    words = iter(argv[1:])
+    for word in words:
+        name, eq, value = word.partition("=") if word.startswith("--") else (word, "", "")
+        if name in _VALUED:
+            value = value if eq else next(words, None)
+            if value is None:
+                break
+            if name == "--ffmpeg":
+                ffmpeg = value
+            elif name in ("-i", "--input"):
+                inputs.append(value)
+            elif name == "--set":
+                assignments.append(value)
+        elif name == "--live":
+            live = True
+        elif not word.startswith("-") and recipe is None:
+            recipe = word
+    return inputs, ffmpeg, live, recipe, assignments
+
+
+def _recipe_data(recipe: str) -> dict | None:
+    """The recipe file as plain data, read as the real load reads it (a small regular file, bounded YAML);
+    anything odd gives None."""
+    try:
+        from ..syntax.yamlsource import load_yaml, read_recipe_text
+
+        data = load_yaml(read_recipe_text(recipe)).data
+    except Exception:  # noqa: BLE001 - the real load reports every problem properly
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _recipe_files(recipe: str, data: dict) -> list[str]:
+    """Input paths written plainly in a recipe (no ${variables}), relative to its folder."""
+    try:
+        given = [data.get("input")] + list((data.get("inputs") or {}).values())
+    except (AttributeError, TypeError):
+        return []
+    paths = [g.get("path") if isinstance(g, dict) else g for g in given]
+    folder = os.path.dirname(recipe)
+    return [os.path.join(folder, p) for p in paths if isinstance(p, str) and "${" not in p]
+
+
+def _first_cut(data: dict, assignments: list[str]) -> tuple[float, float] | None:
+    """``[start, end)`` of a first step ``trim: {start, duration | end}`` written with plain times or whole
+    ``${name}`` references, as the trim will compute it; None for anything else."""
+    try:
+        from ..syntax.timecode import parse_time
+        from ..syntax.yamlsource import set_value
+
+        steps = data.get("steps")
+        first = steps[0] if isinstance(steps, list) and steps else None
+        cut = first.get("trim") if isinstance(first, dict) and len(first) == 1 else None
+        if not isinstance(cut, dict) or not set(cut) <= {"start", "duration", "end"}:
+            return None
+        variables = dict(data.get("vars") or {})
+        for item in assignments:
+            name, _, text = item.partition("=")
+            variables[name.strip()] = set_value(text)
+
+        def value(key: str):
+            given = cut.get(key)
+            if isinstance(given, str) and given.startswith("${") and given.endswith("}"):
+                given = variables[given[2:-1]]
+            return None if given is None else parse_time(given)
+
+        start, duration, end = value("start") or 0.0, value("duration"), value("end")
+    except Exception:  # noqa: BLE001 - only a head start
+        return None
+    if start < 0 or (duration is None) == (end is None) or (end is not None and end < 0):
+        return None
+    return start, (start + duration if duration is not None else end)
