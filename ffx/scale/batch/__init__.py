@@ -104,7 +104,7 @@ class _Ledger:
 
 def _recipe_and_text(recipe, variables, max_recipe_size):
     """The loaded recipe and the text that identifies it: the file's, or the YAML of a Recipe object."""
-    from ...api import as_recipe
+    from ...recipe.arguments import as_recipe
     from ...recipe.document import Recipe
 
     loaded = as_recipe(recipe, variables, max_recipe_size)
@@ -160,7 +160,8 @@ def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), 
     Stopped by Ctrl-C or SIGTERM, it raises :class:`BatchStopped` (a
     KeyboardInterrupt) holding the results so far.
     """
-    from ...api import check_options, compile_recipe
+    from ...compile.request import compile_request as compile_recipe
+    from ...recipe.arguments import check_options
 
     check_options(ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory)
     for name, flag in (("force", force), ("strict_memory", strict_memory)):

@@ -1,0 +1,55 @@
+"""What the Python API, batch and the in-memory renders accept as a recipe and as options, checked once.
+
+Every public function checks its arguments before any work and raises ffx's own exceptions: a wrong
+kind of argument is a :class:`~ffx.errors.UsageError` (also a ``TypeError``), a bad value a
+:class:`~ffx.errors.RecipeError` (also a ``ValueError``), with the line the command line prints.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..errors import Problem, RecipeError, UsageError, quote
+from ..ffmpeg.binary import FfmpegBinary
+from ..syntax.yamlsource import MAX_RECIPE_BYTES
+from .document import Recipe, load_recipe, parse_bytes
+
+RecipeLike = Recipe | str | os.PathLike
+
+
+def as_recipe(recipe: RecipeLike, variables: dict[str, Any] | None = None,
+              max_recipe_size: int | str = MAX_RECIPE_BYTES) -> Recipe:
+    """A recipe object (validated again: ``model_copy(update=...)`` does not validate) or a loaded file."""
+    if isinstance(recipe, Recipe):
+        if variables:
+            raise UsageError("variables apply to recipe files; build the Recipe with the values instead")
+        return recipe.checked()
+    if not isinstance(recipe, (str, os.PathLike)):
+        raise UsageError(f"recipe is an ffx.Recipe or the path of a recipe file, not {type(recipe).__name__}")
+    return load_recipe(recipe, variables=variables, max_recipe_size=max_recipe_size)
+
+
+def check_options(*, overwrite: Any = False, ffmpeg: Any = None, allow_unsafe: Any = False,
+                  max_memory: Any = None) -> int | None:
+    """Check the options every render takes; returns the memory budget in bytes (or None)."""
+    for name, value in (("overwrite", overwrite), ("allow_unsafe", allow_unsafe)):
+        if not isinstance(value, bool):
+            raise UsageError(f"{name} is True or False, not {quote(value)}")
+    if ffmpeg is not None:
+        if not isinstance(ffmpeg, (str, os.PathLike, FfmpegBinary)):
+            raise UsageError(f"ffmpeg is the path of an FFmpeg binary, not {type(ffmpeg).__name__}")
+        if not isinstance(ffmpeg, FfmpegBinary) and "\0" in os.fsdecode(ffmpeg):
+            raise RecipeError(Problem("the NUL character (\\0) is not allowed", field="ffmpeg"))
+    if max_memory is None:
+        return None
+    if isinstance(max_memory, bool) or not isinstance(max_memory, (int, str)):
+        raise UsageError(f"max_memory is a number of bytes or text such as 512M, not {type(max_memory).__name__}")
+    try:
+        if isinstance(max_memory, int):  # tests and tools may give small budgets in bytes
+            if not 0 < max_memory <= 2**50:
+                raise ValueError(f"{max_memory} bytes is not a memory budget (1 byte to 1P)")
+            return max_memory
+        return parse_bytes(max_memory)
+    except ValueError as exc:
+        raise RecipeError(Problem(str(exc), field="max_memory", hint="e.g. --max-memory 512M")) from None
