@@ -91,7 +91,7 @@ def main() -> None:
         rows.append(f"| {name} | {median(times['hand']):.2f} s | {median(times['ffx']):.2f} s | {median(ratios):.3f} | "
                     f"{median(times['api']):.2f} s | {median(api_ratios):.3f} | "
                     f"{max(mem['hand']) / 2**20:.0f} MiB | {max(mem['ffx']) / 2**20:.0f} MiB |")
-    # start-up of the installed command (not editable): afresh, and with the answer stored (ffx.plancache)
+    # start-up of the installed command (not editable): afresh, and with the answer stored (ffx.startup.plancache)
     command = installed_ffx(Path(args.venv))
     compile_argv = [command, "compile", str(ROOT / "recipes/reverse.yaml"), "-i", clip, "-o", str(work / "x.mp4")]
     fresh_times = [timed(compile_argv, env={**os.environ, "FFX_NO_CACHE": "1"})[0] for _ in range(20)]
@@ -114,7 +114,7 @@ Python API called in a process that has already imported ffx (probe, compile and
 `ffx compile` start-up of the installed (non-editable) command, 20 runs each: computed afresh
 (`FFX_NO_CACHE=1`: Python start, typer, recipe load and validation, probe, compile) median
 **{median(fresh_times):.3f} s**, fastest {min(fresh_times):.3f} s; the same command again with its answer stored
-(`ffx.plancache`: the files it was computed from are checked, nothing is imported but the cache) median
+(`ffx.startup.plancache`: the files it was computed from are checked, nothing is imported but the cache) median
 **{median(compile_times):.3f} s**, fastest {min(compile_times):.3f} s. This shared 2-core machine's timings swing
 by ±30 % from minute to minute; the fastest run is the least disturbed one. The fixed cost of a fresh start is
 what separates `ffx render` from FFmpeg on short jobs; on a job of a minute it is within the noise.

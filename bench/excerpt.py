@@ -115,7 +115,7 @@ def main() -> None:
                 leftover.unlink()
     python = str(Path(command).with_name("python"))
     bare = median([timed([python, "-c", "pass"])[0] for _ in range(args.runs)])
-    loaded = median([timed([python, "-c", "import ffx.cli, ffx.api, ffx.compiler, ffx.runner"])[0]
+    loaded = median([timed([python, "-c", "import ffx.cli, ffx.api, ffx.compile.compiler, ffx.run.runner"])[0]
                      for _ in range(args.runs)])
     label = args.label or os.path.basename(args.clip)
     body = f"""## A 2 s GIF from the middle of a long film (`bench/excerpt.py`)
@@ -123,7 +123,7 @@ def main() -> None:
 {label} ({info.size}, {float(info.estimate.fps):g} fps) repeated by stream copy to about {args.hours:g} h; `recipes/gif.yaml`
 with `--set start=` the middle. "printed command" is what `ffx compile --full-path` prints for the same job, run as it
 is; each ratio is the median of {args.runs} paired runs (alternating order). `ffx validate` afresh is
-`FFX_NO_CACHE=1`; "stored" repeats the same validate with its answer kept (`ffx.plancache`). ffx is a
+`FFX_NO_CACHE=1`; "stored" repeats the same validate with its answer kept (`ffx.startup.plancache`). ffx is a
 non-editable install. Machine: {machine()}.
 
 "ffx.render() in a running process" is the Python API called again and again in one process that has
@@ -136,9 +136,9 @@ imported ffx already, as a service making GIFs would: its first call probes the 
 
 Where the command's extra time goes: a bare Python start takes {bare:.3f} s here, and loading what a
 render needs (typer, pydantic, PyYAML and ffx's own modules: `python -c "import ffx.cli, ffx.api,
-ffx.compiler, ffx.runner"`) {loaded:.3f} s, before any work. The target of 1.15x the printed command
+ffx.compile.compiler, ffx.run.runner"`) {loaded:.3f} s, before any work. The target of 1.15x the printed command
 leaves {0.15 * median(hand_times):.3f} s for all of it on this excerpt. The film's header and the
-excerpt's packets are read by one FFmpeg run while those modules load (`ffx.early_probe`), so what
+excerpt's packets are read by one FFmpeg run while those modules load (`ffx.startup.early_probe`), so what
 follows them is only the compile; the loading alone is several times the allowance. In a process that
 has loaded ffx already (the API column), the extra time is that one read and the compile.
 """

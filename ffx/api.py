@@ -23,14 +23,14 @@ from .errors import Problem, RecipeError, UsageError, quote
 from .ffmpeg.binary import FfmpegBinary
 from .recipe.arguments import RecipeLike, as_recipe, check_options
 from .recipe.document import Input, Recipe
-from .run.runner import ProgressCallback
+from .run.progress import ProgressCallback
 from .syntax.yamlsource import MAX_RECIPE_BYTES
 
 def compile_recipe(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, output: str | None = None,
                    variables: dict[str, Any] | None = None, overwrite: bool = False,
                    ffmpeg: str | FfmpegBinary | None = None, allow_unsafe: bool = False,
                    max_memory: int | str | None = None, max_recipe_size: int | str = MAX_RECIPE_BYTES) -> Plan:
-    """Compile a recipe (object or file) into a :class:`~ffx.plan.Plan` without running it.
+    """Compile a recipe (object or file) into a :class:`~ffx.compile.plan.Plan` without running it.
 
     ``max_memory`` (bytes, or text such as "512M") bounds what buffering steps
     may hold; a reverse beyond it runs segment by segment (default 1 GiB).
@@ -49,7 +49,7 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
            allow_unsafe: bool = False, max_memory: int | str | None = None,
            max_recipe_size: int | str = MAX_RECIPE_BYTES, chunks: int | None = None, cluster: Any = None) -> Plan:
     """Render a recipe to its output file; ``progress=True`` shows a bar on stderr, a callable gets
-    each :class:`~ffx.runner.Progress`.
+    each :class:`~ffx.run.runner.Progress`.
 
     ``chunks=N`` splits one long video at its keyframes into up to N pieces
     rendered at once and joined by stream copy, where the result is provably

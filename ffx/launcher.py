@@ -1,8 +1,8 @@
-"""The ``ffx`` command's entry point: a stored answer when one fits (:mod:`ffx.plancache`), else the CLI.
+"""The ``ffx`` command's entry point: a stored answer when one fits (:mod:`ffx.startup.plancache`), else the CLI.
 
 A replay imports neither typer nor pydantic nor any effect: it reads one small
 file, checks the files it names and prints what the same command printed before.
-Otherwise FFmpeg starts reading the inputs before typer loads (:func:`ffx.early_probe.start_early`).
+Otherwise FFmpeg starts reading the inputs before typer loads (:func:`ffx.startup.early_probe.start_early`).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def _sleepers(marker: str) -> list[int]:
 
 SCRIPT = """\
 import sys, time
-from ffx import process
+from ffx.ffmpeg import process
 if sys.argv[1] == "python":  # the launcher used where util-linux's setpriv is missing
     process.launcher = lambda: (sys.executable, "-I", "-S", "-c", process._PRCTL_LAUNCHER)
 child = process.Child([sys.executable, "-c", "import time; time.sleep(300)", "MARKER"])

@@ -25,8 +25,9 @@ output: {path: OUT, preset: veryslow}
 SEGMENTED_RENDER = """\
 import sys
 import ffx
-from ffx import compiler, segments
-from ffx.binary import find_ffmpeg
+from ffx.compile import compiler
+from ffx.media import memory as segments
+from ffx.ffmpeg.binary import find_ffmpeg
 from ffx.media.probe import probe
 
 for name, value in (("PLAIN_OVERHEAD", 0), ("SEGMENTED_OVERHEAD", 0), ("FRAME_PADDING", 1.0), ("SAFETY", 1.0),

@@ -7,7 +7,7 @@ recipe and input problems show before anything runs), then runs the plans:
 here within ``jobs`` slots and a memory budget (:mod:`.local`), or as Dask
 tasks (:mod:`.cluster`). A job that fails does not stop the others.
 
->>> from ffx.batching import output_for
+>>> from ffx.scale.batch import output_for
 >>> output_for("out/{stem}.gif", "clips/cat.mp4", 1, {})
 'out/cat.gif'
 """

@@ -126,7 +126,7 @@ def worker_memory(client) -> int | None:
 
 
 def cluster_task(job, stop_event: str) -> Outcome:
-    """What a Dask worker runs for one job: :func:`~ffx.batching.jobs.run_job`, stopping when the batch's
+    """What a Dask worker runs for one job: :func:`~ffx.scale.batch.jobs.run_job`, stopping when the batch's
     event is set (looked at no more than once a second)."""
     from distributed import Event
 

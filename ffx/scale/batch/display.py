@@ -34,7 +34,7 @@ def format_size(size: int | None) -> str:
 
 
 class BatchDisplay:
-    """A :class:`~ffx.batching.local.Listener` that draws the batch's progress on ``stream``."""
+    """A :class:`~ffx.scale.batch.local.Listener` that draws the batch's progress on ``stream``."""
 
     def __init__(self, stream: TextIO | None = None, *, live: bool | None = None, interval: float = 10.0):
         self.stream = stream or sys.stderr

@@ -8,7 +8,7 @@ runs alone, and nothing starts beside it or while it waits (so it is not
 starved by a stream of small ones). ``strict`` refuses such jobs instead.
 
 Jobs run in threads of this process; their FFmpeg children are started and
-stopped by :mod:`ffx.process`. To stop (Ctrl-C, SIGTERM) every job is
+stopped by :mod:`ffx.ffmpeg.process`. To stop (Ctrl-C, SIGTERM) every job is
 asked to stop at its next progress report, which FFmpeg sends twice a
 second; the runner's clean-up then stops FFmpeg and drops the unfinished
 output, and the interrupt is raised again once all threads are done.
