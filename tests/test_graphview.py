@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 import ffx as api
-from ffx.view.graphview import Box, Picture, parse_filtergraph, picture_of, to_dot, to_mermaid, to_svg
+from ffx.view.filtergraph_text import parse_filtergraph
+from ffx.view.graphview import Box, Picture, picture_of, to_dot, to_mermaid, to_svg
 from conftest import decode_frames
 from test_cli import RECIPES, ffx
 

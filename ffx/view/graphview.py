@@ -6,10 +6,6 @@ the compiler stays untouched. Each filter is matched to its recipe step by
 FFmpeg's ``Parsed_<name>_<n>`` order (the stage's ``filter_steps``). Everything
 here is pure: plan in, text out; the SVG is laid out here too (longest-path
 layers left to right), so a fresh machine without system packages can draw it.
-
->>> chains = parse_filtergraph("[0:v:0]scale=w=320:h=180[s0];[s0]drawtext=text='a\\\\:b'[s1]")
->>> [(f.name, f.options, f.inputs, f.outputs) for f in chains]
-[('scale', [('w', '320'), ('h', '180')], ['0:v:0'], ['s0']), ('drawtext', [('text', 'a:b')], ['s0'], ['s1'])]
 """
 
 from __future__ import annotations
@@ -18,101 +14,13 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from ..media.probe import MediaInfo
+from ..media.info import MediaInfo
 from ..compile.plan import FfmpegStage, Plan
+from .filtergraph_text import ParsedFilter, parse_filtergraph
 
 FORMATS = (".svg", ".dot", ".mmd")
 LONGEST_VALUE = 28  # option values longer than this are shortened in the picture
 KEY_OPTIONS = 4  # options shown per filter node; the rest are summarised as "+N more"
-
-
-# Reading a filtergraph ------------------------------------------------------------------------------------
-
-@dataclass
-class ParsedFilter:
-    """One filter of a filtergraph: its link labels, name and options (unescaped, as FFmpeg reads them)."""
-
-    name: str
-    options: list[tuple[str | None, str]]
-    inputs: list[str]
-    outputs: list[str]
-
-
-def _split(text: str, separators: str) -> list[str]:
-    """Split on separators that are neither backslash-escaped nor inside '...' quotes; keep escapes."""
-    parts, current, quoted, i = [], [], False, 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text):
-            current.append(text[i:i + 2])
-            i += 2
-            continue
-        if char == "'":
-            quoted = not quoted
-        if char in separators and not quoted:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-        i += 1
-    parts.append("".join(current))
-    return parts
-
-
-def _unescape(text: str) -> str:
-    """One level of FFmpeg's escaping undone: quotes removed, ``\\x`` becomes ``x``."""
-    out, quoted, i = [], False, 0
-    while i < len(text):
-        char = text[i]
-        if char == "'":
-            quoted = not quoted
-        elif char == "\\" and not quoted and i + 1 < len(text):
-            out.append(text[i + 1])
-            i += 1
-        else:
-            out.append(char)
-        i += 1
-    return "".join(out).strip() if not text.startswith("'") else "".join(out)
-
-
-def _unescape_graph(text: str) -> str:
-    """Level 2 undone: only backslashes go (quotes stay for level 1), as FFmpeg's graph parser does."""
-    return re.sub(r"\\(.)", r"\1", text, flags=re.S)
-
-
-_LABELS = re.compile(r"^\s*((?:\[[^\]]*\]\s*)*)(.*?)((?:\s*\[[^\]]*\])*)\s*$", re.S)
-
-
-def parse_filtergraph(text: str) -> list[ParsedFilter]:
-    """The filters of a ``-filter_complex`` or ``-vf`` text in order; a ``,`` chain is linked by labels
-    made up here (``_c<n>``), as FFmpeg links it implicitly."""
-    filters: list[ParsedFilter] = []
-    made = 0
-    for chain in _split(text, ";"):
-        previous: ParsedFilter | None = None
-        for part in _split(chain, ","):
-            if not part.strip():
-                continue
-            match = _LABELS.match(part)
-            ins = re.findall(r"\[([^\]]*)\]", match.group(1))
-            body = match.group(2)
-            outs = re.findall(r"\[([^\]]*)\]", match.group(3))
-            if previous is not None and not previous.outputs:
-                previous.outputs.append(f"_c{made}")
-                ins.insert(0, f"_c{made}")
-                made += 1
-            name, _, arguments = _unescape_graph(body).partition("=")
-            options: list[tuple[str | None, str]] = []
-            if arguments:
-                for item in _split(arguments, ":"):
-                    key, eq, value = item.partition("=")
-                    if eq and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key.strip()):
-                        options.append((key.strip(), _unescape(value)))
-                    else:
-                        options.append((None, _unescape(item)))
-            previous = ParsedFilter(name.strip(), options, ins, outs)
-            filters.append(previous)
-    return filters
 
 
 # The picture as plain data --------------------------------------------------------------------------------
