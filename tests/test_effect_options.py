@@ -16,14 +16,18 @@ import subprocess
 from functools import cache
 
 import pytest
-
-import ffx
 from conftest import FFMPEG
 from effect_examples import NAMES, RECIPES, example_recipe
-from ffx.filtergraph import filter_table
-from ffx.filtergraph.filter_options import GENERIC_OPTIONS, filter_options, value_problem
-from ffx.view.filtergraph_text import parse_filtergraph
 from test_golden import graph_values
+
+import ffx
+from ffx.filtergraph import filter_table
+from ffx.filtergraph.filter_options import (
+    GENERIC_OPTIONS,
+    filter_options,
+    value_problem,
+)
+from ffx.view.filtergraph_text import parse_filtergraph
 
 # Options the table does not hold although FFmpeg takes them: each is checked against the bundled FFmpeg's
 # own help instead. The list is exact: an entry the table comes to hold, or no example writes, must go.

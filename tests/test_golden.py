@@ -17,9 +17,9 @@ import shlex
 from pathlib import Path
 
 import pytest
+from effect_examples import NAMES, RECIPES, example_recipe
 
 import ffx
-from effect_examples import NAMES, RECIPES, example_recipe
 from ffx.view.filtergraph_text import split_filtergraph
 
 GOLDEN = Path(__file__).parent / "golden"
