@@ -13,7 +13,7 @@ from pathlib import Path
 
 import ffx
 from ffx.effects import REGISTRY
-from ffx.effects.base import stream_references
+from ffx.effects.fields import stream_references
 
 CLIP = {"source": "testsrc2", "size": "480x270", "rate": 25, "duration": 2, "audio": "sine"}
 OTHER = {"source": "smptebars", "size": "480x270", "rate": 25, "duration": 2, "audio": "sine"}

@@ -14,7 +14,8 @@ from fractions import Fraction
 
 from ..filtergraph import graph
 from ..ffmpeg.binary import FfmpegBinary, ffmpeg_binary
-from ..effects.base import Clip, StepContext, StepError, stream_references
+from ..effects.context import Clip, StepContext, StepError
+from ..effects.fields import stream_references
 from ..errors import CapabilityError, FfxWarning, InputError, Problem, RecipeError
 from ..media.probe import MediaInfo, depends_on, frame_times, keyframe_times, probe, probe_pictures
 from .plan import FfmpegStage, Plan

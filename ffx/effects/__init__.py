@@ -4,7 +4,8 @@ Adding an effect means adding one module here; the recipe model, ``ffx
 effects``, the JSON Schema and the docs all read this registry. A module is
 imported the first time its effect is named, so a recipe pays only for the
 effects it uses (pydantic builds a model's validator when its class is made).
-Modules whose name starts with ``_`` hold what several effects share.
+Modules whose name starts with ``_`` hold what several effects share; ``base``,
+``context`` and ``fields`` are what every effect is built from.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from collections.abc import Iterator, Mapping
 
 from .base import Effect
 
+FOUNDATIONS = frozenset({"base", "context", "fields"})  # modules of this package that are not effects
+
 
 class _Registry(Mapping[str, type[Effect]]):
     """Effect name -> class, importing each module on first use."""
 
     def __init__(self) -> None:
         self._names = sorted(m.name for m in pkgutil.iter_modules(__path__)
-                             if m.name != "base" and not m.name.startswith("_"))
+                             if m.name not in FOUNDATIONS and not m.name.startswith("_"))
         self._loaded: dict[str, type[Effect]] = {}
 
     def __getitem__(self, name: str) -> type[Effect]:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from ..filtergraph import graph
 from ..media.probe import MediaInfo
-from .base import Clip, StepContext, StepError
+from .context import Clip, StepContext, StepError
 
 Fit = Literal["pad", "crop", "stretch"]
 

@@ -9,7 +9,9 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext, StepError, StreamRef, paired_length
+from .context import Clip, StepContext, StepError, paired_length
+from .base import Effect
+from .fields import StreamRef
 
 
 class _Stack(Effect):

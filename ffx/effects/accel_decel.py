@@ -22,7 +22,9 @@ from typing import Literal
 from pydantic import Field
 
 from ..filtergraph import graph
-from .base import Clip, Effect, StepContext, StepError, Time
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import Time
 
 
 def source_time(t: float, old_duration: float, new_duration: float, abruptness: float = 1.0,

@@ -17,7 +17,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..filtergraph import graph
 from ._joint import exact_length, silence
-from .base import Clip, Effect, StepContext, StepError, StreamRef, Time
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import StreamRef, Time
 
 Volume = float | Annotated[str, Field(pattern=r"^-?[0-9]{1,3}(\.[0-9]{1,3})?dB$")]
 

@@ -16,7 +16,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from ..filtergraph import graph
-from .base import Clip, Effect, StepContext
+from .context import Clip, StepContext
+from .base import Effect
 
 
 class BlackWhite(Effect):

@@ -9,7 +9,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext, StepError, StreamRef, paired_length
+from .context import Clip, StepContext, StepError, paired_length
+from .base import Effect
+from .fields import StreamRef
 
 BlendMode = Literal[
     "addition", "addition128", "grainmerge", "and", "average", "burn", "darken", "difference", "difference128",

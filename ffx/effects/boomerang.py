@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext, StepError
+from .context import Clip, StepContext, StepError
+from .base import Effect
 from .reverse import reversed_pads, segmented_reverse
 
 

@@ -21,7 +21,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Color, Effect, StepContext
+from .context import Clip, StepContext
+from .fields import Color
+from .base import Effect
 
 
 class ChromaKey(Effect):

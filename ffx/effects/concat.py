@@ -17,7 +17,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..filtergraph import graph
 from ._joint import Fit, JointFormat, fit_clip, joint_format
-from .base import Clip, Color, Effect, Rate, StepContext, StepError, StreamRef
+from .context import Clip, StepContext, StepError
+from .fields import Color, Rate, StreamRef
+from .base import Effect
 
 TransitionName = Literal[
     "cut", "fade", "wipeleft", "wiperight", "wipeup", "wipedown", "slideleft", "slideright", "slideup",

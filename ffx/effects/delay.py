@@ -16,7 +16,8 @@ from pydantic import Field
 from ..filtergraph.graph import Pad
 from ..media.probe import MediaInfo
 from ..media.memory import buffering_memory
-from .base import Clip, Effect, StepContext
+from .context import Clip, StepContext
+from .base import Effect
 
 
 def delayed(video: Pad, frames: int, ctx: StepContext, info: MediaInfo) -> Pad:

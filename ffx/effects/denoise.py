@@ -14,7 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext
+from .context import Clip, StepContext
+from .base import Effect
 
 STRENGTHS = {"light": 2.0, "medium": 4.0, "strong": 8.0}  # luma_spatial; hqdn3d's own default is 4
 

@@ -14,7 +14,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext, StepError, Time
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import Time
 from .loop_crossfade import fade_frames
 
 

@@ -21,7 +21,9 @@ from ..filtergraph import graph
 from ..filtergraph.filter_options import OptionError, check_options, filter_pads, given_outputs, needed_inputs
 from ..filtergraph.graph import FILTER_NAME, OPTION_NAME
 from ..filtergraph.safety import unsafe_filter_reason
-from .base import Clip, Effect, StepContext, StepError, StreamRef
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import StreamRef
 
 Scalar = str | int | float | bool
 _KIND_NAMES = {"V": "video", "A": "audio"}

@@ -10,7 +10,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, Rate, StepContext, StepError
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import Rate
 
 # the fps filter's `round` option for each way of picking a frame for slot n (shown at n / rate)
 ROUNDING = {"nearest": "near", "shown": "up"}

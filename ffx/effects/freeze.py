@@ -22,7 +22,9 @@ from pydantic import Field, model_validator
 
 from ..filtergraph import graph
 from ..media.memory import buffering_memory
-from .base import Clip, Effect, StepContext, StepError, StreamRef, Time
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import StreamRef, Time
 from .crop import Coord, Rectangle, _pixels
 
 

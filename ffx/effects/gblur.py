@@ -9,7 +9,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext
+from .context import Clip, StepContext
+from .base import Effect
 
 
 class Gblur(Effect):

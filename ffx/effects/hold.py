@@ -17,7 +17,9 @@ from pydantic import Field
 
 from ..filtergraph import graph
 from ._joint import exact_length, silence
-from .base import Clip, Effect, StepContext, StepError, Time
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import Time
 
 
 class Hold(Effect):

@@ -13,7 +13,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ._joint import exact_length
-from .base import Clip, Effect, StepContext, StepError, Time
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import Time
 
 
 class Loop(Effect):

@@ -22,7 +22,9 @@ from pydantic import Field
 
 from ..filtergraph import graph
 from ..media.memory import audio_bytes, buffering_memory
-from .base import Clip, Effect, StepContext, StepError, Time
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import Time
 
 
 def fade_frames(clip: Clip, seconds: float) -> tuple[float, int]:

@@ -28,7 +28,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..filtergraph.graph import Pad
 from ..media.memory import RGB, buffering_memory
-from .base import Clip, Effect, StepContext
+from .context import Clip, StepContext
+from .base import Effect
 from .blend import BlendMode
 from .delay import delayed
 from .tmix import difference_weights, weights_text

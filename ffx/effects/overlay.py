@@ -17,7 +17,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..filtergraph import graph
-from .base import Clip, Effect, StepContext, StepError, StreamRef, Time, paired_length
+from .context import Clip, StepContext, StepError, paired_length
+from .base import Effect
+from .fields import StreamRef, Time
 
 Place = Literal["center", "top", "bottom", "left", "right", "top_left", "top_right", "bottom_left", "bottom_right"]
 

@@ -23,7 +23,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..media.memory import tree_memory
-from .base import Clip, Effect, StepContext, StepError, StreamRef, Time
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import StreamRef, Time
 
 _WHITE16 = 65535
 _SQUARE = "val*val/66049"  # a 16-bit difference is 257 times the 8-bit one: this is its square, exact

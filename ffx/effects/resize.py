@@ -9,7 +9,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Clip, Effect, StepContext, StepError
+from .context import Clip, StepContext, StepError
+from .base import Effect
 
 
 class Resize(Effect):

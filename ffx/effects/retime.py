@@ -15,7 +15,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, Rate, StepContext, StepError
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import Rate
 from .speed import atempo_chain
 
 

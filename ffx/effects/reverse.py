@@ -12,7 +12,8 @@ from typing import Literal
 from ..filtergraph import graph
 from ..compile.segments import Feed, build_feed, plan_segments
 from ..media.memory import frames_per_segment, tree_memory
-from .base import Clip, Effect, StepContext, StepError
+from .context import Clip, StepContext, StepError
+from .base import Effect
 
 
 def reverse_memory(clip: Clip, encoder: int = 60) -> int:

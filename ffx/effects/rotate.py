@@ -23,7 +23,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Color, Effect, StepContext, StepError
+from .context import Clip, StepContext, StepError
+from .fields import Color
+from .base import Effect
 
 
 def expanded_size(width: int, height: int, degrees: float) -> tuple[int, int]:

@@ -13,7 +13,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .base import Clip, Effect, StepContext
+from .context import Clip, StepContext
+from .base import Effect
 
 
 class Sharpen(Effect):

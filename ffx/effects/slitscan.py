@@ -30,7 +30,8 @@ from ..filtergraph import graph
 from ..filtergraph.graph import Pad
 from ..compile.segments import PIPE_TOKEN
 from ..compile.stages import StagedFeed
-from .base import Clip, Effect, StepContext, StepError
+from .context import Clip, StepContext, StepError
+from .base import Effect
 
 MARGIN = 8  # pixels of context each side of the slit for the RGB conversion
 

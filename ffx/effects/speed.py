@@ -12,7 +12,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Clip, Effect, StepContext, StepError, Time
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import Time
 from .fps import video_length
 
 

@@ -10,7 +10,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext, StreamName
+from .context import Clip, StepContext
+from .base import Effect
+from .fields import StreamName
 
 
 class Split(Effect):

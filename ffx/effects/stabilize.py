@@ -29,7 +29,8 @@ from ..filtergraph import graph
 from ..filtergraph.graph import Pad
 from ..compile.plan import SCRATCH_TOKEN, Lane
 from ..compile.segments import PIPE_TOKEN
-from .base import Clip, Effect, StepContext, StepError
+from .context import Clip, StepContext, StepError
+from .base import Effect
 
 
 @dataclass(frozen=True)

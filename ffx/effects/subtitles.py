@@ -16,7 +16,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Clip, Effect, StepContext, StepError
+from .context import Clip, StepContext, StepError
+from .base import Effect
 from .text import SHIPPED_FONT
 
 SUBTITLE_TYPES = (".srt", ".ass", ".ssa", ".vtt")

@@ -31,7 +31,9 @@ from ..filtergraph import graph
 from ..ffmpeg import process
 from ..media.probe import check_readable_file
 from ._fontmetrics import font_metrics
-from .base import Clip, Color, Effect, StepContext, StepError, Time
+from .context import Clip, StepContext, StepError
+from .fields import Color, Time
+from .base import Effect
 
 SHIPPED_FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans.ttf"
 FONT_FILE_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff", ".woff2", ".pfb")

@@ -13,7 +13,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..media.memory import buffering_memory
-from .base import Clip, Effect, StepContext
+from .context import Clip, StepContext
+from .base import Effect
 
 Weight = float
 

@@ -14,7 +14,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..syntax.timecode import format_seconds
-from .base import Clip, Effect, StepContext, StepError, Time
+from .context import Clip, StepContext, StepError
+from .base import Effect
+from .fields import Time
 
 
 def resolve_span(start: float, end: float | None, duration: float | None, length: float | None) -> tuple[float, float]:

@@ -13,7 +13,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Clip, Effect, StepContext, StepError
+from .context import Clip, StepContext, StepError
+from .base import Effect
 
 FINE = 4  # the enlargement that makes the window's steps a quarter pixel
 

@@ -30,7 +30,8 @@ from pydantic_core import PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
 from ..effects import REGISTRY
-from ..effects.base import Color, Effect, Rate, StreamName, Time
+from ..effects.fields import Color, Rate, StreamName, Time
+from ..effects.base import Effect
 from ..errors import Problem, RecipeError, UsageError, quote, shorten
 from ..filtergraph.filter_options import image_size_problem
 from .output import Output

@@ -28,7 +28,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..filtergraph import graph
-from ..effects.base import Clip, Rate, StepContext, StepError
+from ..effects.context import Clip, StepContext, StepError
+from ..effects.fields import Rate
 from ..filtergraph.graph import Node, Pad
 from ..media.probe import MediaInfo
 from ..syntax.problems import model_error

@@ -21,7 +21,8 @@ from typing import Any
 
 from ..filtergraph import graph
 from ..ffmpeg.binary import FfmpegBinary, ffmpeg_binary
-from ..effects.base import Clip, StepContext, StepError, parse_rate
+from ..effects.context import Clip, StepContext, StepError
+from ..effects.fields import parse_rate
 from ..errors import FfxError, InputError, Problem, RecipeError, UsageError, quote
 from ..media.probe import MediaInfo
 from ..recipe.output import ALL_FORMATS, Output

@@ -20,7 +20,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ...effects.base import stream_references
+from ...effects.fields import stream_references
 from ...errors import Problem, RecipeError
 from ...recipe.document import Recipe
 from ...syntax.yamlsource import format_path
