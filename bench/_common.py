@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import compileall
 import os
 import re
@@ -42,6 +43,18 @@ def generated_clip(ffmpeg: str, path: Path | str, seconds: float, size: str = "1
     argv += ["-c:v", "libx264", *(["-preset", preset] if preset else []), "-y", str(path)]
     timed(argv)
     return str(path)
+
+
+def clip_arguments(parser: argparse.ArgumentParser, runs: int) -> None:
+    """The options of a benchmark timed on one clip: --clip (else one is generated), --label, --runs."""
+    parser.add_argument("--clip", help="the clip to time on (without it, a generated one)")
+    parser.add_argument("--label", default=None, help="how to describe the clip in the report")
+    parser.add_argument("--runs", type=int, default=runs)
+
+
+def clip_or_generated(clip: str | None, ffmpeg: str, work: Path, seconds: float, **generated) -> str:
+    """The clip given with --clip, or one of ``seconds`` generated in ``work`` (see :func:`generated_clip`)."""
+    return clip if clip is not None else generated_clip(ffmpeg, work / "clip.mp4", seconds, **generated)
 
 
 def median(values: list[float]) -> float:

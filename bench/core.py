@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, generated_clip, machine, median, timed, write_section
+from _common import ROOT, clip_arguments, clip_or_generated, machine, median, timed, write_section
 from _installed import installed_ffx
 
 sys.path.insert(0, str(ROOT))
@@ -49,18 +49,14 @@ def _looped(clip: str, work: Path, ffmpeg: str, seconds: float, duration: float)
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--clip")
-    parser.add_argument("--label", default=None, help="how to describe the clip in the report")
-    parser.add_argument("--runs", type=int, default=5)
+    clip_arguments(parser, runs=5)
     parser.add_argument("--long", type=float, default=60.0, help="length of the looped clip for the long job (s)")
     parser.add_argument("--venv", default=os.path.join(tempfile.gettempdir(), "ffx-bench-venv"),
                         help="where ffx is installed (not editable) for the start-up figure")
     args = parser.parse_args()
     ffmpeg = find_ffmpeg()
     work = Path(tempfile.mkdtemp(prefix="ffx-bench-"))
-    clip = args.clip
-    if clip is None:
-        clip = generated_clip(ffmpeg, work / "clip.mp4", 20, audio=True)
+    clip = clip_or_generated(args.clip, ffmpeg, work, 20, audio=True)
     info = probe(clip, ffmpeg)
     clips = {"clip": clip, "long": _looped(clip, work, ffmpeg, args.long, info.duration)}
     long_info = probe(clips["long"], ffmpeg)

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, generated_clip, machine, median, timed, write_section
+from _common import ROOT, clip_arguments, clip_or_generated, machine, median, timed, write_section
 
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
@@ -35,16 +35,12 @@ def hand_chain(fps: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--clip")
-    parser.add_argument("--label")
-    parser.add_argument("--runs", type=int, default=3)
+    clip_arguments(parser, runs=3)
     parser.add_argument("--seconds", type=float, default=12.0)
     args = parser.parse_args()
     ffmpeg = find_ffmpeg()
     work = Path(tempfile.mkdtemp(prefix="ffx-bench-motion-"))
-    clip = args.clip
-    if clip is None:
-        clip = generated_clip(ffmpeg, work / "src.mp4", 5)
+    clip = clip_or_generated(args.clip, ffmpeg, work, 5)
     info = probe(clip, ffmpeg)
     lengths = {}
     for name, seconds in (("short", args.seconds), ("10x", 10 * args.seconds)):

@@ -61,6 +61,14 @@ def excerpt(name: str, source: str, start: float, end: float, scale: str | None 
     return str(path)
 
 
+def chaplin_clip(start: float, end: float):
+    """An excerpt of the film and the same excerpt opened by MoviePy (video only), for the tutorials' side."""
+    from moviepy import VideoFileClip
+
+    path = excerpt("chaplin", "chaplin.mp4", start, end)
+    return path, VideoFileClip(path, audio=False)
+
+
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = np.mean((np.asarray(a, float) - np.asarray(b, float)) ** 2)
     return math.inf if mse == 0 else 10 * math.log10(255 ** 2 / mse)
@@ -74,13 +82,13 @@ def moviepy_frames(clip, fps=None) -> np.ndarray:
     return np.stack(list(clip.iter_frames(fps=fps or clip.fps, dtype="uint8")))
 
 
-def compare(tutorial: np.ndarray, ours: np.ndarray) -> dict:
-    """Frame counts and PSNR over the frames both have (aligned from the first)."""
+def compare(tutorial: np.ndarray, ours: np.ndarray, note: str = "") -> dict:
+    """Frame counts and PSNR over the frames both have (aligned from the first), and the row's note."""
     n = min(len(tutorial), len(ours))
     same_shape = tutorial.shape[1:] == ours.shape[1:]
     return {"frames": f"{len(tutorial)} / {len(ours)}",
             "psnr": psnr(tutorial[:n], ours[:n]) if same_shape else None,
-            "shape": "" if same_shape else f"{tutorial.shape[1:3]} vs {ours.shape[1:3]}"}
+            "shape": "" if same_shape else f"{tutorial.shape[1:3]} vs {ours.shape[1:3]}", "note": note}
 
 
 ROWS: dict[str, tuple[str, str, str, object]] = {}
@@ -107,10 +115,7 @@ def decode_floor():
 
 @technique("reverse", "000", "`save_frame` every 1/fps s, `ImageSequenceClip` in reverse order", "`- reverse`")
 def reverse():
-    from moviepy import VideoFileClip
-
-    clip_path = excerpt("chaplin", "chaplin.mp4", 2, 4)
-    clip = VideoFileClip(clip_path, audio=False)
+    clip_path, clip = chaplin_clip(2, 4)
     step = 1 / min(clip.fps, 30)
     frames = [clip.get_frame(t) for t in np.arange(0, clip.duration, step)][::-1]
     return compare(np.stack(frames), ffx_frames(clip_path, ["reverse"]))
@@ -119,10 +124,7 @@ def reverse():
 @technique("frames as JPEG images", "000", "`save_frame(f\"frame{t}.jpg\", t)` for t in `arange(0, d, 1/min(fps, 30))`",
            "`output: {path: frames/%04d.jpg, fps: 25, quality: medium}` (the tutorial: min(fps, 30))")
 def jpeg_frames():
-    from moviepy import VideoFileClip
-
-    clip_path = excerpt("chaplin", "chaplin.mp4", 2, 4)
-    clip = VideoFileClip(clip_path, audio=False)
+    clip_path, clip = chaplin_clip(2, 4)
     theirs = WORK / "jpeg-moviepy"
     theirs.mkdir(exist_ok=True)
     times = np.arange(0, clip.duration, 1 / min(clip.fps, 30))
@@ -134,12 +136,11 @@ def jpeg_frames():
                overwrite=True)
     read = lambda folder: np.stack([ffx_frames(str(p))[0] for p in sorted(folder.iterdir())])  # noqa: E731
     theirs_frames, ours_frames, source = read(theirs), read(ours), ffx_frames(clip_path)
-    result = compare(theirs_frames, ours_frames)
-    result["note"] = (f"against the source: {fmt(psnr(source, theirs_frames))} / {fmt(psnr(source, ours_frames))}; "
-                      f"{len(list(theirs.iterdir()))} / {len(list(ours.iterdir()))} files, "
-                      f"{sum(p.stat().st_size for p in theirs.iterdir()) // 1024} / "
-                      f"{sum(p.stat().st_size for p in ours.iterdir()) // 1024} KiB")
-    return result
+    return compare(theirs_frames, ours_frames,
+                   note=(f"against the source: {fmt(psnr(source, theirs_frames))} / {fmt(psnr(source, ours_frames))}; "
+                         f"{len(list(theirs.iterdir()))} / {len(list(ours.iterdir()))} files, "
+                         f"{sum(p.stat().st_size for p in theirs.iterdir()) // 1024} / "
+                         f"{sum(p.stat().st_size for p in ours.iterdir()) // 1024} KiB"))
 
 
 # --- 001: GIFs --------------------------------------------------------------------------------------------------
@@ -188,25 +189,21 @@ def freeze_mask():
     theirs = moviepy_frames(CompositeVideoClip([anna_kris, snapshot]))
     ours = ffx_frames(clip, [{"resize": 0.5}, {"freeze": {"p1": [200, 10], "p2": [150, 170], "width": 5,
                                                           "side": "right"}}])
-    result = compare(theirs, ours)
     wider = ffx_frames(clip, [{"resize": 0.5}, {"freeze": {"p1": [200, 10], "p2": [150, 170], "width": 10,
                                                            "side": "right"}}])
-    result["note"] = (f"MoviePy's gradient runs from the line to one side, ffx's is centred on it "
-                      f"(width: 10: {fmt(psnr(theirs, wider))})")
-    return result
+    return compare(theirs, ours, note=f"MoviePy's gradient runs from the line to one side, ffx's is centred on it "
+                                      f"(width: 10: {fmt(psnr(theirs, wider))})")
 
 
 @technique("time-symmetrize", "001", "`concatenate([clip, clip.fx(time_mirror)])`",
            "`- boomerang: {drop_turn_frame: false}`")
 def boomerang():
-    from moviepy import VideoFileClip, concatenate_videoclips, vfx
+    from moviepy import concatenate_videoclips, vfx
 
-    clip_path = excerpt("chaplin", "chaplin.mp4", 2, 2.8)
-    clip = VideoFileClip(clip_path, audio=False)
+    clip_path, clip = chaplin_clip(2, 2.8)
     theirs = moviepy_frames(concatenate_videoclips([clip, clip.with_effects([vfx.TimeMirror()])]))
-    result = compare(theirs, ffx_frames(clip_path, [{"boomerang": {"drop_turn_frame": False}}]))
-    result["note"] = "ffx's default shows the turn frame once (2n - 1 frames)"
-    return result
+    return compare(theirs, ffx_frames(clip_path, [{"boomerang": {"drop_turn_frame": False}}]),
+                   note="ffx's default shows the turn frame once (2n - 1 frames)")
 
 
 @technique("text", "001", "`TextClip(text, font_size=30, interline=4).with_position((20, 60))`, DejaVu Sans, on black",
@@ -254,10 +251,9 @@ def castle():
     composition = CompositeVideoClip([faded, faded.with_start(d / 2), faded.with_start(d)]).subclipped(d / 2, 3 * d / 2)
     theirs = moviepy_frames(composition)
     ours = ffx_frames(clip, [{"speed": 0.2}, {"resize": 0.4}, {"loop_crossfade": d / 2}])
-    result = compare(theirs, ours)
-    result["note"] = (f"the tutorial's {len(theirs)} frames are the loop twice; ffx's {len(ours)} are one period "
-                      f"(second half against ffx: {psnr(theirs[len(ours):2 * len(ours)], ours):.1f} dB)")
-    return result
+    return compare(theirs, ours,
+                   note=(f"the tutorial's {len(theirs)} frames are the loop twice; ffx's {len(ours)} are one period "
+                         f"(second half against ffx: {psnr(theirs[len(ours):2 * len(ours)], ours):.1f} dB)"))
 
 
 @technique("snapshot fade-in loop (Charade)", "001", "`to_ImageClip().crossfadein(d/6).set_start(5d/6)`",
@@ -280,9 +276,8 @@ def black_white():
 
     clip = excerpt("fire", "fire2.mp4", 0, 2.38, scale="640:-2")  # in colour (the Chaplin film is not)
     theirs = moviepy_frames(VideoFileClip(clip, audio=False).with_effects([vfx.BlackAndWhite()]))
-    result = compare(theirs, ffx_frames(clip, [{"black_white": "average"}]))
-    result["note"] = f"ffx's luma default: {psnr(theirs, ffx_frames(clip, ['black_white'])):.1f} dB"
-    return result
+    return compare(theirs, ffx_frames(clip, [{"black_white": "average"}]),
+                   note=f"ffx's luma default: {psnr(theirs, ffx_frames(clip, ['black_white'])):.1f} dB")
 
 
 @technique("speed", "001", "`speedx(0.5)`", "`- speed: 0.5`")
@@ -305,9 +300,8 @@ def gif_rate():
     source = ffx_frames(clip)
     pick = lambda frames: [int(np.argmin([np.abs(s.astype(int) - f).mean() for s in source])) for f in frames]  # noqa: E731
     a, b = pick(theirs), pick(ours)
-    result = compare(theirs, ours)
-    result["note"] = f"{sum(x == y for x, y in zip(a, b))} of {min(len(a), len(b))} frames are the same source frame"
-    return result
+    return compare(theirs, ours,
+                   note=f"{sum(x == y for x, y in zip(a, b))} of {min(len(a), len(b))} frames are the same source frame")
 
 
 # --- 002: in-memory MP4 -----------------------------------------------------------------------------------------
@@ -341,10 +335,9 @@ def in_memory():
     ours_path.write_bytes(data)
     source = np.stack([sample(i)[:, :, ::-1] for i in range(count)])
     theirs, ours = ffx_frames(str(theirs_path)), ffx_frames(str(ours_path))
-    result = compare(theirs, ours)
-    result["note"] = (f"against the drawn frames: {psnr(source, theirs):.1f} / {psnr(source, ours):.1f} dB; "
-                      f"{len(memory.getvalue())} / {len(data)} bytes")
-    return result
+    return compare(theirs, ours,
+                   note=(f"against the drawn frames: {psnr(source, theirs):.1f} / {psnr(source, ours):.1f} dB; "
+                         f"{len(memory.getvalue())} / {len(data)} bytes"))
 
 
 # --- 003: slit-scan ---------------------------------------------------------------------------------------------
@@ -352,10 +345,7 @@ def in_memory():
 @technique("slit-scan image", "003", "`iter_frames(fps=W/d)`, column W//2 of each, into a W-wide picture",
            "`- slitscan: {columns: frame}` (PNG)")
 def slitscan_image():
-    from moviepy import VideoFileClip
-
-    clip_path = excerpt("chaplin", "chaplin.mp4", 0, 9.64)
-    clip = VideoFileClip(clip_path, audio=False)
+    clip_path, clip = chaplin_clip(0, 9.64)
     img = np.zeros((clip.size[1], clip.size[0], 3), dtype="uint8")
     current_x, slit_width, slitpoint = 0, 1, clip.size[0] // 2
     for frame in clip.iter_frames(fps=clip.size[0] / clip.duration, dtype="uint8"):
@@ -366,19 +356,17 @@ def slitscan_image():
     ffx.render(ffx.Recipe(input=clip_path, steps=[{"slitscan": {"columns": "frame"}}], output=str(out)),
                overwrite=True)
     ours = ffx_frames(str(out))
-    result = compare(img[None, :, :-1], ours[:, :, :-1])
+    result = compare(img[None, :, :-1], ours[:, :, :-1],
+                     note="the tutorial leaves its last column black (`currentX < W - slitwidth`); compared without it")
     result["frames"] = f"{img.shape[1]} px / {ours.shape[2]} px wide"
-    result["note"] = "the tutorial leaves its last column black (`currentX < W - slitwidth`); compared without it"
     return result
 
 
 @technique("rolling slit-scan", "003", "`np.roll` history of row H//2 scrolling up (`make_frame`)",
            "`- slitscan: {mode: rolling, direction: up}`")
 def slitscan_rolling():
-    from moviepy import VideoFileClip
-
-    clip_path = excerpt("chaplin", "chaplin.mp4", 2, 7)
-    clip = VideoFileClip(clip_path, audio=False).resized(0.2)
+    clip_path, clip = chaplin_clip(2, 7)
+    clip = clip.resized(0.2)
     img = np.zeros((clip.size[1], clip.size[0], 3), dtype="uint8")
     slitpoint, frames = clip.size[1] // 2, []
     for current_x, next_frame in enumerate(clip.iter_frames(fps=clip.fps, dtype="uint8")):
@@ -388,9 +376,8 @@ def slitscan_rolling():
         next_frame[max(slitpoint - current_x, 0):slitpoint, :, :] = img[max(0, slitpoint - current_x):slitpoint, :, :]
         frames.append(next_frame)
     ours = ffx_frames(clip_path, [{"resize": 0.2}, {"slitscan": {"mode": "rolling", "direction": "up"}}])
-    result = compare(np.stack(frames), ours)
-    result["note"] = f"the same on MoviePy's own frames: {psnr(moviepy_frames(clip), ffx_frames(clip_path, [{'resize': 0.2}])):.1f} dB"
-    return result
+    return compare(np.stack(frames), ours,
+                   note=f"the same on MoviePy's own frames: {psnr(moviepy_frames(clip), ffx_frames(clip_path, [{'resize': 0.2}])):.1f} dB")
 
 
 # --- 004: motion extraction -------------------------------------------------------------------------------------
@@ -447,9 +434,8 @@ def motion_delay():
         buffer.append(frame.copy())
         frame = cv2.resize(following, (width // 2, height // 2))
         theirs.append(cv2.addWeighted(frame, .5, cv2.bitwise_not(buffer[0]), .5, 0)[:, :, ::-1])
-    result = compare(np.stack(theirs), ffx_frames(clip, [{"resize": 0.5}, {"motion": 6}])[1:])
-    result["note"] = "OpenCV resizes bilinear, ffx lanczos"
-    return result
+    return compare(np.stack(theirs), ffx_frames(clip, [{"resize": 0.5}, {"motion": 6}])[1:],
+                   note="OpenCV resizes bilinear, ffx lanczos")
 
 
 @technique("frames into Python", "004", "`cv2.VideoCapture(path).read()` loop", "`ffx.frames(path, bgr=True)`")

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, generated_clip, machine, median, timed_tree, write_section
+from _common import ROOT, clip_arguments, clip_or_generated, machine, median, timed_tree, write_section
 from _installed import installed_ffx
 
 sys.path.insert(0, str(ROOT))
@@ -26,16 +26,12 @@ from ffx.media.probe import probe  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--clip")
-    parser.add_argument("--label")
-    parser.add_argument("--runs", type=int, default=3)
+    clip_arguments(parser, runs=3)
     parser.add_argument("--venv", default=os.path.join(tempfile.gettempdir(), "ffx-bench-venv"))
     args = parser.parse_args()
     ffmpeg = find_ffmpeg()
     work = Path(tempfile.mkdtemp(prefix="ffx-bench-slitscan-"))
-    clip = args.clip
-    if clip is None:
-        clip = generated_clip(ffmpeg, work / "clip.mp4", 30)
+    clip = clip_or_generated(args.clip, ffmpeg, work, 30)
     info = probe(clip, ffmpeg)
     python = sys.executable
     command = installed_ffx(Path(args.venv))  # as users run it: installed, not editable
