@@ -53,34 +53,32 @@ def cmdline(pid: int) -> bytes:
         return b""
 
 
-def child_processes(parent: int) -> list[int]:
-    """The processes whose parent is ``parent`` (not those of other tests running FFmpeg meanwhile)."""
-    found = []
+def proc_files(name: str) -> dict[int, bytes]:
+    """Every running process's ``/proc/<pid>/<name>`` (``cmdline``, ``stat``), without those that end meanwhile."""
+    found = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
+                found[int(entry)] = Path(f"/proc/{entry}/{name}").read_bytes()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-                found.append(int(entry))
     return found
+
+
+def child_processes(parent: int) -> list[int]:
+    """The processes whose parent is ``parent`` (not those of other tests running FFmpeg meanwhile)."""
+    return [pid for pid, stat in proc_files("stat").items() if int(stat.rsplit(b")", 1)[1].split()[1]) == parent]
 
 
 def ffmpeg_children(folder: Path) -> list[int]:
     """FFmpeg processes still running whose command line mentions ``folder`` or that hold a file in it open
     (an unnamed output in ``folder`` is written through ``/proc/self/fd/N``)."""
     found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
-                continue
-            program = os.path.basename(cmd.split(b"\0", 1)[0])
-            if b"ffmpeg" in program and (str(folder).encode() in cmd  # the folder's name may say ffmpeg too
-                                         or _holds_file_in(int(entry), folder)):
-                found.append(int(entry))
+    for pid, cmd in proc_files("cmdline").items():
+        program = os.path.basename(cmd.split(b"\0", 1)[0])
+        if b"ffmpeg" in program and (str(folder).encode() in cmd  # the folder's name may say ffmpeg too
+                                     or _holds_file_in(pid, folder)):
+            found.append(pid)
     return found
 
 

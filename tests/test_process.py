@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import proc_files
 
 from ffx.ffmpeg import process
 
@@ -25,16 +26,7 @@ def _alive(pid: int) -> bool:
 
 def _sleepers(marker: str) -> list[int]:
     """Running processes whose command line carries ``marker``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if marker.encode() in cmd and _alive(int(entry)):
-                found.append(int(entry))
-    return found
+    return [pid for pid, cmd in proc_files("cmdline").items() if marker.encode() in cmd and _alive(pid)]
 
 
 SCRIPT = """\
