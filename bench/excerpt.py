@@ -27,7 +27,8 @@ from _installed import installed_ffx
 sys.path.insert(0, str(ROOT))
 import ffx  # noqa: E402
 from ffx.ffmpeg.binary import find_ffmpeg  # noqa: E402
-from ffx.media.probe import _probed, probe  # noqa: E402
+from ffx.media.cache import ProbeCache  # noqa: E402
+from ffx.media.probe import probe  # noqa: E402
 
 RECIPE = ROOT / "recipes" / "gif.yaml"
 
@@ -43,10 +44,11 @@ def long_copy(clip: str, target: Path, ffmpeg: str, seconds: float, clip_seconds
     return str(target)
 
 
-def in_process(film: str, start: str, out: Path) -> float:
-    """Seconds for one ffx.render() of the excerpt, called in this process."""
+def in_process(film: str, start: str, out: Path, probes: ProbeCache) -> float:
+    """Seconds for one ffx.render() of the excerpt, called in this process (``probes``: the service's)."""
     began = time.perf_counter()
-    ffx.render(str(RECIPE), inputs=[film], variables={"start": start}, output=str(out), overwrite=True)
+    ffx.render(str(RECIPE), inputs=[film], variables={"start": start}, output=str(out), overwrite=True,
+               probes=probes)
     return time.perf_counter() - began
 
 
@@ -88,14 +90,14 @@ def main() -> None:
                 ratios.append(measured["ffx"] / measured["hand"])
             # the library in a process that has imported it already (a service making GIFs): its first
             # render of the film probes it; later ones (another GIF from the same film) reuse that probe
-            _probed.clear()
-            api_first = in_process(film, start, out)
+            probes = ProbeCache()
+            api_first = in_process(film, start, out, probes)
             api_ratios, api_times = [], []
             for run in range(args.runs):
                 pair = [("api", None), ("hand", hand)]
                 if run % 2:
                     pair.reverse()
-                measured = {who: in_process(film, start, out) if argv is None else timed(argv, env=env)[0]
+                measured = {who: in_process(film, start, out, probes) if argv is None else timed(argv, env=env)[0]
                             for who, argv in pair}
                 api_times.append(measured["api"])
                 api_ratios.append(measured["api"] / measured["hand"])

@@ -21,7 +21,7 @@ _EXPORTS = {
     "batch": "scale.batch", "BatchResult": "scale.batch", "BatchStopped": "scale.batch",
     "CapabilityError": "errors", "FfxError": "errors", "FfxWarning": "errors", "InputError": "errors", "Problem": "errors",
     "RecipeError": "errors", "RenderError": "errors", "UsageError": "errors",
-    "MediaInfo": "media.probe", "FfmpegStage": "compile.plan", "Plan": "compile.plan",
+    "MediaInfo": "media.info", "FfmpegStage": "compile.plan", "Plan": "compile.plan",
     "Input": "recipe.document", "Recipe": "recipe.document", "load_recipe": "recipe.document", "Output": "recipe.output",
     "render_bytes": "run.inmemory", "iter_bytes": "run.inmemory", "encode": "run.inmemory", "FrameError": "run.inmemory",
     "Terminated": "ffmpeg.process",
@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .api import compile_recipe, preview, render, render_plan
     from .scale.batch import BatchResult, BatchStopped, batch
     from .errors import CapabilityError, FfxError, FfxWarning, InputError, Problem, RecipeError, RenderError, UsageError
-    from .media.probe import MediaInfo
+    from .media.info import MediaInfo
     from .recipe.output import Output
     from .compile.plan import FfmpegStage, Plan
     from .ffmpeg.process import Terminated

@@ -21,6 +21,7 @@ from .compile.plan import Plan
 from .compile.request import compile_request
 from .errors import Problem, RecipeError, UsageError, quote
 from .ffmpeg.binary import FfmpegBinary
+from .media.cache import ProbeCache
 from .recipe.arguments import RecipeLike, as_recipe, check_options
 from .recipe.document import Input, Recipe
 from .run.progress import ProgressCallback
@@ -29,25 +30,29 @@ from .syntax.yamlsource import MAX_RECIPE_BYTES
 def compile_recipe(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, output: str | None = None,
                    variables: dict[str, Any] | None = None, overwrite: bool = False,
                    ffmpeg: str | FfmpegBinary | None = None, allow_unsafe: bool = False,
-                   max_memory: int | str | None = None, max_recipe_size: int | str = MAX_RECIPE_BYTES) -> Plan:
+                   max_memory: int | str | None = None, max_recipe_size: int | str = MAX_RECIPE_BYTES,
+                   probes: ProbeCache | None = None) -> Plan:
     """Compile a recipe (object or file) into a :class:`~ffx.compile.plan.Plan` without running it.
 
     ``max_memory`` (bytes, or text such as "512M") bounds what buffering steps
     may hold; a reverse beyond it runs segment by segment (default 1 GiB).
     ``inputs`` and ``output`` replace the recipe's (relative to the working
     directory; paths inside a recipe file are relative to its folder).
-    ``max_recipe_size`` bounds the recipe file read (default 1 MiB).
+    ``max_recipe_size`` bounds the recipe file read (default 1 MiB). ``probes``
+    (a :class:`~ffx.media.cache.ProbeCache`) keeps what probing the inputs found
+    for the next compile of the same, unchanged files.
     """
     return compile_request(recipe, inputs=inputs, output=output, variables=variables, overwrite=overwrite,
                            ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
-                           max_recipe_size=max_recipe_size)
+                           max_recipe_size=max_recipe_size, probes=probes)
 
 
 def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, output: str | None = None,
            variables: dict[str, Any] | None = None, overwrite: bool = False,
            progress: bool | ProgressCallback = False, ffmpeg: str | FfmpegBinary | None = None,
            allow_unsafe: bool = False, max_memory: int | str | None = None,
-           max_recipe_size: int | str = MAX_RECIPE_BYTES, chunks: int | None = None, cluster: Any = None) -> Plan:
+           max_recipe_size: int | str = MAX_RECIPE_BYTES, chunks: int | None = None, cluster: Any = None,
+           probes: ProbeCache | None = None) -> Plan:
     """Render a recipe to its output file; ``progress=True`` shows a bar on stderr, a callable gets
     each :class:`~ffx.run.runner.Progress`.
 
@@ -68,13 +73,14 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
     if cluster is not None and (chunks is None or chunks < 2):
         raise UsageError("--cluster runs the pieces of a chunked render: give --chunks N (2 or more) too")
     loaded = as_recipe(recipe, variables, max_recipe_size).with_io(inputs=inputs, output=output)
+    probes = probes if probes is not None else ProbeCache()  # the chunks' pieces reuse the whole compile's
     plan = compile_recipe(loaded, overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
-                          max_memory=max_memory)
+                          max_memory=max_memory, probes=probes)
     if chunks is not None and chunks > 1:  # planned now, so a refusal comes before any progress bar
         from .scale.chunks import chunked_runner
 
         run = chunked_runner(loaded, plan, chunks, allow_unsafe=allow_unsafe,
-                             max_memory=check_options(max_memory=max_memory), cluster=cluster)
+                             max_memory=check_options(max_memory=max_memory), cluster=cluster, probes=probes)
         return _run(plan, run, progress)
     return render_plan(plan, progress=progress)
 
@@ -100,9 +106,9 @@ def _run(plan: Plan, run, progress: bool | ProgressCallback) -> Plan:
     return plan
 
 
-def graph_picture(plan: Plan, suffix: str = ".svg") -> str:
+def graph_picture(plan: Plan, suffix: str = ".svg", probes: ProbeCache | None = None) -> str:
     """``ffx graph``'s picture of a compiled plan (``.svg``, ``.dot`` or ``.mmd``), the arrows leaving its
-    input files labelled with what the probe found (the probe's own memory answers: the plan just read them)."""
+    input files labelled with what the probe found (``probes``, the plan's compile's, answers: it just read them)."""
     from .errors import InputError
     from .view.graphview import render_picture
     from .media.probe import probe
@@ -111,7 +117,7 @@ def graph_picture(plan: Plan, suffix: str = ".svg") -> str:
     for stage in plan.stages:
         for url in stage.input_paths:  # files only
             try:
-                info = probe(url, plan.binary_path)
+                info = probe(url, plan.binary_path, probes=probes)
             except (InputError, OSError):
                 continue
             known.update({"file:" + url: info, "file:" + os.path.abspath(url): info})
@@ -122,7 +128,7 @@ def preview(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, vari
             folder: str | os.PathLike = ".", at: float | None = None, seconds: float | None = None,
             scale: float = 0.25, columns: int = 4, rows: int = 3, ffmpeg: str | FfmpegBinary | None = None,
             allow_unsafe: bool = False, max_memory: int | str | None = None,
-            progress: bool | ProgressCallback = False) -> tuple[str, str]:
+            progress: bool | ProgressCallback = False, probes: ProbeCache | None = None) -> tuple[str, str]:
     """A quick look at a recipe's result: a small render and a contact sheet of it; returns both paths.
 
     The window (``at``, ``seconds``) is cut from the result, after the recipe's
@@ -154,8 +160,8 @@ def preview(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, vari
                       "steps": steps, "output": Output(path=video, preset="veryfast")})
     small._source = loaded._source
     plan = render(small, overwrite=True, progress=progress, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
-                  max_memory=max_memory)
-    frames = plan.result.frames or 1
+                  max_memory=max_memory, probes=probes)
+    frames = plan.result.counted_exactly().frames or 1  # the sheet's layout needs the count
     across = max(1, min(columns, frames))
     down = max(1, min(rows, frames // across))
     sheet = os.path.join(folder, f"{name}.sheet.png")

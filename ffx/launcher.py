@@ -17,16 +17,16 @@ from .startup.early_probe import start_early
 def main() -> None:
     argv = sys.argv[1:]
     if not plancache.wanted(argv):
-        start_early(argv)
+        probes = start_early(argv)
         from .cli import main as cli_main
 
-        cli_main()
+        cli_main(probes=probes)
         return
     answer = plancache.lookup(argv)
     if answer is not None:
         _replay(answer)
     recorder = plancache.Recorder.start()
-    start_early(argv)
+    probes = start_early(argv)
     out, err = plancache.Tee(sys.stdout), plancache.Tee(sys.stderr)
     sys.stdout, sys.stderr = out, err
 
@@ -38,7 +38,7 @@ def main() -> None:
 
     from .cli import main as cli_main
 
-    cli_main(finish=finish)
+    cli_main(finish=finish, probes=probes)
 
 
 def _replay(answer: dict) -> None:

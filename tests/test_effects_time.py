@@ -7,7 +7,8 @@ import pytest
 
 import ffx
 from conftest import FFMPEG, decode_audio, decode_frames, dominant_frequency, make_clip, render
-from ffx.media.probe import probe, read_packets
+from ffx.media.probe import probe
+from ffx.media.packets import read_packets
 
 
 def test_trim_keeps_the_frames_in_the_span(tmp_path, clip):

@@ -18,6 +18,9 @@ from typer.testing import CliRunner
 import ffx
 from conftest import FFMPEG, decode_frames, faulty_ffmpeg, make_clip
 from ffx.media import probe as media
+from ffx.media.cache import ProbeCache
+from ffx.media.packets import frame_times, read_packets
+from ffx.media.report import parse_ffmpeg_report
 from ffx.cli import app
 
 
@@ -83,7 +86,8 @@ def test_a_whole_long_file_without_trim_is_counted_only_when_its_count_is_asked(
     assert whole_file_reads(runs, clip) == [] and not plan.result.counted
     assert plan.stages[-1].duration == pytest.approx(3.0) and plan.stages[-1].frames is None  # the header's
     ffx.render(recipe)
-    assert plan.result.frames == len(decode_frames(out)) == 75  # counted now, exactly
+    assert plan.result.frames is None and whole_file_reads(runs, clip) == []  # reading the plan counts nothing
+    assert plan.result.counted_exactly().frames == len(decode_frames(out)) == 75  # counted now, exactly
     assert len(whole_file_reads(runs, clip)) == 1
     assert plan.result.counted and plan.result.duration == pytest.approx(3.0)
 
@@ -111,13 +115,14 @@ def test_vp9_webm_excerpt_from_the_header_alone(tmp_path, long_after):
     assert plan.result.frames == len(decode_frames(out)) == 12 or plan.result.frames == len(decode_frames(out)) == 13
 
 
-def test_an_uncounted_file_counts_when_read_and_survives_pickling(tmp_path, long_after):
+def test_an_uncounted_file_counts_when_asked_and_survives_pickling(tmp_path, long_after):
     long_after(0.5)
     clip = make_clip(tmp_path / "long.mkv", duration=2, audio=None)
     info = media.probe(str(clip), FFMPEG)
     copy = pickle.loads(pickle.dumps(info.replace(width=32)))
     assert not copy.counted and copy.width == 32 and copy.estimate.width == 32
-    assert (copy.frames, copy.fps, copy.width) == (50, 25, 32) and copy.counted
+    exact = copy.counted_exactly()
+    assert (exact.frames, exact.fps, exact.width) == (50, 25, 32) and copy.counted
     assert info.replace(frames=7, duration=0.28).counted  # a step that counted its own frames
 
 
@@ -135,30 +140,30 @@ def test_the_base_rate_wins_over_an_average_pulled_off_by_edit_gaps():
     header = ("  Duration: 02:00:19.79, start: 0.000000, bitrate: 629 kb/s\n"
               "  Stream #0:0[0x1](und): Video: h264 (High), yuv420p(progressive), 640x360, 494 kb/s, 24.94 fps, "
               "25 tbr, 12800 tbn (default)\n")
-    assert media.parse_ffmpeg_report(header, counted=False).fps == 25
+    assert parse_ffmpeg_report(header, counted=False).fps == 25
     variable = header.replace("24.94 fps, 25 tbr", "10.51 fps, 90k tbr")
-    assert media.parse_ffmpeg_report(variable, counted=False).fps == Fraction(21, 2)
+    assert parse_ffmpeg_report(variable, counted=False).fps == Fraction(21, 2)
 
 
 def test_a_cover_picture_is_a_still_by_its_header():
     header = ("  Duration: 00:03:20.00, start: 0.000000, bitrate: 128 kb/s\n"
               "  Stream #0:0: Audio: mp3, 44100 Hz, stereo, fltp, 128 kb/s\n"
               "  Stream #0:1: Video: mjpeg (Baseline), yuvj420p(pc), 300x300, 90k tbr, 90k tbn (attached pic)\n")
-    info = media.parse_ffmpeg_report(header, counted=False)
+    info = parse_ffmpeg_report(header, counted=False)
     assert info.still and info.has_audio and info.frames is None
 
 
 def test_an_output_whose_length_ffmpeg_reported_is_not_read_again(tmp_path, monkeypatch):
-    from ffx.run import runner
+    from ffx.run import verify
 
     reads: list[list[str]] = []
-    real_run = runner.run
+    real_run = verify.run
 
     def run(argv, *args, **kwargs):
         reads.append(list(argv))
         return real_run(argv, *args, **kwargs)
 
-    monkeypatch.setattr(runner, "run", run)
+    monkeypatch.setattr(verify, "run", run)
     clip = make_clip(tmp_path / "clip.mkv", duration=1, audio="sine")
     out = tmp_path / "out.gif"
     ffx.render(ffx.Recipe(input=str(clip), steps=[{"trim": {"duration": 0.5}}], output=str(out)))
@@ -171,11 +176,11 @@ def test_an_output_whose_length_ffmpeg_reported_is_not_read_again(tmp_path, monk
 
 
 def test_a_picture_ffmpeg_reported_writing_is_not_read_again(tmp_path, monkeypatch):
-    from ffx.run import runner
+    from ffx.run import verify
 
     reads: list[list[str]] = []
-    real_run = runner.run
-    monkeypatch.setattr(runner, "run", lambda argv, *a, **k: reads.append(list(argv)) or real_run(argv, *a, **k))
+    real_run = verify.run
+    monkeypatch.setattr(verify, "run", lambda argv, *a, **k: reads.append(list(argv)) or real_run(argv, *a, **k))
     clip = make_clip(tmp_path / "clip.mkv", duration=1, audio=None)
     out = tmp_path / "scan.png"
     ffx.render(ffx.Recipe(input=str(clip), steps=[{"slitscan": {"columns": 40}}], output=str(out)))
@@ -202,10 +207,11 @@ def test_an_unchanged_file_is_probed_once_and_a_changed_one_again(tmp_path, long
     runs = long_after(30.0)
     clip = make_clip(tmp_path / "clip.mkv", duration=1, audio=None)
     probes = lambda: [argv for argv in runs if "file:" + str(clip) in argv]  # noqa: E731
-    first = media.probe(str(clip), FFMPEG)
-    assert media.probe(str(clip), FFMPEG) is first and len(probes()) == 1
+    cache = ProbeCache()
+    first = media.probe(str(clip), FFMPEG, probes=cache)
+    assert media.probe(str(clip), FFMPEG, probes=cache) is first and len(probes()) == 1
     make_clip(tmp_path / "clip.mkv", duration=2, audio=None)  # rewritten in place: new size and mtime
-    again = media.probe(str(clip), FFMPEG)
+    again = media.probe(str(clip), FFMPEG, probes=cache)
     assert len(probes()) == 2 and again.frames == 50
 
 
@@ -234,21 +240,23 @@ def test_a_short_files_trim_takes_its_frame_times_from_the_probes_own_run(tmp_pa
     out = tmp_path / "cut.mkv"
     recipe = ffx.Recipe(input=str(clip), steps=[{"trim": {"start": cut, "duration": 0.6}}],
                         output={"path": str(out), "codec": "ffv1"})
-    plan = ffx.compile_recipe(recipe)
+    cache = ProbeCache()
+    plan = ffx.compile_recipe(recipe, probes=cache)
     assert len(reads()) == (1 if start_offset == 0 else 2)
-    info = media.probe(str(clip), FFMPEG)
+    info = media.probe(str(clip), FFMPEG, probes=cache)
     start = info.start_time
     assert (start == 0) == (start_offset == 0) and info.size == "96x64"  # not the TS codec tag 0x001B
     assert info.seeks_exactly == (start_offset == 0)  # MPEG-TS: -ss lands by a guess, so the cut reads from 0
     if start_offset == 0:
-        media._probed.clear()  # the same cut from a span read of the file, as a file without a listing gets it
-    spans = media.frame_times(str(clip), FFMPEG, cut, cut + 0.6, start)
-    listed = media.probe(str(clip), FFMPEG) and media.frame_times(str(clip), FFMPEG, cut, cut + 0.6, start)
+        cache.forget()  # the same cut from a span read of the file, as a file without a listing gets it
+    spans = frame_times(str(clip), FFMPEG, cut, cut + 0.6, start, probes=cache)
+    listed = (media.probe(str(clip), FFMPEG, probes=cache)
+              and frame_times(str(clip), FFMPEG, cut, cut + 0.6, start, probes=cache))
     assert [t for t in listed.times if spans.times[0] <= t <= spans.times[-1]] == list(spans.times)
     kept = [t for t in spans.times if Fraction(repr(cut)) <= t < Fraction(repr(cut + 0.6))]
     ffx.render(recipe)
     assert plan.result.frames == len(kept) == len(decode_frames(out))
-    unit, packets = media.read_packets(str(clip), FFMPEG, what="frame times")  # the whole file, from its start
+    unit, packets = read_packets(str(clip), FFMPEG, what="frame times")  # the whole file, from its start
     times = [pts * unit - Fraction(repr(start)) for pts, _, _ in packets]
     which = [i for i, t in enumerate(times) if Fraction(repr(cut)) <= t < Fraction(repr(cut + 0.6))]
     assert np.array_equal(decode_frames(out), decode_frames(clip)[which])  # those very frames, none shifted
@@ -276,18 +284,18 @@ def test_a_long_files_span_read_ahead_is_the_one_the_trim_uses(tmp_path, long_af
     recipe.write_text(f"input: {clip}\nsteps:\n  - trim: {{start: 2.2, duration: 0.6}}\n"
                       f"output: {{path: {tmp_path / 'o.mkv'}, codec: ffv1}}\n")
     span_reads = lambda: [argv for argv in runs if "-copyts" in argv]  # noqa: E731
-    start_early(["render", str(recipe), "--ffmpeg", FFMPEG])
-    start_early(["render", str(recipe), "--ffmpeg", FFMPEG])  # asked twice, read once
-    plan = ffx.compile_recipe(str(recipe), ffmpeg=FFMPEG)
+    cache = start_early(["render", str(recipe), "--ffmpeg", FFMPEG])
+    start_early(["render", str(recipe), "--ffmpeg", FFMPEG], cache)  # asked twice, read once
+    plan = ffx.compile_recipe(str(recipe), ffmpeg=FFMPEG, probes=cache)
     assert len(span_reads()) == 1 and plan.result.frames == 15
     # past the probe's reach the span can only be in a long file: the same run read the header for the probe
     reads = lambda: [argv for argv in runs if "file:" + str(clip) in argv]  # noqa: E731
     assert len(reads()) == 1
-    assert not media.probe(str(clip), FFMPEG).counted and len(reads()) == 1  # the header's answer, remembered
-    start_early(["render", str(recipe), "--ffmpeg", FFMPEG])
+    assert not media.probe(str(clip), FFMPEG, probes=cache).counted and len(reads()) == 1  # the header's answer, remembered
+    start_early(["render", str(recipe), "--ffmpeg", FFMPEG], cache)
     make_clip(tmp_path / "other.mkv", duration=5, audio="sine").replace(clip)  # changed after the reads began
-    media._probed.clear()
-    plan = ffx.compile_recipe(str(recipe), ffmpeg=FFMPEG)
+    cache.forget()
+    plan = ffx.compile_recipe(str(recipe), ffmpeg=FFMPEG, probes=cache)
     assert len(span_reads()) == 3  # the answer read ahead was of the old file: read again
     assert plan.result.frames == 15 and plan.result.duration == pytest.approx(0.6)
     ffx.render(str(recipe), ffmpeg=FFMPEG, overwrite=True)
@@ -303,12 +311,12 @@ def test_a_span_near_the_start_waits_for_the_probe_and_a_short_file_is_probed_pr
     recipe.write_text(f"input: {clip}\nsteps:\n  - trim: {{start: \"${{at}}\", duration: 0.6}}\n"
                       f"vars: {{at: 0.5}}\noutput: {{path: {tmp_path / 'o.mkv'}, codec: ffv1}}\n")
     reads = lambda: [argv for argv in runs if "file:" + str(clip) in argv]  # noqa: E731
-    start_early(["compile", str(recipe), "--ffmpeg", FFMPEG])  # within the probe's reach: probe, then the span
-    assert ffx.compile_recipe(str(recipe), ffmpeg=FFMPEG).result.frames == 15 and len(reads()) == 2
-    media._probed.clear()
+    cache = start_early(["compile", str(recipe), "--ffmpeg", FFMPEG])  # within the probe's reach: probe, then the span
+    assert ffx.compile_recipe(str(recipe), ffmpeg=FFMPEG, probes=cache).result.frames == 15 and len(reads()) == 2
+    cache.forget()
     runs.clear()
     short = make_clip(tmp_path / "short.mkv", duration=0.8, audio=None)
-    start_early(["compile", str(recipe), "-i", str(short), "--set", "at=2.2", "--ffmpeg", FFMPEG])
+    start_early(["compile", str(recipe), "-i", str(short), "--set", "at=2.2", "--ffmpeg", FFMPEG], cache)
     with pytest.raises(ffx.RecipeError, match="past the end"):  # the header read with the span counts nothing
-        ffx.compile_recipe(str(recipe), inputs=[str(short)], variables={"at": 2.2}, ffmpeg=FFMPEG)
-    assert media.probe(str(short), FFMPEG).frames == 20
+        ffx.compile_recipe(str(recipe), inputs=[str(short)], variables={"at": 2.2}, ffmpeg=FFMPEG, probes=cache)
+    assert media.probe(str(short), FFMPEG, probes=cache).frames == 20

@@ -14,7 +14,8 @@ import ffx
 from conftest import ADVERSARIAL, FFMPEG, decode_audio, decode_frames, faulty_ffmpeg, ffmpeg_children, make_clip
 from ffx.compile.segments import plan_segments
 from ffx.media.memory import tree_memory
-from ffx.media.probe import keyframe_times, probe
+from ffx.media.packets import keyframe_times
+from ffx.media.probe import probe
 
 LOSSLESS = {"codec": "ffv1", "audio_codec": "pcm_s16le"}
 
@@ -163,7 +164,7 @@ def test_the_estimate_is_calibrated_for_1080p(monkeypatch):
     """The real constants: 10 s of 1080p fits 1 GiB with x264 ultrafast (measured 911 MiB with ffx),
     not with medium (its encoder alone holds ~480 MB); 30 s never does."""
     monkeypatch.undo()
-    from ffx.media.probe import MediaInfo
+    from ffx.media.info import MediaInfo
     from ffx.media.memory import encoder_frames, frames_per_segment
 
     def info(seconds):

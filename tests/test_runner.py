@@ -191,19 +191,21 @@ def test_progress_reports_reach_the_total(tmp_path):
 def test_early_probe_answer_is_used_only_for_the_same_unchanged_file(tmp_path):
     """The command line starts probing before the recipe loads; a file changed meanwhile is probed again."""
     from ffx.media import probe as media
+    from ffx.media.cache import ProbeCache
     from ffx.ffmpeg.binary import find_ffmpeg
 
     ffmpeg = find_ffmpeg()
     short = make_clip(tmp_path / "short.mkv", duration=1, audio=None)
     clip = tmp_path / "clip.mkv"
     clip.write_bytes(short.read_bytes())
-    media.probe_early([str(clip)], ffmpeg)
-    assert media.probe(str(clip), ffmpeg).frames == 25  # the early answer
-    media.probe_early([str(clip)], ffmpeg)
+    probes = ProbeCache()
+    media.probe_early([str(clip)], ffmpeg, probes)
+    assert media.probe(str(clip), ffmpeg, probes=probes).frames == 25  # the early answer
+    media.probe_early([str(clip)], ffmpeg, probes)
     make_clip(tmp_path / "long.mkv", duration=2, audio=None).replace(clip)  # replaced after the early run began
-    assert media.probe(str(clip), ffmpeg).frames == 50
-    media.probe_early([str(tmp_path / "missing.mkv"), str(tmp_path)], ffmpeg)  # nothing to do for these
-    assert not [path for path, _ in media._early if path.startswith(str(tmp_path))]
+    assert media.probe(str(clip), ffmpeg, probes=probes).frames == 50
+    media.probe_early([str(tmp_path / "missing.mkv"), str(tmp_path)], ffmpeg, probes)  # nothing to do for these
+    assert not [path for path in probes.probed_ahead() if path.startswith(str(tmp_path))]
 
 
 def _early_arguments(argv):

@@ -96,18 +96,29 @@ def _inputs(inputs: list[str] | None, live: bool):
     return [Input.live_source(text) for text in inputs]
 
 
+def _probes(ctx: typer.Context):
+    """The probe cache of this command: the one :func:`main` read the inputs ahead into (the context's
+    object), else a new one, kept there for the rest of the command (``ffx graph`` labels from it)."""
+    root = ctx.find_root()
+    if root.obj is None:
+        from ..media.cache import ProbeCache
+
+        root.obj = ProbeCache()
+    return root.obj
+
+
 def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, live=False, max_memory=None,
-          max_recipe_size="1M"):
+          max_recipe_size="1M", probes=None):
     from ..api import compile_recipe
     from ..recipe.document import parse_set
 
     return compile_recipe(recipe, variables=parse_set(sets or []), inputs=_inputs(inputs, live), output=output,
                           overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
-                          max_recipe_size=max_recipe_size)
+                          max_recipe_size=max_recipe_size, probes=probes)
 
 
 @app.command(cls=Command)
-def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
+def render(ctx: typer.Context, recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
            overwrite: OverwriteOpt = False, quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or progress lines")] = False,
            ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
            max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M",
@@ -124,7 +135,7 @@ def render(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, 
         plan = render_recipe(recipe, variables=parse_set(set or []), inputs=_inputs(input, live), output=output,
                              overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
                              max_recipe_size=max_recipe_size, progress=progress, chunks=chunks,
-                             cluster=cluster)
+                             cluster=cluster, probes=_probes(ctx))
         if not quiet:
             typer.echo(f"wrote {plan.stages[-1].output_path}", err=True)
 
@@ -184,7 +195,7 @@ def batch(recipe: RecipeArg,
 
 
 @app.command(name="compile", cls=Command)
-def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
+def compile_command(ctx: typer.Context, recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
                     overwrite: OverwriteOpt = False, ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False,
                     as_json: Annotated[bool, typer.Option("--json", help="print argv lists as JSON")] = False,
                     full_path: Annotated[bool, typer.Option("--full-path", help="name the FFmpeg binary by its path")] = False,
@@ -193,7 +204,8 @@ def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt
                     no_cache: NoCacheOpt = False) -> None:
     """Print the FFmpeg command(s) for RECIPE, quoted to paste into a shell."""
     def action():
-        plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
+        plan = _plan(recipe, input, output, set, overwrite, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size,
+                     _probes(ctx))
         if ffplay:
             typer.echo(plan.ffplay())
             return
@@ -206,12 +218,13 @@ def compile_command(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt
 
 
 @app.command(cls=Command)
-def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
+def validate(ctx: typer.Context, recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None, set: SetOpt = None,
              ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
              max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M", no_cache: NoCacheOpt = False) -> None:
     """Check RECIPE (and its inputs) without rendering; lists every problem."""
     def action():
-        plan = _plan(recipe, input, output, set, True, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
+        plan = _plan(recipe, input, output, set, True, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size,
+                     _probes(ctx))
         memory = plan.memory_estimate / 2**20
         how = ""
         segments = sum(len(getattr(feed, "feeders", ())) for feed in plan.feeds)  # only reverse feeds have segments
@@ -226,7 +239,7 @@ def validate(recipe: RecipeArg, input: InputOpt = None, output: OutputOpt = None
 
 
 @app.command(cls=Command)
-def graph(recipe: RecipeArg, input: InputOpt = None,
+def graph(ctx: typer.Context, recipe: RecipeArg, input: InputOpt = None,
           output: Annotated[str, typer.Option("-o", "--output", metavar="FILE", help="picture to write: .svg, .png, .dot (Graphviz) or .mmd (Mermaid)")] = "graph.svg",
           set: SetOpt = None, ffmpeg: FfmpegOpt = None, allow_unsafe: UnsafeOpt = False, live: LiveOpt = False,
           max_memory: MemoryOpt = None, max_recipe_size: RecipeSizeOpt = "1M") -> None:
@@ -241,9 +254,10 @@ def graph(recipe: RecipeArg, input: InputOpt = None,
         if suffix not in FORMATS + (".png",):
             _fail([f"output: cannot draw a graph as {suffix or 'a file without a suffix'}; "
                    f"write {', '.join(FORMATS + ('.png',))}"])
-        plan = _plan(recipe, input, None, set, True, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size)
+        plan = _plan(recipe, input, None, set, True, ffmpeg, allow_unsafe, live, max_memory, max_recipe_size,
+                     _probes(ctx))
         binary = find_ffmpeg(ffmpeg)
-        text = graph_picture(plan, ".svg" if suffix == ".png" else suffix)
+        text = graph_picture(plan, ".svg" if suffix == ".png" else suffix, _probes(ctx))
         data = svg_to_png(text, binary) if suffix == ".png" else text.encode()
         Path(output).write_bytes(data)
         typer.echo(f"wrote {output}", err=True)
@@ -378,18 +392,20 @@ def _only_the_invoked_command(argv: list[str]) -> None:
         app.registered_commands[:] = chosen
 
 
-def main(finish=None) -> None:
+def main(finish=None, probes=None) -> None:
     """The ``ffx`` command. It ends with ``os._exit``: by then every file, pipe and child process ffx
     opened is closed, and the interpreter's teardown of pydantic's and typer's modules (about 40 ms,
     measured on a short GIF render) is time a short render should not pay. ``finish`` is told the exit
-    code first (the launcher stores a successful answer, ffx.startup.plancache)."""
+    code first (the launcher stores a successful answer, ffx.startup.plancache). ``probes``: the
+    :class:`~ffx.media.cache.ProbeCache` the launcher started reading the inputs into, which the command's
+    compile takes its answers from."""
     from ..ffmpeg.process import terminations_raise
 
     try:
         with terminations_raise():  # SIGTERM/SIGHUP clean up like Ctrl-C, then exit 128 + the signal
-            _start_early(sys.argv[1:])
+            probes = _start_early(sys.argv[1:], probes)
             _only_the_invoked_command(sys.argv[1:])
-            app()
+            app(obj=probes)
         code: object = 0
     except SystemExit as done:
         code = done.code

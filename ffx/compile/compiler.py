@@ -17,7 +17,11 @@ from ..ffmpeg.binary import FfmpegBinary, ffmpeg_binary
 from ..effects.context import Clip, StepContext, StepError
 from ..effects.fields import stream_references
 from ..errors import CapabilityError, FfxWarning, InputError, Problem, RecipeError
-from ..media.probe import MediaInfo, depends_on, frame_times, keyframe_times, probe, probe_pictures
+from ..media.cache import ProbeCache
+from ..media.info import MediaInfo
+from ..media.probe import depends_on, probe
+from ..media.packets import frame_times, keyframe_times
+from ..media.pictures import probe_pictures
 from .plan import FfmpegStage, Plan
 from ..media.memory import encoder_frames
 from .ffplay import ffplay_args
@@ -103,8 +107,11 @@ DEFAULT_MAX_MEMORY = 2**30  # 1 GiB: the plain reverse beyond it goes segment by
 
 
 def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, overwrite: bool = False,
-                   allow_unsafe: bool = False, max_memory: int | None = None) -> Plan:
+                   allow_unsafe: bool = False, max_memory: int | None = None, probes: ProbeCache | None = None) -> Plan:
     """Turn a recipe into a plan, probing its inputs; raise one error listing every problem.
+
+    ``probes`` keeps what probing the inputs found, for the next compile of the same files (the studio on
+    every keystroke, each piece of a chunked render); without it the inputs are probed afresh.
 
     >>> plan = compile_recipe(Recipe(input={"source": "testsrc2", "duration": 1},
     ...                              steps=["reverse"], output="out.mp4"))
@@ -112,6 +119,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     (25, True)
     """
     binary = ffmpeg if isinstance(ffmpeg, FfmpegBinary) else ffmpeg_binary(ffmpeg)
+    probes = probes if probes is not None else ProbeCache()
     problems: list[Problem] = []
 
     def add(message: str, path: tuple, hint: str = "") -> None:
@@ -139,7 +147,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
             info, url, args = live_input(spec)
             node = graph.input_node(url, args, True, False)
         elif spec.images is not None:
-            pictures = probe_pictures(spec.images, spec.frame_rate, binary.path)
+            pictures = probe_pictures(spec.images, spec.frame_rate, binary.path, probes)
             if any(_same_file(file, recipe.output.path) for file in pictures.files):
                 raise InputError(f"the output {recipe.output.path!r} is one of the images {spec.images!r}: "
                                  "ffx never writes over an input")
@@ -148,7 +156,9 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
             # image2 reads the pattern itself (an absolute path: no protocol can be named)
             node = graph.input_node(pictures.pattern, list(pictures.input_args), True, False)
         else:
-            info = probe(spec.path, binary.path)  # InputError propagates: nothing else can be checked without it
+            # InputError propagates: nothing else can be checked without it. A long file's steps count it
+            # whole when one reads its length (the plan's result keeps a view that never counts)
+            info = probe(spec.path, binary.path, probes=probes).for_steps()
             input_paths.append(spec.path)
             node = graph.input_node("file:" + spec.path, [], info.has_video, info.has_audio)
         audio = graph.input_pad(node, graph.AUDIO) if info.has_audio else None
@@ -174,7 +184,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         return scanned[path]
 
     def times(path: str, start: float, end: float, start_time: float = 0.0):
-        return frame_times(path, binary.path, start, end, start_time)
+        return frame_times(path, binary.path, start, end, start_time, probes=probes)
 
     ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe, max_memory=budget, keyframes=keyframes,
                       frame_times=times,
@@ -253,7 +263,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     preview = None
     if current.video is not None and len(named) == 1:
         preview = ffplay_args(current.video, 1, lowered)
-    return Plan(stages=(*earlier, stage), result=final.info, memory_estimate=ctx.memory_bytes,
+    return Plan(stages=(*earlier, stage), result=final.info.for_plan(), memory_estimate=ctx.memory_bytes,
                 temporary_files=tuple(run.path for run in ctx.passes),
                 binary_path=binary.path, overwrite=overwrite, preview=preview, feeds=tuple(ctx.feeds),
                 notes=tuple(notes))

@@ -11,7 +11,7 @@ import json
 import shlex
 from dataclasses import dataclass, field
 
-from ..media.probe import MediaInfo
+from ..media.info import MediaInfo
 
 GLOBAL_ARGS = ("-hide_banner", "-nostdin")
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..filtergraph import graph
-from ..media.probe import MediaInfo
+from ..media.info import MediaInfo
 from ..syntax.timecode import format_seconds
 from .plan import Lane
 

@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Literal
 
 from ..filtergraph import graph
-from ..media.probe import MediaInfo
+from ..media.info import MediaInfo
 from .context import Clip, StepContext, StepError
 
 Fit = Literal["pad", "crop", "stretch"]

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..filtergraph.graph import Pad
-from ..media.probe import MediaInfo
+from ..media.info import MediaInfo
 from ..media.memory import buffering_memory
 from .context import Clip, StepContext
 from .base import Effect

@@ -6,7 +6,7 @@ reverse over the budget is cut into segments sized by :func:`frames_per_segment`
 
 from __future__ import annotations
 
-from .probe import MediaInfo
+from .info import MediaInfo
 
 # Calibrated on 1080p H.264 with the bundled FFmpeg (docs/design.md): besides the frames a reverse
 # holds, the process tree carries the encoder's own frames (x264's lookahead and references grow

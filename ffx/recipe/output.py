@@ -31,7 +31,7 @@ from ..filtergraph import graph
 from ..effects.context import Clip, StepContext, StepError
 from ..effects.fields import Rate
 from ..filtergraph.graph import Node, Pad
-from ..media.probe import MediaInfo
+from ..media.info import MediaInfo
 from ..syntax.problems import model_error
 from ..media.memory import RGBA, buffering_memory
 

@@ -24,7 +24,7 @@ from ..ffmpeg.binary import FfmpegBinary, ffmpeg_binary
 from ..effects.context import Clip, StepContext, StepError
 from ..effects.fields import parse_rate
 from ..errors import FfxError, InputError, Problem, RecipeError, UsageError, quote
-from ..media.probe import MediaInfo
+from ..media.info import MediaInfo
 from ..recipe.output import ALL_FORMATS, Output
 from ..compile.plan import GLOBAL_ARGS, FfmpegStage, Plan
 from .partfile import PartFile

@@ -53,7 +53,7 @@ def _run_last(plan: Plan, stage: FfmpegStage, on_progress: ProgressCallback | No
     pattern = stage.output_path
     directory = os.path.dirname(os.path.abspath(pattern))
     if not plan.overwrite:
-        for name in numbered(pattern, plan.result.frames or _UNKNOWN_COUNT_CHECK):
+        for name in numbered(pattern, plan.result.counted_exactly().frames or _UNKNOWN_COUNT_CHECK):
             if os.path.lexists(name):
                 raise InputError(f"the output {name!r} already exists; use --overwrite to replace it")
     try:
@@ -66,7 +66,7 @@ def _run_last(plan: Plan, stage: FfmpegStage, on_progress: ProgressCallback | No
         staged = dataclasses.replace(stage, args=(*stage.args[:-1], "file:" + inside), output_path=None)
         run_stage(staged, plan.binary_path, overwrite=True, on_progress=on_progress, feeds=plan.feeds)
         written = sorted(os.listdir(private))
-        expected = plan.result.frames
+        expected = plan.result.counted_exactly().frames  # every picture written is checked for
         if not written or (expected is not None and len(written) != expected):
             raise RenderError(f"FFmpeg wrote {len(written)} images where the plan expected {expected}: "
                               "an input is probably damaged or truncated", command=list(staged.args), returncode=0)

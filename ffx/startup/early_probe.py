@@ -2,31 +2,44 @@
 
 Only a head start: typer and the recipe model still read every argument, and
 an answer read ahead is used only for the same command on the same, unchanged
-file (:func:`ffx.media.probe_early`, :func:`ffx.media.read_span_early`).
+file (:func:`ffx.media.probe.probe_early`, :func:`ffx.media.packets.read_span_early`), by a compile
+given the same :class:`~ffx.media.cache.ProbeCache`.
 """
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..media.cache import ProbeCache
 
 
-def start_early(argv: list[str]) -> None:
+def start_early(argv: list[str], probes: ProbeCache | None = None) -> ProbeCache | None:
     """Probe the inputs of a render/compile/validate command line, and read the packets around the span its
-    first step cuts from a long file, while Python loads typer and the recipe model."""
+    first step cuts from a long file, while Python loads typer and the recipe model.
+
+    The reads go into ``probes`` (a new cache when None), which is returned for the compile to take
+    them from; None when there is nothing to read ahead and no cache was given.
+    """
     inputs, ffmpeg, live, span = read_ahead(argv)
     if not inputs or live:
-        return
+        return probes
     try:
         from ..ffmpeg.binary import find_ffmpeg
-        from ..media.probe import probe_early, read_span_early
+        from ..media.cache import ProbeCache
+        from ..media.packets import read_span_early
+        from ..media.probe import probe_early
 
+        probes = probes if probes is not None else ProbeCache()
         binary = find_ffmpeg(ffmpeg)
         paths = [path for path in inputs if "\0" not in path]
         if span is not None and paths:  # first: past the probe's reach it reads the header too
-            read_span_early(paths[0], binary, *span)
-        probe_early(paths, binary)
+            read_span_early(paths[0], binary, *span, probes)
+        probe_early(paths, binary, probes)
     except Exception:  # noqa: BLE001 - only a head start: the real run checks and reports everything
         pass
+    return probes
 
 
 def read_ahead(argv: list[str]) -> tuple[list[str], str | None, bool, tuple[float, float] | None]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import FfxError, Problem, RecipeError, RenderError, UsageError, quote
+from ..media.cache import ProbeCache
 from ..recipe.document import Recipe, load_recipe, parse_set
 from .folder import RECIPE_SUFFIXES, Folder, OutsideFolder
 
@@ -110,7 +111,8 @@ class Studio:
         self.max_memory = max_memory
         self.scratch = tempfile.mkdtemp(prefix="ffx-studio-")  # previews: never in the user's folder
         self.jobs: dict[str, Job] = {}
-        self.lock = threading.Lock()  # one compile at a time: the probe cache and warnings are shared
+        self.probes = ProbeCache()  # the page compiles on every keystroke: each input is probed once
+        self.lock = threading.Lock()  # one compile at a time: the warnings are shared
         self.starting = threading.Lock()
 
     def close(self) -> None:
@@ -164,7 +166,7 @@ class Studio:
         try:
             request = self.request(data)
             plan = self._compile(request, overwrite=False)
-            picture = graph_svg(plan)
+            picture = graph_svg(plan, self.probes)
         except Exception as exc:  # noqa: BLE001 - reported as problems
             return {"ok": False, "problems": self.problems(exc, data)}
         from ..ffmpeg.binary import printed_name  # `ffmpeg` when that word runs the same binary, as ffx compile prints
@@ -176,7 +178,7 @@ class Studio:
         from ..api import compile_recipe
 
         with self.lock:
-            return compile_recipe(self.load(request), overwrite=overwrite, ffmpeg=self.ffmpeg,
+            return compile_recipe(self.load(request), overwrite=overwrite, ffmpeg=self.ffmpeg, probes=self.probes,
                                   max_memory=self.max_memory)
 
     def problems(self, exc: BaseException, data: Any) -> list[dict]:
@@ -248,7 +250,7 @@ class Studio:
         try:
             job.video, job.sheet = preview(recipe, folder=job.folder, at=request.at, seconds=request.seconds,
                                            scale=scale, ffmpeg=self.ffmpeg, max_memory=self.max_memory,
-                                           progress=progress)
+                                           progress=progress, probes=self.probes)
             job.fraction = 1.0
             job.state = "done"
         except Exception as exc:  # noqa: BLE001 - a thread has no caller: the page shows the failure
@@ -305,8 +307,8 @@ def summary(plan) -> str:
     return plan.result.summary()
 
 
-def graph_svg(plan) -> str:
-    """``ffx graph``'s SVG of the plan."""
+def graph_svg(plan, probes: ProbeCache | None = None) -> str:
+    """``ffx graph``'s SVG of the plan (``probes``: its compile's, which answer for its inputs)."""
     from ..api import graph_picture
 
-    return graph_picture(plan, ".svg")
+    return graph_picture(plan, ".svg", probes)

@@ -161,6 +161,7 @@ def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), 
     KeyboardInterrupt) holding the results so far.
     """
     from ...compile.request import compile_request as compile_recipe
+    from ...media.cache import ProbeCache
     from ...recipe.arguments import check_options
 
     check_options(ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory)
@@ -209,10 +210,12 @@ def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), 
         except OSError as exc:
             raise FfxError(f"cannot make the output folder {quote(folder)}: {exc.strerror}") from None
 
+    probes = ProbeCache()  # shared by the compiling threads: a file two jobs read is probed once
+
     def compile_one(pair) -> RenderJob:
         plan = compile_recipe(loaded, inputs=[os.path.abspath(pair.input)], output=os.path.abspath(pair.output),
                               overwrite=os.path.lexists(pair.output), ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
-                              max_memory=max_memory)
+                              max_memory=max_memory, probes=probes)
         return RenderJob(key=str(pair.index), input=os.path.abspath(pair.input),
                          output=os.path.abspath(pair.output), plan=plan, label=pair.input)
 

@@ -18,7 +18,7 @@ __all__ = ["ChunkJob", "ChunkedRender", "Span", "choose_seams", "chunked_runner"
 
 
 def chunked_runner(recipe, plain, chunks: int, *, allow_unsafe: bool = False,
-                   max_memory: int | None = None, cluster=None):
+                   max_memory: int | None = None, cluster=None, probes=None):
     """Plan ``recipe`` (compiled whole as ``plain``) in at most ``chunks`` pieces now; return what runs it:
     here, or with ``cluster`` (``"local:N"``, a Dask scheduler's address or a Client) as Dask tasks.
 
@@ -42,7 +42,7 @@ def chunked_runner(recipe, plain, chunks: int, *, allow_unsafe: bool = False,
     from ...run.runner import run_plan
 
     chunked = plan_chunked_render(recipe, plain, chunks, binary=ffmpeg_binary(plain.binary_path),
-                                  allow_unsafe=allow_unsafe, max_memory=max_memory)
+                                  allow_unsafe=allow_unsafe, max_memory=max_memory, probes=probes)
     for note in chunked.notes:
         warnings.warn(note, FfxWarning, stacklevel=3)
 

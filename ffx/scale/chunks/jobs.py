@@ -25,7 +25,9 @@ from fractions import Fraction
 from ...ffmpeg.binary import FfmpegBinary
 from ...compile.compiler import compile_recipe
 from ...errors import FfxWarning, Problem, RecipeError
-from ...media.probe import probe, read_packets
+from ...media.cache import ProbeCache
+from ...media.probe import probe
+from ...media.packets import read_packets
 from ...recipe.output import Output
 from ...compile.plan import FfmpegStage, Plan
 from ...recipe.document import Recipe
@@ -156,26 +158,29 @@ def _option(args: tuple[str, ...], name: str) -> str | None:
 
 def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: FfmpegBinary,
                         allow_unsafe: bool = False, max_memory: int | None = None,
-                        folder: str | None = None) -> ChunkedRender:
+                        folder: str | None = None, probes: ProbeCache | None = None) -> ChunkedRender:
     """Split ``recipe`` (compiled whole as ``plain``) into at most ``chunks`` pieces at the input's keyframes.
 
     The pieces write ``folder/NAME.chunkK.EXT`` (default: the output's folder);
     a runner may aim them elsewhere (:meth:`ChunkJob.aimed_at`). Raises a
-    :class:`~ffx.errors.RecipeError` saying why when the render cannot be split.
+    :class:`~ffx.errors.RecipeError` saying why when the render cannot be split. ``probes``: the
+    plain compile's, so the pieces' compiles do not probe the input again.
     """
+    probes = probes if probes is not None else ProbeCache()
     overlap = overlap_frames(recipe)
     spec = next(iter(recipe.named_inputs().values()))
     if plain.feeds or len(plain.stages) != 1:
         raise RecipeError(Problem(f"{OPTION}: the render runs several FFmpeg commands, which cannot be split",
                                   hint=WHOLE))
-    if not probe(spec.path, binary.path).estimate.seeks_exactly:
+    if not probe(spec.path, binary.path, probes=probes).estimate.seeks_exactly:
         raise RecipeError(Problem(f"{OPTION}: FFmpeg seeks in {spec.path!r} (MPEG-TS or a raw stream) by a guess, "
                                   "so a piece could start at the wrong frame",
                                   hint="remux it to Matroska or MP4 first: ffmpeg -i in.ts -c copy in.mkv"))
-    frames = read_frames(spec.path, binary.path, _start_time(spec.path, binary.path))
-    if plain.result.frames is not None and plain.result.frames != len(frames.times):
+    frames = read_frames(spec.path, binary.path, _start_time(spec.path, binary.path, probes))
+    counted = plain.result.counted_exactly()  # the seams are placed by frame: the count must be exact
+    if counted.frames is not None and counted.frames != len(frames.times):
         raise RecipeError(Problem(f"{OPTION}: {spec.path!r} holds {len(frames.times)} video packets for "
-                                  f"{plain.result.frames} frames, so its seams cannot be placed exactly",
+                                  f"{counted.frames} frames, so its seams cannot be placed exactly",
                                   hint=WHOLE))
     if frames.times and frames.times[0] > Fraction(1, 10**6):
         # the join's FFmpeg takes the joined video's first time as its start and would move it to 0
@@ -191,7 +196,7 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
     output = recipe.output
     folder = folder or os.path.dirname(os.path.abspath(output.path))
     stem, ext = os.path.splitext(os.path.basename(output.path))
-    options = dict(ffmpeg=binary, overwrite=True, allow_unsafe=allow_unsafe, max_memory=max_memory)
+    options = dict(ffmpeg=binary, overwrite=True, allow_unsafe=allow_unsafe, max_memory=max_memory, probes=probes)
     jobs = []
     with warnings.catch_warnings():  # the plain compile has said them already
         warnings.simplefilter("ignore", FfxWarning)
@@ -220,8 +225,8 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
                          muxer_args=tuple(muxer_args), notes=tuple(notes))
 
 
-def _start_time(path: str, ffmpeg: str) -> float:
-    return probe(path, ffmpeg).start_time
+def _start_time(path: str, ffmpeg: str, probes: ProbeCache) -> float:
+    return probe(path, ffmpeg, probes=probes).start_time
 
 
 # microseconds: at least twice any track's timescale (MP4 picks 10000 to 20000 ticks a second and more only

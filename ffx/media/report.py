@@ -1,0 +1,134 @@
+"""What FFmpeg's own report says about a file: its header on stderr, its packets as listed by
+the ``framecrc`` muxer. Pure text parsing: no process is run here.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from .info import MediaInfo, nice_rate
+
+_TIME = re.compile(r"time=\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
+_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+_VIDEO = re.compile(r"Stream #0:(\d+)[^:]*: Video: (?P<rest>.*)")
+_AUDIO = re.compile(r"Stream #0:(\d+)[^:]*: Audio: (?P<rest>.*)")
+# "96x64", never a codec tag such as MPEG-TS's "0x001B"
+_SIZE = re.compile(r"(?<![0-9a-zA-Z])([1-9]\d{0,4})x([1-9]\d{0,4})(?![0-9a-zA-Z])")
+_FPS = re.compile(r"([\d.]+)(k?) fps")
+_TBR = re.compile(r"([\d.]+)(k?) tbr")
+_ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
+_FRAMES = re.compile(r"frame=\s*(\d+)")
+_RATE = re.compile(r"(\d+) Hz")
+_START = re.compile(r"Duration: [^,]+, start: (-?[0-9.]+)")
+_CONTAINER = re.compile(r"^Input #0, ([^ ]+), from ", re.MULTILINE)
+# Containers without an index: FFmpeg seeks in them by guessing a byte position, and can land keyframes
+# after the time asked, or past every keyframe of a short file (no frame at all). A cut reads them from the start.
+_SEEKS_BY_GUESS = frozenset({"mpegts", "mpegtsraw", "mpeg", "mpegvideo", "m4v", "h264", "hevc", "vvc", "h261",
+                             "h263", "cavsvideo", "dirac", "vc1", "avs2", "avs3", "obu"})
+_LAYOUT = re.compile(r"\d+ Hz, ([^,]+),")
+_PIX_FMT = re.compile(r"^[^,]*, ([a-z0-9_]+)(?:\(|,)")
+
+
+
+
+def parse_ffmpeg_report(text: str, *, counted: bool = True) -> MediaInfo:
+    """MediaInfo from what ``ffmpeg -i FILE -c copy -f null -`` writes to stderr.
+
+    ``counted=False``: the report's packet count is of a part only (or there is
+    none), so the header alone speaks: no frame count, its duration and rate.
+    """
+    duration = None
+    match = _DURATION.search(text)
+    if match:
+        duration = int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3])
+    width = height = fps = pix_fmt = None
+    attached = False
+    video = _VIDEO.search(text)
+    if video:
+        rest = video["rest"]
+        size = _SIZE.search(rest)
+        if size:
+            width, height = int(size[1]), int(size[2])
+        average, base = _FPS.search(rest), _TBR.search(rest)
+        rate = average or base
+        if rate:
+            fps = nice_rate(float(rate[1]) * (1000 if rate[2] else 1))
+        if average and base:
+            # "24.94 fps, 25 tbr": a constant-rate stream whose average is pulled off by an edit gap or
+            # audio-led container length; the base rate is the frames' own
+            guess = nice_rate(float(base[1]) * (1000 if base[2] else 1))
+            if abs(guess - fps) <= fps * Fraction(1, 100):
+                fps = guess
+        fmt = _PIX_FMT.search(rest)
+        pix_fmt = fmt[1] if fmt else None
+        attached = "(attached pic)" in rest
+        after = text[video.end():].split("Stream #", 1)[0]
+        rotation = _ROTATION.search(after)
+        if rotation and round(abs(float(rotation[1]))) % 180 == 90 and width:
+            width, height = height, width  # FFmpeg rotates on decode
+    audio = _AUDIO.search(text)
+    sample_rate = channel_layout = None
+    if audio:
+        rate_match = _RATE.search(audio["rest"])
+        sample_rate = int(rate_match[1]) if rate_match else None
+        layout_match = _LAYOUT.search(audio["rest"])
+        channel_layout = layout_match[1].strip() if layout_match else None
+    frames = header_duration = None
+    counts = _FRAMES.findall(text) if counted else []
+    reached = _TIME.findall(text) if counted else []
+    if reached:
+        end = _seconds(reached[-1])
+        counted_length = int(counts[-1]) / float(fps) if video and counts and fps else None
+        if duration is None:  # no length in the header (written to a pipe): count what is there
+            duration = counted_length if counted_length is not None else (end or None)
+        elif end < duration - max(0.1, 2 / float(fps) if fps else 0.08):
+            # a truncated file: the header promises more than the packets deliver
+            header_duration, duration = duration, counted_length if counted_length is not None else end
+    if video and counts:
+        frames = int(counts[-1])
+        if duration and frames > 1 and (fps is None or abs(frames / duration - float(fps)) > float(fps) * 0.02):
+            fps = nice_rate(frames / duration)  # variable or badly flagged rate: trust the count
+    return MediaInfo(
+        width=width, height=height, fps=fps, duration=duration, frames=frames,
+        has_audio=audio is not None, sample_rate=sample_rate, pix_fmt=pix_fmt, channel_layout=channel_layout,
+        start_time=float(start[1]) if (start := _START.search(text)) else 0.0,
+        still=frames == 1 if counted else attached, header_duration=header_duration,
+        seeks_exactly=not ((container := _CONTAINER.search(text)) and set(container[1].split(",")) & _SEEKS_BY_GUESS),
+    )
+
+
+def _seconds(clock: tuple[str, str, str]) -> float:
+    return int(clock[0]) * 3600 + int(clock[1]) * 60 + float(clock[2])
+
+
+def reached_time(text: str) -> float | None:
+    """How far into the file the report's run read (its last ``time=``), in seconds; None: no such line.
+
+    >>> reached_time("frame=  10 time=00:00:00.40 ...\\rframe=  25 time=00:01:02.50 ...")
+    62.5
+    """
+    reached = _TIME.findall(text)
+    return _seconds(reached[-1]) if reached else None
+
+
+# a framecrc line: stream, dts, pts, duration, size, crc, then flags (``F=0x..``) unless a plain keyframe
+_PACKET = re.compile(r"^(\d+),\s*-?\d+,\s*(-?\d+),\s*(\d+),\s*\d+,\s*0x[0-9a-f]+(.*)$", re.MULTILINE)
+_PACKET_FLAGS = re.compile(r"F=0x([0-9A-Fa-f]+)")
+
+
+# a stream's time base, and its packets as (pts, duration, keyframe) sorted by pts
+Listing = tuple[Fraction, list[tuple[int, int, bool]]]
+
+
+def parse_packets(text: str, stream: int = 0) -> Listing | None:
+    """One stream's packets from ``framecrc`` output; None when the stream is not there."""
+    base = re.search(rf"^#tb {stream}: (\d+)/(\d+)", text, re.MULTILINE)
+    if base is None:
+        return None
+    packets = []
+    for index, pts, duration, rest in _PACKET.findall(text):
+        if int(index) == stream:
+            flags = _PACKET_FLAGS.search(rest)
+            packets.append((int(pts), int(duration), flags is None or bool(int(flags[1], 16) & 1)))
+    return Fraction(int(base[1]), int(base[2])), sorted(packets)
