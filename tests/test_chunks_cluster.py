@@ -71,10 +71,10 @@ def test_a_failing_piece_fails_the_render_and_leaves_nothing(tmp_path, gop12, sc
     recipe = ffx.Recipe(input=str(gop12), steps=[Crop(x2=0.5)], output={"path": str(tmp_path / "out.mkv"), **LOSSLESS})
     chunked = plan_chunked_render(recipe, ffx.compile_recipe(recipe), 3, binary=ffmpeg_binary())
     broken = chunked.chunks[1]
-    args = tuple("file:" + str(tmp_path / "missing.mkv") if arg == "file:" + str(gop12) else arg
-                 for arg in broken.stage.args)
+    stage = broken.stage.with_urls({"file:" + str(gop12): "file:" + str(tmp_path / "missing.mkv")})
+    args = stage.args
     assert args != broken.stage.args
-    broken = dataclasses.replace(broken, stage=dataclasses.replace(broken.stage, args=args))
+    broken = dataclasses.replace(broken, stage=stage)
     chunked = dataclasses.replace(chunked, chunks=(chunked.chunks[0], broken, chunked.chunks[2]))
     with pytest.raises(ffx.RenderError, match="^piece 2 of the chunked render failed: FFmpeg failed: Error opening input files: No such file"):
         run_chunked_on_cluster(chunked, cluster=scheduler)

@@ -198,7 +198,7 @@ class _Bytes:
 
 
 def test_a_webp_is_measured_from_its_own_frames_and_a_cut_one_is_not_whole(tmp_path, square):
-    from ffx.run.runner import webp_length
+    from ffx.run.verify import webp_length
 
     data = render(tmp_path, [], square, output={"path": str(tmp_path / "a.webp")}).read_bytes()
     assert webp_length(_Bytes(data)) == pytest.approx(2.0)

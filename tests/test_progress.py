@@ -12,7 +12,7 @@ import pytest
 
 from conftest import make_clip
 from ffx.view.progressbar import ProgressLines
-from ffx.run.runner import Progress, ProgressReader, _follow_progress
+from ffx.run.progress import Progress, ProgressReader, follow_progress
 
 # -progress blocks as FFmpeg 7 writes them (trimmed to the keys ffx reads): "N/A" before the first frame
 # is out, and again while the encoders flush at the end of a reverse, after 2.92 s had been reported.
@@ -73,7 +73,7 @@ def test_progress_is_read_from_the_pipe_ffmpeg_writes():
     os.write(write_fd, RECORDED.encode())
     os.close(write_fd)
     reports: list[Progress] = []
-    _follow_progress(read_fd, 3.0, reports.append)
+    follow_progress(read_fd, 3.0, reports.append)
     os.close(read_fd)
     assert [r.done for r in reports] == [0.0, 1.68, 2.92, 2.92, 2.96] and reports[-1].finished
 

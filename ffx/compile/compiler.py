@@ -247,16 +247,15 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     earlier = []
     for run in ctx.passes:
         lowered = graph.lower(run.pads, "file:" + run.path, run.args)
-        earlier.append(FfmpegStage(args=tuple(lowered.args), output_path=run.path, input_paths=tuple(input_paths),
-                                   duration=final.info.estimate.duration,
-                                   filter_steps=tuple(lowered.filter_steps), kind="image"))
+        earlier.append(FfmpegStage.lowered(lowered, run.path, input_paths=tuple(input_paths),
+                                           duration=final.info.estimate.duration, kind="image"))
     lowered = graph.lower(pads, "file:" + recipe.output.path, output_args)
     # a whole long file that no step counted: the header's duration drives the progress bar, and the
     # frame count is read only if someone asks the plan's result for it
-    stage = FfmpegStage(
-        args=tuple(lowered.args), output_path=recipe.output.path, input_paths=tuple(input_paths),
+    stage = FfmpegStage.lowered(
+        lowered, recipe.output.path, input_paths=tuple(input_paths),
         duration=final.info.estimate.duration, frames=final.info.frames if final.info.counted else None,
-        filter_steps=tuple(lowered.filter_steps), kind=recipe.output.kind,
+        kind=recipe.output.kind,
     )
     for note in notes:
         warnings.warn(note, FfxWarning, stacklevel=2)

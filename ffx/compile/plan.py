@@ -1,6 +1,7 @@
 """A compiled recipe: one or more FFmpeg stages, ready to print or run.
 
-A plan is plain data: argv lists, the file each stage writes, and what the
+A plan is plain data: stages (each one FFmpeg command as inputs, graph,
+maps, output options and target), the file each stage writes, and what the
 plan expects to come out (duration, frames, size) so the runner can show a
 true percentage and check the result.
 """
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from ..filtergraph.graph import Lowered, LoweredFilter, LoweredInput
 from ..media.info import MediaInfo
 
 GLOBAL_ARGS = ("-hide_banner", "-nostdin")
@@ -52,28 +54,102 @@ def _shell_command(argv: list[str]) -> str:
     return f"{shlex.join(argv)} <<'{end}'\n{text}\n{end}"
 
 
+# FFmpeg's image2 muxer picks the encoder from the file name's extension, which /proc/self/fd/N lacks.
+IMAGE_ENCODERS = {".png": "png", ".jpg": "mjpeg", ".jpeg": "mjpeg", ".bmp": "bmp", ".tif": "tiff", ".tiff": "tiff"}
+_VIDEO_CODEC_OPTIONS = {"-c:v", "-codec:v", "-vcodec"}
+
+
 @dataclass(frozen=True)
 class FfmpegStage:
-    """One FFmpeg command. ``args`` excludes the binary and global flags; the output URL is last."""
+    """One FFmpeg command as data: inputs, filtergraph, maps, output options and the URL written.
 
-    args: tuple[str, ...]
-    output_path: str | None
+    Runs change a stage by replacing its parts (:meth:`to`, :meth:`with_output_options`,
+    :meth:`with_urls`), never by editing its argv; :meth:`argv` writes the
+    command and :attr:`args` is what it has always printed.
+    """
+
+    inputs: tuple[LoweredInput, ...]
+    target: str  # the URL FFmpeg writes: "file:<path>", "pipe:1", ...
+    output_path: str | None  # the file published when it is complete (None: the caller owns what is written)
+    graph: str = ""  # the -filter_complex text ("" when the command has no filter)
+    filters: tuple[LoweredFilter, ...] = ()  # the graph's filters, FFmpeg's Parsed_<name>_<n> order (pictures)
+    maps: tuple[str, ...] = ()  # what each -map names: "[s3]" or "0:v:0"
+    output_options: tuple[str, ...] = ()
     input_paths: tuple[str, ...] = ()
     duration: float | None = None
     frames: int | None = None
-    filter_steps: tuple[tuple[str, str | None], ...] = ()
     kind: str = "video"  # output.Kind (video, gif, webp, avif, image, sequence, audio): what it must read back as
 
-    def argv(self, binary: str = "ffmpeg", overwrite: bool = False, output_url: str | None = None) -> list[str]:
-        args = list(self.args)
-        if output_url is not None:
-            args[-1] = output_url
-        return [binary, *GLOBAL_ARGS, *(["-y"] if overwrite else []), *args]
+    @classmethod
+    def lowered(cls, lowered: Lowered, output_path: str | None, **facts) -> FfmpegStage:
+        """The stage of a lowered graph (:func:`~ffx.filtergraph.graph.lower`)."""
+        return cls(inputs=lowered.inputs, target=lowered.url, output_path=output_path, graph=lowered.graph,
+                   filters=lowered.filters, maps=lowered.maps, output_options=lowered.output_options, **facts)
+
+    @property
+    def filter_steps(self) -> tuple[tuple[str, str | None], ...]:
+        """(filter name, recipe step) in FFmpeg's ``Parsed_<name>_<n>`` order."""
+        return tuple((one.name, one.step) for one in self.filters)
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """The command without the binary and global flags, the output URL last (what is printed)."""
+        return tuple(self._words())
+
+    def _words(self, target: str | None = None, graph_from: tuple[str, str] | None = None) -> list[str]:
+        words = [word for one in self.inputs for word in (*one.options, "-i", one.url)]
+        if graph_from is not None:
+            words += graph_from
+        elif self.graph:
+            words += ["-filter_complex", self.graph]
+        words += [word for stream in self.maps for word in ("-map", stream)]
+        return [*words, *self.output_options, self.target if target is None else target]
+
+    def argv(self, binary: str = "ffmpeg", overwrite: bool = False, target: str | None = None, *,
+             global_options: tuple[str, ...] = (), graph_from: tuple[str, str] | None = None) -> list[str]:
+        """The command: ``target`` writes elsewhere than :attr:`target`; ``global_options`` come before
+        ``-y`` (log level, progress); ``graph_from`` is (option, path) reading the graph from a file."""
+        return [binary, *GLOBAL_ARGS, *global_options, *(["-y"] if overwrite else []),
+                *self._words(target, graph_from)]
+
+    def output_option(self, name: str) -> str | None:
+        """The value of an output option (the last one given), or None."""
+        options = self.output_options
+        at = [i for i, word in enumerate(options[:-1]) if word == name]
+        return options[at[-1] + 1] if at else None
+
+    def to(self, target: str, output_path: str | None = None, extension: str | None = None) -> FfmpegStage:
+        """The same command writing ``target``; ``output_path`` is what is published (None: nothing).
+
+        ``extension`` is the file name's, for a target whose name says nothing
+        (``/proc/self/fd/N``): an image's encoder is then named outright.
+        """
+        stage = replace(self, target=target, output_path=output_path)
+        encoder = IMAGE_ENCODERS.get((extension or "").lower())
+        if encoder and not _VIDEO_CODEC_OPTIONS.intersection(self.args):
+            stage = replace(stage, output_options=(*self.output_options, "-c:v", encoder))
+        return stage
+
+    def with_output_options(self, *options: tuple[str, str]) -> FfmpegStage:
+        """Output options set: one already given gets the new value in its place, a new one comes last."""
+        words = list(self.output_options)
+        for name, value in options:
+            at = [i for i, word in enumerate(words[:-1]) if word == name]
+            if at:
+                words[at[-1] + 1] = value
+            else:
+                words += [name, value]
+        return replace(self, output_options=tuple(words))
+
+    def with_urls(self, urls: dict[str, str]) -> FfmpegStage:
+        """Inputs and target renamed (a pipe's token to its descriptor, a palette to a private file)."""
+        inputs = tuple(replace(one, url=urls[one.url]) if one.url in urls else one for one in self.inputs)
+        return replace(self, inputs=inputs, target=urls.get(self.target, self.target))
 
     def step_of_filter(self, name: str, index: int) -> str | None:
         """The recipe step behind FFmpeg's ``Parsed_<name>_<index>`` filter instance."""
-        if 0 <= index < len(self.filter_steps) and self.filter_steps[index][0] == name:
-            return self.filter_steps[index][1]
+        if 0 <= index < len(self.filters) and self.filters[index].name == name:
+            return self.filters[index].step
         return None
 
 

@@ -50,7 +50,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 TAIL_LINES = 40
 
@@ -181,8 +181,9 @@ class Child:
     """A running child: its process, the last lines of its stderr (read by a thread), and how to end it."""
 
     def __init__(self, argv: Sequence[str], *, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                 pass_fds: Sequence[int] = ()):
+                 pass_fds: Sequence[int] = (), on_line: Callable[[str], bool] | None = None):
         self.argv = list(argv)
+        self.on_line = on_line  # given each stderr line, then "" at its end; True keeps a line out of the tail
         self.popen = popen(argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, pass_fds=pass_fds)
         self.tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         self._reader = threading.Thread(target=self._drain, name="ffx-stderr", daemon=True)
@@ -192,9 +193,14 @@ class Child:
         stream = self.popen.stderr
         try:
             for raw in iter(stream.readline, b""):
-                self.tail.append(raw.decode("utf-8", "replace"))
+                line = raw.decode("utf-8", "replace")
+                if self.on_line is None or not self.on_line(line):
+                    self.tail.append(line)
         except (OSError, ValueError):  # closed under us while stopping
             pass
+        finally:
+            if self.on_line is not None:
+                self.on_line("")
 
     @property
     def pid(self) -> int:

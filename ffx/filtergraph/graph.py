@@ -155,8 +155,33 @@ def filter_node(name: str, inputs: list[Pad], options: dict | list | None = None
 
 
 @dataclass(frozen=True)
+class LoweredFilter:
+    """One filter of a lowered graph, as FFmpeg numbers it (``Parsed_<name>_<n>``) and a picture draws it.
+
+    Plain strings only (no links to the effects' nodes), so a stage holding its
+    filters pickles flat however long the chain.
+    """
+
+    name: str
+    options: tuple[tuple[str, str], ...]
+    inputs: tuple[str, ...]  # the streams it reads: "0:v:0" (an input's), "s3" (another filter's)
+    outputs: tuple[str, ...]  # the labels of the streams it makes that something reads
+    step: str | None  # the recipe step that made it
+    text: str  # ``name=options``, escaped for the graph
+
+
+@dataclass(frozen=True)
+class LoweredInput:
+    """One ``-i`` of a lowered command: the URL FFmpeg opens and the options before it."""
+
+    url: str
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Lowered:
-    """A graph ready for FFmpeg: its argv (no binary) and which step made each filter.
+    """A graph ready for FFmpeg: its parts (inputs, graph, maps, output options, URL), its argv (no
+    binary), and which step made each filter.
 
     It keeps what :meth:`part` needs to write a piece of the same graph as a
     command of its own (the preview) without escaping any filter again.
@@ -166,6 +191,12 @@ class Lowered:
     filter_steps: list[tuple[str, str | None]]  # FFmpeg's "Parsed_<name>_<n>" order
     nodes: dict[int, Node] = field(default_factory=dict, repr=False)  # uid -> node, the effects' own
     texts: dict[int, str] = field(default_factory=dict, repr=False)  # uid -> escaped filter text
+    inputs: tuple[LoweredInput, ...] = ()
+    graph: str = ""  # the -filter_complex text ("" when the command has no filter)
+    filters: tuple[LoweredFilter, ...] = ()  # in the graph's order
+    maps: tuple[str, ...] = ()  # what each -map names: "[s3]" or "0:v:0"
+    output_options: tuple[str, ...] = ()
+    url: str = ""
 
     def part(self, outputs: list[Pad], url: str, output_args: list[tuple[str, str]]) -> Lowered | None:
         """The command that writes ``outputs`` (pads of this graph) alone, or None if one is not in it."""
@@ -252,9 +283,9 @@ def _options_args(options: dict[str, str], first: tuple[str, ...]) -> list[str]:
     return args
 
 
-def _input_args(node: Node) -> list[str]:
+def _input(node: Node) -> LoweredInput:
     options = {key.lstrip("-"): value for key, value in node.input_args}
-    return _options_args(options, ("f", "video_size")) + ["-i", node.name]
+    return LoweredInput(node.name, tuple(_options_args(options, ("f", "video_size"))))
 
 
 def _emit(outputs: list[Pad], wiring: dict[int, tuple[Pad, ...]], url: str,
@@ -285,29 +316,35 @@ def _emit(outputs: list[Pad], wiring: dict[int, tuple[Pad, ...]], url: str,
         return labels[pad.node.uid, pad.index]
 
     specs = []
+    lowered_filters = []
     for node in filters:
+        options = node.options
+        if node.name in ("split", "asplit"):
+            options = [("outputs", str(sum(consumed.get((node.uid, i), 0) for i in range(len(node.output_kinds)))))]
         if node.uid not in texts:
-            options = node.options
-            if node.name in ("split", "asplit"):
-                options = [("outputs", str(sum(consumed.get((node.uid, i), 0) for i in range(len(node.output_kinds)))))]
             texts[node.uid] = filter_spec(node.name, options)
-        ins = "".join(f"[{name(pad)}]" for pad in wiring.get(node.uid, ()))
-        outs = "".join(f"[{labels[node.uid, i]}]" for i in range(len(node.output_kinds)) if (node.uid, i) in labels)
-        specs.append(ins + texts[node.uid] + outs)
-    args: list[str] = []
+        ins = tuple(name(pad) for pad in wiring.get(node.uid, ()))
+        outs = tuple(labels[node.uid, i] for i in range(len(node.output_kinds)) if (node.uid, i) in labels)
+        lowered_filters.append(LoweredFilter(node.name, tuple(options), ins, outs, node.step, texts[node.uid]))
+        specs.append("".join(f"[{label}]" for label in ins) + texts[node.uid] + "".join(f"[{label}]" for label in outs))
+    inputs: list[LoweredInput] = []
     seen_inputs: set[object] = set()
     for node in order:
         if node.is_input and _node_key(node) not in seen_inputs:
             seen_inputs.add(_node_key(node))
-            args += _input_args(node)
-    if specs:
-        args += ["-filter_complex", ";".join(specs)]
-    for pad in outputs:
-        stream = name(pad)
-        args += ["-map", stream if pad.node.is_input else f"[{stream}]"]
-    args += _options_args({key.lstrip("-"): value for key, value in output_args}, ("f",)) + [url]
+            inputs.append(_input(node))
+    maps = tuple(name(pad) if pad.node.is_input else f"[{name(pad)}]" for pad in outputs)
+    output_options = tuple(_options_args({key.lstrip("-"): value for key, value in output_args}, ("f",)))
+    text = ";".join(specs)
+    args = [word for one in inputs for word in (*one.options, "-i", one.url)]
+    if text:
+        args += ["-filter_complex", text]
+    args += [word for stream in maps for word in ("-map", stream)]
+    args += [*output_options, url]
     nodes = {node.uid: node for node in order}
-    return Lowered(args=args, filter_steps=[(n.name, n.step) for n in filters], nodes=nodes, texts=texts)
+    return Lowered(args=args, filter_steps=[(n.name, n.step) for n in filters], nodes=nodes, texts=texts,
+                   inputs=tuple(inputs), graph=text, filters=tuple(lowered_filters), maps=maps,
+                   output_options=output_options, url=url)
 
 
 def lower(outputs: list[Pad], url: str, output_args: list[tuple[str, str]]) -> Lowered:

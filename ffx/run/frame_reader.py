@@ -18,23 +18,24 @@ stops FFmpeg; no process outlives the generator.
 
 from __future__ import annotations
 
-import collections
+import contextlib
 import dataclasses
+import functools
 import os
 import queue
 import re
-import subprocess
-import threading
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from ..ffmpeg import process
-from ..ffmpeg.binary import FfmpegBinary
+from ..compile.plan import Plan
+from ..compile.request import compile_request
 from ..effects.filter import RawFilter
 from ..errors import Problem, RecipeError
-from ..recipe.output import Output
-from ..compile.plan import GLOBAL_ARGS, Plan
+from ..ffmpeg.binary import FfmpegBinary
 from ..recipe.document import Input, Recipe
+from ..recipe.output import Output
+from .executor import stream
+from .runner import run_plan
 
 RECIPE_SUFFIXES = (".yaml", ".yml")
 _SHOWINFO = re.compile(r"\bn:\s*(\d+)\s+pts:\s*\S+\s+pts_time:(\S+)")
@@ -64,14 +65,12 @@ def frames(source: Recipe | str | os.PathLike, *, steps: list | None = None, bgr
     >>> [(t, image.shape) for t, image in ffx.frames(ffx.Recipe(input=clip, steps=[{"trim": {"end": 0.2}}]))]
     [(0.0, (48, 64, 3)), (0.1, (48, 64, 3))]
     """
-    from ..api import compile_recipe
-
     recipe = _as_recipe(source, steps)
     # the last step reports each frame's time; the "output" is raw pixels for the pipe
     probe = RawFilter(name="showinfo", checksum=0)
     raw = Output(path="ffx-frames.nut", codec="rawvideo", pix_fmt="bgr24" if bgr else "rgb24", audio=False)
     recipe = _with(recipe, steps=[*recipe.steps, probe], output=raw)
-    plan = compile_recipe(recipe, inputs=inputs, variables=variables, overwrite=True, ffmpeg=ffmpeg,
+    plan = compile_request(recipe, inputs=inputs, variables=variables, overwrite=True, ffmpeg=ffmpeg,
                           allow_unsafe=allow_unsafe, max_memory=max_memory)
     if not plan.result.has_video:
         raise RecipeError(Problem("the recipe's result has no video to yield frames of", field="input"))
@@ -79,7 +78,7 @@ def frames(source: Recipe | str | os.PathLike, *, steps: list | None = None, bgr
         # several commands joined by pipes (a segmented reverse, a numpy stage, stabilize's two passes): the
         # runner knows how to run them into a file, so they go to a private lossless one, read back from there
         lossless = Output(path="ffx-frames.mkv", codec="ffv1", pix_fmt="gbrp", audio=False)
-        staged = compile_recipe(_with(recipe, steps=recipe.steps[:-1], output=lossless), inputs=inputs,
+        staged = compile_request(_with(recipe, steps=recipe.steps[:-1], output=lossless), inputs=inputs,
                                 variables=variables, overwrite=True, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
                                 max_memory=max_memory)
         return _via_private_file(staged, bgr)
@@ -91,13 +90,10 @@ def _via_private_file(plan: Plan, bgr: bool) -> Iterator[Frame]:
     import shutil
     import tempfile
 
-    from .runner import run_plan
-
     folder = tempfile.mkdtemp(prefix="ffx-frames-")
     try:
         target = os.path.join(folder, "frames.mkv")
-        last = plan.stages[-1]
-        private = dataclasses.replace(last, args=(*last.args[:-1], "file:" + target), output_path=target)
+        private = plan.stages[-1].to("file:" + target, target)
         run_plan(dataclasses.replace(plan, stages=(*plan.stages[:-1], private)))
         yield from frames(target, bgr=bgr, ffmpeg=plan.binary_path)
     finally:
@@ -125,72 +121,36 @@ def _with(recipe: Recipe, **update: Any) -> Recipe:
     return copy
 
 
-def spawn(argv: list[str]) -> subprocess.Popen:
-    """Start FFmpeg writing to a pipe, in its own process group, dying with this process."""
-    return process.popen(argv, stdout=subprocess.PIPE)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """End FFmpeg and its process group (polite first, then certain)."""
-    process.stop(proc)
-
-
 def _read(plan: Plan, bgr: bool) -> Iterator[Frame]:
     import numpy as np
 
-    from .runner import _render_error
-
-    stage = plan.stages[-1]
-    args = list(stage.args)
-    at = len(args) - 1 - args[::-1].index("-f")  # the output's format, the last -f
-    args[at:at + 2] = ["-f", "rawvideo", "-fps_mode", "passthrough"]
-    args[-1] = "pipe:1"
     # one raw frame per frame the graph makes (rawvideo has no timestamps, so FFmpeg would otherwise
     # duplicate and drop frames to a constant rate); showinfo logs at the info level
-    argv = [plan.binary_path, *GLOBAL_ARGS, "-nostats", "-loglevel", "info", "-y", *args]
+    stage = plan.stages[-1].with_output_options(("-f", "rawvideo"), ("-fps_mode", "passthrough"))
     width, height = plan.result.width, plan.result.height
-    size = width * height * 3
     times: queue.Queue = queue.Queue()
-    tail: collections.deque[str] = collections.deque(maxlen=40)
-    proc = spawn(argv)
-    reader = threading.Thread(target=_sort_stderr, args=(proc.stderr, times, tail), daemon=True)
-    reader.start()
-    finished = False
-    try:
-        while True:
-            data = proc.stdout.read(size)
-            if not data:
-                break
-            if len(data) < size:
-                raise _render_error(stage, argv, proc.wait(), "".join(tail), "FFmpeg stopped in the middle of a frame")
+    raw = stream(stage, binary=plan.binary_path, frame_bytes=width * height * 3,
+                 global_options=("-nostats", "-loglevel", "info"), on_line=functools.partial(_sort_line, times))
+    with contextlib.closing(raw):
+        for data in raw:
             time = times.get()
             if time is _END:  # cannot happen before the frame's own line, unless FFmpeg's log is cut short
                 time = None
             yield Frame(time, np.frombuffer(data, np.uint8).reshape(height, width, 3))
-        code = proc.wait()
-        reader.join(timeout=5)
-        finished = True
-        if code != 0:
-            raise _render_error(stage, argv, code, "".join(tail))
-    finally:
-        if not finished:
-            stop(proc)
-        proc.stdout.close()
-        reader.join(timeout=5)
-        proc.stderr.close()
 
 
-def _sort_stderr(stream, times: queue.Queue, tail: collections.deque) -> None:
-    """FFmpeg's log: showinfo's frame times to the queue, everything else to the tail kept for errors."""
-    for raw in iter(stream.readline, b""):
-        line = raw.decode("utf-8", "replace")
-        match = _SHOWINFO.search(line) if "showinfo" in line else None
-        if match:
-            text = match.group(2)
-            times.put(None if text.upper().startswith("NOPTS") else float(text))
-        elif "showinfo" not in line:
-            tail.append(line)
-    times.put(_END)
+def _sort_line(times: queue.Queue, line: str) -> bool:
+    """One line of FFmpeg's log: showinfo's frame times go to the queue and out of the tail kept for errors."""
+    if not line:  # the log's end
+        times.put(_END)
+        return True
+    if "showinfo" not in line:
+        return False
+    match = _SHOWINFO.search(line)
+    if match:
+        text = match.group(2)
+        times.put(None if text.upper().startswith("NOPTS") else float(text))
+    return True
 
 
 __all__ = ["Frame", "frames"]

@@ -15,28 +15,28 @@ recipes (codec, CRF, pixel format, GIF palettes...).
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..filtergraph import graph
-from ..ffmpeg.binary import FfmpegBinary, ffmpeg_binary
+from ..compile.plan import FfmpegStage, Plan
+from ..compile.request import compile_request
 from ..effects.context import Clip, StepContext, StepError
 from ..effects.fields import parse_rate
 from ..errors import FfxError, InputError, Problem, RecipeError, UsageError, quote
+from ..ffmpeg.binary import FfmpegBinary, ffmpeg_binary
+from ..filtergraph import graph
 from ..media.info import MediaInfo
+from ..recipe.arguments import check_options
 from ..recipe.output import ALL_FORMATS, Output
-from ..compile.plan import GLOBAL_ARGS, FfmpegStage, Plan
+from .executor import execute, stream
 from .partfile import PartFile
-from ..ffmpeg.process import Child, terminations_raise
-from .runner import _render_error, aim_output, check_can_write, private_intermediates, render_into, run_stage
+from .runner import check_can_write, private_intermediates, run_stage
 
-CHUNK = 1 << 16
 # formats FFmpeg can write to a pipe as they are (no seeking back)
 STREAMABLE = {"gif", "webm", "mkv", "matroska", "webp", "ts", "mpegts", "nut", "ogg", "wav", "mp3", "flac", "opus"}
 # formats whose index is written at the end (ISO media): rendered in a private file, then read out
 SEEKING = ("mp4", "mov", "m4v", "avif")
-FRAGMENTED = ["-movflags", "+frag_keyframe+empty_moov+default_base_moof"]
+FRAGMENTED = ("-movflags", "+frag_keyframe+empty_moov+default_base_moof")
 
 
 class FrameError(FfxError, ValueError):
@@ -47,9 +47,9 @@ def _extension(format: str) -> str:
     return {"matroska": "mkv", "mpegts": "ts"}.get(format, format)
 
 
-def _memory_plan(compile_recipe, recipe: Any, format: str, **options) -> Plan:
+def _memory_plan(recipe: Any, format: str, **options) -> Plan:
     """Compile with a stand-in output name whose extension picks the format (nothing is written there)."""
-    return compile_recipe(recipe, output=f"ffx-in-memory.{_extension(format)}", overwrite=True, **options)
+    return compile_request(recipe, output=f"ffx-in-memory.{_extension(format)}", overwrite=True, **options)
 
 
 def iter_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **options) -> Iterator[bytes]:
@@ -59,10 +59,8 @@ def iter_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **
     index goes at the front) and then read out; ``fragmented=True`` streams a
     fragmented MP4 instead. Stopping the iteration early stops FFmpeg.
     """
-    from ..api import compile_recipe
-
     format = _memory_format(format, fragmented, options)
-    plan = _memory_plan(compile_recipe, recipe, format, **options)
+    plan = _memory_plan(recipe, format, **options)
     with private_intermediates(plan) as stages:
         for earlier in stages[:-1]:  # a GIF's palette, when one pass would not fit the memory budget
             run_stage(earlier, plan.binary_path, overwrite=True)
@@ -73,16 +71,12 @@ def _final_bytes(plan: Plan, stage: FfmpegStage, format: str, fragmented: bool) 
     if format in SEEKING and not (fragmented and format != "avif"):
         yield from _via_private_file(plan, stage, format)
         return
-    args = list(stage.args)
     if format in ("mp4", "mov", "m4v"):
-        at = args.index("-movflags")
-        args[at:at + 2] = FRAGMENTED
+        stage = stage.with_output_options(FRAGMENTED)
     elif format not in STREAMABLE:
         raise RecipeError(Problem(f"{format} cannot be written to a pipe", field="format",
                                   hint="use mp4, gif, webm or mkv"))
-    args[-1] = "pipe:1"
-    argv = [plan.binary_path, *GLOBAL_ARGS, "-loglevel", "error", "-y", *args]
-    yield from _stream(argv, stage)
+    yield from stream(stage, binary=plan.binary_path, feeds=plan.feeds)
 
 
 def render_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **options) -> bytes:
@@ -120,20 +114,8 @@ def _memory_format(format: Any, fragmented: Any, options: dict) -> str:
 def _via_private_file(plan: Plan, stage: FfmpegStage, format: str) -> Iterator[bytes]:
     """Render into an unnamed file (it vanishes with its descriptor, whatever ends ffx) and read it out."""
     with PartFile.private("." + format) as part:
-        render_into(part, stage, plan.binary_path, feeds=plan.feeds)
+        execute(stage, binary=plan.binary_path, feeds=plan.feeds, part=part)
         yield from part.chunks()
-
-
-def _stream(argv: list[str], stage: FfmpegStage) -> Iterator[bytes]:
-    ffmpeg = Child(argv, stdout=subprocess.PIPE)
-    try:
-        while chunk := ffmpeg.stdout.read1(CHUNK):  # whatever FFmpeg has written, without waiting for more
-            yield chunk
-        code = ffmpeg.wait()
-        if code != 0:
-            raise _render_error(stage, argv, code, ffmpeg.stderr_text())
-    finally:
-        ffmpeg.close()  # stops FFmpeg when the reader stopped early
 
 
 def _frame_info(frame: Any) -> tuple[int, int, Any]:
@@ -158,8 +140,6 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
     "30000/1001". Without ``output`` the format defaults to MP4 (rendered in a
     private temporary file, so the index is at the front).
     """
-    from ..api import check_options
-
     for name, flag in (("bgr", bgr), ("overwrite", overwrite)):
         if not isinstance(flag, bool):
             raise UsageError(f"{name} is True or False, not {quote(flag)}")
@@ -210,46 +190,26 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
     if not to_bytes:
         check_can_write(output, overwrite)
     extension = "." + _extension(fmt)
+    stage = FfmpegStage.lowered(graph.lower(pads, "pipe:1", args), output or None, kind=out.kind)
     with PartFile.private(extension) if to_bytes else PartFile.beside(output) as part:
-        lowered = graph.lower(pads, part.url, args)
-        argv = [binary.path, *GLOBAL_ARGS, "-loglevel", "error", "-y",
-                *aim_output(list(lowered.args), part.url, extension)]
-        with terminations_raise():
-            _feed(argv, part, first, iterator)
+        execute(stage, binary=binary.path, stdin=_raw(first, iterator), part=part, verify=False)
         if to_bytes:
             return b"".join(part.chunks())
         part.publish(output, overwrite)
         return None
 
 
-def _feed(argv: list[str], part: PartFile, first: Any, frames: Iterator[Any]) -> None:
-    """Pipe the frames into FFmpeg writing ``part``; every frame must be like the first."""
+def _raw(first: Any, frames: Iterator[Any]) -> Iterator[bytes]:
+    """The frames' bytes for FFmpeg's standard input; every frame must be like the first."""
     import numpy as np
 
-    ffmpeg = Child(argv, stdin=subprocess.PIPE, pass_fds=part.pass_fds)
-    try:
-        index = 0
-        array = first
-        while True:
-            ffmpeg.stdin.write(array.tobytes())
-            index += 1
-            try:
-                frame = next(frames)
-            except StopIteration:
-                break
-            array = np.asarray(frame)
-            if array.shape != first.shape or array.dtype != np.uint8:
-                raise FrameError(f"frame {index} is {array.dtype} {array.shape}, but frame 0 was uint8 "
-                                 f"{first.shape}: every frame needs the first one's size")
-        ffmpeg.stdin.close()
-        code = ffmpeg.wait()
-        if code != 0:
-            raise _render_error(None, argv, code, ffmpeg.stderr_text())
-    except BrokenPipeError:
-        code = ffmpeg.wait()
-        raise _render_error(None, argv, code, ffmpeg.stderr_text(), "FFmpeg stopped reading frames") from None
-    finally:
-        ffmpeg.close()
+    yield first.tobytes()
+    for index, frame in enumerate(frames, start=1):
+        array = np.asarray(frame)
+        if array.shape != first.shape or array.dtype != np.uint8:
+            raise FrameError(f"frame {index} is {array.dtype} {array.shape}, but frame 0 was uint8 "
+                             f"{first.shape}: every frame needs the first one's size")
+        yield array.tobytes()
 
 
 def _muxer(format: str) -> str:

@@ -9,14 +9,15 @@ existing file is never replaced without ``overwrite``.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import tempfile
 
-from ..errors import InputError, RenderError
 from ..compile.plan import FfmpegStage, Plan
-from .runner import ProgressCallback, private_intermediates, run_plan, run_stage
+from ..errors import InputError, RenderError
+from .executor import execute
+from .progress import ProgressCallback
+from .runner import private_intermediates, run_plan, run_stage
 
 # how many numbered files are checked for a clash when the plan does not know its frame count
 _UNKNOWN_COUNT_CHECK = 100_000
@@ -63,8 +64,8 @@ def _run_last(plan: Plan, stage: FfmpegStage, on_progress: ProgressCallback | No
     try:
         inside = os.path.join(private, os.path.basename(pattern))
         # no output_path: the runner writes straight to the private folder, which is itself the temporary
-        staged = dataclasses.replace(stage, args=(*stage.args[:-1], "file:" + inside), output_path=None)
-        run_stage(staged, plan.binary_path, overwrite=True, on_progress=on_progress, feeds=plan.feeds)
+        staged = stage.to("file:" + inside)
+        execute(staged, binary=plan.binary_path, feeds=plan.feeds, progress=on_progress)
         written = sorted(os.listdir(private))
         expected = plan.result.counted_exactly().frames  # every picture written is checked for
         if not written or (expected is not None and len(written) != expected):

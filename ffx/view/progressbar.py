@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import TextIO
 
 from ..compile.plan import Plan
-from ..run.runner import Progress, ProgressCallback
+from ..run.progress import Progress, ProgressCallback
 
 
 @contextlib.contextmanager

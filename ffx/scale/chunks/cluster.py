@@ -1,7 +1,7 @@
 """Running a chunked render's pieces as Dask tasks (``ffx render --chunks N --cluster ...``), then the join here.
 
 The pieces go through the runner ``ffx batch --cluster`` uses
-(:func:`ffx.batching.cluster.run_on_cluster`): each piece, and the sound, is
+(:func:`ffx.scale.batch.cluster.run_on_cluster`): each piece, and the sound, is
 one task, annotated with its own plan's memory estimate. A worker is another
 process, perhaps on another machine, so it cannot reach this process's unnamed
 files (``local.py``): every piece is written under its own hidden name in the
@@ -31,14 +31,15 @@ from ..batch.jobs import MINIMUM_JOB_MEMORY
 from ...ffmpeg.binary import ffmpeg_here
 from ...errors import FfxWarning, RenderError
 from ...run.partfile import part_name
-from ...run.runner import Progress, ProgressCallback, check_can_write
+from ...run.progress import Progress, ProgressCallback
+from ...run.runner import check_can_write
 from .jobs import ChunkedRender, ChunkJob, run_chunk
 from .local import join_pieces
 
 
 @dataclass(frozen=True)
 class PieceJob:
-    """One piece (or the sound) of a chunked render as a job of the batch runners (``ffx.batching.jobs``)."""
+    """One piece (or the sound) of a chunked render as a job of the batch runners (``ffx.scale.batch.jobs``)."""
 
     key: str
     chunk: ChunkJob
@@ -59,7 +60,7 @@ class PieceJob:
 
 def piece_paths(output: str, chunked: ChunkedRender) -> tuple[list[str], str | None]:
     """Hidden, unique names beside ``output`` for the pieces and the sound, owned by this process: if it is
-    killed outright, the next ffx writing in that folder sweeps them (:func:`ffx.partfile.sweep_stale_parts`)."""
+    killed outright, the next ffx writing in that folder sweeps them (:func:`ffx.run.partfile.sweep_stale_parts`)."""
     folder = os.path.dirname(os.path.abspath(output))
     pieces = [os.path.join(folder, part_name(os.path.splitext(job.output)[1], f"piece{job.index}"))
               for job in chunked.chunks]

@@ -30,8 +30,10 @@ from ...media.probe import probe
 from ...media.packets import read_packets
 from ...recipe.output import Output
 from ...compile.plan import FfmpegStage, Plan
+from ...filtergraph.graph import LoweredInput
 from ...recipe.document import Recipe
-from ...run.runner import ProgressCallback, run_stage
+from ...run.progress import ProgressCallback
+from ...run.runner import run_stage
 from ...syntax.timecode import format_seconds
 from .spans import OPTION, WHOLE, Span, output_clock, overlap_frames, plan_spans
 
@@ -80,15 +82,13 @@ class ChunkJob:
     @property
     def output(self) -> str:
         """The file the command writes."""
-        url = self.stage.args[-1]
+        url = self.stage.target
         return url[len("file:"):] if url.startswith("file:") else url
 
     def aimed_at(self, path: str, publish: bool = True) -> ChunkJob:
         """The same command writing ``path``: published there when complete, or (``publish=False``) written
         in place, for a file the caller made and owns (an unnamed file reached as ``/proc/PID/fd/N``)."""
-        stage = replace(self.stage, args=(*self.stage.args[:-1], "file:" + path),
-                        output_path=path if publish else None)
-        return replace(self, stage=stage)
+        return replace(self, stage=self.stage.to("file:" + path, path if publish else None))
 
 
 def run_chunk(job: ChunkJob, *, ffmpeg: str | None = None, on_progress: ProgressCallback | None = None) -> str:
@@ -136,24 +136,20 @@ class ChunkedRender:
 
     def join_stage(self, list_path: str, audio_path: str | None, output_url: str | None = None) -> FfmpegStage:
         """The command that joins the pieces (listed in ``list_path``) and the sound by stream copy."""
-        args = ["-f", "concat", "-safe", "0", "-i", "file:" + list_path]
-        maps = ["-map", "0:v:0"]
+        inputs = [LoweredInput("file:" + list_path, ("-f", "concat", "-safe", "0"))]
+        maps = ["0:v:0"]
         if audio_path is not None:
-            args += ["-i", "file:" + audio_path]
-            maps += ["-map", "1:a:0"]
+            inputs.append(LoweredInput("file:" + audio_path))
+            maps.append("1:a:0")
         plain = self.plain.stages[-1]
-        args += [*maps, "-c", "copy", *self.muxer_args, output_url or "file:" + self.output]
-        return FfmpegStage(args=tuple(args), output_path=self.output, duration=plain.duration, frames=plain.frames,
-                           kind="video")
+        return FfmpegStage(inputs=tuple(inputs), target=output_url or "file:" + self.output, output_path=self.output,
+                           maps=tuple(maps), output_options=("-c", "copy", *self.muxer_args),
+                           duration=plain.duration, frames=plain.frames, kind="video")
 
 
 def _quoted(path: str) -> str:
     """A path inside the concat list's single quotes (the list's own escaping: ``'`` ends, ``\\'`` is one)."""
     return path.replace("'", "'\\''")
-
-
-def _option(args: tuple[str, ...], name: str) -> str | None:
-    return args[args.index(name) + 1] if name in args[:-1] else None
 
 
 def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: FfmpegBinary,
@@ -206,11 +202,10 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
                                                             "audio": False}))
             piece_plan = compile_recipe(piece, **options)
             stage = _only_stage(piece_plan)
-            if _option(stage.args, "-f") in ("mp4", "mov"):
+            if stage.output_option("-f") in ("mp4", "mov"):
                 # a piece that starts late opens with an empty edit, which MP4 states on the movie's clock
                 # (1/1000 s by default): read back, its frames would move by up to half a millisecond
-                stage = replace(stage, args=(*stage.args[:-1], "-movie_timescale", str(MOVIE_TIMESCALE),
-                                             stage.args[-1]))
+                stage = stage.with_output_options(("-movie_timescale", str(MOVIE_TIMESCALE)))
             seconds = float(at(span.end) - at(span.first))
             jobs.append(ChunkJob(index, replace(stage, duration=seconds, frames=span.frames), binary.path,
                                  float(at(span.first)), piece_plan.memory_estimate))
@@ -218,8 +213,8 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
         if plain.result.has_audio:
             sound_plan = compile_recipe(_sound_recipe(recipe, plain, folder, stem), **options)
             audio = ChunkJob(None, _only_stage(sound_plan), binary.path, memory=sound_plan.memory_estimate)
-    args = plain.stages[-1].args
-    muxer_args = [word for name in ("-f", "-movflags") if (value := _option(args, name)) for word in (name, value)]
+    final = plain.stages[-1]
+    muxer_args = [word for name in ("-f", "-movflags") if (value := final.output_option(name)) for word in (name, value)]
     return ChunkedRender(plain=plain, spans=tuple(spans), chunks=tuple(jobs), audio=audio,
                          starts=tuple(at(span.first) for span in spans),
                          muxer_args=tuple(muxer_args), notes=tuple(notes))
@@ -247,7 +242,7 @@ def _clock(recipe: Recipe, plain: Plan, frames: FrameList, path: str):
     """
     clock = output_clock(recipe)
     uneven = frames.uneven()
-    muxer = _option(plain.stages[-1].args, "-f")
+    muxer = plain.stages[-1].output_option("-f")
     if uneven and (clock is None or muxer not in _ANY_TIMES):
         why = ("a step reads a named stream, so which times the result keeps is not known before it renders"
                if clock is None else f"the {muxer} container evens them out while writing")
@@ -286,9 +281,9 @@ def _piece_steps(recipe: Recipe, span: Span, frames: FrameList, start: Fraction)
 
 def _sound_recipe(recipe: Recipe, plain: Plan, folder: str, stem: str) -> Recipe:
     """The recipe with an audio-only output encoded as the plain render encodes its sound."""
-    args = plain.stages[-1].args
-    sound = Output(path=os.path.join(folder, f"{stem}.sound.m4a"), format=_option(args, "-f"),
-                   audio_codec=_option(args, "-c:a"), audio_bitrate=_option(args, "-b:a"))
+    final = plain.stages[-1]
+    sound = Output(path=os.path.join(folder, f"{stem}.sound.m4a"), format=final.output_option("-f"),
+                   audio_codec=final.output_option("-c:a"), audio_bitrate=final.output_option("-b:a"))
     return Recipe(**_same_input(recipe), steps=list(recipe.steps), output=sound)
 
 

@@ -1,10 +1,10 @@
 """Running a chunked render on this machine: up to N pieces at once, then the join.
 
-Every piece, the sound and the concat list are unnamed files (:mod:`ffx.partfile`)
+Every piece, the sound and the concat list are unnamed files (:mod:`ffx.run.partfile`)
 that FFmpeg reaches as ``/proc/PID/fd/N``: the pieces beside the output (they
 are as large as it), the list in the temporary folder. They vanish when ffx
 closes them or dies, even by SIGKILL; only the joined file is published, when
-it is complete. FFmpeg children are started and stopped by :mod:`ffx.process`.
+it is complete. FFmpeg children are started and stopped by :mod:`ffx.ffmpeg.process`.
 
 The pieces run in threads of this process. To stop (Ctrl-C, SIGTERM, a piece
 that failed) every running piece is stopped at its next progress report,
@@ -22,7 +22,8 @@ from dataclasses import replace
 
 from ...run.partfile import PartFile
 from ...ffmpeg.process import terminations_raise
-from ...run.runner import Progress, ProgressCallback, check_can_write, run_stage
+from ...run.progress import Progress, ProgressCallback
+from ...run.runner import check_can_write, run_stage
 from .jobs import ChunkedRender, ChunkJob, run_chunk
 
 
