@@ -1,15 +1,16 @@
 """`ffx graph`: every shipped recipe drawn as SVG, DOT and Mermaid, with one node per filter and its step."""
 
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from conftest import decode_frames
+from test_cli import RECIPES, ffx, shipped_recipe_args
 
 import ffx as api
 from ffx.view.filtergraph_text import parse_filtergraph
-from ffx.view.graphview import Box, Picture, picture_of, to_dot, to_mermaid, to_svg
-from conftest import decode_frames
-from test_cli import RECIPES, ffx
+from ffx.view.picture import Box, Picture, picture_of
+from ffx.view.svg import to_svg
+from ffx.view.text_formats import to_dot, to_mermaid
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -30,12 +31,7 @@ def node_text(node) -> list[str]:
 @pytest.mark.parametrize("name", sorted(p.stem for p in RECIPES.glob("*.yaml")))
 def test_every_shipped_recipe_draws_one_node_per_filter_with_its_step(tmp_path, clip, name):
     out = tmp_path / "graph.svg"
-    args = ["graph", str(RECIPES / f"{name}.yaml"), "-o", str(out)]
-    if name != "demo":
-        args += ["-i", str(clip)]
-    if name == "subtitles":
-        args += ["--set", f"subs={RECIPES / 'captions.srt'}"]
-    result = ffx(*args)
+    result = ffx("graph", str(RECIPES / f"{name}.yaml"), "-o", str(out), *shipped_recipe_args(name, clip))
     assert result.exit_code == 0, result.output
     root = ET.parse(out).getroot()
     plan = api.compile_recipe(RECIPES / f"{name}.yaml", inputs=None if name == "demo" else [str(clip)],
@@ -130,12 +126,12 @@ def test_png_is_drawn_by_the_bundled_ffmpeg(tmp_path, clip):
 
 
 def test_a_simple_filter_chain_reads_the_first_input_and_a_command_without_filters_copies_it():
-    from ffx.view.graphview import _add_command
+    from ffx.view.picture import _add_command, _argv_command
 
     chain = Picture()
-    _add_command(chain, ["-i", "file:a.mkv", "-af", "volume=2,aresample=48000", "file:b.mkv"], "x")
+    _add_command(chain, _argv_command(["-i", "file:a.mkv", "-af", "volume=2,aresample=48000", "file:b.mkv"]), "x")
     assert [(a.source, a.target, a.label) for a in chain.arrows] == [
         ("c0_in0", "c0_f0", "0:a:0"), ("c0_f0", "c0_f1", ""), ("c0_f1", "c0_out", "")]
     copy = Picture()
-    _add_command(copy, ["-i", "file:a.mkv", "-c", "copy", "file:b.mkv"], "x")
+    _add_command(copy, _argv_command(["-i", "file:a.mkv", "-c", "copy", "file:b.mkv"]), "x")
     assert [(a.source, a.target) for a in copy.arrows] == [("c0_in0", "c0_out")]

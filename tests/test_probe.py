@@ -189,7 +189,7 @@ def test_a_picture_ffmpeg_reported_writing_is_not_read_again(tmp_path, monkeypat
 
 def test_the_studio_summary_and_the_graph_labels_do_not_count_a_long_file(tmp_path, long_after):
     """Both describe a plan on every keystroke (studio) or every picture (ffx graph): the header must do."""
-    from ffx.view.graphview import describe
+    from ffx.view.picture import describe
     from ffx.studio.session import summary
 
     runs = long_after(0.5)
