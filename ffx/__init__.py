@@ -22,7 +22,7 @@ _EXPORTS = {
     "CapabilityError": "errors", "FfxError": "errors", "FfxWarning": "errors", "InputError": "errors", "Problem": "errors",
     "RecipeError": "errors", "RenderError": "errors", "UsageError": "errors",
     "MediaInfo": "media.info", "FfmpegStage": "compile.plan", "Plan": "compile.plan",
-    "Input": "recipe.document", "Recipe": "recipe.document", "load_recipe": "recipe.document", "Output": "recipe.output",
+    "Input": "recipe.inputs", "Recipe": "recipe.document", "load_recipe": "recipe.loading", "Output": "recipe.output",
     "render_bytes": "run.inmemory", "iter_bytes": "run.inmemory", "encode": "run.inmemory", "FrameError": "run.inmemory",
     "Terminated": "ffmpeg.process",
     "frames": "run.frame_reader",
@@ -57,4 +57,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .ffmpeg.process import Terminated
     from .run.frame_reader import frames
     from .run.inmemory import FrameError, encode, iter_bytes, render_bytes
-    from .recipe.document import Input, Recipe, load_recipe
+    from .recipe.inputs import Input
+    from .recipe.document import Recipe
+    from .recipe.loading import load_recipe

@@ -23,7 +23,8 @@ from .errors import Problem, RecipeError, UsageError, quote
 from .ffmpeg.binary import FfmpegBinary
 from .media.cache import ProbeCache
 from .recipe.arguments import RecipeLike, as_recipe, check_options
-from .recipe.document import Input, Recipe
+from .recipe.inputs import Input
+from .recipe.document import Recipe
 from .run.progress import ProgressCallback
 from .syntax.yamlsource import MAX_RECIPE_BYTES
 

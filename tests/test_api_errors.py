@@ -13,7 +13,7 @@ from conftest import ADVERSARIAL
 
 import ffx
 from ffx import CapabilityError, FfxError, InputError, RecipeError, RenderError, UsageError
-from ffx.recipe.document import load_recipe
+from ffx.recipe.loading import load_recipe
 
 BUILTIN = {RecipeError: ValueError, UsageError: TypeError, InputError: OSError, CapabilityError: RuntimeError,
            RenderError: RuntimeError}

@@ -2,7 +2,8 @@ import pytest
 
 import ffx
 from ffx.errors import RecipeError
-from ffx.recipe.document import load_recipe, parse_set
+from ffx.recipe.loading import load_recipe
+from ffx.recipe.variables import parse_set
 
 BAD = """\
 input: {source: testsrc2, duration: 2}
@@ -98,7 +99,7 @@ def test_with_io_replaces_input_and_output():
 
 
 def test_schema_describes_the_shorthand_forms():
-    from ffx.recipe.document import recipe_json_schema
+    from ffx.recipe.schema import recipe_json_schema
 
     schema = recipe_json_schema()
     variants = schema["properties"]["steps"]["items"]["anyOf"]

@@ -6,7 +6,7 @@ import yaml
 
 from ffx.syntax import yamlsource
 from ffx.errors import RecipeError
-from ffx.recipe.document import load_recipe
+from ffx.recipe.loading import load_recipe
 from ffx.syntax.yamlsource import load_yaml, resolve_plain
 
 

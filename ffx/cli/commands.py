@@ -91,7 +91,7 @@ def _guarded(action):
 def _inputs(inputs: list[str] | None, live: bool):
     if not live or not inputs:
         return inputs
-    from ..recipe.document import Input
+    from ..recipe.inputs import Input
 
     return [Input.live_source(text) for text in inputs]
 
@@ -110,7 +110,7 @@ def _probes(ctx: typer.Context):
 def _plan(recipe: Path, inputs, output, sets, overwrite, ffmpeg, allow_unsafe, live=False, max_memory=None,
           max_recipe_size="1M", probes=None):
     from ..api import compile_recipe
-    from ..recipe.document import parse_set
+    from ..recipe.variables import parse_set
 
     return compile_recipe(recipe, variables=parse_set(sets or []), inputs=_inputs(inputs, live), output=output,
                           overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
@@ -128,7 +128,7 @@ def render(ctx: typer.Context, recipe: RecipeArg, input: InputOpt = None, output
     def action():
         from ..api import render as render_recipe
         from ..view.progressbar import ProgressLines
-        from ..recipe.document import parse_set
+        from ..recipe.variables import parse_set
 
         # a bar on a terminal; plain lines in a log (cron, CI), so a long render shows it is alive
         progress = False if quiet else True if sys.stderr.isatty() else ProgressLines(sys.stderr)
@@ -163,7 +163,7 @@ def batch(recipe: RecipeArg,
 
         from ..scale.batch import BatchStopped, batch as run_batch
         from ..scale.batch.display import BatchDisplay, print_summary
-        from ..recipe.document import parse_set
+        from ..recipe.variables import parse_set
 
         if not output:
             _fail(["ffx batch needs -o TEMPLATE, e.g. -o 'out/{stem}.gif'"], code=2)
@@ -291,7 +291,7 @@ def preview(recipe: RecipeArg, input: InputOpt = None, set: SetOpt = None,
     def action():
         import shutil
 
-        from ..recipe.document import parse_set
+        from ..recipe.variables import parse_set
 
         if ffplay:
             player = shutil.which("ffplay")
@@ -375,7 +375,7 @@ def effects(name: Annotated[Optional[str], typer.Argument(help="an effect to des
 @app.command(cls=Command)
 def schema() -> None:
     """Print the recipe JSON Schema (for editor auto-completion)."""
-    from ..recipe.document import recipe_json_schema
+    from ..recipe.schema import recipe_json_schema
 
     typer.echo(json.dumps(recipe_json_schema(), indent=2))
 

@@ -25,7 +25,8 @@ from ..media.pictures import probe_pictures
 from .plan import FfmpegStage, Plan
 from ..media.memory import encoder_frames
 from .ffplay import ffplay_args
-from ..recipe.document import AUDIO_SOURCES, Input, Recipe
+from ..recipe.inputs import AUDIO_SOURCES, Input
+from ..recipe.document import Recipe
 from ..syntax.yamlsource import format_path
 
 # generated sources that take a duration option themselves

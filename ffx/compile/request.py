@@ -8,7 +8,7 @@ from typing import Any
 from ..ffmpeg.binary import FfmpegBinary
 from ..media.cache import ProbeCache
 from ..recipe.arguments import RecipeLike, as_recipe, check_options
-from ..recipe.document import Input
+from ..recipe.inputs import Input
 from ..syntax.yamlsource import MAX_RECIPE_BYTES
 from .compiler import compile_recipe
 from .plan import Plan

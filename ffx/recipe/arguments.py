@@ -13,7 +13,9 @@ from typing import Any
 from ..errors import Problem, RecipeError, UsageError, quote
 from ..ffmpeg.binary import FfmpegBinary
 from ..syntax.yamlsource import MAX_RECIPE_BYTES
-from .document import Recipe, load_recipe, parse_bytes
+from .document import Recipe
+from .loading import load_recipe
+from .sizes import parse_bytes
 
 RecipeLike = Recipe | str | os.PathLike
 

@@ -13,178 +13,49 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-from dataclasses import dataclass, field as dataclass_field
-from fractions import Fraction
-import math
 import os
-import re
 import typing
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Union
 
 import yaml
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, PrivateAttr, SerializeAsAny,
-                      ValidationError, field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    SerializeAsAny,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
 from ..effects import REGISTRY
-from ..effects.fields import Color, Rate, StreamName, Time
 from ..effects.base import Effect
-from ..errors import Problem, RecipeError, UsageError, quote, shorten
-from ..filtergraph.filter_options import image_size_problem
-from .output import Output
-from ..syntax.problems import distinct as _distinct, field_names, model_error, problem, unwrapped as _unwrapped
+from ..effects.fields import StreamName
+from ..errors import Problem, RecipeError, UsageError, quote
+from ..syntax.problems import distinct as _distinct
+from ..syntax.problems import field_names, problem
+from ..syntax.problems import unwrapped as _unwrapped
 from ..syntax.yamlsource import (
-    MAX_RECIPE_BYTES,
     Located,
-    format_bytes,
     format_path,
-    load_yaml,
-    read_recipe_text,
-    set_value,
 )
-
-SIZE = r"^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$"
-VIDEO_SOURCES = ("testsrc2", "testsrc", "smptebars", "smptehdbars", "rgbtestsrc", "color", "mandelbrot", "yuvtestsrc")
-AUDIO_SOURCES = ("sine", "anoisesrc")
-BYTES = r"^[0-9]{1,6}(\.[0-9]{1,3})?\s*([KMGT]i?B?|B)?$"
-VAR_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+from .desugar import desugar_step, path_sugar
+from .inputs import Input
+from .output import Output
+from .sizes import BYTES, parse_bytes
 
 
-LIVE_URL = r"^(https?|rtsps?|rtmps?|srt|udp|tcp|rtp)://[^\s]+$"
-DEVICE_FORMATS = ("v4l2", "avfoundation", "dshow", "x11grab", "gdigrab", "kmsgrab")
-
-
-class Input(BaseModel):
-    """A media file (``path``), a source FFmpeg generates (``source``) so no media is needed,
-    or a live source: a capture ``device`` or a network stream ``url``.
-
-    Live sources are never probed (they do not end); ``size`` and ``rate`` say
-    what they deliver (a device is asked for exactly that).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
-
-    path: str | None = Field(None, min_length=1, max_length=4096, description="a media file")
-    images: str | None = Field(None, min_length=1, max_length=4096,
-                               description="a sequence of pictures, one frame each at `rate`: a pattern such as "
-                                           "photos/*.jpg or frames/%04d.png")
-    device: str | None = Field(None, min_length=1, max_length=4096, pattern=r"^[^-\s]", description="a live capture device, e.g. /dev/video0")
-    device_format: Literal[DEVICE_FORMATS] = Field("v4l2", description="how FFmpeg opens the device: v4l2 (Linux), avfoundation (macOS), dshow (Windows), ...")
-    url: str | None = Field(None, pattern=LIVE_URL, max_length=4096, description="a live network stream: rtsp://, srt://, udp://, http(s):// ...")
-    source: Literal[VIDEO_SOURCES + AUDIO_SOURCES] | None = Field(None, description="a generated source: testsrc2, color, smptebars, mandelbrot, sine, ...")
-    size: str | None = Field(None, pattern=SIZE, description="generated or live video: frame size WxH (default 640x360 generated, 640x480 live)")
-    rate: Rate | None = Field(None, description="generated or live video: frames per second (default 25 generated, 30 live)")
-    duration: float = Field(5.0, gt=0, le=86400, description="generated source, or a still image (PNG, JPEG...): length in seconds")
-    color: Color = Field("black", description="color source: a colour name or #rrggbb")
-    frequency: float = Field(440.0, gt=0, le=24000, description="sine: tone frequency in Hz (also the tone of `audio: sine`)")
-    sample_rate: int = Field(48000, ge=8000, le=192000, description="generated audio: samples per second")
-    audio: Literal["sine", "silence"] | None = Field(None, description="generated video: add an audio track")
-
-    def __init__(self, **data: Any):
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise model_error("input", exc, Input) from None
-
-    @field_validator("size")
-    @classmethod
-    def _allocatable(cls, value: str | None) -> str | None:
-        problem = value and image_size_problem(*(int(side) for side in value.split("x")))
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @model_validator(mode="after")
-    def _path_or_source(self):
-        given = [k for k in ("path", "images", "source", "device", "url") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError("give exactly one of path (a file), images (a pattern of pictures), source (a generated "
-                             "source such as testsrc2), device (a camera) or url (a live stream)")
-        if self.images is not None:
-            extra = sorted(self.model_fields_set - {"images", "rate"})
-            if extra:
-                raise ValueError(f"{', '.join(extra)} do not apply to images (give images and rate)")
-            return self
-        generated_only = {"duration", "color", "frequency", "sample_rate", "audio"}
-        if self.path is not None:
-            generated_only.discard("duration")  # a still image's length; the compiler refuses it for a video
-        if not self.generated:
-            generated_only |= {"size", "rate"} if self.path is not None else set()
-            extra = sorted(generated_only & self.model_fields_set)
-            if extra:
-                raise ValueError(f"{', '.join(extra)} only apply to generated sources" +
-                                 ("; trim a file with a trim step" if self.path is not None else ""))
-        if "device_format" in self.model_fields_set and self.device is None:
-            raise ValueError("device_format only applies to a device")
-        if self.source in AUDIO_SOURCES and self.audio:
-            raise ValueError("audio only applies to video sources")
-        return self
-
-    @property
-    def generated(self) -> bool:
-        return self.source is not None
-
-    @property
-    def live(self) -> bool:
-        return self.device is not None or self.url is not None
-
-    @classmethod
-    def live_source(cls, text: str) -> Input:
-        """A camera (``/dev/video0``) or a stream URL (``rtsp://...``), as ``--live`` reads ``-i``."""
-        if re.match(r"^[a-z]+://", text):
-            return cls(url=text)
-        return cls(device=text)
-
-    @property
-    def frame_size(self) -> tuple[int, int]:
-        width, height = (self.size or ("640x480" if self.live else "640x360")).split("x")
-        return int(width), int(height)
-
-    @property
-    def frame_rate(self) -> Fraction:
-        return self.rate if self.rate is not None else Fraction(30 if self.live else 25)
-
-
-def _input_sugar(value: Any) -> Any:
-    return {"path": value} if isinstance(value, str) else value
-
-
-def _output_sugar(value: Any) -> Any:
-    return {"path": value} if isinstance(value, str) else value
-
-
-def desugar_step(value: Any) -> Any:
-    """``reverse`` / ``{resize: 0.3}`` / ``{trim: {...}, from: a}`` -> ``{effect: ..., ...}``."""
+def _desugared(value: Any) -> Any:
+    """A step in its long form (:func:`ffx.recipe.desugar.desugar_step`), told each effect's main parameter."""
     if isinstance(value, Effect):
         return value
-    if isinstance(value, str):
-        _effect_class(value)  # unknown names get a did-you-mean here
-        return {"effect": value}
-    if not isinstance(value, dict):
-        raise ValueError("a step is an effect name (- reverse) or a mapping (- resize: 0.3)")
-    if "effect" in value:
-        return value
-    names = [k for k in value if k not in ("from", "as")]
-    if len(names) != 1:
-        raise ValueError("each step names exactly one effect" + (f"; found {', '.join(names)}" if names else ""))
-    name = names[0]
-    cls = _effect_class(name)
-    params = value[name]
-    routing = {k: value[k] for k in ("from", "as") if k in value}
-    if params is None:
-        params = {}
-    elif not isinstance(params, dict):
-        if not cls.main_parameter:
-            fields = ", ".join(field_names(cls)) or "no options"
-            raise ValueError(f"{name} takes a mapping of options ({fields}), not a single value")
-        params = {cls.main_parameter: params}
-    overlap = set(params) & set(routing)
-    if overlap:
-        raise ValueError(f"{', '.join(sorted(overlap))} given twice")
-    return {"effect": name, **params, **routing}
+    return desugar_step(value, lambda name: _effect_class(name).main_parameter,
+                        lambda name: field_names(_effect_class(name)))
 
 
 def _effect_class(name: str) -> type[Effect]:
@@ -203,7 +74,7 @@ def validate_step(value: Any) -> Effect:
     union's locations (``steps.0.resize.width``): they name the effect as the
     YAML does.
     """
-    step = desugar_step(value)
+    step = _desugared(value)
     if isinstance(step, Effect):
         return step
     name = step.get("effect")
@@ -234,11 +105,11 @@ class Recipe(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    input: Annotated[Input, BeforeValidator(_input_sugar)] | None = Field(None, description="the input: a file path, or {source: testsrc2, size: 640x360, rate: 30, duration: 5}")
-    inputs: dict[StreamName, Annotated[Input, BeforeValidator(_input_sugar)]] | None = Field(None, description="several named inputs; steps start from the first, others are used by name")
+    input: Annotated[Input, BeforeValidator(path_sugar)] | None = Field(None, description="the input: a file path, or {source: testsrc2, size: 640x360, rate: 30, duration: 5}")
+    inputs: dict[StreamName, Annotated[Input, BeforeValidator(path_sugar)]] | None = Field(None, description="several named inputs; steps start from the first, others are used by name")
     vars: dict[StreamName, VarValue] = Field({}, description="values written ${name} in the recipe, overridable with --set name=value")
     steps: list[Step] = Field([], description="the effects, applied in order")
-    output: Annotated[Output, BeforeValidator(_output_sugar)] | None = Field(None, description="the output file, or {path: out.gif, fps: 15, colors: 128, ...}")
+    output: Annotated[Output, BeforeValidator(path_sugar)] | None = Field(None, description="the output file, or {path: out.gif, fps: 15, colors: 128, ...}")
     max_memory: str | None = Field(None, pattern=BYTES, description="memory budget for buffering steps such as reverse, e.g. 512M or 2G (default 1G)")
 
     _source: Located | None = PrivateAttr(None)
@@ -455,167 +326,6 @@ def _compact_step(step: Effect) -> Any:
     return {step.effect: value, **routing}
 
 
-# --- loading -------------------------------------------------------------------
-
-def parse_bytes(text: str) -> int:
-    """Bytes from "512M", "1.5G", "2GiB" or a plain number of bytes (at least 1 MiB).
-
-    >>> parse_bytes("512M"), parse_bytes("1.5G"), parse_bytes("64MiB"), parse_bytes("2000000")
-    (536870912, 1610612736, 67108864, 2000000)
-    """
-    value = _bytes(text)
-    if value is None:
-        raise ValueError(f"{quote(text)} is not a size; write e.g. 512M or 2G")
-    if not 2**20 <= value <= 2**50:
-        raise ValueError(f"{quote(text)} is not a sensible memory budget (1M to 1P)")
-    return int(value)
-
-
-def _bytes(text: str) -> int | None:
-    match = re.match(r"^\s*([0-9]{1,15}(?:\.[0-9]{1,6})?)\s*([KMGT]?)(?:i?B)?\s*$", str(text), re.I)
-    return int(float(match[1]) * 1024 ** " KMGT".index(match[2].upper() or " ")) if match else None
-
-
-def parse_set(assignments: list[str]) -> dict[str, Any]:
-    """``["delay=8", "text=Hi: there"]`` -> typed values, by the same strict rules as YAML."""
-    values: dict[str, Any] = {}
-    for item in assignments:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-            raise RecipeError(Problem(f"--set {quote(item)}: write NAME=VALUE", hint="e.g. --set delay=8"))
-        values[name] = set_value(text)
-    return values
-
-
-@dataclass
-class _Given:
-    """The variables a caller gave (``--set``), and the recipe paths whose values use one of them:
-    a file path given on the command line is relative to the working directory, not to the recipe."""
-
-    names: frozenset
-    paths: set = dataclass_field(default_factory=set)
-    uses: dict = dataclass_field(default_factory=dict)  # path -> the given variables its value uses
-
-
-def _substitute(data: Any, variables: dict, path: tuple, problems: list, located: Located | None,
-                given: _Given | None = None) -> Any:
-    """Fill in ``${name}`` references (``$$`` is a dollar sign)."""
-    if isinstance(data, dict):
-        return {k: _substitute(v, variables, path + (k,), problems, located, given) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_substitute(v, variables, path + (i,), problems, located, given) for i, v in enumerate(data)]
-    if not isinstance(data, str) or "$" not in data:
-        return data
-    whole = VAR_REF.fullmatch(data)
-    if given is not None and any(m.group(1) in given.names for m in VAR_REF.finditer(data)):
-        given.paths.add(path)
-        given.uses[path] = [m.group(1) for m in VAR_REF.finditer(data) if m.group(1) in given.names]
-    if whole and whole.group(1):
-        name = whole.group(1)
-        if name in variables:
-            return variables[name]
-    def replace(match: re.Match) -> str:
-        if match.group(0) == "$$":
-            return "$"
-        name = match.group(1)
-        if name not in variables:
-            file, line, column = (located.file, *located.where(path)) if located else (None, None, None)
-            known = ", ".join(sorted(variables)) or "none"
-            problems.append(Problem(f"unknown variable ${{{quote(name)[1:-1]}}}", field=format_path(path), file=file,
-                                    line=line, column=column, hint=f"define it under vars: (defined: {known})"))
-            return match.group(0)
-        value = variables[name]
-        return value if isinstance(value, str) else _plain_text(value)
-    return VAR_REF.sub(replace, data)
-
-
-def _plain_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def load_recipe(source: str | os.PathLike, *, variables: dict[str, Any] | None = None, text: str | None = None,
-                max_recipe_size: int | str = MAX_RECIPE_BYTES) -> Recipe:
-    """Load a recipe file (or ``text``), apply ``--set`` variables, validate; all problems at once.
-
-    The file must be a regular file of at most ``max_recipe_size`` bytes (1 MiB
-    unless raised; "16M" works too). File paths the recipe writes (inputs,
-    output, font files) are relative to the recipe file's folder, as in every
-    configuration format; a path given whole in ``variables`` is relative to
-    the working directory, like ``-i`` and ``-o``.
-    """
-    if not isinstance(source, (str, os.PathLike)):
-        raise UsageError(f"load_recipe takes the path of a recipe file, not {type(source).__name__}; "
-                         "for text, give load_recipe(name, text=...)")
-    file = os.fsdecode(os.fspath(source))
-    limit = recipe_size_limit(max_recipe_size)
-    if variables is not None and not isinstance(variables, dict):
-        raise UsageError(f"variables is a dict of name: value, not {type(variables).__name__}")
-    if text is None:
-        text = read_recipe_text(file, limit)
-    elif not isinstance(text, str):
-        raise UsageError(f"text is the recipe's YAML as str, not {type(text).__name__}")
-    elif len(text) > limit:
-        raise RecipeError(Problem(f"the recipe is larger than {format_bytes(limit)}", file=file,
-                                  hint="raise the limit with max_recipe_size if you trust it"))
-    located = load_yaml(text, file)
-    data = located.data
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise RecipeError(Problem("a recipe is a mapping with input, steps and output", file=file, line=1))
-    declared = data.get("vars") or {}
-    if not isinstance(declared, dict):
-        declared = {}
-    variables = dict(variables or {})
-    unknown = sorted(set(map(str, variables)) - set(declared))
-    if unknown:
-        known = ", ".join(sorted(declared)) or "none"
-        raise RecipeError(Problem(f"--set {quote(unknown[0])[1:-1]}: the recipe has no such variable (it has: {known})"))
-    merged = {**declared, **variables}
-    if any(isinstance(v, float) and not math.isfinite(v) for v in merged.values()):
-        raise RecipeError(Problem("variables must be finite numbers", field="vars"))
-    problems: list[Problem] = []
-    given = _Given(frozenset(variables))
-    body = {k: (_substitute(v, merged, (k,), problems, located, given) if k != "vars" else
-                ({**v, **variables} if isinstance(v, dict) else v))
-            for k, v in data.items()}
-    if problems:
-        raise RecipeError(problems)
-    try:
-        recipe = validate_recipe(body, located)
-    except RecipeError as exc:
-        raise RecipeError([_from_command_line(p, given, declared, variables) for p in exc.problems]) from None
-    return recipe.relative_to(os.path.dirname(file), keep=given.paths)
-
-
-def _from_command_line(problem: Problem, given: _Given, declared: dict, variables: dict) -> Problem:
-    """A problem with a value given by ``--set``: the hint speaks of the command line, not of the YAML."""
-    names = next((names for path, names in given.uses.items() if format_path(path) == problem.field), None)
-    if not names:
-        return problem
-    name = names[0]
-    example = declared.get(name)
-    hint = f"it comes from --set {name}={shorten(_plain_text(variables[name]))}"
-    if isinstance(example, (int, float)) and not isinstance(example, bool):
-        hint += f"; give a number, e.g. --set {name}={example}"
-    return dataclasses.replace(problem, hint=hint)
-
-
-def recipe_size_limit(value: int | str) -> int:
-    """The largest recipe file to read, in bytes, from 1048576 or "16M".
-
-    >>> recipe_size_limit("16M"), recipe_size_limit(4096)
-    (16777216, 4096)
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise UsageError(f"max_recipe_size is a number of bytes or text such as 16M, not {type(value).__name__}")
-    size = value if isinstance(value, int) else _bytes(value)
-    if size is None or size < 1:
-        raise RecipeError(Problem(f"{quote(value)} is not a size; write e.g. 4M", field="max_recipe_size"))
-    return size
 
 
 def validate_recipe(data: Any, located: Located | None = None) -> Recipe:
@@ -660,31 +370,3 @@ def _known_keys(path: tuple) -> list[str]:
     return []
 
 
-def recipe_json_schema() -> dict:
-    """JSON Schema of the YAML form (shorthand steps included), for editors."""
-    schema = Recipe.model_json_schema(mode="validation")
-    defs = schema.setdefault("$defs", {})
-    variants: list[dict] = []
-    for name, cls in REGISTRY.items():
-        params = cls.model_json_schema(mode="validation")
-        for key, value in params.pop("$defs", {}).items():
-            defs.setdefault(key, value)
-        props = {k: v for k, v in params.get("properties", {}).items() if k not in ("effect", "from", "as")}
-        body = {"type": "object", "properties": props, "additionalProperties": cls.model_config.get("extra") == "allow",
-                "description": (cls.__doc__ or "").strip().split("\n")[0]}
-        required = [r for r in params.get("required", []) if r != "effect"]
-        if required:
-            body["required"] = required
-        value_forms: list[dict] = [body, {"type": "null"}]
-        if cls.main_parameter:
-            value_forms.append(props.get(cls.main_parameter, {}))
-        variants.append({"type": "object", "required": [name], "additionalProperties": False,
-                         "properties": {name: {"anyOf": value_forms}, "from": {"type": "string"}, "as": {"type": "string"}}})
-        if not required:
-            variants.append({"const": name})
-    schema["properties"]["steps"] = {"type": "array", "items": {"anyOf": variants}, "description": "the effects, applied in order"}
-    for key in ("input", "output"):
-        schema["properties"][key] = {"anyOf": [{"type": "string"}, *schema["properties"][key].get("anyOf", [])]}
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "ffx recipe"
-    return schema

@@ -32,7 +32,8 @@ from ..compile.request import compile_request
 from ..effects.filter import RawFilter
 from ..errors import Problem, RecipeError
 from ..ffmpeg.binary import FfmpegBinary
-from ..recipe.document import Input, Recipe
+from ..recipe.inputs import Input
+from ..recipe.document import Recipe
 from ..recipe.output import Output
 from .executor import stream
 from .runner import run_plan
@@ -109,7 +110,7 @@ def _as_recipe(source: Recipe | str | os.PathLike, steps: list | None) -> Recipe
     if path.lower().endswith(RECIPE_SUFFIXES):
         if steps is not None:
             raise TypeError("steps go with a media file; a recipe file has its own")
-        from ..recipe.document import load_recipe
+        from ..recipe.loading import load_recipe
 
         return load_recipe(path)
     return Recipe(input=path, steps=steps or [])

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..media.cache import ProbeCache
+    from ..recipe.variables import Filled
 
 
 def start_early(argv: list[str], probes: ProbeCache | None = None) -> ProbeCache | None:
@@ -46,14 +47,16 @@ def read_ahead(argv: list[str]) -> tuple[list[str], str | None, bool, tuple[floa
     """The input files, --ffmpeg and --live of a render/compile/validate command line, and the span its
     first step cuts (None: not a plain trim), read ahead of typer.
 
-    The inputs are the -i files, else the ones the recipe file names. Only a head
-    start: typer and the recipe model still read everything.
+    The inputs are the -i files, else the ones the recipe file names. The recipe
+    is read by the load's own text-level rules (:mod:`ffx.recipe.variables`,
+    :mod:`ffx.recipe.desugar`), which import no model. Only a head start: typer
+    and the recipe model still read everything.
     """
     inputs, ffmpeg, live, recipe, assignments = _words(argv)
-    data = _recipe_data(recipe) if recipe is not None else None
-    if not inputs and data is not None:
-        inputs = _recipe_files(recipe, data)
-    span = _first_cut(data, assignments) if data is not None else None
+    filled = _filled_recipe(recipe, assignments) if recipe is not None else None
+    if not inputs and filled is not None:
+        inputs = _recipe_files(recipe, filled)
+    span = _first_cut(filled) if filled is not None else None
     return inputs, ffmpeg, live, span
 
 
@@ -87,50 +90,53 @@ def _words(argv: list[str]) -> tuple[list[str], str | None, bool, str | None, li
     return inputs, ffmpeg, live, recipe, assignments
 
 
-def _recipe_data(recipe: str) -> dict | None:
-    """The recipe file as plain data, read as the real load reads it (a small regular file, bounded YAML);
-    anything odd gives None."""
+def _filled_recipe(recipe: str, assignments: list[str]) -> Filled | None:
+    """The recipe file as plain data with its variables filled in, read as the real load reads it (a small
+    regular file, bounded YAML, ``--set`` typed and ``${name}`` substituted); anything odd gives None."""
     try:
+        from ..recipe.variables import fill_variables, parse_set
         from ..syntax.yamlsource import load_yaml, read_recipe_text
 
         data = load_yaml(read_recipe_text(recipe)).data
+        return fill_variables(data, parse_set(assignments)) if isinstance(data, dict) else None
     except Exception:  # noqa: BLE001 - the real load reports every problem properly
         return None
-    return data if isinstance(data, dict) else None
 
 
-def _recipe_files(recipe: str, data: dict) -> list[str]:
-    """Input paths written plainly in a recipe (no ${variables}), relative to its folder."""
+def _recipe_files(recipe: str, filled: Filled) -> list[str]:
+    """The input files a recipe names, as the load places them: relative to the recipe's folder, or to the
+    working directory when a ``--set`` value wrote them; none whose variables are unknown."""
+    from ..recipe.desugar import path_sugar
+
+    body = filled.body
+    named = body.get("inputs") if isinstance(body.get("inputs"), dict) else {}
+    folder, paths = os.path.dirname(recipe), []
+    for where, given in [(("input",), body.get("input")), *((("inputs", name), item) for name, item in named.items())]:
+        given = path_sugar(given)
+        path = given.get("path") if isinstance(given, dict) else None
+        if not isinstance(path, str) or any(place[:len(where)] == where for place in filled.unresolved):
+            continue
+        paths.append(path if {where, where + ("path",)} & filled.given.paths else os.path.join(folder, path))
+    return paths
+
+
+def _first_cut(filled: Filled) -> tuple[float, float] | None:
+    """``[start, end)`` of a first step ``trim: {start, duration | end}``, its variables filled in, as the trim
+    will compute it; None for anything else."""
     try:
-        given = [data.get("input")] + list((data.get("inputs") or {}).values())
-    except (AttributeError, TypeError):
-        return []
-    paths = [g.get("path") if isinstance(g, dict) else g for g in given]
-    folder = os.path.dirname(recipe)
-    return [os.path.join(folder, p) for p in paths if isinstance(p, str) and "${" not in p]
-
-
-def _first_cut(data: dict, assignments: list[str]) -> tuple[float, float] | None:
-    """``[start, end)`` of a first step ``trim: {start, duration | end}`` written with plain times or whole
-    ``${name}`` references, as the trim will compute it; None for anything else."""
-    try:
+        from ..recipe.desugar import desugar_step
         from ..syntax.timecode import parse_time
-        from ..syntax.yamlsource import set_value
 
-        steps = data.get("steps")
-        first = steps[0] if isinstance(steps, list) and steps else None
-        cut = first.get("trim") if isinstance(first, dict) and len(first) == 1 else None
-        if not isinstance(cut, dict) or not set(cut) <= {"start", "duration", "end"}:
+        steps = filled.body.get("steps")
+        if not isinstance(steps, list) or not steps or any(place[:2] == ("steps", 0) for place in filled.unresolved):
             return None
-        variables = dict(data.get("vars") or {})
-        for item in assignments:
-            name, _, text = item.partition("=")
-            variables[name.strip()] = set_value(text)
+        step = desugar_step(steps[0], lambda name: None)  # a trim takes a mapping: no main parameter needed
+        if not isinstance(step, dict) or step.get("effect") != "trim" or not set(step) <= {"effect", "start",
+                                                                                            "duration", "end"}:
+            return None
 
         def value(key: str):
-            given = cut.get(key)
-            if isinstance(given, str) and given.startswith("${") and given.endswith("}"):
-                given = variables[given[2:-1]]
+            given = step.get(key)
             return None if given is None else parse_time(given)
 
         start, duration, end = value("start") or 0.0, value("duration"), value("end")

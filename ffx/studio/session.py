@@ -22,7 +22,9 @@ from typing import Any
 
 from ..errors import FfxError, Problem, RecipeError, RenderError, UsageError, quote
 from ..media.cache import ProbeCache
-from ..recipe.document import Recipe, load_recipe, parse_set
+from ..recipe.document import Recipe
+from ..recipe.loading import load_recipe
+from ..recipe.variables import parse_set
 from .folder import RECIPE_SUFFIXES, Folder, OutsideFolder
 
 PREVIEW_WIDTH = 480  # pixels across a preview in the page; smaller results are previewed at their size

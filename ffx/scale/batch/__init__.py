@@ -125,7 +125,7 @@ def _check_count(name: str, value: Any) -> int | None:
 
 def _budget(value: Any) -> int:
     """The memory budget in bytes, from a number of bytes or text such as "4G"."""
-    from ...recipe.document import parse_bytes
+    from ...recipe.sizes import parse_bytes
 
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise UsageError(f"memory_budget is a number of bytes or text such as 4G, not {type(value).__name__}")

@@ -1,0 +1,141 @@
+"""A recipe's ``${name}`` variables: the values ``--set`` gives, typed, and filled in before validation.
+
+Text-level and free of pydantic, so that the command line's read-ahead
+(:mod:`ffx.startup.early_probe`) reads a recipe's first cut with the very rules
+the load uses, before the recipe model is imported.
+
+>>> filled = fill_variables({"vars": {"at": 2}, "steps": [{"trim": {"start": "${at}"}}]}, parse_set(["at=1:05"]))
+>>> filled.body["steps"], sorted(filled.given.paths)
+([{'trim': {'start': '1:05'}}], [('steps', 0, 'trim', 'start')])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Problem, RecipeError, quote, shorten
+from ..syntax.yamlsource import Located, format_path, set_value
+
+VAR_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def parse_set(assignments: list[str]) -> dict[str, Any]:
+    """``["delay=8", "text=Hi: there"]`` -> typed values, by the same strict rules as YAML."""
+    values: dict[str, Any] = {}
+    for item in assignments:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            raise RecipeError(Problem(f"--set {quote(item)}: write NAME=VALUE", hint="e.g. --set delay=8"))
+        values[name] = set_value(text)
+    return values
+
+
+@dataclass
+class Given:
+    """The variables a caller gave (``--set``), and the recipe paths whose values use one of them:
+    a file path given on the command line is relative to the working directory, not to the recipe."""
+
+    names: frozenset
+    paths: set = field(default_factory=set)
+    uses: dict = field(default_factory=dict)  # path -> the given variables its value uses
+
+
+@dataclass
+class Filled:
+    """A recipe's data with its variables filled in."""
+
+    body: dict  # every key's value substituted; ``vars`` holds the declared values with the given ones over them
+    declared: dict  # the recipe's own ``vars``
+    variables: dict  # the ones given
+    given: Given
+    problems: list[Problem]  # unknown ${name} references, one each
+    unresolved: set = field(default_factory=set)  # the paths of the values holding one
+
+
+def fill_variables(data: dict, variables: dict[str, Any] | None, located: Located | None = None) -> Filled:
+    """Fill in every ``${name}`` of a recipe's data (``$$`` is a dollar sign) from its ``vars`` and the
+    given ``variables`` (which win).
+
+    A given name the recipe does not declare, or a value that is not a finite
+    number, raises a :class:`~ffx.errors.RecipeError`; references to unknown
+    names are collected in :attr:`Filled.problems` (the load raises them all at once).
+    """
+    declared = data.get("vars") or {}
+    if not isinstance(declared, dict):
+        declared = {}
+    variables = dict(variables or {})
+    unknown = sorted(set(map(str, variables)) - set(declared))
+    if unknown:
+        known = ", ".join(sorted(declared)) or "none"
+        raise RecipeError(Problem(f"--set {quote(unknown[0])[1:-1]}: the recipe has no such variable (it has: {known})"))
+    merged = {**declared, **variables}
+    if any(isinstance(v, float) and not math.isfinite(v) for v in merged.values()):
+        raise RecipeError(Problem("variables must be finite numbers", field="vars"))
+    filled = Filled({}, declared, variables, Given(frozenset(variables)), [])
+    filled.body = {k: (_substitute(v, merged, (k,), filled, located) if k != "vars" else
+                       ({**v, **variables} if isinstance(v, dict) else v))
+                   for k, v in data.items()}
+    return filled
+
+
+def _substitute(data: Any, variables: dict, path: tuple, filled: Filled, located: Located | None) -> Any:
+    if isinstance(data, dict):
+        return {k: _substitute(v, variables, path + (k,), filled, located) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_substitute(v, variables, path + (i,), filled, located) for i, v in enumerate(data)]
+    if not isinstance(data, str) or "$" not in data:
+        return data
+    whole = VAR_REF.fullmatch(data)
+    given = filled.given
+    if any(m.group(1) in given.names for m in VAR_REF.finditer(data)):
+        given.paths.add(path)
+        given.uses[path] = [m.group(1) for m in VAR_REF.finditer(data) if m.group(1) in given.names]
+    if whole and whole.group(1):
+        name = whole.group(1)
+        if name in variables:
+            return variables[name]
+
+    def replace(match: re.Match) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1)
+        if name not in variables:
+            file, line, column = (located.file, *located.where(path)) if located else (None, None, None)
+            known = ", ".join(sorted(variables)) or "none"
+            filled.problems.append(Problem(f"unknown variable ${{{quote(name)[1:-1]}}}", field=format_path(path),
+                                           file=file, line=line, column=column,
+                                           hint=f"define it under vars: (defined: {known})"))
+            filled.unresolved.add(path)
+            return match.group(0)
+        value = variables[name]
+        return value if isinstance(value, str) else plain_text(value)
+    return VAR_REF.sub(replace, data)
+
+
+def plain_text(value: Any) -> str:
+    """A variable's value written inside a longer text, as YAML writes it.
+
+    >>> plain_text(True), plain_text(2.5)
+    ('true', '2.5')
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def from_command_line(problem: Problem, filled: Filled) -> Problem:
+    """A problem with a value given by ``--set``: the hint speaks of the command line, not of the YAML."""
+    names = next((names for path, names in filled.given.uses.items() if format_path(path) == problem.field), None)
+    if not names:
+        return problem
+    name = names[0]
+    example = filled.declared.get(name)
+    hint = f"it comes from --set {name}={shorten(plain_text(filled.variables[name]))}"
+    if isinstance(example, (int, float)) and not isinstance(example, bool):
+        hint += f"; give a number, e.g. --set {name}={example}"
+    return dataclasses.replace(problem, hint=hint)
