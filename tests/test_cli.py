@@ -176,11 +176,7 @@ def test_every_shipped_recipe_compiles_and_renders(tmp_path, clip, name):
 
     suffix = Path(api.load_recipe(RECIPES / f"{name}.yaml").output.path).suffix  # GIF recipes make GIFs
     out = tmp_path / f"{name}{suffix}"
-    args = ["render", str(RECIPES / f"{name}.yaml"), "-o", str(out), "-q"]
-    if name != "demo":
-        args += ["-i", str(clip)]
-    if name == "subtitles":
-        args += ["--set", f"subs={RECIPES / 'captions.srt'}"]
+    args = ["render", str(RECIPES / f"{name}.yaml"), "-o", str(out), "-q", *shipped_recipe_args(name, clip)]
     result = ffx(*args)
     assert result.exit_code == 0, result.output
     frames = decode_frames(out)
@@ -195,6 +191,15 @@ def test_every_shipped_recipe_compiles_and_renders(tmp_path, clip, name):
                           env={**os.environ, "PATH": f"{shims(tmp_path)}:{os.environ['PATH']}"})
     assert done.returncode == 0, done.stderr
     assert np.array_equal(decode_frames(printed), frames)
+
+
+def shipped_recipe_args(name: str, clip: Path) -> list[str]:
+    """What a shipped recipe needs on the command line: the clip (the demo makes its own) and, for the
+    subtitles recipe, its captions file."""
+    args = [] if name == "demo" else ["-i", str(clip)]
+    if name == "subtitles":
+        args += ["--set", f"subs={RECIPES / 'captions.srt'}"]
+    return args
 
 
 def shims(folder: Path) -> Path:
