@@ -6,21 +6,7 @@ import numpy as np
 import pytest
 
 import ffx
-from conftest import FFMPEG, decode_frames, run_ffmpeg
-from ffx.media.probe import probe
-
-
-def render_plan(tmp_path, steps, src, output="out.mkv"):
-    path = tmp_path / output
-    spec = {"path": str(path)}
-    if output.endswith(".mkv"):
-        spec.update(codec="ffv1", audio_codec="pcm_s16le")
-    plan = ffx.render(ffx.Recipe(input=str(src), steps=steps, output=spec))
-    got = probe(str(path), FFMPEG, need_duration=not output.endswith(".png"))
-    assert (got.width, got.height) == (plan.result.width, plan.result.height)
-    if not output.endswith(".png"):
-        assert got.frames == plan.result.frames
-    return plan, path
+from conftest import FFMPEG, decode_frames, render_plan, run_ffmpeg
 
 
 @pytest.mark.parametrize("options, size, at", [

@@ -7,26 +7,8 @@ import numpy as np
 import pytest
 
 import ffx
-from conftest import FFMPEG, decode_frames, make_clip, run_ffmpeg
+from conftest import FFMPEG, decode_frames, make_clip, render_plan, run_ffmpeg
 from ffx.effects.rotate import expanded_size
-from ffx.media.probe import probe
-
-
-def render_plan(tmp_path, steps, src, output="out.mkv"):
-    """Render (into lossless FFV1 for .mkv) and return the plan with the output path; the plan must describe the file."""
-    path = tmp_path / output
-    spec = {"path": str(path)}
-    if output.endswith(".mkv"):
-        spec.update(codec="ffv1", audio_codec="pcm_s16le")
-    plan = ffx.render(ffx.Recipe(input=str(src), steps=steps, output=spec))
-    still = output.endswith(".png")
-    got = probe(str(path), FFMPEG, need_duration=not still)
-    want = plan.result
-    assert (got.width, got.height) == (want.width, want.height)
-    if not still:
-        assert got.frames == want.frames
-        assert abs(got.duration - want.duration) < 1.5 / float(want.fps)
-    return plan, path
 
 
 def solid(path, color, size="160x90", pix_fmt="yuv420p"):

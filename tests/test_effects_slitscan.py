@@ -25,19 +25,25 @@ def image(tmp_path: Path, src: Path, **options) -> np.ndarray:
                                      {"axis": "row", "position": 0.25, "width": 2, "samples": 45}])
 def test_image_is_the_slits_of_evenly_spread_frames(tmp_path, clip, options):
     frames = decode_frames(clip).astype(int)
+    # 160 columns, 50 frames: every frame once
+    expected = reference_image(frames, options, lambda fit: options.get("samples", min(fit, len(frames))))
+    assert np.array_equal(image(tmp_path, clip, **options), expected)
+
+
+def reference_image(frames: np.ndarray, options: dict, slits) -> np.ndarray:
+    """The slits of evenly spread frames (slit k from frame k * n // count) side by side, where ``count`` is
+    ``slits(the number that fit across the frame)``."""
     n, height, width = frames.shape[:3]
     axis = options.get("axis", "column")
     across = width if axis == "column" else height
     slit = options.get("width", 1)
     position = options.get("position", 0.5)
     start = min(int(round(position * across)) if isinstance(position, float) else position, across - slit)
-    samples = options.get("samples", min(across // slit, n))  # 160 columns, 50 frames: every frame once
-    picked = [frames[k * n // samples] for k in range(samples)]
+    count = slits(across // slit)
+    picked = [frames[k * n // count] for k in range(count)]
     if axis == "column":
-        expected = np.concatenate([f[:, start:start + slit] for f in picked], axis=1)
-    else:
-        expected = np.concatenate([f[start:start + slit, :] for f in picked], axis=0)
-    assert np.array_equal(image(tmp_path, clip, **options), expected)
+        return np.concatenate([f[:, start:start + slit] for f in picked], axis=1)
+    return np.concatenate([f[start:start + slit, :] for f in picked], axis=0)
 
 
 def tutorial_rolling(frames: np.ndarray, slitpoint: int) -> np.ndarray:
@@ -207,18 +213,7 @@ def test_columns_repeat_frames_as_the_picture_needs(tmp_path, clip, engine, opti
     """As wide as the frame from 50 frames: slit k from frame k * 50 // 160, the frame showing at that time
     (MoviePy's iter_frames at width / duration fps picks the same)."""
     frames = decode_frames(clip).astype(int)
-    n, height, width = frames.shape[:3]
-    axis = options.get("axis", "column")
-    across = width if axis == "column" else height
-    slit = options.get("width", 1)
-    position = options.get("position", 0.5)
-    start = min(int(round(position * across)) if isinstance(position, float) else position, across - slit)
-    count = across // slit if options["columns"] == "frame" else options["columns"]
-    picked = [frames[k * n // count] for k in range(count)]
-    if axis == "column":
-        expected = np.concatenate([f[:, start:start + slit] for f in picked], axis=1)
-    else:
-        expected = np.concatenate([f[start:start + slit, :] for f in picked], axis=0)
+    expected = reference_image(frames, options, lambda fit: fit if options["columns"] == "frame" else options["columns"])
     assert np.array_equal(image(tmp_path, clip, engine=engine, **options), expected)
 
 
