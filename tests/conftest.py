@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,15 @@ def render_plan(tmp_path, steps, src, output="out.mkv"):
         assert got.frames == want.frames
         assert abs(got.duration - want.duration) < 1.5 / float(want.fps)
     return plan, path
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """Temporary files and folders (the runner's) go to an empty folder, so a test can see none is left behind."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
 def cmdline(pid: int) -> bytes:

@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import tempfile
 
 import numpy as np
 import pytest
@@ -38,15 +37,6 @@ def displacement(path):
                   dx - frames.shape[2] if dx > frames.shape[2] // 2 else dx)
         shifts.append(np.hypot(dx, dy))
     return float(np.mean(shifts))
-
-
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch):
-    """The runner's temporary folders go here, so a test can see that none is left behind."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def test_a_shaky_clip_comes_out_steady_with_its_audio(tmp_path, private_tmp):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from fractions import Fraction
 
 import numpy as np
@@ -14,15 +13,6 @@ from conftest import FFMPEG, child_processes, cmdline, decode_frames
 from ffx.media.probe import probe
 
 SOURCE = {"source": "testsrc2", "size": "160x90", "rate": 25, "duration": 1}
-
-
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch):
-    """Point temporary files at an empty folder, to see that nothing is left behind."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def recipe(**output) -> ffx.Recipe:
