@@ -17,22 +17,24 @@ from conftest import FFMPEG, decode_frames, faulty_ffmpeg, render, run_ffmpeg
 SIZE = (96, 64)
 
 
+def moving_square(path: Path, background: str, side: int, speed: int, y: int) -> Path:
+    """A red square of ``side`` pixels moving right at ``speed`` px/s over ``background`` (a 96x64, 10 fps
+    lavfi source that sets its length), lossless RGB."""
+    run_ffmpeg("-f", "lavfi", "-i", f"{background}[bg];color=c=red:s={side}x{side}:r=10[sq];"
+               f"[bg][sq]overlay=x='t*{speed}':y={y}:shortest=1,format=rgb24", "-c:v", "ffv1", "-y", str(path))
+    return path
+
+
 @pytest.fixture
 def square(tmp_path: Path) -> Path:
     """2 s at 10 fps: colour bars that stay still and a red square that moves across them."""
-    src = tmp_path / "square.mkv"
-    run_ffmpeg("-f", "lavfi", "-i", "smptebars=s=96x64:r=10:d=2[bg];color=c=red:s=16x16:r=10[sq];"
-               "[bg][sq]overlay=x='t*30':y=20:shortest=1,format=rgb24", "-c:v", "ffv1", "-y", str(src))
-    return src
+    return moving_square(tmp_path / "square.mkv", "smptebars=s=96x64:r=10:d=2", side=16, speed=30, y=20)
 
 
 @pytest.fixture
 def keyed(tmp_path: Path) -> Path:
     """1 s at 10 fps of a red square moving on pure green, for chroma_key to make the green transparent."""
-    src = tmp_path / "green.mkv"
-    run_ffmpeg("-f", "lavfi", "-i", "color=c=0x00ff00:s=96x64:r=10:d=1[bg];color=c=red:s=32x32:r=10[sq];"
-               "[bg][sq]overlay=x='t*40':y=16:shortest=1,format=rgb24", "-c:v", "ffv1", "-y", str(src))
-    return src
+    return moving_square(tmp_path / "green.mkv", "color=c=0x00ff00:s=96x64:r=10:d=1", side=32, speed=40, y=16)
 
 
 def ssim(result: Path, source: Path, stream: str = "0:v:0") -> float:
