@@ -16,15 +16,16 @@ from .startup.early_probe import start_early
 
 def main() -> None:
     argv = sys.argv[1:]
-    if not plancache.wanted(argv):
+    digest = plancache.key(argv) if plancache.wanted(argv) else None
+    answer = plancache.lookup(argv, digest) if digest is not None else None
+    if answer is not None:
+        _replay(answer)
+    if digest is None or not plancache.storable():  # nothing would be stored: nothing is recorded
         probes = start_early(argv)
         from .cli import main as cli_main
 
         cli_main(probes=probes)
         return
-    answer = plancache.lookup(argv)
-    if answer is not None:
-        _replay(answer)
     recorder = plancache.Recorder.start()
     probes = start_early(argv)
     out, err = plancache.Tee(sys.stdout), plancache.Tee(sys.stderr)
@@ -34,7 +35,7 @@ def main() -> None:
         recorder.on = False
         sys.stdout, sys.stderr = out.real, err.real
         if code == 0 and not recorder.unstorable:
-            plancache.store(argv, recorder.reads, out.text(), err.text())
+            plancache.store(argv, recorder.reads, out.text(), err.text(), digest)
 
     from .cli import main as cli_main
 

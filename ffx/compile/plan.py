@@ -243,7 +243,7 @@ class Plan:
 
     def to_json(self, binary: str = "ffmpeg") -> str:
         # a long file that no step counted: the header's duration, and no frame count (reading the whole
-        # file for it would cost more than the excerpt; plan.result.frames counts when asked)
+        # file for it would cost more than the excerpt; plan.result.counted_exactly() counts it when asked)
         counted = self.result.counted
         return json.dumps({"commands": self.argv_lists(binary), "duration": self.result.estimate.duration,
                            "frames": self.result.frames if counted else None, "memory_estimate": self.memory_estimate,

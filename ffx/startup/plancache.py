@@ -89,10 +89,22 @@ def _entry_path(digest: str) -> str:
     return os.path.join(cache_folder(), digest[:2], digest[2:] + ".json")
 
 
-def lookup(argv: list[str]) -> dict | None:
-    """The stored answer for this command line, if every file it was computed from is unchanged."""
+def storable() -> bool:
+    """Whether an answer can be stored (the cache folder is there, or can be made, and is writable): a run
+    that could not store its answer does not record what it reads."""
+    folder = cache_folder()
     try:
-        with open(_entry_path(key(argv)), encoding="utf-8") as handle:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def lookup(argv: list[str], digest: str | None = None) -> dict | None:
+    """The stored answer for this command line (``digest``: its :func:`key`), if every file it was computed
+    from is unchanged."""
+    try:
+        with open(_entry_path(digest or key(argv)), encoding="utf-8") as handle:
             entry = json.load(handle)
         if entry.get("format") != _FORMAT or entry.get("argv") != argv:
             return None
@@ -106,11 +118,12 @@ def lookup(argv: list[str]) -> dict | None:
     return entry
 
 
-def store(argv: list[str], reads: set[str], stdout: str, stderr: str) -> None:
-    """Keep a successful answer; a read-only or full cache folder only costs the next run its time."""
+def store(argv: list[str], reads: set[str], stdout: str, stderr: str, digest: str | None = None) -> None:
+    """Keep a successful answer under ``digest``, the :func:`key` taken before the run (the code and
+    files it read as they were then); a full cache folder only costs the next run its time."""
     entry = {"format": _FORMAT, "argv": argv, "reads": [[path, identity(path)] for path in sorted(reads)],
              "stdout": stdout, "stderr": stderr}
-    target = _entry_path(key(argv))
+    target = _entry_path(digest or key(argv))
     temp = f"{target}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -124,13 +137,16 @@ def store(argv: list[str], reads: set[str], stdout: str, stderr: str) -> None:
             pass
 
 
+_HEARD = frozenset({"open", "os.scandir", "os.listdir", "ffx.depends", "glob.glob", "subprocess.Popen"})
+
+
 class Recorder:
     """The files a run reads, gathered from Python's audit events while it is on.
 
     ``open`` (Python's own reads: the recipe, subtitles, fonts), ``os.scandir``,
     ``os.listdir`` and ``glob.glob`` (folders listed: picture patterns),
     ``subprocess.Popen`` (the programs run: FFmpeg itself) and ``ffx.depends``
-    (files handed to FFmpeg to read, folders checked: see :func:`ffx.media.depends_on`).
+    (files handed to FFmpeg to read, folders checked: see :func:`ffx.media.probe.depends_on`).
     Python's own installation and ffx's code are left out: the key covers them.
     """
 
@@ -155,7 +171,9 @@ class Recorder:
         return cls._installed
 
     def _hear(self, event: str, args: tuple) -> None:
-        if not self.on:
+        # called for every audit event of the process (imports, compiles, exec...): the first test is the
+        # only cost for the rest, and once off (finished, or unstorable) the hook costs one attribute read
+        if not self.on or event not in _HEARD:
             return
         if event in ("open", "os.scandir", "os.listdir", "ffx.depends"):
             self._add(args[0] if args else None)
@@ -173,7 +191,9 @@ class Recorder:
             return  # a file descriptor: its file was recorded when it was opened
         path = os.path.abspath(path)
         if path.startswith(("/proc/", "/dev/", "/sys/")) and path != os.devnull:
-            self.unstorable = True  # a device or the system's live state: no identity tells it changed
+            # a device or the system's live state: no identity tells it changed, so the answer will not be
+            # stored and nothing more need be heard
+            self.unstorable, self.on = True, False
         elif everywhere or not path.startswith(self._skip):
             self.reads.add(path)
 
