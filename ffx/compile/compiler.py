@@ -25,6 +25,7 @@ from ..media.pictures import probe_pictures
 from .plan import FfmpegStage, Plan
 from ..media.memory import encoder_frames
 from .ffplay import ffplay_args
+from .ports import CompilerPorts
 from ..recipe.inputs import AUDIO_SOURCES, Input
 from ..recipe.document import Recipe
 from ..syntax.yamlsource import format_path
@@ -187,9 +188,10 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     def times(path: str, start: float, end: float, start_time: float = 0.0):
         return frame_times(path, binary.path, start, end, start_time, probes=probes)
 
-    ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe, max_memory=budget, keyframes=keyframes,
-                      frame_times=times,
-                      encoder_frames=encoder_frames(recipe.output.video_codec(), recipe.output.preset))
+    ports = CompilerPorts(keyframes=keyframes, frame_times=times)  # what effects ask the compiler for
+    ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe, max_memory=budget,
+                      encoder_frames=encoder_frames(recipe.output.video_codec(), recipe.output.preset),
+                      **ports.serving())
     notes: list[str] = []
     for name, spec in named.items():
         where = ("inputs", name) if recipe.inputs is not None else ("input",)
@@ -207,6 +209,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         try:
             if step.source is not None:
                 clip = ctx.stream(step.source)
+            step.check_requirements(clip)  # what the effect declares it needs, each with its one message
             current = step.apply(clip, ctx)
         except StepError as exc:
             path = ("steps", index, "from") if step.source and not exc.field else ("steps", index, step.effect)

@@ -51,6 +51,15 @@ def slitscan_image(source: BinaryIO, target: BinaryIO, *, slits: int, length: in
     target.flush()
 
 
+def stage_argv(kernel: str, options: dict[str, int | str]) -> tuple[str, ...]:
+    """The arguments of ``python -m ffx`` that run ``kernel`` with ``options`` (``ffx stage``, hidden).
+
+    >>> stage_argv("slitscan", {"slits": 4, "axis": "column"})
+    ('stage', 'slitscan', '--slits', '4', '--axis', 'column')
+    """
+    return ("stage", kernel, *(word for name, value in options.items() for word in (f"--{name}", str(value))))
+
+
 @dataclass(frozen=True)
 class StagedFeed:
     """An FFmpeg that decodes into a pipe, and a Python stage that turns it into what the encoder reads."""

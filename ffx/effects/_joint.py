@@ -60,13 +60,12 @@ def joint_format(clips: list[Clip], size: tuple[int, int] | None, rate: Fraction
     return JointFormat(width, height, rate or first.fps, pix_fmt, sample_rate, layout)
 
 
+JOINED = frozenset({"video", "frame_count", "frame_rate"})  # what every joined clip must have
+
+
 def fit_clip(clip: Clip, fmt: JointFormat, fit: Fit, background: str, ctx: StepContext) -> tuple[Clip, int]:
-    """The clip in the joint format, and how many frames it now has."""
+    """The clip in the joint format, and how many frames it now has (its :data:`JOINED` needs are met)."""
     info = clip.info
-    if clip.video is None:
-        raise StepError("every joined clip needs video")
-    if info.frames is None or info.fps is None:
-        raise StepError("a joined clip needs a known length and frame rate (not a live source)")
     video = clip.video
     frames = info.frames
     if info.fps != fmt.rate:

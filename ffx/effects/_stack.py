@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from .context import Clip, StepContext, StepError, paired_length
+from .context import Clip, StepContext, StepError, paired_length, require
 from .base import Effect
 from .fields import StreamRef
 
@@ -23,13 +23,12 @@ class _Stack(Effect):
     frame_clock = "index"
     filter_name: ClassVar[str]
     shared_side: ClassVar[str]
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         clips = [clip] + [ctx.stream(name, "with") for name in self.others]
-        for other in clips[1:]:
-            if other.video is None:
-                raise StepError("every stacked stream needs video", field="with")
+        for name, other in zip(self.others, clips[1:]):
+            require(other, {"video"}, stream=name, field="with")
             if getattr(other.info, self.shared_side) != getattr(clip.info, self.shared_side):
                 raise StepError(
                     f"{self.effect} needs equal {self.shared_side}s, got {clip.info.size} and {other.info.size}",

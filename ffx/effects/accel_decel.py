@@ -68,12 +68,10 @@ class AccelDecel(Effect):
     main_parameter = "new_duration"
     example = "- accel_decel: {new_duration: 2, abruptness: 1, soonness: 1}"
     unbounded_because = "changes the time of every frame"
+    requires = frozenset({"video", "frame_count", "frame_rate"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
-        if info.frames is None or info.fps is None:
-            raise StepError("accel_decel needs a clip of known length and frame rate (not a live source)")
         new_duration = info.frames / float(info.fps) if self.new_duration is None else self.new_duration
         if new_duration <= 0:
             raise StepError(f"new_duration must be positive, not {new_duration:g}", field="new_duration")

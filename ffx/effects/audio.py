@@ -17,8 +17,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..filtergraph import graph
 from ._joint import exact_length, silence
-from .context import Clip, StepContext, StepError
 from .base import Effect
+from .context import Clip, StepContext, StepError, require
 from .fields import StreamRef, Time
 
 Volume = float | Annotated[str, Field(pattern=r"^-?[0-9]{1,3}(\.[0-9]{1,3})?dB$")]
@@ -58,16 +58,11 @@ class Audio(Effect):
     main_parameter = "track"
     example = "- audio: {track: music, mode: mix, volume: \"-12dB\", loop: true, fade_out: 2}"
     unbounded_because = "lays a sound track on the whole clip"
+    requires = frozenset({"video", "known_length"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
-        if info.duration is None:
-            raise StepError("a sound track needs a clip with an end (not a live source)")
-        source = ctx.stream(self.track, "track")
-        if source.audio is None:
-            raise StepError(f"stream {self.track!r} has no sound", field="track",
-                            hint="or the output drops sound (audio: false, or an image or GIF output)")
+        source = ctx.stream(self.track, "track", needs={"audio"})
         if self.duck is not None and self.mode != "mix":
             raise StepError("duck only applies with mode: mix", field="duck")
         if self.start >= info.duration or self.start < 0:
@@ -101,13 +96,12 @@ class Audio(Effect):
         audio = source.audio
         node = source.input_node
         if self.loop:
-            if node is not None and source.video is None:
+            if node is not None and source.video is None and ctx.input_options is not None:
                 # an audio file read as it is: the demuxer loops it, nothing is held in memory
-                node.input_args.append(("-stream_loop", "-1"))
+                ctx.input_options.loop(node)
             else:
+                require(source, {"known_length"}, stream=self.track, field="loop")
                 length = source.info.duration
-                if not length:
-                    raise StepError(f"stream {self.track!r} has no known length to loop", field="loop")
                 size = round(length * (source.info.sample_rate or rate))
                 audio = ctx.chain(audio, "aloop", {"loop": -1, "size": size})
                 ctx.memory_bytes = max(ctx.memory_bytes, size * 8 * 2)

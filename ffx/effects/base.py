@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..syntax.problems import model_error
-from .context import Clip, StepContext, StepError
+from .context import Clip, Need, StepContext, require
 from .fields import StreamName, StreamRef
 
 
@@ -43,6 +43,9 @@ class Effect(BaseModel):
     # "index" for steps that re-time frame n to n / fps (StepContext.constant_rate): where the pieces of a
     # split render start on the output's clock then follows from frame numbers, not from the input's times
     frame_clock: ClassVar[Literal["kept", "index"]] = "kept"
+    # what the stream it receives must have (video, audio, known_length, frame_count, frame_rate): the compiler
+    # checks it before apply, each with its one message (context.NEEDS), so apply can count on it
+    requires: ClassVar[frozenset[Need]] = frozenset()
 
     def __init__(self, main: Any = None, /, **data: Any):
         if main is not None:
@@ -72,15 +75,12 @@ class Effect(BaseModel):
             return 0
         return self.unbounded_because
 
+    def check_requirements(self, clip: Clip) -> None:
+        """Refuse a stream that lacks what this effect :attr:`requires` (StepError: the first unmet need)."""
+        require(clip, self.requires)
+
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:  # pragma: no cover - abstract
         raise NotImplementedError
-
-    # helpers shared by effects -------------------------------------------------
-
-    @staticmethod
-    def need_video(clip: Clip) -> None:
-        if clip.video is None:
-            raise StepError("this effect needs video, and the stream it receives has none")
 
 
 __all__ = ["Effect"]

@@ -30,6 +30,7 @@ class BlackWhite(Effect):
     main_parameter = "weights"
     example = "- black_white: {weights: average}"
     frame_state = "none"
+    requires = frozenset({"video"})
 
     @field_validator("weights")
     @classmethod
@@ -52,7 +53,6 @@ class BlackWhite(Effect):
         return r / total, g / total, b / total
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         mix = self.rgb_weights()
         if mix is None:
             return clip.evolve(video=ctx.chain(clip.video, "hue", {"s": 0}))

@@ -44,12 +44,10 @@ class Blend(Effect):
     example = "- blend: {with: motion, all_mode: multiply128}"
     frame_state = "none"
     frame_clock = "index"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
-        other = ctx.stream(self.other, "with")
-        if other.video is None:
-            raise StepError(f"stream {self.other!r} has no video", field="with")
+        other = ctx.stream(self.other, "with", needs={"video"})
         same_size(clip, other, "blend", "with")
         clip, other = ctx.paired([clip, other])  # a still lasts as long as the stream it meets
         options = {k: getattr(self, k) for k in ("all_mode", "all_opacity", "c0_mode", "c1_mode", "c2_mode", "c3_mode")}

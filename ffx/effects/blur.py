@@ -30,9 +30,9 @@ class Blur(Effect):
     main_parameter = "sigma"
     example = "- blur: {sigma: 8, region: {x1: 0.25, y1: 0.25, x2: 0.75, y2: 0.75}}"
     frame_state = "none"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         # steps=3: three box passes are within a few percent of a true Gaussian (one pass looks boxy)
         options = {"sigma": self.sigma, "steps": 3, "sigmaV": self.sigma_y}
         if self.region is None:

@@ -25,9 +25,9 @@ class Boomerang(Effect):
 
     example = "- boomerang"
     unbounded_because = "reads the whole clip to play it backwards"
+    requires = frozenset({"video", "known_length"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
         if info.frames is not None and info.frames < 2:
             raise StepError("a boomerang needs a clip of at least 2 frames")

@@ -37,9 +37,9 @@ class ChromaKey(Effect):
     main_parameter = "color"
     example = "- chroma_key: {color: \"#00ff00\", similarity: 0.3, blend: 0.1}"
     frame_state = "none"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         # colorkey works on packed RGBA; made from planar RGB, as every RGB conversion in ffx (StepContext.rgb)
         video = ctx.rgb(clip.video, packed=True, alpha=True)
         video = ctx.chain(video, "colorkey", {"color": self.color, "similarity": self.similarity, "blend": self.blend})

@@ -30,9 +30,9 @@ class Color(Effect):
 
     example = "- color: {brightness: 0.05, contrast: 1.2, saturation: 1.3}"
     frame_state = "none"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         video = clip.video
         eq = {name: value for name, value, neutral in (
             ("brightness", self.brightness, 0.0), ("contrast", self.contrast, 1.0),

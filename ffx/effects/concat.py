@@ -16,8 +16,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..filtergraph import graph
-from ._joint import Fit, JointFormat, fit_clip, joint_format
-from .context import Clip, StepContext, StepError
+from ._joint import JOINED, Fit, JointFormat, fit_clip, joint_format
+from .context import Clip, StepContext, StepError, require
 from .fields import Color, Rate, StreamRef
 from .base import Effect
 
@@ -72,6 +72,7 @@ class Concat(Effect):
     main_parameter = "others"
     example = "- concat: {with: [second, third], transition: {name: fade, duration: 0.5}}"
     unbounded_because = "joins clips one after another in time"
+    requires = frozenset({"video"})
 
     def transitions(self) -> list[Transition]:
         joints = len(self.others)
@@ -83,13 +84,13 @@ class Concat(Effect):
         return [self.transition] * joints
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         transitions = self.transitions()
         clips = [clip] + [ctx.stream(name, "with") for name in self.others]
         size = tuple(int(v) for v in self.size.split("x")) if self.size else None
         fmt = joint_format(clips, size, self.fps)
         fitted: list[tuple[Clip, int]] = []
         for index, each in enumerate(clips):
+            require(each, JOINED, stream=None if index == 0 else self.others[index - 1], field="with" if index else "")
             try:
                 fitted.append(fit_clip(each, fmt, self.fit, self.background, ctx))
             except StepError as exc:

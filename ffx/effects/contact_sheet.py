@@ -40,13 +40,11 @@ class ContactSheet(Effect):
     timestamps: bool = Field(True, description="write each frame's time (h:mm:ss.mmm) in its corner")
 
     example = "- contact_sheet: {columns: 4, rows: 3, width: 960}"
+    requires = frozenset({"video", "frame_count"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
         tiles = self.columns * self.rows
-        if info.frames is None:
-            raise StepError("a contact sheet needs a clip of known length (not a live source)")
         if info.frames < tiles:
             raise StepError(f"{tiles} tiles need {tiles} frames; the clip has {info.frames}", field="rows",
                             hint="use fewer columns or rows")

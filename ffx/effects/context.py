@@ -1,15 +1,31 @@
 """What an effect works on and with: the :class:`Clip` it receives and hands on, and the
-:class:`StepContext` that builds its filters and gives it what only the compiler can (ports).
+:class:`StepContext` that builds its filters and gives it what only the compiler can.
+
+An effect describes; the context provides. What needs the run side or the
+disk -- commands run before the final FFmpeg, commands that feed it through
+pipes, a whole input file's keyframes or frame times, fonts, seeking an input
+-- an effect asks for through a *port*: a small protocol defined here and
+implemented by the compiler (``ffx/compile/ports.py``). So no effect imports
+the compiler, the runner or a subprocess.
+
+What an effect needs of the stream it receives (video, sound, a known length,
+counted frames, a frame rate) it declares (``Effect.requires``); the compiler
+checks it before ``apply``, with the one message of :data:`NEEDS` each.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from fractions import Fraction
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from ..filtergraph import graph
 from ..filtergraph.graph import Pad
-from ..media.probe import MediaInfo
+from ..media.info import MediaInfo
+
+if TYPE_CHECKING:
+    from ..media.packets import FrameTimes
 
 
 class StepError(Exception):
@@ -36,6 +52,180 @@ class Clip:
         return replace(self, **changes)
 
 
+# Preconditions ----------------------------------------------------------------------------------------
+
+Need = Literal["video", "audio", "known_length", "frame_count", "frame_rate"]
+RECEIVED = "the stream it receives"
+SOUND_HINT = "or the output drops sound (audio: false, or an image or GIF output)"
+LIVE_HINT = "trim it to a duration first"
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """What an effect may need of a stream: the test, and the one message (``{stream}``: whose) when it fails."""
+
+    met: Callable[[Clip], bool]
+    message: str
+    hint: str = ""
+
+
+NEEDS: dict[Need, Precondition] = {
+    "video": Precondition(lambda clip: clip.video is not None, "this effect needs video, and {stream} has none"),
+    "audio": Precondition(lambda clip: clip.audio is not None, "this effect needs sound, and {stream} has none",
+                          SOUND_HINT),
+    "known_length": Precondition(lambda clip: clip.info.duration is not None,
+                                 "this effect needs a clip of known length, and {stream} has no end "
+                                 "(a camera or live stream)", LIVE_HINT),
+    "frame_count": Precondition(lambda clip: clip.info.frames is not None,
+                                "this effect counts the clip's frames, and {stream} has no known frame count "
+                                "(a camera or live stream)", LIVE_HINT),
+    "frame_rate": Precondition(lambda clip: bool(clip.info.fps), "this effect needs a known frame rate, and "
+                                                                 "{stream} has none", "add an fps step first"),
+}
+"Every precondition an effect can declare, in the order they are checked (the first unmet one is said)."
+
+
+def require(clip: Clip, needs: Iterable[Need], *, stream: str | None = None, field: str = "") -> None:
+    """Refuse ``clip`` with the message of the first of ``needs`` it does not meet.
+
+    ``stream`` names the stream when it is not the one the step receives (``with: logo``).
+
+    >>> from ffx.media.info import MediaInfo
+    >>> require(Clip(video=None, audio=None, info=MediaInfo()), {"video"}, stream="logo")
+    Traceback (most recent call last):
+    ...
+    ffx.effects.context.StepError: this effect needs video, and stream 'logo' has none
+    """
+    wanted = set(needs)
+    for name, need in NEEDS.items():
+        if name in wanted and not need.met(clip):
+            raise refusal(name, stream=stream, field=field)
+
+
+def refusal(need: Need, *, stream: str | None = None, field: str = "") -> StepError:
+    """The one error for an unmet ``need`` (of ``stream``, or of the stream the step receives)."""
+    precondition = NEEDS[need]
+    whose = RECEIVED if stream is None else f"stream {stream!r}"
+    return StepError(precondition.message.format(stream=whose), field=field, hint=precondition.hint)
+
+
+# Ports: what the compiler provides ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RawVideo:
+    """The raw frames a pipe carries, as the reading FFmpeg's input options describe them."""
+
+    pix_fmt: str
+    width: int
+    height: int
+    rate: Fraction
+
+    def input_args(self) -> list[tuple[str, str]]:
+        return [("-f", "rawvideo"), ("-pix_fmt", self.pix_fmt), ("-video_size", f"{self.width}x{self.height}"),
+                ("-framerate", graph.option_text(self.rate))]
+
+
+@dataclass(frozen=True)
+class PipedClip:
+    """What feeders write for the final FFmpeg: its video (and audio) inputs, and the most frames any holds."""
+
+    video: Pad
+    audio: Pad | None = None
+    held_frames: int = 0
+
+
+@dataclass(frozen=True)
+class SideCommand:
+    """An FFmpeg command the plan runs before the final one: ``pads`` written to ``path`` with ``args``.
+
+    ``path`` is an intermediate file the final command reads; the plan lists it as temporary.
+    """
+
+    pads: list[Pad]
+    path: str
+    args: list[tuple[str, str]]
+
+
+class Feeding(Protocol):
+    """Anything whose ``lanes()`` are commands writing the pipes the final FFmpeg reads (``compile.plan.Lane``)."""
+
+    def lanes(self) -> list: ...
+
+
+class SideCommands(Protocol):
+    """FFmpeg commands run to their end before the final one (a GIF's palette pass)."""
+
+    def run_first(self, pads: list[Pad], path: str, args: list[tuple[str, str]]) -> Pad:
+        """Write ``pads`` to the file ``path`` first; the final command's pad reading that file."""
+        ...
+
+
+class Feeders(Protocol):
+    """Commands that write raw frames into pipes the final FFmpeg reads as inputs, running beside it."""
+
+    def scratch_file(self) -> str:
+        """The name, inside filter options, of a private file the next feeder's commands share."""
+        ...
+
+    def measured_then_piped(self, measure: Pad, output: Pad, frames: RawVideo, scratch: str) -> Pad:
+        """Run ``measure`` over the whole stream first (its filters write ``scratch``), then ``output`` into a
+        pipe of raw ``frames``; the final FFmpeg's pad reading it (vid.stab's two passes)."""
+        ...
+
+    def through_python(self, frames: Pad, kernel: str, options: dict[str, int | str], result: RawVideo) -> Pad:
+        """``frames`` (raw, every one once) through the Python stage ``kernel``; its raw ``result`` as a pad."""
+        ...
+
+    def reads_pipe(self, pad: Pad) -> bool:
+        """Whether the frames behind ``pad`` come from a pipe a feeder fills (read once: no second pass)."""
+        ...
+
+    def reversed_in_segments(self, clip: Clip, first: int, end: int, max_frames: int) -> PipedClip | None:
+        """Frames ``[first, end)`` of a file input reversed by one feeder per segment of at most ``max_frames``,
+        last segment first; None when ``clip`` is no longer a file as read (or seeked) or a reverse is already fed."""
+        ...
+
+
+class InputFiles(Protocol):
+    """What only reading a whole input file tells (the compiler's I/O; each answer is remembered)."""
+
+    def keyframes(self, path: str) -> list[float]:
+        ...
+
+    def frame_times(self, path: str, start: float, end: float, start_time: float = 0.0) -> FrameTimes:
+        ...
+
+
+class InputOptions(Protocol):
+    """How FFmpeg reads an input, set before ``-i`` (only while the clip is still that input as read)."""
+
+    def seek(self, node: graph.Node, start: float, length: float) -> None:
+        """Read from ``start`` (when positive) for at most ``length`` seconds: ``-ss``/``-t`` before ``-i``."""
+        ...
+
+    def loop(self, node: graph.Node) -> None:
+        """Read the input over and over (``-stream_loop -1``): a sound track looped with nothing held."""
+        ...
+
+
+class Fonts(Protocol):
+    """Font files on this machine."""
+
+    def family_file(self, family: str) -> str:
+        """The font file drawtext would use for ``family``; StepError (field ``font``) when it is not installed."""
+        ...
+
+
+Port = TypeVar("Port")
+
+
+def provided(port: Port | None, what: str) -> Port:
+    """``port`` itself; a step that needs ``what`` where no compiler provides it is refused."""
+    if port is None:
+        raise StepError(f"this step needs {what}, which only compiling a recipe provides")
+    return port
+
+
 @dataclass
 class StepContext:
     """Everything an effect may use while it builds: the step's label, named streams, options."""
@@ -48,11 +238,16 @@ class StepContext:
     memory_bytes: int = 0  # estimated peak of the FFmpeg processes: the largest buffer any step holds
     memory_step: str = ""  # the label of the step that holds it
     max_memory: int | None = None  # budget for buffering steps; beyond it reverse goes segment by segment
-    encoder_frames: int = 60  # frames' worth of memory the output's encoder keeps (segments.encoder_frames)
-    keyframes: Any = None  # callable: file path -> keyframe times (the compiler's only I/O, injected)
-    frame_times: Any = None  # callable: (file path, start, end, file start) -> media.FrameTimes (injected)
-    feeds: list = field(default_factory=list)  # commands feeding the final FFmpeg through pipes (lanes())
-    passes: list = field(default_factory=list)  # FFmpeg commands run before the final one (output.EarlierPass)
+    encoder_frames: int = 60  # frames' worth of memory the output's encoder keeps (media.memory.encoder_frames)
+    # the ports (None where no compiler provides them: an effect that needs one refuses with a clear line)
+    side_commands: SideCommands | None = None
+    feeders: Feeders | None = None
+    input_files: InputFiles | None = None
+    input_options: InputOptions | None = None
+    fonts: Fonts | None = None
+    # what the ports collect for the plan: the compiler reads them when the steps are built
+    feeds: list[Feeding] = field(default_factory=list)  # commands feeding the final FFmpeg through pipes
+    passes: list[SideCommand] = field(default_factory=list)  # FFmpeg commands run before the final one
 
     def holds(self, nbytes: int) -> None:
         """Record that this step makes FFmpeg hold ``nbytes`` at its peak (the plan's estimate is the largest).
@@ -62,10 +257,6 @@ class StepContext:
         """
         if nbytes > self.memory_bytes:
             self.memory_bytes, self.memory_step = int(nbytes), self.label
-
-    def pipes_used(self) -> int:
-        """How many pipe tokens the feeds so far have taken: the next one is free."""
-        return sum(len(feed.lanes()) for feed in self.feeds)
 
     def filter(self, name: str, pads: list[Pad] | Pad, options: dict | list | None = None,
                outputs: tuple[str, ...] | None = None) -> graph.Node:
@@ -103,7 +294,7 @@ class StepContext:
         tells later filters the rate (every frame already sits on its slot).
         """
         if clip.info.fps is None:
-            raise StepError("this effect needs a known frame rate", hint="add an fps step first")
+            require(clip, {"frame_rate"})
         rate = clip.info.fps
         video = self.chain(clip.video, "setpts", {"expr": f"N/({rate}*TB)"})
         return self.chain(video, "fps", {"fps": rate})
@@ -153,11 +344,13 @@ class StepContext:
         moving = next((c.info for c in clips if not c.info.still), None)
         return clips if moving is None else [self.lasting(c, moving) for c in clips]
 
-    def stream(self, name: str, field_name: str = "") -> Clip:
+    def stream(self, name: str, field_name: str = "", needs: Iterable[Need] = ()) -> Clip:
+        """The stream called ``name``, meeting ``needs`` (refused with their messages, at ``field_name``)."""
         if name not in self.streams:
             known = ", ".join(sorted(self.streams)) or "none yet"
             raise StepError(f"no stream named {name!r} (known: {known})", field=field_name,
                             hint="name a stream with `as:` on an earlier step, or in `inputs:`")
+        require(self.streams[name], needs, stream=name, field=field_name)
         return self.streams[name]
 
 

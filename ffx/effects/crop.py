@@ -107,9 +107,9 @@ class Crop(Effect, RectangleFields):
 
     example = "- crop: {x1: 145, x2: 400}"
     frame_state = "none"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         x1, y1, x2, y2 = rectangle_pixels(self, clip.info.width, clip.info.height)
         w, h = x2 - x1, y2 - y1
         # exact=1: without it FFmpeg rounds odd offsets on subsampled formats

@@ -40,12 +40,12 @@ class Delay(Effect):
     example = "- delay: 3"
     frame_state = "bounded"
     frame_clock = "index"
+    requires = frozenset({"video"})
 
     def frames_of_state(self) -> int | str:
         return self.frames
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         video = delayed(ctx.constant_rate(clip), self.frames, ctx, clip.info)
         if clip.info.frames is not None:
             video = ctx.chain(video, "trim", {"end_frame": clip.info.frames})

@@ -31,9 +31,9 @@ class Denoise(Effect):
     main_parameter = "strength"
     example = "- denoise: strong"
     unbounded_because = "smooths over time recursively (hqdn3d), so every frame carries all earlier ones"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         spatial = STRENGTHS[self.strength] if isinstance(self.strength, str) else float(self.strength)
         chroma = spatial * 0.75
         options = {"luma_spatial": spatial, "chroma_spatial": chroma,

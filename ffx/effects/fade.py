@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .context import Clip, StepContext, StepError
+from .context import Clip, StepContext, StepError, require
 from .fields import Color
 from .base import Effect
 
@@ -47,14 +47,14 @@ class Fade(Effect):
         fade_in, fade_out = self.seconds()
         if info.duration is None:
             if fade_out:
-                raise StepError("a fade out needs a clip with an end (not a live source)", field="out")
+                require(clip, {"known_length"}, field="out")
         elif fade_in + fade_out > info.duration + 1e-6:
             raise StepError(f"the fades ({fade_in:g} s + {fade_out:g} s) are longer than the clip "
                             f"({info.duration:g} s)", field="in" if self.fade_in else "duration")
         video = clip.video
         if video is not None:
-            if info.frames is None and fade_out:
-                raise StepError("a fade out needs a known frame count")
+            if fade_out:
+                require(clip, {"frame_count"})
             rate = info.fps or Fraction(25)
             frames_in = round(fade_in * rate)
             frames_out = round(fade_out * rate)

@@ -29,9 +29,9 @@ class FadeInLoop(Effect):
     main_parameter = "fade"
     example = "- fade_in_loop: 1.5"
     unbounded_because = "dissolves the first frame into the last part of the clip"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
         rate, fade = fade_frames(clip, self.fade)
         if fade >= info.frames:

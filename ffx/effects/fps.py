@@ -30,9 +30,9 @@ def video_length(clip: Clip, ctx: StepContext | None = None) -> float | None:
     info, node = clip.info, clip.input_node
     if info.duration is None or not info.fps:
         return info.duration
-    if (ctx is not None and ctx.frame_times is not None and node is not None and node.name.startswith("file:")
+    if (ctx is not None and ctx.input_files is not None and node is not None and node.name.startswith("file:")
             and not node.input_args):  # a plain file as read (no seek, not a picture sequence)
-        read = ctx.frame_times(node.name[len("file:"):], max(0.0, info.duration - 1), info.duration,
+        read = ctx.input_files.frame_times(node.name[len("file:"):], max(0.0, info.duration - 1), info.duration,
                                info.start_time)
         if read.end is not None:
             return float(read.end)
@@ -74,9 +74,9 @@ class Fps(Effect):
     main_parameter = "rate"
     example = "- fps: 15"
     unbounded_because = "picks frames by their time"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         options = {"fps": self.rate}
         if self.pick != "nearest":
             options["round"] = ROUNDING[self.pick]

@@ -42,6 +42,7 @@ class Freeze(Effect):
 
     example = "- freeze: {at: 1.5, region: {x1: 0.5}}"
     unbounded_because = "holds a snapshot taken at one time"
+    requires = frozenset({"video"})
 
     @model_validator(mode="after")
     def _one_shape(self):
@@ -57,7 +58,6 @@ class Freeze(Effect):
         return self
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
         at = self.at + info.duration if self.at < 0 and info.duration is not None else self.at
         if at < 0 or (info.duration is not None and at >= info.duration):
@@ -77,9 +77,7 @@ class Freeze(Effect):
         elif self.p1 is not None:
             snap = self._soft_edge(snap, info, ctx)
         elif self.mask is not None:
-            mask = ctx.stream(self.mask, "mask")
-            if mask.video is None:
-                raise StepError(f"stream {self.mask!r} has no video", field="mask")
+            mask = ctx.stream(self.mask, "mask", needs={"video"})
             shape = ctx.chain(mask.video, "scale", {"w": info.width, "h": info.height, "flags": "bicubic"})
             # the green plane of RGB: white is exactly 255 (a gray conversion would use video levels)
             shape = ctx.chain(ctx.rgb(shape), "extractplanes", {"planes": "g"})

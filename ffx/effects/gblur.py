@@ -23,7 +23,7 @@ class Gblur(Effect):
     main_parameter = "sigma"
     example = "- gblur: {sigma: 5, steps: 6}"
     frame_state = "none"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         return clip.evolve(video=ctx.chain(clip.video, "gblur", {"sigma": self.sigma, "steps": self.steps}))

@@ -32,12 +32,10 @@ class Hold(Effect):
     main_parameter = "duration"
     example = "- hold: {at: 1.5, duration: 2}"
     unbounded_because = "stops the picture at a given time"
+    requires = frozenset({"video", "frame_count", "frame_rate"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
-        if info.frames is None or not info.fps:
-            raise StepError("a hold needs a clip of known length (not a live source)")
         held = round(self.duration * info.fps)
         if held < 1:
             raise StepError("the hold is shorter than one frame", field="duration")

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ._joint import exact_length
-from .context import Clip, StepContext, StepError
+from .context import Clip, StepContext
 from .base import Effect
 from .fields import Time
 
@@ -28,6 +28,7 @@ class Loop(Effect):
     main_parameter = "times"
     example = "- loop: 3"
     unbounded_because = "repeats the whole clip"
+    requires = frozenset({"video", "frame_count", "frame_rate"})
 
     @model_validator(mode="after")
     def _one(self):
@@ -38,10 +39,7 @@ class Loop(Effect):
         return self
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
-        if info.frames is None or not info.fps:
-            raise StepError("a loop needs a clip of known length (not a live source)")
         frames = info.frames
         total = self.times * frames if self.times else round(self.duration * info.fps)
         passes = math.ceil(total / frames)

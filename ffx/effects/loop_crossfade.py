@@ -22,7 +22,7 @@ from pydantic import Field
 
 from ..filtergraph import graph
 from ..media.memory import audio_bytes, buffering_memory
-from .context import Clip, StepContext, StepError
+from .context import Clip, StepContext, StepError, require
 from .base import Effect
 from .fields import Time
 
@@ -30,8 +30,7 @@ from .fields import Time
 def fade_frames(clip: Clip, seconds: float) -> tuple[float, int]:
     """(frame rate, fade length in whole frames, at least one) of a clip whose length is known."""
     info = clip.info
-    if info.frames is None or info.fps is None:
-        raise StepError("a loop needs a clip with a known length", hint="trim the input first")
+    require(clip, {"frame_count", "frame_rate"})
     rate = float(info.fps)
     return rate, max(1, round(seconds * rate))
 
@@ -46,9 +45,9 @@ class LoopCrossfade(Effect):
     main_parameter = "fade"
     example = "- loop_crossfade: {fade: 0.8, duration: 3}"
     unbounded_because = "dissolves the end of the clip into its beginning"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
         rate, fade = fade_frames(clip, self.fade)
         frames = info.frames

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .context import Clip, StepContext, StepError
+from .context import Clip, StepContext
 from .base import Effect
 
 
@@ -27,11 +27,9 @@ class Loudness(Effect):
     main_parameter = "target"
     example = "- loudness: -14"
     unbounded_because = "measures the loudness across the clip"
+    requires = frozenset({"audio"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        if clip.audio is None:
-            raise StepError("this clip has no sound to normalise",
-                            hint="or the output drops sound (audio: false, or an image or GIF output)")
         audio = ctx.chain(clip.audio, "loudnorm", {"i": self.target, "tp": self.true_peak, "lra": self.range})
         audio = ctx.chain(audio, "aresample", {"out_sample_rate": clip.info.sample_rate or 48000})
         return clip.evolve(audio=audio)

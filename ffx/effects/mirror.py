@@ -24,6 +24,7 @@ class Mirror(Effect):
 
     example = "- mirror: {x: true, y: false}"
     frame_state = "none"
+    requires = frozenset({"video"})
 
     @model_validator(mode="after")
     def _some_flip(self):
@@ -32,7 +33,6 @@ class Mirror(Effect):
         return self
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         video = clip.video
         if self.x:
             video = ctx.chain(video, "hflip")

@@ -76,12 +76,12 @@ class Motion(Effect):
     example = "- motion: {delay: 2, style: gray, view: side_by_side}"
     frame_state = "bounded"
     frame_clock = "index"
+    requires = frozenset({"video"})
 
     def frames_of_state(self) -> int | str:
         return self.delay  # frame i is compared with frame i - delay (and tmix mixes the delay frames between)
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = ctx.constant_rate_info(clip.info)
         rgb = ctx.rgb(ctx.constant_rate(clip))
         if self.style == "tmix":

@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..filtergraph import graph
-from .context import Clip, StepContext, StepError, paired_length
+from .context import Clip, StepContext, StepError, paired_length, require
 from .base import Effect
 from .fields import StreamRef, Time
 
@@ -54,6 +54,7 @@ class Overlay(Effect):
 
     example = "- overlay: {with: logo, position: top_right, start: 0.5, end: 1.5, slide: right, opacity: 0.8}"
     unbounded_because = "pairs the streams by time and may show the overlay from a given time"
+    requires = frozenset({"video"})
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -70,10 +71,7 @@ class Overlay(Effect):
         return self.start is not None or self.end is not None or self.slide is not None
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
-        other = ctx.stream(self.other, "with")
-        if other.video is None:
-            raise StepError(f"stream {self.other!r} has no video", field="with")
+        other = ctx.stream(self.other, "with", needs={"video"})
         if self.timed:
             return self._timed(clip, other, ctx)
         clip, other = ctx.paired([clip, other])  # a still lasts as long as the stream it meets
@@ -86,8 +84,7 @@ class Overlay(Effect):
 
     def _timed(self, clip: Clip, other: Clip, ctx: StepContext) -> Clip:
         info = clip.info
-        if info.fps is None or info.frames is None:
-            raise StepError("a timed overlay needs a clip of known length and rate (not a live source)")
+        require(clip, {"frame_count", "frame_rate"})
         rate, length = info.fps, float(info.frames / info.fps)
         start, end = self.start or 0.0, self.end if self.end is not None else length
         start, end = (t + length if t < 0 else t for t in (start, end))

@@ -51,6 +51,7 @@ class Pad(Effect):
     main_parameter = "margin"
     example = "- pad: {aspect: \"9:16\", background: blur}"
     frame_state = "none"
+    requires = frozenset({"video"})
 
     @model_validator(mode="after")
     def _one_way(self):
@@ -84,7 +85,6 @@ class Pad(Effect):
         return w0 + left + right, h0 + top + bottom, left, top
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
         width, height, x, y = self.canvas(info.width, info.height)
         if width > 16384 or height > 16384:

@@ -23,7 +23,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..media.memory import tree_memory
-from .context import Clip, StepContext, StepError
+from .context import Clip, StepContext, StepError, require
 from .base import Effect
 from .fields import StreamRef, Time
 
@@ -47,6 +47,7 @@ class RemoveBackground(Effect):
     main_parameter = "threshold"
     example = "- remove_background: {threshold: 40, samples: 31}"
     unbounded_because = "computes the background from frames across the whole clip"
+    requires = frozenset({"video"})
 
     @model_validator(mode="after")
     def _plate_or_samples(self):
@@ -56,7 +57,6 @@ class RemoveBackground(Effect):
         return self
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         video = ctx.constant_rate(clip)
         background = self._plate(clip, ctx) if self.plate is not None else self._median(video, clip, ctx)
         rgb16 = ctx.chain(video, "format", {"pix_fmts": "gbrp16le"})
@@ -81,10 +81,8 @@ class RemoveBackground(Effect):
     def _median(self, video, clip: Clip, ctx: StepContext):
         info = clip.info
         rate = float(info.fps)
+        require(clip, {"frame_count"})  # the median samples frames spread over the whole clip (or give a plate)
         total = info.frames
-        if total is None:
-            raise StepError("the background median needs a clip of known length (not a live source); "
-                            "give a `plate` instead")
         start = self.start + info.duration if self.start < 0 else self.start
         end = total / rate if self.end is None else (self.end + info.duration if self.end < 0 else self.end)
         first, last = math.floor(start * rate + 1e-6), min(total, math.ceil(end * rate - 1e-6))
@@ -111,9 +109,7 @@ class RemoveBackground(Effect):
         return self._first_frame(ctx.chain(picked, "format", {"pix_fmts": "gbrp16le"}), ctx)
 
     def _plate(self, clip: Clip, ctx: StepContext):
-        plate = ctx.stream(self.plate, "plate")
-        if plate.video is None:
-            raise StepError(f"stream {self.plate!r} has no video", field="plate")
+        plate = ctx.stream(self.plate, "plate", needs={"video"})
         info = clip.info
         scaled = ctx.chain(plate.video, "scale", {"w": info.width, "h": info.height, "flags": "bicubic"})
         return self._first_frame(ctx.chain(scaled, "format", {"pix_fmts": "gbrp16le"}), ctx)

@@ -26,6 +26,7 @@ class Resize(Effect):
     main_parameter = "factor"
     example = "- resize: 0.3"
     frame_state = "none"
+    requires = frozenset({"video"})
 
     @model_validator(mode="after")
     def _one_way(self):
@@ -36,7 +37,6 @@ class Resize(Effect):
         return self
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         w0, h0 = clip.info.width, clip.info.height
         step = 2 if self.even else 1
 

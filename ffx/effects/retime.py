@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .context import Clip, StepContext, StepError
+from .context import Clip, StepContext
 from .base import Effect
 from .fields import Rate
 from .speed import atempo_chain
@@ -44,12 +44,10 @@ class Retime(Effect):
     main_parameter = "fps"
     example = "- retime: {fps: 30}"
     unbounded_because = "gives frames new times"
+    requires = frozenset({"video", "frame_rate"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
-        if info.fps is None:
-            raise StepError("retime needs the clip's frame rate", hint="add an fps step first")
         factor = self.fps / info.fps  # how much faster the clip plays
         # by frame index, so a variable-rate clip comes out at exactly the new constant rate; the fps
         # filter after it only tells later filters the rate (every frame already sits on its slot)

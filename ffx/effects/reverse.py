@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..filtergraph import graph
-from ..compile.segments import Feed, build_feed, plan_segments
 from ..media.memory import frames_per_segment, tree_memory
-from .context import Clip, StepContext, StepError
 from .base import Effect
+from .context import Clip, StepContext, StepError, require
 
 
 def reverse_memory(clip: Clip, encoder: int = 60) -> int:
@@ -26,8 +24,7 @@ def reverse_memory(clip: Clip, encoder: int = 60) -> int:
 
 
 def reversed_pads(clip: Clip, ctx: StepContext):
-    if clip.info.duration is None:
-        raise StepError("cannot reverse a stream with no end (a camera or live stream)")
+    require(clip, {"known_length"})
     video = ctx.chain(clip.video, "reverse") if clip.video is not None else None
     audio = ctx.chain(clip.audio, "areverse") if clip.audio is not None else None
     ctx.holds(reverse_memory(clip, ctx.encoder_frames))
@@ -39,46 +36,32 @@ def segmented_reverse(clip: Clip, ctx: StepContext, first: int, end: int):
 
     Returns the (video, audio) pads of the raw pipes the feeders fill, or None
     when the plain in-memory reverse is fine or segmenting is not possible (the
-    clip is no longer a file input as read, or another reverse is already fed).
+    clip is no longer a file input as read, or another reverse is already fed:
+    the feeders say so).
     """
-    node, info = clip.input_node, clip.info
-    if (ctx.max_memory is None or reverse_memory(clip, ctx.encoder_frames) <= ctx.max_memory or node is None
-            or clip.video is None
-            or not node.name.startswith("file:") or ctx.keyframes is None or not info.frames
-            or not info.seeks_exactly  # MPEG-TS: a segment's seek could land keyframes late
-            or any(isinstance(feed, Feed) for feed in ctx.feeds)):
+    info = clip.info
+    if (ctx.max_memory is None or reverse_memory(clip, ctx.encoder_frames) <= ctx.max_memory
+            or clip.input_node is None or clip.video is None or ctx.feeders is None or not info.frames
+            or not info.seeks_exactly):  # MPEG-TS: a segment's seek could land keyframes late
         return None
-    args = dict(node.input_args)
-    # a trim step before may have become -ss/-t: it seeks half a frame before the first frame it keeps
-    seek = float(args.get("-ss", 0))
-    offset = info.start_time + (seek + 0.5 / float(info.fps) if seek else 0.0)
-    path = node.name[len("file:"):]
     max_frames = frames_per_segment(info, ctx.max_memory, ctx.encoder_frames)
-    segments = plan_segments(first, end, float(info.fps), ctx.keyframes(path), max_frames, offset)
-    clip_end = offset + info.duration if "-t" in args else None  # a trimmed input ends where the trim does
-    feed = build_feed(path, info, segments, clip.audio is not None, ctx.pipes_used(), clip_end)
-    ctx.feeds.append(feed)
-    video_node = graph.input_node(feed.pipes[0], list(feed.video_input), True, False)
-    audio = None
-    if feed.audio_input is not None:
-        audio_node = graph.input_node(feed.pipes[1], list(feed.audio_input), False, True)
-        audio = graph.input_pad(audio_node, graph.AUDIO)
-    held = max(s.end - s.first for s in segments)
-    ctx.holds(tree_memory(info, held, ctx.encoder_frames, segmented=True))
-    return graph.input_pad(video_node, graph.VIDEO), audio
+    piped = ctx.feeders.reversed_in_segments(clip, first, end, max_frames)
+    if piped is None:
+        return None
+    ctx.holds(tree_memory(info, piped.held_frames, ctx.encoder_frames, segmented=True))
+    return piped.video, piped.audio
 
 
 class Reverse(Effect):
     """Play the clip backwards; the first frame out is the last frame in."""
 
     effect: Literal["reverse"] = "reverse"
+    requires = frozenset({"known_length"})
 
     example = "- reverse"
     unbounded_because = "reads the whole clip; reverse already renders in segments"
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        if clip.info.duration is None:
-            raise StepError("cannot reverse a stream with no end (a camera or live stream)")
         pads = segmented_reverse(clip, ctx, 0, clip.info.frames or 0)
         whole = reverse_memory(clip, ctx.encoder_frames)
         if pads is None and not clip.info.seeks_exactly and ctx.max_memory is not None and whole > ctx.max_memory:

@@ -63,9 +63,9 @@ class Rotate(Effect):
     main_parameter = "angle"
     example = "- rotate: 90"
     frame_state = "none"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         turns = self.angle / 90
         if turns == round(turns):
             return self._quarter_turns(clip, ctx, round(turns) % 4)

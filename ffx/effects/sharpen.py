@@ -27,6 +27,7 @@ class Sharpen(Effect):
     main_parameter = "amount"
     example = "- sharpen: {amount: 1.0, size: 5}"
     frame_state = "none"
+    requires = frozenset({"video"})
 
     @field_validator("size")
     @classmethod
@@ -36,7 +37,6 @@ class Sharpen(Effect):
         return value
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         video = ctx.chain(clip.video, "unsharp", {"luma_msize_x": self.size, "luma_msize_y": self.size,
                                                   "luma_amount": self.amount})
         return clip.evolve(video=video)

@@ -26,12 +26,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ..filtergraph import graph
 from ..filtergraph.graph import Pad
-from ..compile.segments import PIPE_TOKEN
-from ..compile.stages import StagedFeed
-from .context import Clip, StepContext, StepError
 from .base import Effect
+from .context import Clip, RawVideo, StepContext, StepError, provided, require
 
 MARGIN = 8  # pixels of context each side of the slit for the RGB conversion
 
@@ -55,6 +52,7 @@ class Slitscan(Effect):
         "ffmpeg", description="image: assemble the slits in FFmpeg (tile), or in a numpy stage between two FFmpegs")
 
     example = "- slitscan: {axis: column, position: 0.5, width: 2}"
+    requires = frozenset({"video"})
 
     @model_validator(mode="before")
     @classmethod
@@ -70,7 +68,6 @@ class Slitscan(Effect):
         return {**data, "axis": implied}
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
         across = info.width if self.axis == "column" else info.height  # the axis the slit moves along
         start = self.position * across if isinstance(self.position, float) else self.position
@@ -96,8 +93,7 @@ class Slitscan(Effect):
 
     def _image(self, clip: Clip, ctx: StepContext, across: int, start: int) -> Clip:
         info = clip.info
-        if info.frames is None:
-            raise StepError("a slit-scan image needs a clip with a known length", hint="trim the input first")
+        require(clip, {"frame_count"})
         if self.samples is not None and self.columns is not None:
             raise StepError("give samples (distinct frames) or columns (slits, frames repeated), not both",
                             field="columns")
@@ -141,22 +137,16 @@ class Slitscan(Effect):
     def _numpy_image(self, clip: Clip, ctx: StepContext, slits: Pad, samples: int) -> Clip:
         """Only the slits leave the first FFmpeg; numpy lays them out; the last FFmpeg encodes the picture."""
         info = clip.info
-        first = ctx.pipes_used()
-        raw, result = PIPE_TOKEN.format(first), PIPE_TOKEN.format(first + 1)
-        # every selected frame exactly once: no frame-rate correction on the raw output
-        decoder = graph.lower([slits], raw, [("-fps_mode", "passthrough"), ("-f", "rawvideo")]).args
+        feeders = provided(ctx.feeders, "feeders (commands that write into pipes)")
         length = info.height if self.axis == "column" else info.width
-        stage = ("stage", "slitscan", "--slits", str(samples), "--length", str(length), "--thickness",
-                 str(self.width), "--axis", self.axis)
-        ctx.feeds.append(StagedFeed(tuple(decoder), stage, raw, result))
         width, height = ((samples * self.width, info.height) if self.axis == "column" else
                          (info.width, samples * self.width))
-        node = graph.input_node(result, [("-f", "rawvideo"), ("-pix_fmt", "rgb24"),
-                                         ("-video_size", f"{width}x{height}"), ("-framerate", graph.option_text(info.fps))],
-                                True, False)
+        # the stage (ffx/compile/stages.py) lays the slits side by side as one raw RGB picture
+        options = {"slits": samples, "length": length, "thickness": self.width, "axis": self.axis}
+        image = feeders.through_python(slits, "slitscan", options, RawVideo("rgb24", width, height, info.fps))
         out = info.replace(width=width, height=height, frames=1, duration=1 / float(info.fps), pix_fmt="rgb24",
                            has_audio=False)
-        return clip.evolve(video=graph.input_pad(node, graph.VIDEO), audio=None, info=out)
+        return clip.evolve(video=image, audio=None, info=out)
 
     def _rolling(self, clip: Clip, ctx: StepContext, across: int, start: int) -> Clip:
         """The frame with, beyond the slit, the slits of the frames before it, newest nearest.

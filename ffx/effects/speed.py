@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .context import Clip, StepContext, StepError
+from .context import Clip, StepContext, StepError, refusal
 from .base import Effect
 from .fields import Time
 from .fps import video_length
@@ -78,7 +78,7 @@ class Speed(Effect):
         if self.factor is not None:
             return self.factor
         if not length:
-            raise StepError("final_duration needs a clip of known length", field="final_duration")
+            raise refusal("known_length", field="final_duration")
         factor = length / self.final_duration
         if not 0.01 < factor <= 100:
             raise StepError(f"lasting {self.final_duration:g} s means a speed of {factor:g}x, outside 0.01-100x",

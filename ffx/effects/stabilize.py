@@ -20,44 +20,12 @@ FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#vidstabdetect-1 and #vidstab
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
 
-from ..filtergraph import graph
-from ..filtergraph.graph import Pad
-from ..compile.plan import SCRATCH_TOKEN, Lane
-from ..compile.segments import PIPE_TOKEN
-from .context import Clip, StepContext, StepError
 from .base import Effect
-
-
-@dataclass(frozen=True)
-class StabilizeFeed:
-    """The two passes, one after the other, the second writing stabilized raw frames into ``pipe``."""
-
-    pipe: str
-    detect: tuple[str, ...]
-    transform: tuple[str, ...]
-    transforms_file: str  # a SCRATCH_TOKEN
-
-    def lanes(self) -> list[Lane]:
-        return [Lane(self.pipe, (self.detect, self.transform), scratch=(self.transforms_file,))]
-
-
-def _reads_pipe(pad: Pad) -> bool:
-    """Whether the stream comes from a pipe another lane fills (those are read once: no second pass)."""
-    seen, stack = set(), [pad.node]
-    while stack:
-        node = stack.pop()
-        if node.uid in seen:
-            continue
-        seen.add(node.uid)
-        if node.is_input and node.name.startswith(PIPE_TOKEN.split("{")[0]):
-            return True
-        stack.extend(p.node for p in node.inputs)
-    return False
+from .context import Clip, RawVideo, StepContext, StepError, provided
 
 
 class Stabilize(Effect):
@@ -73,30 +41,24 @@ class Stabilize(Effect):
     main_parameter = "smoothing"
     example = "- stabilize: {smoothing: 15, shakiness: 5}"
     unbounded_because = "analyses the whole clip first"
+    requires = frozenset({"video", "known_length", "frame_rate"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
-        if info.duration is None or info.fps is None:
-            raise StepError("stabilize reads the clip twice, so it needs a file, not a live source")
-        if _reads_pipe(clip.video):
+        feeders = provided(ctx.feeders, "feeders (commands that write into pipes)")
+        if feeders.reads_pipe(clip.video):
             raise StepError("stabilize reads the clip twice and cannot follow a step that streams it through a pipe "
                             "(a reverse beyond the memory budget, a numpy stage)",
                             hint="stabilize first, or raise --max-memory so the reverse stays in one piece")
-        pipe = PIPE_TOKEN.format(ctx.pipes_used())
-        transforms = SCRATCH_TOKEN.format(ctx.pipes_used())
+        transforms = feeders.scratch_file()
         detected = ctx.chain(clip.video, "vidstabdetect", {
             "shakiness": self.shakiness, "accuracy": self.accuracy, "result": transforms})
-        detect = graph.lower([detected], "-", [("-f", "null")]).args
         # back to the stream's own format for the pipe (RGBA if it carries transparency)
         pix_fmt = "rgba" if info.alpha else (info.pix_fmt or "yuv420p")
         moved = ctx.chain(clip.video, "vidstabtransform", {
             "input": transforms, "smoothing": self.smoothing, "zoom": self.zoom or None,
             "crop": "black" if self.borders == "black" else None})
         moved = ctx.chain(moved, "format", {"pix_fmts": pix_fmt})
-        # every frame exactly once: no frame-rate correction on the raw output
-        transform = graph.lower([moved], pipe, [("-fps_mode", "passthrough"), ("-f", "rawvideo")]).args
-        ctx.feeds.append(StabilizeFeed(pipe, tuple(detect), tuple(transform), transforms))
-        node = graph.input_node(pipe, [("-f", "rawvideo"), ("-pix_fmt", pix_fmt), ("-video_size", info.size),
-                                       ("-framerate", graph.option_text(info.fps))], True, False)
-        return clip.evolve(video=graph.input_pad(node, graph.VIDEO), info=info.replace(pix_fmt=pix_fmt))
+        frames = RawVideo(pix_fmt, info.width, info.height, info.fps)
+        video = feeders.measured_then_piped(detected, moved, frames, transforms)
+        return clip.evolve(video=video, info=info.replace(pix_fmt=pix_fmt))

@@ -56,9 +56,9 @@ class Subtitles(Effect):
     main_parameter = "file"
     file_fields = ("file",)
     example = "- subtitles: {file: captions.srt, size: 28, color: yellow}"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         path = os.path.abspath(self.file)
         if os.path.splitext(path)[1].lower() not in SUBTITLE_TYPES:
             raise StepError(f"{self.file!r} is not a subtitle file", field="file",

@@ -26,9 +26,9 @@ class Tblend(Effect):
     main_parameter = "mode"
     example = "- tblend: difference"
     unbounded_because = "puts out one frame fewer than it receives, which the seams would have to follow"
+    requires = frozenset({"video"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
         if info.frames is not None and info.frames < 2:
             raise StepError("tblend needs at least 2 frames")

@@ -19,8 +19,6 @@ FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#drawtext
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import unicodedata
 from pathlib import Path
 from typing import Annotated, Literal
@@ -28,12 +26,11 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ..filtergraph import graph
-from ..ffmpeg import process
 from ..media.probe import check_readable_file
 from ._fontmetrics import font_metrics
-from .context import Clip, StepContext, StepError
-from .fields import Color, Time
 from .base import Effect
+from .context import Clip, StepContext, StepError, provided, require
+from .fields import Color, Time
 
 SHIPPED_FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans.ttf"
 FONT_FILE_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff", ".woff2", ".pfb")
@@ -79,39 +76,6 @@ def check_font_file(path: str) -> None:
     if not head.startswith(FONT_SIGNATURES + (PFB_SIGNATURE,)):
         raise StepError(f"font file {path!r} is not a font (it starts with {head!r}, not a TrueType, OpenType, "
                         "font collection or WOFF signature)", field="font", hint=FONT_FILE_HINT)
-
-
-def _family_key(name: str) -> str:
-    # fontconfig compares family names ignoring case and blanks: "dejavusans" is "DejaVu Sans"
-    return "".join(name.split()).lower()
-
-
-def find_font_family(family: str) -> str:
-    """The font file of an installed family, found the way FFmpeg's drawtext finds it (fontconfig).
-
-    Fontconfig always answers with *some* font, so a family that is not installed
-    would silently render in another one; the answer's own family names tell
-    whether the one asked for was found. The file found is what drawtext then
-    gets (``fontfile``), so the font checked is the font drawn. Where fontconfig's
-    ``fc-match`` is missing, family names cannot be checked and are refused.
-    """
-    hint = "list the installed families with `fc-list : family`; or give a font file (.ttf, .otf), or sans"
-    fc_match = shutil.which("fc-match")
-    if fc_match is None:
-        raise StepError(f"font family {family!r} cannot be looked up: fontconfig's fc-match is not installed",
-                        field="font", hint=FONT_FILE_HINT)
-    try:
-        answer = process.run([fc_match, "-f", "%{family}\n%{file}", "--", family], timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise StepError(f"font family {family!r} cannot be looked up: {exc}", field="font", hint=hint) from None
-    families, _, file = answer.stdout.partition("\n")
-    wanted = _family_key(family.split(":")[0].replace("\\", ""))
-    if answer.returncode != 0 or not file or wanted not in {_family_key(f) for f in families.split(",")}:
-        raise StepError(f"font family {family!r} is not installed" +
-                        (f" (fontconfig would draw {families.split(',')[0]!r} instead)" if families else ""),
-                        field="font", hint=hint)
-    check_font_file(file)
-    return file
 
 
 def check_drawable(value: str) -> str:
@@ -183,6 +147,7 @@ class Text(Effect):
     main_parameter = "text"
     example = '- text: {text: "Hello, world", position: bottom, size: 48, box: black@0.5}'
     frame_state = "none"
+    requires = frozenset({"video"})
 
     def frames_of_state(self) -> int | str:
         if self.start is not None or self.end is not None:
@@ -248,17 +213,16 @@ class Text(Effect):
                 "y_align": "baseline"}
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         fonts = self.font_options()
         if "fontfile" in fonts:
             check_font_file(fonts["fontfile"])
         else:
-            fonts = {"fontfile": find_font_family(fonts["font"])}
+            # the file fontconfig finds for the family (ffx/compile/ports.py), so the font measured is the one drawn
+            fonts = {"fontfile": provided(ctx.fonts, "fonts (a font family looked up)").family_file(fonts["font"])}
         duration = clip.info.duration
         for name, value in (("start", self.start), ("end", self.end)):
             if value is not None and value < 0:
-                if duration is None:
-                    raise StepError("a time counted from the end needs an input with a known length", field=name)
+                require(clip, {"known_length"}, field=name)
                 value += duration
             if value is not None and duration is not None and not 0 <= value <= duration:
                 raise StepError(f"{name} {value:g} s is outside the clip (0-{duration:g} s)", field=name)

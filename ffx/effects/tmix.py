@@ -44,6 +44,7 @@ class Tmix(Effect):
     main_parameter = "frames"
     example = "- tmix: {frames: 3, weights: [-1, 0, 1], scale: 2}"
     frame_state = "bounded"
+    requires = frozenset({"video"})
 
     def frames_of_state(self) -> int | str:
         return self.frames - 1  # the current frame and frames - 1 before it
@@ -63,7 +64,6 @@ class Tmix(Effect):
         return self.weights
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         weights = self.resolved_weights()
         ctx.holds(buffering_memory(clip.info, self.frames, ctx.encoder_frames))  # the window of frames mixed
         options = {"frames": self.frames, "weights": weights_text(weights) if weights else None, "scale": self.scale}

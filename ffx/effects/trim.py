@@ -14,8 +14,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..syntax.timecode import format_seconds
-from .context import Clip, StepContext, StepError
 from .base import Effect
+from .context import Clip, StepContext, StepError
 from .fields import Time
 
 
@@ -166,18 +166,17 @@ class Trim(Effect):
         start, end = resolve_span(self.start, self.end, self.duration, clip.info.estimate.duration)
         node = clip.input_node
         # seeking the input skips decoding what is cut, where FFmpeg's -ss lands exactly
-        seekable = ctx.first_step and node is not None and clip.info.seeks_exactly
+        seekable = ctx.first_step and node is not None and clip.info.seeks_exactly and ctx.input_options is not None
         cut = self._cut(clip, ctx, start, end)
         if cut is None:  # no frames to count (audio only, or a rate nobody knows): FFmpeg's own rule
             return self._by_time(clip, ctx, start, end, seekable)
         seek = Fraction(0)
         if seekable:
-            # input seeking: nothing before the cut is decoded. -t only bounds the reading (a second to
-            # spare): FFmpeg counts it from the first frame decoded, not from -ss, so it cannot cut exactly
+            # input seeking: nothing before the cut is decoded. The length only bounds the reading (a second
+            # to spare): FFmpeg counts it from the first frame decoded, not from the seek, so it cannot cut exactly
             if cut.before is not None and cut.before > 0:
                 seek = cut.before
-                node.input_args.append(("-ss", format_seconds(float(seek))))
-            node.input_args.append(("-t", format_seconds(float(cut.next - seek) + 1)))
+            ctx.input_options.seek(node, float(seek), float(cut.next - seek) + 1)
         video = audio = None
         if clip.video is not None:
             span = {"end": format_seconds(float(cut.after - seek))}
@@ -206,9 +205,9 @@ class Trim(Effect):
         frame = 1 / info.estimate.fps
         # a plain file as read: no seek yet, nor the options of a picture sequence
         as_read = node is not None and not node.input_args and node.name.startswith("file:")
-        if as_read and ctx.frame_times is not None:
+        if as_read and ctx.input_files is not None:
             # a file's frames need not sit on k / fps (phones, screen recorders): read where they are
-            read = ctx.frame_times(node.name[len("file:"):], start, end, info.start_time)
+            read = ctx.input_files.frame_times(node.name[len("file:"):], start, end, info.start_time)
             return cut_frames(read.times, read.end, start, end, frame, read.unit)
         if info.duration is None and info.frames is None:
             return None  # a live source: it has no end to count to
@@ -219,9 +218,7 @@ class Trim(Effect):
     def _by_time(clip: Clip, ctx: StepContext, start: float, end: float, seekable: bool) -> Clip:
         info = clip.info.with_duration(end - start)
         if seekable:
-            if start > 0:
-                clip.input_node.input_args.append(("-ss", format_seconds(start)))
-            clip.input_node.input_args.append(("-t", format_seconds(end - start)))
+            ctx.input_options.seek(clip.input_node, start, end - start)
             return clip.evolve(info=info, input_node=clip.input_node)
         span = {"start": format_seconds(start), "end": format_seconds(end)}
         video = audio = None

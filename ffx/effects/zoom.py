@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .context import Clip, StepContext, StepError
+from .context import Clip, StepContext
 from .base import Effect
 
 FINE = 4  # the enlargement that makes the window's steps a quarter pixel
@@ -34,6 +34,7 @@ class Zoom(Effect):
     main_parameter = "end"
     example = "- zoom: {start: 1, end: 1.3, focus: top_right}"
     unbounded_because = "moves over time"
+    requires = frozenset({"video", "frame_count", "frame_rate"})
 
     @model_validator(mode="after")
     def _focus(self):
@@ -42,10 +43,7 @@ class Zoom(Effect):
         return self
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        self.need_video(clip)
         info = clip.info
-        if info.frames is None or not info.fps:
-            raise StepError("a zoom needs a clip of known length (not a live source)")
         fx, fy = _FOCUS[self.focus] if isinstance(self.focus, str) else self.focus
         last = max(1, info.frames - 1)
         zoom = f"{self.start!r}+({self.end!r}-{self.start!r})*on/{last}"

@@ -4,14 +4,7 @@ The container follows the file extension; each family (video, GIF, animated
 WebP and AVIF, still image, audio) has defaults chosen for players and quality,
 all overridable.
 
-GIFs are palette-optimised. In one pass (split -> palettegen -> paletteuse)
-paletteuse waits for the palette, which palettegen gives only at the end of the
-stream, so every frame waits in memory. When that does not fit the memory
-budget the GIF is made in two passes with the same picture: the first streams
-the frames into palettegen and writes the palette to a small PNG, the second
-streams them again through paletteuse, which reads it. The PNG is a plan
-intermediate (``Plan.temporary_files``): the runner swaps in a private file and
-removes it; a printed plan removes it at the end.
+GIFs are palette-optimised, in one pass or two (palette.py).
 
 This is also where the plan's memory estimate meets the budget: the output is
 built last, so a plan that would hold more than ``--max-memory`` is refused here,
@@ -22,18 +15,17 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..filtergraph import graph
 from ..effects.context import Clip, StepContext, StepError
 from ..effects.fields import Rate
-from ..filtergraph.graph import Node, Pad
+from ..filtergraph.graph import Pad
 from ..media.info import MediaInfo
 from ..syntax.problems import model_error
-from ..media.memory import RGBA, buffering_memory
+from ..media.memory import buffering_memory
+from .palette import QUALITY, Palette, mib
 
 VIDEO_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
                  ".avi": "avi", ".nut": "nut", ".ts": "mpegts"}
@@ -93,74 +85,7 @@ AVIF_CRF = {"best": 22, "high": 32, "medium": 40, "low": 48}
 # SVT-AV1's speed preset (0 slowest to 13 fastest): 8 encodes a 3 s, 480 px excerpt in about half a second
 AVIF_SPEED = "8"
 
-# GIF presets (colors, dither, stats_mode, palette_step), chosen with bench/gif.py: SSIM per byte against
-# MoviePy. palettegen's histogram dominates the time on colourful clips; counting every other pixel in
-# each direction cost 0.0006-0.0008 SSIM there and saved 30-45 % of the time (docs/design.md).
-QUALITY = {
-    "best": (256, "none", "single", 1),
-    "high": (256, "none", "full", 2),
-    "medium": (128, "none", "full", 2),
-    "low": (64, "none", "full", 2),
-}
-
-
-@dataclass(frozen=True)
-class EarlierPass:
-    """An FFmpeg command the plan runs before the final one: ``pads`` written to ``path`` with ``args``.
-
-    ``path`` is an intermediate file the final command reads; the plan lists it as temporary.
-    """
-
-    pads: list[Pad]
-    path: str
-    args: list[tuple[str, str]]
-
-
-def palette_path(output: str) -> str:
-    """Where a printed two-pass plan keeps the palette: hidden, beside the output.
-
-    >>> palette_path("clips/out.gif")
-    'clips/.out.gif.palette.png'
-    """
-    folder, name = os.path.split(output)
-    return os.path.join(folder, f".{name}.palette.png")
-
-
-def _inputs_of(pads: list[Pad]) -> list[Node]:
-    """The input nodes a graph reads, found by walking back from ``pads``."""
-    seen: set[int] = set()
-    found: list[Node] = []
-    stack = [pad.node for pad in pads]
-    while stack:
-        node = stack.pop()
-        if node.uid in seen:
-            continue
-        seen.add(node.uid)
-        if node.is_input:
-            found.append(node)
-        stack.extend(pad.node for pad in node.inputs)
-    return found
-
-
-def _read_twice(video: Pad) -> str | None:
-    """Why the frames behind ``video`` cannot be read a second time (None: they can).
-
-    Files and generated sources give the same frames again; a camera, a
-    network stream or a pipe (a segmented reverse, a Python stage) does not.
-    """
-    for node in _inputs_of([video]):
-        generated = ("-f", "lavfi") in node.input_args
-        if not (generated or node.name.startswith("file:")):
-            return "its frames come from a pipe or a live source, which cannot be read twice"
-    return None
-
-
-def _mib(nbytes: int) -> str:
-    return f"{nbytes / 2**20:,.0f}"
-
-
 BUDGET_HINT = "trim the clip or lower its size or frame rate first, or raise --max-memory"
-GIF_HINT = "trim it, lower its size or frame rate, use quality: best (a palette per frame), or raise --max-memory"
 
 
 def check_budget(ctx: StepContext) -> None:
@@ -173,7 +98,7 @@ def check_budget(ctx: StepContext) -> None:
         return
     who = "FFmpeg and its encoder need" if ctx.memory_step in ("", "output") else \
         f"{ctx.memory_step} makes FFmpeg hold"
-    raise StepError(f"{who} ~{_mib(ctx.memory_bytes)} MiB, over the memory budget of {_mib(ctx.max_memory)} MiB",
+    raise StepError(f"{who} ~{mib(ctx.memory_bytes)} MiB, over the memory budget of {mib(ctx.max_memory)} MiB",
                     hint=BUDGET_HINT)
 
 
@@ -296,7 +221,7 @@ class Output(BaseModel):
             if self.muxer() in ("mp4", "mov"):
                 args += [("-movflags", "+faststart")]
         elif kind == "gif":
-            video = self._palette(video, ctx, info)
+            video = self.gif_palette().apply(video, ctx, info)
             args += [("-c:v", "gif"), ("-loop", str(self.loop))]
         elif kind == "webp":
             args += [("-c:v", codec), ("-loop", str(self._plays())), ("-quality", str(WEBP_QUALITY[self.quality or "high"]))]
@@ -373,6 +298,11 @@ class Output(BaseModel):
                 self.stats_mode if "stats_mode" in given else stats,
                 self.palette_step if self.palette_step is not None else step)
 
+    def gif_palette(self) -> Palette:
+        """The GIF's palette, as :meth:`gif_settings` and the diff and bayer fields say."""
+        colors, dither, stats, step = self.gif_settings()
+        return Palette(colors, dither, stats, step, self.diff_mode, self.bayer_scale, self.path)
+
     def _check_alpha(self, kind: str, codec: str | None) -> None:
         ext = self.extension
         if kind in ("gif", "webp", "avif") or (kind in ("image", "sequence") and ext == ".png") or (kind == "video" and codec in ALPHA_PIX_FMT):
@@ -386,74 +316,3 @@ class Output(BaseModel):
         if self.pix_fmt:
             return self.pix_fmt in PACKED_RGB
         return kind in ("image", "sequence") and self.extension in RGB_IMAGES
-
-    def palette_memory(self, info: MediaInfo) -> int:
-        """Estimated peak of a one-pass GIF: paletteuse's input (BGRA) waits for the palette, every frame of it.
-
-        With a palette per frame (``stats_mode: single``) palettegen gives each palette at once and
-        nothing waits (measured flat: 38 MiB for 20 s as for 2 s). ``diff`` waits like ``full``.
-        """
-        if self.gif_settings()[2] == "single" or info.duration is None:
-            return 0  # a stream with no end is refused instead (see _palette)
-        frames = info.frames if info.frames is not None else round(info.duration * float(info.fps or 25))
-        return buffering_memory(info, frames, bytes_per_pixel=RGBA)
-
-    def _palette(self, video: Pad, ctx: StepContext, info: MediaInfo) -> Pad:
-        """The GIF's palette and its use: in one pass, or in two when one would not fit the budget."""
-        if info.duration is None and self.gif_settings()[2] != "single" and ctx.max_memory is not None:
-            raise StepError("a GIF of a stream with no end would keep every frame in memory until it is stopped: "
-                            "its palette needs the whole stream", hint="trim it to a duration, or use quality: best "
-                                                                       "(a palette per frame)")
-        held = self.palette_memory(info)
-        over = ctx.max_memory is not None and held > ctx.max_memory
-        cannot = _read_twice(video) if over else None
-        if over and cannot is None:
-            return self._two_pass(video, ctx, info.alpha)
-        if over:
-            raise StepError(f"a one-pass GIF keeps every frame until its palette is known (~{_mib(held)} MiB, "
-                            f"over the memory budget of {_mib(ctx.max_memory)} MiB), and two passes cannot "
-                            f"be used: {cannot}", hint=GIF_HINT)
-        ctx.holds(held)
-        return self._one_pass(video, ctx, info.alpha)
-
-    def _two_pass(self, video: Pad, ctx: StepContext, alpha: bool) -> Pad:
-        """First pass: the palette to a PNG; the final pass reads it back as a second input."""
-        path = palette_path(self.path)
-        ctx.passes.append(EarlierPass(pads=[self._palettegen(video, ctx, alpha)], path=path,
-                                      args=[("-frames:v", "1"), ("-update", "1"), ("-c:v", "png"), ("-f", "image2")]))
-        png = graph.input_node("file:" + path, [], True, False)
-        return self._paletteuse(video, graph.input_pad(png, graph.VIDEO), ctx)
-
-    def _one_pass(self, video: Pad, ctx: StepContext, alpha: bool = False) -> Pad:
-        """One-pass palette GIF: palettegen sees the whole stream, paletteuse maps each frame."""
-        return self._paletteuse(video, self._palettegen(video, ctx, alpha), ctx)
-
-    def _palettegen(self, video: Pad, ctx: StepContext, alpha: bool) -> Pad:
-        colors, dither, stats, step = self.gif_settings()
-        counted = video
-        if step > 1:
-            # a sample of the pixels themselves (no averaging, which would invent colours)
-            counted = ctx.chain(video, "scale", {"w": f"max(1,trunc(iw/{step}))", "h": f"max(1,trunc(ih/{step}))",
-                                                 "flags": "neighbor"})
-        return ctx.chain(counted, "palettegen", {
-            "max_colors": colors if colors != 256 else None,
-            # Inter-frame transparency: the GIF encoder sends a pixel that did not change as transparent
-            # (gifflags +transdiff, on by default) when the palette has a transparent entry or the frame
-            # leaves an entry unused, which it then borrows. A full palette of 256 colours leaves none on
-            # grainy film, so there one slot is reserved (FFmpeg's default): 13 % smaller on film, the same
-            # on fire (docs/design.md). The encoder does this only while frames share the first palette,
-            # so with a palette per frame all the colours go to the picture (unless it has alpha).
-            "reserve_transparent": None if alpha or (colors == 256 and stats != "single") else 0,
-            "stats_mode": stats if stats != "full" else None,
-        })
-
-    def _paletteuse(self, video: Pad, palette: Pad, ctx: StepContext) -> Pad:
-        colors, dither, stats, step = self.gif_settings()
-        # with a palette per frame, a rectangle update would leave the rest of the frame holding indices
-        # into the previous palette: wrong colours (measured: SSIM 0.982 -> 0.966 on a test pattern)
-        rectangle = self.diff_mode == "rectangle" and stats != "single"
-        use = {"dither": dither, "diff_mode": "rectangle" if rectangle else None,
-               "new": 1 if stats == "single" else None}
-        if dither == "bayer":
-            use["bayer_scale"] = self.bayer_scale
-        return ctx.filter("paletteuse", [video, palette], use).pad()
