@@ -24,12 +24,11 @@ LOSSLESS = {"codec": "ffv1", "audio_codec": "pcm_s16le"}
 def tiny_overheads(monkeypatch):
     """Test clips are tiny, far below FFmpeg's own fixed memory: count only the frames, so a budget
     picks the segment length exactly (what is under test here is the seams, not the estimate)."""
-    from ffx.compile import segments
+    from ffx.media import memory
 
     for name, value in (("PLAIN_OVERHEAD", 0), ("SEGMENTED_OVERHEAD", 0), ("FRAME_PADDING", 1.0), ("SAFETY", 1.0),
                         ("DEFAULT_ENCODER_FRAMES", 0)):
-        monkeypatch.setattr(segments, name, value)
-    monkeypatch.setattr(segments, "encoder_frames", lambda codec, preset: 0)
+        monkeypatch.setattr(memory, name, value)
     import ffx.compile.compiler
 
     monkeypatch.setattr(ffx.compile.compiler, "encoder_frames", lambda codec, preset: 0)

@@ -81,7 +81,7 @@ class FfmpegStage:
     kind: str = "video"  # output.Kind (video, gif, webp, avif, image, sequence, audio): what it must read back as
 
     @classmethod
-    def lowered(cls, lowered: Lowered, output_path: str | None, **facts) -> FfmpegStage:
+    def from_lowered(cls, lowered: Lowered, output_path: str | None, **facts) -> FfmpegStage:
         """The stage of a lowered graph (:func:`~ffx.filtergraph.graph.lower`)."""
         return cls(inputs=lowered.inputs, target=lowered.url, output_path=output_path, graph=lowered.graph,
                    filters=lowered.filters, maps=lowered.maps, output_options=lowered.output_options, **facts)

@@ -190,7 +190,7 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
     if not to_bytes:
         check_can_write(output, overwrite)
     extension = "." + _extension(fmt)
-    stage = FfmpegStage.lowered(graph.lower(pads, "pipe:1", args), output or None, kind=out.kind)
+    stage = FfmpegStage.from_lowered(graph.lower(pads, "pipe:1", args), output or None, kind=out.kind)
     with PartFile.private(extension) if to_bytes else PartFile.beside(output) as part:
         execute(stage, binary=binary.path, stdin=_raw(first, iterator), part=part, verify=False)
         if to_bytes:

@@ -1,4 +1,8 @@
 """Reading an output back: FFmpeg's exit code 0 is not proof that the file is whole and as long as planned.
+
+A damaged input can make FFmpeg stop early and still exit 0. FFmpeg's own last
+progress report proves most outputs; the rest are probed, and an animated WebP
+(which not every FFmpeg reads back) is measured from its own frame headers.
 """
 
 from __future__ import annotations
