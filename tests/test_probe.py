@@ -13,15 +13,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import FFMPEG, decode_frames, faulty_ffmpeg, make_clip
 from typer.testing import CliRunner
 
 import ffx
-from conftest import FFMPEG, decode_frames, faulty_ffmpeg, make_clip
+from ffx.cli import app
 from ffx.media import probe as media
 from ffx.media.cache import ProbeCache
 from ffx.media.packets import frame_times, read_packets
 from ffx.media.report import parse_ffmpeg_report
-from ffx.cli import app
 
 
 @pytest.fixture
@@ -189,8 +189,8 @@ def test_a_picture_ffmpeg_reported_writing_is_not_read_again(tmp_path, monkeypat
 
 def test_the_studio_summary_and_the_graph_labels_do_not_count_a_long_file(tmp_path, long_after):
     """Both describe a plan on every keystroke (studio) or every picture (ffx graph): the header must do."""
-    from ffx.view.picture import describe
     from ffx.studio.session import summary
+    from ffx.view.picture import describe
 
     runs = long_after(0.5)
     clip = make_clip(tmp_path / "long.mkv", duration=2, audio=None)
