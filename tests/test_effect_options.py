@@ -27,15 +27,11 @@ from ffx.filtergraph.filter_options import (
     filter_options,
     value_problem,
 )
-from ffx.view.filtergraph_text import parse_filtergraph
+from ffx.filtergraph.text import parse_filtergraph
 
 # Options the table does not hold although FFmpeg takes them: each is checked against the bundled FFmpeg's
 # own help instead. The list is exact: an entry the table comes to hold, or no example writes, must go.
 NOT_IN_TABLE = {
-    # the generator reads "<type>" option lines, not the array options "[<type>]" FFmpeg 7 introduced
-    ("aformat", "channel_layouts"): "array option", ("aformat", "sample_fmts"): "array option",
-    # swresample's options, which aresample takes, stand in a section of their own (SWResampler AVOptions)
-    ("aresample", "out_sample_rate"): "swresample option",
     # filters that read files have no option table (safety.UNSAFE_FILTERS: a raw step may not use them)
     ("subtitles", "filename"): "unsafe filter", ("subtitles", "fontsdir"): "unsafe filter",
     ("subtitles", "force_style"): "unsafe filter", ("subtitles", "original_size"): "unsafe filter",

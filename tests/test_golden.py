@@ -20,7 +20,7 @@ import pytest
 from effect_examples import NAMES, RECIPES, example_recipe
 
 import ffx
-from ffx.view.filtergraph_text import split_filtergraph
+from ffx.filtergraph.text import split_filtergraph
 
 GOLDEN = Path(__file__).parent / "golden"
 # folders that differ from one checkout to another: the bundled font's, the recipes' (captions.srt)

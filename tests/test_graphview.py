@@ -7,7 +7,7 @@ from conftest import decode_frames
 from test_cli import RECIPES, ffx, shipped_recipe_args
 
 import ffx as api
-from ffx.view.filtergraph_text import parse_filtergraph
+from ffx.filtergraph.text import parse_filtergraph
 from ffx.view.picture import Box, Picture, picture_of
 from ffx.view.svg import to_svg
 from ffx.view.text_formats import to_dot, to_mermaid

@@ -3,7 +3,7 @@
 Each stage is drawn from its own parts (inputs, lowered filters with the recipe
 step behind each, maps, target): the data its argv is written from, so the
 picture shows what FFmpeg will build. A feeder lane is known only by its argv;
-its filtergraph is read back from the text (``filtergraph_text``). Everything
+its filtergraph is read back from the text (:mod:`ffx.filtergraph.text`). Everything
 here is pure: plan in, boxes and arrows out; ``svg`` and ``text_formats``
 write them.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ..compile.plan import FfmpegStage, Plan
 from ..filtergraph.graph import LoweredFilter
 from ..media.info import MediaInfo
-from .filtergraph_text import ParsedFilter, parse_filtergraph
+from ..filtergraph.text import ParsedFilter, parse_filtergraph
 
 LONGEST_VALUE = 28  # option values longer than this are shortened in the picture
 KEY_OPTIONS = 4  # options shown per filter node; the rest are summarised as "+N more"
@@ -30,6 +30,7 @@ class Box:
     kind: str  # input, filter, output
     cluster: int
     url: str = ""  # an input's or output's file or pipe, as the argv names it
+    step: str = ""  # a filter's recipe step (also its second line), drawn as a caption in SVG
 
 
 @dataclass
@@ -146,7 +147,7 @@ def _add_command(picture: Picture, command: _Command, title: str, inputs_info: d
         picture.boxes.append(box)
         producers[str(number)] = box.id
     for index, (one, step) in enumerate(command.filters):
-        box = Box(f"{prefix}f{index}", _filter_lines(one, step), "filter", cluster)
+        box = Box(f"{prefix}f{index}", _filter_lines(one, step), "filter", cluster, step=step or "")
         picture.boxes.append(box)
         for label in one.inputs:
             stream = label.split(":")

@@ -3,7 +3,7 @@
 FFmpeg splits a graph at ``;`` (chains) and ``,`` (filters of a chain) that are
 neither backslash-escaped nor inside ``'...'`` quotes, then unescapes a filter's
 options one level at a time (see ``ffx.filtergraph.graph``). Two readers use
-the split: the graph picture, for commands that reach it only as argv (feeder
+the split: the graph picture (``ffx.view``), for commands that reach it only as argv (feeder
 lanes), and the golden files, which lay a graph out one filter per line.
 
 >>> split_filtergraph(r"[0:v:0]scale=w=2:h=2,drawtext=text=\\'a\\,b\\'[s0];[s0]hflip[s1]")
