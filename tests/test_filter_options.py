@@ -14,6 +14,7 @@ from conftest import ADVERSARIAL, FFMPEG, decode_audio, decode_frames
 from ffx.filtergraph import filter_table
 from ffx.filtergraph.filter_options import filter_options, filter_pads, image_size_problem
 from ffx.filtergraph.safety import unsafe_filter_reason
+from ffx.media.probe import probe
 
 SOURCE = {"source": "color", "color": "red", "size": "64x48", "rate": 10, "duration": 1}
 SECOND = {"source": "color", "color": "blue", "size": "64x48", "rate": 10, "duration": 1}
@@ -54,6 +55,8 @@ REFUSED = [
     ({"name": "tmix", "frames": [1, 2]}, "filter.frames", "takes one value, not a list"),
     ({"name": "select", "outputs": 2}, "filter.name", "hands on 2 streams"),
     ({"name": "channelsplit"}, "filter.name", "hands on 2 streams"),
+    ({"name": "aformat", "sample_rates": "44100|fast"}, "filter.sample_rates", "'fast' is not a number"),
+    ({"name": "aresample", "out_sample_rate": -1}, "filter.out_sample_rate", "outside the range 0 to"),
 ]
 
 
@@ -98,6 +101,21 @@ def test_a_filter_of_two_inputs_reads_the_streams_named_in_with(tmp_path):
     assert red[0] > 200 and red[2] < 50, red
     assert blue[2] > 200 and blue[0] < 50, blue
     assert len(frames) == 13  # 0.3 s of a, then all of b (its first 0.4 s under the fade)
+
+
+def test_array_options_and_resampler_options_compile_and_render(tmp_path):
+    """aformat's sample_fmts is an array option ("[<sample_fmt>]" in FFmpeg 7's help) and aresample's
+    out_sample_rate stands in the resampler's help section: the table once missed both, refusing the steps."""
+    steps = [{"filter": {"name": "aformat", "sample_fmts": "s16", "sample_rates": "44100|48000"}},
+             {"filter": {"name": "aresample", "out_sample_rate": 8000}}]
+    recipe = ffx.Recipe(input={**SOURCE, "audio": "sine"}, steps=steps,
+                        output={"path": str(tmp_path / "o.mkv"), "codec": "ffv1", "audio_codec": "pcm_s16le"})
+    graph_text = " ".join(ffx.compile_recipe(recipe).argv)
+    assert "aformat=sample_fmts=s16:sample_rates=44100|48000" in graph_text and "aresample=out_sample_rate=8000" \
+        in graph_text
+    ffx.render(recipe)
+    assert probe(str(tmp_path / "o.mkv"), FFMPEG).sample_rate == 8000
+    assert len(decode_audio(tmp_path / "o.mkv", rate=8000)) == pytest.approx(8000, abs=200)  # the clip's second
 
 
 def test_an_audio_filter_applies_to_the_audio_without_saying_so(tmp_path):

@@ -46,7 +46,10 @@ WORLD = re.compile(r"file|path|url|socket|device|director|model|plugin|librar|co
 WORLD_NAME = re.compile(r"^font(file|sdir)?$|^log_|log$")  # fonts are looked up on disk by name
 TEXT_TYPES = ("string", "binary", "dictionary")
 
-OPTION_LINE = re.compile(r"^   (\S+)\s+<(\w+)>\s+\S+\s*(.*)$")
+# "   name  <type>  flags help" in a filter's own section; "  -name <type> ..." in the sections of the
+# libraries it hands options to (aresample: SWResampler, scale: SWScaler); "[<type>]" is an array
+# option (FFmpeg 7+: aformat's sample_fmts), recorded as type "[type]", its items '|'-separated
+OPTION_LINE = re.compile(r"^  [ -](\S+)\s+(\[<\w+>\s*\]|<\w+>)\s*\S+\s*(.*)$")
 CONSTANT_LINE = re.compile(r"^     (\S+)\s+(?:\S+\s+)?[.A-Z]{11}(?:\s|$)")  # flags' constants have no value
 RANGE = re.compile(r"\(from (\S+) to (\S+)\)")
 DEFAULT = re.compile(r"\(default (.*)\)\s*$")
@@ -83,7 +86,8 @@ def parse_help(help_text: str) -> tuple[dict, bool]:
     for line in help_text.splitlines():
         option = OPTION_LINE.match(line)
         if option:
-            name, kind, text = option.groups()
+            name, written, text = option.groups()
+            kind = re.sub(r"[<>\s]", "", written)  # "<int>" -> "int", "[<sample_fmt> ]" -> "[sample_fmt]"
             span = RANGE.search(text)
             low, high = (None, None) if not span else (_limit(span.group(1)), _limit(span.group(2)))
             default = DEFAULT.search(text)

@@ -138,6 +138,9 @@ def _dynamic_count(entry: tuple[int | None, str | None], options: dict) -> int |
 def value_problem(spec: list, value: object) -> str | None:
     """What is wrong with one value of an option of this [type, min, max, constants], or None."""
     kind, low, high, constants = spec
+    if kind.startswith("["):  # an array option ("[int]": aformat's sample_rates): each '|'-separated item
+        items = value if isinstance(value, list) else str(value).split("|") if isinstance(value, str) else [value]
+        return next(filter(None, (value_problem([kind[1:-1], low, high, constants], item) for item in items)), None)
     if isinstance(value, list):
         if kind in NUMBER_TYPES + ("flags", "boolean", "image_size", "video_rate", "color", "duration", "rational"):
             return "takes one value, not a list"
