@@ -104,7 +104,7 @@ class Audio(Effect):
                 length = source.info.duration
                 size = round(length * (source.info.sample_rate or rate))
                 audio = ctx.chain(audio, "aloop", {"loop": -1, "size": size})
-                ctx.memory_bytes = max(ctx.memory_bytes, size * 8 * 2)
+                ctx.holds(size * 8 * 2)
         if self.skip:
             audio = ctx.chain(audio, "atrim", {"start": self.skip})
         audio = ctx.chain(audio, "aresample", {"out_sample_rate": rate})

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 from ..filtergraph import graph
 from ..filtergraph.graph import Pad
 from ..media.info import MediaInfo
+from ..media.memory import buffering_memory
 
 if TYPE_CHECKING:
     from ..media.packets import FrameTimes
@@ -182,7 +183,8 @@ class Feeders(Protocol):
 
     def reversed_in_segments(self, clip: Clip, first: int, end: int, max_frames: int) -> PipedClip | None:
         """Frames ``[first, end)`` of a file input reversed by one feeder per segment of at most ``max_frames``,
-        last segment first; None when ``clip`` is no longer a file as read (or seeked) or a reverse is already fed."""
+        last segment first; None when ``clip`` is no longer a file input (as read, or seeked by a first trim)
+        or another reverse is already fed."""
         ...
 
 
@@ -190,9 +192,11 @@ class InputFiles(Protocol):
     """What only reading a whole input file tells (the compiler's I/O; each answer is remembered)."""
 
     def keyframes(self, path: str) -> list[float]:
+        """Times of the video's keyframes in the file (where a feeder can seek to)."""
         ...
 
     def frame_times(self, path: str, start: float, end: float, start_time: float = 0.0) -> FrameTimes:
+        """When the frames around ``[start, end)`` are shown, exactly (a short packet scan, nothing decoded)."""
         ...
 
 
@@ -228,7 +232,8 @@ def provided(port: Port | None, what: str) -> Port:
 
 @dataclass
 class StepContext:
-    """Everything an effect may use while it builds: the step's label, named streams, options."""
+    """Everything an effect may use while it builds: the step's label, named streams, options, the memory
+    accounting, and the ports through which it asks the compiler for commands, files and fonts."""
 
     label: str
     streams: dict[str, Clip]
@@ -257,6 +262,11 @@ class StepContext:
         """
         if nbytes > self.memory_bytes:
             self.memory_bytes, self.memory_step = int(nbytes), self.label
+
+    def holds_frames(self, info: MediaInfo, frames: int, bytes_per_pixel: float | None = None) -> None:
+        """Record that this step keeps ``frames`` frames of ``info`` waiting (media.memory's model: FFmpeg,
+        the encoder's frames and the frames held; decoded 4:2:0 unless ``bytes_per_pixel`` says otherwise)."""
+        self.holds(buffering_memory(info, frames, self.encoder_frames, bytes_per_pixel))
 
     def filter(self, name: str, pads: list[Pad] | Pad, options: dict | list | None = None,
                outputs: tuple[str, ...] | None = None) -> graph.Node:

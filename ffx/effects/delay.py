@@ -15,7 +15,6 @@ from pydantic import Field
 
 from ..filtergraph.graph import Pad
 from ..media.info import MediaInfo
-from ..media.memory import buffering_memory
 from .context import Clip, StepContext
 from .base import Effect
 
@@ -26,7 +25,7 @@ def delayed(video: Pad, frames: int, ctx: StepContext, info: MediaInfo) -> Pad:
     ``tpad`` itself holds nothing; whatever pairs the delayed copy with the original (blend, overlay, a
     stack) keeps ``frames`` frames of it waiting for their partners: counted here, where the length is known.
     """
-    ctx.holds(buffering_memory(info, frames, ctx.encoder_frames))
+    ctx.holds_frames(info, frames)
     return ctx.chain(video, "tpad", {"start": frames, "start_mode": "clone"})
 
 

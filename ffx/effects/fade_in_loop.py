@@ -29,7 +29,7 @@ class FadeInLoop(Effect):
     main_parameter = "fade"
     example = "- fade_in_loop: 1.5"
     unbounded_because = "dissolves the first frame into the last part of the clip"
-    requires = frozenset({"video"})
+    requires = frozenset({"video", "frame_count", "frame_rate"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         info = clip.info

@@ -21,7 +21,6 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..filtergraph import graph
-from ..media.memory import buffering_memory
 from .context import Clip, StepContext, StepError
 from .base import Effect
 from .fields import StreamRef, Time
@@ -68,7 +67,7 @@ class Freeze(Effect):
         rgb = ctx.rgb(ctx.constant_rate(clip))
         snap = ctx.chain(rgb, "trim", {"start_frame": frame, "end_frame": frame + 1})
         snap = ctx.chain(snap, "setpts", {"expr": "PTS-STARTPTS"})
-        ctx.holds(buffering_memory(info, frame + 1, ctx.encoder_frames))  # RGB frames wait for the snapshot
+        ctx.holds_frames(info, frame + 1)  # RGB frames wait for the snapshot
         x = y = 0
         if self.region is not None:
             x1, y1, x2, y2 = self.region.pixels(info.width, info.height, prefix="region.")

@@ -53,5 +53,5 @@ class Loop(Effect):
             audio = exact_length(audio, samples, ctx)
             audio = ctx.chain(audio, "aloop", {"loop": passes - 1, "size": samples})
             audio = ctx.chain(audio, "atrim", {"end_sample": round(total / info.fps * rate)})
-        ctx.memory_bytes = max(ctx.memory_bytes, frames * info.frame_bytes())
+        ctx.holds(frames * info.frame_bytes())
         return clip.evolve(video=video, audio=audio, info=info.replace(frames=total, duration=float(total / info.fps)))

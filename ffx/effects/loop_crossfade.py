@@ -22,15 +22,14 @@ from pydantic import Field
 
 from ..filtergraph import graph
 from ..media.memory import audio_bytes, buffering_memory
-from .context import Clip, StepContext, StepError, require
+from .context import Clip, StepContext, StepError
 from .base import Effect
 from .fields import Time
 
 
 def fade_frames(clip: Clip, seconds: float) -> tuple[float, int]:
-    """(frame rate, fade length in whole frames, at least one) of a clip whose length is known."""
+    """(frame rate, fade length in whole frames, at least one) of a clip whose frames are counted (``requires``)."""
     info = clip.info
-    require(clip, {"frame_count", "frame_rate"})
     rate = float(info.fps)
     return rate, max(1, round(seconds * rate))
 
@@ -45,7 +44,7 @@ class LoopCrossfade(Effect):
     main_parameter = "fade"
     example = "- loop_crossfade: {fade: 0.8, duration: 3}"
     unbounded_because = "dissolves the end of the clip into its beginning"
-    requires = frozenset({"video"})
+    requires = frozenset({"video", "frame_count", "frame_rate"})
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         info = clip.info

@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..filtergraph.graph import Pad
-from ..media.memory import RGB, buffering_memory
+from ..media.memory import RGB
 from .context import Clip, StepContext
 from .base import Effect
 from .blend import BlendMode
@@ -86,7 +86,7 @@ class Motion(Effect):
         rgb = ctx.rgb(ctx.constant_rate(clip))
         if self.style == "tmix":
             frames = self.delay + 1
-            ctx.holds(buffering_memory(info, frames, ctx.encoder_frames, RGB))  # tmix's window, in planar RGB
+            ctx.holds_frames(info, frames, RGB)  # tmix's window, in planar RGB
             motion = ctx.chain(rgb, "tmix", {"frames": frames, "weights": weights_text(difference_weights(frames)),
                                               "scale": 2})
         else:

@@ -12,7 +12,6 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ..media.memory import buffering_memory
 from .context import Clip, StepContext
 from .base import Effect
 
@@ -65,6 +64,6 @@ class Tmix(Effect):
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         weights = self.resolved_weights()
-        ctx.holds(buffering_memory(clip.info, self.frames, ctx.encoder_frames))  # the window of frames mixed
+        ctx.holds_frames(clip.info, self.frames)  # the window of frames mixed
         options = {"frames": self.frames, "weights": weights_text(weights) if weights else None, "scale": self.scale}
         return clip.evolve(video=ctx.chain(clip.video, "tmix", options))

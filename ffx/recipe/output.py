@@ -24,7 +24,6 @@ from ..effects.fields import Rate
 from ..filtergraph.graph import Pad
 from ..media.info import MediaInfo
 from ..syntax.problems import model_error
-from ..media.memory import buffering_memory
 from .palette import QUALITY, Palette, mib
 
 VIDEO_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
@@ -255,7 +254,7 @@ class Output(BaseModel):
             if self.audio_bitrate or audio_codec in ("aac", "libopus", "libmp3lame", "libvorbis"):
                 args += [("-b:a", self.audio_bitrate or "192k")]
         info = info.replace(has_audio=audio is not None)
-        ctx.holds(buffering_memory(info, 0, ctx.encoder_frames))  # FFmpeg itself and the encoder's frames
+        ctx.holds_frames(info, 0)  # FFmpeg itself and the encoder's frames
         check_budget(ctx)
         args += [("-f", self.muxer())]
         pads = [p for p in (video, alpha_plane, audio) if p is not None]
