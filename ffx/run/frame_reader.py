@@ -32,8 +32,9 @@ from ..compile.request import compile_request
 from ..effects.filter import RawFilter
 from ..errors import Problem, RecipeError
 from ..ffmpeg.binary import FfmpegBinary
-from ..recipe.inputs import Input
+from ..media.cache import ProbeCache
 from ..recipe.document import Recipe
+from ..recipe.inputs import Input
 from ..recipe.output import Output
 from .executor import stream
 from .runner import run_plan
@@ -71,8 +72,9 @@ def frames(source: Recipe | str | os.PathLike, *, steps: list | None = None, bgr
     probe = RawFilter(name="showinfo", checksum=0)
     raw = Output(path="ffx-frames.nut", codec="rawvideo", pix_fmt="bgr24" if bgr else "rgb24", audio=False)
     recipe = _with(recipe, steps=[*recipe.steps, probe], output=raw)
+    probes = ProbeCache()  # a staged compile below reads the same inputs: probed (and counted) once
     plan = compile_request(recipe, inputs=inputs, variables=variables, overwrite=True, ffmpeg=ffmpeg,
-                          allow_unsafe=allow_unsafe, max_memory=max_memory)
+                          allow_unsafe=allow_unsafe, max_memory=max_memory, probes=probes)
     if not plan.result.has_video:
         raise RecipeError(Problem("the recipe's result has no video to yield frames of", field="input"))
     if plan.feeds or len(plan.stages) > 1:
@@ -81,7 +83,7 @@ def frames(source: Recipe | str | os.PathLike, *, steps: list | None = None, bgr
         lossless = Output(path="ffx-frames.mkv", codec="ffv1", pix_fmt="gbrp", audio=False)
         staged = compile_request(_with(recipe, steps=recipe.steps[:-1], output=lossless), inputs=inputs,
                                 variables=variables, overwrite=True, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
-                                max_memory=max_memory)
+                                max_memory=max_memory, probes=probes)
         return _via_private_file(staged, bgr)
     return _read(plan, bgr)
 
