@@ -320,3 +320,16 @@ def test_a_span_near_the_start_waits_for_the_probe_and_a_short_file_is_probed_pr
     with pytest.raises(ffx.RecipeError, match="past the end"):  # the header read with the span counts nothing
         ffx.compile_recipe(str(recipe), inputs=[str(short)], variables={"at": 2.2}, ffmpeg=FFMPEG, probes=cache)
     assert media.probe(str(short), FFMPEG, probes=cache).frames == 20
+
+
+def test_the_probe_cache_keeps_the_newest_answers_and_forgets_a_changed_file(tmp_path):
+    from ffx.media.cache import Probed, file_identity
+
+    cache = ProbeCache(kept=2)
+    files = [tmp_path / f"{n}.mkv" for n in range(3)]
+    for file in files:
+        file.write_bytes(b"x")
+        cache.remember(str(file), FFMPEG, Probed(file_identity(str(file)), ffx.MediaInfo(), None))
+    assert [cache.remembered(str(file), FFMPEG) is not None for file in files] == [False, True, True]
+    files[2].write_bytes(b"changed")
+    assert cache.remembered(str(files[2]), FFMPEG) is None and cache.remembered(str(files[1]), "other") is None
