@@ -26,6 +26,7 @@ _EXPORTS = {
     "render_bytes": "run.inmemory", "iter_bytes": "run.inmemory", "encode": "run.inmemory", "FrameError": "run.inmemory",
     "Terminated": "ffmpeg.process",
     "frames": "run.frame_reader",
+    "from_ffmpeg_python": "interop.importer",
 }
 __all__ = sorted([*_EXPORTS, "effects"])
 

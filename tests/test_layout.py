@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent / "ffx"
 # docs/design.md, "The layout": bottom floor first
 FLOORS = {
     "errors": 1, "ffmpeg": 2, "syntax": 3, "media": 4, "filtergraph": 5, "effects": 6, "recipe": 7, "compile": 8,
-    "run": 9, "scale": 10, "view": 11, "startup": 12, "api": 13, "studio": 14, "cli": 14, "launcher": 14,
+    "run": 9, "interop": 9, "scale": 10, "view": 11, "startup": 12, "api": 13, "studio": 14, "cli": 14, "launcher": 14,
     "__main__": 15,
 }
 LONGEST_MODULE = 420  # lines; the generated filter table is the one exception

@@ -5,6 +5,7 @@ refused the job), 2 bad command-line usage, 128 + the signal when stopped by
 one: 130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP.
 """
 
-from .commands import app, main
+from .commands import app
+from .entry import main
 
 __all__ = ["app", "main"]
