@@ -241,6 +241,14 @@ class Plan:
             words.append(word)
         return " ".join(words).replace(lane.writes, "pipe:3")
 
+    def to_ffmpeg_python(self):
+        """This plan as an ffmpeg-python output node (the ``ffx[ffmpeg-python]`` extra): its ``.compile()``
+        writes the same frames and samples as ``ffx render``; a plan ffmpeg-python cannot express (pipes,
+        several commands, a graph deeper than its recursion) is refused in one line."""
+        from .to_ffmpeg_python import to_ffmpeg_python
+
+        return to_ffmpeg_python(self)
+
     def to_json(self, binary: str = "ffmpeg") -> str:
         # a long file that no step counted: the header's duration, and no frame count (reading the whole
         # file for it would cost more than the excerpt; plan.result.counted_exactly() counts it when asked)

@@ -55,6 +55,10 @@ REGISTRY: Mapping[str, type[Effect]] = _Registry()
 
 def __getattr__(name: str) -> type[Effect]:
     """``ffx.effects.Resize`` and friends: the classes by their Python names."""
+    if name == "FfmpegPython":  # a Python-only step, outside the registry (YAML cannot name it)
+        from ._ffmpeg_python import FfmpegPython
+
+        return FfmpegPython
     for cls in REGISTRY.values():
         if cls.__name__ == name:
             return cls
@@ -62,4 +66,4 @@ def __getattr__(name: str) -> type[Effect]:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *(cls.__name__ for cls in REGISTRY.values())])
+    return sorted([*globals(), "FfmpegPython", *(cls.__name__ for cls in REGISTRY.values())])

@@ -232,6 +232,10 @@ class Recipe(BaseModel):
             data["inputs"] = {k: _compact_io(v) for k, v in self.inputs.items()}
         if self.vars:
             data["vars"] = dict(self.vars)
+        for index, step in enumerate(self.steps):
+            if getattr(type(step), "python_only", False):  # a Python function has no YAML form
+                raise RecipeError(Problem(f"{step.effect} is a Python step: it has no YAML form",
+                                          field=f"steps[{index}]", hint="write it as filter steps to keep it in YAML"))
         if self.steps:
             data["steps"] = [_compact_step(s) for s in self.steps]
         if self.output is not None:
