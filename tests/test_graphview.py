@@ -4,11 +4,13 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from conftest import decode_frames
+from effect_examples import NAMES, example_recipe
 from test_cli import RECIPES, ffx, shipped_recipe_args
 
 import ffx as api
 from ffx.filtergraph.text import parse_filtergraph
-from ffx.view.picture import Box, Picture, picture_of
+from ffx.view.layout import Rect, lay_out
+from ffx.view.picture import Arrow, Box, Picture, picture_of
 from ffx.view.svg import to_svg
 from ffx.view.text_formats import to_dot, to_mermaid
 
@@ -135,3 +137,88 @@ def test_a_simple_filter_chain_reads_the_first_input_and_a_command_without_filte
     copy = Picture()
     _add_command(copy, _argv_command(["-i", "file:a.mkv", "-c", "copy", "file:b.mkv"]), "x")
     assert [(a.source, a.target) for a in copy.arrows] == [("c0_in0", "c0_out")]
+
+
+def segment_enters(start, end, rect, inset: float = 0.5) -> bool:
+    """Whether the segment passes through the rectangle's inside (its border shrunk by ``inset``): the
+    segment clipped to the rectangle's slabs (Liang-Barsky) keeps a piece."""
+    (x0, y0), (x1, y1) = start, end
+    low, high = 0.0, 1.0
+    for delta, offset, near, far in ((x1 - x0, x0, rect.x + inset, rect.right - inset),
+                                     (y1 - y0, y0, rect.y + inset, rect.bottom - inset)):
+        if delta == 0:
+            if not near < offset < far:
+                return False
+            continue
+        t0, t1 = sorted(((near - offset) / delta, (far - offset) / delta))
+        low, high = max(low, t0), min(high, t1)
+    return low < high
+
+
+def test_segment_enters_a_box_only_through_its_inside():
+    box = Rect(10, 10, 20, 10)
+    assert segment_enters((0, 15), (40, 15), box) and segment_enters((0, 0), (40, 30), box)
+    assert not segment_enters((0, 10), (40, 10), box)  # along the border
+    assert not segment_enters((0, 0), (9, 30), box) and not segment_enters((30, 15), (40, 15), box)
+
+
+def layout_problems(picture: Picture) -> list[str]:
+    """What makes a laid-out picture hard to follow: an arrow through a box it does not connect, boxes
+    overlapping, an input not left of every other box of its command or an output not right of them."""
+    layout = lay_out(picture)
+    problems = []
+    for route in layout.routes:
+        assert route.points[0][0] >= layout.boxes[route.source].x and \
+            route.points[-1][0] == layout.boxes[route.target].x  # it leaves its source and arrives at its target
+        for box_id, rect in layout.boxes.items():
+            if box_id in (route.source, route.target):
+                continue
+            if any(segment_enters(a, b, rect) for a, b in zip(route.points, route.points[1:])):
+                problems.append(f"{route.source} -> {route.target} runs through {box_id}")
+    placed = [(box, layout.boxes[box.id]) for box in picture.boxes]
+    for index, (one, a) in enumerate(placed):
+        for other, b in placed[index + 1:]:
+            if a.x < b.right and b.x < a.right and a.y < b.bottom and b.y < a.bottom:
+                problems.append(f"{one.id} overlaps {other.id}")
+    for cluster in range(len(picture.clusters)):
+        mine = [(box, rect) for box, rect in placed if box.cluster == cluster]
+        for kind, outside in (("input", lambda r, others: r.right < min(o.x for o in others)),
+                              ("output", lambda r, others: r.x > max(o.right for o in others))):
+            others = [rect for box, rect in mine if box.kind != kind]
+            for box, rect in mine:
+                if box.kind == kind and others and not outside(rect, others):
+                    problems.append(f"{box.id} is not {'left' if kind == 'input' else 'right'} of the others")
+    return problems
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in RECIPES.glob("*.yaml")))
+def test_a_shipped_recipes_arrows_pass_no_box_and_it_flows_from_inputs_on_the_left(clip, name):
+    plan = api.compile_recipe(RECIPES / f"{name}.yaml", inputs=None if name == "demo" else [str(clip)],
+                              variables={"subs": str(RECIPES / "captions.srt")} if name == "subtitles" else None)
+    picture = picture_of(plan)
+    assert picture.arrows and not layout_problems(picture), layout_problems(picture)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_effect_examples_arrows_pass_no_box_and_it_flows_from_inputs_on_the_left(name, monkeypatch):
+    monkeypatch.chdir(RECIPES)  # where the files examples name are
+    plan = api.compile_recipe(example_recipe(name, {"path": "out.mkv", "codec": "ffv1", "audio_codec": "pcm_s16le"}))
+    picture = picture_of(plan)
+    assert picture.arrows and not layout_problems(picture), layout_problems(picture)
+
+
+def test_a_gap_spanning_arrow_goes_around_the_boxes_between():
+    """The boomerang's shape: a split whose first branch passes two filters and whose second joins the
+    concat directly; the direct arrow must bend around the branch, not run through it."""
+    boxes = [Box("in", ["input 0"], "input", 0), Box("split", ["split"], "filter", 0),
+             Box("a", ["reverse"], "filter", 0), Box("b", ["setpts"], "filter", 0),
+             Box("concat", ["concat"], "filter", 0), Box("out", ["output"], "output", 0)]
+    arrows = [Arrow("in", "split"), Arrow("split", "a"), Arrow("a", "b"), Arrow("b", "concat"),
+              Arrow("split", "concat"), Arrow("concat", "out", "2.00 s")]
+    picture = Picture(["command"], boxes, arrows)
+    assert not layout_problems(picture)
+    layout = lay_out(picture)
+    direct = next(r for r in layout.routes if (r.source, r.target) == ("split", "concat"))
+    assert len(direct.points) > 2  # it bends through the gaps
+    assert [layout.boxes[b].x for b in ("in", "split", "a", "b", "concat", "out")] == \
+        sorted(layout.boxes[b].x for b in ("in", "split", "a", "b", "concat", "out"))
