@@ -86,10 +86,12 @@ NEEDS: dict[Need, Precondition] = {
 "Every precondition an effect can declare, in the order they are checked (the first unmet one is said)."
 
 
-def require(clip: Clip, needs: Iterable[Need], *, stream: str | None = None, field: str = "") -> None:
+def require(clip: Clip, needs: Iterable[Need], *, stream: str | None = None, field: str = "",
+            hint: str | None = None) -> None:
     """Refuse ``clip`` with the message of the first of ``needs`` it does not meet.
 
-    ``stream`` names the stream when it is not the one the step receives (``with: logo``).
+    ``stream`` names the stream when it is not the one the step receives (``with: logo``); ``hint``
+    replaces the need's own where the effect knows a better way out.
 
     >>> from ffx.media.info import MediaInfo
     >>> require(Clip(video=None, audio=None, info=MediaInfo()), {"video"}, stream="logo")
@@ -100,14 +102,15 @@ def require(clip: Clip, needs: Iterable[Need], *, stream: str | None = None, fie
     wanted = set(needs)
     for name, need in NEEDS.items():
         if name in wanted and not need.met(clip):
-            raise refusal(name, stream=stream, field=field)
+            raise refusal(name, stream=stream, field=field, hint=hint)
 
 
-def refusal(need: Need, *, stream: str | None = None, field: str = "") -> StepError:
+def refusal(need: Need, *, stream: str | None = None, field: str = "", hint: str | None = None) -> StepError:
     """The one error for an unmet ``need`` (of ``stream``, or of the stream the step receives)."""
     precondition = NEEDS[need]
     whose = RECEIVED if stream is None else f"stream {stream!r}"
-    return StepError(precondition.message.format(stream=whose), field=field, hint=precondition.hint)
+    return StepError(precondition.message.format(stream=whose), field=field,
+                     hint=precondition.hint if hint is None else hint)
 
 
 # Ports: what the compiler provides ----------------------------------------------------------------------

@@ -81,7 +81,8 @@ class RemoveBackground(Effect):
     def _median(self, video, clip: Clip, ctx: StepContext):
         info = clip.info
         rate = float(info.fps)
-        require(clip, {"frame_count"})  # the median samples frames spread over the whole clip (or give a plate)
+        # the median samples frames spread over the whole clip
+        require(clip, {"frame_count"}, hint="give a `plate` (a picture of the background) instead, or trim the clip")
         total = info.frames
         start = self.start + info.duration if self.start < 0 else self.start
         end = total / rate if self.end is None else (self.end + info.duration if self.end < 0 else self.end)
