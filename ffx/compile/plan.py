@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from ..filtergraph.graph import Lowered, LoweredFilter, LoweredInput
 from ..media.info import MediaInfo
+from .to_ffmpeg_python import ffmpeg_python_graph
 
 GLOBAL_ARGS = ("-hide_banner", "-nostdin")
 
@@ -245,9 +246,7 @@ class Plan:
         """This plan as an ffmpeg-python output node (the ``ffx[ffmpeg-python]`` extra): its ``.compile()``
         writes the same frames and samples as ``ffx render``; a plan ffmpeg-python cannot express (pipes,
         several commands, a graph deeper than its recursion) is refused in one line."""
-        from .to_ffmpeg_python import to_ffmpeg_python
-
-        return to_ffmpeg_python(self)
+        return ffmpeg_python_graph(self)
 
     def to_json(self, binary: str = "ffmpeg") -> str:
         # a long file that no step counted: the header's duration, and no frame count (reading the whole

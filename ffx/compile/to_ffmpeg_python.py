@@ -1,4 +1,4 @@
-"""A compiled plan as an ffmpeg-python graph: ``ffx.interop.to_ffmpeg_python(plan)``.
+"""A compiled plan as an ffmpeg-python graph: ``plan.to_ffmpeg_python()``.
 
 For code that goes on in ffmpeg-python (its ``.run()``, ``.run_async()``, its
 own ``-map``s), the plan's one FFmpeg command is rebuilt node by node from its
@@ -12,9 +12,8 @@ recursion limit (about 990 filters in a row) fails in it; such plans, and plans
 of several commands or fed through pipes, are refused here in one line.
 
 >>> import ffx
->>> from ffx.interop import to_ffmpeg_python
 >>> recipe = ffx.Recipe(input={"source": "testsrc2", "duration": 1}, steps=["mirror"], output="/tmp/m.mkv")
->>> argv = to_ffmpeg_python(ffx.compile_recipe(recipe)).compile()
+>>> argv = ffx.compile_recipe(recipe).to_ffmpeg_python().compile()
 >>> argv[argv.index("-filter_complex") + 1], argv[-1]
 ('[0:v:0]hflip[s0]', 'file:/tmp/m.mkv')
 """
@@ -25,20 +24,19 @@ import re
 import sys
 from typing import Any
 
-from ..errors import CapabilityError, UsageError
-from ..filtergraph.ffmpeg_python import ffmpeg_python
-from ..filtergraph.text import parse_filtergraph
-from .plan import Plan
+from ..errors import CapabilityError
 
 _INPUT_LABEL = re.compile(r"^(\d+)(?::(.+))?$")
 _MARGIN = 60  # frames of Python's stack ffmpeg-python's own callers take
 
 
-def to_ffmpeg_python(plan: Any) -> Any:
-    """An ffmpeg-python output node that writes what ``plan`` writes (see the module's docstring)."""
+def ffmpeg_python_graph(plan: Any) -> Any:
+    """An ffmpeg-python output node that writes what ``plan`` (a :class:`~ffx.compile.plan.Plan`) writes."""
+    # imported here: every plan module loads this one, and only this method needs the graph reader
+    from ..filtergraph.ffmpeg_python import ffmpeg_python
+    from ..filtergraph.text import parse_filtergraph
+
     ffmpeg = ffmpeg_python()
-    if not isinstance(plan, Plan):
-        raise UsageError(f"to_ffmpeg_python takes an ffx.Plan (from ffx.compile_recipe), not {type(plan).__name__}")
     if plan.feeds:
         raise CapabilityError("this plan feeds FFmpeg through pipes from other processes (a segmented reverse, "
                               "a numpy step); ffmpeg-python writes one command: render it with ffx.render")

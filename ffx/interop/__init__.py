@@ -15,7 +15,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "from_ffmpeg_python": "ffx.interop.importer", "to_ffmpeg_python": "ffx.compile.to_ffmpeg_python",
+    "from_ffmpeg_python": "ffx.interop.importer", "to_ffmpeg_python": "ffx.interop.exporter",
     "recipe_from_command": "ffx.interop.command", "command_to_python": "ffx.interop.command",
     "FfmpegPython": "ffx.effects._ffmpeg_python",
 }
