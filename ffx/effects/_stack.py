@@ -9,8 +9,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from .context import Clip, StepContext, StepError, paired_length, require
 from .base import Effect
+from .context import Clip, StepContext, StepError, paired_length, require
 from .fields import StreamRef
 
 

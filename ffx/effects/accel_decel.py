@@ -22,8 +22,8 @@ from typing import Literal
 from pydantic import Field
 
 from ..filtergraph import graph
-from .context import Clip, StepContext, StepError
 from .base import Effect
+from .context import Clip, StepContext, StepError
 from .fields import Time
 
 

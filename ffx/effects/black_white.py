@@ -16,8 +16,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from ..filtergraph import graph
-from .context import Clip, StepContext
 from .base import Effect
+from .context import Clip, StepContext
 
 
 class BlackWhite(Effect):

@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .context import Clip, StepContext, StepError, paired_length
 from .base import Effect
+from .context import Clip, StepContext, StepError, paired_length
 from .fields import StreamRef
 
 BlendMode = Literal[

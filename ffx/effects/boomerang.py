@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .context import Clip, StepContext, StepError
 from .base import Effect
+from .context import Clip, StepContext, StepError
 from .reverse import reversed_pads, segmented_reverse
 
 

@@ -21,9 +21,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from .base import Effect
 from .context import Clip, StepContext
 from .fields import Color
-from .base import Effect
 
 
 class ChromaKey(Effect):

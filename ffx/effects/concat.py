@@ -17,9 +17,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..filtergraph import graph
 from ._joint import JOINED, Fit, JointFormat, fit_clip, joint_format
+from .base import Effect
 from .context import Clip, StepContext, StepError, require
 from .fields import Color, Rate, StreamRef
-from .base import Effect
 
 TransitionName = Literal[
     "cut", "fade", "wipeleft", "wiperight", "wipeup", "wipedown", "slideleft", "slideright", "slideup",

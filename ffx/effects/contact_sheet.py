@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from .base import Effect
 from .context import Clip, StepContext, StepError
 from .fields import Color
-from .base import Effect
 from .text import SHIPPED_FONT
 
 

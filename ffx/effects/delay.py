@@ -15,8 +15,8 @@ from pydantic import Field
 
 from ..filtergraph.graph import Pad
 from ..media.info import MediaInfo
-from .context import Clip, StepContext
 from .base import Effect
+from .context import Clip, StepContext
 
 
 def delayed(video: Pad, frames: int, ctx: StepContext, info: MediaInfo) -> Pad:

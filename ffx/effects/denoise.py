@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .context import Clip, StepContext
 from .base import Effect
+from .context import Clip, StepContext
 
 STRENGTHS = {"light": 2.0, "medium": 4.0, "strong": 8.0}  # luma_spatial; hqdn3d's own default is 4
 

@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from .base import Effect
 from .context import Clip, StepContext, StepError, require
 from .fields import Color
-from .base import Effect
 
 
 class Fade(Effect):

@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .context import Clip, StepContext, StepError
 from .base import Effect
+from .context import Clip, StepContext, StepError
 from .fields import Time
 from .loop_crossfade import fade_frames
 

@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .context import Clip, StepContext, StepError
 from .base import Effect
+from .context import Clip, StepContext, StepError
 from .fields import Rate
 
 # the fps filter's `round` option for each way of picking a frame for slot n (shown at n / rate)

@@ -21,10 +21,10 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..filtergraph import graph
-from .context import Clip, StepContext, StepError
 from .base import Effect
-from .fields import StreamRef, Time
+from .context import Clip, StepContext, StepError
 from .crop import Coord, Rectangle, _pixels
+from .fields import StreamRef, Time
 
 
 class Freeze(Effect):

@@ -17,8 +17,8 @@ from pydantic import Field
 
 from ..filtergraph import graph
 from ._joint import exact_length, silence
-from .context import Clip, StepContext, StepError
 from .base import Effect
+from .context import Clip, StepContext, StepError
 from .fields import Time
 
 

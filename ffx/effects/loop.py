@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ._joint import exact_length
-from .context import Clip, StepContext
 from .base import Effect
+from .context import Clip, StepContext
 from .fields import Time
 
 

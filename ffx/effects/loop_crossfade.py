@@ -22,8 +22,8 @@ from pydantic import Field
 
 from ..filtergraph import graph
 from ..media.memory import audio_bytes, buffering_memory
-from .context import Clip, StepContext, StepError
 from .base import Effect
+from .context import Clip, StepContext, StepError
 from .fields import Time
 
 

@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .context import Clip, StepContext
 from .base import Effect
+from .context import Clip, StepContext
 
 
 class Loudness(Effect):

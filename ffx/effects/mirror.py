@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .context import Clip, StepContext
 from .base import Effect
+from .context import Clip, StepContext
 
 
 class Mirror(Effect):

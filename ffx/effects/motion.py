@@ -28,12 +28,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..filtergraph.graph import Pad
 from ..media.memory import RGB
-from .context import Clip, StepContext
 from .base import Effect
 from .blend import BlendMode
+from .context import Clip, StepContext
 from .delay import delayed
 from .tmix import difference_weights, weights_text
-
 
 DEFAULT_OVER_MODE = {"gray": "grainmerge", "difference": "addition", "tmix": "multiply128"}
 

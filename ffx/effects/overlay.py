@@ -17,8 +17,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..filtergraph import graph
-from .context import Clip, StepContext, StepError, paired_length, require
 from .base import Effect
+from .context import Clip, StepContext, StepError, paired_length, require
 from .fields import StreamRef, Time
 
 Place = Literal["center", "top", "bottom", "left", "right", "top_left", "top_right", "bottom_left", "bottom_right"]

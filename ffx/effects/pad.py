@@ -21,9 +21,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from .base import Effect
 from .context import Clip, StepContext, StepError
 from .fields import Color
-from .base import Effect
 
 ASPECT = r"^\d{1,5}:\d{1,5}$"
 

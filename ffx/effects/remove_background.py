@@ -23,8 +23,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..media.memory import tree_memory
-from .context import Clip, StepContext, StepError, require
 from .base import Effect
+from .context import Clip, StepContext, StepError, require
 from .fields import StreamRef, Time
 
 _WHITE16 = 65535

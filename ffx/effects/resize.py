@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .context import Clip, StepContext, StepError
 from .base import Effect
+from .context import Clip, StepContext, StepError
 
 
 class Resize(Effect):

@@ -15,8 +15,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .context import Clip, StepContext
 from .base import Effect
+from .context import Clip, StepContext
 from .fields import Rate
 from .speed import atempo_chain
 

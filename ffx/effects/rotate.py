@@ -23,9 +23,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from .base import Effect
 from .context import Clip, StepContext, StepError
 from .fields import Color
-from .base import Effect
 
 
 def expanded_size(width: int, height: int, degrees: float) -> tuple[int, int]:

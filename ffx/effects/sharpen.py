@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .context import Clip, StepContext
 from .base import Effect
+from .context import Clip, StepContext
 
 
 class Sharpen(Effect):

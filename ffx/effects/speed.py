@@ -6,14 +6,13 @@ FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#setpts_002c-asetpts and #ate
 from __future__ import annotations
 
 import math
-
 from fractions import Fraction
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .context import Clip, StepContext, StepError, refusal
 from .base import Effect
+from .context import Clip, StepContext, StepError, refusal
 from .fields import Time
 from .fps import video_length
 

@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .context import Clip, StepContext
 from .base import Effect
+from .context import Clip, StepContext
 from .fields import StreamName
 
 

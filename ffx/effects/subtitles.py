@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .context import Clip, StepContext, StepError
 from .base import Effect
+from .context import Clip, StepContext, StepError
 from .text import SHIPPED_FONT
 
 SUBTITLE_TYPES = (".srt", ".ass", ".ssa", ".vtt")

@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from .context import Clip, StepContext, StepError
 from .base import Effect
 from .blend import BlendMode
+from .context import Clip, StepContext, StepError
 
 
 class Tblend(Effect):

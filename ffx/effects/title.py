@@ -14,9 +14,9 @@ from typing import Literal
 from pydantic import Field
 
 from ..filtergraph import graph
+from .base import Effect
 from .context import Clip, StepContext, StepError
 from .fields import Color
-from .base import Effect
 from .text import DrawnText, FontName, Position, Text, font_from
 
 

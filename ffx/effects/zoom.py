@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .context import Clip, StepContext
 from .base import Effect
+from .context import Clip, StepContext
 
 FINE = 4  # the enlargement that makes the window's steps a quarter pixel
 
