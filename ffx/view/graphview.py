@@ -1,8 +1,9 @@
 """A compiled plan drawn as SVG, DOT or Mermaid text, with no Graphviz needed (``ffx graph``).
 
 The picture (``picture``) is built from the plan's stages, each filter with the
-recipe step that made it; ``svg`` lays it out and writes it, ``text_formats``
-writes DOT and Mermaid. Everything is pure: plan in, text out.
+recipe step that made it; ``layout`` places its boxes in layers and routes its
+arrows between them, ``svg`` writes that, ``text_formats`` writes DOT and
+Mermaid. Everything is pure: plan in, text out.
 """
 
 from __future__ import annotations

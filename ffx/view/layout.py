@@ -27,6 +27,7 @@ compiled; this needs a few hundred lines and no dependency.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .box_text import box_size, text_width
 from .picture import Arrow, Box, Picture
@@ -148,7 +149,7 @@ def _lay_out_cluster(boxes: list[Box], arrows: list[Arrow], left: float, top: fl
     up: dict[str, list[str]] = {name: [] for name in nodes}
     down: dict[str, list[str]] = {name: [] for name in nodes}
     for chain in chains:
-        for before, after in zip(chain, chain[1:]):
+        for before, after in pairwise(chain):
             down[before].append(after)
             up[after].append(before)
     columns: list[list[str]] = [[] for _ in range(max((n.layer for n in nodes.values()), default=0) + 1)]
@@ -173,9 +174,14 @@ def _lay_out_cluster(boxes: list[Box], arrows: list[Arrow], left: float, top: fl
         shift = 0.0 if box.kind == "input" else slack if box.kind == "output" else slack / 2
         rects[box.id] = Rect(lefts[node.layer] + shift, top + node.y, node.width, node.height)
 
+    ends: dict[tuple[str, bool], list[int]] = {}  # (box, outgoing) -> its arrows' numbers
+    for number, chain in enumerate(chains):
+        ends.setdefault((chain[0], True), []).append(number)
+        ends.setdefault((chain[-1], False), []).append(number)
+
     def ports(name: str, outgoing: bool) -> dict[int, float]:
         """The heights where a box's arrows leave (or enter) it, spread in the order of their neighbours."""
-        mine = [i for i, chain in enumerate(chains) if chain[0 if outgoing else -1] == name]
+        mine = ends.get((name, outgoing), [])
         neighbours = [nodes[chains[i][1 if outgoing else -2]] for i in mine]
         order = sorted(range(len(mine)), key=lambda k: (neighbours[k].y + neighbours[k].height / 2, k))
         mine = [mine[k] for k in order]
@@ -232,7 +238,8 @@ def _layers(boxes: list[Box], arrows: list[Arrow]) -> list[int]:
             waiting[target] -= 1
             if not waiting[target]:
                 order.append(target)
-    order += [name for name in sources if name not in order]  # a cycle (none in a filtergraph) kept in argv order
+    ordered = set(order)
+    order += [name for name in sources if name not in ordered]  # a cycle (none in a filtergraph): argv order
     layer: dict[str, int] = {}
     for name in order:
         layer[name] = 0 if kind[name] == "input" else max((layer.get(s, 0) + 1 for s in sources[name]), default=1)
@@ -255,15 +262,17 @@ def _order(columns: list[list[str]], up: dict[str, list[str]], down: dict[str, l
         downward = sweep % 2 == 0
         near = up if downward else down
         for layer in range(1, len(columns)) if downward else range(len(columns) - 2, -1, -1):
-            def barycentre(name: str) -> float:
-                found = near[name]
-                return sum(position[n] for n in found) / len(found) if found else position[name]
-            columns[layer].sort(key=barycentre)
+            columns[layer].sort(key=lambda name, near=near: _barycentre(near[name], position, position[name]))
             position.update((name, index) for index, name in enumerate(columns[layer]))
         crossings = _crossings(columns, down, position)
         if crossings < fewest:
             best, fewest = [column[:] for column in columns], crossings
     return best
+
+
+def _barycentre(neighbours: list[str], position: dict[str, int], alone: float) -> float:
+    """The mean position of a node's neighbours in the layer just swept; where it has none, where it is."""
+    return sum(position[n] for n in neighbours) / len(neighbours) if neighbours else alone
 
 
 def _crossings(columns: list[list[str]], down: dict[str, list[str]], position: dict[str, int]) -> int:
