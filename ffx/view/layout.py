@@ -174,6 +174,14 @@ def _lay_out_cluster(boxes: list[Box], arrows: list[Arrow], left: float, top: fl
         shift = 0.0 if box.kind == "input" else slack if box.kind == "output" else slack / 2
         rects[box.id] = Rect(lefts[node.layer] + shift, top + node.y, node.width, node.height)
 
+    return rects, _route(arrows, chains, nodes, rects, (lefts, widths, top))
+
+
+def _route(arrows: list[Arrow], chains: list[list[str]], nodes: dict[str, _Node], rects: dict[str, Rect],
+           grid: tuple[list[float], list[float], float]) -> list[Route]:
+    """Each arrow level through the layers it passes (at its ports, then at its dummies' heights) and
+    straight across the gaps between them; ``grid`` is the layers' left edges and widths, and the top."""
+    lefts, widths, top = grid
     ends: dict[tuple[str, bool], list[int]] = {}  # (box, outgoing) -> its arrows' numbers
     for number, chain in enumerate(chains):
         ends.setdefault((chain[0], True), []).append(number)
@@ -214,7 +222,7 @@ def _lay_out_cluster(boxes: list[Box], arrows: list[Arrow], left: float, top: fl
             label_at = (lefts[last] - run + LABEL_PAD if at_target else column_right + LABEL_PAD,
                         (end_y if at_target else start_y) - 3)
         routes.append(Route(arrow.source, arrow.target, arrow.label, tuple(points), label_at))
-    return rects, routes
+    return routes
 
 
 def _label_at_target(arrow: Arrow, nodes: dict[str, _Node]) -> bool:
