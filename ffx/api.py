@@ -14,6 +14,7 @@ also a ``TypeError``; a bad value a :class:`~ffx.errors.RecipeError`, also a
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -22,7 +23,7 @@ from .compile.request import compile_request
 from .errors import Problem, RecipeError, UsageError, quote
 from .ffmpeg.binary import FfmpegBinary
 from .media.cache import ProbeCache
-from .recipe.arguments import RecipeLike, as_recipe, check_options
+from .recipe.arguments import RecipeLike, as_recipe, check_options, check_probes
 from .recipe.inputs import Input
 from .recipe.document import Recipe
 from .run.progress import ProgressCallback
@@ -43,6 +44,7 @@ def compile_recipe(recipe: RecipeLike, *, inputs: list[str | Input] | None = Non
     (a :class:`~ffx.media.cache.ProbeCache`) keeps what probing the inputs found
     for the next compile of the same, unchanged files.
     """
+    check_probes(probes)
     return compile_request(recipe, inputs=inputs, output=output, variables=variables, overwrite=overwrite,
                            ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
                            max_recipe_size=max_recipe_size, probes=probes)
@@ -73,6 +75,7 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
         raise RecipeError(Problem(f"{chunks} is not a number of pieces (1 to 1000)", field="chunks"))
     if cluster is not None and (chunks is None or chunks < 2):
         raise UsageError("--cluster runs the pieces of a chunked render: give --chunks N (2 or more) too")
+    check_probes(probes)
     loaded = as_recipe(recipe, variables, max_recipe_size).with_io(inputs=inputs, output=output)
     probes = probes if probes is not None else ProbeCache()  # the chunks' pieces reuse the whole compile's
     plan = compile_recipe(loaded, overwrite=overwrite, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
@@ -89,6 +92,8 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
 def render_plan(plan: Plan, *, progress: bool | ProgressCallback = False) -> Plan:
     """Run a plan that :func:`compile_recipe` made, perhaps in another process or on another machine
     (``ffx batch`` compiles every job first, then runs the plans where there is room)."""
+    if not isinstance(plan, Plan):
+        raise UsageError(f"render_plan runs what ffx.compile_recipe returns (a Plan), not {type(plan).__name__}")
     if not (isinstance(progress, bool) or callable(progress)):
         raise UsageError(f"progress is True, False or a function taking a Progress, not {quote(progress)}")
     from .run.sequence import run_any_plan
@@ -125,6 +130,19 @@ def graph_picture(plan: Plan, suffix: str = ".svg", probes: ProbeCache | None = 
     return render_picture(plan, suffix, known)
 
 
+SHEET_TILES = 32  # across or down: the contact sheet's own limit
+
+
+def _check_time(name: str, value: Any) -> None:
+    """A preview window's ``at`` or ``seconds``: None, seconds, or a clock string the trim step reads."""
+    if value is None or isinstance(value, str):
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{name} is a number of seconds or a clock string such as '1:22.5', not {quote(value)}")
+    if not math.isfinite(value):  # the trim step judges the rest (a negative ``at`` counts from the end)
+        raise RecipeError(Problem(f"{quote(value)} is not a time; give a finite number of seconds", field=name))
+
+
 def preview(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, variables: dict[str, Any] | None = None,
             folder: str | os.PathLike = ".", at: float | None = None, seconds: float | None = None,
             scale: float = 0.25, columns: int = 4, rows: int = 3, ffmpeg: str | FfmpegBinary | None = None,
@@ -145,7 +163,17 @@ def preview(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, vari
 
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1:
         raise RecipeError(Problem(f"{quote(scale)} is not a scale; give a factor such as 0.25", field="scale"))
-    folder = os.fspath(folder)
+    for name, count in (("columns", columns), ("rows", rows)):
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise UsageError(f"{name} is a whole number of tiles, not {quote(count)}")
+        if not 1 <= count <= SHEET_TILES:
+            raise RecipeError(Problem(f"{count} is not a number of tiles (1 to {SHEET_TILES})", field=name))
+    for name, value in (("at", at), ("seconds", seconds)):
+        _check_time(name, value)
+    check_probes(probes)
+    if not isinstance(folder, (str, os.PathLike)):
+        raise UsageError(f"folder is the path of a folder, not {type(folder).__name__}")
+    folder = os.fsdecode(os.fspath(folder))
     if not os.path.isdir(folder):
         raise UsageError(f"the preview folder {quote(folder)} does not exist")
     loaded = as_recipe(recipe, variables).with_io(inputs=inputs)

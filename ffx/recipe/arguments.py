@@ -12,10 +12,11 @@ from typing import Any
 
 from ..errors import Problem, RecipeError, UsageError, quote
 from ..ffmpeg.binary import FfmpegBinary
+from ..media.cache import ProbeCache
 from ..syntax.yamlsource import MAX_RECIPE_BYTES
 from .document import Recipe
 from .loading import load_recipe
-from .sizes import parse_bytes
+from .sizes import parse_bytes, recipe_size_limit
 
 RecipeLike = Recipe | str | os.PathLike
 
@@ -23,6 +24,7 @@ RecipeLike = Recipe | str | os.PathLike
 def as_recipe(recipe: RecipeLike, variables: dict[str, Any] | None = None,
               max_recipe_size: int | str = MAX_RECIPE_BYTES) -> Recipe:
     """A recipe object (validated again: ``model_copy(update=...)`` does not validate) or a loaded file."""
+    recipe_size_limit(max_recipe_size)  # checked for a Recipe object too: a wrong one is wrong whatever comes
     if isinstance(recipe, Recipe):
         if variables:
             raise UsageError("variables apply to recipe files; build the Recipe with the values instead")
@@ -55,3 +57,9 @@ def check_options(*, overwrite: Any = False, ffmpeg: Any = None, allow_unsafe: A
         return parse_bytes(max_memory)
     except ValueError as exc:
         raise RecipeError(Problem(str(exc), field="max_memory", hint="e.g. --max-memory 512M")) from None
+
+
+def check_probes(probes: Any) -> None:
+    """``probes`` is a :class:`~ffx.media.cache.ProbeCache` (or None for a fresh one)."""
+    if probes is not None and not isinstance(probes, ProbeCache):
+        raise UsageError(f"probes is an ffx.media.cache.ProbeCache or None, not {type(probes).__name__}")

@@ -289,6 +289,9 @@ def _nul_problems(recipe: Recipe) -> list[Problem]:
         if isinstance(value, str):
             if "\0" in value:
                 found.append(Problem("the NUL character (\\0) is not allowed", field=format_path(path)))
+            elif not value.isascii() and any("\ud800" <= char <= "\udfff" for char in value):  # not UTF-8
+                found.append(Problem(f"{quote(value)} holds a lone surrogate character, which is not text",
+                                     field=format_path(path)))
         elif isinstance(value, dict):
             for key, item in value.items():
                 visit(key, path)

@@ -43,7 +43,11 @@ def load_recipe(source: str | os.PathLike, *, variables: dict[str, Any] | None =
     elif len(text) > limit:
         raise RecipeError(Problem(f"the recipe is larger than {format_bytes(limit)}", file=file,
                                   hint="raise the limit with max_recipe_size if you trust it"))
-    located = load_yaml(text, file)
+    try:
+        located = load_yaml(text, file)
+    except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800"), which no file holds
+        raise RecipeError(Problem(f"character {exc.start + 1} of the recipe is a lone surrogate, not text",
+                                  file=file)) from None
     data = located.data
     if data is None:
         data = {}

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 from ..compile.plan import Plan
 from ..compile.request import compile_request
 from ..effects.filter import RawFilter
-from ..errors import Problem, RecipeError
+from ..errors import Problem, RecipeError, UsageError, quote
 from ..ffmpeg.binary import FfmpegBinary
 from ..media.cache import ProbeCache
 from ..recipe.document import Recipe
@@ -67,6 +67,8 @@ def frames(source: Recipe | str | os.PathLike, *, steps: list | None = None, bgr
     >>> [(t, image.shape) for t, image in ffx.frames(ffx.Recipe(input=clip, steps=[{"trim": {"end": 0.2}}]))]
     [(0.0, (48, 64, 3)), (0.1, (48, 64, 3))]
     """
+    if not isinstance(bgr, bool):
+        raise UsageError(f"bgr is True or False, not {quote(bgr)}")
     recipe = _as_recipe(source, steps)
     # the last step reports each frame's time; the "output" is raw pixels for the pipe
     probe = RawFilter(name="showinfo", checksum=0)
@@ -106,12 +108,14 @@ def _via_private_file(plan: Plan, bgr: bool) -> Iterator[Frame]:
 def _as_recipe(source: Recipe | str | os.PathLike, steps: list | None) -> Recipe:
     if isinstance(source, Recipe):
         if steps is not None:
-            raise TypeError("steps go with a media file; a Recipe has its own")
+            raise UsageError("steps go with a media file; a Recipe has its own")
         return source
-    path = os.fspath(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise UsageError(f"source is an ffx.Recipe, a recipe file or a media file, not {type(source).__name__}")
+    path = os.fsdecode(os.fspath(source))
     if path.lower().endswith(RECIPE_SUFFIXES):
         if steps is not None:
-            raise TypeError("steps go with a media file; a recipe file has its own")
+            raise UsageError("steps go with a media file; a recipe file has its own")
         from ..recipe.loading import load_recipe
 
         return load_recipe(path)

@@ -25,6 +25,7 @@ from ..effects.fields import parse_rate
 from ..errors import FfxError, InputError, Problem, RecipeError, UsageError, quote
 from ..ffmpeg.binary import FfmpegBinary, ffmpeg_binary
 from ..filtergraph import graph
+from ..filtergraph.filter_options import image_size_problem
 from ..media.info import MediaInfo
 from ..recipe.arguments import check_options
 from ..recipe.output import ALL_FORMATS, Output
@@ -125,6 +126,10 @@ def _frame_info(frame: Any) -> tuple[int, int, Any]:
     if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
         raise FrameError(f"frame 0 is {array.dtype} with shape {array.shape}; "
                          "give height x width x 3 arrays of uint8 (RGB, or BGR with bgr=True)")
+    # refused before its bytes are copied for the pipe: FFmpeg could not allocate the frame anyway
+    problem = image_size_problem(array.shape[1], array.shape[0])
+    if problem:
+        raise FrameError(f"frame 0 is {problem}")
     return array.shape[1], array.shape[0], array
 
 

@@ -157,6 +157,8 @@ def read_recipe_text(file: str, max_bytes: int = MAX_RECIPE_BYTES) -> str:
         raise RecipeError(Problem(f"{shorten(repr(file))} is a folder, not a recipe file")) from None
     except OSError as exc:
         raise RecipeError(Problem(f"cannot read recipe {shorten(repr(file))}: {exc.strerror}")) from None
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800"), which no file name holds
+        raise RecipeError(Problem(f"{shorten(repr(file))} is not a file name: it holds a lone surrogate")) from None
     except ValueError:  # a NUL character in the name
         raise RecipeError(Problem("a recipe file name cannot contain the NUL character (\\0)")) from None
     try:

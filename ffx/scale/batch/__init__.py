@@ -130,13 +130,55 @@ def _budget(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise UsageError(f"memory_budget is a number of bytes or text such as 4G, not {type(value).__name__}")
     if isinstance(value, int):
-        if value < 1:
-            raise RecipeError(Problem(f"{value} bytes is not a memory budget", field="memory_budget"))
+        if not 1 <= value <= 2**50:
+            raise RecipeError(Problem(f"{value} bytes is not a memory budget (1 byte to 1P)", field="memory_budget"))
         return value
     try:
         return parse_bytes(value)
     except ValueError as exc:
         raise RecipeError(Problem(str(exc), field="memory_budget", hint="e.g. --memory-budget 4G")) from None
+
+
+def _check_path(name: str, value: Any) -> str:
+    """A path argument as text, refused in one line if it is not a path or not text a file name can hold."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise UsageError(f"{name} is a path, not {type(value).__name__}")
+    text = os.fsdecode(os.fspath(value))
+    try:
+        os.fsencode(text)
+    except UnicodeEncodeError:  # a lone surrogate such as "\ud800": no file name holds it
+        raise RecipeError(Problem(f"{quote(text)} is not a file name: it holds a lone surrogate character",
+                                  field=name)) from None
+    if "\0" in text:
+        raise RecipeError(Problem("the NUL character (\\0) is not allowed", field=name))
+    return text
+
+
+def _check_inputs(inputs: Any) -> list[str]:
+    """The input paths or glob patterns; one str or path is one input (or one pattern), not its characters."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    if isinstance(inputs, (bytes, dict)) or not isinstance(inputs, Iterable):
+        raise UsageError(f"inputs is a list of paths or glob patterns, not {type(inputs).__name__}")
+    return [_check_path(f"inputs[{index}]", item) for index, item in enumerate(inputs)]
+
+
+def _check_progress(progress: Any) -> None:
+    if progress is None or isinstance(progress, bool):
+        return
+    if not all(callable(getattr(progress, name, None)) for name in ("started", "progressed", "finished")):
+        raise UsageError(f"progress is True, False or an object with started, progressed and finished methods, "
+                         f"not {quote(progress, 60)}")
+
+
+def _check_cluster(cluster: Any) -> None:
+    if cluster is None or isinstance(cluster, str):
+        return
+    from .cluster import import_distributed
+
+    if not isinstance(cluster, import_distributed().Client):
+        raise UsageError(f"cluster is local:N, a Dask scheduler's address or a distributed.Client, "
+                         f"not {type(cluster).__name__}")
 
 
 def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), *, output: str,
@@ -147,7 +189,8 @@ def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), 
           max_recipe_size: int | str = "1M") -> list[BatchResult]:
     """Render ``recipe`` for every input into the ``output`` template; one :class:`BatchResult` per input.
 
-    ``inputs`` are paths or glob patterns (``clips/**/*.mp4``), ``inputs_from``
+    ``inputs`` are paths or glob patterns (``clips/**/*.mp4``; a single str is
+    one path or pattern, not a list of its characters), ``inputs_from``
     a file of one path a line. ``output`` may use ``{stem}``, ``{name}``,
     ``{parent}`` (the input folder's name), ``{index}`` (from 1; ``{index:03}``)
     and the recipe's variables. Locally at most ``jobs`` run at once (default:
@@ -170,16 +213,19 @@ def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), 
             raise UsageError(f"{name} is True or False, not {quote(flag)}")
     slots = _check_count("jobs", jobs) or default_jobs()
     budget = _budget(memory_budget) if memory_budget is not None else default_memory_budget()
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]
-    patterns = [os.fsdecode(os.fspath(item)) for item in inputs]
-    listed = read_input_list(os.fsdecode(os.fspath(inputs_from))) if inputs_from is not None else []
+    patterns = _check_inputs(inputs)
+    output = _check_path("output", output)
+    inputs_from = _check_path("inputs_from", inputs_from) if inputs_from is not None else None
+    report = _check_path("report", report) if report is not None else None
+    _check_progress(progress)
+    _check_cluster(cluster)
+    listed = read_input_list(inputs_from) if inputs_from is not None else []
     loaded, recipe_text = _recipe_and_text(recipe, variables, max_recipe_size)
     values = dict(loaded.vars)
     paths = expand_inputs(patterns, listed)
     if not paths:
         raise RecipeError(Problem("no inputs: give files or patterns with -i, or a list with --inputs-from"))
-    pairs = pair_outputs(os.fsdecode(os.fspath(output)), paths, values)
+    pairs = pair_outputs(output, paths, values)
     made_by = fingerprint(recipe_text, values)
     manifests = Manifests()
     display = None
