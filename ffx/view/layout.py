@@ -226,9 +226,9 @@ def _route(arrows: list[Arrow], chains: list[list[str]], nodes: dict[str, _Node]
 
 
 def _label_at_target(arrow: Arrow, nodes: dict[str, _Node]) -> bool:
-    """An arrow into an output (what the command writes) is labelled where it arrives, any other where it
-    leaves (the stream an input hands on)."""
-    return nodes[arrow.target].kind == "output" and nodes[arrow.source].kind != "input"
+    """An arrow into an output (what the command writes) is labelled where it arrives, so the arrows that
+    carry one result share one label; any other where it leaves (the stream an input hands on)."""
+    return nodes[arrow.target].kind == "output"
 
 
 def _layers(boxes: list[Box], arrows: list[Arrow]) -> list[int]:
