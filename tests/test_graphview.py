@@ -5,6 +5,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from conftest import decode_frames
 from effect_examples import NAMES, example_recipe
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_cli import RECIPES, ffx, shipped_recipe_args
 
 import ffx as api
@@ -222,3 +224,22 @@ def test_a_gap_spanning_arrow_goes_around_the_boxes_between():
     assert len(direct.points) > 2  # it bends through the gaps
     assert [layout.boxes[b].x for b in ("in", "split", "a", "b", "concat", "out")] == \
         sorted(layout.boxes[b].x for b in ("in", "split", "a", "b", "concat", "out"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 99), min_size=0, max_size=3), min_size=1, max_size=25),
+       st.integers(1, 3), st.lists(st.integers(0, 99), min_size=1, max_size=3))
+def test_any_filtergraph_is_laid_out_with_no_arrow_through_a_box(reads, inputs, written):
+    """Random graphs: each filter reads up to three earlier boxes (inputs or filters), the output some."""
+    boxes = [Box(f"in{n}", [f"input {n}", "clip.mkv"], "input", 0) for n in range(inputs)]
+    arrows = []
+    for index, sources in enumerate(reads):
+        earlier = [box.id for box in boxes]
+        boxes.append(Box(f"f{index}", [f"filter{index}", "x=" + "1" * (index % 7)], "filter", 0))
+        arrows += [Arrow(earlier[s % len(earlier)], boxes[-1].id, "0:v:0" if s % 5 == 0 else "") for s in sources]
+    earlier = [box.id for box in boxes]
+    boxes.append(Box("out", ["output", "o.mkv"], "output", 0))
+    arrows += [Arrow(earlier[s % len(earlier)], "out", "2.00 s") for s in written]
+    picture = Picture(["command"], boxes, arrows)
+    assert not layout_problems(picture), layout_problems(picture)
+    assert ET.fromstring(to_svg(picture)).tag == f"{SVG}svg"
