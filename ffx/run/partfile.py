@@ -19,10 +19,13 @@ Where ``O_TMPFILE`` is missing (a file system without it, or no ``/proc``),
 the part is an ordinary hidden file ``.ffx-part-HOST-PID-START-RANDOM.ext``, HOST
 (a hash of the machine's name: a shared folder is swept only of this machine's parts), PID
 and START (the process's start time in clock ticks since boot) naming its
-owner. Before creating one, a folder is swept of parts whose owner provably
-no longer runs: no process with that pid, or one that started at another
-time (the pid was reused). A part from a process that still runs, or one
-whose start time cannot be read, is left alone.
+owner. Hidden names are also what a SIGKILL can leave behind where unnamed
+files work: the name ``--overwrite`` publishes under, a chunked render's
+pieces and sound written by Dask workers. So before any output is written
+beside its target (and before a hidden part is made anywhere), the folder is
+swept of parts whose owner provably no longer runs: no process with that pid,
+or one that started at another time (the pid was reused). A part from a
+process that still runs, or one whose start time cannot be read, is left alone.
 """
 
 from __future__ import annotations
@@ -83,6 +86,8 @@ def sweep_stale_parts(folder: str) -> list[str]:
     except OSError:
         return removed
     for entry in entries:
+        if not entry.name.startswith(".ffx-part-"):  # cheap: the folder may hold thousands of outputs
+            continue
         match = PART_NAME.match(entry.name)
         if match and match.group(1) == HOST and _owner_gone(int(match.group(2)), int(match.group(3))):
             try:
@@ -110,7 +115,7 @@ def _appeared(target: str) -> InputError:
 class PartFile:
     """An output under construction: unnamed where the system allows, else a hidden part (module docstring)."""
 
-    def __init__(self, folder: str, extension: str):
+    def __init__(self, folder: str, extension: str, *, swept: bool = False):
         self.folder = folder
         self.extension = extension
         self.path: str | None = None  # set only for a named part
@@ -120,7 +125,8 @@ class PartFile:
         except OSError as exc:
             if exc.errno not in _NO_TMPFILE:
                 raise InputError(f"cannot write in {folder!r}: {exc.strerror}") from None
-        sweep_stale_parts(folder)
+        if not swept:
+            sweep_stale_parts(folder)
         path = os.path.join(folder, part_name(extension))
         try:
             self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
@@ -130,8 +136,11 @@ class PartFile:
 
     @classmethod
     def beside(cls, target: str) -> PartFile:
-        """A part in the target's folder, so publishing it is a link, never a copy."""
-        return cls(os.path.dirname(os.path.abspath(target)), os.path.splitext(target)[1])
+        """A part in the target's folder, so publishing it is a link, never a copy; the folder is swept first
+        of the parts that killed renders left there (module docstring)."""
+        folder = os.path.dirname(os.path.abspath(target))
+        sweep_stale_parts(folder)
+        return cls(folder, os.path.splitext(target)[1], swept=True)
 
     @classmethod
     def private(cls, extension: str) -> PartFile:

@@ -21,7 +21,7 @@ from dataclasses import replace
 from ..compile.plan import FfmpegStage, Plan
 from ..errors import InputError
 from .executor import execute
-from .partfile import PartFile
+from .partfile import PartFile, part_name, sweep_stale_parts
 from .progress import ProgressCallback, share_of_plan
 
 
@@ -103,7 +103,7 @@ def _unnamed_file(suffix: str) -> tuple[int | None, str]:
 
     On Linux the file has no name at all (``O_TMPFILE``): FFmpeg opens it as
     ``/proc/<ffx>/fd/<n>``, and it vanishes when ffx closes it or dies, even by
-    SIGKILL. Elsewhere it is a named private file (descriptor None) removed at the end.
+    SIGKILL. Elsewhere it is a hidden part (descriptor None) removed at the end, or swept after a SIGKILL.
     """
     folder = tempfile.gettempdir()
     if hasattr(os, "O_TMPFILE") and os.path.isdir(f"/proc/{os.getpid()}/fd"):
@@ -113,8 +113,9 @@ def _unnamed_file(suffix: str) -> tuple[int | None, str]:
             pass  # a file system without unnamed files
         else:
             return fd, f"/proc/{os.getpid()}/fd/{fd}"
-    handle, path = tempfile.mkstemp(prefix="ffx-", suffix=suffix, dir=folder)
-    os.close(handle)
+    sweep_stale_parts(folder)  # a hidden part, so that one a SIGKILL left is swept like any other
+    path = os.path.join(folder, part_name(suffix))
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
     return None, path
 
 
