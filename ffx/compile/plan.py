@@ -12,6 +12,7 @@ import json
 import shlex
 from dataclasses import dataclass, field, replace
 
+from ..ffmpeg.binary import printed_name
 from ..filtergraph.graph import Lowered, LoweredFilter, LoweredInput
 from ..media.info import MediaInfo
 from .to_ffmpeg_python import ffmpeg_python_graph
@@ -181,16 +182,23 @@ class Plan:
         """The single command's argv, naming ``ffmpeg`` (for multi-stage plans use ``stages``)."""
         return self.stages[0].argv("ffmpeg", self.overwrite)
 
-    def argv_lists(self, binary: str = "ffmpeg") -> list[list[str]]:
+    def argv_lists(self, binary: str | None = None) -> list[list[str]]:
+        """Each stage's argv, naming ``binary`` (default: the FFmpeg the plan was compiled for, as
+        ``ffx compile`` prints it: ``ffmpeg`` only when that word on PATH runs the same binary)."""
+        binary = binary or printed_name(self.binary_path)
         return [stage.argv(binary, self.overwrite) for stage in self.stages]
 
-    def shell(self, binary: str = "ffmpeg") -> str:
+    def shell(self, binary: str | None = None) -> str:
         """Commands quoted for a POSIX shell, one per line, joined with ``&&``.
 
-        A filtergraph longer than one argument may be (Linux: 128 KiB) goes in a
-        quoted here-document that FFmpeg reads as the option's file. A plan with
-        feeders becomes a small bash script joined by named pipes.
+        They name ``binary``, by default the FFmpeg the plan was compiled for as
+        ``ffx compile`` prints it, so they run as pasted where only the bundled
+        FFmpeg exists. A filtergraph longer than one argument may be (Linux:
+        128 KiB) goes in a quoted here-document that FFmpeg reads as the
+        option's file. A plan with feeders becomes a small bash script joined
+        by named pipes.
         """
+        binary = binary or printed_name(self.binary_path)
         if self.feeds:
             return self._piped_script(binary)
         commands = " &&\n".join(_shell_command(argv) for argv in self.argv_lists(binary))
