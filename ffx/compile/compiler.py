@@ -19,12 +19,13 @@ from ..effects.fields import stream_references
 from ..errors import CapabilityError, FfxWarning, InputError, Problem, RecipeError
 from ..media.cache import ProbeCache
 from ..media.info import MediaInfo
-from ..media.probe import depends_on, probe
+from ..media.probe import StreamChoice, depends_on, detect_fields, probe
 from ..media.packets import frame_times, keyframe_times
 from ..media.pictures import probe_pictures
 from .plan import FfmpegStage, Plan
 from ..media.memory import encoder_frames
 from .ffplay import ffplay_args
+from .normalise import normalise
 from .ports import CompilerPorts
 from ..recipe.inputs import AUDIO_SOURCES, Input
 from ..recipe.document import Recipe
@@ -160,9 +161,13 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         else:
             # InputError propagates: nothing else can be checked without it. A long file's steps count it
             # whole when one reads its length (the plan's result keeps a view that never counts)
-            info = probe(spec.path, binary.path, probes=probes).for_steps()
+            choice = StreamChoice(spec.video_stream, spec.audio_stream)
+            info = probe(spec.path, binary.path, probes=probes, streams=choice).for_steps()
             input_paths.append(spec.path)
             node = graph.input_node("file:" + spec.path, [], info.has_video, info.has_audio)
+            if not info.first_streams:  # not 0:v:0 / 0:a:0: the file's streams by their index
+                node.streams = {kind: str(index) for kind, index in
+                                ((graph.VIDEO, info.video_index), (graph.AUDIO, info.audio_index)) if index is not None}
         audio = graph.input_pad(node, graph.AUDIO) if info.has_audio else None
         if audio is not None and not wants_audio:
             # nothing downstream would use it: leave it out, so multi-output filters (concat) have no dangling end
@@ -193,9 +198,17 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
                       encoder_frames=encoder_frames(recipe.output.video_codec(), recipe.output.preset),
                       **ports.serving())
     notes: list[str] = []
+
+    def look_at_fields(path: str, info: MediaInfo) -> str:
+        return detect_fields(path, binary.path, info.video_index, probes)
+
     for name, spec in named.items():
         where = ("inputs", name) if recipe.inputs is not None else ("input",)
         ctx.label = format_path(where)
+        try:  # the picture as a player shows it: square pixels, progressive, SDR (media facts say what is off)
+            streams[name] = normalise(spec, streams[name], ctx, recipe.output, look_at_fields)
+        except StepError as exc:
+            add(exc.message, tuple(exc.field.split(".")) if exc.field else where, exc.hint)
         try:
             streams[name] = _still_length(spec, streams[name], ctx)
         except StepError as exc:

@@ -119,6 +119,7 @@ class Node:
     step: str | None = None
     is_input: bool = False
     input_args: list[tuple[str, str]] = field(default_factory=list)  # -f lavfi, -ss ... for inputs
+    streams: dict[str, str] = field(default_factory=dict)  # an input's stream of each kind, when not v:0 / a:0
     uid: int = field(default_factory=lambda: next(_ids))
 
     def pad(self, index: int = 0) -> Pad:
@@ -312,7 +313,8 @@ def _emit(outputs: list[Pad], wiring: dict[int, tuple[Pad, ...]], url: str,
 
     def name(pad: Pad) -> str:
         if pad.node.is_input:
-            return f"{input_numbers[_node_key(pad.node)]}:{'v' if pad.kind == VIDEO else 'a'}:0"
+            chosen = pad.node.streams.get(pad.kind) or ("v:0" if pad.kind == VIDEO else "a:0")
+            return f"{input_numbers[_node_key(pad.node)]}:{chosen}"
         return labels[pad.node.uid, pad.index]
 
     specs = []

@@ -55,6 +55,11 @@ class ReadAhead:
         return self.result[0] if self.result and file_identity(path) == self.identity else None
 
 
+def _key(path: str, ffmpeg: str, streams: object) -> tuple:
+    # the streams a player shows (no choice made) are the file's own key: packet reads find that answer too
+    return (os.path.abspath(path), ffmpeg, *([streams] if streams else []))
+
+
 class ProbeCache:
     """Probed files (by path, FFmpeg and file identity; the oldest go first beyond ``kept``), and the
     probes and packet reads started ahead. Thread-safe: ``ffx batch`` compiles in threads."""
@@ -65,26 +70,42 @@ class ProbeCache:
         self._probed: dict[tuple[str, str], Probed] = {}
         self._early_probes: dict[tuple[str, str], ReadAhead] = {}
         self._early_reads: dict[tuple[str, ...], ReadAhead] = {}
+        self._measures: dict[tuple, tuple[tuple, Any]] = {}  # (path, ffmpeg, what) -> (identity, value)
 
-    def remembered(self, path: str, ffmpeg: str) -> Probed | None:
-        """What the probe found for this file, if it probed it and the file is unchanged since."""
+    def remembered(self, path: str, ffmpeg: str, streams: object = None) -> Probed | None:
+        """What the probe found for this file (``streams``: of those streams), if it probed it and the file is
+        unchanged since."""
         identity = file_identity(path)
         with self._lock:
-            known = self._probed.get((os.path.abspath(path), ffmpeg))
+            known = self._probed.get(_key(path, ffmpeg, streams))
         return known if known is not None and identity is not None and known.identity == identity else None
 
-    def remember(self, path: str, ffmpeg: str, found: Probed) -> None:
-        key = (os.path.abspath(path), ffmpeg)
+    def remember(self, path: str, ffmpeg: str, found: Probed, streams: object = None) -> None:
+        key = _key(path, ffmpeg, streams)
         with self._lock:
             self._probed.pop(key, None)
             self._probed[key] = found
             while len(self._probed) > self.kept:
                 del self._probed[next(iter(self._probed))]
 
+    def measured(self, path: str, ffmpeg: str, what: str) -> Any | None:
+        """What a look into the decoded file found (``what``: its name), if the file is unchanged since."""
+        identity = file_identity(path)
+        with self._lock:
+            known = self._measures.get(_key(path, ffmpeg, what))
+        return known[1] if known is not None and identity is not None and known[0] == identity else None
+
+    def remember_measure(self, path: str, ffmpeg: str, what: str, value: Any) -> None:
+        identity = file_identity(path)
+        if identity is not None:
+            with self._lock:
+                self._measures[_key(path, ffmpeg, what)] = (identity, value)
+
     def forget(self) -> None:
         """Drop every probed answer (reads started ahead stay, for the command they were started for)."""
         with self._lock:
             self._probed.clear()
+            self._measures.clear()
 
     # --- reads started ahead --------------------------------------------------------------------------------
 

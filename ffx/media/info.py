@@ -31,10 +31,28 @@ class MediaInfo:
     still: bool = False  # one picture (PNG, JPEG, WebP, a one-frame video): it lasts as long as what it meets
     header_duration: float | None = None  # what a truncated file's header promised, beyond what it holds
     seeks_exactly: bool = True  # FFmpeg's -ss lands where asked (no: MPEG-TS and raw streams, see _SEEKS_BY_GUESS)
+    # the picture as a player shows it (media.streams reads these from FFmpeg's report; None: not said)
+    color_transfer: str | None = None  # FFmpeg's names: bt709, smpte2084 (PQ, HDR10), arib-std-b67 (HLG)...
+    color_primaries: str | None = None  # bt709, bt2020, smpte170m...
+    color_matrix: str | None = None  # bt709, bt2020nc, smpte170m, bt470bg...
+    color_range: str | None = None  # tv (limited, 16-235) or pc (full, 0-255: yuvj pixel formats)
+    sample_aspect: Fraction = Fraction(1)  # a pixel's width over its height (32/27: 720x480 shown 16:9)
+    field_order: str | None = None  # progressive, tt, bb, tb, bt (interlaced, as idet and setfield say)
+    video_codec: str | None = None  # the decoder's name: h264, hevc, mpeg2video...
+    container: str | None = None  # the demuxer's names: "mov,mp4,m4a,3gp,3g2,mj2", mpegts...
+    cover: bool = False  # the picture is a cover (an "attached pic"), one frame beside the sound
+    video_index: int | None = None  # the file's stream shown (the N of 0:N), when it is a file
+    audio_index: int | None = None
+    first_streams: bool = True  # those are the file's first video and audio streams (0:v:0 and 0:a:0)
 
     @property
     def has_video(self) -> bool:
         return self.width is not None
+
+    @property
+    def hdr(self) -> bool:
+        """The picture is coded for an HDR display (PQ or HLG transfer)."""
+        return self.color_transfer in HDR_TRANSFERS
 
     @property
     def size(self) -> str:
@@ -100,6 +118,9 @@ class MediaInfo:
         """Bytes of one decoded frame (yuv420p-sized; RGB is twice that)."""
         return int((self.width or 0) * (self.height or 0) * 1.5)
 
+
+# PQ (SMPTE ST 2084: HDR10, Dolby Vision's base) and HLG (ARIB STD-B67: broadcast and phones)
+HDR_TRANSFERS = frozenset({"smpte2084", "arib-std-b67"})
 
 # the properties only the packets tell exactly: an UncountedInfo has the header's until the file is counted
 _COUNTED = ("duration", "frames", "fps", "header_duration")

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import stat
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 
 from ..errors import InputError
 from ..ffmpeg import process
 from .cache import ProbeCache, Probed, ReadAhead, file_identity
 from .info import MediaInfo, UncountedInfo
 from .report import Listing, parse_ffmpeg_report, parse_packets, reached_time
+from .streams import choose_streams, read_streams
 
 
 def depends_on(path: str) -> None:
@@ -57,33 +60,52 @@ def check_readable_file(path: str) -> None:
 COUNTED_AHEAD = 30.0
 
 
-def _probe_argv(path: str, ffmpeg: str, limit: float | None = None, listing: bool = False) -> list[str]:
-    """Every packet of the first video and audio stream copied to nowhere: FFmpeg's report then has the
-    header and the exact count (``-c copy``: nothing decoded). ``limit``: stop after that many seconds.
+# the streams a probe reads: the first video and audio stream, or the file's streams by their index
+FIRST_STREAMS = ("0:v:0?", "0:a:0?")
+
+
+def _probe_argv(path: str, ffmpeg: str, limit: float | None = None, listing: bool = False,
+                maps: tuple[str, ...] = FIRST_STREAMS) -> list[str]:
+    """Every packet of the first video and audio stream (or ``maps``) copied to nowhere: FFmpeg's report then
+    has the header and the exact count (``-c copy``: nothing decoded). ``limit``: stop after that many seconds.
     ``listing``: the packets are listed on stdout (``framecrc``) instead, so a short file's frame times
     come from this same run (:func:`~ffx.media.packets.frame_times`) rather than from a second one."""
     return [ffmpeg, "-hide_banner", "-nostdin", "-i", "file:" + os.path.abspath(path),
-            "-map", "0:v:0?", "-map", "0:a:0?", "-c", "copy", *(["-t", f"{limit:g}"] if limit else []),
-            "-f", "framecrc" if listing else "null", "-"]
+            *(word for stream in maps for word in ("-map", stream)), "-c", "copy",
+            *(["-t", f"{limit:g}"] if limit else []), "-f", "framecrc" if listing else "null", "-"]
+
+
+@dataclass(frozen=True)
+class StreamChoice:
+    """Which of a file's streams a probe describes: FFmpeg's ``v:N`` and ``a:N``, None for a player's choice."""
+
+    video: int | None = None
+    audio: int | None = None
+
+    def __bool__(self) -> bool:
+        return self.video is not None or self.audio is not None
 
 
 class WholeCount:
     """Counts every packet of a file once, when first called: what :meth:`UncountedInfo.counted_exactly` runs."""
 
-    def __init__(self, path: str, ffmpeg: str):
-        self.path, self.ffmpeg, self.done = path, ffmpeg, False
+    def __init__(self, path: str, ffmpeg: str, maps: tuple[str, ...] = FIRST_STREAMS,
+                 choice: StreamChoice = StreamChoice()):
+        self.path, self.ffmpeg, self.done, self.maps, self.choice = path, ffmpeg, False, maps, choice
         self._info: MediaInfo | None = None
         self._lock = threading.Lock()
 
     def __call__(self) -> MediaInfo:
         with self._lock:
             if self._info is None:
-                self._info = _read_report(self.path, _run_probe(_probe_argv(self.path, self.ffmpeg), self.path)[0])
+                report = _run_probe(_probe_argv(self.path, self.ffmpeg, maps=self.maps), self.path)[0]
+                self._info = _read_report(self.path, report, choice=self.choice)
                 self.done = True
             return self._info
 
     def __getstate__(self) -> dict:  # a plan shipped to another process keeps what was counted
-        return {"path": self.path, "ffmpeg": self.ffmpeg, "done": self.done, "_info": self._info}
+        return {"path": self.path, "ffmpeg": self.ffmpeg, "done": self.done, "_info": self._info,
+                "maps": self.maps, "choice": self.choice}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state, _lock=threading.Lock())
@@ -98,14 +120,28 @@ def _run_probe(argv: list[str], path: str) -> tuple[str, str]:
     return done.stderr, done.stdout
 
 
-def _read_report(path: str, text: str, *, counted: bool = True) -> MediaInfo:
-    info = parse_ffmpeg_report(text, counted=counted)
+def _read_report(path: str, text: str, *, counted: bool = True, choice: StreamChoice = StreamChoice()) -> MediaInfo:
+    info = parse_ffmpeg_report(text, counted=counted, video_stream=choice.video, audio_stream=choice.audio)
     if not info.has_video and not info.has_audio:
         last = text.strip().splitlines()[-1] if text.strip() else "no output"
         raise InputError(f"input {path!r} is not media FFmpeg can read ({last})")
     if info.duration is None and info.frames == 1 and info.fps:
         info = info.replace(duration=float(1 / info.fps))  # a still image: one frame long
     return info
+
+
+def _maps(path: str, report: str, choice: StreamChoice) -> tuple[str, ...]:
+    """The ``-map`` a probe needs for the streams described: the first ones (as it ran first) when those are
+    what a player shows; the file's own indexes otherwise. A stream asked for that is not there is refused."""
+    streams = read_streams(report)
+    video, audio = choose_streams(streams, choice.video, choice.audio)
+    for kind, asked, chosen in (("video", choice.video, video), ("audio", choice.audio, audio)):
+        if asked is not None and chosen is None:
+            count = sum(s.kind == kind for s in streams)
+            raise InputError(f"input {path!r} has no {kind} stream {asked} (it has {count}, counted from 0)")
+    if (video is None or video.position == 0) and (audio is None or audio.position == 0):
+        return FIRST_STREAMS
+    return tuple(f"0:{stream.index}" for stream in (video, audio) if stream is not None)
 
 
 def is_long(report: str) -> bool:
@@ -139,30 +175,34 @@ def probe_early(paths: list[str], ffmpeg: str, probes: ProbeCache) -> None:
         probes.start_probe(path, ffmpeg, ReadAhead(identity, thread, report))
 
 
-def probe(path: str, ffmpeg: str, *, need_duration: bool = True, probes: ProbeCache | None = None) -> MediaInfo:
+def probe(path: str, ffmpeg: str, *, need_duration: bool = True, probes: ProbeCache | None = None,
+          streams: StreamChoice = StreamChoice()) -> MediaInfo:
     """Probe a media file with FFmpeg itself (no ffprobe needed).
 
     A file up to :data:`COUNTED_AHEAD` seconds long is counted exactly in the
     same run; a longer one is read no further and comes back as an
     :class:`~ffx.media.info.UncountedInfo`, counted only on request. ``probes``
-    keeps the answer for the next probe of the same, unchanged file.
+    keeps the answer for the next probe of the same, unchanged file. The video
+    and audio described are the ones a player shows (the default streams; a
+    cover picture only when there is no other), or those ``streams`` names.
     """
     check_readable_file(path)
     probes = probes if probes is not None else ProbeCache()
     identity = file_identity(path)
-    known = probes.remembered(path, ffmpeg)
+    known = probes.remembered(path, ffmpeg, streams)
     if known is not None:
         info = known.info
     else:
-        info, listed = _probe_now(path, ffmpeg, probes)
+        info, listed = _probe_now(path, ffmpeg, probes, streams)
         if identity is not None:
-            probes.remember(path, ffmpeg, Probed(identity, info, listed))
+            probes.remember(path, ffmpeg, Probed(identity, info, listed), streams)
     if need_duration and (info.estimate.duration is None or not math.isfinite(info.estimate.duration)):
         raise InputError(f"input {path!r} has no known duration")
     return info
 
 
-def _probe_now(path: str, ffmpeg: str, probes: ProbeCache) -> tuple[MediaInfo, Listing | None]:
+def _probe_now(path: str, ffmpeg: str, probes: ProbeCache,
+               choice: StreamChoice = StreamChoice()) -> tuple[MediaInfo, Listing | None]:
     """What the probe found, and the video's packets when the run listed the whole file."""
     early = probes.take_probe(path, ffmpeg)
     found = early.answer(path) if early is not None else None
@@ -170,15 +210,48 @@ def _probe_now(path: str, ffmpeg: str, probes: ProbeCache) -> tuple[MediaInfo, L
         found = None  # a header read along with a span (read_span_early) counts nothing: probe properly
     if found is None:
         found = _run_probe(_probe_argv(path, ffmpeg, COUNTED_AHEAD + 1, listing=True), path)
+    maps = _maps(path, found[0], choice)
+    if maps != FIRST_STREAMS:  # not the first streams: count the ones described
+        found = _run_probe(_probe_argv(path, ffmpeg, COUNTED_AHEAD + 1, listing=True, maps=maps), path)
     text, listing = found
-    header = _read_report(path, text, counted=False)
+    header = _read_report(path, text, counted=False, choice=choice)
     if header.duration is not None and math.isfinite(header.duration) and header.duration > COUNTED_AHEAD:
-        return UncountedInfo(header, WholeCount(path, ffmpeg)), None
-    info = _read_report(path, text)
+        return UncountedInfo(header, WholeCount(path, ffmpeg, maps, choice)), None
+    info = _read_report(path, text, choice=choice)
     reached = reached_time(text)
     if header.duration is None and reached is not None and reached >= COUNTED_AHEAD - 1:
         # no length in the header, and the packets go on past the part read: count them all
-        return WholeCount(path, ffmpeg)(), None
+        return WholeCount(path, ffmpeg, maps, choice)(), None
     # Without -copyts FFmpeg shifts every time by the file's start; at a start of 0 the listed times are the
     # file's own, as read_packets reads them. Video is the first stream listed when there is one.
     return info, parse_packets(listing, stream=0) if info.has_video and info.start_time == 0 else None
+
+
+# idet's verdict over the frames it looked at: "Multi frame detection: TFF: 40 BFF: 0 Progressive: 2 Undetermined: 6"
+_IDET = re.compile(r"Multi frame detection:\s*TFF:\s*(\d+)\s*BFF:\s*(\d+)\s*Progressive:\s*(\d+)")
+FIELDS_LOOKED_AT = 48  # frames: about two seconds of 25i, under a tenth of a second to decode at SD
+
+
+def detect_fields(path: str, ffmpeg: str, video_index: int | None, probes: ProbeCache) -> str:
+    """Whether the picture is made of two fields, by looking (FFmpeg's ``idet``) at its first frames:
+    ``tt`` or ``bb`` (interlaced, top or bottom field first) or ``progressive``. Kept in ``probes``
+    for the unchanged file. https://ffmpeg.org/ffmpeg-filters.html#idet
+    """
+    what = f"fields of stream {video_index}"
+    known = probes.measured(path, ffmpeg, what)
+    if known is not None:
+        return known
+    depends_on(path)
+    stream = "0:v:0" if video_index is None else f"0:{video_index}"
+    argv = [ffmpeg, "-hide_banner", "-nostdin", "-i", "file:" + os.path.abspath(path), "-map", stream,
+            "-frames:v", str(FIELDS_LOOKED_AT), "-vf", "idet", "-f", "null", "-"]
+    report = _run_probe(argv, path)[0]
+    verdict = "progressive"
+    counts = _IDET.findall(report)  # FFmpeg may print a count for each time the graph was set up: the last is whole
+    if counts:
+        top, bottom, progressive = (int(n) for n in counts[-1])
+        # frames with no motion are undetermined: the moving ones decide, by a clear majority
+        if top + bottom >= 4 and top + bottom > 2 * progressive:
+            verdict = "tt" if top >= bottom else "bb"
+    probes.remember_measure(path, ffmpeg, what, verdict)
+    return verdict

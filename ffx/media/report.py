@@ -8,11 +8,10 @@ import re
 from fractions import Fraction
 
 from .info import MediaInfo, nice_rate
+from .streams import choose_streams, picture_facts, read_streams
 
 _TIME = re.compile(r"time=\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
-_VIDEO = re.compile(r"Stream #0:(\d+)[^:]*: Video: (?P<rest>.*)")
-_AUDIO = re.compile(r"Stream #0:(\d+)[^:]*: Audio: (?P<rest>.*)")
 # "96x64", never a codec tag such as MPEG-TS's "0x001B"
 _SIZE = re.compile(r"(?<![0-9a-zA-Z])([1-9]\d{0,4})x([1-9]\d{0,4})(?![0-9a-zA-Z])")
 _FPS = re.compile(r"([\d.]+)(k?) fps")
@@ -30,23 +29,27 @@ _LAYOUT = re.compile(r"\d+ Hz, ([^,]+),")
 _PIX_FMT = re.compile(r"^[^,]*, ([a-z0-9_]+)(?:\(|,)")
 
 
-
-
-def parse_ffmpeg_report(text: str, *, counted: bool = True) -> MediaInfo:
+def parse_ffmpeg_report(text: str, *, counted: bool = True, video_stream: int | None = None,
+                        audio_stream: int | None = None) -> MediaInfo:
     """MediaInfo from what ``ffmpeg -i FILE -c copy -f null -`` writes to stderr.
 
     ``counted=False``: the report's packet count is of a part only (or there is
     none), so the header alone speaks: no frame count, its duration and rate.
+    ``video_stream``/``audio_stream``: which of the file's video and audio streams is described (FFmpeg's
+    ``v:N``/``a:N``); by default the ones a player shows (:func:`~ffx.media.streams.choose_streams`).
     """
+    streams = read_streams(text)
+    chosen_video, chosen_audio = choose_streams(streams, video_stream, audio_stream)
     duration = None
     match = _DURATION.search(text)
     if match:
         duration = int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3])
     width = height = fps = pix_fmt = None
     attached = False
-    video = _VIDEO.search(text)
+    video = chosen_video
+    facts: dict = {}
     if video:
-        rest = video["rest"]
+        rest = video.rest
         size = _SIZE.search(rest)
         if size:
             width, height = int(size[1]), int(size[2])
@@ -62,17 +65,18 @@ def parse_ffmpeg_report(text: str, *, counted: bool = True) -> MediaInfo:
                 fps = guess
         fmt = _PIX_FMT.search(rest)
         pix_fmt = fmt[1] if fmt else None
-        attached = "(attached pic)" in rest
-        after = text[video.end():].split("Stream #", 1)[0]
-        rotation = _ROTATION.search(after)
+        attached = video.attached
+        facts = picture_facts(rest)
+        rotation = _ROTATION.search(video.after)
         if rotation and round(abs(float(rotation[1]))) % 180 == 90 and width:
             width, height = height, width  # FFmpeg rotates on decode
-    audio = _AUDIO.search(text)
+            facts["sample_aspect"] = 1 / facts["sample_aspect"]  # a pixel's width is now its height
+    audio = chosen_audio
     sample_rate = channel_layout = None
     if audio:
-        rate_match = _RATE.search(audio["rest"])
+        rate_match = _RATE.search(audio.rest)
         sample_rate = int(rate_match[1]) if rate_match else None
-        layout_match = _LAYOUT.search(audio["rest"])
+        layout_match = _LAYOUT.search(audio.rest)
         channel_layout = layout_match[1].strip() if layout_match else None
     frames = header_duration = None
     counts = _FRAMES.findall(text) if counted else []
@@ -95,6 +99,9 @@ def parse_ffmpeg_report(text: str, *, counted: bool = True) -> MediaInfo:
         start_time=float(start[1]) if (start := _START.search(text)) else 0.0,
         still=frames == 1 if counted else attached, header_duration=header_duration,
         seeks_exactly=not ((container := _CONTAINER.search(text)) and set(container[1].split(",")) & _SEEKS_BY_GUESS),
+        container=container[1] if container else None, cover=attached,
+        video_index=video.index if video else None, audio_index=audio.index if audio else None,
+        first_streams=all(stream is None or stream.position == 0 for stream in (video, audio)), **facts,
     )
 
 

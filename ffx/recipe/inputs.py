@@ -55,6 +55,15 @@ class Input(BaseModel):
     frequency: float = Field(440.0, gt=0, le=24000, description="sine: tone frequency in Hz (also the tone of `audio: sine`)")
     sample_rate: int = Field(48000, ge=8000, le=192000, description="generated audio: samples per second")
     audio: Literal["sine", "silence"] | None = Field(None, description="generated video: add an audio track")
+    deinterlace: Literal["auto", "on", "off"] = Field(
+        "auto", description="a file: interlaced video (broadcast, DV, camcorders) made progressive with bwdif, one "
+                            "frame per frame. auto: when the file says it is interlaced, or a look at its first frames "
+                            "(idet) finds fields in MPEG-2, DV or H.264 in MPEG-TS at 25 or 29.97 fps")
+    video_stream: int | None = Field(None, ge=0, le=1000, description="a file: which of its video streams to use, "
+                                     "counted from 0 as FFmpeg's v:N (default: the one a player shows; never a cover "
+                                     "picture unless there is nothing else)")
+    audio_stream: int | None = Field(None, ge=0, le=1000, description="a file: which of its audio streams to use, "
+                                     "counted from 0 as a:N (default: the one a player plays)")
 
     def __init__(self, **data: Any):
         try:
@@ -90,6 +99,9 @@ class Input(BaseModel):
             if extra:
                 raise ValueError(f"{', '.join(extra)} only apply to generated sources" +
                                  ("; trim a file with a trim step" if self.path is not None else ""))
+        file_only = sorted({"deinterlace", "video_stream", "audio_stream"} & self.model_fields_set)
+        if file_only and self.path is None:
+            raise ValueError(f"{', '.join(file_only)} only apply to a media file (path)")
         if "device_format" in self.model_fields_set and self.device is None:
             raise ValueError("device_format only applies to a device")
         if self.source in AUDIO_SOURCES and self.audio:

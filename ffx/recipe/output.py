@@ -132,6 +132,9 @@ class Output(BaseModel):
     palette_step: int | None = Field(None, ge=1, le=8, description="GIF: the palette counts every Nth pixel in each direction (1 = all; default 2, or 1 for quality: best)")
     diff_mode: Literal["none", "rectangle"] = Field("rectangle", description="GIF: only re-encode the changed rectangle of each frame")
     loop: int = Field(0, ge=-1, le=65535, description="GIF/WebP/AVIF: 0 loops forever, -1 plays once, n repeats n times")
+    hdr: Literal["tonemap", "keep"] = Field("tonemap", description="HDR input (PQ, HLG): tone-mapped to BT.709 SDR at "
+                                            "the input (tonemap), or kept as HDR where the output carries it: 10-bit "
+                                            "video such as codec: libx265 (keep)")
 
     def __init__(self, **data):
         try:
@@ -199,6 +202,7 @@ class Output(BaseModel):
             video = ctx.rgb(video, alpha=info.alpha)
         if kind == "video":
             pix_fmt = self.pix_fmt or (ALPHA_PIX_FMT.get(codec) if info.alpha else None) or (
+                "yuv420p10le" if info.hdr else None) or (  # hdr: keep (else the input was tone-mapped)
                 "yuv420p" if codec in ("libx264", "libx265", "libvpx-vp9", "mpeg4") else None)
             if pix_fmt in ("yuv420p", "yuv422p", "nv12") and (info.width % 2 or info.height % 2):
                 # 4:2:0 and 4:2:2 encoders refuse odd sizes: drop the last column/row rather than rescale
@@ -217,6 +221,9 @@ class Output(BaseModel):
                 args += [("-crf", str(self.crf))]
             if pix_fmt:
                 args += [("-pix_fmt", pix_fmt)]
+            if info.hdr:  # the tags that make a player show it as HDR
+                args += [("-color_trc", info.color_transfer), ("-color_primaries", info.color_primaries or "bt2020"),
+                         ("-colorspace", info.color_matrix or "bt2020nc"), ("-color_range", info.color_range or "tv")]
             if self.muxer() in ("mp4", "mov"):
                 args += [("-movflags", "+faststart")]
         elif kind == "gif":

@@ -1,0 +1,124 @@
+"""An input file as a player shows it, made so once, where it enters the graph.
+
+Users' files are messy: HDR from phones, anamorphic DVD and broadcast pictures, interlaced fields, cover
+pictures and alternative streams. Every effect downstream is written for square-pixel, progressive, SDR
+frames (or HDR the recipe declared it keeps), so the compiler hands each file input through
+:func:`normalise` before the first step. A clean file gets no filter at all: only what the media facts
+(:mod:`ffx.media.streams`) say is off is put right, in this order:
+
+1. fields: interlaced video is deinterlaced with ``bwdif`` (one frame per frame: the count the plan knows);
+2. colour: PQ or HLG is tone-mapped to BT.709 SDR (zscale + tonemap), unless the output keeps HDR;
+3. aspect: non-square pixels are scaled to the display size (``setsar=1``), so sizes are what one sees.
+
+Full-range (yuvj, ``pc``) and BT.601 pictures need nothing: their tags travel with the frames and every
+FFmpeg conversion honours them (tests/test_real_footage_picture.py measures it). The rules in words:
+docs/design.md, "Real footage: the rules".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+from ..effects.context import Clip, StepContext, StepError
+from ..filtergraph import graph
+from ..media.info import MediaInfo
+from ..recipe.inputs import Input
+from ..recipe.output import Output
+
+# HDR's reference white (BT.2408): where SDR's 100 % white sits in a PQ or HLG picture, in cd/m2
+REFERENCE_WHITE = 203
+# Mobius keeps everything below this share of reference white as it is and rolls the highlights above it
+# off smoothly, where clip would flatten them and hable/reinhard darken the whole picture. Measured on
+# testsrc2 made HDR and back (mean |RGB error| against the SDR original, 320x180): clip 9.3, mobius 0.8
+# 13.2, 0.9 11.0, 0.3 (FFmpeg's default) 25.3, reinhard 32.4, hable 51.8; the HDR left as it is: 89.5 (PQ).
+TONE_MAP = {"tonemap": "mobius", "param": 0.8, "desat": 0}
+# encoders that write 10-bit pictures with HDR's tags, for ``hdr: keep``
+HDR_ENCODERS = frozenset({"libx265", "libsvtav1", "libaom-av1", "libvpx-vp9", "ffv1", "prores_ks"})
+# what a file is when it may hold fields without saying so: broadcast and camcorder codecs at field rates
+FIELD_CODECS = frozenset({"mpeg2video", "dvvideo"})
+FIELD_RATES = frozenset({Fraction(25), Fraction(30000, 1001)})
+INTERLACED = {"tt": "tff", "tb": "tff", "bb": "bff", "bt": "bff"}  # field order -> bwdif's parity
+
+FieldLook = Callable[[str, MediaInfo], str]  # (path, info) -> progressive, tt or bb: a look at the frames
+
+
+def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at_fields: FieldLook) -> Clip:
+    """The file input ``clip`` as a player shows it: the same clip when nothing needs doing.
+
+    A clip changed here is no longer the file as read (``input_node`` is dropped): a trim then cuts
+    in the graph instead of seeking, and no step reads the file again behind the filters added here.
+    """
+    info = clip.info
+    if spec.path is None:
+        return clip
+    if info.cover and output.kind == "audio":
+        # a song's cover picture is not what an audio output is of: the sound alone
+        audio_only = MediaInfo(duration=info.duration, has_audio=info.has_audio, sample_rate=info.sample_rate,
+                               channel_layout=info.channel_layout, start_time=info.start_time,
+                               header_duration=info.header_duration, seeks_exactly=info.seeks_exactly,
+                               audio_index=info.audio_index, first_streams=info.first_streams)
+        return clip.evolve(video=None, info=audio_only, input_node=clip.input_node)
+    video, changes = clip.video, {}
+    if video is not None and not info.cover:
+        parity = _interlaced(spec, info, look_at_fields)
+        if parity is not None:
+            video = ctx.chain(video, "bwdif", {"mode": "send_frame", "parity": parity, "deint": "all"})
+            changes["field_order"] = "progressive"
+        if info.hdr:
+            video = _hdr(video, info, ctx, output, changes)
+        if info.sample_aspect != 1 and info.width and info.height:
+            video = _square_pixels(video, info, ctx, changes)
+    if not changes and info.first_streams:
+        return clip
+    return clip.evolve(video=video, info=info.replace(**changes) if changes else info)
+
+
+def _interlaced(spec: Input, info: MediaInfo, look_at_fields: FieldLook) -> str | None:
+    """bwdif's parity when the picture is to be deinterlaced, else None."""
+    if spec.deinterlace == "off":
+        return None
+    said = info.field_order
+    if said in INTERLACED:
+        return INTERLACED[said]
+    if spec.deinterlace == "on":
+        return "auto"
+    # a header that says nothing, or "progressive", is not proof in broadcast material: look at the frames
+    if said in (None, "progressive") and _may_hold_fields(info):
+        return INTERLACED.get(look_at_fields(spec.path, info))
+    return None
+
+
+def _may_hold_fields(info: MediaInfo) -> bool:
+    in_transport_stream = info.video_codec == "h264" and (info.container or "").split(",")[0] == "mpegts"
+    return (info.video_codec in FIELD_CODECS or in_transport_stream) and info.estimate.fps in FIELD_RATES
+
+
+def _hdr(video: graph.Pad, info: MediaInfo, ctx: StepContext, output: Output, changes: dict) -> graph.Pad:
+    """PQ or HLG tone-mapped to BT.709 SDR; kept, with the output's say-so, where the output carries it."""
+    if output.hdr == "keep":
+        codec = output.video_codec()
+        if output.kind != "video" or codec not in HDR_ENCODERS:
+            raise StepError(f"hdr: keep needs an output that carries HDR, and a {output.extension or output.kind} "
+                            f"file written with {codec or 'no video encoder'} does not",
+                            field="output.hdr", hint="write .mp4, .mov or .mkv with codec: libx265 (10-bit HEVC), "
+                                                     "or let the picture be tone-mapped (hdr: tonemap)")
+        return video
+    linear = ctx.chain(video, "zscale", {
+        "transferin": info.color_transfer, "primariesin": info.color_primaries or "bt2020",
+        "matrixin": info.color_matrix or "bt2020nc", "rangein": info.color_range or "tv",
+        "transfer": "linear", "npl": REFERENCE_WHITE})
+    linear = ctx.chain(ctx.chain(linear, "format", {"pix_fmts": "gbrpf32le"}), "zscale", {"primaries": "bt709"})
+    mapped = ctx.chain(linear, "tonemap", TONE_MAP)
+    sdr = ctx.chain(mapped, "zscale", {"transfer": "bt709", "matrix": "bt709", "range": "tv"})
+    changes.update(color_transfer="bt709", color_primaries="bt709", color_matrix="bt709", color_range="tv",
+                   pix_fmt="yuv420p")
+    return ctx.chain(sdr, "format", {"pix_fmts": "yuv420p"})
+
+
+def _square_pixels(video: graph.Pad, info: MediaInfo, ctx: StepContext, changes: dict) -> graph.Pad:
+    """Scaled across to the width its pixels show (720x480 at 32:27 is 854x480): every size downstream is
+    what one sees, and outputs without a sample aspect (GIF, WebP, PNG) come out the right shape."""
+    width = max(2, round(info.width * info.sample_aspect / 2) * 2)
+    changes.update(width=width, sample_aspect=Fraction(1))
+    return ctx.chain(ctx.chain(video, "scale", {"w": width, "h": info.height}), "setsar", {"r": 1})

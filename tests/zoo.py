@@ -1,0 +1,153 @@
+"""A media zoo: small files shaped like the ones users bring (phones, cameras, broadcast), made with the
+bundled FFmpeg when a test asks, so no media is checked in.
+
+Each function writes one file into ``folder`` and returns its path. Where a test measures colour, the
+picture has a known reference: :func:`sdr_reference` is the SDR test pattern the HDR files are made from.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from ffx.ffmpeg.binary import find_ffmpeg
+
+FFMPEG = find_ffmpeg()
+
+# HDR made from SDR the way BT.2408 maps them: SDR's 100 % white is HDR's reference white, 203 cd/m2
+REFERENCE_WHITE = 203
+# the storage size and sample aspect of NTSC DVD widescreen: 720x480 shown as 16:9
+ANAMORPHIC_SAR = "32/27"
+CIRCLE_RADIUS = 150  # display pixels, in a 854x480 display
+
+
+def ffmpeg(*args: str) -> None:
+    done = subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", *args, "-y"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def _pattern(size: str, rate: int | str, duration: float) -> str:
+    return f"testsrc2=size={size}:rate={rate}:duration={duration}"
+
+
+def sdr_reference(size: str = "320x180", frames: int = 25) -> np.ndarray:
+    """The SDR test pattern the HDR files are made from, as (N, H, W, 3) RGB."""
+    width, height = (int(side) for side in size.split("x"))
+    raw = subprocess.run([FFMPEG, "-v", "error", "-nostdin", "-f", "lavfi", "-i", _pattern(size, 25, frames / 25),
+                          "-frames:v", str(frames), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
+
+
+def _hdr(path: Path, transfer: str, size: str, duration: float, extra: tuple[str, ...] = ()) -> Path:
+    # format=gbrp first: testsrc2 drawn straight into YUV would be BT.601 YUV, and zscale must read RGB
+    convert = (f"format=gbrp,zscale=tin=bt709:t={transfer}:pin=bt709:p=bt2020:min=bt709:m=bt2020nc:"
+               f"npl={REFERENCE_WHITE},format=yuv420p10le")
+    ffmpeg("-f", "lavfi", "-i", _pattern(size, 25, duration), *extra, "-vf", convert,
+           "-c:v", "libx265", "-x265-params", "log-level=error", "-crf", "12", "-tag:v", "hvc1",
+           "-color_trc", transfer, "-color_primaries", "bt2020", "-colorspace", "bt2020nc", "-color_range", "tv",
+           str(path))
+    return path
+
+
+def hdr10(folder: Path, size: str = "320x180", duration: float = 1.0) -> Path:
+    """HDR10: 10-bit HEVC, PQ transfer (smpte2084), BT.2020 primaries and matrix."""
+    return _hdr(Path(folder) / "hdr10.mp4", "smpte2084", size, duration)
+
+
+def hlg(folder: Path, size: str = "320x180", duration: float = 1.0) -> Path:
+    """HLG (arib-std-b67): what phones record as HDR."""
+    return _hdr(Path(folder) / "hlg.mp4", "arib-std-b67", size, duration)
+
+
+def anamorphic(folder: Path, duration: float = 1.0) -> Path:
+    """720x480 MPEG-2 with sample aspect 32:27 (16:9 on screen) showing a white circle, round on screen."""
+    circle = (f"geq=lum='if(lt(hypot((X-W/2)*32/27,Y-H/2),{CIRCLE_RADIUS}),235,16)':cb=128:cr=128,"
+              f"setsar={ANAMORPHIC_SAR}")
+    path = Path(folder) / "anamorphic.mpg"
+    ffmpeg("-f", "lavfi", "-i", f"color=black:size=720x480:rate=25:duration={duration}", "-vf", circle,
+           "-c:v", "mpeg2video", "-q:v", "2", "-aspect", "16:9", str(path))
+    return path
+
+
+def interlaced(folder: Path, duration: float = 2.0, flagged: bool = True) -> Path:
+    """25i MPEG-2 (PAL): each frame two fields 1/50 s apart from a moving pattern, top field first.
+
+    ``flagged=False``: the same fields coded as progressive frames, so the header says nothing of them (as a
+    badly made file, or a transfer through a progressive workflow, does).
+    """
+    fields = f"testsrc2=size=320x240:rate=50:duration={duration},tinterlace=mode=interleave_top,setfield=tff"
+    path = Path(folder) / ("interlaced.mpg" if flagged else "interlaced_unflagged.mpg")
+    coding = ["-flags", "+ilme+ildct"] if flagged else []
+    ffmpeg("-f", "lavfi", "-i", fields, "-c:v", "mpeg2video", "-q:v", "2", *coding, str(path))
+    return path
+
+
+def full_range(folder: Path, duration: float = 1.0) -> Path:
+    """Full-range (yuvj420p, ``pc``) MJPEG, as cameras and phones' JPEG modes write it: dark and bright halves,
+    a small grey square moving across them (an animation of identical frames would be one frame)."""
+    halves = (f"color=0x101820:size=160x90:rate=25:duration={duration}[a];"
+              f"color=0xF0E0C8:size=160x90:rate=25:duration={duration}[b];[a][b]hstack[both];"
+              "color=gray:size=20x20:rate=25[box];[both][box]overlay=x=t*100:y=35:shortest=1,format=yuvj420p")
+    path = Path(folder) / "full_range.avi"
+    ffmpeg("-f", "lavfi", "-i", halves, "-c:v", "mjpeg", "-q:v", "1", "-color_range", "pc", str(path))
+    return path
+
+
+def bt601(folder: Path, duration: float = 1.0) -> Path:
+    """SD in BT.601 (smpte170m), saturated colours where 601 and 709 differ most."""
+    bars = f"smptebars=size=352x288:rate=25:duration={duration},format=gbrp,scale=out_color_matrix=bt601:out_range=tv,format=yuv420p"
+    path = Path(folder) / "bt601.mp4"
+    ffmpeg("-f", "lavfi", "-i", bars, "-c:v", "libx264", "-crf", "10", "-colorspace", "smpte170m",
+           "-color_primaries", "smpte170m", "-color_trc", "smpte170m", "-color_range", "tv", str(path))
+    return path
+
+
+def cover_art_mp3(folder: Path, duration: float = 3.0) -> Path:
+    """An MP3 with its cover picture (a JPEG, ``attached pic``), as music files come."""
+    folder = Path(folder)
+    cover = folder / "cover.jpg"
+    ffmpeg("-f", "lavfi", "-i", "color=yellow:size=64x64", "-frames:v", "1", str(cover))
+    path = folder / "song.mp3"
+    ffmpeg("-f", "lavfi", "-i", f"sine=duration={duration}", "-i", str(cover), "-map", "0", "-map", "1",
+           "-c:a", "libmp3lame", "-c:v", "copy", "-disposition:v", "attached_pic", str(path))
+    return path
+
+
+def two_pictures(folder: Path, duration: float = 1.0) -> Path:
+    """Matroska with two video streams, red then blue, the second marked default (an alternative angle
+    first, the main picture second)."""
+    path = Path(folder) / "two_pictures.mkv"
+    ffmpeg("-f", "lavfi", "-i", f"color=red:size=160x90:rate=25:duration={duration}",
+           "-f", "lavfi", "-i", f"color=blue:size=160x90:rate=25:duration={duration}",
+           "-f", "lavfi", "-i", f"sine=duration={duration}",
+           "-map", "0", "-map", "1", "-map", "2", "-c:v", "ffv1", "-c:a", "pcm_s16le",
+           "-disposition:v:0", "0", "-disposition:v:1", "default", str(path))
+    return path
+
+
+def video_with_cover(folder: Path, duration: float = 1.0) -> Path:
+    """An MP4 whose first video stream is a cover picture (``attached pic``) and whose second is the film."""
+    folder = Path(folder)
+    cover = folder / "poster.png"
+    ffmpeg("-f", "lavfi", "-i", "color=yellow:size=160x90", "-frames:v", "1", str(cover))
+    path = folder / "with_poster.mp4"
+    ffmpeg("-i", str(cover), "-f", "lavfi", "-i", _pattern("160x90", 25, duration),
+           "-map", "0", "-map", "1", "-c:v:0", "png", "-c:v:1", "libx264", "-disposition:v:0", "attached_pic",
+           str(path))
+    return path
+
+
+def phone_clip(folder: Path, duration: float = 2.0) -> Path:
+    """As a phone records: HLG HEVC in a MOV, turned a quarter (display matrix), the sound starting before
+    the picture."""
+    folder = Path(folder)
+    picture = _hdr(folder / "phone_picture.mp4", "arib-std-b67", "320x180", duration)
+    path = folder / "phone.mov"
+    ffmpeg("-display_rotation", "90", "-itsoffset", "0.3", "-i", str(picture),
+           "-f", "lavfi", "-i", f"sine=frequency=660:duration={duration + 0.3}",
+           "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", str(path))
+    return path
