@@ -100,8 +100,12 @@ def check_output_path(recipe: Recipe) -> None:
             raise InputError(f"the output {out!r} is the input {spec.path!r}: ffx never writes over an input")
     directory = os.path.dirname(os.path.abspath(out))
     depends_on(directory)  # what it holds decides the checks here (a link to an input, a folder by that name)
-    if not os.path.isdir(directory):
-        raise InputError(f"the output folder {directory!r} does not exist")
+    existing = directory  # missing folders are made by the render, right before FFmpeg writes (never here)
+    while not os.path.lexists(existing):
+        existing = os.path.dirname(existing)
+        depends_on(existing)
+    if not os.path.isdir(existing):
+        raise InputError(f"cannot make the output folder {directory!r}: {existing!r} is not a folder")
     if os.path.isdir(out):
         raise InputError(f"the output {out!r} is a directory")
 

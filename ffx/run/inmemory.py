@@ -159,9 +159,11 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
         output = os.fsdecode(os.fspath(output))
         if "\0" in output:
             raise RecipeError(Problem("the NUL character (\\0) is not allowed", field="output"))
-        folder = os.path.dirname(os.path.abspath(output))
-        if not os.path.isdir(folder):
-            raise InputError(f"cannot write in {quote(folder)}: no such folder")
+        folder = existing = os.path.dirname(os.path.abspath(output))
+        while not os.path.lexists(existing):  # missing folders are made right before FFmpeg writes, as for render
+            existing = os.path.dirname(existing)
+        if not os.path.isdir(existing):
+            raise InputError(f"cannot make the output folder {folder!r}: {existing!r} is not a folder")
     try:
         iterator = iter(frames)
     except TypeError:

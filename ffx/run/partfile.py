@@ -98,6 +98,20 @@ def sweep_stale_parts(folder: str) -> list[str]:
     return removed
 
 
+def make_folders(folder: str) -> None:
+    """Make the missing folders of an output's path (only those) right before FFmpeg writes there, as
+    ``ffx batch`` does; ``ffx compile`` and ``ffx validate`` make nothing, and a failed compile neither."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        existing = folder
+        while not os.path.lexists(existing):
+            existing = os.path.dirname(existing)
+        raise InputError(f"cannot make the output folder {folder!r}: {existing!r} is not a folder") from None
+    except OSError as exc:
+        raise InputError(f"cannot make the output folder {folder!r}: {exc.strerror}") from None
+
+
 def _open_unnamed(folder: str) -> int:
     """An unnamed regular file in ``folder`` (raises OSError where the file system has none)."""
     if not os.path.isdir("/proc/self/fd"):
@@ -136,9 +150,10 @@ class PartFile:
 
     @classmethod
     def beside(cls, target: str) -> PartFile:
-        """A part in the target's folder, so publishing it is a link, never a copy; the folder is swept first
-        of the parts that killed renders left there (module docstring)."""
+        """A part in the target's folder (made if missing), so publishing it is a link, never a copy; the
+        folder is swept first of the parts that killed renders left there (module docstring)."""
         folder = os.path.dirname(os.path.abspath(target))
+        make_folders(folder)
         sweep_stale_parts(folder)
         return cls(folder, os.path.splitext(target)[1], swept=True)
 
