@@ -24,6 +24,7 @@ _STREAM = re.compile(r"^\s*Stream #0:(\d+)[^:]*: (Video|Audio|Subtitle|Data|Atta
 # a pixel format and what FFmpeg says in brackets after it: "yuv420p10le(tv, bt2020nc/bt2020/smpte2084, progressive)"
 # ("top coded first (swapped)" nests brackets)
 _PICTURE = re.compile(r", ([a-z0-9_]+)\(((?:[^()]|\([^()]*\))*)\)")
+_PIX_FMT = re.compile(r"^[^,]*, ([a-z0-9_]+)(?:\(|,|$)")
 _SAR = re.compile(r"SAR (\d+):(\d+) DAR (\d+):(\d+)")
 # FFmpeg's words for the field order (avcodec_string) as idet and setfield name them
 FIELD_ORDERS = {"progressive": "progressive", "top first": "tt", "bottom first": "bb",
@@ -99,7 +100,7 @@ def picture_facts(rest: str) -> dict:
     """
     facts: dict = {"video_codec": rest.split(" ", 1)[0].rstrip(","), "sample_aspect": Fraction(1)}
     picture = _PICTURE.search(rest)
-    pix_fmt = picture[1] if picture else None
+    pix_fmt = _PIX_FMT.search(rest)
     if picture:
         for word in (w.strip() for w in picture[2].split(", ")):
             if word in ("tv", "pc"):
@@ -113,7 +114,7 @@ def picture_facts(rest: str) -> dict:
             elif re.fullmatch(r"[a-z0-9-]+", word) and word not in _CHROMA_LOCATIONS:
                 # one name when all three are the same (bt709, smpte170m)
                 facts.update(color_matrix=_named(word), color_primaries=_named(word), color_transfer=_named(word))
-    if pix_fmt and pix_fmt.startswith("yuvj"):
+    if pix_fmt and pix_fmt[1].startswith("yuvj"):
         facts["color_range"] = "pc"  # JPEG's pixel formats are full range whatever the tag says
     sar = _SAR.search(rest)
     if sar and int(sar[1]) and int(sar[2]):
