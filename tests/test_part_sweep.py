@@ -96,3 +96,16 @@ def test_without_unnamed_files_a_private_intermediate_is_a_hidden_part_swept_aft
     ffx.render_plan(plan, progress=lambda report: seen.extend(os.listdir(private)))
     assert seen and all(partfile.PART_NAME.match(name) for name in seen)
     assert os.listdir(private) == []
+
+
+def test_frames_of_a_recipe_of_several_commands_leave_no_name_behind_even_while_read(tmp_path, monkeypatch):
+    """The private lossless file is unnamed: a SIGKILL while the frames are read leaves nothing either."""
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(private))
+    clip = make_clip(tmp_path / "clip.mkv", duration=1, audio=None)
+    reading = ffx.frames(clip, steps=[{"slitscan": {"engine": "numpy", "position": 40}}])
+    first = next(reading)
+    assert first.image.shape == (90, 25, 3)
+    assert os.listdir(private) == []
+    reading.close()

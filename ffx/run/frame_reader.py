@@ -7,8 +7,8 @@ memory stays at one frame whatever the clip's length. Each frame comes with
 its time on the output's clock, which ``showinfo`` reports as the frame
 leaves the graph (a variable-rate clip keeps its own times). A recipe that
 needs several commands (a segmented reverse, a numpy stage, stabilize) is
-rendered into a private lossless file first, which is then read the same way
-and removed.
+rendered into a private, unnamed lossless file first, which is then read the
+same way and closed.
 
 Stopping the iteration early (``break``, ``close()``, garbage collection)
 stops FFmpeg; no process outlives the generator.
@@ -37,6 +37,7 @@ from ..recipe.document import Recipe
 from ..recipe.inputs import Input
 from ..recipe.output import Output
 from .executor import stream
+from .partfile import PartFile
 from .runner import run_plan
 
 RECIPE_SUFFIXES = (".yaml", ".yml")
@@ -91,18 +92,15 @@ def frames(source: Recipe | str | os.PathLike, *, steps: list | None = None, bgr
 
 
 def _via_private_file(plan: Plan, bgr: bool) -> Iterator[Frame]:
-    """Run a multi-command plan into a private FFV1 file (exact pixels and times), then read that one."""
-    import shutil
-    import tempfile
+    """Run a multi-command plan into a private FFV1 file (exact pixels and times), then read that one.
 
-    folder = tempfile.mkdtemp(prefix="ffx-frames-")
-    try:
-        target = os.path.join(folder, "frames.mkv")
-        private = plan.stages[-1].to("file:" + target, target)
+    The file is unnamed (:mod:`ffx.run.partfile`): it vanishes however ffx ends, SIGKILL included; FFmpeg
+    reaches it as ``/proc/PID/fd/N`` (where unnamed files are missing, a hidden part the next run sweeps)."""
+    with PartFile.private(".mkv") as part:
+        target = f"/proc/{os.getpid()}/fd/{part.fd}" if part.unnamed else part.local_path
+        private = plan.stages[-1].to("file:" + target, None)
         run_plan(dataclasses.replace(plan, stages=(*plan.stages[:-1], private)))
         yield from frames(target, bgr=bgr, ffmpeg=plan.binary_path)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _as_recipe(source: Recipe | str | os.PathLike, steps: list | None) -> Recipe:
