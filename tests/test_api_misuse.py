@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import ffx
-from ffx import FfxError, FrameError, RecipeError, UsageError
+from ffx import CapabilityError, FfxError, FrameError, RecipeError, UsageError
 
 RECIPE = ffx.Recipe(input={"source": "testsrc2", "size": "64x48", "duration": 0.2}, steps=["reverse"],
                     output="out.mp4")
@@ -82,6 +82,7 @@ MISUSES = [  # (what is tried, the call, the exception, a fragment of its messag
     ("encode(fps=nan)", encode(fps=NAN), RecipeError, "fps: a frame rate must be finite"),
     ("encode(crf=nan)", encode(crf=NAN), RecipeError, "output.crf"),
     ("encode(codec=surrogate)", encode(codec="\ud800"), RecipeError, "output.codec"),
+    ("encode(codec='x')", encode(codec="x"), CapabilityError, "has no 'x' encoder; choose another codec"),
     ("encode(overwrite=None)", encode(overwrite=None), UsageError, "overwrite is True or False"),
     ("encode(output=1)", encode(output=1), UsageError, "output is a file path"),
     ("render_bytes(None)", lambda: ffx.render_bytes(None), UsageError, "recipe is an ffx.Recipe"),
@@ -121,7 +122,7 @@ MISUSES = [  # (what is tried, the call, the exception, a fragment of its messag
     *([("from_ffmpeg_python(None)", lambda: ffx.from_ffmpeg_python(None), UsageError, "takes an ffmpeg-python")]
       if "from_ffmpeg_python" in ffx.__all__ else []),
 ]
-BUILTIN = {UsageError: TypeError, RecipeError: ValueError, FrameError: ValueError}
+BUILTIN = {UsageError: TypeError, RecipeError: ValueError, FrameError: ValueError, CapabilityError: RuntimeError}
 
 
 @pytest.mark.parametrize("name, call, expected, fragment", MISUSES, ids=[m[0] for m in MISUSES])

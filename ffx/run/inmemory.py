@@ -22,7 +22,7 @@ from ..compile.plan import FfmpegStage, Plan
 from ..compile.request import compile_request
 from ..effects.context import Clip, StepContext, StepError
 from ..effects.fields import parse_rate
-from ..errors import FfxError, InputError, Problem, RecipeError, UsageError, quote
+from ..errors import CapabilityError, FfxError, InputError, Problem, RecipeError, UsageError, quote
 from ..ffmpeg.binary import FfmpegBinary, ffmpeg_binary
 from ..filtergraph import graph
 from ..filtergraph.filter_options import image_size_problem
@@ -193,6 +193,10 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
         pads, args, _ = out.apply(Clip(video=graph.input_pad(node, graph.VIDEO), audio=None, info=info), ctx)
     except StepError as exc:
         raise RecipeError(Problem(exc.message, field=exc.field, hint=exc.hint)) from None
+    for option, encoder in args:  # said in one line before any frame is piped, as the compiler says it
+        if option in ("-c:v", "-c:a") and encoder not in binary.encoders:
+            raise CapabilityError(f"the FFmpeg at {binary.path} (version {binary.version}) has no {encoder!r} "
+                                  "encoder; choose another codec or install a full build")
     to_bytes = output is None
     if not to_bytes:
         check_can_write(output, overwrite)
