@@ -40,7 +40,8 @@ def header_of(path) -> str:
 def test_colour_range_fields_and_pixel_shape_are_read_from_the_stream_line():
     hdr = picture_facts("hevc (Main 10) (hvc1 / 0x31637668), yuv420p10le(tv, bt2020nc/bt2020/arib-std-b67, "
                         "progressive), 3840x2160 [SAR 1:1 DAR 16:9], 25 fps")
-    assert (hdr["color_transfer"], hdr["color_primaries"], hdr["color_matrix"]) == ("arib-std-b67", "bt2020", "bt2020nc")
+    assert (hdr["color_transfer"], hdr["color_primaries"], hdr["color_matrix"]) == \
+        ("arib-std-b67", "bt2020", "bt2020nc")
     jpeg = picture_facts("mjpeg (Baseline), yuvj420p(pc, bt470bg/unknown/unknown), 320x90, 25 fps")
     assert jpeg["color_range"] == "pc" and jpeg["color_matrix"] == "bt470bg" and jpeg["color_transfer"] is None
     untagged_jpeg = picture_facts("mjpeg, yuvj422p, 640x480, 25 fps")
@@ -137,6 +138,12 @@ def test_full_range_and_bt601_colours_survive_every_output(folder, make, output)
     plan = render(src, str(folder / f"{src.stem}-{output}"))
     got = _half_means(decode_frames(plan.stages[-1].output_path).astype(float))
     assert np.abs(got - want).max() < 3
+
+
+def test_an_untagged_dvd_picture_made_hd_still_says_bt601(folder):
+    plan = render(zoo.anamorphic(folder), str(folder / "hd.mp4"), steps=[{"resize": {"width": 1280, "height": 720}}])
+    line = re.search(r"Video: (.*)", header_of(plan.stages[-1].output_path))[1]
+    assert "1280x720" in line and "(tv, smpte170m, " in line  # matrix, primaries, transfer: not left for a player to take as BT.709
 
 
 # --- aspect ------------------------------------------------------------------------------------------------

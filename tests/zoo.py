@@ -99,7 +99,8 @@ def full_range(folder: Path, duration: float = 1.0) -> Path:
 
 def bt601(folder: Path, duration: float = 1.0) -> Path:
     """SD in BT.601 (smpte170m), saturated colours where 601 and 709 differ most."""
-    bars = f"smptebars=size=352x288:rate=25:duration={duration},format=gbrp,scale=out_color_matrix=bt601:out_range=tv,format=yuv420p"
+    bars = (f"smptebars=size=352x288:rate=25:duration={duration},format=gbrp,"
+            "scale=out_color_matrix=bt601:out_range=tv,format=yuv420p")
     path = Path(folder) / "bt601.mp4"
     ffmpeg("-f", "lavfi", "-i", bars, "-c:v", "libx264", "-crf", "10", "-colorspace", "smpte170m",
            "-color_primaries", "smpte170m", "-color_trc", "smpte170m", "-color_range", "tv", str(path))

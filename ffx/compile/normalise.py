@@ -10,8 +10,10 @@ frames (or HDR the recipe declared it keeps), so the compiler hands each file in
 2. colour: PQ or HLG is tone-mapped to BT.709 SDR (zscale + tonemap), unless the output keeps HDR;
 3. aspect: non-square pixels are scaled to the display size (``setsar=1``), so sizes are what one sees.
 
-Full-range (yuvj, ``pc``) and BT.601 pictures need nothing: their tags travel with the frames and every
-FFmpeg conversion honours them (tests/test_real_footage_picture.py measures it). The rules in words:
+Full-range (yuvj, ``pc``) and BT.601 pictures need no filter: their tags travel with the frames and every
+FFmpeg conversion honours them (tests/test_real_footage_picture.py measures it). Only an untagged SD
+picture from a disc or broadcast codec is tagged BT.601 (``setparams``: the pixels are not touched), as
+players take it: else, made HD by a resize, a player would take it for BT.709. The rules in words:
 docs/design.md, "Real footage: the rules".
 """
 
@@ -39,6 +41,9 @@ HDR_ENCODERS = frozenset({"libx265", "libsvtav1", "libaom-av1", "libvpx-vp9", "f
 FIELD_CODECS = frozenset({"mpeg2video", "dvvideo"})
 FIELD_RATES = frozenset({Fraction(25), Fraction(30000, 1001)})
 INTERLACED = {"tt": "tff", "tb": "tff", "bb": "bff", "bt": "bff"}  # field order -> bwdif's parity
+# disc and broadcast codecs whose SD pictures are BT.601 when they say nothing (DVD, DV, VCD)
+SD_CODECS = FIELD_CODECS | {"mpeg1video"}
+SD_LINES = 576
 
 FieldLook = Callable[[str, MediaInfo], str]  # (path, info) -> progressive, tt or bb: a look at the frames
 
@@ -67,6 +72,8 @@ def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at
             changes["field_order"] = "progressive"
         if info.hdr:
             video = _hdr(video, info, ctx, output, changes)
+        elif info.color_matrix is None and info.video_codec in SD_CODECS and (info.height or 0) <= SD_LINES:
+            video = _bt601(video, info, ctx, changes)
         if info.sample_aspect != 1 and info.width and info.height:
             video = _square_pixels(video, info, ctx, changes)
     if not changes and info.first_streams:
@@ -114,6 +121,13 @@ def _hdr(video: graph.Pad, info: MediaInfo, ctx: StepContext, output: Output, ch
     changes.update(color_transfer="bt709", color_primaries="bt709", color_matrix="bt709", color_range="tv",
                    pix_fmt="yuv420p")
     return ctx.chain(sdr, "format", {"pix_fmts": "yuv420p"})
+
+
+def _bt601(video: graph.Pad, info: MediaInfo, ctx: StepContext, changes: dict) -> graph.Pad:
+    """An untagged SD picture labelled as the BT.601 every decoder takes it for (NTSC's or PAL's primaries)."""
+    system = "bt470bg" if (info.height or 0) > 486 else "smpte170m"
+    changes.update(color_matrix=system, color_primaries=system, color_transfer="smpte170m")
+    return ctx.chain(video, "setparams", {"color_primaries": system, "color_trc": "smpte170m", "colorspace": system})
 
 
 def _square_pixels(video: graph.Pad, info: MediaInfo, ctx: StepContext, changes: dict) -> graph.Pad:
