@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import ffx  # noqa: E402
 from ffx.ffmpeg.binary import ffmpeg_binary  # noqa: E402
-from ffx.effects.text import SHIPPED_FONT  # noqa: E402
+from ffx.effects.fonts import SHIPPED_FONT  # noqa: E402
 
 MEDIA = Path(".")  # the footage folder, from --media
 FFMPEG = ffmpeg_binary(None).path

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 import ffx
 from conftest import ADVERSARIAL, decode_frames, run_ffmpeg
 from ffx.filtergraph import graph
-from ffx.effects.text import SHIPPED_FONT, Text
+from ffx.effects.fonts import SHIPPED_FONT
+from ffx.effects.text import Text
 
 SOURCE = {"source": "color", "color": "navy", "size": "320x180", "duration": 0.2, "rate": 10}
 PAYLOADS = ["quotes ' \" '' \"\"", "colons a:b:c=d", "percent 100% %{pts} %{localtime} %%", "back\\slash \\\\ \\n",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..effects.context import Clip, PipedClip, RawVideo, SideCommand, StepError
-from ..effects.text import FONT_FILE_HINT, check_font_file
+from ..effects.fonts import FONT_FILE_HINT, check_font_file
 from ..ffmpeg import process
 from ..filtergraph import graph
 from ..filtergraph.graph import Node, Pad

@@ -16,7 +16,7 @@ from pydantic import Field
 from .base import Effect
 from .context import Clip, StepContext, StepError
 from .fields import Color
-from .text import SHIPPED_FONT
+from .fonts import SHIPPED_FONT
 
 
 def picked_frames(frames: int, tiles: int) -> list[int]:

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from .base import Effect
 from .context import Clip, StepContext, StepError
-from .text import SHIPPED_FONT
+from .fonts import SHIPPED_FONT
 
 SUBTITLE_TYPES = (".srt", ".ass", ".ssa", ".vtt")
 NAMED = {"white": "ffffff", "black": "000000", "yellow": "ffff00", "red": "ff0000", "green": "00ff00",

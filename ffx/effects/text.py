@@ -20,20 +20,17 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ..filtergraph import graph
-from ..media.probe import check_readable_file
 from ._fontmetrics import font_metrics
+from .fonts import FONT_FILE_SUFFIXES, SHIPPED_FONT, check_font_file
 from .base import Effect
 from .context import Clip, StepContext, StepError, provided, require
 from .fields import Color, Time
 
-SHIPPED_FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans.ttf"
-FONT_FILE_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff", ".woff2", ".pfb")
 
 Position = Literal["center", "top", "bottom", "left", "right", "top_left", "top_right", "bottom_left",
                    "bottom_right"]
@@ -52,30 +49,6 @@ _PLACES = {
 }
 
 
-# the first four bytes of the font files FreeType reads: TrueType (two spellings), OpenType with
-# PostScript outlines, a TrueType/OpenType collection, WOFF and WOFF2; and a Type 1 .pfb segment header
-FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf", b"wOFF", b"wOF2")
-PFB_SIGNATURE = b"\x80\x01"
-FONT_FILE_HINT = "give a font file (.ttf, .otf, .ttc, .woff), a font family name, or sans (the bundled DejaVu Sans)"
-
-
-def check_font_file(path: str) -> None:
-    """Refuse a font file that is not a font.
-
-    Given any other file (``/etc/passwd``), FFmpeg's drawtext quietly falls back
-    to a system font and exits 0; the file's signature tells a font apart first.
-    """
-    try:
-        check_readable_file(path)
-        with open(path, "rb") as file:
-            head = file.read(4)
-    except OSError as exc:
-        message = exc.message if hasattr(exc, "message") else str(exc)
-        raise StepError(str(message).replace("input", "font file").replace("media file", "font"),
-                        field="font", hint=FONT_FILE_HINT) from None
-    if not head.startswith(FONT_SIGNATURES + (PFB_SIGNATURE,)):
-        raise StepError(f"font file {path!r} is not a font (it starts with {head!r}, not a TrueType, OpenType, "
-                        "font collection or WOFF signature)", field="font", hint=FONT_FILE_HINT)
 
 
 def check_drawable(value: str) -> str:
