@@ -143,7 +143,8 @@ def test_full_range_and_bt601_colours_survive_every_output(folder, make, output)
 def test_an_untagged_dvd_picture_made_hd_still_says_bt601(folder):
     plan = render(zoo.anamorphic(folder), str(folder / "hd.mp4"), steps=[{"resize": {"width": 1280, "height": 720}}])
     line = re.search(r"Video: (.*)", header_of(plan.stages[-1].output_path))[1]
-    assert "1280x720" in line and "(tv, smpte170m, " in line  # matrix, primaries, transfer: not left for a player to take as BT.709
+    # matrix, primaries and transfer said: not left for a player to take as BT.709
+    assert "1280x720" in line and "(tv, smpte170m, " in line
 
 
 # --- aspect ------------------------------------------------------------------------------------------------
@@ -181,6 +182,15 @@ def test_interlaced_broadcast_becomes_progressive_frame_for_frame(folder, flagge
     out = plan.stages[-1].output_path
     assert _interlaced_frames(out) <= 5  # of 50 (a lossless bwdif of the same file: 3)
     assert probe(out, FFMPEG).frames == plan.result.frames == 50
+
+
+def test_a_sharp_progressive_broadcast_file_is_left_progressive(tmp_path):
+    """idet at its default threshold takes testsrc2's fine lines for fields; the look must not."""
+    src = tmp_path / "progressive.ts"
+    zoo.ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2", "-c:v", "libx264", "-f", "mpegts",
+               str(src))
+    plan = ffx.compile_recipe(ffx.Recipe(input=str(src), output=str(tmp_path / "o.mp4")))
+    assert "bwdif" not in plan.shell()
 
 
 def test_deinterlace_off_leaves_the_fields(folder):
@@ -223,3 +233,25 @@ def test_a_stream_the_file_lacks_is_refused_in_one_line(folder):
 def test_stream_and_field_choices_apply_to_files_only():
     with pytest.raises(ffx.RecipeError, match="only apply to a media file"):
         ffx.Recipe(input={"source": "testsrc2", "deinterlace": "on"}, output="x.mp4")
+
+
+# --- a phone's file through a shipped recipe ------------------------------------------------------------
+
+def test_a_phone_clip_through_the_gif_recipe_is_upright_sdr_and_cut_by_seeking(folder):
+    """HLG HEVC in a MOV, turned a quarter, its sound starting 0.3 s before its picture."""
+    from pathlib import Path
+
+    src = zoo.phone_clip(folder)
+    recipe = ffx.load_recipe(Path(__file__).parent.parent / "recipes" / "gif.yaml",
+                             variables={"start": 0.5, "duration": 1, "width": 180, "fps": 25})
+    recipe = recipe.model_copy(update={"inputs": None, "input": ffx.Input(path=str(src)),
+                                       "output": recipe.output.model_copy(update={"path": str(folder / "phone.gif")})})
+    plan = ffx.compile_recipe(recipe, overwrite=True)
+    assert "-ss" in plan.stages[-1].argv(plan.binary_path)  # the normalised file is still cut by seeking
+    ffx.render_plan(plan)
+    got = decode_frames(plan.stages[-1].output_path).astype(float)
+    assert got.shape[1:3] == (320, 180) and len(got) == plan.result.frames
+    # the picture 0.5 s into the file is the pattern's frame 5 (its picture starts at 0.3 s), turned upright
+    upright = np.rot90(zoo.sdr_reference("320x180", 25).astype(float), k=1, axes=(1, 2))
+    errors = [np.abs(got[0] - upright[n]).mean() for n in range(25)]
+    assert int(np.argmin(errors)) == 5 and min(errors) < HDR_GIF_ERROR, errors

@@ -51,8 +51,10 @@ FieldLook = Callable[[str, MediaInfo], str]  # (path, info) -> progressive, tt o
 def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at_fields: FieldLook) -> Clip:
     """The file input ``clip`` as a player shows it: the same clip when nothing needs doing.
 
-    A clip changed here is no longer the file as read (``input_node`` is dropped): a trim then cuts
-    in the graph instead of seeking, and no step reads the file again behind the filters added here.
+    A clip with filters added here is still the file as read for a trim (it seeks the input and reads the
+    file's packet times: the filters keep every frame and its time), but says ``normalised``, so nothing
+    decodes the file again on its own (a segmented reverse). Streams other than the first ones are not the
+    file as read at all (packet reads list 0:v:0): a trim then cuts in the graph.
     """
     info = clip.info
     if spec.path is None:
@@ -78,7 +80,10 @@ def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at
             video = _square_pixels(video, info, ctx, changes)
     if not changes and info.first_streams:
         return clip
-    return clip.evolve(video=video, info=info.replace(**changes) if changes else info)
+    if changes:
+        changes["normalised"] = True
+    return clip.evolve(video=video, info=info.replace(**changes) if changes else info,
+                       input_node=clip.input_node if info.first_streams else None)
 
 
 def _interlaced(spec: Input, info: MediaInfo, look_at_fields: FieldLook) -> str | None:

@@ -127,7 +127,7 @@ class CompilerPorts:
 
     def reversed_in_segments(self, clip: Clip, first: int, end: int, max_frames: int) -> PipedClip | None:
         node, info = clip.input_node, clip.info
-        if (node is None or not node.name.startswith("file:") or self._keyframes is None
+        if (node is None or not node.name.startswith("file:") or self._keyframes is None or info.normalised
                 or any(isinstance(feed, Feed) for feed in self.feeds)):
             return None
         args = dict(node.input_args)

@@ -44,6 +44,8 @@ class MediaInfo:
     video_index: int | None = None  # the file's stream shown (the N of 0:N), when it is a file
     audio_index: int | None = None
     first_streams: bool = True  # those are the file's first video and audio streams (0:v:0 and 0:a:0)
+    normalised: bool = False  # filters at the input put the picture right (compile/normalise.py): a command
+    # reading the file itself (a segmented reverse's feeders) would not see it as the steps do
 
     @property
     def has_video(self) -> bool:

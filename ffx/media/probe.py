@@ -227,9 +227,14 @@ def _probe_now(path: str, ffmpeg: str, probes: ProbeCache,
     return info, parse_packets(listing, stream=0) if info.has_video and info.start_time == 0 else None
 
 
-# idet's verdict over the frames it looked at: "Multi frame detection: TFF: 40 BFF: 0 Progressive: 2 Undetermined: 6"
-_IDET = re.compile(r"Multi frame detection:\s*TFF:\s*(\d+)\s*BFF:\s*(\d+)\s*Progressive:\s*(\d+)")
+# idet's verdict on each frame alone: "Single frame detection: TFF: 40 BFF: 0 Progressive: 2 Undetermined: 6"
+_IDET = re.compile(r"Single frame detection:\s*TFF:\s*(\d+)\s*BFF:\s*(\d+)\s*Progressive:\s*(\d+)")
 FIELDS_LOOKED_AT = 48  # frames: about two seconds of 25i, under a tenth of a second to decode at SD
+# How much more alike a frame's lines must be to their own field than to the other before idet calls it
+# interlaced (its default, 1.04, calls sharp synthetic progressive pictures such as testsrc2 interlaced in
+# two frames of three, at every size from 96x64 to 720x576; at 1.5 none, and still every frame of 25i made
+# from a moving 50p pattern; at 2 half of those, at 3 none).
+IDET_THRESHOLD = 1.5
 
 
 def detect_fields(path: str, ffmpeg: str, video_index: int | None, probes: ProbeCache) -> str:
@@ -244,13 +249,13 @@ def detect_fields(path: str, ffmpeg: str, video_index: int | None, probes: Probe
     depends_on(path)
     stream = "0:v:0" if video_index is None else f"0:{video_index}"
     argv = [ffmpeg, "-hide_banner", "-nostdin", "-i", "file:" + os.path.abspath(path), "-map", stream,
-            "-frames:v", str(FIELDS_LOOKED_AT), "-vf", "idet", "-f", "null", "-"]
+            "-frames:v", str(FIELDS_LOOKED_AT), "-vf", f"idet=intl_thres={IDET_THRESHOLD}", "-f", "null", "-"]
     report = _run_probe(argv, path)[0]
     verdict = "progressive"
     counts = _IDET.findall(report)  # FFmpeg may print a count for each time the graph was set up: the last is whole
     if counts:
         top, bottom, progressive = (int(n) for n in counts[-1])
-        # frames with no motion are undetermined: the moving ones decide, by a clear majority
+        # frames without motion are undetermined: the moving ones decide, by a clear majority
         if top + bottom >= 4 and top + bottom > 2 * progressive:
             verdict = "tt" if top >= bottom else "bb"
     probes.remember_measure(path, ffmpeg, what, verdict)
