@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -87,11 +88,31 @@ def _guarded(action):
 
 
 def _inputs(inputs: list[str] | None, live: bool):
-    if not live or not inputs:
+    """``-i`` values as the API takes them: ``NAME=FILE`` names the input it feeds (unless a file is
+    called exactly that), anything else fills the recipe's inputs in order."""
+    if not inputs:
         return inputs
     from ..recipe.inputs import Input
 
-    return [Input.live_source(text) for text in inputs]
+    given = []
+    for text in inputs:
+        named = _NAMED_INPUT.match(text)
+        name, value = (named.group(1), named.group(2)) if named and not os.path.lexists(text) else (None, text)
+        item = Input.live_source(value) if live else value
+        given.append((name, item) if name else item)
+    return given
+
+
+_NAMED_INPUT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]{0,63})=(.+)$", re.DOTALL)
+
+
+def _source_lines(plan) -> list[str]:
+    """Which file feeds which input, when there is something to tell: several inputs, or one the
+    recipe generates itself (``music <- generated sine (recipe default)``)."""
+    sources = plan.sources
+    if len(sources) < 2 and not any(what.startswith("generated ") for _, what, _ in sources):
+        return []
+    return [f"  {name} <- {what}" for name, what, _ in sources]
 
 
 def _probes(ctx: typer.Context):
@@ -136,6 +157,8 @@ def render(ctx: typer.Context, recipe: RecipeArg, input: InputOpt = None, output
                              cluster=cluster, probes=_probes(ctx))
         if not quiet:
             typer.echo(f"wrote {plan.stages[-1].output_path}", err=True)
+            for line in _source_lines(plan):
+                typer.echo(line, err=True)
 
     _guarded(action)
 
@@ -211,6 +234,8 @@ def compile_command(ctx: typer.Context, recipe: RecipeArg, input: InputOpt = Non
 
         binary = plan.binary_path if full_path else printed_name(plan.binary_path)
         typer.echo(plan.to_json(binary) if as_json else plan.shell(binary))
+        for line in _source_lines(plan):  # stdout holds only the command
+            typer.echo(line, err=True)
 
     _guarded(action)
 
@@ -232,6 +257,8 @@ def validate(ctx: typer.Context, recipe: RecipeArg, input: InputOpt = None, outp
             how = f" ({len(plan.stages)} passes)"
         typer.echo(f"{recipe}: ok -> {plan.stages[-1].output_path}: {plan.result.summary()}; "
                    f"estimated peak memory ~{memory:.0f} MiB{how}")
+        for line in _source_lines(plan):
+            typer.echo(line)
 
     _guarded(action)
 

@@ -278,6 +278,11 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         duration=final.info.estimate.duration, frames=final.info.frames if final.info.counted else None,
         kind=recipe.output.kind,
     )
+    if any(given for _, _, given in recipe.input_sources()):  # some inputs given, others left to the recipe
+        for name, what, given in recipe.input_sources():
+            if not given and what.startswith("generated "):
+                notes.append(f"the input {name!r} is the recipe's own {what.removesuffix(' (recipe default)')}: "
+                             f"give -i {name}=FILE to use yours")
     for note in notes:
         warnings.warn(note, FfxWarning, stacklevel=2)
     preview = None
@@ -286,7 +291,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     return Plan(stages=(*earlier, stage), result=final.info.for_plan(), memory_estimate=ctx.memory_bytes,
                 temporary_files=tuple(run.path for run in ctx.passes),
                 binary_path=binary.path, overwrite=overwrite, preview=preview, feeds=tuple(ctx.feeds),
-                notes=tuple(notes))
+                notes=tuple(notes), sources=tuple(recipe.input_sources()))
 
 
 def _still_length(spec: Input, clip: Clip, ctx: StepContext) -> Clip:

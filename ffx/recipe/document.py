@@ -113,6 +113,7 @@ class Recipe(BaseModel):
     max_memory: str | None = Field(None, pattern=BYTES, description="memory budget for buffering steps such as reverse, e.g. 512M or 2G (default 1G)")
 
     _source: Located | None = PrivateAttr(None)
+    _given: frozenset[str] = PrivateAttr(frozenset())  # inputs the command line or the call gave
 
     def __init__(self, **data: Any):
         # Python users get the same readable problems as YAML users (RecipeError is a ValueError)
@@ -150,22 +151,23 @@ class Recipe(BaseModel):
             return dict(self.inputs)
         return {"input": self.input} if self.input is not None else {}
 
-    def with_io(self, inputs: list[str | Input] | None = None, output: str | None = None) -> Recipe:
-        """A copy whose first inputs are replaced (``-i``: file paths, or :class:`Input` objects for
-        live sources) and/or whose output path is replaced (``-o``); the copy is validated whole."""
+    def with_io(self, inputs: list[str | Input | tuple[str, str | Input]] | None = None,
+                output: str | None = None) -> Recipe:
+        """A copy whose inputs are replaced (``-i``) and/or whose output path is replaced (``-o``); the
+        copy is validated whole.
+
+        An item of ``inputs`` is a file path or an :class:`Input` (a live source), which fill the
+        recipe's inputs in order, or a pair ``(name, path)`` that replaces the input of that name
+        (``-i music=song.mp3``); the unnamed ones fill the inputs no pair named, in order.
+        """
         update: dict[str, Any] = {}
+        given: dict[str, Input] = {}
         if inputs is not None:
             if not isinstance(inputs, (list, tuple)):
                 raise UsageError(f"inputs is a list of file paths or ffx.Input objects, not {type(inputs).__name__}")
-            given = [_given_input(item, index) for index, item in enumerate(inputs)]
-        if inputs:
-            current = self.named_inputs()
-            names = list(current) or ["input"]
-            if len(given) > max(len(names), 1):
-                raise RecipeError(f"{len(given)} inputs given with -i, but the recipe has {len(names)}")
-            replaced = dict(current)
-            for name, item in zip(names, given):
-                replaced[name] = item
+            given = self._placed([_given_input(item, index) for index, item in enumerate(inputs)])
+        if given:
+            replaced = {**self.named_inputs(), **given}
             if self.inputs is not None:
                 update["inputs"] = replaced
             else:
@@ -183,7 +185,41 @@ class Recipe(BaseModel):
             return self
         copy = Recipe(**{**{name: getattr(self, name) for name in self.model_fields_set}, **update})
         copy._source = self._source
+        copy._given = self._given | frozenset(given)
         return copy
+
+    def _placed(self, items: list[tuple[str | None, Input]]) -> dict[str, Input]:
+        """Given inputs by the name each replaces: named ones by their name, the others in order."""
+        names = list(self.named_inputs()) or ["input"]
+        placed: dict[str, Input] = {}
+        for name, item in items:
+            if name is None:
+                continue
+            if name not in names:
+                raise RecipeError(Problem(f"the recipe has no input named {quote(name)}", field="inputs",
+                                          hint=f"its inputs are {', '.join(names)}"))
+            if name in placed:
+                raise RecipeError(Problem(f"the input {quote(name)} is given twice", field="inputs"))
+            placed[name] = item
+        free = [name for name in names if name not in placed]
+        unnamed = [item for name, item in items if name is None]
+        if len(unnamed) > len(free):
+            raise RecipeError(f"{len(items)} inputs given with -i, but the recipe has {len(names)}"
+                              + (f" ({', '.join(placed)} given by name)" if placed else ""))
+        placed.update(zip(free, unnamed))
+        return placed
+
+    def input_sources(self) -> list[tuple[str, str, bool]]:
+        """Which file feeds which input: ``(name, what, given)`` each, ``what`` a path or a description
+        of what the recipe generates, ``given`` whether it came with the command (``-i``) or call."""
+        sources = []
+        for name, spec in self.named_inputs().items():
+            if spec.generated:
+                what = f"generated {spec.source}" + (" (recipe default)" if name not in self._given else "")
+            else:
+                what = spec.path or spec.url or spec.device or "?"
+            sources.append((name, what, name in self._given))
+        return sources
 
     def relative_to(self, folder: str, keep: set | frozenset = frozenset()) -> Recipe:
         """A copy whose relative file paths (inputs, output, font files) start from ``folder``, the
@@ -220,7 +256,7 @@ class Recipe(BaseModel):
         """This recipe validated again, as every public function takes it: pydantic's
         ``model_copy(update=...)`` does not validate, so a copy may hold a str where an Input belongs."""
         copy = Recipe(**{name: getattr(self, name) for name in self.model_fields_set})
-        copy._source = self._source
+        copy._source, copy._given = self._source, self._given
         return copy
 
     def to_dict(self) -> dict:
@@ -252,13 +288,16 @@ class Recipe(BaseModel):
         return self._source.file, line, column
 
 
-def _given_input(item: Any, index: int) -> Input:
-    """One ``-i`` value (a path, or an :class:`Input` for a live source), checked."""
+def _given_input(item: Any, index: int) -> tuple[str | None, Input]:
+    """One ``-i`` value (a path, an :class:`Input` for a live source, or a ``(name, either)`` pair), checked."""
+    name = None
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+        name, item = item
     if isinstance(item, Input):
-        return item
+        return name, item
     if not isinstance(item, (str, os.PathLike)):
         raise UsageError(f"inputs[{index}] is a file path or an ffx.Input, not {type(item).__name__}")
-    return validated(Input, {"path": os.fsdecode(os.fspath(item))}, ("inputs", index))
+    return name, validated(Input, {"path": os.fsdecode(os.fspath(item))}, ("inputs", index))
 
 
 def validated(model: type[BaseModel], data: dict, where: tuple) -> Any:
