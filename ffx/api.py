@@ -181,13 +181,17 @@ def preview(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, vari
     still = loaded.output is not None and loaded.output.kind == "image"
     steps = list(loaded.steps)
     if (at is not None or seconds is not None) and not still:
+        length = compile_recipe(loaded.with_io(output=os.path.join(folder, "window.mp4")), overwrite=True,
+                                ffmpeg=ffmpeg, allow_unsafe=allow_unsafe, max_memory=max_memory,
+                                probes=probes).result.duration
+        _check_window(at or 0.0, seconds, length)
         steps.append(Trim(start=at or 0.0, duration=seconds))
     if scale != 1:
         steps.append(Resize(scale))
     video = os.path.join(folder, f"{name}.preview." + ("png" if still else "mp4"))
     small = Recipe(**{**{key: getattr(loaded, key) for key in loaded.model_fields_set},
                       "steps": steps, "output": Output(path=video, preset="veryfast")})
-    small._source = loaded._source
+    small._source, small._given = loaded._source, loaded._given
     plan = render(small, overwrite=True, progress=progress, ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
                   max_memory=max_memory, probes=probes)
     frames = plan.result.counted_exactly().frames or 1  # the sheet's layout needs the count
@@ -197,3 +201,17 @@ def preview(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, vari
     render(Recipe(input=video, steps=[ContactSheet(columns=across, rows=down, width=1280)], output=sheet),
            overwrite=True, ffmpeg=ffmpeg)
     return video, sheet
+
+
+def _check_window(at: float, seconds: float | None, length: float | None) -> None:
+    """The preview's window is cut from the recipe's result: it must lie within it (said in the preview's
+    own words, not as the trim step it becomes)."""
+    if length is None:
+        return  # a live source: any window is in it
+    end = at + (seconds or 0.0)
+    if at >= length or end > length + 1e-6:
+        window = f"{at:g} s" + (f" to {end:g} s" if seconds else " on")
+        start = max(0.0, length - (seconds or length / 2))
+        raise RecipeError(Problem(f"the window {window} is past the end of the result ({length:.2f} s)",
+                                  field="at" if at >= length else "seconds",
+                                  hint=f"the recipe's result is {length:.2f} s long; try --at {start:.2f}"))
