@@ -164,6 +164,14 @@ def test_a_crop_fraction_of_an_anamorphic_picture_is_of_what_one_sees(folder):
     assert (plan.result.width, plan.result.height) == (426, 480)  # half of 854, even (360 of the stored 720)
 
 
+def test_stacks_and_joins_meet_an_anamorphic_picture_at_its_display_size(folder):
+    inputs = {"dvd": str(zoo.anamorphic(folder)), "wide": {"source": "testsrc2", "size": "854x480", "duration": 1}}
+    stacked = ffx.compile_recipe(ffx.Recipe(inputs=inputs, steps=[{"hstack": ["wide"]}], output=str(folder / "s.mp4")))
+    assert stacked.result.size == "1708x480"
+    joined = ffx.compile_recipe(ffx.Recipe(inputs=inputs, steps=[{"concat": ["wide"]}], output=str(folder / "j.mp4")))
+    assert joined.result.size == "854x480" and "[1:v:0]scale" not in joined.shell()  # the second one already fits
+
+
 # --- fields ------------------------------------------------------------------------------------------------
 
 def _interlaced_frames(path) -> int:
@@ -214,6 +222,18 @@ def test_a_songs_cover_is_left_out_of_an_audio_output(folder):
     assert not plan.result.has_video and plan.result.has_audio
     assert plan.result.summary() == "3.00 s, with audio"
     assert "Video:" not in header_of(plan.stages[-1].output_path)
+
+
+@pytest.mark.parametrize("output", ["cover.gif", "cover.png", {"path": "cover.mp4", "audio": False}],
+                         ids=["gif", "png", "silent-mp4"])
+def test_a_songs_cover_without_its_sound_is_one_picture(folder, output):
+    """Before, the plan said 3 s (the sound's length) at 90000 fps: the GIF was refused as 2.9 s short, the
+    silent MP4 failed (H.264 inherited the cover's attached-pic disposition)."""
+    output = {"path": output} if isinstance(output, str) else output
+    output = {**output, "path": str(folder / output["path"])}
+    plan = render(zoo.cover_art_mp3(folder), output)
+    assert (plan.result.frames, plan.result.fps, plan.result.has_audio) == (1, 25, False)
+    assert decode_frames(plan.stages[-1].output_path).shape[:3] == (1, 64, 64)
 
 
 def test_the_default_picture_is_the_one_used_and_video_stream_chooses_another(folder):

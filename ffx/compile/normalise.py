@@ -67,6 +67,14 @@ def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at
                                audio_index=info.audio_index, first_streams=info.first_streams)
         return clip.evolve(video=None, info=audio_only, input_node=clip.input_node)
     video, changes = clip.video, {}
+    if info.cover and clip.audio is None and info.fps and info.fps > 120:
+        # a cover whose sound is not used (a GIF, a picture, a silent video) is one picture; its rate is
+        # nominal (90000 in an MP3), and the file's length is the sound's, not the picture's
+        changes.update(fps=Fraction(25), duration=1 / 25, frames=1)
+        if video is not None:
+            # an output stream fed straight from the cover would inherit its "attached pic" disposition, which
+            # an MP4 of H.264 refuses; through a filter it is a picture like any other
+            video = ctx.chain(video, "null")
     if video is not None and not info.cover:
         parity = _interlaced(spec, info, look_at_fields)
         if parity is not None:
