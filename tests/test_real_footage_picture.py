@@ -14,6 +14,7 @@ import pytest
 import ffx
 import zoo
 from conftest import FFMPEG, decode_frames
+from ffx.media.cache import ProbeCache
 from ffx.media.probe import probe
 from ffx.media.report import parse_ffmpeg_report
 from ffx.media.streams import choose_streams, picture_facts, read_streams
@@ -199,6 +200,24 @@ def test_a_sharp_progressive_broadcast_file_is_left_progressive(tmp_path):
                str(src))
     plan = ffx.compile_recipe(ffx.Recipe(input=str(src), output=str(tmp_path / "o.mp4")))
     assert "bwdif" not in plan.shell()
+
+
+def test_the_look_at_the_fields_is_kept_while_the_file_is_unchanged(folder, monkeypatch):
+    from ffx.media import probe as probing
+
+    src = zoo.interlaced(folder, flagged=False)
+    looks: list[list[str]] = []
+    real = probing._run_probe
+    monkeypatch.setattr(probing, "_run_probe", lambda argv, path: (looks.append(argv) if any(
+        "idet" in word for word in argv) else None) or real(argv, path))
+    probes = ProbeCache()
+    recipe = ffx.Recipe(input=str(src), output=str(folder / "look.mp4"))
+    for _ in range(2):
+        assert "bwdif" in ffx.compile_recipe(recipe, probes=probes).shell()
+    assert len(looks) == 1
+    src.touch()  # a changed file is looked at again
+    ffx.compile_recipe(recipe, probes=probes)
+    assert len(looks) == 2
 
 
 def test_deinterlace_off_leaves_the_fields(folder):
