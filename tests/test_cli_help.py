@@ -3,6 +3,7 @@ placed where the mistake is."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,35 @@ def test_the_command_as_run_builds_only_the_invoked_command_yet_knows_them_all()
     assert "render [OPTIONS] RECIPE" in run("render", "--help").stdout
     overview = run("--help").stdout
     assert all(name in overview for name in ("render", "compile", "validate", "graph", "batch", "studio"))
+
+
+def test_tab_completion_offers_recipe_files_and_effect_names(tmp_path):
+    (tmp_path / "motion.yaml").write_text("steps: [reverse]\n")
+    (tmp_path / "movie.mp4").write_bytes(b"")
+    (tmp_path / "more").mkdir()
+
+    def complete(*words: str) -> list[str]:
+        env = {**os.environ, "_FFX_COMPLETE": "complete_bash", "COMP_WORDS": " ".join(["ffx", *words]),
+               "COMP_CWORD": str(len(words))}
+        # the installed command: completion answers to its own name (_FFX_COMPLETE), not to python -m
+        command = os.path.join(os.path.dirname(sys.executable), "ffx")
+        done = subprocess.run([command], env=env, cwd=tmp_path, capture_output=True, text=True)
+        return done.stdout.split()
+
+    assert complete("render", "mo") == ["more/", "motion.yaml"]  # folders and recipes, not the clip
+    assert complete("effects", "rev") == ["reverse"]
+
+
+def test_the_capability_cache_keeps_a_bounded_number_of_files(tmp_path, monkeypatch):
+    """Every FFmpeg binary met writes one small file; a machine that meets many (wrappers, upgrades)
+    keeps only the newest few."""
+    from ffx.ffmpeg import binary
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    for number in range(binary.CACHE_FILES_KEPT + 8):
+        binary._write_cache(binary._cache_path("ffmpeg", f"/opt/ffmpeg-{number}|1|{number}"), {"n": number})
+    kept = sorted((tmp_path / "ffx").glob("ffmpeg-*.json"))
+    assert len(kept) == binary.CACHE_FILES_KEPT
+    newest = binary._read_cache(binary._cache_path("ffmpeg", f"/opt/ffmpeg-{binary.CACHE_FILES_KEPT + 7}|1|"
+                                                               f"{binary.CACHE_FILES_KEPT + 7}"))
+    assert newest == {"n": binary.CACHE_FILES_KEPT + 7}

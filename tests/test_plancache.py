@@ -145,3 +145,17 @@ def test_a_run_that_read_a_device_is_not_stored():
         assert recorder.unstorable
     finally:
         recorder.on = False
+
+
+def test_the_stored_answers_stay_bounded(tmp_path, monkeypatch):
+    """Answers are kept in 256 folders by their key's first byte, the newest few in each."""
+    from ffx.startup import plancache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    digests = [f"ab{n:062x}" for n in range(plancache.ENTRIES_KEPT_PER_SHARD + 5)]
+    for digest in digests:
+        plancache.store(["compile", digest], set(), "out", "", digest=digest)
+    kept = sorted(p.name for p in (tmp_path / "ffx" / "plans" / "ab").glob("*.json"))
+    assert len(kept) == plancache.ENTRIES_KEPT_PER_SHARD
+    assert digests[-1][2:] + ".json" in kept
+    assert plancache.lookup(["compile", digests[-1]], digest=digests[-1])["stdout"] == "out"

@@ -19,7 +19,7 @@ import typer  # noqa: E402
 
 from .options import (  # noqa: E402
     FfmpegOpt, InputOpt, LiveOpt, MemoryOpt, NoCacheOpt, OutputOpt, OverwriteOpt, RecipeArg, RecipeSizeOpt, SetOpt,
-    UnsafeOpt, Command, Group,
+    UnsafeOpt, Command, Group, effect_names,
 )
 
 
@@ -379,7 +379,7 @@ def studio(recipe: Annotated[Optional[Path], typer.Argument(help="recipe file to
 
 
 @app.command(cls=Command)
-def effects(name: Annotated[Optional[str], typer.Argument(help="an effect to describe")] = None) -> None:
+def effects(name: Annotated[Optional[str], typer.Argument(help="an effect to describe", autocompletion=effect_names)] = None) -> None:
     """List the effects, or describe one with its parameters and an example."""
     from ..effects import REGISTRY
     from ..view.catalog import describe_effect, effect_lines

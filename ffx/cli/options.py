@@ -38,7 +38,25 @@ class Group(typer.core.TyperGroup):
         return _bare_flags(super().get_params(ctx))
 
 
-RecipeArg = Annotated[Path, typer.Argument(help="recipe file (YAML)", show_default=False, metavar="RECIPE")]
+def recipe_files(incomplete: str) -> list[str]:
+    """Tab completion of a recipe: the YAML files and folders that start with what is typed."""
+    import glob
+    import os
+
+    found = sorted(glob.glob(glob.escape(incomplete) + "*"))[:200]
+    return [f"{path}/" if os.path.isdir(path) else path for path in found
+            if os.path.isdir(path) or path.endswith((".yaml", ".yml"))]
+
+
+def effect_names(incomplete: str) -> list[str]:
+    """Tab completion of an effect's name."""
+    from ..effects import REGISTRY
+
+    return [name for name in REGISTRY if name.startswith(incomplete)]
+
+
+RecipeArg = Annotated[Path, typer.Argument(help="recipe file (YAML)", show_default=False, metavar="RECIPE",
+                                           autocompletion=recipe_files)]
 InputOpt = Annotated[Optional[list[str]], typer.Option("-i", "--input", metavar="FILE", help="input file; replaces the recipe's (repeat for several)")]
 OutputOpt = Annotated[Optional[str], typer.Option("-o", "--output", metavar="FILE", help="output file; replaces the recipe's")]
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", metavar="NAME=VALUE", help="override a recipe variable (repeat for several)")]

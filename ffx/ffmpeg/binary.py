@@ -112,16 +112,38 @@ def _read_cache(cache: str) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+CACHE_FILES_KEPT = 32  # per kind: every FFmpeg binary met (a wrapper script, an upgrade) writes one
+
+
 def _write_cache(cache: str, data: dict) -> None:
-    """Write atomically; a read-only home only costs the next run the time to ask again."""
+    """Write atomically; a read-only home only costs the next run the time to ask again. The oldest files
+    of the same kind beyond :data:`CACHE_FILES_KEPT` are removed, so the folder stays small."""
     try:
         os.makedirs(os.path.dirname(cache), exist_ok=True)
         temp = f"{cache}.{os.getpid()}.tmp"
         with open(temp, "w", encoding="utf-8") as handle:
             json.dump(data, handle)
         os.replace(temp, cache)
+        keep_newest(cache, CACHE_FILES_KEPT, prefix=os.path.basename(cache).split("-")[0] + "-")
     except OSError:
         pass
+
+
+def keep_newest(written: str, kept: int, prefix: str = "") -> None:
+    """Remove the oldest ``.json`` files beside ``written`` whose names start with ``prefix``, beyond the
+    newest ``kept`` (``written`` among them, whatever its time): a cache folder stays small."""
+    folder, name = os.path.split(written)
+    entries = []
+    with os.scandir(folder) as found:
+        for entry in found:
+            if (entry.name.startswith(prefix) and entry.name.endswith(".json") and entry.name != name
+                    and entry.is_file(follow_symlinks=False)):
+                entries.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
+    for _, path in sorted(entries)[:-(kept - 1) or None]:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 
 
 @functools.lru_cache(maxsize=8)

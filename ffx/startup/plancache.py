@@ -118,6 +118,9 @@ def lookup(argv: list[str], digest: str | None = None) -> dict | None:
     return entry
 
 
+ENTRIES_KEPT_PER_SHARD = 8  # answers live in 256 folders by their key's first byte: at most 2,048 kept
+
+
 def store(argv: list[str], reads: set[str], stdout: str, stderr: str, digest: str | None = None) -> None:
     """Keep a successful answer under ``digest``, the :func:`key` taken before the run (the code and
     files it read as they were then); a full cache folder only costs the next run its time."""
@@ -130,6 +133,9 @@ def store(argv: list[str], reads: set[str], stdout: str, stderr: str, digest: st
         with open(temp, "w", encoding="utf-8") as handle:
             json.dump(entry, handle)
         os.replace(temp, target)
+        from ..ffmpeg.binary import keep_newest  # loaded already: a compile ran to give this answer
+
+        keep_newest(target, ENTRIES_KEPT_PER_SHARD)
     except OSError:
         try:
             os.unlink(temp)
