@@ -245,6 +245,7 @@ class StepContext:
     filters_used: dict[str, str] = field(default_factory=dict)  # filter -> step label, for capability checks
     memory_bytes: int = 0  # estimated peak of the FFmpeg processes: the largest buffer any step holds
     memory_step: str = ""  # the label of the step that holds it
+    memory_notes: dict[str, str] = field(default_factory=dict)  # step label -> what its figure is, said over budget
     max_memory: int | None = None  # budget for buffering steps; beyond it reverse goes segment by segment
     encoder_frames: int = 60  # frames' worth of memory the output's encoder keeps (media.memory.encoder_frames)
     # the ports (None where no compiler provides them: an effect that needs one refuses with a clear line)

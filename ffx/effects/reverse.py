@@ -48,8 +48,27 @@ def segmented_reverse(clip: Clip, ctx: StepContext, first: int, end: int):
     piped = ctx.feeders.reversed_in_segments(clip, first, end, max_frames)
     if piped is None:
         return None
-    ctx.holds(tree_memory(info, piped.held_frames, ctx.encoder_frames, segmented=True))
+    held = tree_memory(info, piped.held_frames, ctx.encoder_frames, segmented=True)
+    ctx.holds(held)
+    if held > ctx.max_memory:  # the plan is refused at its end (recipe.output.check_budget), with both figures
+        ctx.memory_notes[ctx.label] = over_budget(reverse_memory(clip, ctx.encoder_frames), held, ctx.max_memory)
     return piped.video, piped.audio
+
+
+def over_budget(plain: int, segmented: int, budget: int) -> str:
+    """Why a reverse fits in neither plan: both figures, each named, and the budget under which one does.
+
+    Segments hold at least one frame, and the feeders cost a fixed ~340 MiB whatever they hold, so a
+    small clip's segmented plan needs more than its plain one: raising the budget to the plain figure
+    is then the way out, not to the segmented one.
+
+    >>> over_budget(196 * 2**20, 391 * 2**20, 150 * 2**20)
+    "needs ~196 MiB as a plain reverse and, reversed in segments, at least ~391 MiB (the segment feeders' fixed cost), over the memory budget of 150 MiB: raise --max-memory to 196M or more, or trim the clip first"
+    """
+    enough = -(-min(plain, segmented) // 2**20)
+    return (f"needs ~{plain / 2**20:.0f} MiB as a plain reverse and, reversed in segments, at least "
+            f"~{segmented / 2**20:.0f} MiB (the segment feeders' fixed cost), over the memory budget "
+            f"of {budget / 2**20:.0f} MiB: raise --max-memory to {enough}M or more, or trim the clip first")
 
 
 class Reverse(Effect):

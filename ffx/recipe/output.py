@@ -95,6 +95,8 @@ def check_budget(ctx: StepContext) -> None:
     """
     if ctx.max_memory is None or ctx.memory_bytes <= ctx.max_memory:
         return
+    if ctx.memory_step in ctx.memory_notes:  # the step says which of its plans the figure is for
+        raise StepError(f"{ctx.memory_step} {ctx.memory_notes[ctx.memory_step]}")
     who = "FFmpeg and its encoder need" if ctx.memory_step in ("", "output") else \
         f"{ctx.memory_step} makes FFmpeg hold"
     raise StepError(f"{who} ~{mib(ctx.memory_bytes)} MiB, over the memory budget of {mib(ctx.max_memory)} MiB",
