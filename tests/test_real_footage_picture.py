@@ -220,6 +220,16 @@ def test_the_look_at_the_fields_is_kept_while_the_file_is_unchanged(folder, monk
     assert len(looks) == 2
 
 
+def test_deinterlace_on_takes_the_order_of_the_fields_from_a_look(folder, tmp_path):
+    """25i coded as progressive H.264 frames in Matroska: nothing that makes auto look at the fields."""
+    src = tmp_path / "fields.mkv"
+    zoo.ffmpeg("-i", str(zoo.interlaced(folder, flagged=False)), "-c:v", "libx264", "-crf", "10", str(src))
+    spec = {"path": str(src)}
+    assert "bwdif" not in ffx.compile_recipe(ffx.Recipe(input=spec, output=str(tmp_path / "a.mp4"))).shell()
+    forced = ffx.compile_recipe(ffx.Recipe(input={**spec, "deinterlace": "on"}, output=str(tmp_path / "b.mp4")))
+    assert "bwdif=mode=send_frame:parity=tff" in forced.shell()
+
+
 def test_deinterlace_off_leaves_the_fields(folder):
     plan = ffx.compile_recipe(ffx.Recipe(input={"path": str(zoo.interlaced(folder)), "deinterlace": "off"},
                                          output=str(folder / "fields.mp4")))

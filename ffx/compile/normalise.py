@@ -101,8 +101,8 @@ def _interlaced(spec: Input, info: MediaInfo, look_at_fields: FieldLook) -> str 
     said = info.field_order
     if said in INTERLACED:
         return INTERLACED[said]
-    if spec.deinterlace == "on":
-        return "auto"
+    if spec.deinterlace == "on":  # the order of the fields from a look, else from each frame's own flag
+        return INTERLACED.get(look_at_fields(spec.path, info), "auto")
     # a header that says nothing, or "progressive", is not proof in broadcast material: look at the frames
     if said in (None, "progressive") and _may_hold_fields(info):
         return INTERLACED.get(look_at_fields(spec.path, info))
