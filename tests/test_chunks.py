@@ -161,15 +161,47 @@ def test_a_gap_in_the_input_lands_where_the_plain_render_puts_it(tmp_path, steps
     assert_same_render(plain, chunked)
 
 
-def test_a_video_that_starts_after_its_sound_is_refused(tmp_path, gop12):
-    """The plain render keeps the video's late start; the join's FFmpeg would move it to 0."""
-    late = tmp_path / "late.mkv"
-    run_ffmpeg("-itsoffset", "0.2", "-i", str(gop12), "-i", str(gop12), "-map", "0:v", "-map", "1:a", "-c", "copy",
-               str(late))
-    recipe = ffx.Recipe(input=str(late), steps=[Crop(x2=0.5)], output={"path": str(tmp_path / "out.mkv"), **LOSSLESS})
-    with pytest.raises(ffx.RecipeError, match="starts 0.200 s into the file"):
-        ffx.render(recipe, chunks=2)
-    assert not (tmp_path / "out.mkv").exists()
+def late_start(tmp_path: Path, container: str, late: str, offset: float) -> Path:
+    """3 s at 25 fps, a keyframe every 12 frames, as a camera or a browser writes it: VP9 + Opus in WebM or
+    H.264 + AAC in MP4, with its video (or its sound) starting ``offset`` seconds after the other stream."""
+    clip = make_clip(tmp_path / "c.mkv", duration=3, keyint=12, audio="sine")
+    encoded = tmp_path / f"encoded.{container}"
+    codecs = (["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"]
+              if container == "webm" else ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"])
+    run_ffmpeg("-i", str(clip), *codecs, "-g", "12", str(encoded))
+    src = tmp_path / f"{late}-late.{container}"
+    # moved when copied, not when encoded: the encoder's 1/25 s clock would round 3 ms away
+    first, second = ("0:v", "1:a") if late == "video" else ("1:v", "0:a")
+    run_ffmpeg("-itsoffset", str(offset), "-i", str(encoded), "-i", str(encoded), "-map", first, "-map", second,
+               "-c", "copy", str(src))
+    return src
+
+
+@pytest.mark.parametrize("container, late, offset", [("webm", "video", 0.003), ("webm", "video", 0.04),
+                                                     ("mp4", "video", 0.003), ("mp4", "video", 0.04),
+                                                     ("mp4", "sound", 0.04)])
+def test_a_stream_that_starts_late_keeps_its_start(tmp_path, container, late, offset):
+    """Most WebM files (and many MP4 files) start their video a few milliseconds after their sound. The plain
+    render keeps that start; so must the join (every frame's time, every sound packet's time)."""
+    src = late_start(tmp_path, container, late, offset)
+    plain, chunked = plain_and_chunked(tmp_path, src, [Crop(x2=0.5)], chunks=2)
+    if offset == 0.04:  # 3 ms are rounded away by the video encoder's 1/25 s clock, 40 ms are one frame
+        stream = "v" if late == "video" else "a"
+        assert packet_times(plain, stream)[0][0] > 0
+    assert len(decode_frames(plain)) == 75
+    assert_same_render(plain, chunked)
+    assert packet_times(plain, "a") == packet_times(chunked, "a")
+
+
+def test_a_late_video_keeps_its_start_in_an_mp4(tmp_path):
+    """The same through MP4's edit lists: the pieces, the sound and the joined file are MP4."""
+    src = late_start(tmp_path, "mp4", "video", 0.04)
+    plain, chunked = plain_and_chunked(tmp_path, src, [Crop(x2=0.5)], chunks=2,
+                                       output={"path": str(tmp_path / "plain.mp4"), "preset": "ultrafast"})
+    assert packet_times(plain)[0][0] > 0
+    assert packet_times(plain) == packet_times(chunked)
+    assert packet_times(plain, "a") == packet_times(chunked, "a")
+    assert np.array_equal(decode_audio(plain), decode_audio(chunked))
 
 
 def test_an_mpeg_ts_input_is_refused(tmp_path, gop12):

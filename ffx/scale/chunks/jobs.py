@@ -7,7 +7,9 @@ cut behind that drops the overlap. So a piece's frames are the plain render's
 frames by the same rules every render follows. The sound is rendered in one
 piece by the same recipe with an audio-only output (FFmpeg leaves the video
 filters out, as nothing reads them), so it is continuous and sample-exact
-whatever the seams. The join is FFmpeg's concat demuxer with ``-c copy``.
+whatever the seams. The join is FFmpeg's concat demuxer with ``-c copy``, keeping
+the times the pieces and the sound carry: those of the plain render, a video
+or a sound that starts late included.
 
 Every job is a frozen dataclass of strings and numbers (picklable), and
 :func:`run_chunk` runs one anywhere the input and the output folder can be
@@ -143,8 +145,14 @@ class ChunkedRender:
             maps.append("1:a:0")
         plain = self.plain.stages[-1]
         return FfmpegStage(inputs=tuple(inputs), target=output_url or "file:" + self.output, output_path=self.output,
-                           maps=tuple(maps), output_options=("-c", "copy", *self.muxer_args),
+                           maps=tuple(maps), output_options=(*JOIN_KEEPS_TIMES, "-c", "copy", *self.muxer_args),
                            duration=plain.duration, frames=plain.frames, kind="video")
+
+
+# FFmpeg moves each input by its start time (its earliest packet) unless told to copy them: a video that
+# starts after its sound (or a sound after its video) would start at 0 in the join. The pieces and the sound
+# already carry the plain render's times. A global option, which FFmpeg takes anywhere on the command line.
+JOIN_KEEPS_TIMES = ("-copyts",)
 
 
 def _quoted(path: str) -> str:
@@ -178,10 +186,6 @@ def plan_chunked_render(recipe: Recipe, plain: Plan, chunks: int, *, binary: Ffm
         raise RecipeError(Problem(f"{OPTION}: {spec.path!r} holds {len(frames.times)} video packets for "
                                   f"{counted.frames} frames, so its seams cannot be placed exactly",
                                   hint=WHOLE))
-    if frames.times and frames.times[0] > Fraction(1, 10**6):
-        # the join's FFmpeg takes the joined video's first time as its start and would move it to 0
-        raise RecipeError(Problem(f"{OPTION}: the video of {spec.path!r} starts {float(frames.times[0]):.3f} s into "
-                                  "the file (its sound comes first), a start the join would not keep", hint=WHOLE))
     at = _clock(recipe, plain, frames, spec.path)
     spans = plan_spans(frames.keyframes, len(frames.times), chunks, overlap)
     notes = []
@@ -272,9 +276,11 @@ def _piece_steps(recipe: Recipe, span: Span, frames: FrameList, start: Fraction)
     if span.lead:
         # frames counted, not timed: the steps may re-time the stream (motion sets frame n at n / fps)
         steps.append(RawFilter(name="trim", start_frame=span.lead))
-    if span.first:
+    if span.first or start:
         # each frame at its time in the whole render, so the encoder rounds the times the whole render's
-        # encoder rounds, and the join need not move them; round(): setpts truncates what it computes
+        # encoder rounds, and the join need not move them; round(): setpts truncates what it computes.
+        # The first piece too when its video starts late (after the sound, as in most WebM files): the trim
+        # in front restarts its frames at 0
         steps.append(RawFilter(name="setpts", expr=f"PTS-STARTPTS+round({format_seconds(float(start))}/TB)"))
     return steps
 
