@@ -13,6 +13,14 @@ tallest glyph), and lines are ``ascent + line_spacing`` pixels apart, with
 ``interline`` do. Named positions place that box, ``(lines - 1) * pitch +
 ascent + descent`` high. The same font at the same size, position and
 spacing draws its ink on the same rows as Pillow's ``multiline_text``.
+Text wider than the frame is fitted as MoviePy's ``TextClip(method="caption")``
+fits it (``fit``): ``shrink`` lowers the size until the widest line fits the
+frame's width less the margins and the lines fit its height; ``wrap`` breaks
+lines at spaces (and a word longer than the width between its letters) at the
+size given. Widths are the font's own advances and kerning, as drawtext's
+HarfBuzz lays them out (``_fontmetrics.line_widths``, equal to drawtext's
+``text_w`` to the pixel). Under ``none`` text that leaves the frame is named in
+a warning.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#drawtext
 """
 
@@ -20,18 +28,20 @@ from __future__ import annotations
 
 import os
 import unicodedata
+import warnings
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from ..errors import FfxWarning
 from ..filtergraph import graph
-from ._fontmetrics import font_metrics
-from .fonts import FONT_FILE_SUFFIXES, SHIPPED_FONT, check_font_file
+from ._fontmetrics import FontWidths, font_metrics, font_widths, line_widths
 from .base import Effect
 from .context import Clip, StepContext, StepError, provided, require
 from .fields import Color, Time
+from .fonts import FONT_FILE_SUFFIXES, SHIPPED_FONT, check_font_file
 
-
+Fit = Literal["shrink", "wrap", "none"]
 Position = Literal["center", "top", "bottom", "left", "right", "top_left", "top_right", "bottom_left",
                    "bottom_right"]
 
@@ -114,6 +124,8 @@ class Text(Effect):
     box_padding: int = Field(8, ge=0, le=1000, description="box margin around the text, px")
     outline: int = Field(0, ge=0, le=100, description="outline width, px")
     outline_color: Color = Field("black", description="outline colour")
+    fit: Fit = Field("none", description="text wider than the frame: shrink (a smaller size), wrap (more lines) "
+                                         "or none (cut off, with a warning)")
     start: Time | None = Field(None, description="show from this time (seconds; negative counts from the end)")
     end: Time | None = Field(None, description="show until just before this time; default to the end")
 
@@ -185,6 +197,94 @@ class Text(Effect):
                 "y": str(int(top) + metrics.ascent) if top.lstrip("-").isdigit() else f"{top}+{metrics.ascent}",
                 "y_align": "baseline"}
 
+    # Fitting the frame -----------------------------------------------------------------------------------
+
+    def room(self, width: int, height: int) -> tuple[int, int]:
+        """Pixels the text box may take in a ``width`` x ``height`` frame: less the margins for a named
+        position, less the offset for a position in pixels."""
+        if isinstance(self.position, list):
+            return width - max(0, self.position[0]), height - max(0, self.position[1])
+        return width - 2 * self.margin, height - 2 * self.margin
+
+    def padding(self) -> int:
+        """Pixels the outline (or the box) adds around the text on each side."""
+        return max(self.outline, self.box_padding if self.box else 0)
+
+    def extent(self, font_file: str, widths: FontWidths, size: int, text: str) -> tuple[int, int]:
+        """Width and height in pixels of ``text`` drawn at ``size``, its outline (or box padding) included:
+        the widest line's ``text_w``, and the text box of :meth:`layout`."""
+        lines = text.replace("\t", "    ").split("\n")
+        metrics = font_metrics(font_file, size)
+        wide = max(line_widths(widths, size, lines)) + 2 * self.padding()
+        if metrics is None:
+            return wide, 0
+        return wide, (len(lines) - 1) * (metrics.ascent + self.line_spacing) + metrics.ascent + metrics.descent
+
+    def wrapped(self, widths: FontWidths, room: int) -> str:
+        """The text with its lines broken at spaces to fit ``room`` pixels at this size; a word wider than
+        that is broken between letters (MoviePy's caption breaks only at spaces and lets it run out)."""
+        pad = 2 * self.padding()
+
+        def fits(line: str) -> bool:
+            return line_widths(widths, self.size, [line.replace("\t", "    ")])[0] + pad <= room
+
+        out: list[str] = []
+        for paragraph in self.text.split("\n"):
+            line = ""
+            for word in paragraph.split(" "):
+                candidate = f"{line} {word}" if line else word
+                if fits(candidate) or not candidate:
+                    line = candidate
+                    continue
+                if line:
+                    out.append(line)
+                line = ""
+                for char in word:  # a word alone too wide: broken where it no longer fits
+                    if line and not fits(line + char):
+                        out.append(line)
+                        line = ""
+                    line += char
+            out.append(line)
+        return "\n".join(out)
+
+    def fitted(self, clip: Clip, font_file: str, label: str) -> Text:
+        """This step with its size or its lines fitted to the clip's frame (``fit``); under ``none``, or where
+        it still does not fit, a warning naming the step."""
+        info = clip.info
+        if not info.width or not info.height:
+            return self  # a size known only while it plays (it varies in time): nothing to fit at compile time
+        widths = font_widths(font_file)
+        if widths is None:
+            if self.fit != "none":
+                warnings.warn(f"{label}: the font {font_file!r} cannot be measured (a collection or a web font), "
+                              f"so fit: {self.fit} leaves the text as it is", FfxWarning, stacklevel=2)
+            return self
+        room_w, room_h = self.room(info.width, info.height)
+        wide, tall = self.extent(font_file, widths, self.size, self.text)
+        if wide <= room_w and tall <= room_h:
+            return self
+        size, text = self.size, self.text
+        if self.fit == "shrink":
+            low, high = 4, self.size  # the largest size that fits (widths grow with the size)
+            while low < high:
+                middle = (low + high + 1) // 2
+                w, h = self.extent(font_file, widths, middle, text)
+                low, high = (middle, high) if w <= room_w and h <= room_h else (low, middle - 1)
+            size = low
+        elif self.fit == "wrap":
+            text = self.wrapped(widths, room_w)
+        wide, tall = self.extent(font_file, widths, size, text)
+        if wide > room_w or tall > room_h:
+            along, need, have = ("wide", wide, room_w) if wide > room_w else ("tall", tall, room_h)
+            less = "" if isinstance(self.position, list) or not self.margin else f" less {self.margin} px margins"
+            advice = {"none": "set fit: shrink or fit: wrap, or a smaller size",
+                      "wrap": "set fit: shrink, or a smaller size or fewer words",
+                      "shrink": "use fewer words or a smaller margin"}[self.fit]
+            warnings.warn(f"{label}: the text is {need} px {along} at size {size}, more than the {have} px of the "
+                          f"{info.width}x{info.height} frame{less}, so it is cut off ({advice})",
+                          FfxWarning, stacklevel=2)
+        return self if (size, text) == (self.size, self.text) else self.model_copy(update={"size": size, "text": text})
+
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         fonts = self.font_options()
         if "fontfile" in fonts:
@@ -192,6 +292,10 @@ class Text(Effect):
         else:
             # the file fontconfig finds for the family (ffx/compile/ports.py), so the font measured is the one drawn
             fonts = {"fontfile": provided(ctx.fonts, "fonts (a font family looked up)").family_file(fonts["font"])}
+        return self.fitted(clip, fonts["fontfile"], ctx.label or "text").drawn(clip, ctx, fonts)
+
+    def drawn(self, clip: Clip, ctx: StepContext, fonts: dict) -> Clip:
+        """The drawtext filter for this text, as fitted, with the font file found."""
         duration = clip.info.duration
         for name, value in (("start", self.start), ("end", self.end)):
             if value is not None and value < 0:

@@ -3,7 +3,8 @@
 The card has the clip's size and rate and lasts ``duration`` exactly (a whole
 number of frames); it has no sound (``concat`` gives it silence). Name it with
 ``as:`` and put it in a ``concat``. The text is drawn by the ``text`` effect,
-so it takes the same font, size, colour and position options.
+so it takes the same font, size, colour and position options; a title wider than
+the card is drawn smaller until it fits (``fit: shrink``, the default here).
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#color and #gblur and #tpad
 """
 
@@ -17,7 +18,7 @@ from ..filtergraph import graph
 from .base import Effect
 from .context import Clip, StepContext, StepError
 from .fields import Color
-from .text import DrawnText, FontName, Position, Text, font_from
+from .text import DrawnText, Fit, FontName, Position, Text, font_from
 
 
 class Title(Effect):
@@ -32,6 +33,8 @@ class Title(Effect):
     size: int = Field(64, ge=4, le=2048, description="font size in pixels")
     color: Color = Field("white", description="text colour")
     position: Position | list[int] = Field("center", description="as for text")
+    fit: Fit = Field("shrink", description="a title wider than the card: shrink (a smaller size), wrap (more lines) "
+                                           "or none (cut off, with a warning)")
 
     main_parameter = "text"
     example = '- title: {text: "Summer 2026", duration: 2, background: blur, as: intro}'
@@ -62,5 +65,6 @@ class Title(Effect):
         card = clip.evolve(video=video, audio=None,
                            info=info.replace(frames=frames, duration=float(frames / info.fps), has_audio=False,
                                              sample_rate=None, channel_layout=None, alpha=False))
-        text = Text(text=self.text, font=self.font, size=self.size, color=self.color, position=self.position)
+        text = Text(text=self.text, font=self.font, size=self.size, color=self.color, position=self.position,
+                    fit=self.fit)
         return text.apply(card, ctx)
