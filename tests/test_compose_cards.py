@@ -65,6 +65,22 @@ def test_a_title_card_is_a_clip_of_its_own_with_its_text(tmp_path):
     assert np.array_equal(frames[20:], decode_frames(clip))
 
 
+@pytest.mark.parametrize("fit", ["shrink", "wrap"])
+def test_a_title_wider_than_its_card_is_fitted_inside_it(tmp_path, fit):
+    """64 px letters (or 40 px ones) would run 2 (1.4) times across a 320 px card; shrunk by default, or
+    wrapped, they stay inside its 10 px margins."""
+    title = {"text": "Summer holidays 2026", "duration": 0.2, "background": "#102030"}
+    if fit == "wrap":
+        title.update(fit="wrap", size=40)
+    recipe = ffx.Recipe(input={"source": "color", "size": "320x180", "duration": 0.2},
+                        steps=[{"title": title}], output=lossless(tmp_path / "o.mkv"))
+    frames = decode_frames(ffx.render(recipe).stages[-1].output_path)
+    ys, xs = np.nonzero(frames[0, ..., 1] > 128)  # the white letters
+    assert xs.min() >= 10 and xs.max() <= 320 - 1 - 10, (xs.min(), xs.max())
+    assert ys.min() >= 10 and ys.max() <= 180 - 1 - 10, (ys.min(), ys.max())
+    assert xs.max() - xs.min() > 200  # still a title: fitted, not shrunk to a speck
+
+
 def test_a_blurred_title_is_the_first_frame_blurred(tmp_path):
     clip = make_clip(tmp_path / "clip.mkv", duration=1.0, size="320x180", audio=None)
     recipe = ffx.Recipe(input=str(clip), steps=[{"title": {"text": ".", "duration": 0.4, "background": "blur",
