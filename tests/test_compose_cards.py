@@ -112,6 +112,31 @@ def test_a_contact_sheet_shows_evenly_spaced_frames(tmp_path):
         assert int(np.argmin(distances)) in (frame - 1, frame, frame + 1)
 
 
+def test_contact_sheet_times_are_written_under_the_pictures_not_over_them(tmp_path):
+    """A caption at the bottom of a frame stays visible: each tile's picture, bottom rows included, is the
+    same with times as without, and each time is drawn in a strip of its own under its picture."""
+    clip = make_clip(tmp_path / "clip.mkv", duration=4.0, size="160x96", audio=None)
+
+    def sheet(timestamps: bool) -> np.ndarray:
+        out = tmp_path / f"sheet-{timestamps}.png"
+        ffx.render(ffx.Recipe(input=str(clip), steps=[{"contact_sheet": {
+            "columns": 3, "rows": 2, "width": 3 * 80 + 16, "padding": 4, "timestamps": timestamps}}],
+            output=str(out)))
+        return decode_frames(out)[0].astype(int)
+
+    bare, timed = sheet(False), sheet(True)
+    strip = timed.shape[0] - bare.shape[0]
+    assert strip % 2 == 0 and strip >= 2 * 8
+    strip //= 2  # two rows of tiles
+    for tile in range(6):
+        row, column = divmod(tile, 3)
+        left = 4 + column * (80 + 4)
+        picture = timed[4 + row * (48 + strip + 4):][:48, left:left + 80]
+        assert np.array_equal(picture, bare[4 + row * (48 + 4):][:48, left:left + 80])
+        label = timed[4 + row * (48 + strip + 4) + 48:][:strip, left:left + 80]
+        assert (label.max(axis=-1) > 200).sum() > 20  # the time, white, in its strip
+
+
 def test_zoom_ends_on_the_focus_enlarged_and_moves_without_shaking(tmp_path):
     photo = tmp_path / "photo.png"
     run_ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x180:rate=1:duration=1", "-frames:v", "1", str(photo))

@@ -1,5 +1,9 @@
 """contact_sheet: a grid of evenly spaced frames in one picture, each with its time.
 
+The time is written in a strip under each frame, in the sheet's background
+colour, so it never covers the picture (captions and burnt-in subtitles sit at
+the bottom of a frame, where a label drawn over it would hide them).
+
 Frame ``i`` of ``n`` tiles is the clip's frame ``floor((i + 1/2) * frames / n)``
 (the middle of each equal share of the clip), picked by number with
 ``select``, so the sheet is the same whatever the timestamps. The result is
@@ -29,7 +33,7 @@ def picked_frames(frames: int, tiles: int) -> list[int]:
 
 
 class ContactSheet(Effect):
-    """A grid (``columns`` x ``rows``) of evenly spaced frames in one picture, with their timestamps."""
+    """A grid (``columns`` x ``rows``) of evenly spaced frames in one picture, with their times under them."""
 
     effect: Literal["contact_sheet"] = "contact_sheet"
     columns: int = Field(4, ge=1, le=32, description="tiles across")
@@ -37,7 +41,7 @@ class ContactSheet(Effect):
     width: int = Field(1280, ge=16, le=16384, description="width of the whole sheet, px")
     padding: int = Field(4, ge=0, le=256, description="space between and around the tiles, px")
     background: Color = Field("black", description="colour of the space between tiles")
-    timestamps: bool = Field(True, description="write each frame's time (h:mm:ss.mmm) in its corner")
+    timestamps: bool = Field(True, description="write each frame's time (h:mm:ss.mmm) in a strip under it")
 
     example = "- contact_sheet: {columns: 4, rows: 3, width: 960}"
     requires = frozenset({"video", "frame_count"})
@@ -55,16 +59,20 @@ class ContactSheet(Effect):
         picked = "+".join(f"eq(n,{n})" for n in picked_frames(info.frames, tiles))
         video = ctx.chain(clip.video, "select", {"expr": picked})
         video = ctx.chain(video, "scale", {"w": tile_width, "h": tile_height, "flags": "lanczos"})
+        strip = 0
         if self.timestamps:
             size = max(8, tile_height // 9)
+            strip = size + 2 * max(2, size // 4)  # the label's own row under the picture, never over it
+            video = ctx.chain(video, "pad", {"w": "iw", "h": tile_height + strip, "x": 0, "y": 0,
+                                             "color": self.background})
             video = ctx.chain(video, "drawtext", {
                 "fontfile": str(SHIPPED_FONT), "text": "%{pts:hms}", "fontsize": size, "fontcolor": "white",
-                "box": 1, "boxcolor": "black@0.6", "boxborderw": max(1, size // 4), "x": size // 2,
-                "y": f"h-text_h-{size // 2}"})
+                "borderw": 1, "bordercolor": "black", "x": size // 2,
+                "y": f"{tile_height}+({strip}-text_h)/2"})
         video = ctx.chain(video, "tile", {"layout": f"{self.columns}x{self.rows}", "padding": self.padding,
                                           "margin": self.padding, "color": self.background})
         width = self.columns * tile_width + self.padding * (self.columns + 1)
-        height = self.rows * tile_height + self.padding * (self.rows + 1)
+        height = self.rows * (tile_height + strip) + self.padding * (self.rows + 1)
         sheet = info.replace(width=width, height=height, frames=1,
                              duration=float(1 / info.fps) if info.fps else info.duration, has_audio=False,
                              sample_rate=None)
