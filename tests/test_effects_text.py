@@ -244,3 +244,43 @@ def test_named_positions_place_the_text_box(tmp_path):
     box_top = 240 - 10 - (metrics.ascent + 4 + metrics.ascent + metrics.descent)
     pillow = ink_lines(pillow_text("Hg\nHg", 30, (0, box_top), 4, "left"))
     assert [line[:2] for line in lines] == [line[:2] for line in pillow]
+
+
+def fitted(frame: str = "320x180", **options) -> tuple[Text, list[str]]:
+    """The text step as fitted to a frame of that size, and the warnings it gave."""
+    import warnings
+
+    from ffx.effects.context import Clip
+    from ffx.media.info import MediaInfo
+
+    width, height = (int(v) for v in frame.split("x"))
+    clip = Clip(video=None, audio=None, info=MediaInfo(width=width, height=height))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ffx.FfxWarning)
+        step = Text(**options).fitted(clip, str(SHIPPED_FONT), "steps[0] (text)")
+    return step, [str(w.message) for w in caught]
+
+
+def test_text_is_left_at_its_size_by_default_and_a_warning_names_what_is_cut_off():
+    step, said = fitted(text="A caption far too wide for a small frame", size=32)
+    assert (step.size, step.text) == (32, "A caption far too wide for a small frame")
+    assert len(said) == 1 and said[0].startswith("steps[0] (text): the text is ") and "fit: shrink" in said[0]
+
+
+def test_wrap_breaks_at_spaces_and_a_word_wider_than_the_frame_between_letters():
+    from ffx.effects._fontmetrics import font_widths, line_widths
+
+    step, said = fitted(text="short words then Supercalifragilisticexpialidocious", size=32, fit="wrap")
+    lines = step.text.split("\n")
+    assert not said and step.size == 32 and len(lines) >= 3
+    assert lines[0] == "short words then"
+    assert "".join(lines[1:]) == "Supercalifragilisticexpialidocious"  # broken between letters, nothing lost
+    assert max(line_widths(font_widths(str(SHIPPED_FONT)), 32, lines)) <= 320 - 2 * 10
+
+
+def test_a_position_in_pixels_fits_the_room_right_of_it():
+    step, said = fitted(text="Hello, wide world", size=40, position=[200, 20], fit="shrink")
+    from ffx.effects._fontmetrics import font_widths, line_widths
+
+    assert not said and line_widths(font_widths(str(SHIPPED_FONT)), step.size, [step.text])[0] <= 120
+    assert line_widths(font_widths(str(SHIPPED_FONT)), step.size + 1, [step.text])[0] > 120  # the largest that fits
