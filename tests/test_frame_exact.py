@@ -7,6 +7,7 @@ frame is found among the decoded source frames by its pixels.
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 from fractions import Fraction
@@ -192,10 +193,10 @@ def test_a_trim_ends_where_it_says_even_when_its_last_frame_would_stay_longer(tm
 
 
 @pytest.mark.parametrize("kind", [("mkv", "25"), ("mp4", "29.97"), ("mkv", "jittered")], ids="-".join)
-@pytest.mark.parametrize("pick", ["nearest", "shown"])
+@pytest.mark.parametrize("pick", ["ffmpeg", "shown"])
 def test_fps_picks_the_frame_its_rule_names(tmp_path, sources, kind, pick):
     """Slot n (instant n/10): `shown` takes the last frame with t <= n/10 (MoviePy, OpenCV);
-    `nearest` FFmpeg's rounding, the last frame with t < (n + 1/2)/10."""
+    `ffmpeg` FFmpeg's rounding, the last frame with t < (n + 1/2)/10."""
     source = sources[kind]
     plan, frames = run(tmp_path, source, [{"fps": {"rate": 10, "pick": pick}}])
     picked = source.which(frames)
@@ -214,3 +215,22 @@ def test_speed_final_duration_lasts_that_long(tmp_path, sources):
     assert source.which(frames)[-1] >= 47  # the whole clip played, not cut off
     with pytest.raises(ffx.RecipeError, match="factor or final_duration"):
         ffx.Recipe(input=str(source.path), steps=[{"speed": {"factor": 2, "final_duration": 1}}], output="x.mkv")
+
+
+@pytest.mark.parametrize("kind", [("mkv", "25"), ("mp4", "29.97"), ("webm", "23.976"), ("mkv", "jittered")],
+                         ids="-".join)
+def test_fps_nearest_is_the_nearest_frame_on_a_constant_rate(tmp_path, sources, kind):
+    """Slot n shows frame round-half-down(n * rate / 10) where frames sit on their slots (k / rate, to the
+    file's tick); a variable-rate file keeps FFmpeg's pick, the last frame with t < (n + 1/2)/10."""
+    source = sources[kind]
+    plan, frames = run(tmp_path, source, [{"fps": 10}])
+    picked = source.which(frames)
+    if kind[1] == "jittered":
+        expected = [max(k for k, t in enumerate(source.times) if t < (n + Fraction(1, 2)) / 10)
+                    for n in range(len(frames))]
+    else:
+        rate = Fraction(RATES[kind[1]])
+        expected = [min(len(source.times) - 1, math.ceil(Fraction(n, 10) * rate - Fraction(1, 2)))
+                    for n in range(len(frames))]
+    assert picked == expected
+    assert plan.result.frames == len(frames) == 20

@@ -1,5 +1,9 @@
 """speed: play faster or slower; audio follows through atempo (pitch kept).
 
+Output slot k (at k / fps) shows the source frame nearest to k * factor / fps, the
+earlier at a tie: the rule of :mod:`ffx.effects.fps`, exact where the frames sit on
+their slots (at 2x on 24 fps, slot k is frame 2k, as MoviePy's ``with_speed_scaled(2)``).
+
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#setpts_002c-asetpts and #atempo
 """
 
@@ -14,7 +18,7 @@ from pydantic import Field, model_validator
 from .base import Effect
 from .context import Clip, StepContext, StepError, refusal
 from .fields import Time
-from .fps import video_length
+from .fps import on_their_slots, pick_nearest, video_length
 
 
 def atempo_chain(factor: float) -> list[float]:
@@ -33,8 +37,29 @@ def atempo_chain(factor: float) -> list[float]:
     return parts
 
 
+def exact_factor(factor: float) -> Fraction:
+    """The factor as the fraction it was written as (1.3 is 13/10; a final_duration's 1.666... is 5/3).
+
+    >>> exact_factor(1.3), exact_factor(2 / 1.2)
+    (Fraction(13, 10), Fraction(5, 3))
+    """
+    return Fraction(repr(factor)).limit_denominator(10_000)
+
+
+def frames_at_speed(length: float, factor: Fraction, fps: Fraction) -> int:
+    """Slots of ``fps`` a clip ending at ``length`` s fills at ``factor``: its new length in slots, half up.
+
+    >>> frames_at_speed(2.0, Fraction(2), Fraction(24)), frames_at_speed(1001 / 24000, Fraction(2), Fraction(24000, 1001))
+    (24, 1)
+    """
+    exact = Fraction(repr(length)).limit_denominator(1_000_000)  # 0.0417083... is 1001/24000 s again
+    return math.floor(exact * fps / factor + Fraction(1, 2))
+
+
 def sped_frames(length: float, factor: float, fps: Fraction) -> int:
     """How many frames ``settb=AVTB,setpts=PTS/factor,fps=fps`` makes of a stream ending at ``length`` s.
+
+    That is the graph for frames off their slots (a variable-rate file).
 
     The fps filter fills slots up to the stream's end, rounded half up. That end
     goes through the same steps as every timestamp: microseconds (settb), then a
@@ -88,7 +113,14 @@ class Speed(Effect):
         video = audio = None
         length = video_length(clip, ctx) if clip.video is not None else clip.info.duration
         factor = self.speed_factor(length)
-        if clip.video is not None:
+        frames = None
+        if clip.video is not None and on_their_slots(clip, ctx):
+            # by frame index: each slot's frame chosen exactly (module docstring), the count the plan's
+            exact = exact_factor(factor)
+            frames = frames_at_speed(length, exact, clip.info.fps)
+            if frames:
+                video = pick_nearest(clip.video, ctx, exact, clip.info.fps, frames)
+        elif clip.video is not None:
             # microsecond timestamps first: divided in a coarse time base (1/25, Matroska's 1/1000) they round
             # onto each other, and the number of frames fps makes would depend on the container
             video = ctx.chain(clip.video, "settb", {"expr": "AVTB"})
@@ -100,10 +132,10 @@ class Speed(Effect):
             audio = clip.audio
             for part in atempo_chain(factor):
                 audio = ctx.chain(audio, "atempo", {"tempo": part})
-        info = clip.info
-        info = info.replace(has_audio=audio is not None)
-        if video is not None and length is not None and info.fps:
-            frames = sped_frames(length, factor, info.fps)
+        info = clip.info.replace(has_audio=audio is not None)
+        if clip.video is not None and length is not None and info.fps:
+            if frames is None:
+                frames = sped_frames(length, factor, info.fps)
             if frames == 0:
                 raise StepError(f"at {factor:g}x the clip ({length:g} s) is shorter than one frame",
                                 field="final_duration" if self.factor is None else "factor")
