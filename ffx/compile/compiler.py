@@ -91,13 +91,17 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def check_output_path(recipe: Recipe) -> None:
-    """Refuse an output that is one of the inputs, however it is spelled (symlink, hard link, ./)."""
+    """Refuse an output that is one of the inputs, or any other file the render reads (a font, subtitles,
+    the recipe file: :meth:`Recipe.files_read`), however it is spelled (symlink, hard link, ./)."""
     if recipe.output is None:
         return
     out = recipe.output.path
-    for name, spec in recipe.named_inputs().items():
-        if spec.path and (_same_file(spec.path, out) or os.path.abspath(spec.path) == os.path.abspath(out)):
-            raise InputError(f"the output {out!r} is the input {spec.path!r}: ffx never writes over an input")
+    for what, path in recipe.files_read():
+        if path and (_same_file(path, out) or os.path.abspath(path) == os.path.abspath(out)):
+            if what.startswith("input"):
+                raise InputError(f"the output {out!r} is the input {path!r}: ffx never writes over an input")
+            read = f"the recipe file {path!r}" if what == "recipe" else f"the file of {what} ({path!r})"
+            raise InputError(f"the output {out!r} is {read}: ffx never writes over a file the render reads")
     directory = os.path.dirname(os.path.abspath(out))
     depends_on(directory)  # what it holds decides the checks here (a link to an input, a folder by that name)
     existing = directory  # missing folders are made by the render, right before FFmpeg writes (never here)

@@ -18,7 +18,30 @@ from .context import Clip, Need, StepContext, require
 from .fields import StreamName, StreamRef
 
 
-class Effect(BaseModel):
+class CheckedCopy(BaseModel):
+    """A model whose ``model_copy(update=...)`` is checked like its constructor.
+
+    pydantic's own ``model_copy`` sets the update as given, unvalidated: a nested step or output copied
+    with ``crf=nan``, ``format="x;y"`` or ``color="white:box=1"`` would reach the compiler (or FFmpeg)
+    as if it had been checked. Every ffx model (effects, inputs, outputs, the recipe) copies through its
+    own constructor instead, so the copy raises the constructor's one-line error. A copy without an
+    update stays pydantic's cheap one: nothing in it changes.
+    """
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> CheckedCopy:
+        if not update:
+            return super().model_copy(deep=deep)
+        source = super().model_copy(deep=True) if deep else self
+        data = {name: getattr(source, name) for name in source.model_fields_set}
+        data.update(source.model_extra or {})
+        data.update(update)
+        copy = type(self)(**data)
+        if self.__pydantic_private__:  # where a recipe was read from, what the call gave: kept, as pydantic does
+            object.__setattr__(copy, "__pydantic_private__", dict(source.__pydantic_private__))
+        return copy
+
+
+class Effect(CheckedCopy):
     """Base of all effects. Subclasses set ``effect`` to a literal name."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, defer_build=True,
@@ -68,6 +91,21 @@ class Effect(BaseModel):
                   if name not in keep and isinstance(value := getattr(self, name), str) and not os.path.isabs(value)}
         return self.model_copy(update=update) if update else self
 
+    def files_read(self) -> list[tuple[str, str]]:
+        """The files this step reads itself, not as a stream: ``(field, path)`` for each of its
+        :attr:`file_fields` and for a font named by its file (``font``, as the text effects read it;
+        ``sans`` is the font ffx ships). The compiler refuses an output that is one of them."""
+        from .fonts import FONT_FILE_SUFFIXES, SHIPPED_FONT  # the font module reads files: only when asked
+
+        files = [(name, value) for name in self.file_fields if isinstance(value := getattr(self, name), str)]
+        font = getattr(self, "font", None)
+        if isinstance(font, str):
+            if font == "sans":
+                files.append(("font", str(SHIPPED_FONT)))
+            elif font.lower().endswith(FONT_FILE_SUFFIXES) or os.sep in font:
+                files.append(("font", font))
+        return files
+
     def frames_of_state(self) -> int | str:
         """How many frames before each output frame it depends on (0 for "none"), or, as text, why no bound
         holds: what ``--chunks`` says when it refuses to split. Bounded effects say their count."""
@@ -83,4 +121,4 @@ class Effect(BaseModel):
         raise NotImplementedError
 
 
-__all__ = ["Effect"]
+__all__ = ["CheckedCopy", "Effect"]

@@ -20,7 +20,8 @@ from pydantic import ConfigDict, Field, model_validator
 from ..filtergraph import graph
 from ..filtergraph.filter_options import OptionError, check_options, filter_pads, given_outputs, needed_inputs
 from ..filtergraph.graph import FILTER_NAME, OPTION_NAME
-from ..filtergraph.safety import unsafe_filter_reason
+from ..filtergraph.filter_table import WORLD_OPTIONS
+from ..filtergraph.safety import UNSAFE_OPTIONS, unsafe_filter_reason
 from .context import Clip, StepContext, StepError
 from .base import Effect
 from .fields import StreamRef
@@ -66,6 +67,12 @@ class RawFilter(Effect):
 
     def options(self) -> dict:
         return dict(self.model_extra or {})
+
+    def files_read(self) -> list[tuple[str, str]]:
+        """Also the files its options name (a LUT, a model: allowed only with ``--allow-unsafe``)."""
+        world = UNSAFE_OPTIONS | set(WORLD_OPTIONS.get(self.name, ()))
+        return super().files_read() + [(key, value) for key, value in self.options().items()
+                                       if key in world and isinstance(value, str)]
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         options = self.options()

@@ -34,7 +34,7 @@ from pydantic_core import PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
 from ..effects import REGISTRY
-from ..effects.base import Effect
+from ..effects.base import CheckedCopy, Effect
 from ..effects.fields import StreamName
 from ..errors import Problem, RecipeError, UsageError, quote
 from ..syntax.problems import distinct as _distinct
@@ -99,16 +99,36 @@ _CORE_ERRORS = frozenset(typing.get_args(ErrorType))
 Step = Annotated[SerializeAsAny[Effect], PlainValidator(validate_step)]
 VarValue = Union[bool, int, float, str]
 
+# A recipe's size, counted before anything in it is checked, the same for YAML and Python: a YAML file
+# stops at 100,000 values (yamlsource.MAX_NODES), but a Python list of a million steps took 51 s and
+# 1.9 GB to compile. 10,000 steps is ten times the longest generated recipe we know of (a chain of
+# short trims and fades per beat of a song) and compiles in about half a second; 1,000 inputs is past
+# what FFmpeg can open at all under the usual limit of 1,024 open files per process.
+MAX_STEPS = 10_000
+MAX_INPUTS = 1_000
 
-class Recipe(BaseModel):
+
+def _at_most(limit: int, what: str):
+    """A check that a list or mapping holds at most ``limit`` items, run before any item is validated."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, (list, tuple, dict)) and len(value) > limit:
+            raise ValueError(f"a recipe holds at most {limit:,} {what}, not {len(value):,}")
+        return value
+
+    return check
+
+
+class Recipe(CheckedCopy):
     """A declarative video effect: inputs, variables, a chain of steps, an output."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     input: Annotated[Input, BeforeValidator(path_sugar)] | None = Field(None, description="the input: a file path, or {source: testsrc2, size: 640x360, rate: 30, duration: 5}")
-    inputs: dict[StreamName, Annotated[Input, BeforeValidator(path_sugar)]] | None = Field(None, description="several named inputs; steps start from the first, others are used by name")
+    inputs: Annotated[dict[StreamName, Annotated[Input, BeforeValidator(path_sugar)]] | None,
+                      BeforeValidator(_at_most(MAX_INPUTS, "inputs"))] = Field(None, description="several named inputs; steps start from the first, others are used by name")
     vars: dict[StreamName, VarValue] = Field({}, description="values written ${name} in the recipe, overridable with --set name=value")
-    steps: list[Step] = Field([], description="the effects, applied in order")
+    steps: Annotated[list[Step], BeforeValidator(_at_most(MAX_STEPS, "steps"))] = Field([], description="the effects, applied in order")
     output: Annotated[Output, BeforeValidator(path_sugar)] | None = Field(None, description="the output file, or {path: out.gif, fps: 15, colors: 128, ...}")
     max_memory: str | None = Field(None, pattern=BYTES, description="memory budget for buffering steps such as reverse, e.g. 512M or 2G (default 1G)")
 
@@ -150,6 +170,22 @@ class Recipe(BaseModel):
         if self.inputs is not None:
             return dict(self.inputs)
         return {"input": self.input} if self.input is not None else {}
+
+    def files_read(self) -> list[tuple[str, str]]:
+        """Every file the render reads by name, ``(what reads it, path)``: the inputs' files, the files
+        steps name (fonts, subtitles, any :attr:`~ffx.effects.base.Effect.file_fields`) and the recipe
+        file itself. The compiler refuses an output that is any of them, by file identity.
+
+        >>> Recipe(input="clip.mp4", steps=[{"subtitles": "s.srt"}]).files_read()
+        [('input', 'clip.mp4'), ('steps[0].subtitles.file', 's.srt')]
+        """
+        files = [(f"inputs.{name}" if self.inputs is not None else "input", spec.path)
+                 for name, spec in self.named_inputs().items() if spec.path is not None]
+        for index, step in enumerate(self.steps):
+            files += [(f"steps[{index}].{step.effect}.{field}", path) for field, path in step.files_read()]
+        if self._source is not None and self._source.file:
+            files.append(("recipe", self._source.file))
+        return files
 
     def with_io(self, inputs: list[str | Input | tuple[str, str | Input]] | None = None,
                 output: str | None = None) -> Recipe:

@@ -9,7 +9,6 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     ValidationError,
@@ -17,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..effects.base import CheckedCopy
 from ..effects.fields import Color, Rate
 from ..filtergraph.filter_options import image_size_problem
 from ..syntax.problems import model_error
@@ -30,7 +30,7 @@ LIVE_URL = r"^(https?|rtsps?|rtmps?|srt|udp|tcp|rtp)://[^\s]+$"
 DEVICE_FORMATS = ("v4l2", "avfoundation", "dshow", "x11grab", "gdigrab", "kmsgrab")
 
 
-class Input(BaseModel):
+class Input(CheckedCopy):
     """A media file (``path``), a source FFmpeg generates (``source``) so no media is needed,
     or a live source: a capture ``device`` or a network stream ``url``.
 

@@ -17,8 +17,9 @@ import os
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from ..effects.base import CheckedCopy
 from ..effects.context import Clip, StepContext, StepError
 from ..effects.fields import Rate
 from ..filtergraph.graph import Pad
@@ -103,7 +104,7 @@ def check_budget(ctx: StepContext) -> None:
                     hint=BUDGET_HINT)
 
 
-class Output(BaseModel):
+class Output(CheckedCopy):
     """The output file and its encoding options; the format follows the extension."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
