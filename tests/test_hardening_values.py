@@ -56,3 +56,34 @@ def test_a_good_copy_keeps_what_was_set_and_where_it_was_read():
     assert copy._source is loaded._source
     assert copy.output.model_fields_set == {"path", "crf"}
     assert loaded.model_copy() == loaded and loaded.steps[0].model_copy() == loaded.steps[0]
+
+
+# --- the same size limits for YAML and Python ---------------------------------------------------
+
+def test_a_recipe_of_too_many_steps_is_refused_before_they_are_checked():
+    import time
+
+    from ffx.recipe.document import MAX_STEPS
+
+    started = time.monotonic()
+    one_line_error(lambda: ffx.Recipe(input=SOURCE, steps=["reverse"] * 1_000_000, output="o.mp4"),
+                   "steps: a recipe holds at most 10,000 steps, not 1,000,000")
+    assert time.monotonic() - started < 5  # was 51 s and 1.9 GB
+    assert len(ffx.Recipe(input=SOURCE, steps=["reverse"] * MAX_STEPS).steps) == MAX_STEPS
+
+
+def test_yaml_and_python_meet_the_same_step_limit_with_the_same_message():
+    text = "input: {source: testsrc2}\nsteps: [" + ", ".join(["reverse"] * 10_001) + "]\noutput: o.mp4\n"
+    with pytest.raises(ffx.RecipeError) as from_yaml:
+        ffx.load_recipe("many.yaml", text=text)
+    with pytest.raises(ffx.RecipeError) as from_python:
+        ffx.Recipe(input={"source": "testsrc2"}, steps=["reverse"] * 10_001, output="o.mp4")
+    message = "a recipe holds at most 10,000 steps, not 10,001"
+    assert message in str(from_yaml.value) and message in str(from_python.value)
+    assert "many.yaml:2" in str(from_yaml.value)
+    ADVERSARIAL["clear errors"] += 2
+
+
+def test_a_recipe_of_too_many_inputs_is_refused():
+    one_line_error(lambda: ffx.Recipe(inputs={f"i{n}": SOURCE for n in range(1001)}),
+                   "inputs: a recipe holds at most 1,000 inputs, not 1,001")
