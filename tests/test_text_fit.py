@@ -146,6 +146,6 @@ def text_width_in_pixels(text: str, size: int, font: Path = SHIPPED_FONT, width:
 
 
 @pytest.mark.parametrize("text, size", [(CAPTION, 36), (CAPTION, 17), ("Typography: LAVA, Yo! T.V.", 64),
-                                        ("Tò Wä, ÆØ ffi", 29), ("iiii jjjj", 11)])
+                                        ("Tò Wä, ÆØ ffi", 29), ("iiii jjjj", 11), ("  spaces at both ends   ", 20)])
 def test_widths_from_the_font_are_drawtexts_to_the_pixel(text, size):
     assert line_widths(font_widths(str(SHIPPED_FONT)), size, [text]) == [text_width_in_pixels(text, size)]

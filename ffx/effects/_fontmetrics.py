@@ -291,7 +291,8 @@ def line_widths(widths: FontWidths, size: int, lines: list[str]) -> list[int]:
 
     HarfBuzz positions glyphs at FreeType's scale of the face (``FT_Set_Pixel_Sizes``) without hinting:
     each advance and kerning value is the design value scaled to 1/64 pixel and rounded; drawtext sums
-    a line's advances and rounds the sum up to whole pixels.
+    a line's advances and rounds the sum up to whole pixels. Spaces at either end of a line are neither
+    drawn nor counted (measured: ``"   AB"`` is as wide as ``"AB"``).
     """
     scale = _div_fix(size * 64, widths.units_per_em)
     em = (scale * widths.units_per_em + 0x8000) >> 16  # HarfBuzz's x_scale from the FreeType face, 1/64 px per em
@@ -303,7 +304,7 @@ def line_widths(widths: FontWidths, size: int, lines: list[str]) -> list[int]:
     result = []
     for line in lines:
         total, previous = 0, None
-        for char in line:
+        for char in line.strip(" "):
             glyph = widths.glyphs.get(ord(char), 0)
             if glyph not in advance:
                 advance[glyph] = scaled_units(widths.advances[glyph])
