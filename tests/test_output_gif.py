@@ -83,7 +83,7 @@ def test_a_palette_per_frame_keeps_the_still_part_right(tmp_path):
     assert np.abs(gif[:, :, :32] - source[:, :, :32]).max() <= 8  # the still half, on every frame
 
 
-@pytest.mark.parametrize("output", [{"path": "o.gif", "palette_step": 1}, {"path": "o.png"},
+@pytest.mark.parametrize("output", [{"path": "o.gif", "palette_step": 1, "quality": "high"}, {"path": "o.png"},
                                    {"path": "o.mkv", "codec": "ffv1", "pix_fmt": "rgb24"}])
 def test_rgb_outputs_keep_fine_colour_detail_through_a_resize(tmp_path, output):
     """Red and blue stripes 5 px wide in 4:2:0 video, halved: the RGB written must be FFmpeg's planar RGB

@@ -115,6 +115,11 @@ def _source_lines(plan) -> list[str]:
     return [f"  {name} <- {what}" for name, what, _ in sources]
 
 
+def _choice_lines(plan) -> list[str]:
+    """Settings the compile chose by measuring, as ``  output: quality 90: colors: 32, ...`` lines."""
+    return [f"  output: {choice}" for choice in getattr(plan, "choices", ())]
+
+
 def _probes(ctx: typer.Context):
     """The probe cache of this command: the one :func:`main` read the inputs ahead into (the context's
     object), else a new one, kept there for the rest of the command (``ffx graph`` labels from it)."""
@@ -234,7 +239,7 @@ def compile_command(ctx: typer.Context, recipe: RecipeArg, input: InputOpt = Non
 
         binary = plan.binary_path if full_path else printed_name(plan.binary_path)
         typer.echo(plan.to_json(binary) if as_json else plan.shell(binary))
-        for line in _source_lines(plan):  # stdout holds only the command
+        for line in _source_lines(plan) + _choice_lines(plan):  # stdout holds only the command
             typer.echo(line, err=True)
 
     _guarded(action)
@@ -257,7 +262,7 @@ def validate(ctx: typer.Context, recipe: RecipeArg, input: InputOpt = None, outp
             how = f" ({len(plan.stages)} passes)"
         typer.echo(f"{recipe}: ok -> {plan.stages[-1].output_path}: {plan.result.summary()}; "
                    f"estimated peak memory ~{memory:.0f} MiB{how}")
-        for line in _source_lines(plan):
+        for line in _source_lines(plan) + _choice_lines(plan):
             typer.echo(line)
 
     _guarded(action)

@@ -26,6 +26,7 @@ from .plan import FfmpegStage, Plan
 from ..media.memory import encoder_frames
 from .ffplay import ffplay_args
 from .normalise import normalise
+from .palette_trials import SampledPaletteTrials
 from .ports import CompilerPorts
 from ..recipe.inputs import AUDIO_SOURCES, Input
 from ..recipe.document import Recipe
@@ -201,7 +202,8 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     def times(path: str, start: float, end: float, start_time: float = 0.0):
         return frame_times(path, binary.path, start, end, start_time, probes=probes)
 
-    ports = CompilerPorts(keyframes=keyframes, frame_times=times)  # what effects ask the compiler for
+    ports = CompilerPorts(keyframes=keyframes, frame_times=times,  # what effects ask the compiler for
+                          palette_trials=SampledPaletteTrials(binary.path, probes))
     ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe, max_memory=budget,
                       encoder_frames=encoder_frames(recipe.output.video_codec(), recipe.output.preset),
                       **ports.serving())
@@ -295,7 +297,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     return Plan(stages=(*earlier, stage), result=final.info.for_plan(), memory_estimate=ctx.memory_bytes,
                 temporary_files=tuple(run.path for run in ctx.passes),
                 binary_path=binary.path, overwrite=overwrite, preview=preview, feeds=tuple(ctx.feeds),
-                notes=tuple(notes), sources=tuple(recipe.input_sources()))
+                notes=tuple(notes), sources=tuple(recipe.input_sources()), choices=tuple(ctx.choices))
 
 
 def _still_length(spec: Input, clip: Clip, ctx: StepContext) -> Clip:

@@ -169,6 +169,7 @@ class Plan:
     feeds: tuple = ()  # objects with lanes(): commands that feed the last stage through pipes
     temporary_files: tuple[str, ...] = ()  # written by a stage for a later one (a GIF palette), then removed
     sources: tuple[tuple[str, str, bool], ...] = ()  # (input name, what feeds it, given with -i): Recipe.input_sources
+    choices: tuple[str, ...] = ()  # settings the compile chose by measuring (a GIF's quality number)
 
     def ffplay(self, binary: str = "ffplay") -> str:
         """The recipe's video as an ``ffplay`` command, quoted for a POSIX shell (live preview)."""

@@ -47,8 +47,9 @@ class CompilerPorts:
     """
 
     def __init__(self, *, keyframes: Callable[[str], list[float]] | None = None,
-                 frame_times: Callable[..., FrameTimes] | None = None):
+                 frame_times: Callable[..., FrameTimes] | None = None, palette_trials: object | None = None):
         self._keyframes = keyframes
+        self._palette_trials = palette_trials
         self._frame_times = frame_times
         self.feeds: list = []  # objects with lanes(), for Plan.feeds
         self.passes: list[SideCommand] = []  # commands run before the final one
@@ -57,7 +58,7 @@ class CompilerPorts:
         """The StepContext fields this object fills: every port, and the lists the plan reads."""
         return {"side_commands": self, "feeders": self, "input_options": self, "fonts": self,
                 "input_files": self if self._keyframes is not None and self._frame_times is not None else None,
-                "feeds": self.feeds, "passes": self.passes}
+                "palette_trials": self._palette_trials, "feeds": self.feeds, "passes": self.passes}
 
     # InputFiles ---------------------------------------------------------------------------------------
 

@@ -215,6 +215,16 @@ class InputOptions(Protocol):
         ...
 
 
+class PaletteTrials(Protocol):
+    """GIF palette settings tried on a few frames sampled from a stream (a GIF's quality number, measured)."""
+
+    def try_palettes(self, video: Pad, frames: int | None,
+                     trials: list[tuple[int, dict, dict]]) -> list[tuple[int, float]] | None:
+        """For each (palettegen's pixel step, palettegen's and paletteuse's options): the GIF bytes and the SSIM
+        on the sampled frames of ``video`` (``frames`` long, when known); None when they cannot be read ahead."""
+        ...
+
+
 class Fonts(Protocol):
     """Font files on this machine."""
 
@@ -254,9 +264,11 @@ class StepContext:
     input_files: InputFiles | None = None
     input_options: InputOptions | None = None
     fonts: Fonts | None = None
+    palette_trials: PaletteTrials | None = None
     # what the ports collect for the plan: the compiler reads them when the steps are built
     feeds: list[Feeding] = field(default_factory=list)  # commands feeding the final FFmpeg through pipes
     passes: list[SideCommand] = field(default_factory=list)  # FFmpeg commands run before the final one
+    choices: list[str] = field(default_factory=list)  # settings chosen by measuring (a GIF's quality), to show
 
     def holds(self, nbytes: int) -> None:
         """Record that this step makes FFmpeg hold ``nbytes`` at its peak (the plan's estimate is the largest).

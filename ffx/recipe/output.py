@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
@@ -25,7 +25,7 @@ from ..effects.fields import Rate
 from ..filtergraph.graph import Pad
 from ..media.info import MediaInfo
 from ..syntax.problems import model_error
-from .palette import QUALITY, Palette, mib
+from .palette import DEFAULT_GIF_QUALITY, QUALITY, Palette, mib, preset_of
 
 VIDEO_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
                  ".avi": "avi", ".nut": "nut", ".ts": "mpegts"}
@@ -121,9 +121,12 @@ class Output(CheckedCopy):
     audio: bool = Field(True, description="keep the audio when the result has some")
     audio_codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$", description="audio encoder (default aac, opus for webm)")
     audio_bitrate: str | None = Field(None, pattern=r"^[0-9]{1,4}k$", description="audio bitrate such as 192k")
-    quality: Literal["best", "high", "medium", "low"] | None = Field(
-        None, description="GIF: one knob for size against fidelity (best: a palette per frame; high = the default; "
-                          "medium: 128 colours; low: 64); colors/dither/stats_mode given too win. "
+    quality: Literal["best", "high", "medium", "low"] | Annotated[int, Field(ge=1, le=100)] | None = Field(
+        None, description="GIF: one knob for size against fidelity: 1-100 (default 90, as gifski's) picks the palette "
+                          "size, dithering and transparency by trying them on a few frames of a file input, the "
+                          "smallest that reaches the number's SSIM; or a preset, unmeasured (best = 100: a palette "
+                          "per frame; high = 90: 256 colours; medium = 70: 128; low = 50: 64); colors/dither/"
+                          "stats_mode given too win. "
                           "JPEG: -q:v 1, 2 (default), 5 or 10. WebP: -quality 95, 80 (default), 65 or 50. "
                           "AVIF: crf 22, 32 (default), 40 or 48")
     colors: int = Field(256, ge=2, le=256, description="GIF: palette size")
@@ -233,7 +236,7 @@ class Output(CheckedCopy):
             video = self.gif_palette().apply(video, ctx, info)
             args += [("-c:v", "gif"), ("-loop", str(self.loop))]
         elif kind == "webp":
-            args += [("-c:v", codec), ("-loop", str(self._plays())), ("-quality", str(WEBP_QUALITY[self.quality or "high"]))]
+            args += [("-c:v", codec), ("-loop", str(self._plays())), ("-quality", str(WEBP_QUALITY[preset_of(self.quality)]))]
             if codec == "libwebp_anim":
                 # RGB in: libwebp's own conversion to 4:2:0 keeps colour edges that FFmpeg's yuv420p loses
                 # (bars and a moving square, 96x64: SSIM 0.874 at 3.5 KB against 0.696 at 6.3 KB). FFmpeg's
@@ -254,7 +257,7 @@ class Output(CheckedCopy):
             if self.pix_fmt:
                 args += [("-pix_fmt", self.pix_fmt)]
         if kind in ("image", "sequence") and self.extension in (".jpg", ".jpeg"):
-            scale = JPEG_QSCALE[self.quality or "high"]
+            scale = JPEG_QSCALE[preset_of(self.quality)]
             args += [("-qmin", "1")] * (scale == 1) + [("-q:v", str(scale))]
         if audio is not None:
             audio_codec = self.audio_codec or {".webm": "libopus", ".wav": "pcm_s16le", ".flac": "flac",
@@ -287,7 +290,7 @@ class Output(CheckedCopy):
         picture carries no colour, and libaom refuses the RGB colour space the alpha inherits (identity
         matrix without subsampling), so it is labelled BT.709 full range.
         """
-        crf = self.crf if self.crf is not None else AVIF_CRF[self.quality or "high"]
+        crf = self.crf if self.crf is not None else AVIF_CRF[preset_of(self.quality)]
         args = [("-c:v", codec), ("-crf", str(crf)), ("-loop", str(self._plays()))]
         if codec == "libsvtav1":
             args += [("-preset:v:0", AVIF_SPEED)]
@@ -301,7 +304,7 @@ class Output(CheckedCopy):
 
     def gif_settings(self) -> tuple[int, str, str, int]:
         """(colors, dither, stats_mode, palette_step): the quality preset, overridden by fields set explicitly."""
-        colors, dither, stats, step = QUALITY[self.quality or "high"]
+        colors, dither, stats, step = QUALITY[preset_of(self.quality)]
         given = self.model_fields_set
         return (self.colors if "colors" in given else colors, self.dither if "dither" in given else dither,
                 self.stats_mode if "stats_mode" in given else stats,
@@ -310,7 +313,10 @@ class Output(CheckedCopy):
     def gif_palette(self) -> Palette:
         """The GIF's palette, as :meth:`gif_settings` and the diff and bayer fields say."""
         colors, dither, stats, step = self.gif_settings()
-        return Palette(colors, dither, stats, step, self.diff_mode, self.bayer_scale, self.path)
+        number = DEFAULT_GIF_QUALITY if self.quality is None else self.quality
+        measured = isinstance(number, int) and not {"colors", "dither", "stats_mode"} & self.model_fields_set
+        return Palette(colors, dither, stats, step, self.diff_mode, self.bayer_scale, self.path,
+                       quality=number if measured else None)
 
     def _check_alpha(self, kind: str, codec: str | None) -> None:
         ext = self.extension
