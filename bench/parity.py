@@ -51,11 +51,19 @@ def run(*args: str) -> None:
         raise RuntimeError(done.stderr[-1500:])
 
 
-def excerpt(name: str, source: str, start: float, end: float, scale: str | None = None) -> str:
-    """A lossless excerpt (FFV1, the source's own 4:2:0), so both sides read the same pixels from frame 0."""
-    path = WORK / f"{name}-{start:g}-{end:g}.mkv"
+WHOLE = (0, 9.64)  # the whole Chaplin clip (241 frames at 25 fps)
+
+
+def excerpt(name: str, source: str, start: float, end: float, scale: str | None = None, rate: str | None = None) -> str:
+    """A lossless excerpt (FFV1, the source's own 4:2:0), so both sides read the same pixels from frame 0.
+
+    ``rate`` re-times the frames (each kept, none dropped or repeated) to that rate.
+    """
+    path = WORK / f"{name}-{start:g}-{end:g}{'-' + rate if rate else ''}.mkv"
     if not path.exists():
-        vf = ["-vf", f"scale={scale}:flags=lanczos"] if scale else []
+        filters = [f"scale={scale}:flags=lanczos"] if scale else []
+        filters += [f"settb=1/({rate}),setpts=N"] if rate else []
+        vf = ["-vf", ",".join(filters), *(["-r", rate] if rate else [])] if filters else []
         run("-ss", str(start), "-to", str(end), "-i", str(MEDIA / source), *vf, "-an", "-c:v", "ffv1",
             "-pix_fmt", "yuv420p", str(path))
     return str(path)
@@ -115,7 +123,7 @@ def decode_floor():
 
 @technique("reverse", "000", "`save_frame` every 1/fps s, `ImageSequenceClip` in reverse order", "`- reverse`")
 def reverse():
-    clip_path, clip = chaplin_clip(2, 4)
+    clip_path, clip = chaplin_clip(*WHOLE)
     step = 1 / min(clip.fps, 30)
     frames = [clip.get_frame(t) for t in np.arange(0, clip.duration, step)][::-1]
     return compare(np.stack(frames), ffx_frames(clip_path, ["reverse"]))
@@ -149,7 +157,7 @@ def jpeg_frames():
 def resize():
     from moviepy import VideoFileClip
 
-    clip = excerpt("chaplin", "chaplin.mp4", 2, 4)
+    clip = excerpt("chaplin", "chaplin.mp4", *WHOLE)
     return compare(moviepy_frames(VideoFileClip(clip, audio=False).resized(0.3)), ffx_frames(clip, [{"resize": 0.3}]))
 
 
@@ -157,7 +165,7 @@ def resize():
 def crop():
     from moviepy import VideoFileClip
 
-    clip = excerpt("chaplin", "chaplin.mp4", 2, 4)
+    clip = excerpt("chaplin", "chaplin.mp4", *WHOLE)
     theirs = VideoFileClip(clip, audio=False).resized(0.5).cropped(x1=70, x2=250)
     return compare(moviepy_frames(theirs), ffx_frames(clip, [{"resize": 0.5}, {"crop": {"x1": 70, "x2": 250}}]))
 
@@ -167,7 +175,7 @@ def crop():
 def freeze_region():
     from moviepy import CompositeVideoClip, VideoFileClip, vfx
 
-    clip = excerpt("chaplin", "chaplin.mp4", 2, 3)
+    clip = excerpt("chaplin", "chaplin.mp4", *WHOLE)
     anna_olaf = VideoFileClip(clip, audio=False).with_effects([vfx.MultiplySpeed(0.5)]).resized(0.4)
     snapshot = anna_olaf.cropped(x2=anna_olaf.w / 2).to_ImageClip(0.2).with_duration(anna_olaf.duration)
     theirs = moviepy_frames(CompositeVideoClip([anna_olaf, snapshot]))
@@ -181,7 +189,7 @@ def freeze_mask():
     from moviepy import CompositeVideoClip, ImageClip, VideoFileClip
     from moviepy.video.tools.drawing import color_split
 
-    clip = excerpt("chaplin", "chaplin.mp4", 2, 3)
+    clip = excerpt("chaplin", "chaplin.mp4", *WHOLE)
     anna_kris = VideoFileClip(clip, audio=False).resized(0.5)
     mask = color_split(anna_kris.size, p1=(200, 10), p2=(150, 170), gradient_width=5)
     snapshot = anna_kris.to_ImageClip().with_duration(anna_kris.duration).with_mask(
@@ -284,13 +292,32 @@ def black_white():
 def speed():
     from moviepy import VideoFileClip, vfx
 
-    clip = excerpt("chaplin", "chaplin.mp4", 2, 3)
+    clip = excerpt("chaplin", "chaplin.mp4", *WHOLE)
     theirs = moviepy_frames(VideoFileClip(clip, audio=False).with_effects([vfx.MultiplySpeed(0.5)]))
     return compare(theirs, ffx_frames(clip, [{"speed": 0.5}]))
 
 
+def same_source_frames(source: np.ndarray, theirs: np.ndarray, ours: np.ndarray) -> str:
+    """How many output frames of both sides are the same source frame (each found by its pixels)."""
+    small = lambda frames: frames[:, ::4, ::4].astype(np.int16)  # noqa: E731
+    reference = small(source)
+    which = lambda frames: [int(np.argmin(np.abs(reference - f).mean(axis=(1, 2, 3)))) for f in small(frames)]  # noqa: E731
+    a, b = which(theirs), which(ours)
+    return f"{sum(x == y for x, y in zip(a, b))} of {min(len(a), len(b))} frames are the same source frame"
+
+
+@technique("speed 2x at 24 fps", "001", "`with_speed_scaled(2)`", "`- speed: 2`")
+def speed_double_24():
+    from moviepy import VideoFileClip
+
+    clip = excerpt("chaplin", "chaplin.mp4", *WHOLE, rate="24")  # every frame, re-timed to 24 fps
+    theirs = moviepy_frames(VideoFileClip(clip, audio=False).with_speed_scaled(2))
+    ours = ffx_frames(clip, [{"speed": 2}])
+    return compare(theirs, ours, note=same_source_frames(ffx_frames(clip), theirs, ours))
+
+
 @technique("GIF frame rate", "001", "`write_gif(fps=10)` samples `iter_frames(fps=10)`",
-           "`- fps: {rate: 10, pick: shown}` (the default `nearest` is FFmpeg's rounding)")
+           "`- fps: {rate: 10, pick: shown}` (the default `nearest` takes the frame nearest each instant)")
 def gif_rate():
     from moviepy import VideoFileClip
 
