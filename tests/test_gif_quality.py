@@ -110,8 +110,8 @@ def test_the_measurement_is_bounded_in_frames_and_time(moving, tmp_path, monkeyp
 def test_a_measurement_that_runs_over_falls_back_to_the_preset(moving, tmp_path, monkeypatch):
     monkeypatch.setattr(palette_trials, "TIMEOUT", 0.0001)
     plan = compiled(moving, tmp_path, quality=70)
-    assert plan.choices == (("quality 70: medium (128 colours, dither none), not measured: the frames come from a "
-                             "live or piped source"),)
+    assert plan.choices == ("quality 70: medium (128 colours, dither none), not measured (a live, piped or "
+                            + "generated source, or the trials failed)",)
     assert "max_colors=128" in plan.shell()
 
 
@@ -123,6 +123,6 @@ def test_a_live_input_uses_the_fixed_mapping_without_measuring(tmp_path, monkeyp
     camera = ffx.Input.live_source("/dev/video0")
     plan = ffx.compile_recipe(ffx.Recipe(input=camera, steps=[{"trim": {"duration": 2}}],
                                          output={"path": str(tmp_path / "o.gif"), "quality": 55}))
-    assert plan.choices == (("quality 55: low (64 colours, dither none), not measured: the frames come from a live "
-                             "or piped source"),)
+    assert plan.choices == ("quality 55: low (64 colours, dither none), not measured (a live, piped or generated "
+                            + "source, or the trials failed)",)
     assert "max_colors=64" in plan.shell()

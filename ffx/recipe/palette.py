@@ -214,7 +214,7 @@ class Palette:
         if not answers:
             colors, dither, stats, step = QUALITY[preset_of(self.quality)]
             ctx.choices.append(f"quality {self.quality}: {preset_of(self.quality)} ({colors} colours, dither {dither}), "
-                               "not measured: the frames come from a live or piped source")
+                               "not measured (a live, piped or generated source, or the trials failed)")
             return replace(self, quality=None, colors=colors, dither=dither, stats_mode=stats, step=step)
         loss = ssim_loss(self.quality)
         target = min(1 - loss, max(score for _, score in answers) - SHORT_OF_BEST * loss)
