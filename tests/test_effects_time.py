@@ -136,3 +136,14 @@ def test_trim_is_frame_accurate_on_sparse_keyframes(tmp_path, keyint):
     source = decode_frames(src)
     frames = decode_frames(render(tmp_path, [{"trim": {"start": 1.24, "end": 2}}], src))
     assert np.array_equal(frames, source[31:50])
+
+
+@pytest.mark.parametrize("factor", [1.5, 2.5])
+def test_speed_at_a_half_frame_tie_shows_the_earlier_frame(tmp_path, silent_clip, factor):
+    """Slot k's instant is frame k * factor; at x.5 it is as near to two frames and the earlier shows, as in
+    MoviePy's with_speed_scaled (frame int(k * factor)): 1.5x on 50 frames is frames 0, 1, 3, 4, 6, ..."""
+    source = decode_frames(silent_clip)
+    frames = decode_frames(render(tmp_path, [{"speed": factor}], silent_clip))
+    index = {frame.tobytes(): i for i, frame in enumerate(source)}
+    assert [index[f.tobytes()] for f in frames] == [int(k * factor) for k in range(len(frames))]
+    assert len(frames) == math.floor(50 / factor + 0.5)

@@ -3,7 +3,8 @@
 This is what OpenCV's writer does when a 24 fps clip is written at 30 fps:
 frame ``n`` is shown at ``n / fps``, nothing is dropped or repeated, and the
 clip gets shorter (96 frames: 4.00 s at 24 fps, 3.20 s at 30) or longer. ``speed`` instead keeps the rate and
-drops or repeats frames. The audio is time-stretched by the same factor
+drops or repeats frames, each slot showing the frame nearest its instant (the rule of
+:mod:`ffx.effects.fps`); here no frame is picked by time, so no tie can arise. The audio is time-stretched by the same factor
 (``atempo``, pitch kept) so it stays in sync with the picture and ends with
 it; ``audio: false`` drops it, as OpenCV's writer does.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#setpts_002c-asetpts
