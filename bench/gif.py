@@ -225,6 +225,9 @@ non-editable install, as users have it); gifski reads
 PNG files, so its time includes ffx writing them.
 WebP and AVIF are the same recipe with the output's extension changed (AVIF's image sequence is scored,
 not its still picture). The last column is the speed target: at least 4x MoviePy's.
+ffx's default GIF is quality 90: its palette size, dithering and transparency slot are the smallest of
+trials on four sampled frames (two pairs) whose SSIM reaches 0.985, or, where no palette can, 0.008 below the
+best trial (`ffx validate` prints the choice); its time includes those trials.
 {gifski_note}Machine: {machine()}.
 
 | output | size | SSIM vs own frames | SSIM vs FFmpeg-scaled source | time | MoviePy's time / this |
