@@ -246,6 +246,9 @@ class Studio:
             job.fraction = report.fraction
 
         try:
+            outside = self.folder.reads_outside(recipe)  # again: a symlink may have appeared since the check
+            if outside:
+                raise RecipeError(outside)
             job.video, job.sheet = preview(recipe, folder=job.folder, at=request.at, seconds=request.seconds,
                                            scale=scale, ffmpeg=self.ffmpeg, max_memory=self.max_memory,
                                            progress=progress)

@@ -1,0 +1,111 @@
+"""ffx studio under hostile requests: image patterns leading out, oversized and deeply nested bodies,
+scratch folders left by a killed studio."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette")
+from starlette.testclient import TestClient  # noqa: E402
+
+from conftest import ADVERSARIAL, run_ffmpeg  # noqa: E402
+from ffx.studio.app import create_app  # noqa: E402
+from ffx.studio.session import Job, PageRequest, Studio  # noqa: E402
+
+TOKEN = "secret-token"
+PORT = 8765
+
+
+def picture(path: Path, colour: str) -> Path:
+    run_ffmpeg("-f", "lavfi", "-i", f"color={colour}:size=32x32", "-frames:v", "1", "-y", str(path))
+    return path
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> tuple[Path, Path]:
+    """The studio's folder with a picture of its own, and a folder outside it holding a secret picture."""
+    inside, outside = tmp_path / "studio", tmp_path / "outside"
+    inside.mkdir()
+    outside.mkdir()
+    picture(inside / "a.png", "blue")
+    picture(outside / "secret.png", "red")
+    return inside, outside
+
+
+@pytest.fixture
+def client(folders):
+    studio = Studio(folders[0])
+    with TestClient(create_app(studio, TOKEN, PORT), base_url=f"http://127.0.0.1:{PORT}",
+                    headers={"X-Ffx-Token": TOKEN}) as client:
+        client.studio = studio
+        yield client
+    studio.close()
+
+
+def recipe(given: str) -> str:
+    return f"input: {given}\nsteps: []\noutput: out.mp4\n"
+
+
+def finished(client, job: dict) -> dict:
+    for _ in range(600):
+        job = client.get(f"/api/preview/{job['id']}").json()
+        if job["state"] != "running":
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"the preview did not finish: {job}")
+
+
+# --- 1. image patterns: every file they match, not only their folder ---------------------------------
+
+
+@pytest.mark.parametrize("given, link, named", [
+    ("{images: '*.png', rate: 1}", "zz.png", "zz.png"),
+    ("{images: 'frames/%04d.png', rate: 1}", "frames/0002.png", "frames/0002.png"),
+    ("{images: 'frames/*.png', rate: 1}", "frames/0002.png", "frames/0002.png"),
+])
+def test_an_image_pattern_matching_a_symlink_out_is_refused_and_nothing_is_rendered(client, folders, given, link,
+                                                                                   named):
+    inside, outside = folders
+    (inside / "frames").mkdir()
+    picture(inside / "frames" / "0001.png", "blue")
+    os.symlink(outside / "secret.png", inside / link)
+    answer = client.post("/api/validate", json={"text": recipe(given), "name": "r.yaml"}).json()
+    assert not answer["ok"]
+    [problem] = answer["problems"]
+    assert problem["line"] == 1 and f"matches '{named}', which leads outside the folder" in problem["text"]
+    answer = client.post("/api/preview", json={"text": recipe(given), "name": "r.yaml"})
+    assert answer.status_code == 422 and "leads outside the folder" in answer.json()["problems"][0]["text"]
+    assert client.studio.jobs == {}
+    ADVERSARIAL["clear errors"] += 1
+
+
+def test_an_image_pattern_with_braces_is_refused(client, folders):
+    # FFmpeg's image2 globs with GLOB_BRACE, which Python's glob does not: '{a,../outside/secret}*.png'
+    answer = client.post("/api/validate", json={"text": recipe("{images: '[a]{.png,x}*', rate: 1}")}).json()
+    assert not answer["ok"] and "braces and backslashes" in answer["problems"][0]["text"]
+    ADVERSARIAL["clear errors"] += 1
+
+
+def test_a_pattern_inside_still_previews(client, folders):
+    job = finished(client, client.post("/api/preview", json={"text": recipe("{images: '*.png', rate: 1}"),
+                                                           "name": "r.yaml"}).json())
+    assert job["state"] == "done", job
+    assert client.get(f"/api/preview/{job['id']}/video").status_code == 200
+
+
+def test_the_pictures_are_checked_again_when_the_preview_renders(client, folders):
+    inside, outside = folders
+    studio = client.studio
+    request = PageRequest(text=recipe("{images: '*.png', rate: 1}"), name="r.yaml")
+    loaded = studio.load(request)  # checked now, while every picture is inside
+    os.symlink(outside / "secret.png", inside / "zz.png")  # then a symlink out appears
+    job = Job(id="late", folder=str(inside.parent / "scratch"))
+    os.mkdir(job.folder)
+    studio._render_preview(job, loaded, request, 1.0)
+    assert job.state == "failed" and "zz.png" in job.problems[0]["text"], job
+    assert job.video is None and os.listdir(job.folder) == []
+    ADVERSARIAL["clear errors"] += 1
