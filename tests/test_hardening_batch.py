@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -148,4 +149,133 @@ def test_a_manifest_that_cannot_be_written_is_a_warning_not_a_traceback(folder):
     assert "Traceback" not in result.output and (folder / "out" / "a.mkv").stat().st_size > 0
     [line] = result.stderr.splitlines()
     assert line.startswith("warning: cannot write ") and "are not recorded" in line
+    ADVERSARIAL["clear errors"] += 1
+
+
+# --- 3. input lists are bounded ----------------------------------------------------------------------
+
+
+def limited_memory():
+    """For a child that would otherwise read /dev/zero until the machine runs out: 2 GiB of address space."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
+@pytest.mark.parametrize("given, message", [
+    ("/dev/zero", "--inputs-from '/dev/zero' is a device; give a file or a pipe of one path a line"),
+    (".", "--inputs-from '.' is a folder; give a file or a pipe of one path a line"),
+    ("long.txt", "--inputs-from 'long.txt' is longer than 16 MiB; split the list"),
+    ("many.txt", "--inputs-from 'many.txt' lists more than 100,000 paths; split the list"),
+    ("nul.txt", "--inputs-from 'nul.txt' holds a NUL byte"),
+    ("missing.txt", "--inputs-from 'missing.txt': No such file or directory"),
+])
+def test_an_input_list_is_a_bounded_file_or_pipe(folder, given, message):
+    (folder / "long.txt").write_bytes(b"a.mkv\n" * (3 << 20))  # 18 MiB
+    (folder / "many.txt").write_bytes(b"a.mkv\n" * 100_001)
+    (folder / "nul.txt").write_bytes(b"a.mkv\0b.mkv\n")
+    result = subprocess.run([sys.executable, "-m", "ffx", "batch", "r.yaml", "--inputs-from", given, "-o",
+                             "out/{stem}.mkv"], cwd=folder, capture_output=True, text=True, timeout=60,
+                            preexec_fn=limited_memory)
+    assert result.returncode == 1
+    assert one_error_line(result).startswith("error: " + message)
+    ADVERSARIAL["clear errors"] += 1
+
+
+def test_an_input_list_from_a_pipe_still_works(folder):
+    result = subprocess.run([sys.executable, "-m", "ffx", "batch", "r.yaml", "--inputs-from", "-", "-o",
+                             "out/{stem}.mkv", "-q"], cwd=folder, capture_output=True, text=True, timeout=120,
+                            input="a.mkv\r\n\n")
+    assert result.returncode == 0, result.stderr
+    assert (folder / "out" / "a.mkv").stat().st_size > 0
+    result = subprocess.run([sys.executable, "-m", "ffx", "batch", "r.yaml", "--inputs-from", "-", "-o",
+                             "out/{stem}.mkv"], cwd=folder, capture_output=True, text=True, timeout=60,
+                            stdin=open("/dev/zero", "rb"), preexec_fn=limited_memory)
+    assert result.returncode == 1 and "'-' is a device" in one_error_line(result)
+
+
+# --- 4. templates and globs are bounded --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("template, message", [
+    ("out/{index:0999999999}.mkv", "{index:0999999999} 999,999,999 characters wide; a field is at most 255"),
+    ("out/{stem:.300}.mkv", "300 characters wide"),
+    ("out/{stem:x>1000}.mkv", "1,000 characters wide"),
+    ("out/" + "d/" * 3000 + "{stem}.mkv", "is 6,014 characters long; a template is at most 4096"),
+    ("out/" + "d/" * 1000 + "{stem}.mkv", "folders deep; at most 64"),
+    ("out/" + "n" * 300 + "/{stem}.mkv", "of 300 bytes; a name is at most 255"),
+])
+def test_a_template_too_wide_or_too_deep_is_one_line(folder, template, message):
+    result = ffx_process("batch", "r.yaml", "-i", "a.mkv", "-o", template, cwd=folder, timeout=60)
+    assert result.returncode == 1
+    line = one_error_line(result)
+    assert line.startswith("error: output: ") and message in line and len(line) < 1000
+    assert os.listdir(folder / "out") == []
+    ADVERSARIAL["clear errors"] += 1
+
+
+def test_output_for_refuses_a_huge_field_before_filling_it():
+    from ffx.scale.batch import output_for
+
+    started = time.monotonic()
+    with pytest.raises(ffx.RecipeError, match="a field is at most 255"):
+        output_for("out/{index:0999999999}.mkv", "a.mkv", 1, {})
+    with pytest.raises(ffx.RecipeError, match="a path is at most 4095"):
+        output_for("out/{title}.mkv", "a.mkv", 1, {"title": "t/" * 3000})
+    assert time.monotonic() - started < 1
+    assert output_for("out/{stem:>20}.mkv", "a.mkv", 1, {}) == "out/" + " " * 19 + "a.mkv"
+
+
+def tree(root: Path, depth: int, width: int = 2) -> Path:
+    """Folders ``width`` wide and ``depth`` deep, a clip name in each."""
+    folders = [root]
+    for _ in range(depth):
+        folders = [folder / f"d{i}" for folder in folders for i in range(width)]
+        for folder in folders:
+            folder.mkdir(parents=True)
+            (folder / "x.mkv").write_bytes(b"x")
+    return root
+
+
+def test_stacked_double_stars_match_as_one_and_finish_quickly(tmp_path):
+    import glob
+
+    from ffx.scale.batch.inputs import bounded_glob
+
+    tree(tmp_path / "t", 6)
+    one = sorted(glob.glob(str(tmp_path / "t" / "**" / "*.mkv"), recursive=True))
+    result = subprocess.run([sys.executable, "-c", "import sys; from ffx.scale.batch.inputs import bounded_glob; "
+                             "print(len(bounded_glob(sys.argv[1])))", str(tmp_path / "t") + "/**" * 50 + "/*.mkv"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and int(result.stdout) == len(one) == 126, result.stderr
+    assert sorted(bounded_glob(str(tmp_path / "t" / "**" / "*.mkv"))) == one
+    ADVERSARIAL["clear errors"] += 1
+
+
+def test_a_glob_is_refused_past_its_depth_folder_count_time_and_match_count(tmp_path, monkeypatch):
+    from ffx.scale.batch import inputs
+
+    (tmp_path / "deep").mkdir()
+    os.makedirs(tmp_path / "deep" / os.path.join(*["d"] * 40))
+    (tmp_path / "deep" / os.path.join(*["d"] * 40) / "x.mkv").write_bytes(b"x")
+    with pytest.raises(ffx.InputError, match=r"\*\* would descend more than 32 folders deep"):
+        inputs.expand_inputs([str(tmp_path / "deep" / "**" / "*.mkv")])
+    tree(tmp_path / "wide", 4, width=3)
+    pattern = str(tmp_path / "wide" / "**" / "*.mkv")
+    for name, value, message in [("MOST_FOLDERS", 10, "reads more than 10 folders"),
+                                 ("GLOB_SECONDS", -1.0, "took over -1 s"),
+                                 ("MOST_INPUTS", 50, "more than 50 inputs; split the batch")]:
+        with monkeypatch.context() as patch:
+            patch.setattr(inputs, name, value)
+            with pytest.raises(ffx.InputError, match=message):
+                inputs.expand_inputs([pattern])
+    assert len(inputs.expand_inputs([pattern])) == 3 + 9 + 27 + 81
+
+
+def test_a_glob_over_proc_ends_within_its_limits(folder):
+    result = ffx_process("batch", "r.yaml", "-i", "/proc/**/*.no-such-extension", "-o", "out/{stem}.mkv",
+                         cwd=folder, timeout=90)
+    assert result.returncode == 1
+    line = one_error_line(result)
+    assert "no file matches" in line or "folders" in line or "took over" in line
     ADVERSARIAL["clear errors"] += 1
