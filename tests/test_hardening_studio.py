@@ -109,3 +109,63 @@ def test_the_pictures_are_checked_again_when_the_preview_renders(client, folders
     assert job.state == "failed" and "zz.png" in job.problems[0]["text"], job
     assert job.video is None and os.listdir(job.folder) == []
     ADVERSARIAL["clear errors"] += 1
+
+
+# --- 5. request bodies: counted as they stream, nesting bounded ---------------------------------------
+
+
+def test_a_chunked_body_is_refused_once_past_the_limit_without_reading_the_rest(folders):
+    import asyncio
+
+    from ffx.studio.app import LARGEST_REQUEST
+
+    studio = Studio(folders[0])
+    app = create_app(studio, TOKEN, PORT)
+    chunk, chunks, pulled, sent = b"x" * (1 << 20), 64, [0], []
+
+    async def receive():
+        pulled[0] += 1
+        return {"type": "http.request", "body": chunk, "more_body": pulled[0] < chunks}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/validate", "raw_path": b"/api/validate",
+             "query_string": b"", "root_path": "", "scheme": "http", "http_version": "1.1",
+             "server": ("127.0.0.1", PORT), "client": ("127.0.0.1", 1),
+             "headers": [(b"host", f"127.0.0.1:{PORT}".encode()), (b"x-ffx-token", TOKEN.encode()),
+                         (b"transfer-encoding", b"chunked"), (b"content-type", b"application/json")]}
+    try:
+        asyncio.run(app(scope, receive, send))
+    finally:
+        studio.close()
+    assert sent[0]["status"] == 413
+    assert pulled[0] <= LARGEST_REQUEST // len(chunk) + 1  # 5 of the 64 MiB, not all of them
+    assert b"larger than 4 MiB" in sent[1]["body"]
+    ADVERSARIAL["clear errors"] += 1
+
+
+@pytest.mark.parametrize("body, status, message", [
+    (b"[" * 100_000 + b"]" * 100_000, 400, "nested more than 32 levels deep"),
+    (b'{"text": ' + b'{"a": ' * 100_000 + b"1" + b"}" * 100_001, 400, "nested more than 32 levels deep"),
+    (b'{"text": "\xff"}', 400, "not JSON"),
+    (b"{", 400, "not JSON"),
+    (b"x" * ((4 << 20) + 1), 413, "larger than 4 MiB"),
+])
+def test_a_hostile_body_is_one_line_and_no_server_error(folders, body, status, message, capsys):
+    studio = Studio(folders[0])
+    with TestClient(create_app(studio, TOKEN, PORT), base_url=f"http://127.0.0.1:{PORT}",
+                    headers={"X-Ffx-Token": TOKEN}, raise_server_exceptions=False) as client:
+        for path in ("/api/validate", "/api/compile", "/api/save", "/api/preview"):
+            answer = client.post(path, content=body, headers={"content-type": "application/json"})
+            assert answer.status_code == status, (path, answer.text[:300])
+            [problem] = answer.json()["problems"]
+            assert message in problem["text"] and "\n" not in problem["text"]
+    studio.close()
+    assert "Traceback" not in capsys.readouterr().err
+    ADVERSARIAL["clear errors"] += 1
+
+
+def test_a_content_length_that_is_not_a_number_is_a_bad_request(client):
+    answer = client.post("/api/validate", content=b"{}", headers={"content-length": "abc"})
+    assert answer.status_code == 400 and "Content-Length" in answer.json()["problems"][0]["text"]
