@@ -169,3 +169,67 @@ def test_a_hostile_body_is_one_line_and_no_server_error(folders, body, status, m
 def test_a_content_length_that_is_not_a_number_is_a_bad_request(client):
     answer = client.post("/api/validate", content=b"{}", headers={"content-length": "abc"})
     assert answer.status_code == 400 and "Content-Length" in answer.json()["problems"][0]["text"]
+
+
+# --- 6. scratch folders of a killed studio are swept by the next one ----------------------------------
+
+
+CHILD = """
+import os, sys, time
+from ffx.studio.session import Studio
+studio = Studio(sys.argv[1])
+job = studio.start_preview({"text": sys.argv[2], "name": "slow.yaml"})
+print(studio.scratch, flush=True)
+time.sleep(600)
+"""
+SLOW = """\
+input: {source: testsrc2, size: 1280x720, rate: 25, duration: 60}
+steps:
+  - filter: {name: gblur, sigma: 20, steps: 6}
+output: slow.mp4
+"""
+
+
+def test_a_killed_studio_leaves_its_scratch_and_the_next_studio_sweeps_it(folders, tmp_path, monkeypatch):
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(folders[0]), SLOW], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "TMPDIR": str(temporary)})
+    try:
+        scratch = Path(child.stdout.readline().strip())
+        for _ in range(300):  # until FFmpeg writes the preview
+            if any(path.is_file() for path in scratch.rglob("*")):
+                break
+            time.sleep(0.1)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert scratch.parent == temporary and any(path.is_file() for path in scratch.rglob("*"))  # left behind
+    studio = Studio(folders[0])
+    studio.close()
+    assert not scratch.exists()  # the next studio removed it
+
+    from ffx.studio.scratch import HOST, start_time
+
+    me = os.getpid()
+    live = temporary / f"ffx-studio-{HOST}-{me}-{start_time(me)}-live"  # a running studio's: kept
+    reused = temporary / f"ffx-studio-{HOST}-{me}-{start_time(me) - 1}-reused"  # the pid now runs another process
+    other_naming = temporary / "ffx-studio-abc123"  # owner unknown: kept
+    other_host = temporary / f"ffx-studio-{'0' * 8 if HOST != '0' * 8 else '1' * 8}-{child.pid}-1-x"
+    for path in (live, reused, other_naming, other_host):
+        path.mkdir()
+    studio = Studio(folders[0])
+    try:
+        assert studio.swept == [str(reused)]
+        assert sorted(p.name for p in temporary.iterdir()) == sorted(
+            [live.name, other_naming.name, other_host.name, os.path.basename(studio.scratch)])
+    finally:
+        studio.close()
+    assert not os.path.exists(studio.scratch)
+    ADVERSARIAL["clean aborts"] += 1

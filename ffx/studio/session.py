@@ -23,6 +23,7 @@ from typing import Any
 from ..errors import FfxError, Problem, RecipeError, RenderError, UsageError, quote
 from ..recipe.document import Recipe, load_recipe, parse_set
 from .folder import RECIPE_SUFFIXES, Folder, OutsideFolder
+from .scratch import make_scratch, sweep_scratch
 
 PREVIEW_WIDTH = 480  # pixels across a preview in the page; smaller results are previewed at their size
 KEPT_PREVIEWS = 2  # finished previews kept on disk: the one shown, and the one before while the next loads
@@ -108,7 +109,8 @@ class Studio:
         self.saved: set[str] = set()  # new files this studio wrote: they may be saved again
         self.ffmpeg = ffmpeg
         self.max_memory = max_memory
-        self.scratch = tempfile.mkdtemp(prefix="ffx-studio-")  # previews: never in the user's folder
+        self.swept = sweep_scratch()  # folders of studios killed before they could clean up
+        self.scratch = make_scratch()  # previews: never in the user's folder
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()  # one compile at a time: the probe cache and warnings are shared
         self.starting = threading.Lock()
