@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import ffx
+
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient  # noqa: E402
 
@@ -154,14 +156,16 @@ def test_a_chunked_body_is_refused_once_past_the_limit_without_reading_the_rest(
 ])
 def test_a_hostile_body_is_one_line_and_no_server_error(folders, body, status, message, capsys):
     studio = Studio(folders[0])
-    with TestClient(create_app(studio, TOKEN, PORT), base_url=f"http://127.0.0.1:{PORT}",
-                    headers={"X-Ffx-Token": TOKEN}, raise_server_exceptions=False) as client:
-        for path in ("/api/validate", "/api/compile", "/api/save", "/api/preview"):
-            answer = client.post(path, content=body, headers={"content-type": "application/json"})
-            assert answer.status_code == status, (path, answer.text[:300])
-            [problem] = answer.json()["problems"]
-            assert message in problem["text"] and "\n" not in problem["text"]
-    studio.close()
+    try:
+        with TestClient(create_app(studio, TOKEN, PORT), base_url=f"http://127.0.0.1:{PORT}",
+                        headers={"X-Ffx-Token": TOKEN}, raise_server_exceptions=False) as client:
+            for path in ("/api/validate", "/api/compile", "/api/save", "/api/preview"):
+                answer = client.post(path, content=body, headers={"content-type": "application/json"})
+                assert answer.status_code == status, (path, answer.text[:300])
+                [problem] = answer.json()["problems"]
+                assert message in problem["text"] and "\n" not in problem["text"]
+    finally:
+        studio.close()
     assert "Traceback" not in capsys.readouterr().err
     ADVERSARIAL["clear errors"] += 1
 
@@ -233,3 +237,19 @@ def test_a_killed_studio_leaves_its_scratch_and_the_next_studio_sweeps_it(folder
         studio.close()
     assert not os.path.exists(studio.scratch)
     ADVERSARIAL["clean aborts"] += 1
+
+
+def test_a_port_in_use_leaves_no_scratch_folder(folders, tmp_path, monkeypatch):
+    import tempfile
+
+    from ffx.studio.server import bind, serve
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    taken = bind()
+    studio = Studio(folders[0])
+    try:
+        with pytest.raises(ffx.InputError, match="cannot serve on 127.0.0.1"):
+            serve(studio, port=taken.getsockname()[1], announce=lambda url: None)
+    finally:
+        taken.close()
+    assert not os.path.exists(studio.scratch)
