@@ -122,7 +122,8 @@ def bounded_glob(pattern: str, most: int = MOST_INPUTS) -> list[str]:
     found: set[str] = set()
     stack: list[tuple[int, str, int]] = [(0, start, 0)]  # (next part, path so far as written, depth below **)
 
-    def listing(folder: str, dirs_only: bool, hidden: bool) -> list[str]:
+    def listing(folder: str, dirs_only: bool, hidden: bool) -> list[tuple[str, bool]]:
+        """The names in ``folder``, each with whether it is a folder (symlinks followed)."""
         nonlocal folders
         folders += 1
         if folders > MOST_FOLDERS:
@@ -135,8 +136,10 @@ def bounded_glob(pattern: str, most: int = MOST_INPUTS) -> list[str]:
         try:
             with os.scandir(folder or ".") as entries:
                 for entry in entries:
-                    if (hidden or not entry.name.startswith(".")) and (not dirs_only or _is_dir(entry)):
-                        names.append(entry.name)
+                    if hidden or not entry.name.startswith("."):
+                        is_dir = _is_dir(entry)
+                        if is_dir or not dirs_only:
+                            names.append((entry.name, is_dir))
         except OSError:
             return []  # unreadable or gone: as glob, no matches there
         return names
@@ -164,11 +167,15 @@ def bounded_glob(pattern: str, most: int = MOST_INPUTS) -> list[str]:
             if not first_visit(index, path):
                 continue
             stack.append((index + 1, path, depth))  # ** matching no folder
-            for name in listing(path, dirs_only=True, hidden=False):
+            for name, is_dir in listing(path, dirs_only=not last, hidden=False):  # a last ** matches files too
+                child = os.path.join(path, name) if path else name
+                if not is_dir:
+                    stack.append((index + 1, child, depth))
+                    continue
                 if depth + 1 > DEEPEST_GLOB:
                     raise InputError(f"{where}: ** would descend more than {DEEPEST_GLOB} folders deep "
-                                     f"(at {quote(os.path.join(path, name))}); start it deeper")
-                stack.append((index, os.path.join(path, name), depth + 1))
+                                     f"(at {quote(child)}); start it deeper")
+                stack.append((index, child, depth + 1))
         elif _GLOB_CHARS.isdisjoint(part):
             joined = os.path.join(path, part) if path else part
             if os.path.isdir(joined) if not last else os.path.lexists(joined):
@@ -176,7 +183,8 @@ def bounded_glob(pattern: str, most: int = MOST_INPUTS) -> list[str]:
         else:
             if not first_visit(index, path):
                 continue
-            names = fnmatch.filter(listing(path, dirs_only=not last, hidden=part.startswith(".")), part)
+            names = fnmatch.filter([name for name, _ in listing(path, dirs_only=not last, hidden=part.startswith("."))],
+                                   part)
             stack.extend((index + 1, os.path.join(path, name) if path else name, depth) for name in names)
     return list(found)
 
