@@ -119,10 +119,12 @@ def test_bounded_glob_matches_what_glob_matches(tree, parts):
     pattern = str(tree / "plain") + "/" + "/".join(parts)
     found = outcome("batch globs (compared with glob.glob)", lambda: bounded_glob(pattern))
     if isinstance(found, list):
-        files = {os.path.normpath(p) for p in found if not os.path.isdir(p)}
+        # compared as files, not spellings: through a symlink ('..' leads to the loop beside) glob.glob lists
+        # one file under many names, which expand_inputs would keep once anyway; and glob.glob("x.mp4/**")
+        # answers 'x.mp4/', which is no file
+        files = {os.path.realpath(p) for p in found if not os.path.isdir(p)}
         if parts.count("**") <= 3:  # glob.glob itself takes exponential time beyond
-            # glob.glob("x.mp4/**") answers 'x.mp4/', which is no file: only existing files are compared
-            expected = {os.path.normpath(p) for p in glob.glob(pattern, recursive=True)
+            expected = {os.path.realpath(p) for p in glob.glob(pattern, recursive=True)
                         if os.path.lexists(p) and not os.path.isdir(p)}
             assert files == expected, pattern
 
@@ -235,7 +237,8 @@ def ask(client, path: str, **request):
 @SLOW
 @given(body=BODIES, path=st.sampled_from(["/api/validate", "/api/compile", "/api/save", "/api/preview"]))
 def test_studio_endpoints_answer_json_bodies_with_a_meant_status(studio_client, body, path):
-    ask(studio_client, path, json=body)
+    # as a hostile client may write it: NaN and Infinity too, which JSON has not and the studio refuses
+    ask(studio_client, path, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
 
 
 @SLOW

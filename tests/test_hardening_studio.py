@@ -253,3 +253,10 @@ def test_a_port_in_use_leaves_no_scratch_folder(folders, tmp_path, monkeypatch):
     finally:
         taken.close()
     assert not os.path.exists(studio.scratch)
+
+
+@pytest.mark.parametrize("body", [b'{"text": "steps: []", "at": Infinity}', b'{"text": "x", "seconds": NaN}',
+                                  b'{"text": "x", "at": -Infinity}'])
+def test_nan_and_infinity_are_not_json(client, body):
+    answer = client.post("/api/validate", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 400 and answer.json()["problems"][0]["text"] == "the request is not JSON"

@@ -72,9 +72,14 @@ def parse_json(data: bytes):
     if deepest > DEEPEST_REQUEST:
         raise BadRequest(f"the request is nested more than {DEEPEST_REQUEST} levels deep")
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_not_json)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise BadRequest("the request is not JSON") from None
+
+
+def _not_json(word: str):
+    """Python's reader takes NaN and Infinity, which JSON has not (``at: Infinity`` is no time)."""
+    raise ValueError(f"{word} is not JSON")
 
 
 class Guard:
