@@ -16,7 +16,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ffx.errors import FfxError
@@ -116,6 +116,7 @@ PATTERN_PARTS = st.sampled_from(["**", "*", "a", "b", "c", "d", "?", "[ab]", "[!
 @SLOW
 @given(parts=st.lists(PATTERN_PARTS, min_size=1, max_size=8))
 def test_bounded_glob_matches_what_glob_matches(tree, parts):
+    assume(parts.count("..") <= 1)  # one leads to the tree's root; two would compare /tmp as it changes
     pattern = str(tree / "plain") + "/" + "/".join(parts)
     found = outcome("batch globs (compared with glob.glob)", lambda: bounded_glob(pattern))
     if isinstance(found, list):
@@ -124,14 +125,15 @@ def test_bounded_glob_matches_what_glob_matches(tree, parts):
         # answers 'x.mp4/', which is no file
         files = {real for real in map(os.path.realpath, found) if os.path.isfile(real)}
         if parts.count("**") <= 3:  # glob.glob itself takes exponential time beyond
-            expected = {real for real in map(os.path.realpath, glob.glob(pattern, recursive=True))
-                        if os.path.isfile(real)}
+            expected = {os.path.realpath(p) for p in glob.glob(pattern, recursive=True)
+                        if os.path.lexists(p) and os.path.isfile(os.path.realpath(p))}
             assert files == expected, pattern
 
 
 @SLOW
 @given(parts=st.lists(PATTERN_PARTS, min_size=1, max_size=30), repeat=st.integers(1, 50))
 def test_globs_over_a_symlink_loop_and_stacked_stars_end(tree, parts, repeat):
+    assume(parts.count("..") <= 1)  # within the tree
     pattern = str(tree / "looped") + "/" + "/".join(parts[:1] * repeat + parts[1:])
     found = outcome("batch globs (symlink loop, stacked **)", lambda: expand_inputs([pattern]))
     if isinstance(found, list):

@@ -4,7 +4,7 @@ Each output folder holds ``.ffx-batch.json``: for every output ffx batch
 wrote there, a fingerprint of the recipe text and variables that made it, the
 identity of its input (device, inode, size, modification time in ns) and the
 identity of the output itself: device, inode, size, modification time and a
-SHA-256 of its first and last 64 KiB. The manifest is a claim anyone who can
+SHA-256 of its first and last 16 KiB. The manifest is a claim anyone who can
 write the folder can forge, so it only counts where the file on disk bears it
 out:
 
@@ -51,7 +51,7 @@ MANIFEST_NAME = ".ffx-batch.json"
 VERSION = 2  # 1 recorded no identity of the output: such a manifest proves nothing and counts as absent
 FLUSH_INTERVAL = 2.0  # seconds
 LARGEST_MANIFEST = 64 << 20  # bytes read at most: some 180,000 outputs in one folder
-HASHED = 64 << 10  # bytes of an output's head, and of its tail, in its hash
+HASHED = 16 << 10  # bytes of an output's head, and of its tail, in its hash: a resume reads 32 KiB an output
 _OUTPUT_KEYS = ("device", "inode", "size", "mtime_ns", "sha256")
 
 
@@ -159,9 +159,12 @@ class Manifests:
         """Whether the file at ``output`` is the very file a batch wrote (same device and inode), changed
         or not since: replacing it redoes our own work and clobbers nobody's file."""
         entry = self._entry(output)
-        made = output_identity(output)
-        return bool(entry) and made is not None and all(
-            entry["output"][key] == made[key] for key in ("device", "inode"))
+        try:
+            info = os.lstat(output)
+        except OSError:
+            return False
+        return (bool(entry) and stat.S_ISREG(info.st_mode)
+                and [entry["output"]["device"], entry["output"]["inode"]] == [info.st_dev, info.st_ino])
 
     def record(self, output: str, made_by: str, source_path: str, source: list[int] | None) -> None:
         folder, name = os.path.split(os.path.abspath(output))
