@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from importlib import resources
 from urllib.parse import parse_qs
@@ -41,6 +42,44 @@ SECURITY_HEADERS = {
     "cache-control": "no-store",
 }
 LARGEST_REQUEST = 4 << 20  # bytes of JSON: a recipe is at most 1 MiB
+DEEPEST_REQUEST = 32  # levels of JSON nesting: the page sends an object holding text and one object of values
+
+
+class TooLarge(FfxError, ValueError):
+    """A request body past ``LARGEST_REQUEST`` (HTTP 413)."""
+
+
+class BadRequest(FfxError, ValueError):
+    """A request body that is not JSON the page would send: not JSON, not UTF-8, nested too deep (HTTP 400)."""
+
+
+def parse_json(data: bytes):
+    """The JSON of a request body, nested at most ``DEEPEST_REQUEST`` levels; else :class:`BadRequest`.
+
+    >>> parse_json(b'{"text": "steps: []"}')
+    {'text': 'steps: []'}
+    >>> parse_json(b"[" * 100_000 + b"]" * 100_000)
+    Traceback (most recent call last):
+    ffx.studio.app.BadRequest: the request is nested more than 32 levels deep
+    """
+    depth = deepest = 0
+    for char in re.sub(rb'"(?:[^"\\]|\\.)*"', b"", data):  # nesting outside strings, before the parser recurses
+        if char in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in b"]}":
+            depth -= 1
+    if deepest > DEEPEST_REQUEST:
+        raise BadRequest(f"the request is nested more than {DEEPEST_REQUEST} levels deep")
+    try:
+        return json.loads(data, parse_constant=_not_json)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise BadRequest("the request is not JSON") from None
+
+
+def _not_json(word: str):
+    """Python's reader takes NaN and Infinity, which JSON has not (``at: Infinity`` is no time)."""
+    raise ValueError(f"{word} is not JSON")
 
 
 class Guard:
@@ -93,15 +132,18 @@ def create_app(studio: Studio, token: str, port: int) -> Guard:
         return Response((static / name).read_text(encoding="utf-8"), media_type=ASSETS[name])
 
     async def body(request: Request):
-        if int(request.headers.get("content-length") or 0) > LARGEST_REQUEST:
-            raise FfxError("the request is too large")
-        data = await request.body()
-        if len(data) > LARGEST_REQUEST:
-            raise FfxError("the request is too large")
-        try:
-            return json.loads(data)
-        except ValueError:
-            raise FfxError("the request is not JSON") from None
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or len(declared) > 15):
+            raise BadRequest("the request's Content-Length is not a number")
+        if declared is not None and int(declared) > LARGEST_REQUEST:
+            raise TooLarge(f"the request is larger than {LARGEST_REQUEST >> 20} MiB")
+        chunks, size = [], 0
+        async for chunk in request.stream():  # counted as it arrives: a chunked body declares no length
+            size += len(chunk)
+            if size > LARGEST_REQUEST:
+                raise TooLarge(f"the request is larger than {LARGEST_REQUEST >> 20} MiB")
+            chunks.append(chunk)
+        return await run_in_threadpool(parse_json, b"".join(chunks))  # a 4 MiB scan: off the event loop
 
     def answering(work):
         async def endpoint(request: Request) -> Response:
@@ -110,7 +152,8 @@ def create_app(studio: Studio, token: str, port: int) -> Guard:
                 data = await body(request)
                 return JSONResponse(await run_in_threadpool(work, data))
             except FfxError as exc:
-                status = 409 if isinstance(exc, Busy) else 403 if isinstance(exc, OutsideFolder) else 422
+                status = (409 if isinstance(exc, Busy) else 403 if isinstance(exc, OutsideFolder) else
+                          413 if isinstance(exc, TooLarge) else 400 if isinstance(exc, BadRequest) else 422)
                 return JSONResponse({"ok": False, "problems": studio.problems(exc, data)}, status)
         return endpoint
 

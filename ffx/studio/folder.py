@@ -6,7 +6,9 @@ studio`` was started in; ``..``, an absolute path, a NUL, or a symlink whose
 target lies outside the folder are refused. The same test applies to what a
 recipe typed in the page would make FFmpeg read (its input files, image
 patterns, subtitle and font files), so a recipe cannot be used to read
-``/etc`` or the home folder through a preview.
+``/etc`` or the home folder through a preview. An image pattern is checked
+file by file: every picture it matches, with its symlinks followed, must lie
+inside, when the recipe is checked and again just before a preview renders.
 
 >>> import tempfile
 >>> folder = Folder(tempfile.mkdtemp())
@@ -25,6 +27,7 @@ import re
 import tempfile
 
 from ..errors import FfxError, InputError, Problem, quote
+from ..media.probe import picture_files
 from ..recipe.document import Recipe
 
 MEDIA_SUFFIXES = (".mp4", ".mkv", ".mov", ".m4v", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".gif", ".webp", ".png",
@@ -107,6 +110,24 @@ class Folder:
             raise
         return target
 
+    def pictures_outside(self, pattern: str) -> str | None:
+        """Why an image pattern would make FFmpeg read outside the folder, or None when every picture it
+        matches lies inside (its symlinks followed)."""
+        if any(char in pattern for char in "{}\\"):
+            # FFmpeg's image2 globs with GLOB_BRACE: '{a,/elsewhere/b}*.png' names files Python's glob never lists
+            return f"{quote(pattern)}: braces and backslashes are not read in an image pattern in the studio"
+        if not self.contains(_fixed_part(pattern)):
+            return f"{quote(pattern)} is outside the folder"
+        try:
+            files, _ = picture_files(os.path.join(self.root, pattern))
+        except InputError:
+            return None  # not a pattern FFmpeg is given at all: the compiler says why
+        for file in files:
+            if not self.contains(file):
+                return (f"{quote(pattern)} matches {quote(os.path.relpath(file, self.root))}, "
+                        "which leads outside the folder")
+        return None
+
     def reads_outside(self, recipe: Recipe) -> list[Problem]:
         """What ``recipe`` would make FFmpeg read from outside the folder, or open live, each at its line."""
         problems = []
@@ -123,8 +144,10 @@ class Folder:
                 refuse(where, field, "live sources (devices, stream URLs) are not opened by the studio")
             elif item.path is not None and not self.contains(item.path):
                 refuse(where + ("path",), field, f"{quote(item.path)} is outside the folder")
-            elif item.images is not None and not self.contains(_fixed_part(item.images)):
-                refuse(where + ("images",), field, f"{quote(item.images)} is outside the folder")
+            elif item.images is not None:
+                message = self.pictures_outside(item.images)
+                if message:
+                    refuse(where + ("images",), field, message)
         for index, step in enumerate(recipe.steps):
             files = [(name, getattr(step, name)) for name in step.file_fields]
             font = getattr(step, "font", None)

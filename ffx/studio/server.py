@@ -44,18 +44,21 @@ def _server(studio: Studio, sock: socket.socket):
 
 
 def serve(studio: Studio, *, port: int = 0, announce: Callable[[str], None] = print, open_browser: bool = False) -> None:
-    """Serve ``studio`` until Ctrl-C; ``announce`` gets the URL (with its token) once the port is bound."""
-    sock = bind(port)
-    server, url = _server(studio, sock)
-    announce(url)
-    if open_browser:
-        import webbrowser
-
-        webbrowser.open(url)
+    """Serve ``studio`` until Ctrl-C; ``announce`` gets the URL (with its token) once the port is bound.
+    The studio's scratch folder is removed however this ends, a port in use included."""
+    sock = None
     try:
+        sock = bind(port)
+        server, url = _server(studio, sock)
+        announce(url)
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(url)
         server.run(sockets=[sock])
     finally:
-        sock.close()
+        if sock is not None:
+            sock.close()
         studio.close()
 
 

@@ -26,6 +26,7 @@ from ..recipe.document import Recipe
 from ..recipe.loading import load_recipe
 from ..recipe.variables import parse_set
 from .folder import RECIPE_SUFFIXES, Folder, OutsideFolder
+from .scratch import make_scratch, sweep_scratch
 
 PREVIEW_WIDTH = 480  # pixels across a preview in the page; smaller results are previewed at their size
 KEPT_PREVIEWS = 2  # finished previews kept on disk: the one shown, and the one before while the next loads
@@ -111,7 +112,8 @@ class Studio:
         self.saved: set[str] = set()  # new files this studio wrote: they may be saved again
         self.ffmpeg = ffmpeg
         self.max_memory = max_memory
-        self.scratch = tempfile.mkdtemp(prefix="ffx-studio-")  # previews: never in the user's folder
+        self.swept = sweep_scratch()  # folders of studios killed before they could clean up
+        self.scratch = make_scratch()  # previews: never in the user's folder
         self.jobs: dict[str, Job] = {}
         self.probes = ProbeCache()  # the page compiles on every keystroke: each input is probed once
         self.lock = threading.Lock()  # one compile at a time: the warnings are shared
@@ -250,6 +252,9 @@ class Studio:
             job.fraction = report.fraction
 
         try:
+            outside = self.folder.reads_outside(recipe)  # again: a symlink may have appeared since the check
+            if outside:
+                raise RecipeError(outside)
             job.video, job.sheet = preview(recipe, folder=job.folder, at=request.at, seconds=request.seconds,
                                            scale=scale, ffmpeg=self.ffmpeg, max_memory=self.max_memory,
                                            progress=progress, probes=self.probes)

@@ -305,6 +305,13 @@ def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), 
         manifests.flush()
         if display is not None and hasattr(display, "end"):
             display.end()
+    for folder, reason in sorted(manifests.unwritable.items()):
+        import warnings
+
+        from ...errors import FfxWarning
+
+        warnings.warn(f"cannot write {quote(os.path.join(folder, MANIFEST_NAME))} ({reason}): the outputs made "
+                      "there are not recorded, and a next run needs --force to replace them", FfxWarning, stacklevel=2)
     for job in job_list:
         pair = by_key[job.key]
         outcome = ledger.outcomes.get(job.key, Outcome("stopped"))
