@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import FFMPEG, run_ffmpeg
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import ffx
-from conftest import FFMPEG, run_ffmpeg
 
 RATES = {"23.976": Fraction(24000, 1001), "24": Fraction(24), "25": Fraction(25), "29.97": Fraction(30000, 1001),
          "30": Fraction(30), "60": Fraction(60)}
@@ -96,6 +96,18 @@ def test_fps_nearest_shows_the_nearest_frame_of_each_slot(tmp_path, sources, nam
 
 
 @examples
+@given(name=st.sampled_from(sorted(RATES)), target=st.sampled_from(["10", "12", "12.5", "15", "24", "25", "30"]))
+@example(name="24", target="12")
+def test_fps_shown_shows_the_frame_on_screen_at_each_slot(tmp_path, sources, name, target):
+    """`pick: shown`: the last frame whose time is not after k / rate, as MoviePy's iter_frames takes it (exact on
+    indices: 24 fps to 12 is frame 2k, where a Matroska file's rounded 167 ms for frame 4 is after 1/6 s)."""
+    rate, frames, out_rate = RATES[name], round(SECONDS * RATES[name]), Fraction(target)
+    plan, got = render(tmp_path, sources[name], [{"fps": {"rate": float(out_rate), "pick": "shown"}}])
+    assert plan.result.frames == len(got)
+    assert got == [min(frames - 1, int(k * rate / out_rate)) for k in range(len(got))]
+
+
+@examples
 @given(name=st.sampled_from(sorted(RATES)), factor=factors, first=st.integers(0, 20), kept=st.integers(6, 30))
 def test_speed_after_a_trim_counts_from_the_first_kept_frame(tmp_path, sources, name, factor, first, kept):
     """Frames [first, first + kept) cut between frames, then sped up: the same rule on the cut's own frames."""
@@ -111,7 +123,7 @@ def test_speed_after_a_trim_counts_from_the_first_kept_frame(tmp_path, sources, 
 
 def test_double_speed_at_24_fps_is_every_even_frame_from_the_first(tmp_path, sources):
     """The reported case: 48 frames at 2x are frames 0, 2, ..., 46, as MoviePy's with_speed_scaled(2) shows them."""
-    plan, got = render(tmp_path, sources["24"], [{"speed": 2}])
+    _, got = render(tmp_path, sources["24"], [{"speed": 2}])
     assert got == list(range(0, 48, 2))
 
 
@@ -119,7 +131,7 @@ def test_fps_nearest_takes_frame_240_at_8_seconds(tmp_path):
     """29.97 fps to 10 fps, slot 80 (8.000 s): frame 240 (8.008 s) is 8 ms from it, frame 239 (7.975 s) 25 ms;
     FFmpeg's own pick, the last frame before the middle of the slot and the next (8.05 s), is frame 241."""
     source = numbered_clip(tmp_path / "long.mkv", Fraction(30000, 1001), 300)
-    plan, got = render(tmp_path, source, [{"fps": 10}])
+    _, got = render(tmp_path, source, [{"fps": 10}])
     assert got[80] == 240
-    plan, got = render(tmp_path, source, [{"fps": {"rate": 10, "pick": "ffmpeg"}}])
+    _, got = render(tmp_path, source, [{"fps": {"rate": 10, "pick": "ffmpeg"}}])
     assert got[80] == 241

@@ -81,24 +81,30 @@ def nearest_frame(slot: int, step: Fraction, frames: int | None = None) -> int:
     return index if frames is None else min(index, frames - 1)
 
 
-def first_slot_expression(step: Fraction) -> str:
-    """``setpts`` expression: the first output slot frame ``N`` is the nearest frame for, in slots.
+def first_slot_expression(step: Fraction, pick: str = "nearest") -> str:
+    """``setpts`` expression: the first output slot that shows frame ``N``, ``step`` source frames a slot.
 
-    Frame j > 0 takes over from frame j - 1 after their midpoint, j - 1/2 frames,
-    which is (2j - 1) / (2 step) slots: from the first whole slot after it, so a
-    slot at the midpoint itself keeps the earlier frame. The quotient of two whole
-    numbers is rounded once by the expression's doubles, which cannot carry it
-    across a whole number (the numbers stay far below 2^53), so ``floor`` is exact.
+    ``nearest``: frame j > 0 takes over from frame j - 1 after their midpoint, j - 1/2
+    frames, which is (2j - 1) / (2 step) slots: from the first whole slot after it, so
+    a slot at the midpoint itself keeps the earlier frame. ``shown``: frame j is on
+    screen from its own time, j / step slots: from the first slot at or after it.
+    The quotient of two whole numbers is rounded once by the expression's doubles,
+    which cannot carry it across a whole number (the numbers stay far below 2^53),
+    so ``floor`` and ``ceil`` are exact.
 
-    >>> first_slot_expression(Fraction(2))
-    'max(0,floor((2*N-1)*1/4)+1)'
+    >>> first_slot_expression(Fraction(2)), first_slot_expression(Fraction(5, 2), "shown")
+    ('max(0,floor((2*N-1)*1/4)+1)', 'ceil(N*2/5)')
     """
+    if pick == "shown":
+        return f"ceil(N*{step.denominator}/{step.numerator})"
     half = 1 / (2 * step)
     return f"max(0,floor((2*N-1)*{half.numerator}/{half.denominator})+1)"
 
 
-def pick_nearest(video: Pad, ctx: StepContext, step: Fraction, rate: Fraction, count: int | None) -> Pad:
-    """Each slot of ``rate`` filled with :func:`nearest_frame`, for frames on their slots ``step`` apart.
+def pick_by_index(video: Pad, ctx: StepContext, step: Fraction, rate: Fraction, count: int | None,
+                  pick: str = "nearest") -> Pad:
+    """Each slot of ``rate`` filled by ``pick`` (:func:`nearest_frame`, or the frame on screen at its instant),
+    for frames on their slots ``step`` source frames a slot apart.
 
     Each frame is given, by its index, the first slot it fills, in a time base of
     one slot (``settb``, ``setpts``): every timestamp is a whole number, so FFmpeg's
@@ -108,7 +114,7 @@ def pick_nearest(video: Pad, ctx: StepContext, step: Fraction, rate: Fraction, c
     through ``setpts``, would be counted from the last frame's index instead.
     """
     video = ctx.chain(video, "settb", {"expr": f"1/({rate})"})
-    video = ctx.chain(video, "setpts", {"expr": first_slot_expression(step)})
+    video = ctx.chain(video, "setpts", {"expr": first_slot_expression(step, pick)})
     video = ctx.chain(video, "fps", {"fps": rate})
     if count is not None:
         video = ctx.chain(video, "tpad", {"stop_mode": "clone", "stop": count})
@@ -150,8 +156,9 @@ class Fps(Effect):
     ``nearest`` (the default) the frame nearest that instant, the earlier of two
     as near; ``shown`` the frame on screen at that instant, as MoviePy and OpenCV
     do; ``ffmpeg`` what FFmpeg's ``fps`` filter and ``ffmpeg -r`` take, the last
-    frame before the middle of slots n and n + 1, up to half a slot later. On a
-    variable-rate file (frames off their slots) ``nearest`` is FFmpeg's pick.
+    frame before the middle of slots n and n + 1, up to half a slot later. Both
+    of the first are exact on frame indices; on a variable-rate file (frames off
+    their slots) they are taken on the frames' timestamps, and ``nearest`` is FFmpeg's pick.
     """
 
     effect: Literal["fps"] = "fps"
@@ -173,8 +180,8 @@ class Fps(Effect):
             if count == 0:
                 raise StepError(f"the clip ({length:g} s) is shorter than half a frame at {self.rate} fps: "
                                 "no frame would be left", field="rate", hint="pick: shown keeps one")
-        if self.pick == "nearest" and on_their_slots(clip, ctx):
-            video = pick_nearest(clip.video, ctx, clip.info.fps / self.rate, self.rate, count)
+        if self.pick != "ffmpeg" and on_their_slots(clip, ctx):
+            video = pick_by_index(clip.video, ctx, clip.info.fps / self.rate, self.rate, count, self.pick)
         else:
             options = {"fps": self.rate}
             if self.pick == "shown":

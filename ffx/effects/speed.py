@@ -18,7 +18,7 @@ from pydantic import Field, model_validator
 from .base import Effect
 from .context import Clip, StepContext, StepError, refusal
 from .fields import Time
-from .fps import on_their_slots, pick_nearest, video_length
+from .fps import on_their_slots, pick_by_index, video_length
 
 
 def atempo_chain(factor: float) -> list[float]:
@@ -119,7 +119,7 @@ class Speed(Effect):
             exact = exact_factor(factor)
             frames = frames_at_speed(length, exact, clip.info.fps)
             if frames:
-                video = pick_nearest(clip.video, ctx, exact, clip.info.fps, frames)
+                video = pick_by_index(clip.video, ctx, exact, clip.info.fps, frames)
         elif clip.video is not None:
             # microsecond timestamps first: divided in a coarse time base (1/25, Matroska's 1/1000) they round
             # onto each other, and the number of frames fps makes would depend on the container
