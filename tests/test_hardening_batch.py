@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 import ffx
 from conftest import ADVERSARIAL, make_clip
 from ffx.cli import app
-from ffx.errors import FfxError
 from ffx.scale.batch.manifest import MANIFEST_NAME, read_manifest
 
 RECIPE = """\

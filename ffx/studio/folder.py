@@ -27,7 +27,7 @@ import re
 import tempfile
 
 from ..errors import FfxError, InputError, Problem, quote
-from ..media.probe import picture_files
+from ..media.pictures import picture_files
 from ..recipe.document import Recipe
 
 MEDIA_SUFFIXES = (".mp4", ".mkv", ".mov", ".m4v", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".gif", ".webp", ".png",
