@@ -349,3 +349,20 @@ def test_a_bad_memory_budget_is_one_line(tmp_path, clips, recipe):
     assert result.stderr.splitlines() == ["error: memory_budget: 'lots' is not a size; write e.g. 512M or 2G "
                                           "(e.g. --memory-budget 4G)"]
     assert not (tmp_path / "out").exists()
+
+
+def test_inputs_that_are_one_file_are_one_job_and_the_other_names_are_said(tmp_path, clips, recipe):
+    """Three names of clips/a.mkv (two symlinks and a hard link) and the file itself: one job, and a
+    warning naming the three other names, not a silent merge."""
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "s1.mkv").symlink_to(clips[0])
+    (links / "s2.mkv").symlink_to(clips[0])
+    os.link(clips[0], links / "hard.mkv")
+    result = cli("batch", str(recipe), "-i", "clips/a.mkv", "-i", "links/*.mkv", "-o", "out/{stem}.mkv",
+                 cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    warning = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warning == ["warning: 'links/hard.mkv', 'links/s1.mkv', 'links/s2.mkv' are the same file as "
+                       "'clips/a.mkv': one job renders it"], result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["a.mkv"]

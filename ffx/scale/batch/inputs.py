@@ -25,11 +25,12 @@ import re
 import stat
 import string
 import time
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import InputError, Problem, RecipeError, quote, shorten
+from ...errors import FfxWarning, InputError, Problem, RecipeError, quote, shorten
 
 # what a template may say about its input, besides the recipe's variables
 INPUT_FIELDS = ("stem", "name", "parent", "index")
@@ -59,7 +60,7 @@ class Pairing:
 
 def expand_inputs(patterns: Iterable[str], listed: Iterable[str] = ()) -> list[str]:
     """The input files, in order: each pattern's matches sorted (``**`` descends into folders), then the
-    listed paths as given; a file named twice is kept once. A pattern that matches no file is an error;
+    listed paths as given; a file named twice (or by a link) is kept once, with a warning naming the others. A pattern that matches no file is an error;
     a plain path is kept even when missing, so its job fails with the reason and the others run."""
     found: list[str] = []
     for pattern in patterns:
@@ -78,14 +79,30 @@ def expand_inputs(patterns: Iterable[str], listed: Iterable[str] = ()) -> list[s
             _check_path_text(line, f"--inputs-from: the line {quote(line)}")
             found.append(line)
             _check_count(len(found))
-    seen: set[str] = set()
-    unique = []
+    first: dict[object, str] = {}  # the file's identity -> the name it was first given by
+    others: dict[str, list[str]] = {}
     for path in found:
-        key = os.path.realpath(path)
-        if key not in seen:
-            seen.add(key)
-            unique.append(path)
-    return unique
+        key = _file_key(path)
+        if key not in first:
+            first[key] = path
+        elif path != first[key]:
+            others.setdefault(first[key], []).append(path)
+    for kept, names in others.items():
+        named = ", ".join(quote(name) for name in dict.fromkeys(names[:5]))
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        warnings.warn(f"{named}{more} {'is' if len(names) == 1 else 'are'} the same file as {quote(kept)}: "
+                      "one job renders it", FfxWarning, stacklevel=2)
+    return list(first.values())
+
+
+def _file_key(path: str) -> object:
+    """What tells files apart: device and inode (symlinks and hard links to one file are one), else the
+    resolved path of a name that does not exist (its job fails alone, saying so)."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return os.path.realpath(path)
+    return (found.st_dev, found.st_ino)
 
 
 def _check_path_text(text: str, where: str) -> None:
