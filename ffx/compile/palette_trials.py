@@ -4,8 +4,8 @@ A GIF's size and fidelity for a palette size, a dithering and inter-frame
 transparency depend on the picture: 32 colours keep a black-and-white film
 at SSIM 0.987, a fire at 0.858. So a quality number is turned into settings by
 trying them: a handful of frames of the result (the recipe's own graph, at the
-output size) are decoded once, and each candidate is applied to them with
-FFmpeg's palettegen and paletteuse in one command that measures its SSIM
+output size) are decoded once, and each round of candidates is applied to them
+with FFmpeg's palettegen and paletteuse in one command that measures their SSIM
 (FFmpeg's ``ssim`` filter, as ``bench/gif.py`` does) and its encoded bytes (the
 GIF encoder's packets, listed by the ``framecrc`` muxer). The palette side
 (:mod:`ffx.recipe.palette`) chooses among the answers.
@@ -27,8 +27,9 @@ import subprocess
 from collections.abc import Sequence
 
 from ..filtergraph import graph
-from ..filtergraph.graph import Node, Pad
+from ..filtergraph.graph import Pad
 from ..media.cache import ProbeCache, file_identity
+from ..recipe.palette import inputs_of
 
 SAMPLE_FRAMES = 4  # two pairs of consecutive frames
 SAMPLE_SPAN = 96  # the pairs are spread over at most this many frames of the result (from its start)
@@ -36,21 +37,6 @@ TIMEOUT = 20.0  # seconds for each of the two FFmpeg runs; beyond it the palette
 _SSIM = re.compile(r"\[Parsed_ssim_(\d+) @ [^\]]*\] SSIM .*?All:([0-9.]+)")
 
 Trial = tuple[int, dict, dict]  # palettegen's pixel step, palettegen's options, paletteuse's options
-
-
-def _inputs(pad: Pad) -> list[Node]:
-    seen: set[int] = set()
-    found: list[Node] = []
-    stack = [pad.node]
-    while stack:
-        node = stack.pop()
-        if node.uid in seen:
-            continue
-        seen.add(node.uid)
-        if node.is_input:
-            found.append(node)
-        stack.extend(p.node for p in node.inputs)
-    return found
 
 
 def _filter(name: str, options: dict) -> str:
@@ -87,7 +73,7 @@ def trial_graph(trials: Sequence[Trial]) -> str:
 
 
 class SampledPaletteTrials:
-    """The compiler's :class:`~ffx.effects.context.PaletteTrials` port: trials run with one FFmpeg."""
+    """The compiler's :class:`~ffx.effects.context.PaletteTrials` port: a round of trials, one FFmpeg run."""
 
     def __init__(self, ffmpeg: str, probes: ProbeCache | None = None):
         self.ffmpeg = ffmpeg
@@ -96,7 +82,7 @@ class SampledPaletteTrials:
         self._samples: dict[tuple[str, ...], bytes] = {}  # sampled frames, by the command that decodes them
 
     def try_palettes(self, video: Pad, frames: int | None, trials: Sequence[Trial]) -> list[tuple[int, float]] | None:
-        nodes = _inputs(video)
+        nodes = inputs_of([video])
         if not nodes or not all(node.name.startswith("file:") for node in nodes):
             return None  # a live, piped or generated source: no measuring, the fixed mapping is used
         paths = [node.name[len("file:"):] for node in nodes]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from ..effects.context import StepContext, StepError, provided
 from ..filtergraph.graph import Node, Pad
 from ..media.info import MediaInfo
-from ..media.memory import RGBA, buffering_memory
+from ..media.memory import RGBA, buffering_memory, decoded_frames_bytes
 
 # GIF presets (colors, dither, stats_mode, palette_step), chosen with bench/gif.py: SSIM per byte against
 # MoviePy. palettegen's histogram dominates the time on colourful clips; counting every other pixel in
@@ -97,7 +97,7 @@ def palette_path(output: str) -> str:
     return os.path.join(folder, f".{name}.palette.png")
 
 
-def _inputs_of(pads: list[Pad]) -> list[Node]:
+def inputs_of(pads: list[Pad]) -> list[Node]:
     """The input nodes a graph reads, found by walking back from ``pads``."""
     seen: set[int] = set()
     found: list[Node] = []
@@ -119,7 +119,7 @@ def _read_twice(video: Pad) -> str | None:
     Files and generated sources give the same frames again; a camera, a
     network stream or a pipe (a segmented reverse, a Python stage) does not.
     """
-    for node in _inputs_of([video]):
+    for node in inputs_of([video]):
         generated = ("-f", "lavfi") in node.input_args
         if not (generated or node.name.startswith("file:")):
             return "its frames come from a pipe or a live source, which cannot be read twice"
@@ -176,7 +176,7 @@ class Palette:
             raise StepError(f"a one-pass GIF keeps every frame until its palette is known (~{mib(held)} MiB, "
                             f"over the memory budget of {mib(ctx.max_memory)} MiB), and two passes cannot "
                             f"be used: {cannot}", hint=GIF_HINT)
-        ctx.holds(held)
+        ctx.holds(held + decoded_frames_bytes(clip.info for clip in ctx.streams.values()))  # and the input's decoder
         return self._one_pass(video, ctx, info.alpha)
 
     def first_trials(self) -> list[Palette]:
@@ -293,5 +293,14 @@ class Palette:
         return use
 
 
-__all__ = ["DEFAULT_GIF_QUALITY", "PRESET_NUMBERS", "QUALITY", "Palette", "mib", "palette_path", "preset_of",
-           "ssim_loss"]
+__all__ = [
+    "DEFAULT_GIF_QUALITY",
+    "PRESET_NUMBERS",
+    "QUALITY",
+    "Palette",
+    "inputs_of",
+    "mib",
+    "palette_path",
+    "preset_of",
+    "ssim_loss",
+]
