@@ -152,3 +152,125 @@ def phone_clip(folder: Path, duration: float = 2.0) -> Path:
            "-f", "lavfi", "-i", f"sine=frequency=660:duration={duration + 0.3}",
            "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", str(path))
     return path
+
+
+# Timing: files whose header's count or length is not what a decoder delivers (docs/design.md, "Timing")
+
+
+def _moving(size: str = "160x90", rate: int | str = 25, duration: float = 2.5) -> tuple[str, ...]:
+    return ("-f", "lavfi", "-i", _pattern(size, rate, duration))
+
+
+def _tone(duration: float, rate: int = 48000, layout: str = "stereo") -> tuple[str, ...]:
+    return ("-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={rate}:duration={duration},"
+                                 f"aformat=channel_layouts={layout}")
+
+
+def bframes(folder: Path, duration: float = 2.5) -> Path:
+    """H.264 with B-frames (a decoder delay: the first picture is shown after the first packet's time) and
+    sound, as cameras and encoders write MP4."""
+    path = Path(folder) / "bframes.mp4"
+    ffmpeg(*_moving(duration=duration), *_tone(duration), "-c:v", "libx264", "-bf", "3", "-g", "12",
+           "-c:a", "aac", "-shortest", str(path))
+    return path
+
+
+def edit_list(folder: Path, duration: float = 3.0) -> Path:
+    """A stream-copy cut of a B-frame MP4 at 0.5 s (``-ss 0.5 -c copy``): the MP4 keeps the packets from the
+    keyframe before, and an edit list (elst) says to skip them; the header's count includes them."""
+    path = Path(folder) / "edit_list.mp4"
+    ffmpeg("-ss", "0.5", "-i", str(bframes(folder, duration)), "-c", "copy", str(path))
+    return path
+
+
+def avi_mjpeg(folder: Path, duration: float = 2.5) -> Path:
+    """MJPEG in AVI, as cameras write it."""
+    path = Path(folder) / "mjpeg.avi"
+    ffmpeg(*_moving(duration=duration), *_tone(duration, 44100), "-c:v", "mjpeg", "-q:v", "3",
+           "-c:a", "pcm_s16le", "-shortest", str(path))
+    return path
+
+
+def avi_mpeg4(folder: Path, duration: float = 2.5) -> Path:
+    """MPEG-4 Part 2 (as XviD) in AVI at 23.976 fps, B-frames packed as old encoders do."""
+    path = Path(folder) / "mpeg4.avi"
+    ffmpeg(*_moving(rate="24000/1001", duration=duration), *_tone(duration, 44100), "-c:v", "mpeg4", "-bf", "2",
+           "-vtag", "XVID", "-q:v", "4", "-c:a", "libmp3lame", "-shortest", str(path))
+    return path
+
+
+def ts_offset(folder: Path, duration: float = 2.5) -> Path:
+    """MPEG-TS whose timestamps start at 10 s (a broadcast recording cut from a stream)."""
+    path = Path(folder) / "offset.ts"
+    ffmpeg(*_moving(duration=duration), *_tone(duration), "-c:v", "libx264", "-bf", "2", "-c:a", "aac",
+           "-shortest", "-output_ts_offset", "10", str(path))
+    return path
+
+
+def gap(folder: Path) -> Path:
+    """Variable rate with a 1 s gap, as screen recorders and phones write when nothing moves: 1 s at 25 fps,
+    nothing for a second, 1 s more; the sound runs on through the gap."""
+    path = Path(folder) / "gap.mp4"
+    frames = "testsrc2=size=160x90:rate=25:duration=2,setpts='PTS+gte(N\\,25)*1/TB'"
+    ffmpeg("-f", "lavfi", "-i", frames, *_tone(3.0), "-map", "0:v", "-map", "1:a", "-fps_mode", "passthrough",
+           "-c:v", "libx264", "-bf", "0", "-c:a", "aac", "-video_track_timescale", "12800", str(path))
+    return path
+
+
+def sound_longer(folder: Path, duration: float = 2.5, longer_by: float = 2.0) -> Path:
+    """Sound ``longer_by`` seconds longer than the picture (a camera that stops the picture first)."""
+    path = Path(folder) / "sound_longer.mp4"
+    ffmpeg(*_moving(duration=duration), *_tone(duration + longer_by), "-c:v", "libx264", "-c:a", "aac", str(path))
+    return path
+
+
+def sound_first(folder: Path, duration: float = 2.5) -> Path:
+    """Sound starting 0.3 s before the picture (a phone's sound is ready first), without the HDR."""
+    path = Path(folder) / "sound_first.mp4"
+    ffmpeg("-itsoffset", "0.3", *_moving(duration=duration), *_tone(duration + 0.3),
+           "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-c:a", "aac", str(path))
+    return path
+
+
+def sound_shorter(folder: Path, duration: float = 2.5) -> Path:
+    """Sound half as long as the picture."""
+    path = Path(folder) / "sound_shorter.mp4"
+    ffmpeg(*_moving(duration=duration), *_tone(duration / 2), "-c:v", "libx264", "-c:a", "aac", str(path))
+    return path
+
+
+def surround(folder: Path, duration: float = 2.5) -> Path:
+    """5.1 sound (AAC) with the picture, as films come."""
+    path = Path(folder) / "surround.mp4"
+    ffmpeg(*_moving(duration=duration), *_tone(duration, layout="5.1"), "-c:v", "libx264", "-c:a", "aac",
+           "-shortest", str(path))
+    return path
+
+
+def mono(folder: Path, duration: float = 2.5) -> Path:
+    """Mono sound, as a phone's voice memo or a cheap camera records it."""
+    path = Path(folder) / "mono.mp4"
+    ffmpeg(*_moving(duration=duration), *_tone(duration, layout="mono"), "-c:v", "libx264", "-c:a", "aac",
+           "-shortest", str(path))
+    return path
+
+
+def hires_sound(folder: Path, duration: float = 2.5) -> Path:
+    """96 kHz 24-bit sound (a field recorder's) in Matroska."""
+    path = Path(folder) / "hires.mkv"
+    ffmpeg(*_moving(duration=duration), *_tone(duration, 96000), "-c:v", "libx264", "-c:a", "pcm_s24le",
+           "-shortest", str(path))
+    return path
+
+
+def mpeg_ps(folder: Path, duration: float = 2.5) -> Path:
+    """MPEG-PS (a DVD's VOB, a camcorder's MPG) at 25 fps with MP2 sound."""
+    path = Path(folder) / "program.mpg"
+    ffmpeg(*_moving(duration=duration), *_tone(duration), "-c:v", "mpeg2video", "-q:v", "4", "-c:a", "mp2",
+           "-shortest", str(path))
+    return path
+
+
+# every timing file: name -> maker (each takes the folder)
+TIMING = {f.__name__: f for f in (bframes, edit_list, avi_mjpeg, avi_mpeg4, ts_offset, gap, sound_longer,
+                                  sound_first, sound_shorter, surround, mono, hires_sound, mpeg_ps)}

@@ -181,6 +181,10 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         if audio is not None and not wants_audio:
             # nothing downstream would use it: leave it out, so multi-output filters (concat) have no dangling end
             audio, info = None, info.replace(has_audio=False, sample_rate=None)
+            if not info.seeks_exactly and info.counted and info.picture_start:
+                # MPEG-TS and -PS have no start of their own: FFmpeg starts their clock at the first packet of
+                # the streams a command reads, here the picture's (measured: the picture then starts at 0)
+                info = info.replace(start_time=info.start_time + info.picture_start, picture_start=0.0)
         streams[name] = Clip(
             video=graph.input_pad(node, graph.VIDEO) if info.has_video else None,
             audio=audio, info=info, input_node=node,

@@ -8,7 +8,9 @@ frames (or HDR the recipe declared it keeps), so the compiler hands each file in
 
 1. fields: interlaced video is deinterlaced with ``bwdif`` (one frame per frame: the count the plan knows);
 2. colour: PQ or HLG is tone-mapped to BT.709 SDR (zscale + tonemap), unless the output keeps HDR;
-3. aspect: non-square pixels are scaled to the display size (``setsar=1``), so sizes are what one sees.
+3. aspect: non-square pixels are scaled to the display size (``setsar=1``), so sizes are what one sees;
+4. timing: a picture with gaps is held at its rate (``fps``), and the sound is cut at the picture's end (or
+   padded with silence to it), so the plan's count is the count of the file written (docs/design.md, "Timing").
 
 Full-range (yuvj, ``pc``) and BT.601 pictures need no filter: their tags travel with the frames and every
 FFmpeg conversion honours them (tests/test_real_footage_picture.py measures it). Only an untagged SD
@@ -27,6 +29,7 @@ from ..filtergraph import graph
 from ..media.info import MediaInfo
 from ..recipe.inputs import Input
 from ..recipe.output import Output
+from ..syntax.timecode import format_seconds
 
 # HDR's reference white (BT.2408): where SDR's 100 % white sits in a PQ or HLG picture, in cd/m2
 REFERENCE_WHITE = 203
@@ -86,12 +89,44 @@ def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at
             video = _bt601(video, info, ctx, changes)
         if info.sample_aspect != 1 and info.width and info.height:
             video = _square_pixels(video, info, ctx, changes)
+    audio, retimed = clip.audio, False
+    if video is not None and not info.cover and info.counted and info.fps and info.duration:
+        video, audio, retimed = _timing(video, audio, info, ctx, changes)
     if not changes and info.first_streams:
         return clip
     if changes:
         changes["normalised"] = True
-    return clip.evolve(video=video, info=info.replace(**changes) if changes else info,
-                       input_node=clip.input_node if info.first_streams else None)
+    # a retimed clip's frames are no longer where the file's packets are: a trim cuts it in the graph
+    return clip.evolve(video=video, audio=audio, info=info.replace(**changes) if changes else info,
+                       input_node=clip.input_node if info.first_streams and not retimed else None)
+
+
+def _timing(video: graph.Pad, audio: graph.Pad | None, info: MediaInfo, ctx: StepContext,
+            changes: dict) -> tuple[graph.Pad, graph.Pad | None, bool]:
+    """Gaps held, sound cut or padded to the picture's end: whether anything was done.
+
+    Times stay the file's own, as a player counts them (a picture that starts after its sound starts there).
+    Gaps are held (``fps`` at the picture's own rate repeats the frame before a gap) in every output with a
+    picture: every step counts frames as length x rate. Sound that lasts past the picture is cut at its end,
+    sound that ends before it is padded with silence to it; sound that starts before the picture is kept.
+    """
+    slack = max(2 * float(1 / info.fps), 0.1)  # encoders' priming and last packets: the sound is the picture's
+    end = info.picture_start + info.duration
+    sound = info.sound_span if audio is not None else None
+    long = sound is not None and sound[1] > end + slack
+    short = sound is not None and sound[1] < end - slack
+    if not (info.gaps or long or short):
+        return video, audio, False
+    if info.gaps:
+        video = ctx.chain(video, "fps", {"fps": info.fps})
+        changes.update(frames=max(1, round(info.duration * info.fps)), gaps=False)
+    if long:
+        audio = ctx.chain(audio, "atrim", {"end": format_seconds(end)})
+    if short:
+        audio = ctx.chain(audio, "apad", {"whole_dur": format_seconds(end - sound[0])})
+    if sound is not None:
+        changes["sound_span"] = (sound[0], end)
+    return video, audio, True
 
 
 def _interlaced(spec: Input, info: MediaInfo, look_at_fields: FieldLook) -> str | None:

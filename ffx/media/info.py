@@ -46,6 +46,10 @@ class MediaInfo:
     first_streams: bool = True  # those are the file's first video and audio streams (0:v:0 and 0:a:0)
     normalised: bool = False  # filters at the input put the picture right (compile/normalise.py): a command
     # reading the file itself (a segmented reverse's feeders) would not see it as the steps do
+    # the clock as the packets tell it (media.probe reads them; a long file's only once counted)
+    picture_start: float = 0.0  # seconds from the file's start to its first picture (sound may start first)
+    sound_span: tuple[float, float] | None = None  # when the sound starts and ends, seconds from the file's start
+    gaps: bool = False  # the picture stops for longer than 1.5 frames at its rate (screen recorders, phones)
 
     @property
     def has_video(self) -> bool:
@@ -125,7 +129,7 @@ class MediaInfo:
 HDR_TRANSFERS = frozenset({"smpte2084", "arib-std-b67"})
 
 # the properties only the packets tell exactly: an UncountedInfo has the header's until the file is counted
-_COUNTED = ("duration", "frames", "fps", "header_duration")
+_COUNTED = ("duration", "frames", "fps", "header_duration", "picture_start", "sound_span", "gaps")
 
 
 class UncountedInfo(MediaInfo):
@@ -171,6 +175,9 @@ class UncountedInfo(MediaInfo):
     frames = property(lambda self: self._known("frames"))
     fps = property(lambda self: self._known("fps"))
     header_duration = property(lambda self: self._known("header_duration"))
+    picture_start = property(lambda self: self._known("picture_start"))
+    sound_span = property(lambda self: self._known("sound_span"))
+    gaps = property(lambda self: self._known("gaps"))
 
     @property
     def counted(self) -> bool:

@@ -20,12 +20,13 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
+from fractions import Fraction
 
 from ..errors import InputError
 from ..ffmpeg import process
 from .cache import ProbeCache, Probed, ReadAhead, file_identity
-from .info import MediaInfo, UncountedInfo
-from .report import Listing, parse_ffmpeg_report, parse_packets, reached_time
+from .info import MediaInfo, UncountedInfo, nice_rate
+from .report import Listing, listed_span, parse_ffmpeg_report, parse_packets, reached_time
 from .streams import choose_streams, read_streams
 
 
@@ -98,8 +99,9 @@ class WholeCount:
     def __call__(self) -> MediaInfo:
         with self._lock:
             if self._info is None:
-                report = _run_probe(_probe_argv(self.path, self.ffmpeg, maps=self.maps), self.path)[0]
-                self._info = _read_report(self.path, report, choice=self.choice)
+                report, listing = _run_probe(_probe_argv(self.path, self.ffmpeg, maps=self.maps, listing=True),
+                                             self.path)
+                self._info = timed(_read_report(self.path, report, choice=self.choice), listing)
                 self.done = True
             return self._info
 
@@ -142,6 +144,31 @@ def _maps(path: str, report: str, choice: StreamChoice) -> tuple[str, ...]:
     if (video is None or video.position == 0) and (audio is None or audio.position == 0):
         return FIRST_STREAMS
     return tuple(f"0:{stream.index}" for stream in (video, audio) if stream is not None)
+
+
+def timed(info: MediaInfo, listing: str) -> MediaInfo:
+    """The file's clock as its packets tell it (``listing``: every packet, as ``framecrc`` lists them).
+
+    The header's count and length are not what a decoder delivers: an MP4's edit list hides packets it still
+    counts, an AVI's length is its longest stream's, sound may start before the picture or last past it.
+    The picture's packets say it: its frame count (those an edit list cuts left out), its length (first
+    frame to the end of the last), its rate (the usual distance between frames), whether it stops somewhere
+    (gaps), and when it and the sound start and end (docs/design.md, "Timing").
+    """
+    video = listed_span(parse_packets(listing, stream=0)) if info.has_video else None
+    sound = listed_span(parse_packets(listing, stream=1 if info.has_video else 0)) if info.has_audio else None
+    changes: dict = {}
+    if sound is not None:
+        changes["sound_span"] = (float(sound.start), float(sound.end))
+    if video is not None and video.count > 1 and not info.cover:
+        length = video.end - video.start
+        rate = nice_rate(1 / float(video.step)) if video.step else None
+        measured = video.count / length if length > 0 else None
+        near = [r for r in (info.fps, rate) if r and measured and abs(r - measured) <= r * Fraction(2, 100)]
+        fps = rate if video.gaps and rate else near[0] if near else nice_rate(float(measured)) if measured else info.fps
+        changes.update(frames=video.count, duration=float(length), fps=fps, gaps=video.gaps,
+                       picture_start=float(video.start))
+    return info.replace(**changes) if changes else info
 
 
 def is_long(report: str) -> bool:
@@ -217,7 +244,8 @@ def _probe_now(path: str, ffmpeg: str, probes: ProbeCache,
     header = _read_report(path, text, counted=False, choice=choice)
     if header.duration is not None and math.isfinite(header.duration) and header.duration > COUNTED_AHEAD:
         return UncountedInfo(header, WholeCount(path, ffmpeg, maps, choice)), None
-    info = _read_report(path, text, choice=choice)
+    listing = _decoded_listing(path, ffmpeg, listing, maps) if listing else listing
+    info = timed(_read_report(path, text, choice=choice), listing)
     reached = reached_time(text)
     if header.duration is None and reached is not None and reached >= COUNTED_AHEAD - 1:
         # no length in the header, and the packets go on past the part read: count them all
@@ -225,6 +253,23 @@ def _probe_now(path: str, ffmpeg: str, probes: ProbeCache,
     # Without -copyts FFmpeg shifts every time by the file's start; at a start of 0 the listed times are the
     # file's own, as read_packets reads them. Video is the first stream listed when there is one.
     return info, parse_packets(listing, stream=0) if info.has_video and info.start_time == 0 else None
+
+
+# AV_NOPTS_VALUE in a framecrc line's pts column: a packet whose showing time only its decoder knows
+_UNTIMED = re.compile(r"^0,\s*-?\d+,\s*-9223372036854775808,", re.MULTILINE)
+
+
+def _decoded_listing(path: str, ffmpeg: str, listing: str, maps: tuple[str, ...]) -> str:
+    """The listing with the picture's frames as its decoder delivers them, where its packets carry no
+    showing time (an AVI's MPEG-4 with B-frames: only their order, and the decoder shows the first a frame
+    late). Decoded into ``wrapped_avframe`` (each frame handed on as it is, nothing encoded or copied), the
+    sound still copied; else the listing as it was."""
+    if not _UNTIMED.search(listing):
+        return listing
+    argv = [ffmpeg, "-hide_banner", "-nostdin", "-i", "file:" + os.path.abspath(path),
+            *(word for stream in maps for word in ("-map", stream)), "-c:v", "wrapped_avframe", "-c:a", "copy",
+            "-t", f"{COUNTED_AHEAD + 1:g}", "-f", "framecrc", "-"]
+    return _run_probe(argv, path)[1] or listing
 
 
 # idet's verdict on each frame alone: "Single frame detection: TFF: 40 BFF: 0 Progressive: 2 Undetermined: 6"

@@ -5,7 +5,9 @@ the ``framecrc`` muxer. Pure text parsing: no process is run here.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from fractions import Fraction
+from statistics import median_low
 
 from .info import MediaInfo, nice_rate
 from .streams import choose_streams, picture_facts, read_streams
@@ -120,8 +122,10 @@ def reached_time(text: str) -> float | None:
 
 
 # a framecrc line: stream, dts, pts, duration, size, crc, then flags (``F=0x..``) unless a plain keyframe
-_PACKET = re.compile(r"^(\d+),\s*-?\d+,\s*(-?\d+),\s*(\d+),\s*\d+,\s*0x[0-9a-f]+(.*)$", re.MULTILINE)
+_PACKET = re.compile(r"^(\d+),\s*(-?\d+),\s*(-?\d+),\s*(\d+),\s*\d+,\s*0x[0-9a-f]+(.*)$", re.MULTILINE)
 _PACKET_FLAGS = re.compile(r"F=0x([0-9A-Fa-f]+)")
+_NO_TIME = -(2**63)  # AV_NOPTS_VALUE: AVI's B-frames carry no pts, only their place in decoding order
+_KEY, _DISCARD = 0x1, 0x4  # AV_PKT_FLAG_KEY; AV_PKT_FLAG_DISCARD: before an edit list's start, never shown
 
 
 # a stream's time base, and its packets as (pts, duration, keyframe) sorted by pts
@@ -129,13 +133,54 @@ Listing = tuple[Fraction, list[tuple[int, int, bool]]]
 
 
 def parse_packets(text: str, stream: int = 0) -> Listing | None:
-    """One stream's packets from ``framecrc`` output; None when the stream is not there."""
+    r"""One stream's packets from ``framecrc`` output, as a decoder delivers them; None when the stream is
+    not there. A packet an MP4's edit list cuts (flagged discard) is decoded but never shown: left out. A
+    packet without a pts (AVI's) is placed at its dts.
+
+    >>> parse_packets("#tb 0: 1/25\n0, -2, -1, 1, 9, 0x0, F=0x5\n0, -1, 1, 1, 9, 0x0, F=0x0\n"
+    ...               "0, 0, -9223372036854775808, 1, 9, 0x0, F=0x0\n")
+    (Fraction(1, 25), [(0, 1, False), (1, 1, False)])
+    """
     base = re.search(rf"^#tb {stream}: (\d+)/(\d+)", text, re.MULTILINE)
     if base is None:
         return None
     packets = []
-    for index, pts, duration, rest in _PACKET.findall(text):
+    for index, dts, pts, duration, rest in _PACKET.findall(text):
         if int(index) == stream:
-            flags = _PACKET_FLAGS.search(rest)
-            packets.append((int(pts), int(duration), flags is None or bool(int(flags[1], 16) & 1)))
+            found = _PACKET_FLAGS.search(rest)
+            flags = _KEY if found is None else int(found[1], 16)
+            if not flags & _DISCARD:
+                time = int(dts) if int(pts) == _NO_TIME else int(pts)
+                packets.append((time, int(duration), bool(flags & _KEY)))
     return Fraction(int(base[1]), int(base[2])), sorted(packets)
+
+
+@dataclass(frozen=True)
+class ListedSpan:
+    """When a stream's listed packets start and stop showing (seconds, from the file's start as FFmpeg
+    shifts it), how many there are, and their usual spacing."""
+
+    start: Fraction
+    end: Fraction
+    count: int
+    step: Fraction | None  # the median distance between packets: a frame at the stream's own rate
+    gaps: bool  # a distance over 1.5 steps somewhere: the picture stops and goes on
+
+
+def listed_span(listing: Listing | None) -> ListedSpan | None:
+    """The span of a stream's packets (:func:`parse_packets`); None when it has none.
+
+    >>> span = listed_span((Fraction(1, 25), [(0, 1, True), (1, 1, False), (2, 1, False), (30, 1, False)]))
+    >>> float(span.start), float(span.end), span.count, span.step, span.gaps
+    (0.0, 1.24, 4, Fraction(1, 25), True)
+    """
+    if listing is None or not listing[1]:
+        return None
+    unit, packets = listing
+    times = [pts for pts, _, _ in packets]
+    steps = [b - a for a, b in zip(times, times[1:]) if b > a]
+    step = median_low(steps) if steps else None
+    last = packets[-1][1] or step or 0
+    gaps = step is not None and any(distance > 1.5 * step for distance in steps)
+    return ListedSpan(times[0] * unit, (times[-1] + last) * unit, len(times),
+                      Fraction(step) * unit if step else None, gaps)
