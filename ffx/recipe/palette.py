@@ -48,11 +48,13 @@ SHORT_OF_BEST = 0.55
 # The trials, in two rounds (paletteuse on each trial is most of the time, ~0.02 s a frame at 480 px on a
 # fire). First palette sizes an octave apart without dithering, and a full palette with no slot kept for
 # inter-frame transparency (1.5 % smaller on the fire); then, between the smallest that reached the target and
-# the size below it, the size halfway and the size below dithered (bayer, sierra2_4a), which could lift it
-# over the target. On the benchmark's clips dithering did not win: bayer lost 0.2-0.3 SSIM on the film.
+# the size below it, the size halfway and, up to 64 colours, the size below dithered (bayer, sierra2_4a), which
+# could lift it over the target. On the benchmark's clips dithering did not win (bayer lost 0.2-0.3 SSIM on the
+# film), and on a fire the two dithered trials of 128 colours took 0.3 s of CPU: larger palettes go undithered.
 FIRST_COLORS = (16, 32, 64, 128, 256)
 HALFWAY = {16: 24, 32: 48, 64: 96, 128: 192}
 DITHERS = (("bayer", 4), ("sierra2_4a", 2))
+DITHERED_UP_TO = 64
 # the trials' palettegen counts every 4th pixel in each direction (the GIF's own every 2nd): its histogram is
 # most of a trial's time, and the SSIM it leads to differed by at most 0.003 on the fire, for 40 % less time
 TRIAL_STEP = 4
@@ -190,8 +192,8 @@ class Palette:
         if below is None:
             return []
         plain = replace(reached, transparent=None)
-        return [replace(plain, colors=HALFWAY[below])] + [replace(plain, colors=below, dither=d, bayer_scale=b)
-                                                          for d, b in DITHERS]
+        dithered = [replace(plain, colors=below, dither=d, bayer_scale=b) for d, b in DITHERS]
+        return [replace(plain, colors=HALFWAY[below])] + (dithered if below <= DITHERED_UP_TO else [])
 
     def measured(self, video: Pad, ctx: StepContext, info: MediaInfo) -> Palette:
         """The smallest trial whose SSIM on frames sampled from ``video`` reaches the quality's target (or, when
