@@ -107,10 +107,10 @@ _NAMED_INPUT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]{0,63})=(.+)$", re.DOTALL)
 
 
 def _source_lines(plan) -> list[str]:
-    """Which file feeds which input, when there is something to tell: several inputs, or one the
-    recipe generates itself (``music <- generated sine (recipe default)``)."""
+    """Which file feeds which input, when the recipe has several (``music <- generated sine (recipe
+    default)`` marks one it generates itself); a recipe of one input needs no such line."""
     sources = plan.sources
-    if len(sources) < 2 and not any(what.startswith("generated ") for _, what, _ in sources):
+    if len(sources) < 2:
         return []
     return [f"  {name} <- {what}" for name, what, _ in sources]
 
