@@ -87,3 +87,76 @@ def test_yaml_and_python_meet_the_same_step_limit_with_the_same_message():
 def test_a_recipe_of_too_many_inputs_is_refused():
     one_line_error(lambda: ffx.Recipe(inputs={f"i{n}": SOURCE for n in range(1001)}),
                    "inputs: a recipe holds at most 1,000 inputs, not 1,001")
+
+
+# --- numbers FFmpeg cannot honour, refused at validate ------------------------------------------
+
+@pytest.mark.parametrize("volume", [1e308, "200dB", "-101dB", 100_001, -1.0, math.nan, True, "loud"])
+def test_a_gain_ffmpeg_cannot_honour_is_refused(volume):
+    one_line_error(lambda: ffx.effects.Audio(track="music", volume=volume), "audio.volume")
+
+
+@pytest.mark.parametrize("volume", ["100dB", "-100dB", 100_000, 0, 0.5, "-12dB"])
+def test_gains_within_100_db_are_kept(volume):
+    assert ffx.effects.Audio(track="music", volume=volume).volume == volume
+
+
+def test_the_largest_gain_renders(tmp_path):
+    """At +100 dB the AAC encoder still takes the sound (at 1e308 it stopped on NaN/+-Inf)."""
+    inputs = {"clip": {**SOURCE, "audio": "sine"}, "music": {"source": "sine", "duration": 1}}
+    plan = ffx.render(ffx.Recipe(inputs=inputs, steps=[{"audio": {"track": "music", "volume": "100dB"}}],
+                                 output=str(tmp_path / "loud.mp4")))
+    assert (tmp_path / "loud.mp4").stat().st_size > 0 and plan.result.has_audio
+
+
+@pytest.mark.parametrize("step, match", [
+    ({"rotate": 1e308}, "rotate.angle"),
+    ({"freeze": {"p1": [10 ** 400, 0], "p2": [0, 5]}}, "freeze.p1"),  # was OverflowError
+    ({"crop": {"x1": 10 ** 30}}, "crop.x1"),
+])
+def test_unbounded_numbers_of_effects_are_bounded(step, match):
+    one_line_error(lambda: recipe(steps=[step]), match)
+
+
+@pytest.mark.parametrize("options, option", [
+    ({"name": "scale", "w": 100_000, "h": 100_000}, "w"),
+    ({"name": "scale", "w": "100000", "h": "100000"}, "w"),
+    ({"name": "scale", "w": 3_000_000, "h": -1}, "w"),
+    ({"name": "scale", "width": "iw*2", "height": "20000*2000"}, "height"),
+    ({"name": "pad", "width": 40_000, "height": 40_000}, "width"),
+    ({"name": "zscale", "w": 20_000, "h": 20_000}, "w"),
+    ({"name": "v360", "w": 32_767, "h": 32_767}, "w"),
+    ({"name": "rotate", "angle": 1, "ow": 100_000, "oh": 100_000}, "ow"),
+])
+def test_a_raw_filter_frame_size_ffmpeg_cannot_allocate_is_refused(options, option):
+    one_line_error(lambda: ffx.compile_recipe(recipe(steps=[{"filter": options}])),
+                   f"steps\\[0\\].filter.{option}: .*larger than FFmpeg can allocate")
+
+
+@pytest.mark.parametrize("options", [{"name": "scale", "w": 1920, "h": 1080}, {"name": "scale", "w": "iw*2", "h": -2},
+                                     {"name": "pad", "width": 320, "height": 180}, {"name": "crop", "w": 80, "h": 45}])
+def test_raw_filter_frame_sizes_ffmpeg_allocates_still_compile(options):
+    ffx.compile_recipe(recipe(steps=[{"filter": options}]))
+
+
+def test_a_text_of_200000_characters_is_refused_and_10000_kept():
+    one_line_error(lambda: recipe(steps=[{"text": "a" * 200_000}]), "at most 10000 characters")
+    one_line_error(lambda: recipe(steps=[{"text": "a" * 10_001}]), "at most 10000 characters")
+    assert len(recipe(steps=[{"text": "a" * 10_000}]).steps[0].text) == 10_000
+
+
+def test_a_fitted_text_may_gain_line_breaks_past_the_limit():
+    wrapped = recipe(steps=[{"text": {"text": "a" * 10_000, "fit": "wrap"}}])
+    ffx.compile_recipe(wrapped)
+
+
+# --- raw filters' generic options -----------------------------------------------------------------
+
+@pytest.mark.parametrize("threads", ["abc", -1, [1, 2], "many", 1e12])
+def test_a_raw_filter_threads_value_is_checked(threads):
+    one_line_error(lambda: ffx.effects.RawFilter(name="hflip", threads=threads), "threads")
+
+
+@pytest.mark.parametrize("threads", [0, 4, "auto", "8"])
+def test_a_raw_filter_threads_count_is_kept(threads):
+    ffx.compile_recipe(recipe(steps=[{"filter": {"name": "hflip", "threads": threads}}]))

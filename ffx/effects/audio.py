@@ -10,10 +10,11 @@ FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#amix and #sidechaincompress 
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from ..filtergraph import graph
 from ._joint import exact_length, silence
@@ -21,7 +22,37 @@ from .base import Effect
 from .context import Clip, StepContext, StepError, require
 from .fields import StreamRef, Time
 
-Volume = float | Annotated[str, Field(pattern=r"^-?[0-9]{1,3}(\.[0-9]{1,3})?dB$")]
+# FFmpeg's volume filter takes any finite gain, but its output then reaches the encoder: at 1e308 (or
+# "200dB") AAC stops on "Input contains (near) NaN/+-Inf", naming no step. 100 dB (a factor of 100,000)
+# already turns the quietest 16-bit sample into full scale: no track needs more, and FFmpeg encodes it.
+MAX_GAIN_DB = 100
+
+
+DECIBELS = re.compile(r"^-?[0-9]{1,3}(\.[0-9]{1,3})?dB$")
+
+
+def audible_gain(value: object) -> float | str:
+    """A gain FFmpeg can honour: a factor from 0 to 100,000 or decibels within ±100 dB, one message for both.
+
+    >>> audible_gain(0.5), audible_gain("-12dB")
+    (0.5, '-12dB')
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not 0 <= value <= 10 ** (MAX_GAIN_DB / 20):  # NaN fails too
+            raise ValueError(f"{value!r} is not a gain FFmpeg can honour: write a factor from 0 to 100000 "
+                             f"or decibels within ±{MAX_GAIN_DB}dB")
+        return float(value)
+    if isinstance(value, str) and DECIBELS.match(value):
+        if abs(float(value[:-2])) > MAX_GAIN_DB:
+            raise ValueError(f"{value} is beyond ±{MAX_GAIN_DB} dB: write decibels within ±{MAX_GAIN_DB}dB")
+        return value
+    raise ValueError(f"{value!r} is not a gain: write a factor such as 0.5 or decibels such as \"-12dB\"")
+
+
+Volume = Annotated[float | str, PlainValidator(audible_gain), WithJsonSchema({
+    "anyOf": [{"type": "number", "minimum": 0, "maximum": 10 ** (MAX_GAIN_DB / 20)},
+              {"type": "string", "pattern": DECIBELS.pattern}],
+    "description": f"a factor (0.5) or decibels (\"-12dB\"), within ±{MAX_GAIN_DB} dB"})]
 
 
 class Duck(BaseModel):
@@ -45,7 +76,8 @@ class Audio(Effect):
     effect: Literal["audio"] = "audio"
     track: StreamRef = Field(description="the named stream whose sound is used (an input such as music, or original)")
     mode: Literal["replace", "mix"] = Field("replace", description="replace the clip's sound, or mix the track under it")
-    volume: Volume = Field(1.0, description="the track's gain: a factor (0.5) or decibels (\"-12dB\")")
+    volume: Volume = Field(1.0, description="the track's gain: a factor (0.5, at most 100000) or decibels "
+                                            "(\"-12dB\", within ±100dB)")
     start: Time = Field(0.0, description="where on the clip the track begins (seconds)")
     skip: Time = Field(0.0, description="seconds of the track to skip at its beginning")
     loop: bool = Field(False, description="repeat the track until the clip ends (else silence after it)")

@@ -40,6 +40,12 @@ class CheckedCopy(BaseModel):
             object.__setattr__(copy, "__pydantic_private__", dict(source.__pydantic_private__))
         return copy
 
+    def derived(self, **update: Any) -> CheckedCopy:
+        """A copy made by ffx itself from this checked model, which may leave the limits a recipe is held
+        to: a text fitted to the frame holds the line breaks it gained (10,000 characters may wrap to
+        more). Never for values a user gives: those go through :meth:`model_copy`."""
+        return super().model_copy(update=update)
+
 
 class Effect(CheckedCopy):
     """Base of all effects. Subclasses set ``effect`` to a literal name."""

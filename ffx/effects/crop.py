@@ -5,14 +5,25 @@ FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#crop
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from .base import Effect
 from .context import Clip, StepContext, StepError
 
-Coord = int | float  # whole numbers are pixels, decimals in [0, 1] fractions of the frame
+# whole numbers are pixels (within ±10 million: past any frame FFmpeg can allocate, and a float still holds
+# them exactly), decimals in [0, 1] fractions of the frame
+MAX_PIXELS = 10_000_000
+
+
+def _bounded(value: int | float) -> int | float:
+    if isinstance(value, int) and abs(value) > MAX_PIXELS:
+        raise ValueError(f"a position in pixels is within ±{MAX_PIXELS:,}")
+    return value
+
+
+Coord = Annotated[int | float, AfterValidator(_bounded)]
 
 
 def _pixels(value: Coord | None, full: int, name: str) -> float | None:

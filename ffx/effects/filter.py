@@ -18,7 +18,15 @@ from typing import Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from ..filtergraph import graph
-from ..filtergraph.filter_options import OptionError, check_options, filter_pads, given_outputs, needed_inputs
+from ..filtergraph.filter_options import (
+    GENERIC_SPECS,
+    OptionError,
+    check_options,
+    filter_pads,
+    given_outputs,
+    needed_inputs,
+    value_problem,
+)
 from ..filtergraph.graph import FILTER_NAME, OPTION_NAME
 from ..filtergraph.filter_table import WORLD_OPTIONS
 from ..filtergraph.safety import UNSAFE_OPTIONS, unsafe_filter_reason
@@ -63,6 +71,10 @@ class RawFilter(Effect):
                     raise ValueError(f"option {key!r} must be a number, text or a list of them")
                 if isinstance(item, float) and not math.isfinite(item):
                     raise ValueError(f"option {key!r} must be finite")
+            # options every filter takes (threads) need no table: checked as the step is made
+            problem = key in GENERIC_SPECS and value_problem(GENERIC_SPECS[key], value)
+            if problem:
+                raise ValueError(f"option {key!r}: {problem}")
         return self
 
     def options(self) -> dict:

@@ -56,7 +56,7 @@ class Rotate(Effect):
     """Rotate by ``angle`` degrees counterclockwise: quarter turns exact, other angles with a ``fill`` colour."""
 
     effect: Literal["rotate"] = "rotate"
-    angle: float = Field(description="degrees counterclockwise (negative turns clockwise); 90, 180, 270 are exact")
+    angle: float = Field(ge=-3600, le=3600, description="degrees counterclockwise (negative turns clockwise); 90, 180, 270 are exact")
     fill: Color = Field("black", description="colour of the corners the turned picture leaves uncovered; black@0 leaves them transparent")
     expand: bool = Field(True, description="grow the frame to hold the whole picture (false: keep the size, cut the corners)")
 

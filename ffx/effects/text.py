@@ -109,7 +109,7 @@ class Text(Effect):
     """Draw text: multi-line, any font, named or pixel position, optional box, optional time span."""
 
     effect: Literal["text"] = "text"
-    text: DrawnText = Field(min_length=1, max_length=200_000, description="the words; new lines start new lines")
+    text: DrawnText = Field(min_length=1, max_length=10_000, description="the words; new lines start new lines")
     font: FontName = Field("sans", min_length=1, max_length=4096,
                       description="sans (the bundled DejaVu Sans), a font family installed on the system, or a font file")
     size: int = Field(32, ge=4, le=2048, description="font size in pixels")
@@ -283,7 +283,7 @@ class Text(Effect):
             warnings.warn(f"{label}: the text is {need} px {along} at size {size}, more than the {have} px of the "
                           f"{info.width}x{info.height} frame{less}, so it is cut off ({advice})",
                           FfxWarning, stacklevel=2)
-        return self if (size, text) == (self.size, self.text) else self.model_copy(update={"size": size, "text": text})
+        return self if (size, text) == (self.size, self.text) else self.derived(size=size, text=text)
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         fonts = self.font_options()

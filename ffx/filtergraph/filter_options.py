@@ -29,6 +29,13 @@ from . import filter_table
 INT_MAX = 2**31 - 1
 FLT_MAX = 3.4028234663852886e38
 GENERIC_OPTIONS = {"threads"}  # every filter takes these; "enable" only those with timeline support
+# their table rows (AVFilterContext's own options): threads is a count, 0 or auto for FFmpeg's choice
+GENERIC_SPECS = {"threads": ["int", 0, INT_MAX, ["auto"]]}
+# filters whose w/h (and aliases) are the size of the frames they hand on: checked, where given as numbers,
+# against what FFmpeg can allocate, as resize, pad and generated sources are
+FRAME_SIZE_FILTERS = frozenset({"scale", "scale2ref", "zscale", "pad", "crop", "rotate", "v360"})
+WIDTH_OPTIONS = ("w", "width", "out_w", "ow")
+HEIGHT_OPTIONS = ("h", "height", "out_h", "oh")
 NUMBER_TYPES = ("int", "int64", "unsigned", "uint64", "float", "double")
 # names every numeric option understands (libavutil/opt.c); others must be the option's own constants
 NUMBER_NAMES = {"default", "max", "min", "none", "all"}
@@ -94,17 +101,48 @@ def check_options(name: str, options: dict) -> None:
             raise OptionError(f"the {name} filter has no option {option!r}" +
                               (f" (did you mean {close[0]!r}?)" if close else ""), option,
                               hint=f"its options: {_listing(sorted(table)) or 'none'}")
-        if option in table:
-            problem = value_problem(table[option], value)
+        spec = table.get(option) or GENERIC_SPECS.get(option)
+        if spec:
+            problem = value_problem(spec, value)
             if problem is None and "color" in option and str(value).split("@")[0].strip().lower() in RANDOM_COLORS:
                 problem = f"{_shown(value)} is a different colour on every render; write a fixed colour such as white"
             if problem:
                 raise OptionError(problem, option)
+    if name in FRAME_SIZE_FILTERS:
+        frame_size_check(name, options)
     needed, complaint = filter_table.REQUIRED.get(name, (None, ""))
     if needed is not None and not (set(needed) & set(options) if needed else options):
         raise OptionError(
             f"the {name} filter cannot start without " + (f"one of {', '.join(needed)}" if needed else "options") +
             (f" (FFmpeg: {complaint!r})" if complaint else ""), hint=f"https://ffmpeg.org/ffmpeg-filters.html#{name}")
+
+
+def frame_size_check(name: str, options: dict) -> None:
+    """Refuse a frame size given in numbers that FFmpeg cannot allocate (``scale`` to 100000x100000): FFmpeg
+    says so only once the graph starts. Expressions (``iw*2``) and negative sides (keep the aspect) are FFmpeg's.
+
+    >>> frame_size_check("scale", {"w": 1920, "h": "ih*2"})
+    >>> frame_size_check("pad", {"width": "100000", "height": 100000})
+    Traceback (most recent call last):
+    ...
+    ffx.filtergraph.filter_options.OptionError: 100000x100000 is larger than FFmpeg can allocate (at most about 268 million pixels, 16384x16000)
+    """
+    sides = []
+    for names in (WIDTH_OPTIONS, HEIGHT_OPTIONS):
+        option = next((option for option in names if option in options), None)
+        value = options.get(option)
+        number = _as_number(value) if not isinstance(value, str) else _arithmetic(value)
+        sides.append((option, int(number) if number is not None and math.isfinite(number) and number >= 1 else None))
+    (width_option, width), (height_option, height) = sides
+    if width is None and height is None:
+        return
+    problem = image_size_problem(width or 1, height or 1)
+    if problem and (width is None or height is None):
+        side, known = ("wide", width) if height is None else ("high", height)
+        problem = f"{known} pixels {side} is larger than FFmpeg can allocate (at most about 268 million pixels, 16384x16000)"
+    if problem:
+        raise OptionError(problem, width_option if width is not None and (height is None or width >= height)
+                          else height_option)
 
 
 def filter_pads(name: str) -> tuple[str | None, str | None]:
