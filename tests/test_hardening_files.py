@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ADVERSARIAL, run_ffmpeg
 
 import ffx
-from conftest import ADVERSARIAL, run_ffmpeg
 from ffx.effects.fonts import SHIPPED_FONT
 
 SPELLINGS = ["same", "symlink", "hardlink"]

@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import ADVERSARIAL
 
 import ffx
-from conftest import ADVERSARIAL
 
 SOURCE = {"source": "testsrc2", "duration": 1, "size": "160x90"}
 
@@ -160,3 +160,16 @@ def test_a_raw_filter_threads_value_is_checked(threads):
 @pytest.mark.parametrize("threads", [0, 4, "auto", "8"])
 def test_a_raw_filter_threads_count_is_kept(threads):
     ffx.compile_recipe(recipe(steps=[{"filter": {"name": "hflip", "threads": threads}}]))
+
+
+def test_the_plain_nested_models_copy_checked_too():
+    from ffx.effects.audio import Duck
+    from ffx.effects.concat import Transition
+    from ffx.effects.crop import Rectangle
+    from ffx.effects.motion import Glow
+
+    one_line_error(lambda: Duck().model_copy(update={"ratio": math.nan}), "duck.ratio")
+    one_line_error(lambda: Glow().model_copy(update={"sigma": -1}), "glow.sigma")
+    one_line_error(lambda: Transition(name="fade").model_copy(update={"name": "x;y"}), "transition.name")
+    one_line_error(lambda: Rectangle(x1=0.5).model_copy(update={"x1": 10 ** 30}), "rectangle.x1")
+    assert Duck().model_copy(update={"ratio": 4}).ratio == 4

@@ -14,11 +14,11 @@ import re
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from ..filtergraph import graph
 from ._joint import exact_length, silence
-from .base import Effect
+from .base import CheckedCopy, Effect
 from .context import Clip, StepContext, StepError, require
 from .fields import StreamRef, Time
 
@@ -55,7 +55,7 @@ Volume = Annotated[float | str, PlainValidator(audible_gain), WithJsonSchema({
     "description": f"a factor (0.5) or decibels (\"-12dB\"), within ±{MAX_GAIN_DB} dB"})]
 
 
-class Duck(BaseModel):
+class Duck(CheckedCopy):
     """How far the track goes down while the clip's own sound plays."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)

@@ -35,7 +35,10 @@ class CheckedCopy(BaseModel):
         data = {name: getattr(source, name) for name in source.model_fields_set}
         data.update(source.model_extra or {})
         data.update(update)
-        copy = type(self)(**data)
+        try:
+            copy = type(self)(**data)
+        except ValidationError as exc:  # a nested model with no readable __init__ of its own (Duck, Glow, ...)
+            raise model_error(type(self).__name__.lower(), exc, type(self)) from None
         if self.__pydantic_private__:  # where a recipe was read from, what the call gave: kept, as pydantic does
             object.__setattr__(copy, "__pydantic_private__", dict(source.__pydantic_private__))
         return copy
@@ -101,7 +104,10 @@ class Effect(CheckedCopy):
         """The files this step reads itself, not as a stream: ``(field, path)`` for each of its
         :attr:`file_fields` and for a font named by its file (``font``, as the text effects read it;
         ``sans`` is the font ffx ships). The compiler refuses an output that is one of them."""
-        from .fonts import FONT_FILE_SUFFIXES, SHIPPED_FONT  # the font module reads files: only when asked
+        from .fonts import (  # the font module reads files: only when asked
+            FONT_FILE_SUFFIXES,
+            SHIPPED_FONT,
+        )
 
         files = [(name, value) for name in self.file_fields if isinstance(value := getattr(self, name), str)]
         font = getattr(self, "font", None)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from ..filtergraph import graph
 from ._joint import JOINED, Fit, JointFormat, fit_clip, joint_format
-from .base import Effect
+from .base import CheckedCopy, Effect
 from .context import Clip, StepContext, StepError, require
 from .fields import Color, Rate, StreamRef
 
@@ -32,7 +32,7 @@ TransitionName = Literal[
 ]
 
 
-class Transition(BaseModel):
+class Transition(CheckedCopy):
     """How one clip gives way to the next: ``cut``, or an xfade transition lasting ``duration`` seconds."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from .base import Effect
+from .base import CheckedCopy, Effect
 from .context import Clip, StepContext, StepError
 
 # whole numbers are pixels (within ±10 million: past any frame FFmpeg can allocate, and a float still holds
@@ -54,7 +54,7 @@ def _span(low: Coord | None, high: Coord | None, size: Coord | None, centre: Coo
     return int(round(lo)), int(round(hi))
 
 
-class RectangleFields(BaseModel):
+class RectangleFields(CheckedCopy):
     """Where a rectangle is: by its edges, or by its size around a centre (shared by crop and freeze)."""
 
     x1: Coord | None = Field(None, ge=0, description="left edge")

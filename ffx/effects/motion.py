@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from ..filtergraph.graph import Pad
 from ..media.memory import RGB
-from .base import Effect
+from .base import CheckedCopy, Effect
 from .blend import BlendMode
 from .context import Clip, StepContext
 from .delay import delayed
@@ -37,7 +37,7 @@ from .tmix import difference_weights, weights_text
 DEFAULT_OVER_MODE = {"gray": "grainmerge", "difference": "addition", "tmix": "multiply128"}
 
 
-class Glow(BaseModel):
+class Glow(CheckedCopy):
     """Gaussian blur of the motion, added back with ``addition``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
