@@ -289,8 +289,9 @@ class Recipe(CheckedCopy):
         return copy
 
     def checked(self) -> Recipe:
-        """This recipe validated again, as every public function takes it: pydantic's
-        ``model_copy(update=...)`` does not validate, so a copy may hold a str where an Input belongs."""
+        """This recipe validated again, as every public function takes it: ffx's models check their
+        ``model_copy(update=...)``, but pydantic's own ``BaseModel.model_copy`` and ``model_construct`` do
+        not, so a recipe built through them may hold a str where an Input belongs."""
         copy = Recipe(**{name: getattr(self, name) for name in self.model_fields_set})
         copy._source, copy._given = self._source, self._given
         return copy
