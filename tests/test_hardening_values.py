@@ -173,3 +173,13 @@ def test_the_plain_nested_models_copy_checked_too():
     one_line_error(lambda: Transition(name="fade").model_copy(update={"name": "x;y"}), "transition.name")
     one_line_error(lambda: Rectangle(x1=0.5).model_copy(update={"x1": 10 ** 30}), "rectangle.x1")
     assert Duck().model_copy(update={"ratio": 4}).ratio == 4
+
+
+@pytest.mark.parametrize("step, match", [
+    ({"hold": {"duration": 1e300}}, "hold.duration"),  # compiled to a result 1e300 s long
+    ({"loop": {"duration": 1e300}}, "loop.duration"),
+    ({"accel_decel": {"new_duration": 1e300}}, "accel_decel.new_duration"),
+    ({"trim": {"start": "2777:46:41"}}, "trim.start"),
+])
+def test_times_past_115_days_are_refused(step, match):
+    one_line_error(lambda: recipe(steps=[step]), match)

@@ -16,9 +16,14 @@ from ..syntax.timecode import parse_time
 
 STREAM_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
+# about 115 days either way (negative times count from the end): longer than any file a camera writes,
+# far inside FFmpeg's clock of 64-bit microseconds; a hold or loop of 1e300 s compiled to a render without end
+MAX_SECONDS = 10_000_000
+
 Time = Annotated[
     float,
     BeforeValidator(parse_time),
+    Field(ge=-MAX_SECONDS, le=MAX_SECONDS),
     WithJsonSchema({
         "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?(\d+:)?(\d+:)?\d+(\.\d*)?$"},
                   {"type": "array", "items": {"type": "number"}, "minItems": 1, "maxItems": 3}],
