@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ..media.memory import picture_memory
 from .base import Effect
 from .context import Clip, StepContext, StepError
 from .fields import Color
@@ -76,4 +77,5 @@ class ContactSheet(Effect):
         sheet = info.replace(width=width, height=height, frames=1,
                              duration=float(1 / info.fps) if info.fps else info.duration, has_audio=False,
                              sample_rate=None)
+        ctx.holds(picture_memory(info, sheet))  # the clip's frames only pass by: the decoder's and the sheet
         return clip.evolve(video=video, audio=None, info=sheet)

@@ -15,7 +15,9 @@ Both run entirely in FFmpeg (select -> crop -> tile, and tile's sliding
 window with ``overlap`` for the rolling one), so only slits are ever held:
 memory is the size of the result, whatever the clip's length. The slit is
 cut from a strip a few pixels wider and converted to RGB first, so chroma
-subsampling cannot shift or blur it.
+subsampling cannot shift or blur it. The memory declared for a picture is
+FFmpeg's, the decoder's frames and the picture (``media.memory.picture_memory``),
+not a whole frame per frame of an encoder's lookahead.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#tile-1
 """
 
@@ -27,6 +29,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from ..filtergraph.graph import Pad
+from ..media.memory import picture_memory
 from .base import Effect
 from .context import Clip, RawVideo, StepContext, StepError, provided, require
 
@@ -120,6 +123,7 @@ class Slitscan(Effect):
         image = ctx.chain(slits, "tile", {"layout": layout})
         size = ({"width": samples * self.width} if self.axis == "column" else {"height": samples * self.width})
         out = info.replace(**size, frames=1, duration=1 / float(info.fps), pix_fmt="rgb24", has_audio=False)
+        ctx.holds(picture_memory(info, out))
         return clip.evolve(video=image, audio=None, info=out)
 
     @staticmethod

@@ -6,6 +6,8 @@ reverse over the budget is cut into segments sized by :func:`frames_per_segment`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .info import MediaInfo
 
 # Calibrated on 1080p H.264 with the bundled FFmpeg (docs/design.md): besides the frames a reverse
@@ -21,10 +23,24 @@ X264_PRESET_FRAMES = {"ultrafast": 15, "superfast": 20, "veryfast": 40, "faster"
 DEFAULT_ENCODER_FRAMES = 60
 
 
+# A picture (PNG, JPEG) is not a stream: its encoder keeps the one frame, in 4:2:0 frames' worth: the picture as
+# the filters hand it over, its RGB for the encoder (2) and the packet, allocated at the raw size (2). Measured
+# (contact sheet 1599x12620 from a 200x2000 clip: 217 MiB, 60 + 5.3 of these; a 3840x2160 slit-scan picture: 175).
+STILL_FRAMES = 5
+PICTURE_ENCODERS = frozenset({"png", "mjpeg", "bmp", "tiff", "ppm"})
+# Decoded frames a decoder keeps at the input's own size besides those the filters hold: its references and its
+# frame threads (H.264 from a phone, 3840x2160 on two cores: 6). They matter where the result is much smaller
+# than the input (one picture of a long 4K clip); otherwise the encoder's frames at the result's size cover them.
+DECODER_FRAMES = 6
+
+
 def encoder_frames(codec: str | None, preset: str | None) -> int:
-    """Frames' worth of memory the encoder keeps (measured for x264: 100 MB ultrafast, 480 MB medium at 1080p)."""
+    """Frames' worth of memory the encoder keeps (measured for x264: 100 MB ultrafast, 480 MB medium at 1080p);
+    no video encoder (a picture, or sound only) keeps no more than one picture."""
     if codec in ("libx264", "libx265"):
         return X264_PRESET_FRAMES.get(preset or "medium", 135)
+    if codec is None or codec in PICTURE_ENCODERS:
+        return STILL_FRAMES
     return DEFAULT_ENCODER_FRAMES
 
 
@@ -37,8 +53,14 @@ def audio_bytes(info: MediaInfo) -> int:
 
 def tree_memory(info: MediaInfo, frames_held: int, encoder: int = DEFAULT_ENCODER_FRAMES,
                 segmented: bool = False) -> int:
-    """Estimated peak of the process tree while a reverse holds ``frames_held`` frames (and all the audio)."""
+    """Estimated peak of the process tree while a reverse holds ``frames_held`` frames (and all the audio).
+
+    An encoder given one picture (``info.frames`` 1: a contact sheet, a slit-scan picture) keeps that picture,
+    not a lookahead of frames that never come.
+    """
     frame = info.frame_bytes() * FRAME_PADDING
+    if info.frames == 1:
+        encoder = min(encoder, STILL_FRAMES)
     fixed = SEGMENTED_OVERHEAD if segmented else PLAIN_OVERHEAD
     return int(fixed + (encoder + frames_held) * frame + audio_bytes(info))
 
@@ -71,6 +93,28 @@ def buffering_memory(info: MediaInfo, frames: int, encoder: int = DEFAULT_ENCODE
                      bytes_per_pixel: float | None = None) -> int:
     """Estimated peak of the FFmpeg process while one step keeps ``frames`` frames waiting."""
     return tree_memory(info.replace(has_audio=False), 0, encoder) + held_frames_bytes(info, frames, bytes_per_pixel)
+
+
+def decoded_frames_bytes(sources: Iterable[MediaInfo]) -> int:
+    """Bytes of the frames a decoder keeps at its input's own size (the largest of ``sources``): what a step
+    that sees the frames made smaller (a GIF 320 px wide from a 4K clip: 160 MiB, not 70) does not count.
+
+    >>> decoded_frames_bytes([MediaInfo(width=3840, height=2160), MediaInfo()]) // 2**20
+    76
+    """
+    return int(DECODER_FRAMES * max((info.frame_bytes() for info in sources), default=0) * FRAME_PADDING)
+
+
+def picture_memory(source: MediaInfo, picture: MediaInfo) -> int:
+    """Estimated peak of an FFmpeg that makes one ``picture`` out of ``source``'s frames, holding only the picture
+    (a contact sheet fills its tiles, a slit-scan its slits): FFmpeg itself, the decoder's frames at the source's
+    size and the picture on its way through the encoder. Not a frame of the clip per frame of any lookahead.
+
+    >>> [picture_memory(MediaInfo(width=w, height=h), MediaInfo(width=1600, height=900, frames=1)) // 2**20
+    ...  for w, h in ((640, 360), (3840, 2160))]
+    [73, 147]
+    """
+    return int(PLAIN_OVERHEAD + decoded_frames_bytes([source]) + STILL_FRAMES * picture.frame_bytes() * FRAME_PADDING)
 
 
 def frames_per_segment(info: MediaInfo, budget: int, encoder: int = DEFAULT_ENCODER_FRAMES) -> int:

@@ -169,8 +169,8 @@ class Palette:
                                                                        "(a palette per frame)")
         if self.quality is not None:
             return self.measured(video, ctx, info).apply(video, ctx, info)
-        held = self.memory(info)
-        over = ctx.max_memory is not None and held > ctx.max_memory
+        held = self.memory(info) + decoded_frames_bytes(clip.info for clip in ctx.streams.values())  # and the decoder's
+        over = ctx.max_memory is not None and held > ctx.max_memory and self.stats_mode != "single"
         cannot = _read_twice(video) if over else None
         if over and cannot is None:
             return self._two_pass(video, ctx, info.alpha)
@@ -178,7 +178,7 @@ class Palette:
             raise StepError(f"a one-pass GIF keeps every frame until its palette is known (~{mib(held)} MiB, "
                             f"over the memory budget of {mib(ctx.max_memory)} MiB), and two passes cannot "
                             f"be used: {cannot}", hint=GIF_HINT)
-        ctx.holds(held + decoded_frames_bytes(clip.info for clip in ctx.streams.values()))  # and the input's decoder
+        ctx.holds(held)
         return self._one_pass(video, ctx, info.alpha)
 
     def first_trials(self) -> list[Palette]:
