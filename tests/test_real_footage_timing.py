@@ -9,14 +9,12 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-
-import ffx
 import zoo
 from conftest import FFMPEG, decode_audio, decode_frames
-from ffx.media.probe import probe
 from test_zoo_recipes import check_one, decoded
 
-RECIPES = Path(__file__).parent.parent / "recipes"
+import ffx
+from ffx.media.probe import probe
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +55,17 @@ def test_a_transport_stream_starting_at_10_s_is_cut_to_the_frames_planned(folder
 
 
 @pytest.mark.parametrize("recipe", ["freeze-region", "boomerang"])
-def test_a_gap_in_a_variable_rate_file_is_held_at_its_rate(folder, recipe):
-    """A screen recording that stops for a second: the frame before the gap is shown through it."""
+def test_a_gap_in_a_variable_rate_file_is_held_in_an_animation_and_kept_in_a_video(folder, recipe):
+    """A screen recording that stops for a second: a GIF shows the frame before the gap through it, an MP4
+    keeps the frames and their times."""
     src = zoo.gap(folder)
     info = probe(str(src), FFMPEG)
     assert info.gaps and info.fps == 25 and info.duration == pytest.approx(3.0) and info.frames == 50
-    assert check_one(recipe, src, folder) == "exact"  # was "the output is 1.50 s long, 0.50 s short"
-    plan = render(src, folder / "gap_held.mp4")
-    assert plan.result.frames == 75 == decoded_count(folder / "gap_held.mp4")
+    assert check_one(recipe, src, folder) == "exact"  # freeze-region's GIF was "1.50 s long, 0.50 s short"
+    held = render(src, folder / "gap_held.gif")
+    assert held.result.frames == 75 == decoded_count(folder / "gap_held.gif")
+    kept = render(src, folder / "gap_kept.mp4")
+    assert kept.result.frames == 50 == decoded_count(folder / "gap_kept.mp4")
 
 
 def test_sound_longer_than_the_picture_leaves_the_picture_s_length_and_is_cut_at_its_end(folder):
@@ -93,3 +94,25 @@ def test_an_mpeg_ps_trim_after_its_start_is_planned_as_long_as_asked(folder):
                                  output=str(folder / "ps_trim.mp4")), overwrite=True)
     assert plan.result.frames == 10 == decoded_count(folder / "ps_trim.mp4")
     assert plan.result.duration == pytest.approx(0.4, abs=0.04)  # from its first frame: the file starts 10 ms early
+
+
+@pytest.mark.parametrize("make, output, said, written", [
+    (zoo.surround, "surround.mp4", "with audio (5.1)", "5.1"),  # AAC keeps six channels
+    (zoo.surround, "surround.webm", "with audio (5.1)", "5.1"),  # so does Opus
+    (zoo.surround, "surround.mp3", "with audio (5.1 mixed down to stereo for libmp3lame)", "stereo"),
+    (zoo.hires_sound, "hires.mp4", "with audio (96 kHz)", "96000 Hz"),
+    (zoo.hires_sound, "hires.webm", "with audio (96 kHz resampled to 48 kHz for libopus)", "48000 Hz"),
+    (zoo.mono, "mono.mkv", "with audio", "mono"),
+])
+def test_surround_and_hi_res_sound_are_kept_or_converted_as_the_plan_says(folder, make, output, said, written):
+    plan = ffx.compile_recipe(ffx.Recipe(input=str(make(folder)), output=str(folder / f"out_{output}")), overwrite=True)
+    assert plan.result.sound() == said  # was "with audio" whatever the sound
+    ffx.render_plan(plan)
+    header = next(line for line in header_of(folder / f"out_{output}").splitlines() if "Audio:" in line)
+    assert f" {written}," in header, header
+
+
+def header_of(path) -> str:
+    import subprocess
+
+    return subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True, check=False).stderr

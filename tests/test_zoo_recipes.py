@@ -12,13 +12,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import zoo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_cli import RECIPES, shipped_recipe_args
 
 import ffx
 from ffx.errors import CapabilityError, InputError, RecipeError, RenderError
-from test_cli import RECIPES, shipped_recipe_args
-import zoo
 
 ZOO_EXAMPLES = 40
 SHIPPED = sorted(p.stem for p in RECIPES.glob("*.yaml"))
@@ -33,10 +33,10 @@ def timing_zoo(tmp_path_factory) -> dict[str, Path]:
 def decoded(path: Path) -> tuple[int, str | None, tuple[str, int, int] | None]:
     """What a decoder delivers from ``path``: frames, size, and the sound (codec, rate, channels)."""
     listing = subprocess.run([zoo.FFMPEG, "-nostdin", "-i", str(path), "-map", "0:v:0?", "-f", "framecrc", "-"],
-                             capture_output=True, text=True).stdout
+                             capture_output=True, text=True, check=False).stdout
     frames = sum(line.startswith("0,") for line in listing.splitlines())
     size = next((line.split()[-1] for line in listing.splitlines() if line.startswith("#dimensions 0:")), None)
-    head = subprocess.run([zoo.FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    head = subprocess.run([zoo.FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True, check=False).stderr
     sound = next((line for line in head.splitlines() if "Audio:" in line), None)
     return frames, size, sound
 

@@ -162,8 +162,8 @@ def _moving(size: str = "160x90", rate: int | str = 25, duration: float = 2.5) -
 
 
 def _tone(duration: float, rate: int = 48000, layout: str = "stereo") -> tuple[str, ...]:
-    return ("-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={rate}:duration={duration},"
-                                 f"aformat=channel_layouts={layout}")
+    return ("-f", "lavfi", "-i", (f"sine=frequency=440:sample_rate={rate}:duration={duration},"
+                                  f"aformat=channel_layouts={layout}"))
 
 
 def bframes(folder: Path, duration: float = 2.5) -> Path:

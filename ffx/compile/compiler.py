@@ -184,7 +184,8 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
             if not info.seeks_exactly and info.counted and info.picture_start:
                 # MPEG-TS and -PS have no start of their own: FFmpeg starts their clock at the first packet of
                 # the streams a command reads, here the picture's (measured: the picture then starts at 0)
-                info = info.replace(start_time=info.start_time + info.picture_start, picture_start=0.0)
+                info = info.replace(start_time=info.start_time + info.picture_start, picture_start=0.0,
+                                    duration=info.duration - info.picture_start)
         streams[name] = Clip(
             video=graph.input_pad(node, graph.VIDEO) if info.has_video else None,
             audio=audio, info=info, input_node=node,

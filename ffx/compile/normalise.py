@@ -9,8 +9,8 @@ frames (or HDR the recipe declared it keeps), so the compiler hands each file in
 1. fields: interlaced video is deinterlaced with ``bwdif`` (one frame per frame: the count the plan knows);
 2. colour: PQ or HLG is tone-mapped to BT.709 SDR (zscale + tonemap), unless the output keeps HDR;
 3. aspect: non-square pixels are scaled to the display size (``setsar=1``), so sizes are what one sees;
-4. timing: a picture with gaps is held at its rate (``fps``), and the sound is cut at the picture's end (or
-   padded with silence to it), so the plan's count is the count of the file written (docs/design.md, "Timing").
+4. timing: a picture with gaps is held at its rate (``fps``) in an animation, kept in a video file, and the
+   sound is cut at the picture's end (or padded with silence to it), so the plan's count is the count of the file written (docs/design.md, "Timing").
 
 Full-range (yuvj, ``pc``) and BT.601 pictures need no filter: their tags travel with the frames and every
 FFmpeg conversion honours them (tests/test_real_footage_picture.py measures it). Only an untagged SD
@@ -26,7 +26,7 @@ from fractions import Fraction
 
 from ..effects.context import Clip, StepContext, StepError
 from ..filtergraph import graph
-from ..media.info import MediaInfo
+from ..media.info import MediaInfo, nice_rate
 from ..recipe.inputs import Input
 from ..recipe.output import Output
 from ..syntax.timecode import format_seconds
@@ -47,6 +47,12 @@ INTERLACED = {"tt": "tff", "tb": "tff", "bb": "bff", "bt": "bff"}  # field order
 # disc and broadcast codecs whose SD pictures are BT.601 when they say nothing (DVD, DV, VCD)
 SD_CODECS = FIELD_CODECS | {"mpeg1video"}
 SD_LINES = 576
+# what an audio encoder cannot carry (measured with the bundled FFmpeg, which otherwise converts unasked):
+# its highest sample rate, and how many channels it takes. AAC keeps 5.1 and 96 kHz, Opus keeps 5.1 but
+# codes 48 kHz at most, MP3 is two channels at 48 kHz at most; PCM, FLAC and Vorbis keep what they get.
+SOUND_LIMITS = {"libopus": (48000, 8), "libmp3lame": (48000, 2), "mp2": (48000, 2), "ac3": (48000, 6)}
+CHANNELS = {"mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "quad": 4, "4.0": 4, "5.0": 5, "5.1": 6, "6.1": 7,
+            "7.1": 8}
 
 FieldLook = Callable[[str, MediaInfo], str]  # (path, info) -> progressive, tt or bb: a look at the frames
 
@@ -91,7 +97,9 @@ def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at
             video = _square_pixels(video, info, ctx, changes)
     audio, retimed = clip.audio, False
     if video is not None and not info.cover and info.counted and info.fps and info.duration:
-        video, audio, retimed = _timing(video, audio, info, ctx, changes)
+        video, audio, retimed = _timing(video, audio, info, ctx, output, changes)
+    if audio is not None and output.kind in ("video", "audio"):
+        audio = _sound_for(output.audio_encoder(), audio, info, ctx, changes)
     if not changes and info.first_streams:
         return clip
     if changes:
@@ -101,25 +109,30 @@ def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at
                        input_node=clip.input_node if info.first_streams and not retimed else None)
 
 
-def _timing(video: graph.Pad, audio: graph.Pad | None, info: MediaInfo, ctx: StepContext,
+def _timing(video: graph.Pad, audio: graph.Pad | None, info: MediaInfo, ctx: StepContext, output: Output,
             changes: dict) -> tuple[graph.Pad, graph.Pad | None, bool]:
-    """Gaps held, sound cut or padded to the picture's end: whether anything was done.
+    """Gaps held or kept as the output's format does, sound cut or padded to the picture's end: whether the
+    frames were moved.
 
     Times stay the file's own, as a player counts them (a picture that starts after its sound starts there).
-    Gaps are held (``fps`` at the picture's own rate repeats the frame before a gap) in every output with a
-    picture: every step counts frames as length x rate. Sound that lasts past the picture is cut at its end,
-    sound that ends before it is padded with silence to it; sound that starts before the picture is kept.
+    A video file keeps a gap (its frames carry their times; its rate is then the average); an animation (GIF,
+    WebP) or a picture sequence holds it (``fps`` at the picture's own rate repeats the frame before it):
+    their frames are shown at one rate. Sound that lasts past the picture is cut at its end, sound that ends
+    before it is padded with silence to it; sound that starts before the picture is kept.
     """
     slack = max(2 * float(1 / info.fps), 0.1)  # encoders' priming and last packets: the sound is the picture's
-    end = info.picture_start + info.duration
+    end, span = info.duration, info.duration - info.picture_start
     sound = info.sound_span if audio is not None else None
     long = sound is not None and sound[1] > end + slack
     short = sound is not None and sound[1] < end - slack
-    if not (info.gaps or long or short):
+    held = info.gaps and output.kind != "video"
+    if info.gaps and not held:
+        changes["fps"] = nice_rate(info.frames / span)  # kept: the frames as they are, at their average rate
+    if not (held or long or short):
         return video, audio, False
-    if info.gaps:
+    if held:
         video = ctx.chain(video, "fps", {"fps": info.fps})
-        changes.update(frames=max(1, round(info.duration * info.fps)), gaps=False)
+        changes.update(frames=max(1, round(span * info.fps)), gaps=False)
     if long:
         audio = ctx.chain(audio, "atrim", {"end": format_seconds(end)})
     if short:
@@ -127,6 +140,27 @@ def _timing(video: graph.Pad, audio: graph.Pad | None, info: MediaInfo, ctx: Ste
     if sound is not None:
         changes["sound_span"] = (sound[0], end)
     return video, audio, True
+
+
+def _sound_for(encoder: str, audio: graph.Pad, info: MediaInfo, ctx: StepContext, changes: dict) -> graph.Pad:
+    """Sound the output's encoder cannot carry, made so at the input (so the plan says it): more channels
+    than it takes are mixed down to stereo, a rate above its highest resampled to it."""
+    highest, most = SOUND_LIMITS.get(encoder, (None, None))
+    layout = info.channel_layout or ""
+    channels = CHANNELS.get(layout.split("(")[0])
+    options, done = {}, []
+    if most is not None and channels is not None and channels > most:
+        options["channel_layouts"] = "stereo"
+        done.append(f"{layout} mixed down to stereo")
+        changes["channel_layout"] = "stereo"
+    if highest is not None and info.sample_rate and info.sample_rate > highest:
+        options["sample_rates"] = highest
+        done.append(f"{info.sample_rate / 1000:g} kHz resampled to {highest / 1000:g} kHz")
+        changes["sample_rate"] = highest
+    if not options:
+        return audio
+    changes["sound_note"] = f"{' and '.join(done)} for {encoder}"
+    return ctx.chain(audio, "aformat", options)
 
 
 def _interlaced(spec: Input, info: MediaInfo, look_at_fields: FieldLook) -> str | None:

@@ -179,9 +179,11 @@ class Trim(Effect):
             ctx.input_options.seek(node, float(seek), float(cut.next - seek) + 1)
         video = audio = None
         if clip.video is not None:
-            span = {"end": format_seconds(float(cut.after - seek))}
+            # FFmpeg reads a time in whole microseconds, dropping the rest: a cut half-way between two frames
+            # of 1001/24000 s (an AVI's time base) read a hair early lands on the frame before. Rounded up
+            span = {"end": format_seconds(math.ceil((cut.after - seek) * 10**6) / 10**6)}
             if cut.before is not None and cut.before > seek:
-                span = {"start": format_seconds(float(cut.before - seek)), **span}
+                span = {"start": format_seconds(math.ceil((cut.before - seek) * 10**6) / 10**6), **span}
             video = ctx.chain(clip.video, "trim", span)
             expr = "PTS-STARTPTS"
             if cut.stop < cut.next:

@@ -50,6 +50,7 @@ class MediaInfo:
     picture_start: float = 0.0  # seconds from the file's start to its first picture (sound may start first)
     sound_span: tuple[float, float] | None = None  # when the sound starts and ends, seconds from the file's start
     gaps: bool = False  # the picture stops for longer than 1.5 frames at its rate (screen recorders, phones)
+    sound_note: str | None = None  # what was done to the sound for the output's encoder (5.1 mixed down...)
 
     @property
     def has_video(self) -> bool:
@@ -106,7 +107,20 @@ class MediaInfo:
         '320x180 @ 12 fps, 2.00 s (24 frames), no audio'
         """
         return ", ".join([*self.picture_and_length(" (the header's length; frames not counted)"),
-                          "with audio" if self.has_audio else "no audio"])
+                          self.sound() if self.has_audio else "no audio"])
+
+    def sound(self) -> str:
+        """The sound in a few words: what is not plain mono or stereo up to 48 kHz is said, and what was done.
+
+        >>> MediaInfo(has_audio=True, channel_layout="5.1(side)", sample_rate=96000).sound()
+        'with audio (5.1(side), 96 kHz)'
+        """
+        if self.sound_note:
+            return f"with audio ({self.sound_note})"
+        said = [self.channel_layout] if self.channel_layout not in (None, "mono", "stereo") else []
+        if self.sample_rate and self.sample_rate > 48000:
+            said.append(f"{self.sample_rate / 1000:g} kHz")
+        return f"with audio ({', '.join(said)})" if said else "with audio"
 
     def picture_and_length(self, uncounted: str = "") -> list[str]:
         """Size and rate, then the length (``about ...`` and ``uncounted`` for a long file not counted)."""

@@ -26,7 +26,13 @@ from ..errors import InputError
 from ..ffmpeg import process
 from .cache import ProbeCache, Probed, ReadAhead, file_identity
 from .info import MediaInfo, UncountedInfo, nice_rate
-from .report import Listing, listed_span, parse_ffmpeg_report, parse_packets, reached_time
+from .report import (
+    Listing,
+    listed_span,
+    parse_ffmpeg_report,
+    parse_packets,
+    reached_time,
+)
 from .streams import choose_streams, read_streams
 
 
@@ -151,8 +157,8 @@ def timed(info: MediaInfo, listing: str) -> MediaInfo:
 
     The header's count and length are not what a decoder delivers: an MP4's edit list hides packets it still
     counts, an AVI's length is its longest stream's, sound may start before the picture or last past it.
-    The picture's packets say it: its frame count (those an edit list cuts left out), its length (first
-    frame to the end of the last), its rate (the usual distance between frames), whether it stops somewhere
+    The picture's packets say it: its frame count (those an edit list cuts left out), its length (to the end
+    of its last frame), its rate (the usual distance between frames), whether it stops somewhere
     (gaps), and when it and the sound start and end (docs/design.md, "Timing").
     """
     video = listed_span(parse_packets(listing, stream=0)) if info.has_video else None
@@ -166,7 +172,8 @@ def timed(info: MediaInfo, listing: str) -> MediaInfo:
         measured = video.count / length if length > 0 else None
         near = [r for r in (info.fps, rate) if r and measured and abs(r - measured) <= r * Fraction(2, 100)]
         fps = rate if video.gaps and rate else near[0] if near else nice_rate(float(measured)) if measured else info.fps
-        changes.update(frames=video.count, duration=float(length), fps=fps, gaps=video.gaps,
+        # the length runs on the file's clock, as a player's: to the picture's end (it may start after its sound)
+        changes.update(frames=video.count, duration=float(video.end), fps=fps, gaps=video.gaps,
                        picture_start=float(video.start))
     return info.replace(**changes) if changes else info
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import pairwise
 from statistics import median_low
 
 from .info import MediaInfo, nice_rate
@@ -178,7 +179,7 @@ def listed_span(listing: Listing | None) -> ListedSpan | None:
         return None
     unit, packets = listing
     times = [pts for pts, _, _ in packets]
-    steps = [b - a for a, b in zip(times, times[1:]) if b > a]
+    steps = [b - a for a, b in pairwise(times) if b > a]
     step = median_low(steps) if steps else None
     last = packets[-1][1] or step or 0
     gaps = step is not None and any(distance > 1.5 * step for distance in steps)

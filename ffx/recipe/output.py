@@ -171,6 +171,12 @@ class Output(CheckedCopy):
             return self.format
         return ALL_FORMATS[self.extension]
 
+    def audio_encoder(self) -> str:
+        """The sound's encoder: the one asked for, else the format's usual one."""
+        return self.audio_codec or {".webm": "libopus", ".wav": "pcm_s16le", ".flac": "flac", ".ogg": "libvorbis",
+                                    ".opus": "libopus", ".mp3": "libmp3lame", ".mkv": "aac",
+                                    ".avi": "libmp3lame"}.get(self.extension, "aac")
+
     def video_codec(self) -> str | None:
         if self.codec:
             return self.codec
@@ -260,9 +266,7 @@ class Output(CheckedCopy):
             scale = JPEG_QSCALE[preset_of(self.quality)]
             args += [("-qmin", "1")] * (scale == 1) + [("-q:v", str(scale))]
         if audio is not None:
-            audio_codec = self.audio_codec or {".webm": "libopus", ".wav": "pcm_s16le", ".flac": "flac",
-                                               ".ogg": "libvorbis", ".opus": "libopus", ".mp3": "libmp3lame",
-                                               ".mkv": "aac", ".avi": "libmp3lame"}.get(self.extension, "aac")
+            audio_codec = self.audio_encoder()
             args += [("-c:a", audio_codec)]
             if self.audio_bitrate or audio_codec in ("aac", "libopus", "libmp3lame", "libvorbis"):
                 args += [("-b:a", self.audio_bitrate or "192k")]
