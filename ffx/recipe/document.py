@@ -40,12 +40,10 @@ from ..errors import Problem, RecipeError, UsageError, quote
 from ..syntax.problems import distinct as _distinct
 from ..syntax.problems import field_names, problem
 from ..syntax.problems import unwrapped as _unwrapped
-from ..syntax.yamlsource import (
-    Located,
-    format_path,
-)
+from ..syntax.yamlsource import Located
 from .desugar import desugar_step, path_sugar
 from .inputs import Input
+from .limits import MAX_INPUTS, MAX_STEPS, at_most, nul_problems
 from .output import Output
 from .sizes import BYTES, parse_bytes
 
@@ -99,26 +97,6 @@ _CORE_ERRORS = frozenset(typing.get_args(ErrorType))
 Step = Annotated[SerializeAsAny[Effect], PlainValidator(validate_step)]
 VarValue = Union[bool, int, float, str]
 
-# A recipe's size, counted before anything in it is checked, the same for YAML and Python: a YAML file
-# stops at 100,000 values (yamlsource.MAX_NODES), but a Python list of a million steps took 51 s and
-# 1.9 GB to compile. 10,000 steps is ten times the longest generated recipe we know of (a chain of
-# short trims and fades per beat of a song) and compiles in about half a second; 1,000 inputs is past
-# what FFmpeg can open at all under the usual limit of 1,024 open files per process.
-MAX_STEPS = 10_000
-MAX_INPUTS = 1_000
-
-
-def _at_most(limit: int, what: str):
-    """A check that a list or mapping holds at most ``limit`` items, run before any item is validated."""
-
-    def check(value: Any) -> Any:
-        if isinstance(value, (list, tuple, dict)) and len(value) > limit:
-            raise ValueError(f"a recipe holds at most {limit:,} {what}, not {len(value):,}")
-        return value
-
-    return check
-
-
 class Recipe(CheckedCopy):
     """A declarative video effect: inputs, variables, a chain of steps, an output."""
 
@@ -126,9 +104,9 @@ class Recipe(CheckedCopy):
 
     input: Annotated[Input, BeforeValidator(path_sugar)] | None = Field(None, description="the input: a file path, or {source: testsrc2, size: 640x360, rate: 30, duration: 5}")
     inputs: Annotated[dict[StreamName, Annotated[Input, BeforeValidator(path_sugar)]] | None,
-                      BeforeValidator(_at_most(MAX_INPUTS, "inputs"))] = Field(None, description="several named inputs; steps start from the first, others are used by name")
+                      BeforeValidator(at_most(MAX_INPUTS, "inputs"))] = Field(None, description="several named inputs; steps start from the first, others are used by name")
     vars: dict[StreamName, VarValue] = Field({}, description="values written ${name} in the recipe, overridable with --set name=value")
-    steps: Annotated[list[Step], BeforeValidator(_at_most(MAX_STEPS, "steps"))] = Field([], description="the effects, applied in order")
+    steps: Annotated[list[Step], BeforeValidator(at_most(MAX_STEPS, "steps"))] = Field([], description="the effects, applied in order")
     output: Annotated[Output, BeforeValidator(path_sugar)] | None = Field(None, description="the output file, or {path: out.gif, fps: 15, colors: 128, ...}")
     max_memory: str | None = Field(None, pattern=BYTES, description="memory budget for buffering steps such as reverse, e.g. 512M or 2G (default 1G)")
 
@@ -143,7 +121,7 @@ class Recipe(CheckedCopy):
             error = RecipeError(_distinct([_problem(err, data, None) for err in _unwrapped(exc.errors())]))
             error.validation = exc  # validate_recipe maps these back to YAML lines
             raise error from None
-        nul = _nul_problems(self)
+        nul = nul_problems(self)
         if nul:  # a C string ends at NUL: FFmpeg, the OS and Python's os functions would cut or refuse it
             raise RecipeError(nul)
 
@@ -172,20 +150,13 @@ class Recipe(CheckedCopy):
         return {"input": self.input} if self.input is not None else {}
 
     def files_read(self) -> list[tuple[str, str]]:
-        """Every file the render reads by name, ``(what reads it, path)``: the inputs' files, the files
-        steps name (fonts, subtitles, any :attr:`~ffx.effects.base.Effect.file_fields`) and the recipe
-        file itself. The compiler refuses an output that is any of them, by file identity.
-
-        >>> Recipe(input="clip.mp4", steps=[{"subtitles": "s.srt"}]).files_read()
-        [('input', 'clip.mp4'), ('steps[0].subtitles.file', 's.srt')]
-        """
+        """Every file the render reads by name, ``(what reads it, path)``: the inputs', the steps' (fonts,
+        subtitles, any ``file_fields``) and the recipe file. The compiler refuses each as the output."""
         files = [(f"inputs.{name}" if self.inputs is not None else "input", spec.path)
                  for name, spec in self.named_inputs().items() if spec.path is not None]
-        for index, step in enumerate(self.steps):
-            files += [(f"steps[{index}].{step.effect}.{field}", path) for field, path in step.files_read()]
-        if self._source is not None and self._source.file:
-            files.append(("recipe", self._source.file))
-        return files
+        files += [(f"steps[{index}].{step.effect}.{field}", path)
+                  for index, step in enumerate(self.steps) for field, path in step.files_read()]
+        return files + ([("recipe", self._source.file)] if self._source is not None and self._source.file else [])
 
     def with_io(self, inputs: list[str | Input | tuple[str, str | Input]] | None = None,
                 output: str | None = None) -> Recipe:
@@ -355,39 +326,6 @@ def _input_from(item: Input, folder: str, keep: set | frozenset, where: tuple) -
     if field is None or {where, where + (field,)} & set(keep):
         return item
     return item.model_copy(update={field: _from_folder(getattr(item, field), folder)})
-
-
-def _nul_problems(recipe: Recipe) -> list[Problem]:
-    """Every string in the recipe that holds a NUL character, by field."""
-    found: list[Problem] = []
-
-    def visit(value: Any, path: tuple) -> None:
-        if isinstance(value, str):
-            if "\0" in value:
-                found.append(Problem("the NUL character (\\0) is not allowed", field=format_path(path)))
-            elif not value.isascii() and any("\ud800" <= char <= "\udfff" for char in value):  # not UTF-8
-                found.append(Problem(f"{quote(value)} holds a lone surrogate character, which is not text",
-                                     field=format_path(path)))
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                visit(key, path)
-                visit(item, path + (key,))
-        elif isinstance(value, (list, tuple)):
-            for index, item in enumerate(value):
-                visit(item, path + (index,))
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, BaseModel):
-            return value.model_dump(mode="json", by_alias=True)
-        if isinstance(value, dict):
-            return {key: plain(item) for key, item in value.items()}
-        return value
-
-    for name in ("input", "inputs", "vars", "output", "max_memory"):
-        visit(plain(getattr(recipe, name)), (name,))
-    for index, step in enumerate(recipe.steps):
-        visit(step.model_dump(mode="json", by_alias=True, exclude={"effect"}), ("steps", index, step.effect))
-    return found
 
 
 def _compact_io(model: BaseModel) -> Any:
