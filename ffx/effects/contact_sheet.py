@@ -53,7 +53,10 @@ class ContactSheet(Effect):
         if info.frames < tiles:
             raise StepError(f"{tiles} tiles need {tiles} frames; the clip has {info.frames}", field="rows",
                             hint="use fewer columns or rows")
-        tile_width = (self.width - self.padding * (self.columns + 1)) // self.columns
+        # even sides: pad (the time's strip) rounds a 4:2:0 picture's size down to whole chroma samples,
+        # and an odd width would come out smaller than the picture it pads ("Padded dimensions cannot be
+        # smaller than input dimensions")
+        tile_width = (self.width - self.padding * (self.columns + 1)) // self.columns // 2 * 2
         if tile_width < 8:
             raise StepError("the tiles would be narrower than 8 px", field="width")
         tile_height = max(2, round(tile_width * info.height / info.width / 2) * 2)
@@ -64,6 +67,7 @@ class ContactSheet(Effect):
         if self.timestamps:
             size = max(8, tile_height // 9)
             strip = size + 2 * max(2, size // 4)  # the label's own row under the picture, never over it
+            strip += strip % 2
             video = ctx.chain(video, "pad", {"w": "iw", "h": tile_height + strip, "x": 0, "y": 0,
                                              "color": self.background})
             video = ctx.chain(video, "drawtext", {
