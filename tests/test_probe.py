@@ -333,3 +333,17 @@ def test_the_probe_cache_keeps_the_newest_answers_and_forgets_a_changed_file(tmp
     assert [cache.remembered(str(file), FFMPEG) is not None for file in files] == [False, True, True]
     files[2].write_bytes(b"changed")
     assert cache.remembered(str(files[2]), FFMPEG) is None and cache.remembered(str(files[1]), "other") is None
+
+
+def test_the_probe_cache_keeps_a_bounded_number_of_measurements(tmp_path):
+    """A studio measures on every keystroke that changes a GIF's graph: the measurements kept are bounded
+    like the probed answers, the newest staying."""
+    from ffx.media.cache import ProbeCache
+
+    clip = tmp_path / "clip.bin"
+    clip.write_bytes(b"x")
+    cache = ProbeCache(kept=4)
+    for number in range(10):
+        cache.remember_measure(str(clip), "ffmpeg", f"trial-{number}", number)
+    assert len(cache._measures) == 4
+    assert [cache.measured(str(clip), "ffmpeg", f"trial-{n}") for n in (5, 6, 9)] == [None, 6, 9]

@@ -98,8 +98,12 @@ class ProbeCache:
     def remember_measure(self, path: str, ffmpeg: str, what: str, value: Any) -> None:
         identity = file_identity(path)
         if identity is not None:
-            with self._lock:
-                self._measures[_key(path, ffmpeg, what)] = (identity, value)
+            with self._lock:  # the newest last; beyond ``kept`` the oldest go, as probed answers do
+                key = _key(path, ffmpeg, what)
+                self._measures.pop(key, None)
+                self._measures[key] = (identity, value)
+                while len(self._measures) > self.kept:
+                    del self._measures[next(iter(self._measures))]
 
     def forget(self) -> None:
         """Drop every probed answer (reads started ahead stay, for the command they were started for)."""
