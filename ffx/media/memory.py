@@ -59,7 +59,7 @@ def tree_memory(info: MediaInfo, frames_held: int, encoder: int = DEFAULT_ENCODE
     not a lookahead of frames that never come.
     """
     frame = info.frame_bytes() * FRAME_PADDING
-    if info.frames == 1:
+    if info.estimate.frames == 1:  # the header's count: an estimate never starts a count of a long file
         encoder = min(encoder, STILL_FRAMES)
     fixed = SEGMENTED_OVERHEAD if segmented else PLAIN_OVERHEAD
     return int(fixed + (encoder + frames_held) * frame + audio_bytes(info))
