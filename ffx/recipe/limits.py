@@ -5,15 +5,12 @@ its strings may not hold.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
 from ..errors import Problem, quote
 from ..syntax.yamlsource import format_path
-
-if TYPE_CHECKING:
-    from .document import Recipe
 
 # A YAML file stops at 100,000 values (yamlsource.MAX_NODES), but a Python list of a million steps took
 # 51 s and 1.9 GB to compile. 10,000 steps is far past a recipe written by hand or generated per cut of
@@ -34,7 +31,7 @@ def at_most(limit: int, what: str):
     return check
 
 
-def nul_problems(recipe: Recipe) -> list[Problem]:
+def nul_problems(recipe: BaseModel) -> list[Problem]:
     """Every string in the recipe that holds a NUL character, by field."""
     found: list[Problem] = []
 
