@@ -46,6 +46,17 @@ def exact_factor(factor: float) -> Fraction:
     return Fraction(repr(factor)).limit_denominator(10_000)
 
 
+def on_the_slot_grid(clip: Clip, length: float | None) -> float | None:
+    """The clip's length, or n / fps where it is within a tenth of a frame of its n frames: a container's
+    rounded end (Matroska keeps milliseconds) must not move a count by one. A trim's shortened last frame
+    (half a frame or more) is a real length and stays."""
+    info = clip.info
+    if length is None or not info.counted or not info.frames or not info.fps:
+        return length
+    grid = Fraction(info.frames) / info.fps
+    return float(grid) if abs(Fraction(repr(length)) - grid) * info.fps < Fraction(1, 10) else length
+
+
 def frames_at_speed(length: float, factor: Fraction, fps: Fraction) -> int:
     """Slots of ``fps`` a clip ending at ``length`` s fills at ``factor``: its new length in slots, half up.
 
@@ -117,7 +128,7 @@ class Speed(Effect):
         if clip.video is not None and on_their_slots(clip, ctx):
             # by frame index: each slot's frame chosen exactly (module docstring), the count the plan's
             exact = exact_factor(factor)
-            frames = frames_at_speed(length, exact, clip.info.fps)
+            frames = frames_at_speed(on_the_slot_grid(clip, length), exact, clip.info.fps)
             if frames:
                 video = pick_by_index(clip.video, ctx, exact, clip.info.fps, frames)
         elif clip.video is not None:
