@@ -95,7 +95,7 @@ def test_the_measurement_is_bounded_in_frames_and_time(moving, tmp_path, monkeyp
 
     monkeypatch.setattr(palette_trials.subprocess, "run", recorded)
     started = time.monotonic()
-    plan = compiled(moving, tmp_path)  # the default: quality 90, measured
+    plan = compiled(moving, tmp_path, quality=90)  # a number: measured
     elapsed = time.monotonic() - started
     assert choice(plan)[1] == "90"
     assert runs and all(timeout == palette_trials.TIMEOUT for _, timeout in runs)

@@ -122,11 +122,11 @@ class Output(CheckedCopy):
     audio_codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$", description="audio encoder (default aac, opus for webm)")
     audio_bitrate: str | None = Field(None, pattern=r"^[0-9]{1,4}k$", description="audio bitrate such as 192k")
     quality: Literal["best", "high", "medium", "low"] | Annotated[int, Field(ge=1, le=100)] | None = Field(
-        None, description="GIF: one knob for size against fidelity: 1-100 (default 90, as gifski's) picks the palette "
+        None, description="GIF: one knob for size against fidelity: 1-100 (as gifski's) picks the palette "
                           "size, dithering and transparency by trying them on a few frames of a file input, the "
                           "smallest that reaches the number's SSIM; or a preset, unmeasured (best = 100: a palette "
                           "per frame; high = 90: 256 colours; medium = 70: 128; low = 50: 64); colors/dither/"
-                          "stats_mode given too win. "
+                          "stats_mode given too win; default high. "
                           "JPEG: -q:v 1, 2 (default), 5 or 10. WebP: -quality 95, 80 (default), 65 or 50. "
                           "AVIF: crf 22, 32 (default), 40 or 48")
     colors: int = Field(256, ge=2, le=256, description="GIF: palette size")

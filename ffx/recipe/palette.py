@@ -38,7 +38,9 @@ QUALITY = {
 # is turned into a palette size, dithering and transparency by trying them on a few frames of the clip (a
 # compile-side port, ffx/compile/palette_trials.py) and keeping the smallest that reaches the number's SSIM.
 PRESET_NUMBERS = {"low": 50, "medium": 70, "high": 90, "best": 100}
-DEFAULT_GIF_QUALITY = 90
+# Unmeasured by default: trying palettes adds about 0.3 s to every compile of a GIF (0.24 s -> 0.50 s for
+# ffx compile of recipes/gif.yaml, paired runs), which a recipe asks for by writing a number
+DEFAULT_GIF_QUALITY = "high"
 # the SSIM loss (1 - SSIM) asked for at some numbers, interpolated between them on a log scale: 90 asks for
 # 0.985, which keeps a black-and-white film at 32 colours where gifski's default gives 0.981 (docs/benchmarks.md)
 LOSS_AT = ((1, 0.30), (50, 0.08), (70, 0.04), (90, 0.015), (100, 0.001))
