@@ -11,11 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import ffx
 from conftest import ADVERSARIAL, make_clip
-from ffx.cli import app
+from test_batch import cli  # the batch tests' way to run ffx batch in a folder
 from ffx.scale.batch.manifest import MANIFEST_NAME, read_manifest
 
 RECIPE = """\
@@ -24,14 +23,6 @@ steps:
 output: {path: unused.mkv, codec: ffv1}
 """
 
-
-def cli(*args: str, cwd: Path):
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
-    finally:
-        os.chdir(old)
 
 
 def ffx_process(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
