@@ -17,6 +17,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from conftest import ADVERSARIAL, run_ffmpeg  # noqa: E402
 from ffx.studio.app import create_app  # noqa: E402
 from ffx.studio.session import Job, PageRequest, Studio  # noqa: E402
+from test_studio_api import finished  # noqa: E402  (the studio tests' wait for a preview)
 
 TOKEN = "secret-token"
 PORT = 8765
@@ -52,13 +53,6 @@ def recipe(given: str) -> str:
     return f"input: {given}\nsteps: []\noutput: out.mp4\n"
 
 
-def finished(client, job: dict) -> dict:
-    for _ in range(600):
-        job = client.get(f"/api/preview/{job['id']}").json()
-        if job["state"] != "running":
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"the preview did not finish: {job}")
 
 
 # --- 1. image patterns: every file they match, not only their folder ---------------------------------

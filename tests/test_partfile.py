@@ -87,7 +87,7 @@ def _dead_pid() -> int:
 
 
 def test_only_parts_whose_owner_provably_no_longer_runs_are_swept(tmp_path):
-    me, started = os.getpid(), partfile._start_time(os.getpid())
+    me, started = os.getpid(), partfile.start_time(os.getpid())
     host, other_host = partfile.HOST, format(int(partfile.HOST, 16) ^ 1, "08x")
     names = {
         "dead": f".ffx-part-{host}-{_dead_pid()}-123-0a1b2c3d.mp4",

@@ -159,9 +159,9 @@ def test_preview_renders_a_playable_video_and_a_contact_sheet(client, folder):
     job = client.post("/api/preview", json={"text": text}).json()
     assert job["state"] == "running"
     again = client.post("/api/preview", json={"text": text})
-    job = _finished(client, job)
+    job = finished(client, job)
     if again.status_code == 200:  # the first was done already
-        _finished(client, again.json())
+        finished(client, again.json())
     else:
         assert again.status_code == 409 and "being rendered" in again.json()["problems"][0]["text"]  # one at a time
     assert job["state"] == "done", job
@@ -176,12 +176,12 @@ def test_preview_renders_a_playable_video_and_a_contact_sheet(client, folder):
     assert sheet.content.startswith(b"\x89PNG") and sheet.headers["content-type"] == "image/png"
     assert not list(folder.glob("*.preview.*")) and not list(folder.glob("*.sheet.*"))  # not in the user's folder
     assert client.get("/api/preview/nosuchjob/video").status_code == 404
-    window = _finished(client, client.post("/api/preview", json={"text": text, "at": 0.2, "seconds": 0.4}).json())
+    window = finished(client, client.post("/api/preview", json={"text": text, "at": 0.2, "seconds": 0.4}).json())
     saved.write_bytes(client.get(f"/api/preview/{window['id']}/video").content)
     assert decode_frames(saved).shape[0] == 10  # 0.4 s of the result at 25 fps
 
 
-def _finished(client, job: dict) -> dict:
+def finished(client, job: dict) -> dict:
     for _ in range(600):
         job = client.get(f"/api/preview/{job['id']}").json()
         if job["state"] != "running":

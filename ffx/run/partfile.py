@@ -49,11 +49,11 @@ HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 _NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOSYS}
 
 
-def _start_time(pid: int) -> int | None:
+def start_time(pid: int) -> int | None:
     """When a process started (clock ticks since boot), from /proc; None where that cannot be read."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
-            fields = handle.read().rsplit(b")", 1)[1].split()
+            fields = handle.read(4096).rsplit(b")", 1)[1].split()  # the command name may hold ')' or spaces
         return int(fields[19])  # field 22 of stat(5); the two before ")" are pid and (comm)
     except (OSError, IndexError, ValueError):
         return None
@@ -63,18 +63,21 @@ def part_name(extension: str, label: str = "") -> str:
     """A hidden name owned by this process: once it no longer runs, a sweep of the folder removes the file
     (also used for files another process writes for this one, such as a chunked render's pieces)."""
     pid = os.getpid()
-    return f".ffx-part-{HOST}-{pid}-{_start_time(pid) or 0}-{secrets.token_hex(4)}{'-' + label if label else ''}{extension}"
+    return f".ffx-part-{HOST}-{pid}-{start_time(pid) or 0}-{secrets.token_hex(4)}{'-' + label if label else ''}{extension}"
 
 
-def _owner_gone(pid: int, start: int) -> bool:
-    """True only when the part's owner provably no longer runs."""
+def owner_gone(pid: int, start: int) -> bool:
+    """True only when the process that named a file or folder (its pid and start time) provably no longer
+    runs: the pid is free, or another process, started at another time, has it now."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:
         pass  # a process of another user has that pid now
-    now = _start_time(pid)
+    except OverflowError:
+        return True  # no process can have that pid
+    now = start_time(pid)
     return start != 0 and now is not None and now != start
 
 
@@ -89,7 +92,7 @@ def sweep_stale_parts(folder: str) -> list[str]:
         if not entry.name.startswith(".ffx-part-"):  # cheap: the folder may hold thousands of outputs
             continue
         match = PART_NAME.match(entry.name)
-        if match and match.group(1) == HOST and _owner_gone(int(match.group(2)), int(match.group(3))):
+        if match and match.group(1) == HOST and owner_gone(int(match.group(2)), int(match.group(3))):
             try:
                 os.unlink(entry.path)
                 removed.append(entry.name)

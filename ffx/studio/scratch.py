@@ -13,26 +13,16 @@ studio's never goes.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
-import socket
 import stat
 import tempfile
 
-HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+from ..run.partfile import HOST, start_time
+from ..run.partfile import owner_gone as part_owner_gone
+
 SCRATCH_NAME = re.compile(r"^ffx-studio-([0-9a-f]{8})-(\d+)-(\d+)-[A-Za-z0-9_]+$")
-
-
-def start_time(pid: int) -> int | None:
-    """When a process started (clock ticks since boot: field 22 of ``/proc/PID/stat``); None when unknown."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            fields = handle.read(4096).rsplit(b")", 1)[1].split()  # the command name may hold ')' or spaces
-        return int(fields[19])
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def make_scratch() -> str:
@@ -42,19 +32,9 @@ def make_scratch() -> str:
 
 
 def owner_gone(pid: int, started: int) -> bool:
-    """True only when the process that made a folder provably no longer runs."""
-    if started == 0:
-        return False  # its start time was unknown: a live owner cannot be ruled out
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        pass  # a process of another user has the pid now: its start time tells
-    except OverflowError:
-        return True  # no process can have that pid
-    now = start_time(pid)
-    return now is not None and now != started
+    """True only when the studio that made a folder provably no longer runs (a folder whose start time was
+    unknown is never taken: a live owner cannot be ruled out)."""
+    return started != 0 and part_owner_gone(pid, started)
 
 
 def sweep_scratch(folder: str | None = None) -> list[str]:
