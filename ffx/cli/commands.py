@@ -108,11 +108,12 @@ _NAMED_INPUT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]{0,63})=(.+)$", re.DOTALL)
 
 def _source_lines(plan) -> list[str]:
     """Which file feeds which input, when the recipe has several (``music <- generated sine (recipe
-    default)`` marks one it generates itself); a recipe of one input needs no such line."""
-    sources = plan.sources
-    if len(sources) < 2:
-        return []
-    return [f"  {name} <- {what}" for name, what, _ in sources]
+    default)`` marks one it generates itself), and what was done to an input's picture and sound to show it
+    as a player does (``input <- phone.mov: HLG tone-mapped to BT.709, ...``); a recipe of one clean input
+    needs no such line."""
+    sources, done = plan.sources, dict(getattr(plan, "normalised", ()))
+    return [f"  {name} <- {what}" + (f": {', '.join(done[name])}" if name in done else "")
+            for name, what, _ in sources if len(sources) > 1 or name in done]
 
 
 def _choice_lines(plan) -> list[str]:

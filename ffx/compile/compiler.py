@@ -230,6 +230,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
             add(exc.message, where + ("duration",), exc.hint)
     current = streams[first_name]
     input_infos = [streams[name].info for name in named]
+    normalised = tuple((name, info.input_notes) for name, info in zip(named, input_infos) if info.input_notes)
     for index, step in enumerate(recipe.steps):
         ctx.label = f"steps[{index}] ({step.effect})"
         ctx.first_step = index == 0 and step.source is None and first_name not in referenced
@@ -302,7 +303,8 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     return Plan(stages=(*earlier, stage), result=final.info.for_plan(), memory_estimate=ctx.memory_bytes,
                 temporary_files=tuple(run.path for run in ctx.passes),
                 binary_path=binary.path, overwrite=overwrite, preview=preview, feeds=tuple(ctx.feeds),
-                notes=tuple(notes), sources=tuple(recipe.input_sources()), choices=tuple(ctx.choices))
+                notes=tuple(notes), sources=tuple(recipe.input_sources()), choices=tuple(ctx.choices),
+                normalised=normalised)
 
 
 def _still_length(spec: Input, clip: Clip, ctx: StepContext) -> Clip:

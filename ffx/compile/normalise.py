@@ -26,6 +26,7 @@ from fractions import Fraction
 
 from ..effects.context import Clip, StepContext, StepError
 from ..filtergraph import graph
+from ..filtergraph.graph import option_text
 from ..media.info import MediaInfo, nice_rate
 from ..recipe.inputs import Input
 from ..recipe.output import Output
@@ -51,10 +52,25 @@ SD_LINES = 576
 # its highest sample rate, and how many channels it takes. AAC keeps 5.1 and 96 kHz, Opus keeps 5.1 but
 # codes 48 kHz at most, MP3 is two channels at 48 kHz at most; PCM, FLAC and Vorbis keep what they get.
 SOUND_LIMITS = {"libopus": (48000, 8), "libmp3lame": (48000, 2), "mp2": (48000, 2), "ac3": (48000, 6)}
+HDR_NAMES = {"smpte2084": "PQ (HDR10)", "arib-std-b67": "HLG"}
+FIELD_ORDERS = {"tff": "top field first", "bff": "bottom field first", "auto": "each frame's own field order"}
 CHANNELS = {"mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "quad": 4, "4.0": 4, "5.0": 5, "5.1": 6, "6.1": 7,
             "7.1": 8}
 
 FieldLook = Callable[[str, MediaInfo], str]  # (path, info) -> progressive, tt or bb: a look at the frames
+
+
+class _Done:
+    """What :func:`normalise` did to one input: the phrases the plan says, the picture's filters in order
+    (a segmented reverse's feeders apply them too), and the changed media facts."""
+
+    def __init__(self, ctx: StepContext):
+        self.ctx, self.notes, self.filters, self.changes = ctx, [], [], {}
+
+    def picture(self, video: graph.Pad, name: str, options: dict | None = None) -> graph.Pad:
+        """``video`` through one filter, recorded for the commands that read the file themselves."""
+        self.filters.append((name, tuple((key, option_text(value)) for key, value in (options or {}).items())))
+        return self.ctx.chain(video, name, options)
 
 
 def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at_fields: FieldLook) -> Clip:
@@ -73,44 +89,51 @@ def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at
         audio_only = MediaInfo(duration=info.duration, has_audio=info.has_audio, sample_rate=info.sample_rate,
                                channel_layout=info.channel_layout, start_time=info.start_time,
                                header_duration=info.header_duration, seeks_exactly=info.seeks_exactly,
-                               audio_index=info.audio_index, first_streams=info.first_streams)
+                               audio_index=info.audio_index, first_streams=info.first_streams,
+                               input_notes=("cover picture left out",))
         return clip.evolve(video=None, info=audio_only, input_node=clip.input_node)
-    video, changes = clip.video, {}
+    video, done = clip.video, _Done(ctx)
+    changes = done.changes
+    if not info.first_streams:
+        done.notes += [f"{what} from stream 0:{index}" for what, index, used in (
+            ("picture", info.video_index, video), ("sound", info.audio_index, clip.audio)) if used is not None]
     if info.cover and clip.audio is None and info.fps and info.fps > 120:
         # a cover whose sound is not used (a GIF, a picture, a silent video) is one picture; its rate is
         # nominal (90000 in an MP3), and the file's length is the sound's, not the picture's
         changes.update(fps=Fraction(25), duration=1 / 25, frames=1)
+        done.notes.append("cover picture as one frame")
         if video is not None:
             # an output stream fed straight from the cover would inherit its "attached pic" disposition, which
             # an MP4 of H.264 refuses; through a filter it is a picture like any other
-            video = ctx.chain(video, "null")
+            video = done.picture(video, "null")
     if video is not None and not info.cover:
-        parity = _interlaced(spec, info, look_at_fields)
+        parity, said_by = _interlaced(spec, info, look_at_fields)
         if parity is not None:
-            video = ctx.chain(video, "bwdif", {"mode": "send_frame", "parity": parity, "deint": "all"})
+            video = done.picture(video, "bwdif", {"mode": "send_frame", "parity": parity, "deint": "all"})
             changes["field_order"] = "progressive"
+            done.notes.append(f"deinterlaced (bwdif, {FIELD_ORDERS[parity]}, from {said_by})")
         if info.hdr:
-            video = _hdr(video, info, ctx, output, changes)
+            video = _hdr(video, info, output, done)
         elif info.color_matrix is None and info.video_codec in SD_CODECS and (info.height or 0) <= SD_LINES:
-            video = _bt601(video, info, ctx, changes)
+            video = _bt601(video, info, done)
         if info.sample_aspect != 1 and info.width and info.height:
-            video = _square_pixels(video, info, ctx, changes)
+            video = _square_pixels(video, info, done)
     audio, retimed = clip.audio, False
     if video is not None and not info.cover and info.counted and info.fps and info.duration:
-        video, audio, retimed = _timing(video, audio, info, ctx, output, changes)
+        video, audio, retimed = _timing(video, audio, info, ctx, output, done)
     if audio is not None and output.kind in ("video", "audio"):
-        audio = _sound_for(output.audio_encoder(), audio, info, ctx, changes)
-    if not changes and info.first_streams:
+        audio = _sound_for(output.audio_encoder(), audio, info, ctx, done)
+    if not changes and not done.notes:
         return clip
-    if changes:
-        changes["normalised"] = True
-    # a retimed clip's frames are no longer where the file's packets are: a trim cuts it in the graph
-    return clip.evolve(video=video, audio=audio, info=info.replace(**changes) if changes else info,
+    # a retimed clip's frames are no longer where the file's packets are: a trim cuts it in the graph, and
+    # nothing reads the file for it again
+    changes.update(input_notes=tuple(done.notes), input_filters=tuple(done.filters), normalised=retimed)
+    return clip.evolve(video=video, audio=audio, info=info.replace(**changes),
                        input_node=clip.input_node if info.first_streams and not retimed else None)
 
 
 def _timing(video: graph.Pad, audio: graph.Pad | None, info: MediaInfo, ctx: StepContext, output: Output,
-            changes: dict) -> tuple[graph.Pad, graph.Pad | None, bool]:
+            done: _Done) -> tuple[graph.Pad, graph.Pad | None, bool]:
     """Gaps held or kept as the output's format does, sound cut or padded to the picture's end: whether the
     frames were moved.
 
@@ -120,6 +143,7 @@ def _timing(video: graph.Pad, audio: graph.Pad | None, info: MediaInfo, ctx: Ste
     their frames are shown at one rate. Sound that lasts past the picture is cut at its end, sound that ends
     before it is padded with silence to it; sound that starts before the picture is kept.
     """
+    changes = done.changes
     slack = max(2 * float(1 / info.fps), 0.1)  # encoders' priming and last packets: the sound is the picture's
     end, span = info.duration, info.duration - info.picture_start
     sound = info.sound_span if audio is not None else None
@@ -128,54 +152,60 @@ def _timing(video: graph.Pad, audio: graph.Pad | None, info: MediaInfo, ctx: Ste
     held = info.gaps and output.kind != "video"
     if info.gaps and not held:
         changes["fps"] = nice_rate(info.frames / span)  # kept: the frames as they are, at their average rate
+        done.notes.append(f"gaps kept (variable rate, {float(changes['fps']):.4g} fps on average)")
     if not (held or long or short):
         return video, audio, False
     if held:
         video = ctx.chain(video, "fps", {"fps": info.fps})
         changes.update(frames=max(1, round(span * info.fps)), gaps=False)
+        done.notes.append(f"gaps held at {float(info.fps):.4g} fps (frames repeated)")
     if long:
         audio = ctx.chain(audio, "atrim", {"end": format_seconds(end)})
+        done.notes.append(f"sound cut at the picture's end ({end:.2f} s, {sound[1] - end:.2f} s left out)")
     if short:
         audio = ctx.chain(audio, "apad", {"whole_dur": format_seconds(end - sound[0])})
+        done.notes.append(f"sound padded with {end - sound[1]:.2f} s of silence to the picture's end")
     if sound is not None:
         changes["sound_span"] = (sound[0], end)
     return video, audio, True
 
 
-def _sound_for(encoder: str, audio: graph.Pad, info: MediaInfo, ctx: StepContext, changes: dict) -> graph.Pad:
+def _sound_for(encoder: str, audio: graph.Pad, info: MediaInfo, ctx: StepContext, done: _Done) -> graph.Pad:
     """Sound the output's encoder cannot carry, made so at the input (so the plan says it): more channels
     than it takes are mixed down to stereo, a rate above its highest resampled to it."""
-    highest, most = SOUND_LIMITS.get(encoder, (None, None))
+    highest, most, changes = *SOUND_LIMITS.get(encoder, (None, None)), done.changes
     layout = info.channel_layout or ""
     channels = CHANNELS.get(layout.split("(")[0])
-    options, done = {}, []
+    options, said = {}, []
     if most is not None and channels is not None and channels > most:
         options["channel_layouts"] = "stereo"
-        done.append(f"{layout} mixed down to stereo")
+        said.append(f"{layout} mixed down to stereo")
         changes["channel_layout"] = "stereo"
     if highest is not None and info.sample_rate and info.sample_rate > highest:
         options["sample_rates"] = highest
-        done.append(f"{info.sample_rate / 1000:g} kHz resampled to {highest / 1000:g} kHz")
+        said.append(f"{info.sample_rate / 1000:g} kHz resampled to {highest / 1000:g} kHz")
         changes["sample_rate"] = highest
     if not options:
         return audio
-    changes["sound_note"] = f"{' and '.join(done)} for {encoder}"
+    changes["sound_note"] = f"{' and '.join(said)} for {encoder}"
+    done.notes.append(changes["sound_note"])
     return ctx.chain(audio, "aformat", options)
 
 
-def _interlaced(spec: Input, info: MediaInfo, look_at_fields: FieldLook) -> str | None:
-    """bwdif's parity when the picture is to be deinterlaced, else None."""
+def _interlaced(spec: Input, info: MediaInfo, look_at_fields: FieldLook) -> tuple[str | None, str]:
+    """bwdif's parity when the picture is to be deinterlaced (else None), and what said the field order."""
     if spec.deinterlace == "off":
-        return None
+        return None, ""
     said = info.field_order
     if said in INTERLACED:
-        return INTERLACED[said]
+        return INTERLACED[said], "the header"
     if spec.deinterlace == "on":  # the order of the fields from a look, else from each frame's own flag
-        return INTERLACED.get(look_at_fields(spec.path, info), "auto")
+        seen = INTERLACED.get(look_at_fields(spec.path, info))
+        return (seen, "idet, deinterlace: on") if seen else ("auto", "deinterlace: on")
     # a header that says nothing, or "progressive", is not proof in broadcast material: look at the frames
     if said in (None, "progressive") and _may_hold_fields(info):
-        return INTERLACED.get(look_at_fields(spec.path, info))
-    return None
+        return INTERLACED.get(look_at_fields(spec.path, info)), "idet"
+    return None, ""
 
 
 def _may_hold_fields(info: MediaInfo) -> bool:
@@ -183,7 +213,7 @@ def _may_hold_fields(info: MediaInfo) -> bool:
     return (info.video_codec in FIELD_CODECS or in_transport_stream) and info.estimate.fps in FIELD_RATES
 
 
-def _hdr(video: graph.Pad, info: MediaInfo, ctx: StepContext, output: Output, changes: dict) -> graph.Pad:
+def _hdr(video: graph.Pad, info: MediaInfo, output: Output, done: _Done) -> graph.Pad:
     """PQ or HLG tone-mapped to BT.709 SDR; kept, with the output's say-so, where the output carries it."""
     if output.hdr == "keep":
         codec = output.video_codec()
@@ -192,29 +222,35 @@ def _hdr(video: graph.Pad, info: MediaInfo, ctx: StepContext, output: Output, ch
                             f"file written with {codec or 'no video encoder'} does not",
                             field="output.hdr", hint="write .mp4, .mov or .mkv with codec: libx265 (10-bit HEVC), "
                                                      "or let the picture be tone-mapped (hdr: tonemap)")
+        done.notes.append(f"{HDR_NAMES[info.color_transfer]} kept (hdr: keep)")
         return video
-    linear = ctx.chain(video, "zscale", {
+    linear = done.picture(video, "zscale", {
         "transferin": info.color_transfer, "primariesin": info.color_primaries or "bt2020",
         "matrixin": info.color_matrix or "bt2020nc", "rangein": info.color_range or "tv",
         "transfer": "linear", "npl": REFERENCE_WHITE})
-    linear = ctx.chain(ctx.chain(linear, "format", {"pix_fmts": "gbrpf32le"}), "zscale", {"primaries": "bt709"})
-    mapped = ctx.chain(linear, "tonemap", TONE_MAP)
-    sdr = ctx.chain(mapped, "zscale", {"transfer": "bt709", "matrix": "bt709", "range": "tv"})
-    changes.update(color_transfer="bt709", color_primaries="bt709", color_matrix="bt709", color_range="tv",
+    linear = done.picture(done.picture(linear, "format", {"pix_fmts": "gbrpf32le"}), "zscale", {"primaries": "bt709"})
+    mapped = done.picture(linear, "tonemap", TONE_MAP)
+    sdr = done.picture(mapped, "zscale", {"transfer": "bt709", "matrix": "bt709", "range": "tv"})
+    done.notes.append(f"{HDR_NAMES[info.color_transfer]} tone-mapped to BT.709")
+    done.changes.update(color_transfer="bt709", color_primaries="bt709", color_matrix="bt709", color_range="tv",
                    pix_fmt="yuv420p")
-    return ctx.chain(sdr, "format", {"pix_fmts": "yuv420p"})
+    return done.picture(sdr, "format", {"pix_fmts": "yuv420p"})
 
 
-def _bt601(video: graph.Pad, info: MediaInfo, ctx: StepContext, changes: dict) -> graph.Pad:
+def _bt601(video: graph.Pad, info: MediaInfo, done: _Done) -> graph.Pad:
     """An untagged SD picture labelled as the BT.601 every decoder takes it for (NTSC's or PAL's primaries)."""
     system = "bt470bg" if (info.height or 0) > 486 else "smpte170m"
-    changes.update(color_matrix=system, color_primaries=system, color_transfer="smpte170m")
-    return ctx.chain(video, "setparams", {"color_primaries": system, "color_trc": "smpte170m", "colorspace": system})
+    done.changes.update(color_matrix=system, color_primaries=system, color_transfer="smpte170m")
+    done.notes.append(f"untagged SD picture tagged BT.601 ({'PAL' if system == 'bt470bg' else 'NTSC'})")
+    return done.picture(video, "setparams", {"color_primaries": system, "color_trc": "smpte170m", "colorspace": system})
 
 
-def _square_pixels(video: graph.Pad, info: MediaInfo, ctx: StepContext, changes: dict) -> graph.Pad:
+def _square_pixels(video: graph.Pad, info: MediaInfo, done: _Done) -> graph.Pad:
     """Scaled across to the width its pixels show (720x480 at 32:27 is 854x480): every size downstream is
     what one sees, and outputs without a sample aspect (GIF, WebP, PNG) come out the right shape."""
     width = max(2, round(info.width * info.sample_aspect / 2) * 2)
-    changes.update(width=width, sample_aspect=Fraction(1))
-    return ctx.chain(ctx.chain(video, "scale", {"w": width, "h": info.height}), "setsar", {"r": 1})
+    done.changes.update(width=width, sample_aspect=Fraction(1))
+    aspect = info.sample_aspect
+    done.notes.append(f"{aspect.numerator}:{aspect.denominator} pixels made square ({info.width}x{info.height} "
+                      f"shown as {width}x{info.height})")
+    return done.picture(done.picture(video, "scale", {"w": width, "h": info.height}), "setsar", {"r": 1})

@@ -170,6 +170,8 @@ class Plan:
     temporary_files: tuple[str, ...] = ()  # written by a stage for a later one (a GIF palette), then removed
     sources: tuple[tuple[str, str, bool], ...] = ()  # (input name, what feeds it, given with -i): Recipe.input_sources
     choices: tuple[str, ...] = ()  # settings the compile chose by measuring (a GIF's quality number)
+    # (input name, what was done to its picture and sound): compile/normalise.py; clean files are not listed
+    normalised: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def ffplay(self, binary: str = "ffplay") -> str:
         """The recipe's video as an ``ffplay`` command, quoted for a POSIX shell (live preview)."""
@@ -264,4 +266,5 @@ class Plan:
         counted = self.result.counted
         return json.dumps({"commands": self.argv_lists(binary), "duration": self.result.estimate.duration,
                            "frames": self.result.frames if counted else None, "memory_estimate": self.memory_estimate,
-                           "temporary_files": list(self.temporary_files)}, indent=2)
+                           "temporary_files": list(self.temporary_files),
+                           "normalised": {name: list(done) for name, done in self.normalised}}, indent=2)

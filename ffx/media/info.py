@@ -44,8 +44,12 @@ class MediaInfo:
     video_index: int | None = None  # the file's stream shown (the N of 0:N), when it is a file
     audio_index: int | None = None
     first_streams: bool = True  # those are the file's first video and audio streams (0:v:0 and 0:a:0)
-    normalised: bool = False  # filters at the input put the picture right (compile/normalise.py): a command
-    # reading the file itself (a segmented reverse's feeders) would not see it as the steps do
+    normalised: bool = False  # the input was put right (compile/normalise.py) in a way a command reading the
+    # file itself (a segmented reverse's feeders) cannot repeat with input_filters: it would not see it as the steps do
+    input_notes: tuple[str, ...] = ()  # what was done at the input, in words: "HLG tone-mapped to BT.709", ...
+    # the picture's filters at the input, (name, ((option, value), ...)) each: what a command reading the file
+    # itself applies to see the frames the steps see
+    input_filters: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     # the clock as the packets tell it (media.probe reads them; a long file's only once counted)
     picture_start: float = 0.0  # seconds from the file's start to its first picture (sound may start first)
     sound_span: tuple[float, float] | None = None  # when the sound starts and ends, seconds from the file's start
