@@ -211,3 +211,21 @@ def test_an_mpeg_ts_input_is_reversed_whole_not_by_seeking(tmp_path):
     plan = ffx.render(recipe, max_memory=budget_for(src, 50))
     assert not plan.feeds
     assert np.array_equal(decode_frames(out), decode_frames(src)[::-1])
+
+
+@pytest.mark.parametrize("make", ["interlaced", "anamorphic", "hlg"])
+def test_an_input_put_right_at_the_input_is_reversed_in_segments_the_same_way(tmp_path, make):
+    """Fields, non-square pixels and HDR are put right where the file enters (compile/normalise.py); the
+    feeders that read the file themselves apply the same filters, so the pieces are the plain reverse's."""
+    import zoo
+
+    made = getattr(zoo, make)(tmp_path)
+    src = tmp_path / f"{make}.mkv"  # an MPEG-PS seeks by a guess (it is reversed whole): Matroska seeks exactly
+    subprocess.run([FFMPEG, "-v", "error", "-nostdin", "-fflags", "+genpts", "-i", str(made), "-c", "copy", "-y", str(src)],
+                   check=True)
+    plain, segmented, plan = reverse_both(tmp_path, src, ["reverse"], 9)
+    assert plan.feeds and len(plan.feeds[0].feeders) >= 3
+    a, b = decode_frames(plain), decode_frames(segmented)
+    # each feeder decodes from a keyframe before its piece and reads on past it: bwdif sees the whole file's
+    # neighbouring fields, the scaler and the tone map the same frames, the encoder the same colour tags
+    assert a.shape == b.shape and np.array_equal(a, b)

@@ -77,9 +77,11 @@ def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at
     """The file input ``clip`` as a player shows it: the same clip when nothing needs doing.
 
     A clip with filters added here is still the file as read for a trim (it seeks the input and reads the
-    file's packet times: the filters keep every frame and its time), but says ``normalised``, so nothing
-    decodes the file again on its own (a segmented reverse). Streams other than the first ones are not the
-    file as read at all (packet reads list 0:v:0): a trim then cuts in the graph.
+    file's packet times: the filters keep every frame and its time), and its ``input_filters`` are what a
+    command decoding the file on its own (a segmented reverse's feeders) applies to see the same frames.
+    Retimed frames (gaps held) and streams other than the first ones are not the file as read at all (packet
+    reads list 0:v:0): a trim then cuts in the graph, and nothing reads the file for the steps again.
+    ``input_notes`` say what was done, in words, for the plan (``ffx validate`` prints them).
     """
     info = clip.info
     if spec.path is None:

@@ -148,11 +148,14 @@ def build_feed(path: str, info: MediaInfo, segments: list[Segment], has_audio: b
     layout = info.channel_layout or "stereo"
     sample_rate = info.sample_rate or 48000
     span_end = clip_end if segments[-1].end == info.frames else segments[-1].end_time
+    shown = [graph.filter_spec(name, list(options)) for name, options in info.input_filters]
     feeders = []
     for seg in reversed(segments):
         end_time = span_end if seg is segments[-1] else seg.end_time
         span = _span(max(seg.start_time, 0.0) if seg.first > 0 else None, end_time)
-        chain = [graph.filter_spec("trim", span) if span else "null", "reverse",
+        # the input's own filters first (compile/normalise.py: deinterlaced, tone-mapped, made square), on the
+        # frames decoded from the keyframe on, so a field's or a scaler's neighbours are the whole file's
+        chain = [*shown, graph.filter_spec("trim", span) if span else "null", "reverse",
                  graph.filter_spec("format", [("pix_fmts", pix_fmt)])]
         argv = ["-copyts"]
         if seg.seek is not None:
@@ -169,11 +172,17 @@ def build_feed(path: str, info: MediaInfo, segments: list[Segment], has_audio: b
         first = segments[0]
         span = _span(max(first.start_time, 0.0) if first.first > 0 else None, span_end)
         achain = [graph.filter_spec("atrim", span) if span else "anull", "areverse",
-                  graph.filter_spec("aformat", [("sample_fmts", "flt"), ("channel_layouts", layout)])]
+                  graph.filter_spec("aformat", [("sample_fmts", "flt"), ("channel_layouts", layout),
+                                                ("sample_rates", str(sample_rate))])]
         audio_feeder = ("-copyts", "-i", "file:" + path, "-map", "0:a:0", "-af", ",".join(achain),
                         "-f", "f32le", audio_pipe)
     video_input = (("-f", "rawvideo"), ("-pix_fmt", pix_fmt), ("-video_size", f"{info.width}x{info.height}"),
-                   ("-framerate", graph.option_text(rate)))
+                   ("-framerate", graph.option_text(rate)), *(
+                       # raw frames carry no colour tags: the file's, as the steps see them (a tone-mapped
+                       # picture is BT.709), so the encoder after them tags and converts as for the plain reverse
+                       (option, value) for option, value in (
+                           ("-color_primaries", info.color_primaries), ("-color_trc", info.color_transfer),
+                           ("-colorspace", info.color_matrix), ("-color_range", info.color_range)) if value))
     audio_input = ((("-f", "f32le"), ("-ar", str(sample_rate)), ("-ch_layout", layout)) if has_audio else None)
     pipes = (video_pipe,) + ((audio_pipe,) if audio_pipe else ())
     return Feed(tuple(feeders), audio_feeder, video_input, audio_input, pipes)
