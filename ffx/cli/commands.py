@@ -117,8 +117,8 @@ def _source_lines(plan) -> list[str]:
 
 
 def _choice_lines(plan) -> list[str]:
-    """Settings the compile chose by measuring, as ``  output: quality 90: colors: 32, ...`` lines."""
-    return [f"  output: {choice}" for choice in getattr(plan, "choices", ())]
+    """Settings the compile chose by measuring (``  output: quality 90: ...``), then what steps found by looking."""
+    return [f"  output: {choice}" for choice in plan.choices] + [f"  {finding}" for finding in plan.findings]
 
 
 def _probes(ctx: typer.Context):

@@ -27,7 +27,7 @@ from ..media.memory import encoder_frames
 from .ffplay import ffplay_args
 from .normalise import normalise
 from .palette_trials import SampledPaletteTrials
-from .ports import CompilerPorts
+from .ports import CompilerPorts, GraphAnalyses
 from ..recipe.inputs import AUDIO_SOURCES, Input
 from ..recipe.document import Recipe
 from ..syntax.yamlsource import format_path
@@ -208,7 +208,8 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         return frame_times(path, binary.path, start, end, start_time, probes=probes)
 
     ports = CompilerPorts(keyframes=keyframes, frame_times=times,  # what effects ask the compiler for
-                          palette_trials=SampledPaletteTrials(binary.path, probes))
+                          palette_trials=SampledPaletteTrials(binary.path, probes),
+                          analyses=GraphAnalyses(binary.path, probes))
     ctx = StepContext(label="", streams=streams, allow_unsafe=allow_unsafe, max_memory=budget,
                       encoder_frames=encoder_frames(recipe.output.video_codec(), recipe.output.preset),
                       **ports.serving())
@@ -304,7 +305,7 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
                 temporary_files=tuple(run.path for run in ctx.passes),
                 binary_path=binary.path, overwrite=overwrite, preview=preview, feeds=tuple(ctx.feeds),
                 notes=tuple(notes), sources=tuple(recipe.input_sources()), choices=tuple(ctx.choices),
-                normalised=normalised)
+                normalised=normalised, findings=tuple(ctx.findings))
 
 
 def _still_length(spec: Input, clip: Clip, ctx: StepContext) -> Clip:

@@ -170,6 +170,7 @@ class Plan:
     temporary_files: tuple[str, ...] = ()  # written by a stage for a later one (a GIF palette), then removed
     sources: tuple[tuple[str, str, bool], ...] = ()  # (input name, what feeds it, given with -i): Recipe.input_sources
     choices: tuple[str, ...] = ()  # settings the compile chose by measuring (a GIF's quality number)
+    findings: tuple[str, ...] = ()  # what steps found by looking at the whole stream ("steps[0] (cut_silence): ...")
     # (input name, what was done to its picture and sound): compile/normalise.py; clean files are not listed
     normalised: tuple[tuple[str, tuple[str, ...]], ...] = ()
 

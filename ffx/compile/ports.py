@@ -14,11 +14,13 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..effects.context import Clip, PipedClip, RawVideo, SideCommand, StepError
+from ..effects.context import Clip, PipedClip, RawVideo, SideCommand, StepError, read_ahead_problem
 from ..effects.fonts import FONT_FILE_HINT, check_font_file
 from ..ffmpeg import process
 from ..filtergraph import graph
 from ..filtergraph.graph import Node, Pad
+from ..media.analysis import Analysis, AnalysisFailed, Passes
+from ..media.cache import ProbeCache
 from ..media.packets import FrameTimes
 from ..syntax.timecode import format_seconds
 from .plan import SCRATCH_TOKEN, Lane
@@ -39,6 +41,46 @@ class MeasuredFeed:
         return [Lane(self.pipe, (self.measure, self.output), scratch=(self.scratch,))]
 
 
+class GraphAnalyses:
+    """The compiler's :class:`~ffx.effects.context.Analyses` port: the recipe's own graph up to the stream
+    looked at, the analysis' filters after it, run once to nowhere (``-f null``) by :mod:`ffx.media.analysis`,
+    which reads the last filter's log lines and remembers the answer by the inputs' identity."""
+
+    def __init__(self, ffmpeg: str, probes: ProbeCache | None = None, **limits):
+        self.ffmpeg = ffmpeg
+        self.passes = Passes(probes, **limits)
+
+    @property
+    def runs(self) -> int:
+        """FFmpeg passes made (a remembered answer makes none)."""
+        return self.passes.runs
+
+    def command(self, pad: Pad, analysis: Analysis) -> tuple[list[str], str]:
+        """The pass's argv and the tag of the log lines to read (``[Parsed_<filter>_<n> @``)."""
+        for name, options in analysis.filters:
+            pad = graph.filter_node(name, [pad], list(options)).pad()
+        lowered = graph.lower([pad], "-", [("-f", "null")])
+        # the analysing filter is the output's, so the last in the graph's post-order: FFmpeg's n
+        index = len(lowered.filters) - 1
+        argv = [self.ffmpeg, "-hide_banner", "-nostdin", "-nostats", *lowered.args]
+        return argv, f"[Parsed_{analysis.logger}_{index} @"
+
+    def analyse(self, pad: Pad, analysis: Analysis):
+        if pad.kind != (graph.AUDIO if analysis.kind == "audio" else graph.VIDEO):
+            raise StepError(f"looking for {analysis.name} needs {analysis.kind}")
+        problem = read_ahead_problem(Clip(video=pad, audio=None, info=None))  # type: ignore[arg-type]
+        if problem is not None:
+            raise StepError(f"looking for {analysis.name} reads the stream before the render, and {problem}: "
+                            "it cannot be read twice", hint="give it a file or a generated input")
+        argv, tag = self.command(pad, analysis)
+        try:
+            return self.passes.analyse(argv, tag, analysis)
+        except AnalysisFailed as exc:
+            raise StepError(f"looking for {analysis.name} before the render failed: {exc}") from None
+        except OSError as exc:
+            raise StepError(f"looking for {analysis.name} before the render failed: {exc.strerror}") from None
+
+
 class CompilerPorts:
     """Every port of a :class:`~ffx.effects.context.StepContext` for one compile.
 
@@ -47,9 +89,11 @@ class CompilerPorts:
     """
 
     def __init__(self, *, keyframes: Callable[[str], list[float]] | None = None,
-                 frame_times: Callable[..., FrameTimes] | None = None, palette_trials: object | None = None):
+                 frame_times: Callable[..., FrameTimes] | None = None, palette_trials: object | None = None,
+                 analyses: GraphAnalyses | None = None):
         self._keyframes = keyframes
         self._palette_trials = palette_trials
+        self.analyses = analyses
         self._frame_times = frame_times
         self.feeds: list = []  # objects with lanes(), for Plan.feeds
         self.passes: list[SideCommand] = []  # commands run before the final one
@@ -58,7 +102,8 @@ class CompilerPorts:
         """The StepContext fields this object fills: every port, and the lists the plan reads."""
         return {"side_commands": self, "feeders": self, "input_options": self, "fonts": self,
                 "input_files": self if self._keyframes is not None and self._frame_times is not None else None,
-                "palette_trials": self._palette_trials, "feeds": self.feeds, "passes": self.passes}
+                "palette_trials": self._palette_trials, "analyses": self.analyses, "feeds": self.feeds,
+                "passes": self.passes}
 
     # InputFiles ---------------------------------------------------------------------------------------
 
@@ -186,4 +231,4 @@ def find_font_family(family: str) -> str:
     return file
 
 
-__all__ = ["CompilerPorts", "MeasuredFeed", "find_font_family"]
+__all__ = ["CompilerPorts", "GraphAnalyses", "MeasuredFeed", "find_font_family"]

@@ -15,10 +15,10 @@ checks it before ``apply``, with the one message of :data:`NEEDS` each.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ..filtergraph import graph
 from ..filtergraph.graph import Pad
@@ -26,91 +26,22 @@ from ..media.info import MediaInfo
 from ..media.memory import buffering_memory
 
 if TYPE_CHECKING:
+    from ..media.analysis import Analysis
     from ..media.packets import FrameTimes
 
-
-class StepError(Exception):
-    """An effect cannot apply to the media it receives; ``field`` is relative to the effect."""
-
-    def __init__(self, message: str, field: str = "", hint: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.hint = hint
-
-
-@dataclass(frozen=True)
-class Clip:
-    """The media flowing between steps: graph pads for video and audio, and what they hold."""
-
-    video: Pad | None
-    audio: Pad | None
-    info: MediaInfo
-    input_node: graph.Node | None = None  # set while the clip is still an untouched input
-
-    def evolve(self, **changes) -> Clip:
-        changes.setdefault("input_node", None)
-        return replace(self, **changes)
-
-
-# Preconditions ----------------------------------------------------------------------------------------
-
-Need = Literal["video", "audio", "known_length", "frame_count", "frame_rate"]
-RECEIVED = "the stream it receives"
-SOUND_HINT = "or the output drops sound (audio: false, or an image or GIF output)"
-LIVE_HINT = "trim it to a duration first"
-
-
-@dataclass(frozen=True)
-class Precondition:
-    """What an effect may need of a stream: the test, and the one message (``{stream}``: whose) when it fails."""
-
-    met: Callable[[Clip], bool]
-    message: str
-    hint: str = ""
-
-
-NEEDS: dict[Need, Precondition] = {
-    "video": Precondition(lambda clip: clip.video is not None, "this effect needs video, and {stream} has none"),
-    "audio": Precondition(lambda clip: clip.audio is not None, "this effect needs sound, and {stream} has none",
-                          SOUND_HINT),
-    "known_length": Precondition(lambda clip: clip.info.duration is not None,
-                                 "this effect needs a clip of known length, and {stream} has no end "
-                                 "(a camera or live stream)", LIVE_HINT),
-    "frame_count": Precondition(lambda clip: clip.info.frames is not None,
-                                "this effect counts the clip's frames, and {stream} has no known frame count "
-                                "(a camera or live stream)", LIVE_HINT),
-    "frame_rate": Precondition(lambda clip: bool(clip.info.fps), "this effect needs a known frame rate, and "
-                                                                 "{stream} has none", "add an fps step first"),
-}
-"Every precondition an effect can declare, in the order they are checked (the first unmet one is said)."
-
-
-def require(clip: Clip, needs: Iterable[Need], *, stream: str | None = None, field: str = "",
-            hint: str | None = None) -> None:
-    """Refuse ``clip`` with the message of the first of ``needs`` it does not meet.
-
-    ``stream`` names the stream when it is not the one the step receives (``with: logo``); ``hint``
-    replaces the need's own where the effect knows a better way out.
-
-    >>> from ffx.media.info import MediaInfo
-    >>> require(Clip(video=None, audio=None, info=MediaInfo()), {"video"}, stream="logo")
-    Traceback (most recent call last):
-    ...
-    ffx.effects.context.StepError: this effect needs video, and stream 'logo' has none
-    """
-    wanted = set(needs)
-    for name, need in NEEDS.items():
-        if name in wanted and not need.met(clip):
-            raise refusal(name, stream=stream, field=field, hint=hint)
-
-
-def refusal(need: Need, *, stream: str | None = None, field: str = "", hint: str | None = None) -> StepError:
-    """The one error for an unmet ``need`` (of ``stream``, or of the stream the step receives)."""
-    precondition = NEEDS[need]
-    whose = RECEIVED if stream is None else f"stream {stream!r}"
-    return StepError(precondition.message.format(stream=whose), field=field,
-                     hint=precondition.hint if hint is None else hint)
+from ._clip import (  # noqa: F401 - the clip and its needs, re-exported: effects import them from here
+    LIVE_HINT,
+    NEEDS,
+    RECEIVED,
+    SOUND_HINT,
+    Clip,
+    Need,
+    Precondition,
+    StepError,
+    read_ahead_problem,
+    refusal,
+    require,
+)
 
 
 # Ports: what the compiler provides ----------------------------------------------------------------------
@@ -225,6 +156,17 @@ class PaletteTrials(Protocol):
         ...
 
 
+class Analyses(Protocol):
+    """Passes over a whole stream before the render (silencedetect, scdet, cropdetect), their logs read."""
+
+    def analyse(self, pad: Pad, analysis: Analysis) -> Any:
+        """What ``analysis`` finds in the stream behind ``pad``: the recipe's graph up to it, run to its end
+        with the analysis' filters after it, their log lines read (``analysis.read``). Remembered by the
+        input files' identity, in memory and on disk, so a render after a validate runs no second pass.
+        StepError when the stream cannot be read ahead (a live source, a pipe) or the pass fails."""
+        ...
+
+
 class Fonts(Protocol):
     """Font files on this machine."""
 
@@ -265,10 +207,21 @@ class StepContext:
     input_options: InputOptions | None = None
     fonts: Fonts | None = None
     palette_trials: PaletteTrials | None = None
+    analyses: Analyses | None = None
     # what the ports collect for the plan: the compiler reads them when the steps are built
     feeds: list[Feeding] = field(default_factory=list)  # commands feeding the final FFmpeg through pipes
     passes: list[SideCommand] = field(default_factory=list)  # FFmpeg commands run before the final one
     choices: list[str] = field(default_factory=list)  # settings chosen by measuring (a GIF's quality), to show
+    findings: list[str] = field(default_factory=list)  # what steps' analysis passes found ("label: text"), to show
+
+    def analyse(self, pad: Pad, analysis: Analysis) -> Any:
+        """What ``analysis`` finds in the whole stream behind ``pad``, looked at before the render
+        (:class:`Analyses`); an effect that asks declares ``read_ahead`` in its ``requires``."""
+        return provided(self.analyses, f"a look at the whole stream ({analysis.name})").analyse(pad, analysis)
+
+    def tell(self, text: str) -> None:
+        """Say what this step found by looking (``ffx validate`` and ``ffx compile`` show it, with the step)."""
+        self.findings.append(f"{self.label}: {text}")
 
     def holds(self, nbytes: int) -> None:
         """Record that this step makes FFmpeg hold ``nbytes`` at its peak (the plan's estimate is the largest).

@@ -71,6 +71,7 @@ class ProbeCache:
         self._early_probes: dict[tuple[str, str], ReadAhead] = {}
         self._early_reads: dict[tuple[str, ...], ReadAhead] = {}
         self._measures: dict[tuple, tuple[tuple, Any]] = {}  # (path, ffmpeg, what) -> (identity, value)
+        self._analyses: dict[str, Any] = {}  # media.analysis answers, by a key holding every input's identity
 
     def remembered(self, path: str, ffmpeg: str, streams: object = None) -> Probed | None:
         """What the probe found for this file (``streams``: of those streams), if it probed it and the file is
@@ -105,11 +106,25 @@ class ProbeCache:
                 while len(self._measures) > self.kept:
                     del self._measures[next(iter(self._measures))]
 
+    def analysed(self, key: str) -> tuple[bool, Any]:
+        """(True, the answer) of an analysis pass (:mod:`ffx.media.analysis`) under ``key``, else (False, None);
+        the key holds the identity of every file the pass read, so a changed file has another."""
+        with self._lock:
+            return (True, self._analyses[key]) if key in self._analyses else (False, None)
+
+    def remember_analysis(self, key: str, value: Any) -> None:
+        with self._lock:  # the newest last; beyond ``kept`` the oldest go
+            self._analyses.pop(key, None)
+            self._analyses[key] = value
+            while len(self._analyses) > self.kept:
+                del self._analyses[next(iter(self._analyses))]
+
     def forget(self) -> None:
         """Drop every probed answer (reads started ahead stay, for the command they were started for)."""
         with self._lock:
             self._probed.clear()
             self._measures.clear()
+            self._analyses.clear()
 
     # --- reads started ahead --------------------------------------------------------------------------------
 
