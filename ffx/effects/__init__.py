@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 
 from .base import Effect
 
-FOUNDATIONS = frozenset({"base", "context", "fields", "fonts"})  # modules of this package that are not effects
+FOUNDATIONS = frozenset({"base", "context", "fields", "fonts", "keyframes"})  # modules of this package that are not effects
 
 
 class _Registry(Mapping[str, type[Effect]]):

@@ -6,6 +6,11 @@ overlay's own first frame is shown at ``start`` (as MoviePy's ``with_start``),
 it is cut to end at ``end`` (default: the end of the clip), and the clip goes
 on underneath before and after: frames with ``start <= t < end`` carry it,
 the same rule as ``trim`` and ``text``.
+
+``x``, ``y``, ``opacity`` and ``scale`` can move: given keyframes (``x: {0: 0, 2: 200}``, see
+keyframes.py) they follow their curve on the clip's clock, frame ``k`` at ``k / fps`` as for ``start``.
+Position and scale are overlay's and scale's own per-frame expressions; opacity is sent to
+``colorchannelmixer`` frame by frame by ``sendcmd``.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#overlay-1
 """
 
@@ -20,6 +25,7 @@ from ..filtergraph import graph
 from .base import Effect
 from .context import Clip, StepContext, StepError, paired_length, require
 from .fields import StreamRef, Time
+from .keyframes import Keyframes, commanded, moving
 
 Place = Literal["center", "top", "bottom", "left", "right", "top_left", "top_right", "bottom_left", "bottom_right"]
 
@@ -31,14 +37,19 @@ _PLACES = {
 }
 
 
+Coordinate = moving(int, ge=-16384, le=16384)
+Opacity = moving(float, ge=0, le=1)
+Scale = moving(float, gt=0, le=16)
+
+
 class Overlay(Effect):
     """Draw the stream named in ``with`` over this one: at ``x``, ``y`` or a named ``position``, from ``start``
     to ``end``, sliding in, faded to an ``opacity``, scaled."""
 
     effect: Literal["overlay"] = "overlay"
     other: StreamRef = Field(alias="with", description="the named stream drawn on top (a video or a picture)")
-    x: int = Field(0, ge=-16384, le=16384, description="left edge of the overlay, in pixels")
-    y: int = Field(0, ge=-16384, le=16384, description="top edge of the overlay, in pixels")
+    x: Coordinate = Field(0, description="left edge of the overlay, in pixels (or keyframes)")
+    y: Coordinate = Field(0, description="top edge of the overlay, in pixels (or keyframes)")
     position: Place | None = Field(None, description="a named place instead of x, y: center, top_right, "
                                                      "bottom_left, ... (margin from the edge)")
     margin: int = Field(10, ge=0, le=16384, description="distance from the edge for a named position, px")
@@ -47,8 +58,8 @@ class Overlay(Effect):
     slide: Literal["left", "right", "top", "bottom"] | None = Field(
         None, description="slide in from this edge of the frame at start")
     slide_duration: float = Field(0.5, gt=0, le=60, description="seconds the slide takes")
-    opacity: float = Field(1.0, ge=0, le=1, description="1 opaque, 0.5 half see-through")
-    scale: float | None = Field(None, gt=0, le=16, description="resize the overlay by this factor first")
+    opacity: Opacity = Field(1.0, description="1 opaque, 0.5 half see-through (or keyframes)")
+    scale: Scale | None = Field(None, description="resize the overlay by this factor first (or keyframes)")
     width: int | None = Field(None, ge=1, le=16384, description="resize the overlay to this width first (aspect kept)")
     shortest: bool = Field(True, description="untimed: stop at the end of the shorter stream")
 
@@ -117,18 +128,26 @@ class Overlay(Effect):
 
     def _looked(self, over: graph.Pad, ctx: StepContext) -> graph.Pad:
         """The overlay scaled and made see-through as asked."""
-        if self.scale is not None:
+        if isinstance(self.scale, Keyframes):
+            # eval=frame: the size follows t on every frame (overlay takes frames of changing size)
+            factor = f"({self.scale.as_expression()})"
+            over = ctx.chain(over, "scale", {"w": f"iw*{factor}", "h": f"ih*{factor}", "eval": "frame",
+                                             "flags": "lanczos"})
+        elif self.scale is not None:
             over = ctx.chain(over, "scale", {"w": f"iw*{self.scale!r}", "h": f"ih*{self.scale!r}", "flags": "lanczos"})
         elif self.width is not None:
             over = ctx.chain(over, "scale", {"w": self.width, "h": -1, "flags": "lanczos"})
-        if self.opacity < 1:
+        if isinstance(self.opacity, Keyframes):
+            over = ctx.chain(over, "format", {"pix_fmts": "rgba"})
+            over = commanded(ctx, over, "colorchannelmixer", {}, "aa", self.opacity, "opacity")
+        elif self.opacity < 1:
             over = ctx.chain(over, "format", {"pix_fmts": "rgba"})
             over = ctx.chain(over, "colorchannelmixer", {"aa": self.opacity})
         return over
 
     def _place(self) -> tuple[str, str]:
         if self.position is None:
-            return str(self.x), str(self.y)
+            return tuple(v.as_expression() if isinstance(v, Keyframes) else str(v) for v in (self.x, self.y))
         x, y = _PLACES[self.position]
         return x.format(m=self.margin), y.format(m=self.margin)
 

@@ -32,7 +32,7 @@ from fractions import Fraction
 
 
 OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-FILTER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+FILTER_NAME = re.compile(r"^[a-z][a-z0-9_]*(@[A-Za-z0-9_]+)?$")  # a class, and an instance name sendcmd can address
 _LEVEL1_SPECIAL = re.compile(r"[\\':]")
 _LEVEL2_SPECIAL = re.compile(r"([\\'\[\],;])")
 _WHITESPACE = " \n\t\r"
@@ -120,6 +120,7 @@ class Node:
     is_input: bool = False
     input_args: list[tuple[str, str]] = field(default_factory=list)  # -f lavfi, -ss ... for inputs
     streams: dict[str, str] = field(default_factory=dict)  # an input's stream of each kind, when not v:0 / a:0
+    instance: str | None = None  # a filter's instance name (``gblur@NAME``), for sendcmd's commands to address
     uid: int = field(default_factory=lambda: next(_ids))
 
     def pad(self, index: int = 0) -> Pad:
@@ -136,14 +137,21 @@ def input_pad(node: Node, kind: str) -> Pad:
 
 
 def filter_node(name: str, inputs: list[Pad], options: dict | list | None = None,
-                outputs: tuple[str, ...] | None = None, step: str | None = None) -> Node:
-    """A filter applied to ``inputs``; options keep the order given (skip ``None`` values)."""
+                outputs: tuple[str, ...] | None = None, step: str | None = None, instance: str | None = None) -> Node:
+    """A filter applied to ``inputs``; options keep the order given (skip ``None`` values). ``instance``
+    names it (``name@instance``), the target of ``sendcmd`` commands."""
     items = list(options.items()) if isinstance(options, dict) else list(options or [])
     rendered = [(k, option_text(v)) for k, v in items if v is not None]
-    filter_spec(name, rendered)  # validate names early, where the effect can be blamed
+    filter_spec(instance_of(name, instance), rendered)  # validate names early, where the effect can be blamed
     if outputs is None:
         outputs = (inputs[0].kind,) if inputs else (VIDEO,)
-    return Node(name=name, options=rendered, inputs=tuple(inputs), output_kinds=outputs, step=step)
+    return Node(name=name, options=rendered, inputs=tuple(inputs), output_kinds=outputs, step=step,
+                instance=instance)
+
+
+def instance_of(name: str, instance: str | None) -> str:
+    """How a filter is written in a graph: its class, and its instance name if it has one."""
+    return name if instance is None else f"{name}@{instance}"
 
 
 # Lowering -------------------------------------------------------------------------------------------------
@@ -324,7 +332,7 @@ def _emit(outputs: list[Pad], wiring: dict[int, tuple[Pad, ...]], url: str,
         if node.name in ("split", "asplit"):
             options = [("outputs", str(sum(consumed.get((node.uid, i), 0) for i in range(len(node.output_kinds)))))]
         if node.uid not in texts:
-            texts[node.uid] = filter_spec(node.name, options)
+            texts[node.uid] = filter_spec(instance_of(node.name, node.instance), options)
         ins = tuple(name(pad) for pad in wiring.get(node.uid, ()))
         outs = tuple(labels[node.uid, i] for i in range(len(node.output_kinds)) if (node.uid, i) in labels)
         lowered_filters.append(LoweredFilter(node.name, tuple(options), ins, outs, node.step, texts[node.uid]))

@@ -1,0 +1,69 @@
+"""Keyframes: parameters that move, measured in the rendered pixels and samples, not in the graph's text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import decode_frames, run_ffmpeg
+
+import ffx
+from ffx.effects.keyframes import Keyframes, eased
+
+RATE = 25
+
+
+@pytest.fixture
+def box(tmp_path: Path) -> Path:
+    """A white 32x32 picture, laid over black."""
+    path = tmp_path / "box.png"
+    run_ffmpeg("-f", "lavfi", "-i", "color=c=white:s=32x32", "-frames:v", "1", str(path))
+    return path
+
+
+def render_gray(tmp_path: Path, steps: list, inputs: dict | None = None, source: dict | None = None) -> np.ndarray:
+    """The steps over a black 320x90 clip of 3 s (or ``source``), decoded to gray (frames, rows, columns)."""
+    main = source or {"source": "color", "color": "black", "size": "320x90", "rate": RATE, "duration": 3}
+    out = tmp_path / "o.mkv"
+    recipe = ffx.Recipe(inputs={"main": main, **(inputs or {})}, steps=steps,
+                        output={"path": str(out), "codec": "ffv1", "pix_fmt": "yuv444p"})
+    ffx.render(recipe, overwrite=True)
+    return decode_frames(out, "gray")[..., 0].astype(int)
+
+
+def left_edge(frame: np.ndarray) -> int:
+    """The first column holding white."""
+    return int(np.nonzero(frame.max(axis=0) > 128)[0].min())
+
+
+def expected(keys: dict, t: float) -> float:
+    return Keyframes.parse(keys).value_at(t)
+
+
+def test_an_overlay_follows_its_keyframes_linear_and_eased(tmp_path, box):
+    linear = {0: 0, 2: 200}
+    frames = render_gray(tmp_path, [{"overlay": {"with": "box", "x": linear, "y": 20}}], {"box": str(box)})
+    assert left_edge(frames[0]) == 0
+    assert abs(left_edge(frames[RATE]) - 100) <= 1  # 1 s: half way
+    assert abs(left_edge(frames[RATE // 2]) - 50) <= 2  # 0.5 s
+    assert left_edge(frames[2 * RATE]) == 200 and left_edge(frames[-1]) == 200  # arrived, and stays
+    smooth = {**linear, "ease": "in_out"}
+    eased_frames = render_gray(tmp_path, [{"overlay": {"with": "box", "x": smooth, "y": 20}}], {"box": str(box)})
+    for k in (RATE // 2, RATE, RATE + RATE // 2):
+        t = k / RATE
+        want = 200 * eased("in_out", t / 2)
+        assert want == expected(smooth, t)
+        assert abs(left_edge(eased_frames[k]) - want) <= 2, (k, left_edge(eased_frames[k]), want)
+    # visibly not linear: a quarter of the way in, in_out is 19 px behind
+    assert left_edge(frames[RATE // 2]) - left_edge(eased_frames[RATE // 2]) >= 15
+
+
+def test_keyframe_mistakes_are_one_line_naming_the_field(box):
+    inputs = {"main": {"source": "color", "size": "160x90", "duration": 2}, "box": str(box)}
+    for x, message in (({0: 0, 1: 20000}, "at most 16384"), ({}, "at least one"), ({"0:01": 1, 1: 2}, "same time"),
+                       ({-1: 0}, "outside 0"), ({0: 1, "ease": "bouncy"}, "ease 'bouncy'"),
+                       ({0: "left"}, "not a number"), ({i: i for i in range(1002)}, "more than 1000")):
+        with pytest.raises(ffx.RecipeError, match=message) as caught:
+            ffx.Recipe(inputs=inputs, steps=[{"overlay": {"with": "box", "x": x}}], output="o.mp4")
+        assert str(caught.value).count("\n") == 0 and "steps[0].overlay.x" in str(caught.value)
