@@ -184,6 +184,8 @@ def create_app(studio: Studio, token: str, port: int) -> Guard:
         Route("/api/compile", answering(studio.compile), methods=["POST"]),
         Route("/api/save", answering(studio.save), methods=["POST"]),
         Route("/api/preview", answering(start_preview), methods=["POST"]),
+        Route("/api/cursor", answering(studio.cursor), methods=["POST"]),
+        Route("/api/edit", answering(studio.edit), methods=["POST"]),
         Route("/api/preview/{job}", preview_state),
         Route("/api/preview/{job}/{which}", preview_file),
     ]

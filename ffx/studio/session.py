@@ -26,6 +26,7 @@ from ..recipe.document import Recipe
 from ..recipe.loading import load_recipe
 from ..recipe.variables import parse_set
 from .folder import RECIPE_SUFFIXES, Folder, OutsideFolder
+from .looking import cursor_answer, edit_answer
 from .scratch import make_scratch, sweep_scratch
 
 PREVIEW_WIDTH = 480  # pixels across a preview in the page; smaller results are previewed at their size
@@ -56,6 +57,7 @@ class PageRequest:
     input: str | None = None  # a media file under the folder, replacing the recipe's first input (-i)
     at: float | None = None
     seconds: float | None = None
+    upto: int | None = None  # the recipe cut before this step: what the step receives (the page's look)
 
     @classmethod
     def from_json(cls, data: Any, default_name: str) -> PageRequest:
@@ -75,7 +77,11 @@ class PageRequest:
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
                 raise UsageError(f"{key} is a number of seconds, not {quote(value)}")
             window.append(None if value is None else float(value))
-        return cls(text=data["text"], name=name, sets=dict(sets), input=given, at=window[0], seconds=window[1])
+        upto = data.get("upto")
+        if upto is not None and (isinstance(upto, bool) or not isinstance(upto, int) or upto < 0):
+            raise UsageError(f"upto is a number of steps, not {quote(upto)}")
+        return cls(text=data["text"], name=name, sets=dict(sets), input=given, at=window[0], seconds=window[1],
+                   upto=upto)
 
 
 @dataclass
@@ -89,11 +95,16 @@ class Job:
     problems: list[dict] = field(default_factory=list)
     video: str | None = None
     sheet: str | None = None
+    upto: int | None = None  # the frames step ``upto`` receives (the result: the number of steps)
+    whole: bool = True  # the recipe's result, not a look at a step
+    size: str | None = None  # the frames' size before the preview scaled them: the pixels a drag maps to
+    at: float = 0.0  # the time of the preview's first frame
 
     def as_json(self) -> dict:
         return {"id": self.id, "state": self.state, "fraction": self.fraction, "problems": self.problems,
                 "video": os.path.basename(self.video) if self.video else None,
-                "sheet": os.path.basename(self.sheet) if self.sheet else None}
+                "sheet": os.path.basename(self.sheet) if self.sheet else None,
+                "upto": self.upto, "whole": self.whole, "size": self.size, "at": self.at}
 
 
 class Studio:
@@ -148,6 +159,10 @@ class Studio:
         recipe = load_recipe(path, text=request.text, variables=variables)
         if request.input:
             recipe = recipe.with_io(inputs=[self.folder.resolve(request.input)])
+        if request.upto is not None:
+            if request.upto > len(recipe.steps):
+                raise UsageError(f"the recipe has {len(recipe.steps)} steps; it cannot be cut before step {request.upto}")
+            recipe = recipe.model_copy(update={"steps": list(recipe.steps[:request.upto])})
         outside = self.folder.reads_outside(recipe)
         if outside:
             raise RecipeError(outside)
@@ -226,6 +241,19 @@ class Studio:
             self.recipe = name
         return {"ok": True, "name": name}
 
+    # --- setting values by looking (ffx.studio.looking) --------------------------------------------------
+
+    def cursor(self, data: Any) -> dict:
+        """What the editor's cursor is in; a text that does not parse is an answer too (no step)."""
+        try:
+            return cursor_answer(data)
+        except FfxError as exc:
+            return {"ok": False, "problems": self.problems(exc, data)}
+
+    def edit(self, data: Any) -> dict:
+        """The recipe's text after one of the page's tools (a drag, a trim, a keyframe)."""
+        return edit_answer(data)
+
     # --- previews --------------------------------------------------------------------------------------
 
     def start_preview(self, data: Any) -> Job:
@@ -237,7 +265,9 @@ class Studio:
         with self.starting:  # two clicks at once start one preview
             if any(job.state == "running" for job in self.jobs.values()):
                 raise Busy("a preview is being rendered; wait for it to finish")
-            job = Job(id=secrets.token_hex(8), folder=tempfile.mkdtemp(dir=self.scratch))
+            job = Job(id=secrets.token_hex(8), folder=tempfile.mkdtemp(dir=self.scratch), upto=len(recipe.steps),
+                      whole=request.upto is None, size=plan.result.size if plan.result.has_video else None,
+                      at=request.at or 0.0)
             self._forget_old_previews()
             self.jobs[job.id] = job
         thread = threading.Thread(target=self._render_preview, args=(job, recipe, request, min(1.0, PREVIEW_WIDTH / width)),

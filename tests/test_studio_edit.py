@@ -1,0 +1,233 @@
+"""Setting values by looking, on the server: the text edits the studio's tools make, each a splice that keeps
+the rest of the recipe as written, and the two endpoints in front of them (/api/cursor, /api/edit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import ffx
+from conftest import FFMPEG, decode_frames, make_clip
+from ffx.errors import FfxError
+from ffx.media.probe import probe
+from ffx.recipe.loading import load_recipe
+from ffx.studio.looking import drag, keyframe, spot, trim_here
+
+pytest.importorskip("starlette")
+from starlette.testclient import TestClient  # noqa: E402
+
+from ffx.studio.app import create_app  # noqa: E402
+from ffx.studio.session import Studio  # noqa: E402
+from test_studio_api import finished  # noqa: E402  (the studio tests' wait for a preview)
+
+TOKEN, PORT = "secret-token", 8765
+
+
+def steps(*lines: str, crlf: bool = False) -> str:
+    text = "input: clip.mkv  # ünïcode 😀 first\nsteps:\n" + "".join(f"  {line}\n" for line in lines) + "output: o.mp4\n"
+    return text.replace("\n", "\r\n") if crlf else text
+
+
+def valid(text: str, tmp_path: Path) -> None:
+    """The edited text is a recipe ffx reads without a problem (the overlay's stream is given a name)."""
+    (tmp_path / "clip.mkv").touch()
+    load_recipe(tmp_path / "r.yaml", text=text.replace("input: clip.mkv", "inputs: {main: clip.mkv, logo: clip.mkv}"))
+
+
+DRAGS = [  # (steps before, step index, from, to, steps after)
+    (["- crop: {x1: 1, x2: 9}   # the face"], 0, (10, 20), (110, 70),
+     ["- crop: {x1: 10, x2: 110, y1: 20, y2: 70}   # the face"]),
+    (["- crop:", "    width: 100  # wide", "    height: 50", "- reverse"], 0, (110, 70), (10, 20),  # dragged up-left
+     ["- crop:", "    x1: 10", "    y1: 20", "    x2: 110", "    y2: 70", "- reverse"]),
+    (["- crop:"], 0, (10, 20), (110, 70), ["- crop: {x1: 10, y1: 20, x2: 110, y2: 70}"]),
+    (["- blur"], 0, (10, 20), (110, 70), ["- blur: {region: {x1: 10, y1: 20, x2: 110, y2: 70}}"]),
+    (["- blur: 4"], 0, (10, 20), (110, 70), ["- blur: {sigma: 4, region: {x1: 10, y1: 20, x2: 110, y2: 70}}"]),
+    (["- blur: {sigma: 8, region: {width: 0.5, height: 0.5}}"], 0, (10, 20), (110, 70),
+     ["- blur: {sigma: 8, region: {x1: 10, y1: 20, x2: 110, y2: 70}}"]),
+    (["- freeze: {at: 1, region: {x1: 0.5}}"], 0, (10, 20), (110, 70),
+     ["- freeze: {at: 1, region: {x1: 10, y1: 20, x2: 110, y2: 70}}"]),
+    (["- effect: freeze", "  at: 1", "  p1: [0, 0]", "  p2: [5, 5]"], 0, (110, 20), (10, 70),  # the line drawn
+     ["- effect: freeze", "  at: 1", "  p1: [110, 20]", "  p2: [10, 70]"]),
+    (["- freeze: {at: 1, mask: logo}"], 0, (10, 20), (110, 70),
+     ["- freeze: {at: 1, region: {x1: 10, y1: 20, x2: 110, y2: 70}}"]),
+    (["- overlay: {with: logo, position: top_right, scale: 0.5}"], 0, (10, 20), (110, 70),
+     ["- overlay: {with: logo, x: 10, y: 20, width: 100}"]),
+    (["- overlay: {with: logo, width: 40}"], 0, (10, 20), (11, 21), ["- overlay: {with: logo, width: 40, x: 10, y: 20}"]),
+    (["- text: {text: hi, position: bottom}"], 0, (10, 20), (110, 70), ["- text: {text: hi, position: [10, 20]}"]),
+    (["- reverse", "- text: hi"], 1, (10, 20), (110, 70), ["- reverse", "- text: {text: hi, position: [10, 20]}"]),
+]
+
+
+@pytest.mark.parametrize("before, index, start, end, after", DRAGS)
+@pytest.mark.parametrize("crlf", [False, True])
+def test_a_drag_sets_the_step_and_leaves_the_rest_as_written(before, index, start, end, after, crlf, tmp_path):
+    edited = drag(steps(*before, crlf=crlf), index, start, end)
+    assert edited == steps(*after, crlf=crlf)
+    valid(edited, tmp_path)
+
+
+def test_a_drag_on_a_step_list_written_in_one_line():
+    text = "input: clip.mkv\nsteps: [reverse, blur]  # two\n"
+    assert drag(text, 1, (1, 2), (30, 40)) == \
+        "input: clip.mkv\nsteps: [reverse, {blur: {region: {x1: 1, y1: 2, x2: 30, y2: 40}}}]  # two\n"
+
+
+@pytest.mark.parametrize("before, index, message", [
+    (["- resize: 0.5"], 0, "resize has no region or position to drag"),
+    (["- crop: {x1: 4}"], 3, "the recipe has 1 steps; there is no step 3"),
+])
+def test_a_drag_where_it_sets_nothing_is_one_line(before, index, message):
+    with pytest.raises(FfxError, match=message):
+        drag(steps(*before), index, (1, 1), (50, 50))
+    with pytest.raises(FfxError, match="drag a rectangle across the picture"):
+        drag(steps("- crop: {x1: 4}"), 0, (10, 10), (12, 40))
+
+
+TRIMS = [  # (steps before, step index at the cursor or None, which, seconds, steps after)
+    (["- trim: {start: 1, end: 3}"], 0, "start", 1.5, ["- trim: {start: 1.5, end: 3}"]),
+    (["- trim: {start: 1, duration: 2}"], 0, "end", 2.75, ["- trim: {start: 1, end: 2.75}"]),
+    (["- trim: {start: 1, duration: 2}"], 0, "start", 1.5, ["- trim: {start: 1.5, end: 3}"]),  # the end stays
+    (["- trim", "- reverse"], 0, "end", 0.8, ["- trim: {end: 0.8}", "- reverse"]),
+    (["- reverse", "- black_white  # grey"], 1, "start", 0.4,
+     ["- reverse", "- trim: {start: 0.4}", "- black_white  # grey"]),
+    (["- reverse"], None, "end", 1.2000001, ["- reverse", "- trim: {end: 1.2}"]),
+]
+
+
+@pytest.mark.parametrize("before, index, which, seconds, after", TRIMS)
+def test_start_and_end_here_set_a_trim_or_add_one_before_the_step(before, index, which, seconds, after, tmp_path):
+    edited = trim_here(steps(*before), index, which, seconds)
+    assert edited == steps(*after)
+    valid(edited, tmp_path)
+
+
+@pytest.mark.parametrize("text, after", [
+    ("input: clip.mkv\n", "input: clip.mkv\nsteps: [{trim: {start: 0.5}}]\n"),
+    ("input: clip.mkv\nsteps: []\n", "input: clip.mkv\nsteps: [{trim: {start: 0.5}}]\n"),
+    ("input: clip.mkv\nsteps:\n", "input: clip.mkv\nsteps: [{trim: {start: 0.5}}]\n"),
+    ("input: clip.mkv\nsteps: [reverse]\n", "input: clip.mkv\nsteps: [reverse, {trim: {start: 0.5}}]\n"),
+])
+def test_a_trim_is_added_to_a_recipe_with_no_steps_or_a_one_line_list(text, after):
+    assert trim_here(text, None, "start", 0.5) == after
+
+
+KEYFRAMES = [  # (steps before, field, seconds, steps after)
+    (["- overlay: {with: logo, x: 100, y: 20}  # the logo"], "x", 2.4,
+     ["- overlay: {with: logo, x: {0: 100, 2.4: 100}, y: 20}  # the logo"]),
+    (["- overlay: {with: logo, x: 100}"], "x", 0, ["- overlay: {with: logo, x: {0: 100}}"]),
+    (["- overlay: {with: logo, x: {0: 0, 2: 200}}"], "x", 1, ["- overlay: {with: logo, x: {0: 0, 1: 100, 2: 200}}"]),
+    (["- overlay: {with: logo, x: {0: 0, 2: 200, ease: in_out}}"], "x", 3,
+     ["- overlay: {with: logo, x: {0: 0, 2: 200, 3: 200, ease: in_out}}"]),
+    (["- overlay: {with: logo, x: {0: 0, 2: 200}}"], "x", 2.0004, ["- overlay: {with: logo, x: {0: 0, 2: 200}}"]),
+    (["- overlay:", "    with: logo", "    opacity:  # fades", "      0: 0", "      2: 1", "    y: 5"], "opacity", 0.5,
+     ["- overlay:", "    with: logo", "    opacity:  # fades", "      0: 0", "      0.5: 0.25", "      2: 1", "    y: 5"]),
+    (["- overlay:", "    with: logo", "    y: 5"], "y", 1.25,
+     ["- overlay:", "    with: logo", "    y: {0: 5, 1.25: 5}"]),
+]
+
+
+@pytest.mark.parametrize("before, field, seconds, after", KEYFRAMES)
+def test_a_keyframe_at_the_players_time(before, field, seconds, after, tmp_path):
+    edited = keyframe(steps(*before), 0, field, seconds)
+    assert edited == steps(*after)
+    valid(edited, tmp_path)
+
+
+def test_a_keyframe_moves_only_numbers():
+    with pytest.raises(FfxError, match=r"steps\[0\].overlay.with: 'logo' is not a number; keyframes move numbers"):
+        keyframe(steps("- overlay: {with: logo, x: 1}"), 0, "with", 1.0)
+
+
+def test_the_cursor_is_in_a_step_and_on_an_option():
+    text = steps("- resize: 0.5", "- overlay:", "    with: logo", "    x: 100  # px", "- blur")
+    lines = text.split("\n")
+
+    def at(line: int, column: int = 0):
+        found = spot(text, sum(len(x) + 1 for x in lines[:line]) + column)
+        return found.step, found.effect, found.field, found.rectangle
+
+    assert at(0) == (None, None, None, None) and at(1, 3) == (None, None, None, None)
+    assert at(2, 0) == (0, "resize", None, None) and at(2, 12) == (0, "resize", None, None)
+    assert at(3, 4) == (1, "overlay", None, "position")
+    assert at(4, 0) == (1, "overlay", "with", "position") and at(5, 11) == (1, "overlay", "x", "position")
+    assert at(5, 0) == (1, "overlay", "x", "position")  # in the indentation before the option
+    assert at(6, 3) == (2, "blur", None, "region") and spot(text, 0).steps == 3
+    flow = "steps: [{overlay: {with: logo, x: 100, y: 4}}]\n"
+    assert spot(flow, flow.index("100")).field == "x" and spot(flow, flow.index(" y:") + 4).field == "y"
+
+
+# --- the endpoints ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(tmp_path: Path):
+    make_clip(tmp_path / "clip.mkv", duration=1.0, size="320x180", audio=None)
+    studio = Studio(tmp_path)
+    with TestClient(create_app(studio, TOKEN, PORT), base_url=f"http://127.0.0.1:{PORT}",
+                    headers={"X-Ffx-Token": TOKEN}) as client:
+        client.studio, client.folder = studio, tmp_path
+        yield client
+    studio.close()
+
+
+LOOKED = """\
+input: clip.mkv   # 320x180
+steps:
+  - resize: {width: 160}  # half: the crop sees 160x90
+  - crop: {x1: 0}
+output: {path: out.mkv, codec: ffv1}
+"""
+
+
+def test_a_look_at_a_step_is_the_recipe_cut_before_it_at_the_steps_size(client):
+    job = finished(client, client.post("/api/preview", json={"text": LOOKED, "upto": 1}).json())
+    assert job["state"] == "done" and (job["upto"], job["whole"], job["size"], job["at"]) == (1, False, "160x90", 0.0)
+    whole = finished(client, client.post("/api/preview", json={"text": LOOKED, "at": 0.2}).json())
+    assert (whole["upto"], whole["whole"], whole["size"], whole["at"]) == (2, True, "160x90", 0.2)
+    answer = client.post("/api/preview", json={"text": LOOKED, "upto": 3})
+    assert answer.status_code == 422 and "cannot be cut before step 3" in answer.json()["problems"][0]["text"]
+    assert client.post("/api/preview", json={"text": LOOKED, "upto": -1}).status_code == 422
+
+
+def test_a_drag_through_the_endpoint_crops_the_render_where_dragged(client):
+    """The page sends the drag in the looked step's pixels; the render keeps exactly that rectangle."""
+    offset = len(LOOKED[:LOOKED.index("- crop") + 2].encode("utf-16-le")) // 2
+    where = client.post("/api/cursor", json={"text": LOOKED, "offset": offset}).json()
+    assert where == {"ok": True, "steps": 2, "step": 1, "effect": "crop", "field": None, "rectangle": "edges"}
+    answer = client.post("/api/edit", json={"text": LOOKED, "offset": offset, "action": "drag",
+                                            "from": [100, 60], "to": [20, 10]}).json()
+    assert answer["ok"] and answer["text"] == LOOKED.replace("{x1: 0}", "{x1: 20, y1: 10, x2: 100, y2: 60}")
+    assert answer["text"][answer["offset"]:].startswith("crop") and answer["spot"]["step"] == 1
+    assert client.post("/api/validate", json={"text": answer["text"]}).json()["ok"]
+    folder = client.folder
+    (folder / "r.yaml").write_text(answer["text"])
+    ffx.render(str(folder / "r.yaml"), overwrite=True)
+    (folder / "half.yaml").write_text("input: clip.mkv\nsteps: [{resize: {width: 160}}]\noutput: {path: half.mkv, codec: ffv1}\n")
+    ffx.render(str(folder / "half.yaml"), overwrite=True)
+    assert probe(str(folder / "out.mkv"), FFMPEG).size == "80x50"
+    got, half = decode_frames(folder / "out.mkv"), decode_frames(folder / "half.mkv")
+    assert (got == half[:, 10:60, 20:100]).all()
+
+
+def test_the_endpoints_answer_mistakes_in_one_line(client):
+    assert client.post("/api/cursor", json={"text": "a: [", "offset": 1}).json()["ok"] is False
+    for body, status, message in [
+        ({"text": LOOKED, "offset": 10, "action": "drag", "from": [1, 1], "to": [9, 9]}, 422, "put the cursor in"),
+        ({"text": LOOKED, "offset": 100, "action": "rotate"}, 422, "action is one of drag, start, end, keyframe"),
+        ({"text": LOOKED, "offset": -1, "action": "start", "at": 1}, 422, "offset is where the cursor is"),
+        ({"text": LOOKED, "offset": 0, "action": "start", "at": float("1e300")}, 422, "at is the player's time"),
+        ({"text": LOOKED, "offset": 80, "action": "drag", "from": [1], "to": [9, 9]}, 422, "from is a point [x, y]"),
+        ({"text": LOOKED, "offset": 0, "action": "keyframe", "at": 1}, 422, "put the cursor on the option"),
+        ({"text": "x" * ((1 << 20) + 1), "offset": 0, "action": "start", "at": 1}, 422, "larger than 1 MiB"),
+        ({"text": 5}, 422, "send a JSON object with the recipe as text"),
+    ]:
+        answer = client.post("/api/edit", json=body)
+        assert answer.status_code == status, (body, answer.text)
+        [problem] = answer.json()["problems"]
+        assert message in problem["text"] and "\n" not in problem["text"]
+    assert client.post("/api/edit", headers={"X-Ffx-Token": "wrong"}, json={"text": LOOKED}).status_code == 403
+    for path in ("/api/cursor", "/api/edit"):
+        for body, status in [(b"[" * 100_000 + b"]" * 100_000, 400), (b"x" * ((4 << 20) + 1), 413), (b"{", 400)]:
+            answer = client.post(path, content=body, headers={"content-type": "application/json"})
+            assert answer.status_code == status and "\n" not in answer.json()["problems"][0]["text"]
