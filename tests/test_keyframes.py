@@ -67,3 +67,28 @@ def test_keyframe_mistakes_are_one_line_naming_the_field(box):
         with pytest.raises(ffx.RecipeError, match=message) as caught:
             ffx.Recipe(inputs=inputs, steps=[{"overlay": {"with": "box", "x": x}}], output="o.mp4")
         assert str(caught.value).count("\n") == 0 and "steps[0].overlay.x" in str(caught.value)
+
+
+def bar_clip(tmp_path: Path, x: int = 200, duration: float = 3) -> Path:
+    """Black 320x90, 25 fps, with a white bar 10 px wide whose left edge is at ``x``."""
+    path = tmp_path / "bar.mkv"
+    run_ffmpeg("-f", "lavfi", "-i", f"color=black:s=320x90:r={RATE}:d={duration}",
+               "-vf", f"drawbox=x={x}:y=0:w=10:h=90:c=white:t=fill", "-c:v", "ffv1", "-pix_fmt", "yuv444p", str(path))
+    return path
+
+
+def test_crop_pans_along_its_keyframes(tmp_path):
+    frames = render_gray(tmp_path, [{"crop": {"x1": {0: 0, 2: 160}, "width": 160}}],
+                         source={"path": str(bar_clip(tmp_path))})
+    assert frames.shape[1:] == (90, 160)
+    assert frames[0].max() < 30  # the window is 0..160: the bar at 200 is outside it
+    assert left_edge(frames[RATE]) == 200 - 80  # 1 s: the window starts at 80
+    assert left_edge(frames[2 * RATE]) == left_edge(frames[-1]) == 200 - 160
+
+
+def test_crop_size_cannot_move():
+    for crop, message in (({"x1": 0, "width": {0: 100, 1: 50}}, "crop.width: this parameter cannot move: the crop's size"),
+                          ({"x1": {0: 0, 1: 50}, "x2": 300}, "x1 moves, so give width too")):
+        with pytest.raises(ffx.RecipeError, match=message):
+            ffx.compile_recipe(ffx.Recipe(input={"source": "color", "size": "320x90", "duration": 1},
+                                          steps=[{"crop": crop}], output="o.mp4"))

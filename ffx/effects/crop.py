@@ -1,16 +1,22 @@
 """crop: keep a rectangle given by its edges, or by its size around a centre.
 
+The rectangle can pan: an edge or a centre given as keyframes, in pixels (``x1: {0: 0, 2: 160}`` with
+``width``), follows its curve on the step's clock through crop's own per-frame ``x``/``y`` expressions.
+Its size is the picture's size, which cannot change over time, so ``width`` and ``height`` stay fixed.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#crop
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
 
+from ._crop_auto import find_picture
 from .base import CheckedCopy, Effect
 from .context import Clip, StepContext, StepError
+from .keyframes import Keyframes, fixed, moving
 
 # whole numbers are pixels (within ±10 million: past any frame FFmpeg can allocate, and a float still holds
 # them exactly), decimals in [0, 1] fractions of the frame
@@ -107,6 +113,23 @@ def rectangle_pixels(spec, w0: int, h0: int, prefix: str = "") -> tuple[int, int
     return x1, y1, x2, y2
 
 
+def _edge(value: object) -> int | float:
+    """A plain edge or centre: pixels (whole) or a fraction (decimal), at least 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{value!r} is not a number of pixels, a fraction, nor keyframes such as {{0: 0, 2: 160}}")
+    if not value >= 0:
+        raise ValueError(f"{value!r} is out of range: the value must be at least 0")
+    return _bounded(value)
+
+
+# keyframes of an edge or centre are pixels (a whole number and a fraction could not be told apart in them)
+Edge = moving(float, ge=0, le=MAX_PIXELS, plain=_edge)
+FIXED_SIZE = ("the crop's size is the size of the picture it hands on, which cannot change over time; "
+              "move x1, y1 (or x_center, y_center) instead")
+MOVABLE = ("x1", "y1", "x2", "y2", "x_center", "y_center")
+SIZE_OF = {"x1": "width", "x2": "width", "x_center": "width", "y1": "height", "y2": "height", "y_center": "height"}
+
+
 class Crop(Effect, RectangleFields):
     """Keep the rectangle ``x1,y1``–``x2,y2``, or ``width`` x ``height`` around a centre.
 
@@ -115,14 +138,51 @@ class Crop(Effect, RectangleFields):
     """
 
     effect: Literal["crop"] = "crop"
+    x1: Edge | None = Field(None, description="left edge (or keyframes, in pixels)")
+    y1: Edge | None = Field(None, description="top edge (or keyframes, in pixels)")
+    x2: Edge | None = Field(None, description="right edge, exclusive (or keyframes, in pixels)")
+    y2: Edge | None = Field(None, description="bottom edge, exclusive (or keyframes, in pixels)")
+    width: fixed(Coord | None, FIXED_SIZE) = Field(None, gt=0, description="width of the rectangle")
+    height: fixed(Coord | None, FIXED_SIZE) = Field(None, gt=0, description="height of the rectangle")
+    x_center: Edge | None = Field(None, description="horizontal centre of the rectangle (default: frame centre "
+                                                    "when width is given; or keyframes, in pixels)")
+    y_center: Edge | None = Field(None, description="vertical centre of the rectangle (or keyframes, in pixels)")
 
     example = "- crop: {x1: 145, x2: 400}"
     frame_state = "none"
     requires = frozenset({"video"})
 
+    def frames_of_state(self) -> int | str:
+        if any(isinstance(getattr(self, name), Keyframes) for name in MOVABLE):
+            return "pans over time, and a chunk's clock starts at its own beginning"
+        return 0
+
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
-        x1, y1, x2, y2 = rectangle_pixels(self, clip.info.width, clip.info.height)
+        w0, h0 = clip.info.width, clip.info.height
+        moves = {name: keys for name in MOVABLE if isinstance(keys := getattr(self, name), Keyframes)}
+        x1, y1, x2, y2 = self._at(w0, h0)
         w, h = x2 - x1, y2 - y1
+        x, y = x1, y1
+        for name, keys in moves.items():
+            if getattr(self, SIZE_OF[name]) is None:
+                raise StepError(f"{name} moves, so give {SIZE_OF[name]} too: {FIXED_SIZE.split(';')[0]}", field=name)
+            for value in keys.values:  # the rectangle stays in the frame at every key
+                self._at(w0, h0, **{name: value})
+            size = w if SIZE_OF[name] == "width" else h
+            corner = {"1": keys, "2": keys.mapped(lambda v: v - size)}.get(name[1:], keys.mapped(lambda v: v - size / 2))
+            # rounded as a still rectangle's edges are; crop keeps every position inside the frame anyway
+            if name.startswith("x"):
+                x = f"round({corner.as_expression()})"
+            else:
+                y = f"round({corner.as_expression()})"
         # exact=1: without it FFmpeg rounds odd offsets on subsampled formats
-        video = ctx.chain(clip.video, "crop", {"w": w, "h": h, "x": x1, "y": y1, "exact": 1})
+        video = ctx.chain(clip.video, "crop", {"w": w, "h": h, "x": x, "y": y, "exact": 1})
         return clip.evolve(video=video, info=clip.info.replace(width=w, height=h))
+
+    def _at(self, w0: int, h0: int, **pixels: float) -> tuple[int, int, int, int]:
+        """The rectangle with moving edges at their first key (or at ``pixels``), in pixels, in the frame."""
+        values = {name: getattr(self, name) for name in (*MOVABLE, "width", "height")}
+        for name, value in values.items():
+            if isinstance(value, Keyframes):
+                values[name] = round(pixels.get(name, value.first))  # keyframes are pixels: whole numbers
+        return rectangle_pixels(SimpleNamespace(**values), w0, h0)
