@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import decode_frames, run_ffmpeg
+from conftest import decode_audio, decode_frames, run_ffmpeg
 
 import ffx
 from ffx.effects.keyframes import Keyframes, eased
@@ -92,3 +92,25 @@ def test_crop_size_cannot_move():
         with pytest.raises(ffx.RecipeError, match=message):
             ffx.compile_recipe(ffx.Recipe(input={"source": "color", "size": "320x90", "duration": 1},
                                           steps=[{"crop": crop}], output="o.mp4"))
+
+
+def rms_db(samples: np.ndarray) -> float:
+    return float(20 * np.log10(np.sqrt(np.mean(samples.astype(float) ** 2))))
+
+
+def test_volume_follows_its_keyframes_within_half_a_decibel(tmp_path):
+    keys = {0: 1, 1: 1, 2: "-20dB", "ease": "in_out"}
+    out = tmp_path / "o.mkv"
+    recipe = ffx.Recipe(inputs={"main": {"source": "color", "size": "64x36", "rate": RATE, "duration": 3},
+                                "tone": {"source": "sine", "frequency": 1000, "duration": 3}},
+                        steps=[{"audio": {"track": "tone", "volume": keys}}],
+                        output={"path": str(out), "codec": "ffv1", "audio_codec": "pcm_s16le"})
+    ffx.render(recipe)
+    sound = decode_audio(out)
+    reference = rms_db(sound[int(0.2 * 48000):int(0.8 * 48000)])  # gain 1 until 1 s
+    curve = ffx.effects.Audio(track="tone", volume=keys).volume  # -20 dB read as the factor 0.1
+    assert curve.value_at(2.5) == pytest.approx(0.1)
+    for t in np.arange(1.05, 2.9, 0.1):  # windows of 20 ms, in the fall and after it
+        window = sound[int((t - 0.01) * 48000):int((t + 0.01) * 48000)]
+        want = reference + 20 * np.log10(curve.value_at(t))
+        assert abs(rms_db(window) - want) < 0.5, (t, rms_db(window), want)

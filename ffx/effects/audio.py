@@ -4,7 +4,8 @@ The track is cut (or looped) to the picture's length to the sample, so the
 result's sound ends with its picture. ``duck`` lowers the track while the
 clip's own sound is loud (``sidechaincompress``), as under speech.
 ``audio: {track: original}`` after a ``reverse`` puts the original sound back
-under the reversed picture.
+under the reversed picture. ``volume`` can move: keyframes (``volume: {0: 1, 2: "-20dB"}``) are the
+track's gain on the clip's clock, a factor interpolated between them, through volume's per-frame expression.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#amix and #sidechaincompress and #aloop
 """
 
@@ -21,6 +22,7 @@ from ._joint import exact_length, silence
 from .base import CheckedCopy, Effect
 from .context import Clip, StepContext, StepError, require
 from .fields import StreamRef, Time
+from .keyframes import Keyframes, moving
 
 # FFmpeg's volume filter takes any finite gain, but its output then reaches the encoder: at 1e308 (or
 # "200dB") AAC stops on "Input contains (near) NaN/+-Inf", naming no step. 100 dB (a factor of 100,000)
@@ -49,10 +51,24 @@ def audible_gain(value: object) -> float | str:
     raise ValueError(f"{value!r} is not a gain: write a factor such as 0.5 or decibels such as \"-12dB\"")
 
 
-Volume = Annotated[float | str, PlainValidator(audible_gain), WithJsonSchema({
-    "anyOf": [{"type": "number", "minimum": 0, "maximum": 10 ** (MAX_GAIN_DB / 20)},
-              {"type": "string", "pattern": DECIBELS.pattern}],
-    "description": f"a factor (0.5) or decibels (\"-12dB\"), within ±{MAX_GAIN_DB} dB"})]
+VOLUME_SCHEMA = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 10 ** (MAX_GAIN_DB / 20)},
+                           {"type": "string", "pattern": DECIBELS.pattern}],
+                 "description": f"a factor (0.5) or decibels (\"-12dB\"), within ±{MAX_GAIN_DB} dB"}
+Volume = Annotated[float | str, PlainValidator(audible_gain), WithJsonSchema(VOLUME_SCHEMA)]
+
+
+def gain_factor(value: object) -> float:
+    """A gain as a factor: decibels converted.
+
+    >>> gain_factor("-20dB"), gain_factor(0.5)
+    (0.1, 0.5)
+    """
+    gain = audible_gain(value)
+    return 10 ** (float(gain[:-2]) / 20) if isinstance(gain, str) else gain
+
+
+MovingVolume = moving(float, ge=0, le=10 ** (MAX_GAIN_DB / 20), plain=audible_gain, convert=gain_factor,
+                      number_schema=VOLUME_SCHEMA)
 
 
 class Duck(CheckedCopy):
@@ -76,8 +92,8 @@ class Audio(Effect):
     effect: Literal["audio"] = "audio"
     track: StreamRef = Field(description="the named stream whose sound is used (an input such as music, or original)")
     mode: Literal["replace", "mix"] = Field("replace", description="replace the clip's sound, or mix the track under it")
-    volume: Volume = Field(1.0, description="the track's gain: a factor (0.5, at most 100000) or decibels "
-                                            "(\"-12dB\", within ±100dB)")
+    volume: MovingVolume = Field(1.0, description="the track's gain: a factor (0.5, at most 100000) or decibels "
+                                                  "(\"-12dB\", within ±100dB), or keyframes of them")
     start: Time = Field(0.0, description="where on the clip the track begins (seconds)")
     skip: Time = Field(0.0, description="seconds of the track to skip at its beginning")
     loop: bool = Field(False, description="repeat the track until the clip ends (else silence after it)")
@@ -142,7 +158,7 @@ class Audio(Effect):
         audio = ctx.chain(audio, "aresample", {"out_sample_rate": rate})
         audio = ctx.chain(audio, "aformat", {"sample_fmts": "fltp", "channel_layouts": layout})
         audio = ctx.chain(audio, "asetpts", {"expr": "PTS-STARTPTS"})
-        if self.volume != 1.0:
+        if not isinstance(self.volume, Keyframes) and self.volume != 1.0:
             audio = ctx.chain(audio, "volume", {"volume": self.volume})
         start = round(self.start * rate)
         played = total - start
@@ -157,4 +173,8 @@ class Audio(Effect):
         if start:
             lead = ctx.chain(silence(rate, layout, ctx), "atrim", {"end_sample": start})
             audio = ctx.filter("concat", [lead, audio], {"n": 2, "v": 0, "a": 1}, outputs=(graph.AUDIO,)).pad()
+        if isinstance(self.volume, Keyframes):
+            # here the track's t is the clip's (from 0 at its first frame); eval=frame: each frame of samples
+            # takes the curve's value at its own start
+            audio = ctx.chain(audio, "volume", {"volume": self.volume.as_expression(), "eval": "frame"})
         return audio
