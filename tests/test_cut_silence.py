@@ -76,3 +76,15 @@ def test_the_readers():
     assert read_scene_changes(["lavfi.scd.score: 12.5, lavfi.scd.time: 3"]) == [[3.0, 12.5]]
     assert read_crops(["x1:2 x2:9 y1:0 y2:5 w:8 h:6 x:2 y:0 pts:1 t:0.04 limit:0.1 crop=8:6:2:0"]) == [[0.04, 8, 6, 2, 0]]
     assert json.loads(json.dumps(read_silences(["silence_start: 2"]))) == [[2.0, -1]]
+
+
+def test_an_output_nobody_reads_is_drained_into_a_null_sink(tmp_path):
+    """segment's pieces that are cut away go to a null sink; the labels keep the filter's output order."""
+    source = graph.input_node("testsrc2=size=96x64:rate=25:duration=3", [("-f", "lavfi")], True, False)
+    pieces = graph.filter_node("segment", [graph.input_pad(source, graph.VIDEO)], {"timestamps": "0.98|1.98"},
+                               outputs=(graph.VIDEO,) * 3)
+    joined = graph.filter_node("concat", [pieces.pad(0), pieces.pad(2)], {"n": 2, "v": 1, "a": 0}).pad()
+    lowered = graph.lower([joined], "-", [("-f", "framecrc")])
+    assert lowered.graph.endswith(";[s3]nullsink") and "[s0][s3][s1];" in lowered.graph
+    done = subprocess.run([FFMPEG, "-v", "error", *lowered.args], capture_output=True, text=True, check=True)
+    assert len([line for line in done.stdout.splitlines() if not line.startswith("#")]) == 50

@@ -318,6 +318,14 @@ def _emit(outputs: list[Pad], wiring: dict[int, tuple[Pad, ...]], url: str,
         for index in range(len(node.output_kinds)):
             if (node.uid, index) in consumed:
                 labels[node.uid, index] = f"s{len(labels)}"
+    # an output nobody reads (the pieces segment cuts away, a concat's sound where only its picture is looked
+    # at) is drained into a null sink after every other filter: FFmpeg refuses an unconnected output
+    drained = []
+    for node in filters:
+        for index, kind in enumerate(node.output_kinds):
+            if (node.uid, index) not in labels:
+                labels[node.uid, index] = f"s{len(labels)}"
+                drained.append((labels[node.uid, index], kind, node.step))
 
     def name(pad: Pad) -> str:
         if pad.node.is_input:
@@ -337,6 +345,10 @@ def _emit(outputs: list[Pad], wiring: dict[int, tuple[Pad, ...]], url: str,
         outs = tuple(labels[node.uid, i] for i in range(len(node.output_kinds)) if (node.uid, i) in labels)
         lowered_filters.append(LoweredFilter(node.name, tuple(options), ins, outs, node.step, texts[node.uid]))
         specs.append("".join(f"[{label}]" for label in ins) + texts[node.uid] + "".join(f"[{label}]" for label in outs))
+    for label, kind, step in drained:
+        sink = "nullsink" if kind == VIDEO else "anullsink"
+        lowered_filters.append(LoweredFilter(sink, (), (label,), (), step, sink))
+        specs.append(f"[{label}]{sink}")
     inputs: list[LoweredInput] = []
     seen_inputs: set[object] = set()
     for node in order:
