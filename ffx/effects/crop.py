@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_v
 from ._crop_auto import find_picture
 from .base import CheckedCopy, Effect
 from .context import Clip, StepContext, StepError
-from .keyframes import Keyframes, fixed, moving
+from .keyframes import MOVES_OVER_TIME, Keyframes, fixed, moves, moving
 
 # whole numbers are pixels (within ±10 million: past any frame FFmpeg can allocate, and a float still holds
 # them exactly), decimals in [0, 1] fractions of the frame
@@ -130,14 +130,22 @@ MOVABLE = ("x1", "y1", "x2", "y2", "x_center", "y_center")
 SIZE_OF = {"x1": "width", "x2": "width", "x_center": "width", "y1": "height", "y2": "height", "y_center": "height"}
 
 
+def _auto_word(value: object) -> object:
+    return True if value == "auto" else value  # `- crop: auto`
+
+
 class Crop(Effect, RectangleFields):
-    """Keep the rectangle ``x1,y1``–``x2,y2``, or ``width`` x ``height`` around a centre.
+    """Keep the rectangle ``x1,y1``–``x2,y2``, or ``width`` x ``height`` around a centre; or, with
+    ``crop: auto``, the picture inside black bars, found on a few sampled frames before the render.
 
     Whole numbers are pixels; decimals between 0 and 1 are fractions of the frame
     (``x2: 0.5`` keeps the left half). A rectangle outside the frame is an error.
     """
 
     effect: Literal["crop"] = "crop"
+    auto: Annotated[bool, BeforeValidator(_auto_word)] = Field(
+        False, description="find the black bars (cropdetect on sampled frames) and crop them away; "
+                           "validate and compile say what was found")
     x1: Edge | None = Field(None, description="left edge (or keyframes, in pixels)")
     y1: Edge | None = Field(None, description="top edge (or keyframes, in pixels)")
     x2: Edge | None = Field(None, description="right edge, exclusive (or keyframes, in pixels)")
@@ -148,17 +156,30 @@ class Crop(Effect, RectangleFields):
                                                     "when width is given; or keyframes, in pixels)")
     y_center: Edge | None = Field(None, description="vertical centre of the rectangle (or keyframes, in pixels)")
 
+    main_parameter = "auto"
     example = "- crop: {x1: 145, x2: 400}"
     frame_state = "none"
     requires = frozenset({"video"})
 
+    @model_validator(mode="after")
+    def _auto_alone(self):
+        given = [name for name in RectangleFields.model_fields if getattr(self, name) is not None]
+        if self.auto and given:
+            raise ValueError(f"auto finds the rectangle itself: give it without {', '.join(given)}")
+        return self
+
     def frames_of_state(self) -> int | str:
-        if any(isinstance(getattr(self, name), Keyframes) for name in MOVABLE):
-            return "pans over time, and a chunk's clock starts at its own beginning"
-        return 0
+        return MOVES_OVER_TIME if moves(self) else 0
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         w0, h0 = clip.info.width, clip.info.height
+        if self.auto:
+            box = find_picture(clip, ctx)
+            if box is None or (box.width, box.height) == (w0, h0):
+                return clip
+            video = ctx.chain(clip.video, "crop", {"w": box.width, "h": box.height, "x": box.x1, "y": box.y1,
+                                                   "exact": 1})
+            return clip.evolve(video=video, info=clip.info.replace(width=box.width, height=box.height))
         moves = {name: keys for name in MOVABLE if isinstance(keys := getattr(self, name), Keyframes)}
         x1, y1, x2, y2 = self._at(w0, h0)
         w, h = x2 - x1, y2 - y1
