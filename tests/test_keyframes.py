@@ -22,14 +22,17 @@ def box(tmp_path: Path) -> Path:
     return path
 
 
-def render_gray(tmp_path: Path, steps: list, inputs: dict | None = None, source: dict | None = None) -> np.ndarray:
-    """The steps over a black 320x90 clip of 3 s (or ``source``), decoded to gray (frames, rows, columns)."""
+def render_gray(tmp_path: Path, steps: list, inputs: dict | None = None, source: dict | None = None,
+                pix_fmt: str = "gray") -> np.ndarray:
+    """The steps over a black 320x90 clip of 3 s (or ``source``), decoded to gray (frames, rows, columns),
+    or to ``pix_fmt`` (frames, rows, columns, channels)."""
     main = source or {"source": "color", "color": "black", "size": "320x90", "rate": RATE, "duration": 3}
     out = tmp_path / "o.mkv"
     recipe = ffx.Recipe(inputs={"main": main, **(inputs or {})}, steps=steps,
                         output={"path": str(out), "codec": "ffv1", "pix_fmt": "yuv444p"})
     ffx.render(recipe, overwrite=True)
-    return decode_frames(out, "gray")[..., 0].astype(int)
+    frames = decode_frames(out, pix_fmt).astype(int)
+    return frames[..., 0] if pix_fmt == "gray" else frames
 
 
 def left_edge(frame: np.ndarray) -> int:
@@ -114,3 +117,59 @@ def test_volume_follows_its_keyframes_within_half_a_decibel(tmp_path):
         window = sound[int((t - 0.01) * 48000):int((t + 0.01) * 48000)]
         want = reference + 20 * np.log10(curve.value_at(t))
         assert abs(rms_db(window) - want) < 0.5, (t, rms_db(window), want)
+
+
+def still_equivalents(tmp_path: Path, effect: str, field: str, keys: dict, times: list[float], source: dict,
+                      pix_fmt: str = "gray", **fixed) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Frames at ``times`` of the step with ``field`` moving, each beside the same frame rendered with the
+    field held at the curve's value for that time."""
+    moving = render_gray(tmp_path, [{effect: {field: keys, **fixed}}], source=source, pix_fmt=pix_fmt)
+    curve = getattr(ffx.effects.REGISTRY[effect](**{field: keys, **fixed}), field)
+    pairs = []
+    for t in times:
+        still = render_gray(tmp_path, [{effect: {field: curve.value_at(t), **fixed}}], source=source,
+                            pix_fmt=pix_fmt)
+        pairs.append((moving[round(t * RATE)], still[round(t * RATE)]))
+    return pairs
+
+
+def sharpness(frame: np.ndarray) -> int:
+    return int(np.abs(np.diff(frame, axis=1)).max())
+
+
+@pytest.mark.parametrize("effect", ["blur", "gblur"])
+def test_blur_sigma_moves_as_sent_commands(tmp_path, effect):
+    source = {"path": str(bar_clip(tmp_path))}
+    pairs = still_equivalents(tmp_path, effect, "sigma", {0: 0.1, 2: 6, "ease": "out"}, [0, 0.6, 1, 2.4], source)
+    edges = [sharpness(moving) for moving, _ in pairs]
+    assert edges == sorted(edges, reverse=True) and edges[0] > 200 and edges[-1] < 60  # sharp, then soft
+    for moving, still in pairs:  # each frame as blurred as a still sigma at its time
+        assert np.abs(moving - still).max() <= 1
+
+
+def test_brightness_and_contrast_follow_their_keyframes(tmp_path):
+    source = {"source": "testsrc2", "size": "160x90", "rate": RATE, "duration": 3}
+    for field, keys in (("brightness", {0: -0.4, 2: 0.2}), ("contrast", {0: 0.2, 2.5: 1.8, "ease": "in"})):
+        pairs = still_equivalents(tmp_path, "color", field, keys, [0, 0.8, 1.6, 2.8], source)
+        for moving, still in pairs:
+            assert np.abs(moving - still).max() <= 1
+        if field == "brightness":
+            means = [moving.mean() for moving, _ in pairs]
+            assert means == sorted(means) and means[-1] - means[0] > 60
+        else:
+            spreads = [moving.std() for moving, _ in pairs]
+            assert spreads == sorted(spreads) and spreads[-1] > 3 * spreads[0]
+
+
+def test_a_held_value_stays_until_the_next_key(tmp_path):
+    source = {"source": "color", "color": "#907060", "size": "160x90", "rate": RATE, "duration": 3}  # muted
+    keys = {0: 0, 1: [1, "hold"], 2: 2}  # grey to full colour, held there for a second, then doubled at once
+    curve = ffx.effects.Color(saturation=keys).saturation
+    assert [curve.value_at(t) for t in (0.5, 1.2, 1.96, 2.0, 2.8)] == [0.5, 1, 1, 2, 2]
+    pairs = still_equivalents(tmp_path, "color", "saturation", keys, [0.4, 1.2, 1.96, 2.0, 2.8], source, "rgb24")
+    for moving, still in pairs:
+        assert np.abs(moving - still).max() <= 1
+    # without the hold it would be nearly twice as colourful just before 2 s: how far channels stand apart
+    linear = render_gray(tmp_path, [{"color": {"saturation": {0: 0, 1: 1, 2: 2}}}], source=source, pix_fmt="rgb24")
+    k = round(1.96 * RATE)
+    assert np.ptp(linear[k], axis=-1).mean() > 1.5 * np.ptp(pairs[2][0], axis=-1).mean()

@@ -3,7 +3,9 @@
 The ``eq`` filter does brightness, contrast, saturation and gamma in one pass
 (MoviePy's ``LumContrast``, ``MultiplyColor`` and ``GammaCorrection``), ``hue``
 turns the colours around the colour wheel, ``negate`` is MoviePy's
-``InvertColors``. Values left at their neutral default add no filter.
+``InvertColors``. Values left at their neutral default add no filter. Brightness, contrast and
+saturation can move: keyframes (``brightness: {0: -0.3, 2: 0}``) are eq's own expressions of ``t``,
+evaluated on every frame (``eval=frame``).
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#eq, #hue and #negate
 """
 
@@ -15,15 +17,19 @@ from pydantic import Field
 
 from .base import Effect
 from .context import Clip, StepContext
+from .keyframes import MOVES_OVER_TIME, Keyframes, moves, moving
 
 
 class Color(Effect):
     """Adjust brightness, contrast, saturation, gamma and hue, or invert the colours."""
 
     effect: Literal["color"] = "color"
-    brightness: float = Field(0.0, ge=-1, le=1, description="added to the luma as a fraction of full scale (0.1 = 10 % brighter)")
-    contrast: float = Field(1.0, ge=0, le=10, description="stretches the luma away from mid-gray (1 = unchanged, 0 = flat gray)")
-    saturation: float = Field(1.0, ge=0, le=3, description="colour strength (0 = gray, 1 = unchanged)")
+    brightness: moving(float, ge=-1, le=1) = Field(
+        0.0, description="added to the luma as a fraction of full scale (0.1 = 10 % brighter), or keyframes")
+    contrast: moving(float, ge=0, le=10) = Field(
+        1.0, description="stretches the luma away from mid-gray (1 = unchanged, 0 = flat gray), or keyframes")
+    saturation: moving(float, ge=0, le=3) = Field(1.0, description="colour strength (0 = gray, 1 = unchanged), "
+                                                                   "or keyframes")
     gamma: float = Field(1.0, ge=0.1, le=10, description="gamma of the luma (above 1 lifts the shadows)")
     hue: float = Field(0.0, ge=-360, le=360, description="turn the colours around the colour wheel, degrees")
     invert: bool = Field(False, description="a negative: every channel becomes its opposite")
@@ -32,12 +38,19 @@ class Color(Effect):
     frame_state = "none"
     requires = frozenset({"video"})
 
+    def frames_of_state(self) -> int | str:
+        return MOVES_OVER_TIME if moves(self) else 0
+
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         video = clip.video
         eq = {name: value for name, value, neutral in (
             ("brightness", self.brightness, 0.0), ("contrast", self.contrast, 1.0),
             ("saturation", self.saturation, 1.0), ("gamma", self.gamma, 1.0)) if value != neutral}
-        if eq:
+        if any(isinstance(value, Keyframes) for value in eq.values()):
+            # eval=frame: the moving values are expressions of t, evaluated for every frame
+            eq = {name: value.as_expression() if isinstance(value, Keyframes) else value for name, value in eq.items()}
+            video = ctx.chain(video, "eq", {**eq, "eval": "frame"})
+        elif eq:
             # eval=init: the values are constants, so eq computes its tables once, not per frame
             video = ctx.chain(video, "eq", {**eq, "eval": "init"})
         if self.hue:

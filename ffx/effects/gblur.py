@@ -1,5 +1,7 @@
 """gblur: Gaussian blur, the glow in the motion "bloom" look.
 
+``sigma`` can move: keyframes become ``sendcmd`` commands setting gblur's sigma on every frame.
+
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#gblur
 """
 
@@ -11,13 +13,15 @@ from pydantic import Field
 
 from .base import Effect
 from .context import Clip, StepContext
+from .keyframes import MOVES_OVER_TIME, Keyframes, commanded, moves, moving
 
 
 class Gblur(Effect):
     """Blur with a Gaussian of standard deviation ``sigma`` pixels."""
 
     effect: Literal["gblur"] = "gblur"
-    sigma: float = Field(5.0, gt=0, le=1024, description="standard deviation of the blur, in pixels")
+    sigma: moving(float, gt=0, le=1024) = Field(5.0, description="standard deviation of the blur, in pixels, or "
+                                                                 "keyframes")
     steps: int = Field(1, ge=1, le=6, description="passes of the approximation; more is closer to a true Gaussian")
 
     main_parameter = "sigma"
@@ -25,5 +29,11 @@ class Gblur(Effect):
     frame_state = "none"
     requires = frozenset({"video"})
 
+    def frames_of_state(self) -> int | str:
+        return MOVES_OVER_TIME if moves(self) else 0
+
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
+        if isinstance(self.sigma, Keyframes):
+            return clip.evolve(video=commanded(ctx, clip.video, "gblur", {"steps": self.steps}, "sigma", self.sigma,
+                                               "sigma"))
         return clip.evolve(video=ctx.chain(clip.video, "gblur", {"sigma": self.sigma, "steps": self.steps}))

@@ -360,8 +360,13 @@ def _moves(annotation: Any, metadata: list) -> bool:
     return any(_moves(arg, []) for arg in get_args(annotation))
 
 
-def is_moving(value: object) -> bool:
-    return isinstance(value, Keyframes)
+# what ``render --chunks`` says of a step whose parameters move: its frames depend on the time
+MOVES_OVER_TIME = "moves over time (keyframes), and a chunk's clock starts at its own beginning"
+
+
+def moves(step: Any) -> bool:
+    """Whether any parameter of ``step`` is given as keyframes."""
+    return any(isinstance(getattr(step, name, None), Keyframes) for name in type(step).model_fields)
 
 
 def commanded(ctx: Any, pad: graph.Pad, name: str, options: dict, option: str, keys: Keyframes,
@@ -382,5 +387,5 @@ def instance_name(label: str, field: str) -> str:
     return _NAME.sub("_", f"{label}_{field}").strip("_") or field
 
 
-__all__ = ["EASES", "MAX_KEYS", "Key", "Keyframes", "commanded", "eased", "fixed", "instance_name", "is_moving",
+__all__ = ["EASES", "MAX_KEYS", "Key", "Keyframes", "commanded", "MOVES_OVER_TIME", "eased", "fixed", "instance_name", "moves",
            "keyframes_schema", "moving", "moving_fields"]
