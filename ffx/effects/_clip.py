@@ -32,9 +32,12 @@ class Clip:
     audio: Pad | None
     info: MediaInfo
     input_node: graph.Node | None = None  # set while the clip is still an untouched input
+    # its scenes as frame spans [first, end), set by a scenes step for the step or output right after it
+    scenes: tuple[tuple[int, int], ...] | None = None
 
     def evolve(self, **changes) -> Clip:
         changes.setdefault("input_node", None)
+        changes.setdefault("scenes", None)
         return replace(self, **changes)
 
 

@@ -1,0 +1,122 @@
+"""scenes: cut times found by scdet, scenes kept, one file per scene, one contact-sheet tile per scene.
+
+The clip: six scenes of known lengths (solid colours, each with a test pattern moving across it, so frames
+inside a scene differ too), cut hard at known frames, with a tone under them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FFMPEG, decode_frames
+from test_cli import ffx
+
+import ffx as api
+from ffx.errors import RecipeError
+
+RATE = 25
+LENGTHS = (25, 37, 20, 31, 28, 40)  # frames of each scene: cuts at 25, 62, 82, 113, 141
+COLOURS = {"red": (255, 0, 0), "green": (0, 128, 0), "blue": (0, 0, 255), "yellow": (255, 255, 0),
+           "magenta": (255, 0, 255), "cyan": (0, 255, 255)}
+CUTS = [sum(LENGTHS[:i]) for i in range(1, len(LENGTHS))]
+
+
+def five_cuts(path: Path, size: str = "160x120") -> Path:
+    """A lossless clip of six scenes (LENGTHS frames, COLOURS), a pattern moving inside each, and a tone."""
+    parts, joined = [], ""
+    for i, (colour, frames) in enumerate(zip(COLOURS, LENGTHS)):
+        parts.append(f"color=c={colour}:s={size}:r={RATE},trim=end_frame={frames}[b{i}];"
+                     f"testsrc2=s=40x40:r={RATE},trim=end_frame={frames}[m{i}];"
+                     f"[b{i}][m{i}]overlay=x='50+n*2':y='30+n':shortest=1[s{i}]")
+        joined += f"[s{i}]"
+    graph = ";".join(parts) + f";{joined}concat=n={len(LENGTHS)}:v=1:a=0"
+    seconds = sum(LENGTHS) / RATE
+    subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", graph, "-f", "lavfi", "-i",
+                    f"sine=frequency=440:sample_rate=48000:duration={seconds}", "-c:v", "ffv1", "-c:a", "pcm_s16le",
+                    "-shortest", str(path)], check=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def cuts_clip(tmp_path_factory) -> Path:
+    return five_cuts(tmp_path_factory.mktemp("scenes") / "cuts.mkv")
+
+
+def frame_count(path: Path) -> int:
+    listing = subprocess.run([FFMPEG, "-nostdin", "-i", str(path), "-map", "0:v:0", "-f", "framecrc", "-"],
+                             capture_output=True, text=True, check=True).stdout
+    return sum(line.startswith("0,") for line in listing.splitlines())
+
+
+def colour_of(frame: np.ndarray) -> str:
+    """The scene colour nearest the frame's top-left corner (the moving pattern never goes there)."""
+    corner = frame[2:12, 2:12].reshape(-1, 3).mean(axis=0)
+    return min(COLOURS, key=lambda name: np.abs(np.array(COLOURS[name]) - corner).sum())
+
+
+def test_five_hard_cuts_give_five_scene_times_within_a_frame(cuts_clip, tmp_path):
+    plan = api.compile_recipe(api.Recipe(input=str(cuts_clip), steps=["scenes"], output=str(tmp_path / "o.mkv")))
+    said = [f for f in plan.findings if "scenes:" in f]
+    assert len(said) == 1, plan.findings
+    times = [float(t) for t in said[0].split(" at ")[1].split(", ")]
+    assert len(times) == 5
+    assert all(abs(t - cut / RATE) <= 1 / RATE for t, cut in zip(times, CUTS)), (times, CUTS)
+
+
+def test_validate_and_compile_say_the_scene_times(cuts_clip, tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("steps:\n  - scenes\noutput: o.mkv\n")
+    for command in ("validate", "compile"):
+        result = ffx(command, str(recipe), "-i", str(cuts_clip), "-o", str(tmp_path / "o.mkv"))
+        assert result.exit_code == 0, result.output
+        said = result.stdout if command == "validate" else result.stderr  # compile's stdout is the command alone
+        assert "steps[0] (scenes): scenes: 5 cuts at 1.000, 2.480, 3.280, 4.520, 5.640" in said
+
+
+def test_kept_scenes_are_their_frames_joined_with_their_sound(cuts_clip, tmp_path):
+    out = tmp_path / "kept.mkv"
+    plan = api.render(api.Recipe(input=str(cuts_clip), steps=[{"scenes": {"keep": [2, 4, -1]}}],
+                                 output={"path": str(out), "codec": "ffv1", "audio_codec": "pcm_s16le"}))
+    frames = decode_frames(out)
+    want = LENGTHS[1] + LENGTHS[3] + LENGTHS[5]
+    assert len(frames) == plan.result.frames == want
+    names = list(COLOURS)
+    colours = [colour_of(f) for f in frames]
+    assert colours == [names[1]] * LENGTHS[1] + [names[3]] * LENGTHS[3] + [names[5]] * LENGTHS[5]
+    # the first kept frame is scene 2's first: the pattern at the start of its scene
+    whole = decode_frames(cuts_clip)
+    assert np.array_equal(frames[0], whole[CUTS[0]]) and np.array_equal(frames[-1], whole[-1])
+    sound = subprocess.run([FFMPEG, "-v", "error", "-i", str(out), "-map", "0:a", "-ac", "1", "-f", "s16le", "-"],
+                           capture_output=True, check=True).stdout
+    assert abs(len(sound) / 2 / 48000 - want / RATE) < 0.001  # the sound of the kept scenes, to the sample
+
+
+def test_a_scene_that_is_not_there_is_refused_naming_it(cuts_clip, tmp_path):
+    with pytest.raises(RecipeError, match=r"steps\[0\]\.scenes\.keep\.0: there is no scene 7: the clip has 6 scenes"):
+        api.compile_recipe(api.Recipe(input=str(cuts_clip), steps=[{"scenes": {"keep": [7]}}],
+                                      output=str(tmp_path / "o.mkv")))
+    with pytest.raises(RecipeError, match="in their order"):
+        api.compile_recipe(api.Recipe(input=str(cuts_clip), steps=[{"scenes": {"keep": [3, 1]}}],
+                                      output=str(tmp_path / "o.mkv")))
+
+
+def test_contact_sheet_at_scenes_has_one_tile_per_scene_in_its_colour(cuts_clip, tmp_path):
+    out = tmp_path / "sheet.png"
+    api.render(api.Recipe(input=str(cuts_clip), output=str(out), steps=[
+        {"contact_sheet": {"at": "scenes", "columns": 4, "width": 648, "padding": 8, "timestamps": False}}]))
+    sheet = decode_frames(out)[0]
+    tile = (648 - 8 * 5) // 4 // 2 * 2  # 152 px wide, 114 high: two rows of four, the last two empty
+    high = round(tile * 120 / 160 / 2) * 2
+    assert sheet.shape[:2] == (2 * high + 3 * 8, 648)
+    names = list(COLOURS)
+    for index in range(8):
+        row, column = divmod(index, 4)
+        top, left = 8 + row * (high + 8), 8 + column * (tile + 8)
+        corner = sheet[top + 2:top + 12, left + 2:left + 12].reshape(-1, 3).mean(axis=0)
+        if index < len(names):
+            assert np.abs(corner - COLOURS[names[index]]).max() < 12, (index, corner)
+        else:
+            assert corner.max() < 12, (index, corner)  # no seventh scene: the sheet's background
