@@ -5,6 +5,7 @@ through a symlink or through a hard link (the same identity check as the inputs'
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,6 +105,21 @@ def test_a_raw_filter_file_is_not_the_output_even_when_trusted(tmp_path, spellin
     recipe = ffx.Recipe(input=SOURCE, steps=[{"filter": {"name": "lut3d", "file": str(lut)}}],
                         output={"path": "out.mp4", "format": "mp4"})
     refused(recipe, spelled(lut, spelling), lut, match="steps\\[0\\].filter.file", allow_unsafe=True)
+
+
+@pytest.mark.skipif(not shutil.which("fc-match"), reason="font families are looked up with fontconfig's fc-match")
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_the_file_a_font_family_names_is_not_the_output(tmp_path, monkeypatch, spelling):
+    # fontconfig of its own, whose one folder holds the font "DejaVu Sans" names: a file the test may lose
+    (tmp_path / "fonts").mkdir()
+    font = tmp_path / "fonts" / "DejaVuSans.ttf"
+    font.write_bytes(SHIPPED_FONT.read_bytes())
+    (tmp_path / "fonts.conf").write_text(f'<?xml version="1.0"?><fontconfig><dir>{tmp_path}/fonts</dir>'
+                                         f'<cachedir>{tmp_path}/cache</cachedir></fontconfig>')
+    monkeypatch.setenv("FONTCONFIG_FILE", str(tmp_path / "fonts.conf"))
+    recipe = ffx.Recipe(input=SOURCE, steps=[{"text": {"text": "hi", "font": "DejaVu Sans"}}],
+                        output={"path": "out.mp4", "format": "mp4"})
+    refused(recipe, spelled(font, spelling), font, match="steps\\[0\\].text.font .*DejaVuSans.ttf")
 
 
 def test_the_shipped_font_is_not_the_output():

@@ -91,18 +91,23 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
+def refuse_reading(out: str, files: list[tuple[str, str]]) -> None:
+    """Refuse the output ``out`` if it is one of ``files`` (``(what reads it, path)``)."""
+    for what, path in files:
+        if path and (_same_file(path, out) or os.path.abspath(path) == os.path.abspath(out)):
+            if what.startswith("input"):
+                raise InputError(f"the output {out!r} is the input {path!r}: ffx never writes over an input")
+            read = f"the recipe file {path!r}" if what == "recipe" else f"the file of {what} ({path!r})"
+            raise InputError(f"the output {out!r} is {read}: ffx never writes over a file the render reads")
+
+
 def check_output_path(recipe: Recipe) -> None:
     """Refuse an output that is one of the inputs, or any other file the render reads (a font, subtitles,
     the recipe file: :meth:`Recipe.files_read`), however it is spelled (symlink, hard link, ./)."""
     if recipe.output is None:
         return
     out = recipe.output.path
-    for what, path in recipe.files_read():
-        if path and (_same_file(path, out) or os.path.abspath(path) == os.path.abspath(out)):
-            if what.startswith("input"):
-                raise InputError(f"the output {out!r} is the input {path!r}: ffx never writes over an input")
-            read = f"the recipe file {path!r}" if what == "recipe" else f"the file of {what} ({path!r})"
-            raise InputError(f"the output {out!r} is {read}: ffx never writes over a file the render reads")
+    refuse_reading(out, recipe.files_read())
     directory = os.path.dirname(os.path.abspath(out))
     depends_on(directory)  # what it holds decides the checks here (a link to an input, a folder by that name)
     existing = directory  # missing folders are made by the render, right before FFmpeg writes (never here)
@@ -257,6 +262,10 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         raise RecipeError(problems) from None
     if problems:
         raise RecipeError(problems)
+    # a font family is a file only once fontconfig found it, while the steps were built
+    refuse_reading(recipe.output.path, [(f"steps[{index}].{step.effect}.font", ports.families[step.font])
+                                        for index, step in enumerate(recipe.steps)
+                                        if getattr(step, "font", None) in ports.families])
     for (name, spec), info in zip(named.items(), input_infos):
         where = ("inputs", name) if recipe.inputs is not None else ("input",)
         # known only where a step counted the whole file; a trim's span is read whatever the header says

@@ -97,6 +97,7 @@ class CompilerPorts:
         self._frame_times = frame_times
         self.feeds: list = []  # objects with lanes(), for Plan.feeds
         self.passes: list[SideCommand] = []  # commands run before the final one
+        self.families: dict[str, str] = {}  # font family -> the file found for it, which the render reads
 
     def serving(self) -> dict:
         """The StepContext fields this object fills: every port, and the lists the plan reads."""
@@ -195,7 +196,8 @@ class CompilerPorts:
     # Fonts --------------------------------------------------------------------------------------------
 
     def family_file(self, family: str) -> str:
-        return find_font_family(family)
+        self.families[family] = find_font_family(family)
+        return self.families[family]
 
 
 def _family_key(name: str) -> str:
