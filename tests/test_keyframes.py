@@ -173,3 +173,18 @@ def test_a_held_value_stays_until_the_next_key(tmp_path):
     linear = render_gray(tmp_path, [{"color": {"saturation": {0: 0, 1: 1, 2: 2}}}], source=source, pix_fmt="rgb24")
     k = round(1.96 * RATE)
     assert np.ptp(linear[k], axis=-1).mean() > 1.5 * np.ptp(pairs[2][0], axis=-1).mean()
+
+
+def test_zoom_follows_its_eased_factor(tmp_path):
+    square = tmp_path / "square.mkv"  # a white 40x40 square in the middle of a black 320x180 frame
+    run_ffmpeg("-f", "lavfi", "-i", f"color=black:s=320x180:r={RATE}:d=3",
+               "-vf", "drawbox=x=140:y=70:w=40:h=40:c=white:t=fill", "-c:v", "ffv1", "-pix_fmt", "yuv444p", str(square))
+    keys = {0: 1, 2: 2, "ease": "in_out"}
+    frames = render_gray(tmp_path, [{"zoom": {"factor": keys}}], source={"path": str(square)})
+    curve = ffx.effects.Zoom(factor=keys).factor
+    for k in (0, RATE // 2, RATE, 3 * RATE // 2, 2 * RATE, 3 * RATE - 1):
+        columns = np.nonzero(frames[k].max(axis=0) > 128)[0]
+        width = columns.max() - columns.min() + 1
+        assert abs(width - 40 * curve.value_at(k / RATE)) <= 2, (k, width)
+        assert abs((columns.max() + columns.min() + 1) / 2 - 160) <= 1.5  # centred
+    assert curve.value_at(0.5) < 1.2  # eased: slow to start (linear would be 1.25)
