@@ -188,3 +188,15 @@ def test_zoom_follows_its_eased_factor(tmp_path):
         assert abs(width - 40 * curve.value_at(k / RATE)) <= 2, (k, width)
         assert abs((columns.max() + columns.min() + 1) / 2 - 160) <= 1.5  # centred
     assert curve.value_at(0.5) < 1.2  # eased: slow to start (linear would be 1.25)
+
+
+def test_pad_moves_the_picture_on_its_canvas(tmp_path):
+    white = {"source": "color", "color": "white", "size": "40x40", "rate": RATE, "duration": 3}
+    frames = render_gray(tmp_path, [{"pad": {"width": 320, "height": 90, "x": {0: 0, 2: 200, "ease": "in"}, "y": 20}}],
+                         source=white)
+    assert frames.shape[1:] == (90, 320)
+    for k in (0, RATE // 2, RATE, 2 * RATE):
+        assert left_edge(frames[k]) == int(200 * eased("in", min(1, k / RATE / 2)))  # overlay drops the fraction
+        assert np.nonzero(frames[k].max(axis=1) > 128)[0].min() == 20
+    with pytest.raises(ffx.RecipeError, match="margins place it themselves"):
+        ffx.Recipe(input=white, steps=[{"pad": {"margin": 10, "x": {0: 0, 1: 5}}}], output="o.mp4")
