@@ -120,3 +120,44 @@ def test_contact_sheet_at_scenes_has_one_tile_per_scene_in_its_colour(cuts_clip,
             assert np.abs(corner - COLOURS[names[index]]).max() < 12, (index, corner)
         else:
             assert corner.max() < 12, (index, corner)  # no seventh scene: the sheet's background
+
+
+def test_one_file_per_scene_each_exactly_its_frames(cuts_clip, tmp_path):
+    recipe = tmp_path / "split.yaml"
+    recipe.write_text("steps:\n  - scenes\noutput: {path: parts/scene.mkv, codec: ffv1, audio_codec: pcm_s16le}\n")
+    result = ffx("render", str(recipe), "-i", str(cuts_clip), "-o", str(tmp_path / "parts" / "scene_{index:02d}.mkv"),
+                 "-q")
+    assert result.exit_code == 0, result.output
+    written = sorted((tmp_path / "parts").iterdir())
+    assert [p.name for p in written] == [f"scene_{i:02d}.mkv" for i in range(1, 7)]
+    whole = decode_frames(cuts_clip)
+    for path, length, first in zip(written, LENGTHS, [0, *CUTS]):
+        frames = decode_frames(path)
+        assert len(frames) == frame_count(path) == length, path.name
+        assert np.array_equal(frames, whole[first:first + length]), path.name
+        sound = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-map", "0:a", "-ac", "1", "-f", "s16le", "-"],
+                               capture_output=True, check=True).stdout
+        assert abs(len(sound) / 2 / 48000 - length / RATE) < 0.05, path.name  # each file has its scene's sound
+
+
+def test_one_file_per_scene_into_mp4_without_a_scenes_step(cuts_clip, tmp_path):
+    plan = api.render(api.Recipe(input=str(cuts_clip), steps=[], output=str(tmp_path / "s_{index}.mp4")))
+    assert any("6 files, one per scene" in said for said in plan.findings), plan.findings
+    assert [frame_count(tmp_path / f"s_{i}.mp4") for i in range(1, 7)] == list(LENGTHS)
+
+
+def test_one_file_per_scene_refuses_what_it_cannot_split(cuts_clip, tmp_path):
+    for output, message in (({"path": str(tmp_path / "s_{index}.gif")}, "video files, not as gif"),
+                            ({"path": str(tmp_path / "s_{index}.mp4"), "fps": 10}, "which fps would change"),
+                            ({"path": str(tmp_path / "s_{index}_{index}.mp4")}, "with one {index}")):
+        with pytest.raises(RecipeError, match=message):
+            api.compile_recipe(api.Recipe(input=str(cuts_clip), steps=["scenes"], output=output))
+
+
+def test_existing_scene_files_are_kept_without_overwrite(cuts_clip, tmp_path):
+    (tmp_path / "s_3.mkv").write_bytes(b"precious")
+    recipe = api.Recipe(input=str(cuts_clip), steps=["scenes"], output={"path": str(tmp_path / "s_{index}.mkv")})
+    with pytest.raises(api.InputError, match="already exists"):
+        api.render(recipe)
+    assert (tmp_path / "s_3.mkv").read_bytes() == b"precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s_3.mkv"]

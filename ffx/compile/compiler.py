@@ -292,13 +292,13 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
         lowered = graph.lower(run.pads, "file:" + run.path, run.args)
         earlier.append(FfmpegStage.from_lowered(lowered, run.path, input_paths=tuple(input_paths),
                                                 duration=final.info.estimate.duration, kind="image"))
-    lowered = graph.lower(pads, "file:" + recipe.output.path, output_args)
+    lowered = graph.lower(pads, "file:" + recipe.output.written_path, output_args)
     # a whole long file that no step counted: the header's duration drives the progress bar, and the
     # frame count is read only if someone asks the plan's result for it
     stage = FfmpegStage.from_lowered(
-        lowered, recipe.output.path, input_paths=tuple(input_paths),
+        lowered, recipe.output.written_path, input_paths=tuple(input_paths),
         duration=final.info.estimate.duration, frames=final.info.frames if final.info.counted else None,
-        kind=recipe.output.kind,
+        kind=recipe.output.stage_kind,
     )
     if any(given for _, _, given in recipe.input_sources()):  # some inputs given, others left to the recipe
         for name, what, given in recipe.input_sources():

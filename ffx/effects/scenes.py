@@ -12,6 +12,8 @@ exact to the frame:
   without the scenes left out. Name the result (``as:``) to join scenes of
   several clips with ``concat``.
 - A ``contact_sheet`` right after it with ``at: scenes`` shows one frame of each scene.
+- An output named with ``{index}`` right after it (``-o 'scene_{index}.mp4'``)
+  writes one file per scene, each exactly its scene's frames (``recipe/scene_files.py``).
 
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#scdet-1 and #trim and #concat
 """
@@ -45,7 +47,7 @@ class Scenes(Effect):
     """Find the scene changes (FFmpeg's scdet) and keep every scene, or the ones listed in ``keep``.
 
     The scene times are shown by ``ffx validate`` and ``ffx compile``. A ``contact_sheet`` with ``at: scenes``
-    right after this step uses its scenes.
+    or an output named ``scene_{index}.mp4`` right after this step uses its scenes.
     """
 
     effect: Literal["scenes"] = "scenes"

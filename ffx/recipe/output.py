@@ -26,6 +26,7 @@ from ..filtergraph.graph import Pad
 from ..media.info import MediaInfo
 from ..syntax.problems import model_error
 from .palette import DEFAULT_GIF_QUALITY, QUALITY, Palette, mib, preset_of
+from .scene_files import numbered_pattern, per_scene, split_at_scenes
 
 VIDEO_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
                  ".avi": "avi", ".nut": "nut", ".ts": "mpegts"}
@@ -109,7 +110,7 @@ class Output(CheckedCopy):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    path: str = Field(min_length=1, max_length=4096, description="output file; its extension picks the format (.mp4, .mkv, .webm, .gif, .webp, .avif, .png, .wav...); frames/%04d.png or .jpg (a zero-padded counter) writes one image per frame")
+    path: str = Field(min_length=1, max_length=4096, description="output file; its extension picks the format (.mp4, .mkv, .webm, .gif, .webp, .avif, .png, .wav...); frames/%04d.png or .jpg (a zero-padded counter) writes one image per frame; scene_{index}.mp4 (or {index:03d}) one video file per scene")
     format: str | None = Field(None, pattern=r"^[a-z0-9_]+$", description="container to use instead of the extension's (FFmpeg muxer name)")
     codec: str | None = Field(None, pattern=r"^[a-z0-9_\-]+$", description="video encoder (default libx264 for mp4/mov/mkv, libvpx-vp9 for webm)")
     crf: int | None = Field(None, ge=0, le=63, description="constant quality: lower is better (x264 default here 18; AVIF 32)")
@@ -165,6 +166,16 @@ class Output(CheckedCopy):
     @property
     def kind(self) -> Kind:
         return kind_of(self.path, self.format)
+
+    @property
+    def written_path(self) -> str:
+        """What FFmpeg writes: the path, or for one file per scene (``{index}``) its numbered pattern."""
+        return numbered_pattern(self.path) if per_scene(self.path) else self.path
+
+    @property
+    def stage_kind(self) -> str:
+        """What the run reads back: the kind, or ``scenes`` for one file per scene."""
+        return "scenes" if per_scene(self.path) else self.kind
 
     def muxer(self) -> str:
         if self.format:
@@ -274,6 +285,8 @@ class Output(CheckedCopy):
         ctx.holds_frames(info, 0)  # FFmpeg itself and the encoder's frames
         check_budget(ctx)
         args += [("-f", self.muxer())]
+        if per_scene(self.path):  # scene_{index}.mp4: one file per scene
+            args = split_at_scenes(clip, ctx, args, self)
         pads = [p for p in (video, alpha_plane, audio) if p is not None]
         return pads, args, clip.evolve(video=video, audio=audio, info=info)
 

@@ -15,7 +15,9 @@ import tempfile
 
 from ..compile.plan import FfmpegStage, Plan
 from ..errors import InputError, RenderError
+from ..recipe.scene_files import files_expected
 from .executor import execute
+from .partfile import make_folders
 from .progress import ProgressCallback
 from .runner import private_intermediates, run_plan, run_stage
 
@@ -35,7 +37,7 @@ def numbered(pattern: str, count: int) -> list[str]:
 
 def run_any_plan(plan: Plan, *, on_progress: ProgressCallback | None = None) -> None:
     """Run ``plan`` whatever its output: one file, or a sequence of pictures published together."""
-    if plan.stages[-1].kind == "sequence":
+    if plan.stages[-1].kind in ("sequence", "scenes"):  # many files: pictures, or a video per scene
         run_sequence_plan(plan, on_progress=on_progress)
     else:
         run_plan(plan, on_progress=on_progress)
@@ -53,10 +55,13 @@ def run_sequence_plan(plan: Plan, *, on_progress: ProgressCallback | None = None
 def _run_last(plan: Plan, stage: FfmpegStage, on_progress: ProgressCallback | None) -> None:
     pattern = stage.output_path
     directory = os.path.dirname(os.path.abspath(pattern))
+    expected = (files_expected(stage.output_option("-segment_frames")) if stage.kind == "scenes"
+                else plan.result.counted_exactly().frames)  # every file written is checked for
     if not plan.overwrite:
-        for name in numbered(pattern, plan.result.counted_exactly().frames or _UNKNOWN_COUNT_CHECK):
+        for name in numbered(pattern, expected or _UNKNOWN_COUNT_CHECK):
             if os.path.lexists(name):
                 raise InputError(f"the output {name!r} already exists; use --overwrite to replace it")
+    make_folders(directory)  # the missing folders of the path, as a single file's render makes them
     try:
         private = tempfile.mkdtemp(prefix=".ffx-frames-", dir=directory)
     except OSError as exc:
@@ -67,9 +72,9 @@ def _run_last(plan: Plan, stage: FfmpegStage, on_progress: ProgressCallback | No
         staged = stage.to("file:" + inside)
         execute(staged, binary=plan.binary_path, feeds=plan.feeds, progress=on_progress)
         written = sorted(os.listdir(private))
-        expected = plan.result.counted_exactly().frames  # every picture written is checked for
         if not written or (expected is not None and len(written) != expected):
-            raise RenderError(f"FFmpeg wrote {len(written)} images where the plan expected {expected}: "
+            what = "files" if stage.kind == "scenes" else "images"
+            raise RenderError(f"FFmpeg wrote {len(written)} {what} where the plan expected {expected}: "
                               "an input is probably damaged or truncated", command=list(staged.args), returncode=0)
         _publish_all(private, directory, written, plan.overwrite)
     finally:
