@@ -274,3 +274,24 @@ def mpeg_ps(folder: Path, duration: float = 2.5) -> Path:
 # every timing file: name -> maker (each takes the folder)
 TIMING = {f.__name__: f for f in (bframes, edit_list, avi_mjpeg, avi_mpeg4, ts_offset, gap, sound_longer,
                                   sound_first, sound_shorter, surround, mono, hires_sound, mpeg_ps)}
+
+
+# A lecture, as cut_silence sees one: beeps of a 440 Hz tone (amplitude 0.5), each shown by a white flash on its
+# first two frames over a dark picture; between them four silences (1.2, 0.8, 2.0 and 1.0 s) and two short pauses
+# (0.2 s) that a cut keeps. Every time is on the 25 fps frame grid.
+LECTURE_BEEPS = ((0.0, 0.4), (1.6, 2.0), (2.2, 2.6), (3.4, 3.8), (5.8, 6.2), (7.2, 7.6))
+LECTURE_LENGTH = 7.8
+
+
+def lecture(folder: Path, beeps: tuple[tuple[float, float], ...] = LECTURE_BEEPS, length: float = LECTURE_LENGTH,
+            rate: int = 25, size: str = "96x64", name: str = "lecture.mkv", codecs: tuple[str, ...] = (
+                "-c:v", "ffv1", "-c:a", "pcm_s16le")) -> Path:
+    """A lecture clip (see :data:`LECTURE_BEEPS`), lossless by default; ``beeps`` are ``(start, end)`` seconds."""
+    sounding = "+".join(f"gte(t\\,{start})*lt(t\\,{end})" for start, end in beeps)
+    flashes = "+".join(f"between(n\\,{round(start * rate)}\\,{round(start * rate) + 1})" for start, _ in beeps)
+    path = folder / name
+    ffmpeg("-f", "lavfi", "-i", f"color=c=0x202020:size={size}:rate={rate}:duration={length},"
+                                f"drawbox=c=white:t=fill:enable='{flashes}'",
+           "-f", "lavfi", "-i", f"aevalsrc=0.5*sin(2*PI*440*t)*({sounding}):sample_rate=48000:duration={length}",
+           "-map", "0:v", "-map", "1:a", *codecs, str(path))
+    return path
