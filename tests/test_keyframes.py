@@ -200,3 +200,26 @@ def test_pad_moves_the_picture_on_its_canvas(tmp_path):
         assert np.nonzero(frames[k].max(axis=1) > 128)[0].min() == 20
     with pytest.raises(ffx.RecipeError, match="margins place it themselves"):
         ffx.Recipe(input=white, steps=[{"pad": {"margin": 10, "x": {0: 0, 1: 5}}}], output="o.mp4")
+
+
+def test_text_moves_fades_and_grows_as_its_still_renders_at_each_time(tmp_path):
+    moving = {"text": "Hg", "position": [{0: 0, 2: 200}, {0: 10, 2: 30}], "opacity": {0: 0.2, 2: 1},
+              "size": {0: 20, 2: 40}}
+    frames = render_gray(tmp_path, [{"text": moving}])
+    for t in (0, 0.6, 1, 1.4, 2.5):  # times of frames (k / 25)
+        x, y, alpha = 200 * min(t, 2) / 2, 10 + 20 * min(t, 2) / 2, 0.2 + 0.8 * min(t, 2) / 2
+        size = 20 + 20 * min(t, 2) / 2
+        still = render_gray(tmp_path, [{"text": {"text": "Hg", "position": [round(x), round(y)], "opacity": alpha,
+                                                 "size": round(size)}}])
+        k = round(t * RATE)
+        assert np.abs(frames[k] - still[k]).max() <= 2, t
+    inked = [int(np.nonzero(frames[k].max(axis=0) > 20)[0].min()) for k in (0, RATE, 2 * RATE)]
+    assert abs(inked[1] - inked[0] - 100) <= 2 and abs(inked[2] - inked[1] - 100) <= 2  # the ink moves with x
+    brightest = [frames[k].max() for k in (0, RATE, 2 * RATE)]
+    assert brightest[0] < 70 and 130 < brightest[1] < 170 and brightest[2] > 245  # 0.2, 0.6, 1 of white
+
+
+def test_a_moving_size_is_refused_for_lines_it_cannot_keep_apart():
+    with pytest.raises(ffx.RecipeError, match="steps\\[0\\].text.size: size can move only for one line"):
+        ffx.compile_recipe(ffx.Recipe(input={"source": "color", "size": "320x90", "duration": 1},
+                                      steps=[{"text": {"text": "one\ntwo", "size": {0: 20, 1: 30}}}], output="o.mp4"))

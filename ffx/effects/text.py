@@ -21,6 +21,11 @@ size given. Widths are the font's own advances and kerning, as drawtext's
 HarfBuzz lays them out (``_fontmetrics.line_widths``, equal to drawtext's
 ``text_w`` to the pixel). Under ``none`` text that leaves the frame is named in
 a warning.
+
+``position: [x, y]``, ``size`` and ``opacity`` can move (keyframes, see keyframes.py): drawtext evaluates
+``x``, ``y``, ``fontsize`` and ``alpha`` on every frame, in ``t``. A moving size keeps Pillow's layout through
+drawtext's own ``font_a``/``font_d`` (the font's ascent and descent at the frame's size, the numbers
+``_fontmetrics`` computes), for one line of text: the space between lines (``line_spacing``) is set once.
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#drawtext
 """
 
@@ -40,6 +45,7 @@ from .base import Effect
 from .context import Clip, StepContext, StepError, provided, require
 from .fields import Color, Time
 from .fonts import FONT_FILE_SUFFIXES, SHIPPED_FONT, check_font_file
+from .keyframes import MOVES_OVER_TIME, Keyframes, moves, moving
 
 Fit = Literal["shrink", "wrap", "none"]
 Position = Literal["center", "top", "bottom", "left", "right", "top_left", "top_right", "bottom_left",
@@ -112,10 +118,12 @@ class Text(Effect):
     text: DrawnText = Field(min_length=1, max_length=10_000, description="the words; new lines start new lines")
     font: FontName = Field("sans", min_length=1, max_length=4096,
                       description="sans (the bundled DejaVu Sans), a font family installed on the system, or a font file")
-    size: int = Field(32, ge=4, le=2048, description="font size in pixels")
+    size: moving(int, ge=4, le=2048) = Field(32, description="font size in pixels, or keyframes (one line of text)")
     color: Color = Field("white", description="text colour")
-    position: Position | list[int] = Field(
-        "bottom", description="center, top, bottom, left, right, top_left, ... or [x, y] in pixels")
+    opacity: moving(float, ge=0, le=1) = Field(1.0, description="1 opaque, 0.5 half see-through, or keyframes")
+    position: Position | list[moving(int, ge=-100_000, le=100_000)] = Field(
+        "bottom", description="center, top, bottom, left, right, top_left, ... or [x, y] in pixels (each may be "
+                              "keyframes)")
     margin: int = Field(10, ge=0, le=10000, description="distance from the frame's edge for named positions, px")
     align: Literal["left", "center", "right"] = Field("center", description="alignment of the lines of a multi-line text")
     line_spacing: int = Field(4, ge=-1000, le=1000,
@@ -137,6 +145,8 @@ class Text(Effect):
     def frames_of_state(self) -> int | str:
         if self.start is not None or self.end is not None:
             return "is shown between given times, and a chunk's clock starts at its own beginning"
+        if moves(self) or (isinstance(self.position, list) and any(isinstance(v, Keyframes) for v in self.position)):
+            return MOVES_OVER_TIME
         return 0
 
     @field_validator("text")
@@ -150,7 +160,7 @@ class Text(Effect):
     @field_validator("position")
     @classmethod
     def _pair(cls, value):
-        if isinstance(value, list) and (len(value) != 2 or any(abs(v) > 100_000 for v in value)):
+        if isinstance(value, list) and len(value) != 2:
             raise ValueError("a position in pixels is [x, y]")
         return value
 
@@ -182,9 +192,13 @@ class Text(Effect):
         ``line_spacing`` apart).
         """
         if isinstance(self.position, list):
-            x, y = (str(v) for v in self.position)
+            x, y = (v.as_expression() if isinstance(v, Keyframes) else str(v) for v in self.position)
         else:
             x, y = (part.format(m=self.margin) for part in _PLACES[self.position])
+        if isinstance(self.size, Keyframes) and "fontfile" in fonts:
+            # one line (drawn() sees to it): the box is the font's ascent and descent at this frame's size,
+            # which drawtext knows as font_a and font_d (FreeType's, as font_metrics computes them)
+            return {"x": x, "y": f"{y.replace('text_h', '(font_a+font_d)')}+font_a", "y_align": "baseline"}
         metrics = font_metrics(fonts["fontfile"], self.size) if "fontfile" in fonts else None
         if metrics is None:
             return {"line_spacing": self.line_spacing or None, "x": x, "y": y}
@@ -203,7 +217,8 @@ class Text(Effect):
         """Pixels the text box may take in a ``width`` x ``height`` frame: less the margins for a named
         position, less the offset for a position in pixels."""
         if isinstance(self.position, list):
-            return width - max(0, self.position[0]), height - max(0, self.position[1])
+            left, top = (v.first if isinstance(v, Keyframes) else v for v in self.position)
+            return width - max(0, left), height - max(0, top)
         return width - 2 * self.margin, height - 2 * self.margin
 
     def padding(self) -> int:
@@ -251,6 +266,11 @@ class Text(Effect):
         """This step with its size or its lines fitted to the clip's frame (``fit``); under ``none``, or where
         it still does not fit, a warning naming the step."""
         info = clip.info
+        if isinstance(self.size, Keyframes):
+            if self.fit != "none":
+                raise StepError(f"fit: {self.fit} chooses one size, and this size moves; give one size or "
+                                "fit: none", field="fit")
+            return self
         if not info.width or not info.height:
             return self  # a size known only while it plays (it varies in time): nothing to fit at compile time
         widths = font_widths(font_file)
@@ -305,6 +325,9 @@ class Text(Effect):
                 raise StepError(f"{name} {value:g} s is outside the clip (0-{duration:g} s)", field=name)
         start = self.start + duration if self.start is not None and self.start < 0 else self.start
         end = self.end + duration if self.end is not None and self.end < 0 else self.end
+        if isinstance(self.size, Keyframes) and "\n" in self.text:
+            raise StepError("size can move only for one line of text: drawtext sets the space between lines "
+                            "once, and it would change with the size", field="size")
         enable = None
         if start is not None or end is not None:
             # shown on frames with start <= t < end, like trim; a microsecond absorbs t's rounding
@@ -314,8 +337,10 @@ class Text(Effect):
             **fonts,
             "text": self.text,
             "expansion": "none",
-            "fontsize": self.size,
+            "fontsize": self.size.as_expression() if isinstance(self.size, Keyframes) else self.size,
             "fontcolor": self.color,
+            "alpha": (self.opacity.as_expression() if isinstance(self.opacity, Keyframes)
+                      else self.opacity if self.opacity < 1 else None),
             "text_align": {"left": "L", "center": "C", "right": "R"}[self.align],
             **self.layout(fonts),
             "box": 1 if self.box else None,
