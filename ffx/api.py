@@ -25,8 +25,10 @@ from .ffmpeg.binary import FfmpegBinary
 from .media.cache import ProbeCache
 from .recipe.arguments import RecipeLike, as_recipe, check_options, check_probes
 from .recipe.inputs import Input
+from .recipe.paths import path_text
 from .recipe.document import Recipe
 from .run.progress import ProgressCallback
+from .syntax.timecode import parse_time
 from .syntax.yamlsource import MAX_RECIPE_BYTES
 
 def compile_recipe(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, output: str | None = None,
@@ -133,14 +135,21 @@ def graph_picture(plan: Plan, suffix: str = ".svg", probes: ProbeCache | None = 
 SHEET_TILES = 32  # across or down: the contact sheet's own limit
 
 
-def _check_time(name: str, value: Any) -> None:
-    """A preview window's ``at`` or ``seconds``: None, seconds, or a clock string the trim step reads."""
-    if value is None or isinstance(value, str):
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+def _seconds(name: str, value: Any) -> float | None:
+    """A preview window's ``at`` or ``seconds`` in seconds: None, seconds, or a clock string such as '1:22.5'."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise UsageError(f"{name} is a number of seconds or a clock string such as '1:22.5', not {quote(value)}")
-    if not math.isfinite(value):  # the trim step judges the rest (a negative ``at`` counts from the end)
-        raise RecipeError(Problem(f"{quote(value)} is not a time; give a finite number of seconds", field=name))
+    try:  # the trim step judges the rest (a negative ``at`` counts from the end)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise OverflowError
+        return parse_time(value)
+    except OverflowError:  # an int past a float's range too
+        raise RecipeError(Problem(f"{quote(value)} is not a time; give a finite number of seconds",
+                                  field=name)) from None
+    except ValueError as exc:
+        raise RecipeError(Problem(str(exc), field=name)) from None
 
 
 def preview(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, variables: dict[str, Any] | None = None,
@@ -168,12 +177,9 @@ def preview(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, vari
             raise UsageError(f"{name} is a whole number of tiles, not {quote(count)}")
         if not 1 <= count <= SHEET_TILES:
             raise RecipeError(Problem(f"{count} is not a number of tiles (1 to {SHEET_TILES})", field=name))
-    for name, value in (("at", at), ("seconds", seconds)):
-        _check_time(name, value)
+    at, seconds = _seconds("at", at), _seconds("seconds", seconds)
     check_probes(probes)
-    if not isinstance(folder, (str, os.PathLike)):
-        raise UsageError(f"folder is the path of a folder, not {type(folder).__name__}")
-    folder = os.fsdecode(os.fspath(folder))
+    folder = path_text("folder", folder, "the path of a folder")
     if not os.path.isdir(folder):
         raise UsageError(f"the preview folder {quote(folder)} does not exist")
     loaded = as_recipe(recipe, variables).with_io(inputs=inputs)

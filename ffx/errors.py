@@ -28,12 +28,17 @@ def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
 def quote(value: object, limit: int = SHOWN_CHARS) -> str:
     """``repr(value)`` for a message, cut to ``limit`` (a long string is cut before ``repr`` sees it).
 
-    >>> quote("abc"), quote("y" * 1_000_000)[-3:]
-    ("'abc'", 'yy…')
+    >>> quote("abc"), quote("y" * 1_000_000)[-3:], quote(10**5000)
+    ("'abc'", 'yy…', '<an int of 16,610 bits>')
     """
     if isinstance(value, (str, bytes)) and len(value) > limit:
         value = value[:limit]
-    return shorten(repr(value), limit)
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an int past Python's 4,300 digits; a list nested past the stack
+        text = (f"<an int of {value.bit_length():,} bits>" if isinstance(value, int)
+                else f"<a {type(value).__name__} nested too deep to show>")
+    return shorten(text, limit)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ a deadline, without the studio's memory, jobs or scratch growing. ``FFX_FUZZ_EXA
 
 from __future__ import annotations
 
-import collections
 import glob
 import json
 import os
@@ -16,50 +15,17 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ffx.errors import FfxError
+from fuzzing import FAST, SLOW, Tally
 from ffx.scale.batch.inputs import (LONGEST_OUTPUT, MOST_INPUTS, bounded_glob, expand_inputs, output_for,
                                     read_input_list, template_fields)
 from ffx.scale.batch.manifest import read_manifest
 
-EXAMPLES = int(os.environ.get("FFX_FUZZ_EXAMPLES", "40"))
-FAST = settings(max_examples=EXAMPLES, deadline=5000, derandomize=not os.environ.get("FFX_FUZZ_EXAMPLES"),
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-SLOW = settings(FAST, deadline=20000)
-
-# surface -> outcome -> count
-COUNTS: collections.defaultdict = collections.defaultdict(collections.Counter)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def report(request):
-    yield
-    writer = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if writer is not None and capture is not None and COUNTS:
-        with capture.global_and_fixture_disabled():
-            writer.write_line("")
-            writer.write_sep("-", "hardening fuzz: tries -> results, refusals")
-            for surface, outcomes in sorted(COUNTS.items()):
-                writer.write_line(f"{surface}: {sum(outcomes.values())} tries -> " + ", ".join(
-                    f"{name} {count}" for name, count in sorted(outcomes.items())))
-
-
-def outcome(surface: str, action):
-    """Run ``action``: a result or an FfxError (counted as a refusal), anything else fails the test."""
-    started = time.monotonic()
-    try:
-        result = action()
-    except FfxError as exc:
-        assert str(exc) and len(str(exc).splitlines()[0]) <= 1000
-        COUNTS[surface]["refusals"] += 1
-        return exc
-    finally:
-        assert time.monotonic() - started < 30, f"{surface} took {time.monotonic() - started:.1f} s"
-    COUNTS[surface]["results"] += 1
-    return result
+TALLY = Tally("hardening fuzz")
+report = TALLY.reporter()
+outcome = TALLY.outcome
 
 
 # --- batch: templates -------------------------------------------------------------------------------
@@ -226,11 +192,12 @@ def studio_client(tmp_path_factory):
 
 
 def ask(client, path: str, **request):
+    started = time.monotonic()
     answer = client.post(path, **request)
     assert answer.status_code in EXPECTED, (path, answer.status_code, answer.text[:300])
     payload = answer.json()
     refused = answer.status_code != 200 or payload.get("ok") is False
-    COUNTS[f"studio {path}"]["refusals" if refused else "results"] += 1
+    TALLY.count(f"studio {path}", "refusals" if refused else "results", time.monotonic() - started)
     if refused:
         assert payload["problems"] and all(problem["text"] for problem in payload["problems"])
     return payload

@@ -43,6 +43,15 @@ class Lane:
     scratch: tuple[str, ...] = ()  # tokens (SCRATCH_TOKEN) of private files the commands share
 
 
+def _binary(binary: object) -> str | None:
+    """The FFmpeg (or ffplay) a printed command names: text, or None for the default."""
+    if binary is not None and not (isinstance(binary, str) and "\0" not in binary):
+        from ..errors import UsageError, quote
+
+        raise UsageError(f"binary is the name or path of the program to print, not {quote(binary, 60)}")
+    return binary
+
+
 def _shell_command(argv: list[str]) -> str:
     if "-filter_complex" not in argv or len(argv[argv.index("-filter_complex") + 1].encode()) <= LONGEST_ARGUMENT:
         return shlex.join(argv)
@@ -180,7 +189,7 @@ class Plan:
             from ..errors import RecipeError
 
             raise RecipeError("this recipe has no preview: it needs exactly one input with video")
-        return shlex.join([binary, *GLOBAL_ARGS[:1], *self.preview])
+        return shlex.join([_binary(binary) or "ffplay", *GLOBAL_ARGS[:1], *self.preview])
 
     @property
     def argv(self) -> list[str]:
@@ -190,7 +199,7 @@ class Plan:
     def argv_lists(self, binary: str | None = None) -> list[list[str]]:
         """Each stage's argv, naming ``binary`` (default: the FFmpeg the plan was compiled for, as
         ``ffx compile`` prints it: ``ffmpeg`` only when that word on PATH runs the same binary)."""
-        binary = binary or printed_name(self.binary_path)
+        binary = _binary(binary) or printed_name(self.binary_path)
         return [stage.argv(binary, self.overwrite) for stage in self.stages]
 
     def shell(self, binary: str | None = None) -> str:
@@ -203,7 +212,7 @@ class Plan:
         option's file. A plan with feeders becomes a small bash script joined
         by named pipes.
         """
-        binary = binary or printed_name(self.binary_path)
+        binary = _binary(binary) or printed_name(self.binary_path)
         if self.feeds:
             return self._piped_script(binary)
         commands = " &&\n".join(_shell_command(argv) for argv in self.argv_lists(binary))

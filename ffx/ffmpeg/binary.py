@@ -17,7 +17,7 @@ import re
 import shutil
 from dataclasses import dataclass
 
-from ..errors import CapabilityError
+from ..errors import CapabilityError, quote
 from . import process
 
 
@@ -45,7 +45,7 @@ def find_ffmpeg(explicit: str | None = None) -> str:
     if candidate:
         resolved = shutil.which(candidate)
         if not resolved:
-            raise CapabilityError(f"FFmpeg not found at {candidate!r} (from {'--ffmpeg' if explicit else 'FFX_FFMPEG'})")
+            raise CapabilityError(f"FFmpeg not found at {quote(candidate)} (from {'--ffmpeg' if explicit else 'FFX_FFMPEG'})")
         return resolved
     path = _bundled_ffmpeg()
     if path:

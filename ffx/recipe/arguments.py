@@ -16,6 +16,7 @@ from ..media.cache import ProbeCache
 from ..syntax.yamlsource import MAX_RECIPE_BYTES
 from .document import Recipe
 from .loading import load_recipe
+from .paths import path_text
 from .sizes import parse_bytes, recipe_size_limit
 
 RecipeLike = Recipe | str | os.PathLike
@@ -23,15 +24,18 @@ RecipeLike = Recipe | str | os.PathLike
 
 def as_recipe(recipe: RecipeLike, variables: dict[str, Any] | None = None,
               max_recipe_size: int | str = MAX_RECIPE_BYTES) -> Recipe:
-    """A recipe object (validated again: ``model_copy(update=...)`` does not validate) or a loaded file."""
+    """A recipe object (validated again: pydantic's own ``BaseModel.model_copy`` and ``model_construct`` do
+    not validate, ffx's models' ``model_copy(update=...)`` does) or a loaded file."""
     recipe_size_limit(max_recipe_size)  # checked for a Recipe object too: a wrong one is wrong whatever comes
+    if variables is not None and not isinstance(variables, dict):
+        raise UsageError(f"variables is a dict of name: value, not {type(variables).__name__}")
     if isinstance(recipe, Recipe):
         if variables:
             raise UsageError("variables apply to recipe files; build the Recipe with the values instead")
         return recipe.checked()
-    if not isinstance(recipe, (str, os.PathLike)):
-        raise UsageError(f"recipe is an ffx.Recipe or the path of a recipe file, not {type(recipe).__name__}")
-    return load_recipe(recipe, variables=variables, max_recipe_size=max_recipe_size)
+    return load_recipe(path_text("recipe", recipe, "an ffx.Recipe or the path of a recipe file"),
+                       variables=variables, max_recipe_size=max_recipe_size)
+
 
 
 def check_options(*, overwrite: Any = False, ffmpeg: Any = None, allow_unsafe: Any = False,
@@ -43,7 +47,7 @@ def check_options(*, overwrite: Any = False, ffmpeg: Any = None, allow_unsafe: A
     if ffmpeg is not None:
         if not isinstance(ffmpeg, (str, os.PathLike, FfmpegBinary)):
             raise UsageError(f"ffmpeg is the path of an FFmpeg binary, not {type(ffmpeg).__name__}")
-        if not isinstance(ffmpeg, FfmpegBinary) and "\0" in os.fsdecode(ffmpeg):
+        if not isinstance(ffmpeg, FfmpegBinary) and "\0" in path_text("ffmpeg", ffmpeg, "the path of an FFmpeg binary"):
             raise RecipeError(Problem("the NUL character (\\0) is not allowed", field="ffmpeg"))
     if max_memory is None:
         return None

@@ -45,6 +45,7 @@ from .desugar import desugar_step, path_sugar
 from .inputs import Input
 from .limits import MAX_INPUTS, MAX_STEPS, at_most, nul_problems
 from .output import Output
+from .paths import path_text
 from .sizes import BYTES, parse_bytes
 
 
@@ -180,9 +181,7 @@ class Recipe(CheckedCopy):
             else:
                 update["input"] = replaced["input"]
         if output is not None:
-            if not isinstance(output, (str, os.PathLike)):
-                raise UsageError(f"output is a file path, not {type(output).__name__}")
-            path = os.fsdecode(os.fspath(output))
+            path = path_text("output", output, "a file path")
             if path.endswith(("/", os.sep)) or os.path.isdir(path):
                 raise RecipeError(Problem(f"{quote(path)} is a folder", field="output",
                                           hint="give a file name such as out.mp4"))
@@ -238,6 +237,8 @@ class Recipe(CheckedCopy):
         >>> Recipe(input="clip.mp4", output="/tmp/out.mp4").relative_to("recipes").input.path
         'recipes/clip.mp4'
         """
+        if not isinstance(folder, str):
+            raise UsageError(f"folder is the recipe file's folder as text, not {type(folder).__name__}")
         if not folder:
             return self
         update: dict[str, Any] = {}
@@ -303,9 +304,8 @@ def _given_input(item: Any, index: int) -> tuple[str | None, Input]:
         name, item = item
     if isinstance(item, Input):
         return name, item
-    if not isinstance(item, (str, os.PathLike)):
-        raise UsageError(f"inputs[{index}] is a file path or an ffx.Input, not {type(item).__name__}")
-    return name, validated(Input, {"path": os.fsdecode(os.fspath(item))}, ("inputs", index))
+    path = path_text(f"inputs[{index}]", item, "a file path or an ffx.Input")
+    return name, validated(Input, {"path": path}, ("inputs", index))
 
 
 def validated(model: type[BaseModel], data: dict, where: tuple) -> Any:

@@ -15,6 +15,7 @@ from ..syntax.yamlsource import (
     read_recipe_text,
 )
 from .document import Recipe, validate_recipe
+from .paths import path_text
 from .sizes import recipe_size_limit
 from .variables import fill_variables, from_command_line
 
@@ -29,10 +30,7 @@ def load_recipe(source: str | os.PathLike, *, variables: dict[str, Any] | None =
     configuration format; a path given whole in ``variables`` is relative to
     the working directory, like ``-i`` and ``-o``.
     """
-    if not isinstance(source, (str, os.PathLike)):
-        raise UsageError(f"load_recipe takes the path of a recipe file, not {type(source).__name__}; "
-                         "for text, give load_recipe(name, text=...)")
-    file = os.fsdecode(os.fspath(source))
+    file = path_text("source", source, "the path of a recipe file (for text, give load_recipe(name, text=...))")
     limit = recipe_size_limit(max_recipe_size)
     if variables is not None and not isinstance(variables, dict):
         raise UsageError(f"variables is a dict of name: value, not {type(variables).__name__}")

@@ -36,6 +36,7 @@ from ..media.cache import ProbeCache
 from ..recipe.document import Recipe
 from ..recipe.inputs import Input
 from ..recipe.output import Output
+from ..recipe.paths import path_text
 from .executor import stream
 from .partfile import PartFile
 from .runner import run_plan
@@ -104,20 +105,20 @@ def _via_private_file(plan: Plan, bgr: bool) -> Iterator[Frame]:
 
 
 def _as_recipe(source: Recipe | str | os.PathLike, steps: list | None) -> Recipe:
+    if steps is not None and not isinstance(steps, list):
+        raise UsageError(f"steps is a list of steps, not {type(steps).__name__}")
     if isinstance(source, Recipe):
         if steps is not None:
             raise UsageError("steps go with a media file; a Recipe has its own")
         return source
-    if not isinstance(source, (str, os.PathLike)):
-        raise UsageError(f"source is an ffx.Recipe, a recipe file or a media file, not {type(source).__name__}")
-    path = os.fsdecode(os.fspath(source))
+    path = path_text("source", source, "an ffx.Recipe, a recipe file or a media file")
     if path.lower().endswith(RECIPE_SUFFIXES):
         if steps is not None:
             raise UsageError("steps go with a media file; a recipe file has its own")
         from ..recipe.loading import load_recipe
 
         return load_recipe(path)
-    return Recipe(input=path, steps=steps or [])
+    return Recipe(input=path, steps=[] if steps is None else steps)
 
 
 def _with(recipe: Recipe, **update: Any) -> Recipe:

@@ -29,6 +29,7 @@ from ..filtergraph.filter_options import image_size_problem
 from ..media.info import MediaInfo
 from ..recipe.arguments import check_options
 from ..recipe.output import ALL_FORMATS, Output
+from ..recipe.paths import path_text
 from .executor import execute, stream
 from .partfile import PartFile
 from .runner import check_can_write, private_intermediates, run_stage
@@ -154,9 +155,7 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
             raise UsageError(f"format is a name such as 'mp4' or 'gif', not {type(format).__name__}")
         format = format.strip().lower()
     if output is not None:
-        if not isinstance(output, (str, os.PathLike)):
-            raise UsageError(f"output is a file path or None (for bytes), not {type(output).__name__}")
-        output = os.fsdecode(os.fspath(output))
+        output = path_text("output", output, "a file path or None (for bytes)")
         if "\0" in output:
             raise RecipeError(Problem("the NUL character (\\0) is not allowed", field="output"))
         folder = existing = os.path.dirname(os.path.abspath(output))

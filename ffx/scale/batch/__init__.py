@@ -15,7 +15,6 @@ tasks (:mod:`.cluster`). A job that fails does not stop the others.
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import os
 import threading
 import time
@@ -141,9 +140,9 @@ def _budget(value: Any) -> int:
 
 def _check_path(name: str, value: Any) -> str:
     """A path argument as text, refused in one line if it is not a path or not text a file name can hold."""
-    if not isinstance(value, (str, os.PathLike)):
-        raise UsageError(f"{name} is a path, not {type(value).__name__}")
-    text = os.fsdecode(os.fspath(value))
+    from ...recipe.paths import path_text
+
+    text = path_text(name, value)
     try:
         os.fsencode(text)
     except UnicodeEncodeError:  # a lone surrogate such as "\ud800": no file name holds it
@@ -161,6 +160,19 @@ def _check_inputs(inputs: Any) -> list[str]:
     if isinstance(inputs, (bytes, dict)) or not isinstance(inputs, Iterable):
         raise UsageError(f"inputs is a list of paths or glob patterns, not {type(inputs).__name__}")
     return [_check_path(f"inputs[{index}]", item) for index, item in enumerate(inputs)]
+
+
+def _check_report(report: Any) -> str:
+    """The report's path, refused before any render when no file can be written there."""
+    path = _check_path("report", report)
+    folder = os.path.dirname(os.path.abspath(path)) if path else ""
+    if not path or path.endswith(os.sep) or os.path.isdir(path) or not os.path.isdir(folder):
+        raise RecipeError(Problem(f"{quote(path)} is not a file in an existing folder", field="report",
+                                  hint="e.g. --report report.json"))
+    if len(os.fsencode(os.path.basename(path))) > 255:
+        raise RecipeError(Problem(f"the name {quote(os.path.basename(path))} is longer than 255 bytes",
+                                  field="report"))
+    return path
 
 
 def _check_progress(progress: Any) -> None:
@@ -216,7 +228,7 @@ def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), 
     patterns = _check_inputs(inputs)
     output = _check_path("output", output)
     inputs_from = _check_path("inputs_from", inputs_from) if inputs_from is not None else None
-    report = _check_path("report", report) if report is not None else None
+    report = _check_report(report) if report is not None else None
     _check_progress(progress)
     _check_cluster(cluster)
     listed = read_input_list(inputs_from) if inputs_from is not None else []
@@ -337,5 +349,8 @@ def write_report(path: str | os.PathLike, results: list[BatchResult], seconds: f
     from .manifest import _write_json
 
     counts = {status: sum(r.status == status for r in results) for status in ("ok", "failed", "skipped", "stopped")}
-    _write_json(os.fsdecode(os.fspath(path)),
-                {"seconds": round(seconds, 3), "counts": counts, "jobs": [asdict(r) for r in results]})
+    try:
+        _write_json(os.fsdecode(os.fspath(path)),
+                    {"seconds": round(seconds, 3), "counts": counts, "jobs": [asdict(r) for r in results]})
+    except OSError as exc:
+        raise FfxError(f"cannot write the report {quote(os.fspath(path))}: {exc.strerror or exc}") from None
