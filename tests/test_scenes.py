@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import FFMPEG, decode_frames
-from test_cli import ffx
+from test_cli import RECIPES, ffx
 
 import ffx as api
 from ffx.errors import RecipeError
@@ -161,3 +161,22 @@ def test_existing_scene_files_are_kept_without_overwrite(cuts_clip, tmp_path):
         api.render(recipe)
     assert (tmp_path / "s_3.mkv").read_bytes() == b"precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s_3.mkv"]
+
+
+def test_the_scene_sheet_recipe_renders_without_media(tmp_path):
+    said = ffx("validate", str(RECIPES / "scene-sheet.yaml"))
+    assert said.exit_code == 0, said.output
+    # the generated clip cuts to a new look every 1.5 s: at frames 38, 75, 113, 150, 188 of 25 fps
+    assert "scenes: 5 cuts at 1.520, 3.000, 4.520, 6.000, 7.520" in said.stdout
+    out = tmp_path / "sheet.png"
+    result = ffx("render", str(RECIPES / "scene-sheet.yaml"), "-o", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    sheet = decode_frames(out)[0]
+    tile = (1600 - 4 * 4) // 3 // 2 * 2  # three across, two rows: one tile per scene
+    high = round(tile * 360 / 640 / 2) * 2
+    strip = max(8, high // 9) + 2 * max(2, max(8, high // 9) // 4)
+    strip += strip % 2
+    assert sheet.shape[:2] == (2 * (high + strip) + 3 * 4, 3 * tile + 4 * 4)
+    corners = {tuple(sheet[4 + r * (high + strip + 4) + high // 2, 4 + c * (tile + 4) + 2]) for r in (0, 1)
+               for c in range(3)}
+    assert len(corners) == 6  # the first stripe of each tile: six scenes, six hues

@@ -22,6 +22,7 @@ from ..media.info import MediaInfo
 from ..media.probe import StreamChoice, depends_on, detect_fields, probe
 from ..media.packets import frame_times, keyframe_times
 from ..media.pictures import probe_pictures
+from ..media.scenes import cuts_source
 from .plan import FfmpegStage, Plan
 from ..media.memory import encoder_frames
 from .ffplay import ffplay_args
@@ -49,7 +50,9 @@ def generated_graph(spec: Input) -> str:
     if spec.source in _SOURCES_WITH_DURATION:
         options["duration"] = spec.duration
     video = graph.filter_spec(spec.source, [(k, graph.option_text(v)) for k, v in options.items()])
-    if spec.source not in _SOURCES_WITH_DURATION:
+    if spec.source == "cuts":  # testsrc2 cut to a new look every 1.5 s: scene changes to find
+        video = cuts_source(options["size"], graph.option_text(spec.frame_rate), graph.option_text(spec.duration))
+    elif spec.source not in _SOURCES_WITH_DURATION:
         video += "," + graph.filter_spec("trim", [("duration", graph.option_text(spec.duration))])
     if spec.audio is None:
         return video

@@ -36,6 +36,22 @@ class SceneCut:
     time: float
 
 
+CUTS_EVERY = 1.5  # seconds between the cuts of the generated ``cuts`` source
+
+
+def cuts_source(size: str, rate: str, duration: str) -> str:
+    """The lavfi chain of the generated ``cuts`` source: FFmpeg's moving test pattern given a new hue and
+    brightness every :data:`CUTS_EVERY` seconds, so it cuts to a new scene there (a clip to try scene
+    detection on without media; scdet at its default threshold finds every cut and nothing else).
+
+    >>> cuts_source("640x360", "25", "9")
+    "testsrc2=size=640x360:rate=25:duration=9,hue=h='72*mod(floor(t/1.5),5)':b='2*mod(floor(t/1.5),3)-2'"
+    """
+    scene = f"floor(t/{CUTS_EVERY:g})"
+    return (f"testsrc2=size={size}:rate={rate}:duration={duration},"
+            f"hue=h='72*mod({scene},5)':b='2*mod({scene},3)-2'")
+
+
 def scene_filters(threshold: float = DEFAULT_THRESHOLD) -> list[tuple[str, dict]]:
     """The filters (name, options) that find the cuts: ``scdet``, then ``metadata`` printing the frames it
     tagged (to the log, where :func:`read_scene_cuts` reads them).
@@ -109,5 +125,5 @@ def describe_cuts(times: list[float], shown: int = 8) -> str:
     return f"{len(times)} cut{'s' * (len(times) != 1)} at {', '.join(words)}"
 
 
-__all__ = ["DEFAULT_THRESHOLD", "SceneCut", "describe_cuts", "read_scene_cuts", "scene_cuts", "scene_filters",
+__all__ = ["CUTS_EVERY", "DEFAULT_THRESHOLD", "cuts_source", "SceneCut", "describe_cuts", "read_scene_cuts", "scene_cuts", "scene_filters",
            "scene_spans"]

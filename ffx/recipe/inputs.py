@@ -22,7 +22,8 @@ from ..filtergraph.filter_options import image_size_problem
 from ..syntax.problems import model_error
 
 SIZE = r"^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$"
-VIDEO_SOURCES = ("testsrc2", "testsrc", "smptebars", "smptehdbars", "rgbtestsrc", "color", "mandelbrot", "yuvtestsrc")
+VIDEO_SOURCES = ("testsrc2", "testsrc", "smptebars", "smptehdbars", "rgbtestsrc", "color", "mandelbrot", "yuvtestsrc",
+                 "cuts")  # cuts: testsrc2 with a new hue and brightness every 1.5 s, scene changes to find
 AUDIO_SOURCES = ("sine", "anoisesrc")
 
 
@@ -47,7 +48,7 @@ class Input(CheckedCopy):
     device: str | None = Field(None, min_length=1, max_length=4096, pattern=r"^[^-\s]", description="a live capture device, e.g. /dev/video0")
     device_format: Literal[DEVICE_FORMATS] = Field("v4l2", description="how FFmpeg opens the device: v4l2 (Linux), avfoundation (macOS), dshow (Windows), ...")
     url: str | None = Field(None, pattern=LIVE_URL, max_length=4096, description="a live network stream: rtsp://, srt://, udp://, http(s):// ...")
-    source: Literal[VIDEO_SOURCES + AUDIO_SOURCES] | None = Field(None, description="a generated source: testsrc2, color, smptebars, mandelbrot, sine, ...")
+    source: Literal[VIDEO_SOURCES + AUDIO_SOURCES] | None = Field(None, description="a generated source: testsrc2, color, smptebars, mandelbrot, sine, ...; cuts (testsrc2 cut to a new look every 1.5 s)")
     size: str | None = Field(None, pattern=SIZE, description="generated or live video: frame size WxH (default 640x360 generated, 640x480 live)")
     rate: Rate | None = Field(None, description="generated or live video: frames per second (default 25 generated, 30 live)")
     duration: float = Field(5.0, gt=0, le=86400, description="generated source, or a still image (PNG, JPEG...): length in seconds")
