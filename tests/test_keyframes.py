@@ -223,3 +223,22 @@ def test_a_moving_size_is_refused_for_lines_it_cannot_keep_apart():
     with pytest.raises(ffx.RecipeError, match="steps\\[0\\].text.size: size can move only for one line"):
         ffx.compile_recipe(ffx.Recipe(input={"source": "color", "size": "320x90", "duration": 1},
                                       steps=[{"text": {"text": "one\ntwo", "size": {0: 20, 1: 30}}}], output="o.mp4"))
+
+
+def test_keyframes_are_on_the_steps_clock_after_a_trim(tmp_path, box):
+    """0 is the first frame the step receives, as for overlay.start: after a trim from 1 s (seeked in the
+    input, or cut in the graph after another step) a key at 1 s is reached on the trimmed clip's frame 25."""
+    source = {"path": str(bar_clip(tmp_path, x=300, duration=4))}
+    keys = {0: 0, 2: 200}
+    for first in ([{"trim": {"start": 1, "duration": 2.4}}],
+                  [{"fps": RATE}, {"trim": {"start": 1, "duration": 2.4}}]):
+        frames = render_gray(tmp_path, [*first, {"overlay": {"with": "box", "x": keys, "y": 20}}],
+                             {"box": str(box)}, source=source)
+        assert len(frames) == 60
+        assert left_edge(frames[0]) == 0 and abs(left_edge(frames[RATE]) - 100) <= 1
+        dimmed = render_gray(tmp_path, [*first, {"color": {"brightness": {0: 0, 2: -0.5}}},
+                                        {"blur": {"sigma": {0: 0.1, 1: [0.1, "hold"], 1.2: 6}}}], source=source)
+        quarter = render_gray(tmp_path, [*first, {"color": {"brightness": -0.25}}], source=source)
+        bright = dimmed.max(axis=(1, 2))
+        assert bright[0] > 240 and abs(bright[RATE] - quarter[RATE].max()) <= 1  # -0.25 at 1 s on this clock
+        assert sharpness(dimmed[RATE - 1]) > 150 and sharpness(dimmed[RATE + 5]) < 60  # blurred from 1 s on
