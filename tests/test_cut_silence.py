@@ -4,9 +4,11 @@ and silences of known lengths) measured after the cut, frames and samples; the p
 from __future__ import annotations
 
 import json
+import re
 import math
 import subprocess
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -236,3 +238,32 @@ def test_a_stream_that_cannot_be_read_twice_or_has_no_sound_is_refused(tmp_path,
     reversed_in_pieces = ffx.Recipe(input=str(source), steps=["reverse", "cut_silence"], output=str(tmp_path / "o.mkv"))
     with pytest.raises(ffx.RecipeError, match="cannot be read twice"):
         ffx.compile_recipe(reversed_in_pieces, max_memory=2**20)
+
+
+def test_the_shipped_lecture_recipe_renders_its_own_talk(tmp_path, cache_home):
+    """recipes/lecture-cut.yaml without -i: a generated tone with four pauses, three of them cut."""
+    recipe = ffx.load_recipe(Path(__file__).resolve().parent.parent / "recipes" / "lecture-cut.yaml")
+    out = tmp_path / "lecture-cut.mkv"
+    plan = ffx.render(recipe.model_copy(update={"output": {"path": str(out), "codec": "ffv1",
+                                                            "audio_codec": "pcm_s16le"}}))
+    assert plan.findings == ("steps[0] (cut_silence): 3 silent stretches removed, 12.00 s → 8.40 s: "
+                             "2.16–3.36, 6.16–7.84, 9.64–10.36",)
+    assert probe(str(out), FFMPEG).frames == plan.result.frames == 12 * RATE - (30 + 42 + 18)
+    samples = decode_audio(out)
+    assert len(samples) == plan.result.frames * SAMPLES // RATE
+    quiet = np.flatnonzero(np.abs(samples) < 0.001)  # the tone's level is 1/8: only the kept pauses are quiet
+    runs = np.split(quiet, np.flatnonzero(np.diff(quiet) > 1) + 1)
+    # what is left of each pause: its sides up to the nearest frame boundaries 0.15 s in, the short one whole
+    left = [(2.16 - 2) + (3.5 - 3.36), 5.3 - 5, (6.16 - 6) + (8 - 7.84), (9.64 - 9.5) + (10.5 - 10.36)]
+    assert sorted(round(len(run) / SAMPLES, 2) for run in runs if len(run) > SAMPLES // 20) == sorted(
+        round(length, 2) for length in left)
+
+
+@pytest.mark.parametrize("pauses, says", [
+    ({"source": "testsrc2", "pauses": [[1, 2]]}, "pauses apply to a generated tone"),
+    ({"source": "sine", "duration": 3, "pauses": [[2, 4]]}, "[2, 4] is not a stretch [start, end] within the 3 s"),
+    ({"source": "sine", "pauses": [[1]]}, "[1.0] is not a stretch"),
+])
+def test_a_generated_tone_pauses_where_told(pauses, says):
+    with pytest.raises(ffx.RecipeError, match=re.escape(says)):
+        ffx.Recipe(input=pauses, output="o.wav")

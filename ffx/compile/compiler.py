@@ -37,8 +37,21 @@ from ..syntax.yamlsource import format_path
 _SOURCES_WITH_DURATION = {"testsrc", "testsrc2", "smptebars", "smptehdbars", "rgbtestsrc", "color", "yuvtestsrc"}
 
 
+def _paused_tone(spec: Input) -> str:
+    """The sine tone at sine's own level (1/8) made silent over ``spec.pauses``, sample-exact."""
+    silent = "+".join(f"between(t,{graph.option_text(a)},{graph.option_text(b)})" for a, b in spec.pauses)
+    tone = f"0.125*sin(2*PI*{graph.option_text(spec.frequency)}*t)*not({silent})"
+    return graph.filter_spec("aevalsrc", [("exprs", tone), ("sample_rate", str(spec.sample_rate)),
+                                          ("duration", graph.option_text(spec.duration))])
+
+
 def generated_graph(spec: Input) -> str:
     """The lavfi graph for a generated source (video, and audio when asked)."""
+    if spec.pauses:
+        if spec.source == "sine":
+            return _paused_tone(spec)
+        picture = generated_graph(spec.model_copy(update={"audio": None, "pauses": None}))
+        return f"{picture}[out0];{_paused_tone(spec)}[out1]"
     if spec.source in AUDIO_SOURCES:
         options = {"sample_rate": spec.sample_rate, "duration": spec.duration}
         if spec.source == "sine":

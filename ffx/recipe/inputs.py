@@ -56,6 +56,8 @@ class Input(CheckedCopy):
     frequency: float = Field(440.0, gt=0, le=24000, description="sine: tone frequency in Hz (also the tone of `audio: sine`)")
     sample_rate: int = Field(48000, ge=8000, le=192000, description="generated audio: samples per second")
     audio: Literal["sine", "silence"] | None = Field(None, description="generated video: add an audio track")
+    pauses: list[list[float]] | None = Field(None, max_length=1000, description="generated tone (sine): stretches "
+                                             "[start, end] of silence in it, in seconds, as a talk pauses")
     deinterlace: Literal["auto", "on", "off"] = Field(
         "auto", description="a file: interlaced video (broadcast, DV, camcorders) made progressive with bwdif, one "
                             "frame per frame. auto: when the file says it is interlaced, or a look at its first frames "
@@ -91,7 +93,7 @@ class Input(CheckedCopy):
             if extra:
                 raise ValueError(f"{', '.join(extra)} do not apply to images (give images and rate)")
             return self
-        generated_only = {"duration", "color", "frequency", "sample_rate", "audio"}
+        generated_only = {"duration", "color", "frequency", "sample_rate", "audio", "pauses"}
         if self.path is not None:
             generated_only.discard("duration")  # a still image's length; the compiler refuses it for a video
         if not self.generated:
@@ -105,6 +107,15 @@ class Input(CheckedCopy):
             raise ValueError(f"{', '.join(file_only)} only apply to a media file (path)")
         if "device_format" in self.model_fields_set and self.device is None:
             raise ValueError("device_format only applies to a device")
+        if self.pauses is not None and "sine" not in (self.source, self.audio):
+            raise ValueError("pauses apply to a generated tone: source: sine, or audio: sine")
+        for pause in self.pauses or ():
+            if len(pause) != 2:
+                raise ValueError(f"pauses: {pause} is not a stretch [start, end] in seconds")
+            start, end = pause
+            if not 0 <= start < end <= self.duration:
+                raise ValueError(f"pauses: [{start:g}, {end:g}] is not a stretch [start, end] within the "
+                                 f"{self.duration:g} s the source lasts")
         if self.source in AUDIO_SOURCES and self.audio:
             raise ValueError("audio only applies to video sources")
         return self
