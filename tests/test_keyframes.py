@@ -242,3 +242,22 @@ def test_keyframes_are_on_the_steps_clock_after_a_trim(tmp_path, box):
         bright = dimmed.max(axis=(1, 2))
         assert bright[0] > 240 and abs(bright[RATE] - quarter[RATE].max()) <= 1  # -0.25 at 1 s on this clock
         assert sharpness(dimmed[RATE - 1]) > 150 and sharpness(dimmed[RATE + 5]) < 60  # blurred from 1 s on
+
+
+def test_the_schema_the_effects_list_and_the_graph_say_what_can_move(box):
+    from ffx.recipe.schema import recipe_json_schema
+    from ffx.view.catalog import describe_effect
+    from ffx.view.graphview import render_picture
+
+    assert "can move: x, y, opacity, scale" in "\n".join(describe_effect("overlay"))
+    assert "can move" not in "\n".join(describe_effect("trim"))
+    steps = recipe_json_schema()["properties"]["steps"]["items"]["anyOf"]
+    bodies = {name: variant["properties"][name]["anyOf"][0] for variant in steps if "properties" in variant
+              for name in variant["properties"] if name not in ("from", "as")}
+    assert bodies["color"]["x-can-move"] == ["brightness", "contrast", "saturation"]
+    assert "Keyframes" in str(bodies["overlay"]["properties"]["x"]) and "x-can-move" not in bodies["trim"]
+    recipe = ffx.Recipe(inputs={"main": {"source": "color", "size": "160x90", "duration": 1}, "box": str(box)},
+                        steps=[{"overlay": {"with": "box", "x": {0: 0, 1: 50}}}, {"gblur": {"sigma": {0: 1, 1: 3}}}],
+                        output="o.mp4")
+    picture = render_picture(ffx.compile_recipe(recipe), ".mmd")
+    assert "moves: x" in picture and "moves: sigma" in picture

@@ -381,11 +381,27 @@ def commanded(ctx: Any, pad: graph.Pad, name: str, options: dict, option: str, k
     return graph.filter_node(name, [pad], {**options, option: keys.first}, step=ctx.label, instance=target).pad()
 
 
+_TREE = re.compile(r"\blt\((t|ot),")  # the curve's first test, in every expression of more than one key
+_COMMAND = re.compile(r"\] [a-z0-9_]+@[A-Za-z0-9_]+ ([a-z_]+) ")
+
+
+def moving_options(name: str, options: tuple[tuple[str, str], ...] | list) -> list[str]:
+    """The options of a lowered filter that follow keyframes (for pictures of a plan): expressions of the
+    curve's form, and the options a ``sendcmd`` sets.
+
+    >>> moving_options("overlay", [("x", "if(lt(t,2),0+200*((t-0)/2),200)"), ("y", "10")])
+    ['x']
+    """
+    if name in ("sendcmd", "asendcmd"):
+        return sorted({option for _, text in options for option in _COMMAND.findall(text)})
+    return [key for key, value in options if _TREE.search(value)]
+
+
 def instance_name(label: str, field: str) -> str:
     """A filter instance name for ``sendcmd`` to address, the same on every compile: the step's label and
     the field (``steps[2] (blur)``, ``sigma`` -> ``steps_2_blur_sigma``)."""
     return _NAME.sub("_", f"{label}_{field}").strip("_") or field
 
 
-__all__ = ["EASES", "MAX_KEYS", "Key", "Keyframes", "commanded", "MOVES_OVER_TIME", "eased", "fixed", "instance_name", "moves",
+__all__ = ["EASES", "MAX_KEYS", "Key", "Keyframes", "commanded", "MOVES_OVER_TIME", "eased", "fixed", "instance_name", "moving_options", "moves",
            "keyframes_schema", "moving", "moving_fields"]

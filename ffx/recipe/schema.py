@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ..effects import REGISTRY
+from ..effects.keyframes import moving_fields
 from .document import Recipe
 
 
@@ -19,6 +20,10 @@ def recipe_json_schema() -> dict:
         props = {k: v for k, v in params.get("properties", {}).items() if k not in ("effect", "from", "as")}
         body = {"type": "object", "properties": props, "additionalProperties": cls.model_config.get("extra") == "allow",
                 "description": (cls.__doc__ or "").strip().split("\n")[0]}
+        moving = moving_fields(cls)
+        if moving:  # parameters that take keyframes: named in the description and listed for tools
+            body["description"] += f" (can move: {', '.join(moving)})"
+            body["x-can-move"] = list(moving)
         required = [r for r in params.get("required", []) if r != "effect"]
         if required:
             body["required"] = required

@@ -10,6 +10,7 @@ import json
 import typing
 
 from ..effects import REGISTRY
+from ..effects.keyframes import moving_fields
 
 
 def effect_lines() -> list[str]:
@@ -33,6 +34,10 @@ def describe_effect(name: str) -> list[str]:
         choices = _choices(info.annotation)
         allowed = f" (one of: {' | '.join(choices)})" if choices else ""
         lines.append(f"  {key}: {_plain(info.description or '')}{allowed} [{default}]{main}")
+    moving = moving_fields(cls)
+    if moving:
+        lines.append(f"\ncan move: {', '.join(moving)} (keyframes: {{time: value, ..., ease: linear | in | out | "
+                     f"in_out | hold}}, e.g. {moving[0]}: {{0: ..., 1.5: ...}})")
     if cls.example:
         lines.append(f"\nexample:\n  {cls.example}")
     return lines

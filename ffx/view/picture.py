@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..compile.plan import FfmpegStage, Plan
+from ..effects.keyframes import moving_options
 from ..filtergraph.graph import LoweredFilter
 from ..media.info import MediaInfo
 from ..filtergraph.text import ParsedFilter, parse_filtergraph
@@ -83,7 +84,8 @@ def _filter_lines(one: LoweredFilter | ParsedFilter, step: str | None) -> list[s
     shown = [f"{k}={_short(v)}" if k else _short(v) for k, v in one.options[:KEY_OPTIONS]]
     if len(one.options) > KEY_OPTIONS:
         shown.append(f"+{len(one.options) - KEY_OPTIONS} more")
-    return [one.name, *([step] if step else []), *shown]
+    moving = moving_options(one.name, one.options)
+    return [one.name, *([step] if step else []), *shown, *([f"moves: {', '.join(moving)}"] if moving else [])]
 
 
 def _display_url(url: str) -> str:
