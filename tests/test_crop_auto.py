@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -11,16 +12,24 @@ from conftest import FFMPEG, decode_frames
 from test_cli import ffx
 
 import ffx as api
-from ffx.media.cropdetect import PictureBox, picture_box, read_picture_box
+from ffx.effects._crop_auto import SEEK_BEYOND
+from ffx.media.cropdetect import SAMPLES, PictureBox, picture_box, read_picture_box
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path, monkeypatch):
+    """Answers of the passes kept in the test's own folder, not the user's cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
 
 DARK = "lutyuv=y='16+(val-16)*0.12'"  # testsrc2 at luma 16-39: cropdetect's average rule cuts 54 columns of it
 
 
 def boxed(path: Path, picture: str, box: tuple[int, int, int, int], look: str = "null",
-          codec: tuple[str, ...] = ("-c:v", "ffv1")) -> Path:
+          codec: tuple[str, ...] = ("-c:v", "ffv1"), seconds: float = 3, rate: int = 25) -> Path:
     """A 320x240 clip whose moving picture (``picture`` WxH) sits at ``box``'s x1,y1 on black."""
     x1, y1, _, _ = box
-    graph = f"testsrc2=s={picture}:r=25:d=3,{look},pad=320:240:{x1}:{y1}:black,format=yuv420p"
+    graph = f"testsrc2=s={picture}:r={rate}:d={seconds},{look},pad=320:240:{x1}:{y1}:black,format=yuv420p"
     subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", graph, *codec, str(path)], check=True)
     return path
 
@@ -49,6 +58,14 @@ def test_bars_are_cropped_exactly_to_the_picture(tmp_path, name, picture, box):
     for edge in (frames[:, 0], frames[:, -1], frames[:, :, 0], frames[:, :, -1]):  # no black row or column left
         assert edge.max(axis=(0, 2)).min() > 40
     assert any(f"picture {x2 - x1}x{y2 - y1} at {x1},{y1}" in said for said in plan.findings), plan.findings
+
+
+def test_a_long_file_is_sampled_by_seeking(tmp_path, cache_home):
+    src = boxed(tmp_path / "long.mkv", "320x162", (0, 38, 320, 200), seconds=SEEK_BEYOND + 10, rate=5)
+    plan, frames = crop_auto(src, tmp_path / "out.mkv")
+    assert np.array_equal(frames, whole(src)[:, 38:200])
+    passes = [json.loads(p.read_text())["key"] for p in (cache_home / "ffx" / "analysis").rglob("*.json")]
+    assert len(passes) == 1 and passes[0].count('"-ss"') == SAMPLES  # eight seeks, not the whole file
 
 
 def test_a_clip_without_bars_is_left_as_it_is(tmp_path):

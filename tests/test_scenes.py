@@ -40,6 +40,13 @@ def five_cuts(path: Path, size: str = "160x120") -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path, monkeypatch):
+    """Answers of the passes kept in the test's own folder, not the user's cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
 @pytest.fixture(scope="module")
 def cuts_clip(tmp_path_factory) -> Path:
     return five_cuts(tmp_path_factory.mktemp("scenes") / "cuts.mkv")
@@ -160,7 +167,7 @@ def test_existing_scene_files_are_kept_without_overwrite(cuts_clip, tmp_path):
     with pytest.raises(api.InputError, match="already exists"):
         api.render(recipe)
     assert (tmp_path / "s_3.mkv").read_bytes() == b"precious"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s_3.mkv"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "cache") == ["s_3.mkv"]
 
 
 def test_the_scene_sheet_recipe_renders_without_media(tmp_path):
@@ -180,3 +187,17 @@ def test_the_scene_sheet_recipe_renders_without_media(tmp_path):
     corners = {tuple(sheet[4 + r * (high + strip + 4) + high // 2, 4 + c * (tile + 4) + 2]) for r in (0, 1)
                for c in range(3)}
     assert len(corners) == 6  # the first stripe of each tile: six scenes, six hues
+
+
+def test_a_contact_sheet_after_a_scenes_step_uses_its_threshold(cuts_clip, tmp_path):
+    # the cuts score 34, 34, 66, 47 and 47 (scdet): at 50 only the third is a cut, so two scenes, two tiles
+    out = tmp_path / "sheet.png"
+    plan = api.render(api.Recipe(input=str(cuts_clip), output=str(out), steps=[
+        {"scenes": {"threshold": 50}},
+        {"contact_sheet": {"at": "scenes", "columns": 4, "width": 648, "padding": 8, "timestamps": False}}]))
+    assert [f for f in plan.findings if "scenes:" in f] == ["steps[0] (scenes): scenes: 1 cut at 3.280"]
+    sheet = decode_frames(out)[0]
+    tile = (648 - 8 * 3) // 2 // 2 * 2  # two across: the first scene's middle frame, then the second's
+    assert sheet.shape[1] == 2 * tile + 3 * 8
+    names = list(COLOURS)
+    assert [colour_of(sheet[8:, 8 + c * (tile + 8):]) for c in (0, 1)] == [names[1], names[4]]
