@@ -84,6 +84,49 @@ def test_yaml_and_python_meet_the_same_step_limit_with_the_same_message():
     ADVERSARIAL["clear errors"] += 2
 
 
+VARIABLE_TEXT = "vars: {t: hi, n: 1}\ninput: {source: testsrc2, duration: 1, size: 160x90}\n" \
+                "steps: [{text: '${t} ${n}'}]\noutput: o.mp4\n"
+
+
+@pytest.mark.parametrize("variables, match", [
+    ({"t": "x" * 2_000_000}, "vars: the variables hold 1.907 MiB of text; a recipe holds at most 1 MiB"),
+    ({"n": 10**5000}, "vars: n: an int of more than 4,300 digits"),  # was str()'s ValueError traceback
+    ({"n": -10**4300}, "vars: n: an int of more than 4,300 digits"),
+])
+def test_variables_given_from_python_meet_the_limits_of_a_recipe_file(variables, match):
+    one_line_error(lambda: ffx.load_recipe("r.yaml", text=VARIABLE_TEXT, variables=variables), match)
+
+
+@pytest.mark.parametrize("variables, match", [
+    ({"t": "x" * 2_000_000}, "vars: the variables hold 1.907 MiB of text"),  # to_yaml took 52 s for 100 MB
+    ({f"v{n}": n for n in range(10_001)}, "vars: a recipe holds at most 10,000 variables, not 10,001"),
+    ({"n": 10**5000}, "vars: n: an int of more than 4,300 digits"),
+])
+def test_a_recipe_built_in_python_meets_the_same_variable_limits(variables, match):
+    one_line_error(lambda: ffx.Recipe(input=SOURCE, vars=variables), match)
+
+
+def test_variables_within_the_limits_are_kept():
+    loaded = ffx.load_recipe("r.yaml", text=VARIABLE_TEXT, variables={"t": "x" * 5_000, "n": 10**4299})
+    assert loaded.steps[0].text == "x" * 5_000 + " " + str(10**4299)
+    assert len(ffx.Recipe(vars={f"v{n}": "y" * 100 for n in range(10_000)}).vars) == 10_000
+
+
+def test_variables_filling_in_gigabytes_of_text_are_refused_early():
+    import tracemalloc
+
+    # a 200 KB file: 5,000 texts of a 100 KB value twice each filled in 1 GB (the variables' billion laughs)
+    text = ("vars: {t: '" + "x" * 100_000 + "'}\nsteps: [" + ", ".join(["{text: '${t}${t}'}"] * 5000) + "]\n")
+    tracemalloc.start()
+    try:
+        one_line_error(lambda: ffx.load_recipe("laughs.yaml", text=text),
+                       "laughs.yaml:2:[0-9]+ steps\\[83\\].text: the variables fill in more than 16 MiB of text")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 << 20, f"{peak >> 20} MiB"
+
+
 def test_a_recipe_of_too_many_inputs_is_refused():
     one_line_error(lambda: ffx.Recipe(inputs={f"i{n}": SOURCE for n in range(1001)}),
                    "inputs: a recipe holds at most 1,000 inputs, not 1,001")

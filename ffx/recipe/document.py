@@ -46,6 +46,7 @@ from .inputs import Input
 from .limits import MAX_INPUTS, MAX_STEPS, at_most, nul_problems
 from .output import Output
 from .paths import path_text
+from .variables import within_limits
 from .sizes import BYTES, parse_bytes
 
 
@@ -106,7 +107,7 @@ class Recipe(CheckedCopy):
     input: Annotated[Input, BeforeValidator(path_sugar)] | None = Field(None, description="the input: a file path, or {source: testsrc2, size: 640x360, rate: 30, duration: 5}")
     inputs: Annotated[dict[StreamName, Annotated[Input, BeforeValidator(path_sugar)]] | None,
                       BeforeValidator(at_most(MAX_INPUTS, "inputs"))] = Field(None, description="several named inputs; steps start from the first, others are used by name")
-    vars: dict[StreamName, VarValue] = Field({}, description="values written ${name} in the recipe, overridable with --set name=value")
+    vars: Annotated[dict[StreamName, VarValue], BeforeValidator(within_limits)] = Field({}, description="values written ${name} in the recipe, overridable with --set name=value")
     steps: Annotated[list[Step], BeforeValidator(at_most(MAX_STEPS, "steps"))] = Field([], description="the effects, applied in order")
     output: Annotated[Output, BeforeValidator(path_sugar)] | None = Field(None, description="the output file, or {path: out.gif, fps: 15, colors: 128, ...}")
     max_memory: str | None = Field(None, pattern=BYTES, description="memory budget for buffering steps such as reverse, e.g. 512M or 2G (default 1G)")

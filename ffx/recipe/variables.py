@@ -18,9 +18,45 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Problem, RecipeError, quote, shorten
-from ..syntax.yamlsource import Located, format_path, set_value
+from ..syntax.yamlsource import MAX_RECIPE_BYTES, Located, format_bytes, format_path, set_value
 
 VAR_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+# Variables given from Python or --set, and a Recipe's ``vars`` built in Python, meet the limits a recipe
+# file's own ``vars`` meet: as many names as a recipe may hold steps, text within the default size of a
+# recipe file (whatever --max-recipe-size allows the file), ints within the 4,300 digits YAML reads.
+# The text that ${name} references fill in is bounded too: a 500 KB value used 50,000 times in a 1 MiB
+# file would otherwise build 50 GB of text (YAML's aliases are bounded the same way, by count).
+MAX_VARIABLES = 10_000
+LARGEST_INT = 10**4300
+MAX_FILLED = 16 << 20  # characters filled in by references within text, in all
+
+
+def variables_problem(values: dict, max_bytes: int = MAX_RECIPE_BYTES) -> str | None:
+    """What makes ``values`` (name -> value) more than a recipe file could hold, or None.
+
+    >>> variables_problem({"title": "x" * 2_000_000})
+    'the variables hold 1.907 MiB of text; a recipe holds at most 1 MiB'
+    """
+    if len(values) > MAX_VARIABLES:
+        return f"a recipe holds at most {MAX_VARIABLES:,} variables, not {len(values):,}"
+    size = 0
+    for name, value in values.items():
+        if isinstance(value, int) and not isinstance(value, bool) and not -LARGEST_INT < value < LARGEST_INT:
+            return f"{shorten(str(name), 64)}: an int of more than 4,300 digits is no recipe value"
+        if isinstance(value, str):
+            size += len(value)
+    if size > max_bytes:
+        return f"the variables hold {format_bytes(size)} of text; a recipe holds at most {format_bytes(max_bytes)}"
+    return None
+
+
+def within_limits(values: Any) -> Any:
+    """A recipe's ``vars`` before validation: refused (ValueError) past :func:`variables_problem`'s limits."""
+    problem = variables_problem(values) if isinstance(values, dict) else None
+    if problem:
+        raise ValueError(problem)
+    return values
 
 
 def parse_set(assignments: list[str]) -> dict[str, Any]:
@@ -55,6 +91,7 @@ class Filled:
     given: Given
     problems: list[Problem]  # unknown ${name} references, one each
     unresolved: set = field(default_factory=set)  # the paths of the values holding one
+    filled: int = 0  # characters of text built by references within text, bounded by MAX_FILLED
 
 
 def fill_variables(data: dict, variables: dict[str, Any] | None, located: Located | None = None) -> Filled:
@@ -69,6 +106,9 @@ def fill_variables(data: dict, variables: dict[str, Any] | None, located: Locate
     if not isinstance(declared, dict):
         declared = {}
     variables = dict(variables or {})
+    problem = variables_problem(variables)
+    if problem:
+        raise RecipeError(Problem(problem, field="vars"))
     unknown = sorted(set(map(str, variables)) - set(declared))
     if unknown:
         known = ", ".join(sorted(declared)) or "none"
@@ -114,7 +154,14 @@ def _substitute(data: Any, variables: dict, path: tuple, filled: Filled, located
             return match.group(0)
         value = variables[name]
         return value if isinstance(value, str) else plain_text(value)
-    return VAR_REF.sub(replace, data)
+    text = VAR_REF.sub(replace, data)
+    filled.filled += len(text)
+    if filled.filled > MAX_FILLED:
+        file, line, column = (located.file, *located.where(path)) if located else (None, None, None)
+        raise RecipeError(Problem(f"the variables fill in more than {format_bytes(MAX_FILLED)} of text",
+                                  field=format_path(path), file=file, line=line, column=column,
+                                  hint="use a long value fewer times"))
+    return text
 
 
 def plain_text(value: Any) -> str:
