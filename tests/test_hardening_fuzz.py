@@ -161,7 +161,8 @@ RECIPE_TEXT = st.one_of(
                                "{images: '../*.png', rate: 1}", "{images: '{a,b}*.png', rate: 1}",
                                "{source: testsrc2, duration: 0.2}", "{url: 'http://x'}", "{device: /dev/video0}"]),
               st.sampled_from(["[]", "[reverse]", "[{resize: {width: 32}}]", "[{subtitles: {file: /etc/passwd}}]",
-                               "[{filter: {name: movie, filename: /etc/passwd}}]", "[[[[[]]]]]", "{a: b}"])))
+                               "[{filter: {name: movie, filename: /etc/passwd}}]", "[[[[[]]]]]", "{a: b}",
+                               "[{crop: {x1: 1}}, blur, {trim: {end: 0.2}}, {overlay: {with: x, x: {0: 1}}}]"])))
 BODIES = st.one_of(
     st.fixed_dictionaries({"text": RECIPE_TEXT}, optional={
         "name": st.one_of(st.sampled_from(["r.yaml", "../r.yaml", "/etc/x.yaml", "sub/r.yaml", "clip.mkv", "link.yaml",
@@ -169,7 +170,12 @@ BODIES = st.one_of(
         "set": st.one_of(st.dictionaries(st.text(max_size=8), st.text(max_size=20), max_size=3), JSON),
         "input": st.one_of(st.sampled_from(["clip.mkv", "link.mkv", "../x", "/etc/passwd", ""]), JSON),
         "at": st.one_of(st.floats(), st.integers(-5, 10**20), JSON),
-        "seconds": st.one_of(st.floats(), st.integers(-5, 10**20), JSON)}),
+        "seconds": st.one_of(st.floats(), st.integers(-5, 10**20), JSON),
+        "upto": st.one_of(st.integers(-2, 6), JSON),  # the studio's look at a step, and its edits:
+        "offset": st.one_of(st.integers(-5, 200), st.integers(0, 10**20), JSON),
+        "action": st.one_of(st.sampled_from(["drag", "start", "end", "keyframe"]), JSON),
+        "from": st.one_of(st.lists(st.one_of(st.integers(-5, 10**8), st.floats()), max_size=3), JSON),
+        "to": st.one_of(st.lists(st.one_of(st.integers(-5, 10**8), st.floats()), max_size=3), JSON)}),
     JSON)
 RAW = st.one_of(st.binary(max_size=300), st.integers(1, 200).map(lambda n: b"[" * n * 100 + b"]" * n * 100),
                 st.integers(1, 5).map(lambda n: b'{"text": "' + b"\\" * n + b'"}'))
@@ -204,14 +210,16 @@ def ask(client, path: str, **request):
 
 
 @SLOW
-@given(body=BODIES, path=st.sampled_from(["/api/validate", "/api/compile", "/api/save", "/api/preview"]))
+@given(body=BODIES, path=st.sampled_from(["/api/validate", "/api/compile", "/api/save", "/api/preview", "/api/cursor",
+                                          "/api/edit"]))
 def test_studio_endpoints_answer_json_bodies_with_a_meant_status(studio_client, body, path):
     # as a hostile client may write it: NaN and Infinity too, which JSON has not and the studio refuses
     ask(studio_client, path, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
 
 
 @SLOW
-@given(body=RAW, path=st.sampled_from(["/api/validate", "/api/compile", "/api/save", "/api/preview"]))
+@given(body=RAW, path=st.sampled_from(["/api/validate", "/api/compile", "/api/save", "/api/preview", "/api/cursor",
+                                       "/api/edit"]))
 def test_studio_endpoints_answer_raw_bodies_with_a_meant_status(studio_client, body, path):
     ask(studio_client, path, content=body, headers={"content-type": "application/json"})
 

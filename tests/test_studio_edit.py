@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ffx
 from conftest import FFMPEG, decode_frames, make_clip
@@ -13,6 +15,8 @@ from ffx.errors import FfxError
 from ffx.media.probe import probe
 from ffx.recipe.loading import load_recipe
 from ffx.studio.looking import drag, keyframe, spot, trim_here
+from ffx.studio.textedit import number
+from fuzzing import FAST
 
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient  # noqa: E402
@@ -37,10 +41,12 @@ def valid(text: str, tmp_path: Path) -> None:
 
 DRAGS = [  # (steps before, step index, from, to, steps after)
     (["- crop: {x1: 1, x2: 9}   # the face"], 0, (10, 20), (110, 70),
-     ["- crop: {x1: 10, x2: 110, y1: 20, y2: 70}   # the face"]),
-    (["- crop:", "    width: 100  # wide", "    height: 50", "- reverse"], 0, (110, 70), (10, 20),  # dragged up-left
-     ["- crop:", "    x1: 10", "    y1: 20", "    x2: 110", "    y2: 70", "- reverse"]),
-    (["- crop:"], 0, (10, 20), (110, 70), ["- crop: {x1: 10, y1: 20, x2: 110, y2: 70}"]),
+     ["- crop: {x1: 10, y1: 20, width: 100, height: 50}   # the face"]),
+    (["- crop:", "    width: 80  # wide", "    x_center: 50", "- reverse"], 0, (110, 70), (10, 20),  # dragged up-left
+     ["- crop:", "    width: 100  # wide", "    x_center: 60", "    y1: 20", "    height: 50", "- reverse"]),
+    (["- crop:", "    x2: 100  # right", "    y2: 50", "- reverse"], 0, (10, 20), (110, 70),
+     ["- crop:", "    x1: 10", "    y1: 20", "    width: 100", "    height: 50", "- reverse"]),
+    (["- crop:"], 0, (10, 20), (110, 70), ["- crop: {x1: 10, y1: 20, width: 100, height: 50}"]),
     (["- blur"], 0, (10, 20), (110, 70), ["- blur: {region: {x1: 10, y1: 20, x2: 110, y2: 70}}"]),
     (["- blur: 4"], 0, (10, 20), (110, 70), ["- blur: {sigma: 4, region: {x1: 10, y1: 20, x2: 110, y2: 70}}"]),
     (["- blur: {sigma: 8, region: {width: 0.5, height: 0.5}}"], 0, (10, 20), (110, 70),
@@ -65,6 +71,18 @@ def test_a_drag_sets_the_step_and_leaves_the_rest_as_written(before, index, star
     edited = drag(steps(*before, crlf=crlf), index, start, end)
     assert edited == steps(*after, crlf=crlf)
     valid(edited, tmp_path)
+
+
+def test_a_drag_at_a_time_keys_the_options_that_move_and_sets_the_others(tmp_path):
+    panning = steps("- crop: {x1: {0: 10, 2: 50, ease: in}, y1: 5, width: 40, height: 30}")
+    edited = drag(panning, 0, (20, 8), (60, 38), seconds=1.0)
+    assert edited == steps("- crop: {x1: {0: 10, 1: 20, 2: 50, ease: in}, y1: 8, width: 40, height: 30}")
+    edited = drag(edited, 0, (70, 8), (110, 38), seconds=2.0004)  # the key at 2 s moves
+    assert edited == steps("- crop: {x1: {0: 10, 1: 20, 2: 70, ease: in}, y1: 8, width: 40, height: 30}")
+    valid(edited, tmp_path)
+    sliding = steps("- overlay:", "    with: logo", "    x: {0: 0, 3: 300}", "    y: 4")
+    assert drag(sliding, 0, (120, 40), (121, 41), seconds=1.5) == \
+        steps("- overlay:", "    with: logo", "    x: {0: 0, 1.5: 120, 3: 300}", "    y: 40")
 
 
 def test_a_drag_on_a_step_list_written_in_one_line():
@@ -119,7 +137,12 @@ KEYFRAMES = [  # (steps before, field, seconds, steps after)
     (["- overlay: {with: logo, x: {0: 0, 2: 200}}"], "x", 1, ["- overlay: {with: logo, x: {0: 0, 1: 100, 2: 200}}"]),
     (["- overlay: {with: logo, x: {0: 0, 2: 200, ease: in_out}}"], "x", 3,
      ["- overlay: {with: logo, x: {0: 0, 2: 200, 3: 200, ease: in_out}}"]),
+    (["- overlay: {with: logo, x: {0: 0, 2: 200, ease: in_out}}"], "x", 0.5,  # on the eased curve: 200 * 0.15625
+     ["- overlay: {with: logo, x: {0: 0, 0.5: 31.25, 2: 200, ease: in_out}}"]),
+    (["- overlay: {with: logo, x: {0: [0, in], \"0:02\": 200}}"], "x", 1,
+     ["- overlay: {with: logo, x: {0: [0, in], 1: 50, \"0:02\": 200}}"]),
     (["- overlay: {with: logo, x: {0: 0, 2: 200}}"], "x", 2.0004, ["- overlay: {with: logo, x: {0: 0, 2: 200}}"]),
+    (["- crop: {x1: 10, x2: 90}"], "x1", 0.04, ["- crop: {x1: {0: 10, 0.04: 10}, x2: 90}"]),
     (["- overlay:", "    with: logo", "    opacity:  # fades", "      0: 0", "      2: 1", "    y: 5"], "opacity", 0.5,
      ["- overlay:", "    with: logo", "    opacity:  # fades", "      0: 0", "      0.5: 0.25", "      2: 1", "    y: 5"]),
     (["- overlay:", "    with: logo", "    y: 5"], "y", 1.25,
@@ -134,9 +157,17 @@ def test_a_keyframe_at_the_players_time(before, field, seconds, after, tmp_path)
     valid(edited, tmp_path)
 
 
-def test_a_keyframe_moves_only_numbers():
-    with pytest.raises(FfxError, match=r"steps\[0\].overlay.with: 'logo' is not a number; keyframes move numbers"):
-        keyframe(steps("- overlay: {with: logo, x: 1}"), 0, "with", 1.0)
+@pytest.mark.parametrize("step, field, message", [
+    ("- overlay: {with: logo, x: 1}", "with",
+     r"steps\[0\].overlay.with: with cannot move; the overlay options that can: x, y, opacity, scale"),
+    ("- trim: {start: 1}", "start", r"steps\[0\].trim.start: start cannot move; no option of trim takes keyframes"),
+    ("- overlay: {with: logo, x: \"${left}\"}", "x", r"'\$\{left\}' is not a number; keyframes move numbers"),
+    ("- overlay: {with: logo}", "x", r"steps\[0\].overlay.x: is not written in the step; write x: a number"),
+    ("- overlay: {with: logo, x: {0: 1, 1: a}}", "x", r"steps\[0\].overlay.x: keyframe '1': 'a' is not a number"),
+])
+def test_a_keyframe_only_where_a_number_can_move(step, field, message):
+    with pytest.raises(FfxError, match=message):
+        keyframe(steps(step), 0, field, 1.0)
 
 
 def test_the_cursor_is_in_a_step_and_on_an_option():
@@ -155,6 +186,7 @@ def test_the_cursor_is_in_a_step_and_on_an_option():
     assert at(6, 3) == (2, "blur", None, "region") and spot(text, 0).steps == 3
     flow = "steps: [{overlay: {with: logo, x: 100, y: 4}}]\n"
     assert spot(flow, flow.index("100")).field == "x" and spot(flow, flow.index(" y:") + 4).field == "y"
+    assert spot(flow, flow.index("100")).moves and not spot(flow, flow.index("logo")).moves
 
 
 # --- the endpoints ---------------------------------------------------------------------------------------
@@ -194,10 +226,11 @@ def test_a_drag_through_the_endpoint_crops_the_render_where_dragged(client):
     """The page sends the drag in the looked step's pixels; the render keeps exactly that rectangle."""
     offset = len(LOOKED[:LOOKED.index("- crop") + 2].encode("utf-16-le")) // 2
     where = client.post("/api/cursor", json={"text": LOOKED, "offset": offset}).json()
-    assert where == {"ok": True, "steps": 2, "step": 1, "effect": "crop", "field": None, "rectangle": "edges"}
+    assert where == {"ok": True, "steps": 2, "step": 1, "effect": "crop", "field": None, "rectangle": "edges",
+                     "moves": False}
     answer = client.post("/api/edit", json={"text": LOOKED, "offset": offset, "action": "drag",
                                             "from": [100, 60], "to": [20, 10]}).json()
-    assert answer["ok"] and answer["text"] == LOOKED.replace("{x1: 0}", "{x1: 20, y1: 10, x2: 100, y2: 60}")
+    assert answer["ok"] and answer["text"] == LOOKED.replace("{x1: 0}", "{x1: 20, y1: 10, width: 80, height: 50}")
     assert answer["text"][answer["offset"]:].startswith("crop") and answer["spot"]["step"] == 1
     assert client.post("/api/validate", json={"text": answer["text"]}).json()["ok"]
     folder = client.folder
@@ -231,3 +264,46 @@ def test_the_endpoints_answer_mistakes_in_one_line(client):
         for body, status in [(b"[" * 100_000 + b"]" * 100_000, 400), (b"x" * ((4 << 20) + 1), 413), (b"{", 400)]:
             answer = client.post(path, content=body, headers={"content-type": "application/json"})
             assert answer.status_code == status and "\n" not in answer.json()["problems"][0]["text"]
+
+
+# --- any cursor, any tool: the rest of the recipe stays as written --------------------------------------
+
+STEP_FORMS = ["- crop: {x1: 1, x2: 9}  # c", "- crop:\n    width: 10\n    height: 5", "- blur", "- blur: 4",
+              "- overlay: {with: logo, x: 3, y: 4}", "- overlay:\n    with: logo\n    x: {0: 0, 2: 9}\n    y: 1",
+              "- text: hi", "- trim: {start: 1, duration: 2}", "- reverse",
+              "- effect: freeze\n  at: 1\n  p1: [0, 0]\n  p2: [4, 4]", "- freeze: {region: {width: 0.5, height: 0.5}}"]
+
+
+@FAST
+@given(forms=st.lists(st.sampled_from(STEP_FORMS), min_size=1, max_size=5), where=st.floats(0, 1),
+       action=st.sampled_from(["drag", "start", "end", "keyframe"]), at=st.floats(0, 10),
+       start=st.tuples(st.integers(0, 400), st.integers(0, 400)), end=st.tuples(st.integers(0, 400), st.integers(0, 400)),
+       crlf=st.booleans())
+def test_any_tool_at_any_cursor_changes_only_its_step(forms, where, action, at, start, end, crlf):
+    from ffx.studio.looking import edit_answer
+    from ffx.syntax.yamlsource import load_yaml
+
+    text = "# head\ninput: clip.mkv\nsteps:\n" + "".join(
+        "".join(f"  {line}\n" for line in form.split("\n")) for form in forms) + "output: o.mp4  # tail\n"
+    text = text.replace("\n", "\r\n") if crlf else text
+    offset = int(where * len(text))
+    try:
+        answer = edit_answer({"text": text, "offset": offset, "action": action, "at": at, "from": list(start),
+                              "to": list(end)})
+    except FfxError as exc:  # a refusal is one line
+        assert "\n" not in str(exc)
+        return
+    before, after = load_yaml(text).data, load_yaml(answer["text"]).data
+    assert answer["text"].startswith("# head") and "output: o.mp4  # tail" in answer["text"]
+    assert {k: v for k, v in before.items() if k != "steps"} == {k: v for k, v in after.items() if k != "steps"}
+    old, new = before["steps"], after["steps"]
+    step = spot(text, offset).step
+    if len(new) == len(old) + 1:  # a trim was added before the cursor's step, or after the last
+        added = len(old) if step is None else step
+        assert action in ("start", "end") and new[added] == {"trim": {action: float(number(at))}}
+        del new[added]
+        assert new == old
+    else:
+        assert len(new) == len(old) and step is not None
+        assert [s for i, s in enumerate(new) if i != step] == [s for i, s in enumerate(old) if i != step]
+    assert ("\r\n" in answer["text"]) == crlf and ("\n" not in answer["text"].replace("\r\n", "")) == crlf

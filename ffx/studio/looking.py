@@ -7,22 +7,22 @@ step sees, and the player's time is the time the step's fields speak of
 (``trim.start``, ``overlay.start``, keyframes). The edits are splices of the
 text (:mod:`ffx.studio.textedit`): the rest of the recipe stays as written.
 
->>> text = "input: clip.mp4\\nsteps:\\n  - resize: 0.5\\n  - crop: {width: 100}\\n"
->>> print(drag(text, 1, (10, 20), (110, 70)), end="")
+>>> text = "input: clip.mp4\\nsteps:\\n  - resize: 0.5\\n  - crop: {x2: 100}  # the face\\n"
+>>> text = drag(text, 1, (10, 20), (110, 70), seconds=0.5)
+>>> print(text, end="")
 input: clip.mp4
 steps:
   - resize: 0.5
-  - crop: {x1: 10, y1: 20, x2: 110, y2: 70}
->>> print(keyframe(text.replace("width: 100", "x1: 4"), 1, "x1", 2.4), end="")
+  - crop: {x1: 10, y1: 20, width: 100, height: 50}  # the face
+>>> print(keyframe(text, 1, "x1", 2.4), end="")
 input: clip.mp4
 steps:
   - resize: 0.5
-  - crop: {x1: {0: 4, 2.4: 4}}
+  - crop: {x1: {0: 10, 2.4: 10}, y1: 20, width: 100, height: 50}  # the face
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -31,8 +31,10 @@ import yaml
 
 from ..effects import REGISTRY
 from ..effects.crop import MAX_PIXELS
+from ..effects.keyframes import Keyframes, moving_fields
 from ..errors import UsageError, quote
-from ..syntax.yamlsource import MAX_RECIPE_BYTES
+from ..syntax.timecode import parse_time
+from ..syntax.yamlsource import MAX_RECIPE_BYTES, load_yaml
 from .textedit import (
     Path,
     cannot,
@@ -67,6 +69,7 @@ class Spot:
     effect: str | None = None
     field: str | None = None
     rectangle: str | None = None  # what a drag sets in this step (RECTANGLES), None: nothing
+    moves: bool = False  # the option at the cursor takes keyframes
 
     def as_json(self) -> dict:
         return {"ok": True, **asdict(self)}
@@ -110,7 +113,9 @@ def spot(text: str, offset: int) -> Spot:
                 if (key.start_mark.index <= offset <= line_end(text, last_end(text, value))
                         or first and key.start_mark.line == line):  # in the indentation before it
                     field = None if key.value in ("effect", *ROUTING) else key.value
-        return Spot(steps=len(items), step=index, effect=effect, field=field, rectangle=RECTANGLES.get(effect))
+        moves = effect in REGISTRY and field in moving_fields(REGISTRY[effect])
+        return Spot(steps=len(items), step=index, effect=effect, field=field, rectangle=RECTANGLES.get(effect),
+                    moves=moves)
     return found
 
 
@@ -139,34 +144,71 @@ def options_path(text: str, index: int) -> tuple[str, Path, str]:
     return text, path, effect
 
 
-def drag(text: str, index: int, start: tuple[int, int], end: tuple[int, int]) -> str:
-    """Step ``index`` set from a drag from ``start`` to ``end`` (pixels of the frames the step receives)."""
+def drag(text: str, index: int, start: tuple[int, int], end: tuple[int, int], seconds: float | None = None) -> str:
+    """Step ``index`` set from a drag from ``start`` to ``end`` (pixels of the frames the step receives).
+    An option already moving on keyframes gains a key at ``seconds`` (the player's time on the step's
+    clock) instead of losing its curve: dragged again at another time, a crop or an overlay follows."""
     text, path, effect = options_path(text, index)
     kind = RECTANGLES.get(effect)
     if kind is None:
         raise UsageError(f"{effect} has no region or position to drag; drag on a crop, blur, freeze, overlay or text")
     x1, x2 = sorted((int(start[0]), int(end[0])))
     y1, y2 = sorted((int(start[1]), int(end[1])))
-    edges = dict(zip(EDGES, (number(x1), number(y1), number(x2), number(y2))))
     small = x2 - x1 < SMALLEST_DRAG or y2 - y1 < SMALLEST_DRAG
+    options = find(parse(text), path)
+    written = {key.value for key, _ in options.value} if isinstance(options, yaml.MappingNode) else set()
     if kind == "position":
         if effect == "text":
             return set_fields(text, path, {"position": f"[{x1}, {y1}]"})
-        values = {"x": number(x1), "y": number(y1)}
+        values = {"x": x1, "y": y1}
         if not small:
-            values["width"] = number(x2 - x1)
-        return set_fields(text, path, values, remove=("position", "scale"))
+            values["width"] = x2 - x1
+        return _set(text, path, effect, values, ("position", "scale"), seconds)
     if small:
         raise UsageError("drag a rectangle across the picture: this drag is a point")
-    if kind == "edges":
-        return set_fields(text, path, edges, remove=OTHER_SHAPES)
-    options = find(parse(text), path)
-    if effect == "freeze" and isinstance(options, yaml.MappingNode) and entry(options, "p1") is not None:
-        # a freeze along a line: the drag draws the line, from where it began to where it ended
+    if kind == "edges":  # a crop by its corner and size, so that its corner can move (its size cannot)
+        places, sizes, remove = {}, {}, []
+        for low, high, size, centre, a, b in (("x1", "x2", "width", "x_center", x1, x2),
+                                              ("y1", "y2", "height", "y_center", y1, y2)):
+            if centre in written:  # centred as the user wrote it
+                places[centre], remove = round((a + b) / 2), remove + [low, high]
+            else:
+                places[low], remove = a, remove + [high, centre]
+            sizes[size] = b - a
+        return _set(text, path, effect, {**places, **sizes}, remove, seconds)
+    if effect == "freeze" and "p1" in written:  # a freeze along a line: the drag draws it, start to end
         return set_fields(text, path, {"p1": f"[{int(start[0])}, {int(start[1])}]",
                                        "p2": f"[{int(end[0])}, {int(end[1])}]"})
     text = set_fields(text, path, {}, remove=("p1", "p2", "mask"))
+    edges = dict(zip(EDGES, (number(x1), number(y1), number(x2), number(y2))))
     return set_fields(text, path + ("region",), edges, remove=OTHER_SHAPES)
+
+
+def _set(text: str, path: Path, effect: str, values: dict[str, float], remove, seconds: float | None) -> str:
+    """Set ``values`` in the options at ``path``: a plain number, or a key at ``seconds`` where the option
+    is written as keyframes."""
+    options = find(parse(text), path)
+    moving = moving_fields(REGISTRY[effect])
+    plain = {}
+    for field, value in values.items():
+        node = entry(options, field) if isinstance(options, yaml.MappingNode) else None
+        if node is not None and isinstance(node[1], yaml.MappingNode) and field in moving and seconds is not None:
+            text = _key(text, path + (field,), seconds, number(value))
+        else:
+            plain[field] = number(value)
+    return set_fields(text, path, plain, remove=remove)
+
+
+def _key(text: str, where: Path, seconds: float, value: str) -> str:
+    """The keyframes at ``where`` with ``value`` at ``seconds``: the key there (within half a millisecond)
+    changed, or a new one put in time order."""
+    keys = find(parse(text), where)
+    times = [(key.value, _time(key.value)) for key, _ in keys.value if key.value != "ease"]
+    same = next((name for name, time in times if abs(time - seconds) < 5e-4), None)
+    if same is not None:
+        return set_value(text, where, same, value)
+    later = next((name for name, time in times if time > seconds), "ease" if entry(keys, "ease") else None)
+    return set_value(text, where, number(seconds), value, before=later)
 
 
 def trim_here(text: str, index: int | None, which: str, seconds: float) -> str:
@@ -196,48 +238,40 @@ def trim_here(text: str, index: int | None, which: str, seconds: float) -> str:
 
 def keyframe(text: str, index: int, field: str, seconds: float) -> str:
     """A keyframe at ``seconds`` (step ``index``'s clock) for option ``field``: ``x: 100`` becomes
-    ``x: {0: 100, 2.4: 100}``; a mapping of keyframes gains a key holding its value at that time."""
+    ``x: {0: 100, 2.4: 100}``; keyframes already there gain a key holding the curve's value at that time
+    (eases included), placed in time order."""
     text, path, effect = options_path(text, index)
-    options = find(parse(text), path)
-    found = entry(options, field) if isinstance(options, yaml.MappingNode) else None
-    if found is None:
-        raise cannot(f"put the cursor on a number of the {effect} step to add a keyframe", path + (field,))
-    value = found[1]
+    where = path + (field,)
+    if field not in moving_fields(REGISTRY[effect]):
+        can = moving_fields(REGISTRY[effect])
+        raise cannot(f"{field} cannot move; " + (f"the {effect} options that can: {', '.join(can)}" if can else
+                                                f"no option of {effect} takes keyframes"), where)
+    value = find(parse(text), where)
+    if value is None:
+        raise cannot(f"is not written in the step; write {field}: a number, then add a keyframe", where)
     at = number(seconds)
     if isinstance(value, yaml.ScalarNode):
-        now = _plain_number(value)
-        if now is None:
-            raise cannot(f"{value.value!r} is not a number; keyframes move numbers", path + (field,))
+        if _plain_number(value) is None:
+            raise cannot(f"{value.value!r} is not a number; keyframes move numbers", where)
         written = text[value.start_mark.index:value.end_mark.index]
-        keys = f"{{0: {written}}}" if at == "0" else f"{{0: {written}, {at}: {written}}}"
-        return set_value(text, path, field, keys)
-    if not isinstance(value, yaml.MappingNode):
-        raise cannot("is a list; keyframes move single numbers", path + (field,))
-    keys = sorted((float(k.value), k.value, v) for k, v in value.value if _plain_number(k) is not None)
-    if not keys:
-        raise cannot("holds no keyframes (time: value)", path + (field,))
-    if any(abs(time - float(at)) < 5e-4 for time, _, _ in keys):
+        return set_value(text, path, field, f"{{0: {written}}}" if at == "0" else f"{{0: {written}, {at}: {written}}}")
+    data = load_yaml(text).data
+    for part in where:
+        data = data[part]
+    try:
+        keys = Keyframes.parse(data)
+    except ValueError as exc:
+        raise cannot(str(exc), where) from None
+    if any(abs(key.time - float(at)) < 5e-4 for key in keys.keys):
         return text  # a keyframe is there already
-    points = []
-    for time, _, written in keys:  # a value, or [value, ease]
-        if isinstance(written, yaml.SequenceNode) and written.value:
-            written = written.value[0]
-        points.append((time, _plain_number(written)))
-    if any(v is None for _, v in points):
-        raise cannot("holds a keyframe that is not a number", path + (field,))
-    now = _at(points, float(at))
-    later = next((name for time, name, _ in keys if time > float(at)), "ease" if entry(value, "ease") else None)
-    return set_value(text, path + (field,), at, number(now), before=later)
+    return _key(text, where, float(at), number(keys.value_at(float(at))))
 
 
-def _at(points: list[tuple[float, float]], time: float) -> float:
-    """The value of keyframes ``points`` (sorted by time) at ``time``, drawn straight between them."""
-    if time <= points[0][0]:
-        return points[0][1]
-    for (t0, v0), (t1, v1) in itertools.pairwise(points):
-        if time <= t1:
-            return v0 + (v1 - v0) * (time - t0) / (t1 - t0)
-    return points[-1][1]
+def _time(written: str) -> float:
+    try:
+        return parse_time(written)
+    except ValueError:
+        return -1.0
 
 
 def _plain_number(node: yaml.Node | None) -> int | float | None:
@@ -284,7 +318,8 @@ def edit_answer(data: Any) -> dict:
     if action == "drag":
         if where.step is None:
             raise UsageError("put the cursor in the step to set, then drag on the picture")
-        new = drag(text, where.step, _point(data, "from"), _point(data, "to"))
+        at = _seconds(data) if data.get("at") is not None else None
+        new = drag(text, where.step, _point(data, "from"), _point(data, "to"), at)
         target: Path = ("steps", where.step)
     elif action == "keyframe":
         if where.step is None or where.field is None:

@@ -6,6 +6,7 @@ const token = new URLSearchParams(location.search).get("token") || "";
 const $ = (id) => document.getElementById(id);
 const editor = $("recipe"), gutter = $("gutter"), marks = $("marks");
 const DEBOUNCE_MS = 300, POLL_MS = 250;
+const FRAME_WIDTH = 480, FRAME_HEIGHT = 360;  // the box the frame to drag on is fitted in, CSS pixels
 
 let defaults = {};   // the recipe's vars as written in it
 let overrides = {};  // vars the form changed: sent as --set would send them
@@ -177,14 +178,15 @@ function showVars(declared) {
 
 // --- preview -----------------------------------------------------------------------------------------
 
-async function preview() {
+// upto: a look at the frames step `upto` receives (the recipe cut before it); null: the recipe's result
+async function preview(upto = null) {
   const button = $("preview"), progress = $("progress");
-  button.disabled = true;
+  button.disabled = $("look").disabled = true;
   progress.hidden = false;
   progress.removeAttribute("value");
   $("preview-problems").replaceChildren();
   try {
-    let job = await api("/api/preview", request());
+    let job = await api("/api/preview", upto === null ? request() : { ...request(), upto });
     while (job.state === "running") {
       await new Promise((done) => setTimeout(done, POLL_MS));
       job = await api(`/api/preview/${job.id}`);
@@ -208,11 +210,165 @@ async function preview() {
     }
     sheet.src = withToken(`/api/preview/${job.id}/sheet`);
     sheet.hidden = false;
+    shown = job;
+    $("shown").textContent = job.whole ? "the recipe's result"
+      : `what steps[${job.upto}] receives: ${job.size || "no picture"}, its clock from ${job.at} s`;
+    $("band").hidden = true;
+    $("looking").hidden = false;
     document.body.dataset.preview = job.id;
+    document.body.dataset.look = String(job.upto);
+    tools();
   } finally {
     progress.hidden = true;
     button.disabled = false;
+    tools();
   }
+}
+
+// --- setting values by looking: a drag on the frame, the player's time into trims and keyframes ---------
+// A look shows what a step receives: its pixels and its clock. Drags map the picture's fractions to the
+// step's own size (job.size), so the numbers written are the step's pixels, whatever the preview's scale.
+
+let shown = null;  // the preview job on show
+let spot = { ok: false };  // what the cursor is in: {step, steps, effect, field, rectangle}
+let spotTimer = null, spotAsked = 0;
+
+function point() {  // the place in the chain the cursor is at: its step, or after the last
+  return spot.ok ? (spot.step === null ? spot.steps : spot.step) : undefined;
+}
+
+function looking() {  // the shown preview is at the cursor's place in the chain
+  return shown !== null && spot.ok && point() === shown.upto;
+}
+
+function playerTime() {
+  const video = $("video");
+  return shown.at + (video.hidden ? 0 : video.currentTime);
+}
+
+function tools() {
+  const here = looking();
+  const busy = $("preview").disabled && !$("progress").hidden;
+  $("look").disabled = busy || !spot.ok || spot.step === null;
+  $("look").textContent = spot.ok && spot.step !== null ? `Look at steps[${spot.step}]` : "Look at step";
+  $("trim-start").disabled = $("trim-end").disabled = busy || !here;
+  $("keyframe").disabled = busy || !here || !spot.moves;
+  $("keyframe").textContent = spot.ok && spot.moves ? `Keyframe ${spot.field} here` : "Keyframe here";
+  const drags = here && spot.rectangle && shown.size;
+  $("frame-box").classList.toggle("off", !drags);
+  let hint = "";
+  if (!spot.ok) hint = "fix the recipe to set values by looking";
+  else if (!here) hint = spot.step === null ? "Preview to set times on the result's clock"
+    : `Look at steps[${spot.step}] to set its values by looking`;
+  else if (drags) hint = spot.rectangle === "position"
+    ? `drag on the frame: the ${spot.effect}'s place (top left)${spot.effect === "overlay" ? " and width" : ""}`
+    : `drag a rectangle on the frame: the ${spot.effect}'s ${spot.rectangle === "edges" ? "rectangle" : "region"}`;
+  else hint = spot.step === null ? "start here / end here add a trim after the last step"
+    : `${spot.effect}: ${spot.effect === "trim" ? "start here / end here set it" : "start here / end here add a trim before it"}`;
+  if (here && spot.field) hint += spot.moves ? `; put ${spot.field} on a keyframe at the player's time`
+    : `; ${spot.field} cannot move`;
+  $("hint").textContent = hint;
+  if (shown) $("clock").textContent = `${playerTime().toFixed(3)} s`;
+}
+
+function askSpot() {
+  clearTimeout(spotTimer);
+  spotTimer = setTimeout(async () => {
+    const number = ++spotAsked;
+    const answer = await api("/api/cursor", { text: editor.value, offset: editor.selectionStart });
+    if (number !== spotAsked) return;
+    if (answer.ok && spot.ok && (answer.step !== spot.step || answer.steps !== spot.steps)) $("band").hidden = true;
+    spot = answer.ok ? answer : { ok: false };
+    document.body.dataset.spot = spot.ok ? `${spot.step}:${spot.field || ""}` : "";
+    tools();
+  }, 120);
+}
+
+function paintFrame() {
+  const canvas = $("frame"), video = $("video"), still = $("still");
+  const source = video.hidden ? still : video;
+  const width = video.hidden ? still.naturalWidth : video.videoWidth;
+  const height = video.hidden ? still.naturalHeight : video.videoHeight;
+  if (!width || !height) return;
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+    const fit = Math.min(FRAME_WIDTH / width, FRAME_HEIGHT / height);  // a tall or tiny frame, shown whole
+    canvas.style.width = `${Math.round(width * fit)}px`;
+    canvas.style.height = `${Math.round(height * fit)}px`;
+  }
+  canvas.getContext("2d").drawImage(source, 0, 0, width, height);
+  if (shown) $("clock").textContent = `${playerTime().toFixed(3)} s`;
+}
+
+async function edit(body) {
+  const message = $("look-message");
+  const answer = await api("/api/edit", { text: editor.value, offset: editor.selectionStart, ...body });
+  if (!answer.ok) {
+    message.textContent = (answer.problems || []).map((p) => p.text).join("; ");
+    message.className = "hint bad";
+    return;
+  }
+  editor.value = answer.text;
+  editor.setSelectionRange(answer.offset, answer.offset);
+  message.textContent = "";
+  message.className = "hint";
+  spot = answer.spot;
+  document.body.dataset.edited = String(Number(document.body.dataset.edited || 0) + 1);
+  drawGutter(badLines);
+  tools();
+  soon();  // validate, as after typing
+}
+
+function dragging() {
+  const box = $("frame-box"), band = $("band");
+  let from = null;
+  const fraction = (event) => {
+    const rect = $("frame").getBoundingClientRect();
+    return [Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width)),
+            Math.min(1, Math.max(0, (event.clientY - rect.top) / rect.height))];
+  };
+  const showBand = (a, b) => {
+    const rect = $("frame").getBoundingClientRect();
+    band.style.left = `${Math.min(a[0], b[0]) * rect.width}px`;
+    band.style.top = `${Math.min(a[1], b[1]) * rect.height}px`;
+    band.style.width = `${Math.abs(a[0] - b[0]) * rect.width}px`;
+    band.style.height = `${Math.abs(a[1] - b[1]) * rect.height}px`;
+    band.hidden = false;
+  };
+  box.addEventListener("pointerdown", (event) => {
+    if (box.classList.contains("off") || event.button !== 0) return;
+    event.preventDefault();
+    $("video").pause();
+    box.setPointerCapture(event.pointerId);
+    from = fraction(event);
+    showBand(from, from);
+  });
+  box.addEventListener("pointermove", (event) => {
+    if (from) showBand(from, fraction(event));
+  });
+  box.addEventListener("pointerup", (event) => {
+    if (!from) return;
+    const to = fraction(event), start = from;
+    from = null;
+    showBand(start, to);
+    const [width, height] = shown.size.split("x").map(Number);  // the step's pixels, not the preview's
+    const pixels = (f) => [Math.round(f[0] * width), Math.round(f[1] * height)];
+    edit({ action: "drag", from: pixels(start), to: pixels(to), at: playerTime() });
+  });
+}
+
+function lookingStart() {
+  const video = $("video");
+  for (const name of ["loadeddata", "seeked", "pause", "timeupdate"]) video.addEventListener(name, paintFrame);
+  $("still").addEventListener("load", paintFrame);
+  for (const name of ["keyup", "mouseup", "input", "focus"]) editor.addEventListener(name, askSpot);
+  $("look").addEventListener("click", () => { if (spot.ok && spot.step !== null) preview(spot.step); });
+  $("trim-start").addEventListener("click", () => edit({ action: "start", at: playerTime() }));
+  $("trim-end").addEventListener("click", () => edit({ action: "end", at: playerTime() }));
+  $("keyframe").addEventListener("click", () => edit({ action: "keyframe", at: playerTime() }));
+  dragging();
+  askSpot();
 }
 
 // --- saving and copying ------------------------------------------------------------------------------
@@ -263,7 +419,8 @@ async function start() {
   });
   for (const id of ["input", "at", "seconds"]) $(id).addEventListener("input", soon);
   $("form").addEventListener("submit", (event) => event.preventDefault());
-  $("preview").addEventListener("click", preview);
+  $("preview").addEventListener("click", () => preview(null));
+  lookingStart();
   $("save").addEventListener("click", save);
   $("copy").addEventListener("click", copyCommand);
   drawGutter(badLines);
