@@ -488,6 +488,11 @@ FOUND = [  # (what was tried, the call, the error, a fragment of its line); each
                                                                              seconds="x"), RecipeError,
      "seconds: 'x' is not a time"),
     ("preview(at=10**400)", lambda tmp: ffx.preview(RECIPE, at=10**400), RecipeError, "at: 1000"),
+    ("encode(output='')", lambda tmp: ffx.encode(FRAMES, output=""), RecipeError, "output: '' is not a file name"),
+    ("encode(output=a folder)", lambda tmp: ffx.encode(FRAMES, output=str(tmp)), RecipeError, "is not a file name"),
+    ("iter_bytes(None) checked when called", lambda tmp: ffx.iter_bytes(None), UsageError, "recipe is an ffx.Recipe"),
+    ("iter_bytes(a recipe of no output) when called", lambda tmp: ffx.iter_bytes(RECIPE, inputs=["missing.mkv"]),
+     InputError, "missing.mkv"),
     ("recipe.relative_to(True)", lambda tmp: RECIPE.relative_to(True), UsageError, "folder is the recipe file's"),
     ("recipe.relative_to(b'x')", lambda tmp: RECIPE.relative_to(b"x"), UsageError, "folder is the recipe file's"),
 ]

@@ -59,10 +59,15 @@ def iter_bytes(recipe: Any, *, format: str = "mp4", fragmented: bool = False, **
 
     A plain ``mp4``/``mov`` is rendered to a private temporary file first (its
     index goes at the front) and then read out; ``fragmented=True`` streams a
-    fragmented MP4 instead. Stopping the iteration early stops FFmpeg.
+    fragmented MP4 instead. The recipe is compiled (and every problem raised)
+    before this returns; FFmpeg starts at the first ``next()``. Stopping the
+    iteration early stops FFmpeg.
     """
     format = _memory_format(format, fragmented, options)
-    plan = _memory_plan(recipe, format, **options)
+    return _chunks(_memory_plan(recipe, format, **options), format, fragmented)
+
+
+def _chunks(plan: Plan, format: str, fragmented: bool) -> Iterator[bytes]:
     with private_intermediates(plan) as stages:
         for earlier in stages[:-1]:  # a GIF's palette, when one pass would not fit the memory budget
             run_stage(earlier, plan.binary_path, overwrite=True)
@@ -156,6 +161,9 @@ def encode(frames: Iterable[Any], *, fps: Any = 25, output: str | None = None, f
         format = format.strip().lower()
     if output is not None:
         output = path_text("output", output, "a file path or None (for bytes)")
+        if not output or output.endswith(os.sep) or os.path.isdir(output):
+            raise RecipeError(Problem(f"{quote(output)} is not a file name", field="output",
+                                      hint="give a file such as out.mp4, or None for bytes"))
         if "\0" in output:
             raise RecipeError(Problem("the NUL character (\\0) is not allowed", field="output"))
         folder = existing = os.path.dirname(os.path.abspath(output))
