@@ -201,3 +201,10 @@ def test_a_contact_sheet_after_a_scenes_step_uses_its_threshold(cuts_clip, tmp_p
     assert sheet.shape[1] == 2 * tile + 3 * 8
     names = list(COLOURS)
     assert [colour_of(sheet[8:, 8 + c * (tile + 8):]) for c in (0, 1)] == [names[1], names[4]]
+
+
+def test_a_chunked_render_refuses_scene_files_and_crop_auto(cuts_clip, tmp_path):
+    for steps, output, said in (([], "s_{index}.mp4", "one file per scene"),
+                                ([{"crop": "auto"}], "o.mp4", "sample anew")):
+        with pytest.raises(RecipeError, match=said):
+            api.render(api.Recipe(input=str(cuts_clip), steps=steps, output=str(tmp_path / output)), chunks=2)

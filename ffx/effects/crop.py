@@ -169,6 +169,8 @@ class Crop(Effect, RectangleFields):
         return self
 
     def frames_of_state(self) -> int | str:
+        if self.auto:
+            return "finds the bars on frames sampled from the whole clip, which each piece would sample anew"
         return MOVES_OVER_TIME if moves(self) else 0
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:

@@ -65,7 +65,7 @@ class Scenes(Effect):
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         spans = found_scenes(clip.evolve(scenes=None, input_node=clip.input_node), ctx, self.threshold)
         if self.keep is None:
-            return clip.evolve(scenes=tuple(spans))
+            return clip.evolve(scenes=tuple(spans), input_node=clip.input_node)  # the stream as it came
         kept = self._kept(spans)
         fps = clip.info.fps
         parts: list = []

@@ -141,6 +141,9 @@ def overlap_frames(recipe: Recipe) -> int:
         if output.kind != "video":
             raise _problem(recipe, ("output",), f"joins video files by stream copy, and a {output.kind} output "
                                                 "is not one", WHOLE)
+        if output.stage_kind == "scenes":
+            raise _problem(recipe, ("output",), "joins its pieces into one file, and this output is one file "
+                                                "per scene", WHOLE)
         if output.fps is not None:
             raise _problem(recipe, ("output", "fps"), "an output frame rate picks frames by their time",
                            "leave out fps, or render it whole")
