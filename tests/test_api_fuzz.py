@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ffx
@@ -363,8 +363,22 @@ def _compiled(model) -> object:
     return plan
 
 
-@SLOW
-@given(name=st.sampled_from(sorted(MODELS)), data=st.data())
+def nearby(value) -> st.SearchStrategy:
+    """Values near a field's value in a working example: the kinds of value the field takes, moved."""
+    if isinstance(value, bool):
+        return one(value, not value)
+    if isinstance(value, (int, float)):
+        return one(value, value * 2, value / 2, -value, value + 1, 0, value * 1000)
+    if isinstance(value, str):
+        return one(value, value.upper(), value + "x", value[:1], value * 2)
+    if isinstance(value, (list, tuple)):
+        return one(value, value[:1], list(value) * 2, list(reversed(value)))
+    return st.just(value)
+
+
+@settings(SLOW, max_examples=max(3, EXAMPLES // 4))
+@pytest.mark.parametrize("name", sorted(MODELS))
+@given(data=st.data())
 def test_models_built_or_copied_with_odd_fields(workdir, name, data):
     cls = MODELS[name]
     fields = sorted(cls.model_fields) + ["nope", "effect"]
@@ -377,11 +391,12 @@ def test_models_built_or_copied_with_odd_fields(workdir, name, data):
     else:
         base = _example_step(cls.model_fields["effect"].default)
     chosen = data.draw(st.lists(st.sampled_from(fields), min_size=1, max_size=2, unique=True), "fields")
-    update = {field: data.draw(GOOD, field) for field in chosen}
+    values = base.model_dump(exclude_unset=True, exclude={"effect"})
+    update = {field: data.draw(st.one_of(GOOD, nearby(values[field])) if field in values else GOOD, field)
+              for field in chosen}
     how = data.draw(one("build", "copy"), "how")
     if how == "build":
-        values = {**base.model_dump(exclude_unset=True, exclude={"effect"}), **update}
-        made = one_try(workdir, f"{name}(...)", lambda: cls(**values), [])
+        made = one_try(workdir, f"{name}(...)", lambda: cls(**{**values, **update}), [])
     else:
         made = one_try(workdir, f"{name}.model_copy", lambda: base.model_copy(update=update), [])
     if not isinstance(made, FfxError):
@@ -493,6 +508,9 @@ FOUND = [  # (what was tried, the call, the error, a fragment of its line); each
     ("iter_bytes(None) checked when called", lambda tmp: ffx.iter_bytes(None), UsageError, "recipe is an ffx.Recipe"),
     ("iter_bytes(a recipe of no output) when called", lambda tmp: ffx.iter_bytes(RECIPE, inputs=["missing.mkv"]),
      InputError, "missing.mkv"),
+    ("Loop(effect='\\r')", lambda tmp: ffx.effects.Loop(effect="\r"), RecipeError, "loop.effect: '\\r' is not"),
+    ("Speed(effect=10**5000)", lambda tmp: ffx.effects.Speed(effect=HUGE_INT), RecipeError,
+     "speed.effect: <an int of 16,610 bits> is not allowed"),
     ("recipe.relative_to(True)", lambda tmp: RECIPE.relative_to(True), UsageError, "folder is the recipe file's"),
     ("recipe.relative_to(b'x')", lambda tmp: RECIPE.relative_to(b"x"), UsageError, "folder is the recipe file's"),
 ]

@@ -91,7 +91,7 @@ class Effect(CheckedCopy):
         except ValidationError as exc:
             # ``Resize("abc")`` in Python reads like the YAML's error, not pydantic's dump; the
             # recipe loader, which validates through here too, maps ``validation`` to YAML lines
-            raise model_error(data["effect"], exc, type(self)) from None
+            raise model_error(type(self).model_fields["effect"].default, exc, type(self)) from None
 
     def relative_to(self, folder: str, keep: frozenset = frozenset()) -> Effect:
         """This step with the relative paths of its :attr:`file_fields` taken from ``folder`` (the recipe

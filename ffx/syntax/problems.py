@@ -108,7 +108,7 @@ def humanize(err: dict, path: tuple, known_keys: KnownKeys) -> tuple[str, str]:
         return str(err.get("ctx", {}).get("error", err["msg"])), ""
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
-        close = difflib.get_close_matches(str(value), allowed, n=1)
+        close = difflib.get_close_matches(value if isinstance(value, str) else shown, allowed, n=1)
         if len(allowed) > 8:
             hint = f"did you mean {close[0]!r}?" if close else "`ffx effects` lists the allowed values"
             return f"{shown} is not one of the {len(allowed)} allowed values", hint
