@@ -64,7 +64,8 @@ def split_at_scenes(clip: Clip, ctx: StepContext, args: list[tuple[str, str]], o
         raise StepError("one file per scene needs a clip of known frames and rate (a live source has no end)",
                         field="path")
     spans = found_scenes(clip, ctx)
-    ctx.tell(f"{len(spans)} file{'s' * (len(spans) != 1)}, one per scene")
+    names = [os.path.basename(numbered_pattern(output.path)) % n for n in sorted({1, len(spans)})]
+    ctx.tell(f"{len(spans)} file{'s' * (len(spans) != 1)}, one per scene: {' ... '.join(names)}")
     cuts = [str(first) for first, _ in spans[1:]]
     kept = []
     for name, value in args:
