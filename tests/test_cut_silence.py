@@ -171,6 +171,17 @@ def test_the_sound_is_looked_at_where_the_step_stands_in_the_chain(tmp_path, cac
     assert len(_flashes(output["path"])) == len(_onsets(decode_audio(output["path"]))) == 5
 
 
+def test_a_silence_that_starts_or_ends_the_clip_keeps_only_its_side_next_to_sound(tmp_path, cache_home):
+    source = lecture(tmp_path, beeps=((1.0, 1.4), (2.0, 2.4)), length=3.4)
+    plan, out = _cut(tmp_path, source)
+    # [0, 1.0] keeps 0.15 s before the first beep, [1.4, 2.0] 0.15 s at each side, [2.4, 3.4] 0.15 s after the last
+    kept = (_slot(1.55) - _slot(0.85)) + (_slot(2.55) - _slot(1.85))
+    assert kept == (39 - 21) + (64 - 46)
+    assert probe(str(out), FFMPEG).frames == plan.result.frames == kept
+    assert [round(i / SAMPLES, 3) for i in _onsets(decode_audio(out))] == [(25 - 21) / RATE, (50 - 21 - 7) / RATE]
+    assert plan.findings[0].endswith("3.40 s → 1.44 s: 0.00–0.84, 1.56–1.84, 2.56–3.40")
+
+
 def test_sound_alone_is_cut_too(tmp_path, cache_home):
     wav = _beeps_wav(tmp_path / "beeps.wav")  # tone 0-1, 2-3, 4-5: two silences of a second
     plan, out = _cut(tmp_path, wav, name="cut.wav", keep=0.1)

@@ -4,7 +4,8 @@ Before the render, one pass of FFmpeg's ``silencedetect`` looks at the sound the
 step receives (the recipe's own graph up to it; remembered by the inputs' identity,
 so the render after a validate does not look again). Every stretch below ``below``
 lasting ``min`` seconds or more loses its middle: ``keep`` seconds of it stay on
-each side. The picture is cut on its frame grid (each cut point goes to the nearest
+each side next to sound (a silence that starts or ends the clip goes but for the
+``keep`` seconds next to the sound). The picture is cut on its frame grid (each cut point goes to the nearest
 frame boundary, the earlier of two as near, the one frame-choice rule of
 docs/design.md), so the plan's frame count is the file's; the sound is cut at the
 same instants, sample-exact, with a crossfade of ``fade`` seconds (10 ms) centred on
@@ -90,18 +91,21 @@ def _nearest_slot(seconds: float, rate: Fraction) -> int:
 def plan_cuts(found: list[list[float]], *, keep: float, rate: Fraction, slots: int, origin: float = 0.0,
               duration: float | None = None) -> Cuts:
     """Which slots stay when each stretch of ``found`` (``[start, end]`` in seconds, end -1: to the end of
-    ``duration``) loses all but ``keep`` seconds at each side, cut at the nearest slot boundaries.
+    ``duration``) loses all but ``keep`` seconds at each side next to sound, cut at the nearest slot
+    boundaries: a silence that starts the clip keeps only its last ``keep`` seconds, one that ends it only
+    its first.
 
     >>> cuts = plan_cuts([[1.0, 2.5], [3.98, -1]], keep=0.2, rate=Fraction(25), slots=125, duration=5.0)
     >>> cuts.kept, cuts.removed
-    (((0, 30), (57, 104), (120, 125)), ((1.2, 2.28), (4.16, 4.8)))
+    (((0, 30), (57, 104)), ((1.2, 2.28), (4.16, 5.0)))
     """
     spans: list[list[int]] = []
     end_of_clip = duration if duration is not None else origin + float(slots / rate)
+    half_slot = float(1 / (2 * rate))
     for start, end in found:
         end = end_of_clip if end < 0 else min(end, end_of_clip)
-        first = max(0, _nearest_slot(start - origin + keep, rate))
-        last = min(slots, _nearest_slot(end - origin - keep, rate))
+        first = 0 if start - origin < half_slot else max(0, _nearest_slot(start - origin + keep, rate))
+        last = slots if end > end_of_clip - half_slot else min(slots, _nearest_slot(end - origin - keep, rate))
         if last <= first:
             continue
         if spans and first <= spans[-1][1]:  # a sound shorter than a frame between two silences
