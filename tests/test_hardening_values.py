@@ -195,9 +195,11 @@ def test_a_fitted_text_may_gain_line_breaks_past_the_limit():
 
 # --- raw filters' generic options -----------------------------------------------------------------
 
-@pytest.mark.parametrize("threads", ["abc", -1, [1, 2], "many", 1e12])
+@pytest.mark.parametrize("threads", ["abc", -1, [1, 2], "many", 1e12, 1.5, True, "0x10", 2**40])
 def test_a_raw_filter_threads_value_is_checked(threads):
-    one_line_error(lambda: ffx.effects.RawFilter(name="hflip", threads=threads), "threads")
+    one_line_error(lambda: ffx.effects.RawFilter(name="hflip", threads=threads),
+                   "filter: option 'threads': .* is not a number of threads; give a whole number from 0 "
+                   "\\(FFmpeg chooses\\) to 2147483647, or auto")
 
 
 @pytest.mark.parametrize("threads", [0, 4, "auto", "8"])

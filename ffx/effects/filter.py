@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from ..errors import quote
 from ..filtergraph import graph
 from ..filtergraph.filter_options import (
     GENERIC_SPECS,
@@ -33,6 +34,24 @@ from ..filtergraph.safety import UNSAFE_OPTIONS, unsafe_filter_reason
 from .context import Clip, StepContext, StepError
 from .base import Effect
 from .fields import StreamRef
+
+MOST_THREADS = 2**31 - 1  # FFmpeg's int option
+
+
+def threads_problem(value: object) -> str | None:
+    """What is wrong with a raw filter's ``threads``: a whole number (0 lets FFmpeg choose) or ``auto``.
+
+    >>> threads_problem("4"), threads_problem("auto"), threads_problem(1.5)
+    (None, None, '1.5 is not a number of threads; give a whole number from 0 (FFmpeg chooses) to 2147483647, or auto')
+    """
+    text = value.strip() if isinstance(value, str) else None
+    if text == "auto":
+        return None
+    count = int(text) if text is not None and text.isascii() and text.isdigit() and len(text) <= 10 else value
+    if isinstance(count, int) and not isinstance(count, bool) and 0 <= count <= MOST_THREADS:
+        return None
+    return (f"{quote(value, 60)} is not a number of threads; give a whole number from 0 (FFmpeg chooses) to "
+            f"{MOST_THREADS}, or auto")
 
 Scalar = str | int | float | bool
 _KIND_NAMES = {"V": "video", "A": "audio"}
@@ -72,7 +91,8 @@ class RawFilter(Effect):
                 if isinstance(item, float) and not math.isfinite(item):
                     raise ValueError(f"option {key!r} must be finite")
             # options every filter takes (threads) need no table: checked as the step is made
-            problem = key in GENERIC_SPECS and value_problem(GENERIC_SPECS[key], value)
+            problem = (threads_problem(value) if key == "threads" else
+                       key in GENERIC_SPECS and value_problem(GENERIC_SPECS[key], value))
             if problem:
                 raise ValueError(f"option {key!r}: {problem}")
         return self
