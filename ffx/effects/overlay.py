@@ -83,6 +83,11 @@ class Overlay(Effect):
 
     def apply(self, clip: Clip, ctx: StepContext) -> Clip:
         other = ctx.stream(self.other, "with", needs={"video"})
+        if other.info.fps != clip.info.fps:
+            # its frames are re-timed to the clip's rate (N / rate), which a coarse time base cannot hold when
+            # the rates differ (1/25 for a generated picture under a 50/3 fps clip): setpts would round the
+            # times and the fps after it drop a frame (49 of 50); FFmpeg's microseconds hold them
+            other = other.evolve(video=ctx.chain(other.video, "settb", {"expr": "AVTB"}))
         if self.timed:
             return self._timed(clip, other, ctx)
         clip, other = ctx.paired([clip, other])  # a still lasts as long as the stream it meets
