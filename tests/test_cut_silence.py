@@ -223,6 +223,9 @@ def test_validate_and_compile_show_the_cut_list_and_a_second_look_is_remembered(
     compiled = runner.invoke(app, ["compile", str(recipe)])
     assert compiled.exit_code == 0 and "1 silent stretch removed" in compiled.stderr
     assert "cut_silence" not in compiled.stdout and compiled.stdout.count("segment=timestamps=3.940000|5.620000") == 1
+    as_json = runner.invoke(app, ["compile", "--json", str(recipe)])
+    assert json.loads(as_json.stdout)["findings"] == [
+        "steps[0] (cut_silence): 1 silent stretch removed, 7.80 s → 6.12 s: 3.96–5.64"]
 
 
 @pytest.mark.parametrize("step, field, says", [

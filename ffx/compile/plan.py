@@ -277,4 +277,5 @@ class Plan:
         return json.dumps({"commands": self.argv_lists(binary), "duration": self.result.estimate.duration,
                            "frames": self.result.frames if counted else None, "memory_estimate": self.memory_estimate,
                            "temporary_files": list(self.temporary_files),
-                           "normalised": {name: list(done) for name, done in self.normalised}}, indent=2)
+                           "normalised": {name: list(done) for name, done in self.normalised},
+                           "findings": list(self.findings)}, indent=2)
