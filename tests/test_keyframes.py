@@ -261,3 +261,23 @@ def test_the_schema_the_effects_list_and_the_graph_say_what_can_move(box):
                         output="o.mp4")
     picture = render_picture(ffx.compile_recipe(recipe), ".mmd")
     assert "moves: x" in picture and "moves: sigma" in picture
+
+
+def test_a_picture_at_another_rate_keeps_every_frame_of_a_clip_with_a_gap(tmp_path):
+    """The lower third's bar (a generated picture, 1/25 time base) over a variable-rate clip averaging 50/3 fps:
+    re-timed in microseconds, it pairs with all 50 frames."""
+    import zoo
+
+    clip = zoo.gap(tmp_path)
+    out = tmp_path / "o.mp4"
+    plan = ffx.render(ffx.Recipe(inputs={"main": str(clip), "bar": {"source": "color", "color": "white",
+                                                                    "size": "62x12", "rate": 25, "duration": 0.04}},
+                                 steps=[{"overlay": {"with": "bar", "x": {0: 0, 3: 90}, "y": 40}}], output=str(out)))
+    frames = decode_frames(out, "gray")[..., 0]
+    assert plan.result.frames == len(frames) == 50
+    assert frames[0][41:51, 1:60].min() > 230 and frames[-1][41:51, 92:150].min() > 230  # the bar, moved
+
+
+def test_the_vertical_blur_cannot_move():
+    with pytest.raises(ffx.RecipeError, match="blur.sigma_y: this parameter cannot move"):
+        ffx.effects.Blur(sigma=2, sigma_y={0: 1, 1: 3})
