@@ -280,13 +280,13 @@ STEP_FORMS = ["- crop: {x1: 1, x2: 9}  # c", "- crop:\n    width: 10\n    height
        start=st.tuples(st.integers(0, 400), st.integers(0, 400)), end=st.tuples(st.integers(0, 400), st.integers(0, 400)),
        crlf=st.booleans())
 def test_any_tool_at_any_cursor_changes_only_its_step(forms, where, action, at, start, end, crlf):
-    from ffx.studio.looking import edit_answer
+    from ffx.studio.tools import edit_answer
     from ffx.syntax.yamlsource import load_yaml
 
-    text = "# head\ninput: clip.mkv\nsteps:\n" + "".join(
+    text = "# head 😀\ninput: clip.mkv\nsteps:\n" + "".join(
         "".join(f"  {line}\n" for line in form.split("\n")) for form in forms) + "output: o.mp4  # tail\n"
     text = text.replace("\n", "\r\n") if crlf else text
-    offset = int(where * len(text))
+    offset = int(where * len(text))  # in UTF-16 units, as the page counts: the 😀 is two
     try:
         answer = edit_answer({"text": text, "offset": offset, "action": action, "at": at, "from": list(start),
                               "to": list(end)})
@@ -294,7 +294,10 @@ def test_any_tool_at_any_cursor_changes_only_its_step(forms, where, action, at, 
         assert "\n" not in str(exc)
         return
     before, after = load_yaml(text).data, load_yaml(answer["text"]).data
-    assert answer["text"].startswith("# head") and "output: o.mp4  # tail" in answer["text"]
+    assert answer["text"].startswith("# head 😀") and "output: o.mp4  # tail" in answer["text"]
+    units = answer["text"].encode("utf-16-le")[:2 * answer["offset"]]  # where the page's cursor goes
+    assert spot(answer["text"], len(units.decode("utf-16-le"))).as_json() == answer["spot"]
+    offset = len(text.encode("utf-16-le")[:2 * offset].decode("utf-16-le", "ignore"))
     assert {k: v for k, v in before.items() if k != "steps"} == {k: v for k, v in after.items() if k != "steps"}
     old, new = before["steps"], after["steps"]
     step = spot(text, offset).step

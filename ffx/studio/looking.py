@@ -23,18 +23,17 @@ steps:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import yaml
 
 from ..effects import REGISTRY
-from ..effects.crop import MAX_PIXELS
 from ..effects.keyframes import Keyframes, moving_fields
-from ..errors import UsageError, quote
+from ..errors import RecipeError, UsageError
 from ..syntax.timecode import parse_time
-from ..syntax.yamlsource import MAX_RECIPE_BYTES, load_yaml
+from ..syntax.yamlsource import load_yaml
 from .textedit import (
     Path,
     cannot,
@@ -94,10 +93,9 @@ def effect_of(node: yaml.Node) -> tuple[str | None, Path]:
     return None, ()
 
 
-def spot(text: str, offset: int) -> Spot:
-    """What is at character ``offset`` of ``text``."""
-    root = parse(text)
-    items = step_items(root)
+def spot(text: str, offset: int, root: yaml.Node | None = None) -> Spot:
+    """What is at character ``offset`` of ``text`` (``root``: its nodes, when parsed already)."""
+    items = step_items(parse(text) if root is None else root)
     found = Spot(steps=len(items))
     for index, item in enumerate(items):
         start, end = item.start_mark.index, last_end(text, item)
@@ -148,6 +146,10 @@ def drag(text: str, index: int, start: tuple[int, int], end: tuple[int, int], se
     """Step ``index`` set from a drag from ``start`` to ``end`` (pixels of the frames the step receives).
     An option already moving on keyframes gains a key at ``seconds`` (the player's time on the step's
     clock) instead of losing its curve: dragged again at another time, a crop or an overlay follows."""
+    return in_step(text, parse(text), index, lambda doc, i: set_by_drag(doc, i, start, end, seconds))[0]
+
+
+def set_by_drag(text: str, index: int, start: tuple[int, int], end: tuple[int, int], seconds: float | None) -> str:
     text, path, effect = options_path(text, index)
     kind = RECTANGLES.get(effect)
     if kind is None:
@@ -214,32 +216,105 @@ def _key(text: str, where: Path, seconds: float, value: str) -> str:
 def trim_here(text: str, index: int | None, which: str, seconds: float) -> str:
     """``trim.start`` or ``trim.end`` set to ``seconds`` on step ``index``'s clock: on the trim step at
     ``index``, or in a new trim step put before step ``index`` (after the last when None)."""
+    root = parse(text)
+    if is_trim(root, index):
+        return in_step(text, root, index, lambda doc, i: set_trim(doc, i, which, seconds))[0]
+    return add_trim(text, root, index, which, seconds)[0]
+
+
+def is_trim(root: yaml.Node | None, index: int | None) -> bool:
+    items = step_items(root)
+    return index is not None and 0 <= index < len(items) and effect_of(items[index])[0] == "trim"
+
+
+def set_trim(text: str, index: int, which: str, seconds: float) -> str:
     if which not in ("start", "end"):
         raise UsageError("a trim is set at its start or its end")
-    root = parse(text)
+    text, path, _ = options_path(text, index)
+    options = find(parse(text), path)
+    given = {key.value: value for key, value in options.value} if isinstance(options, yaml.MappingNode) else {}
+    if which == "end":
+        return set_fields(text, path, {"end": number(seconds)}, remove=("duration",))
+    kept = {}
+    old_start, length = (_plain_number(given.get(name)) for name in ("start", "duration"))
+    if length is not None and "end" not in given:  # the end stays where it was
+        kept["end"] = number((old_start or 0) + length)
+    return set_fields(text, path, {"start": number(seconds), **kept}, remove=("duration",) if kept else ())
+
+
+def add_trim(text: str, root: yaml.Node | None, index: int | None, which: str,
+              seconds: float) -> tuple[str, int]:
+    """A new trim step before step ``index`` (after the last when None): the text, and where the step is."""
+    if which not in ("start", "end"):
+        raise UsageError("a trim is set at its start or its end")
     items = step_items(root)
-    if index is not None and 0 <= index < len(items) and effect_of(items[index])[0] == "trim":
-        text, path, _ = options_path(text, index)
-        options = find(parse(text), path)
-        given = {key.value: value for key, value in options.value} if isinstance(options, yaml.MappingNode) else {}
-        if which == "end":
-            return set_fields(text, path, {"end": number(seconds)}, remove=("duration",))
-        kept = {}
-        old_start, length = (_plain_number(given.get(name)) for name in ("start", "duration"))
-        if length is not None and "end" not in given:  # the end stays where it was
-            kept["end"] = number((old_start or 0) + length)
-        return set_fields(text, path, {"start": number(seconds), **kept}, remove=("duration",) if kept else ())
     step = f"{{trim: {{{which}: {number(seconds)}}}}}" if _flow_steps(root) else f"trim: {{{which}: {number(seconds)}}}"
     if find(root, ("steps",)) is None or is_null(find(root, ("steps",))):
-        return set_value(text, (), "steps", f"[{{trim: {{{which}: {number(seconds)}}}}}]")
+        text = set_value(text, (), "steps", f"[{{trim: {{{which}: {number(seconds)}}}}}]")
+        return text, find(parse(text), ("steps", 0)).start_mark.index
     where = len(items) if index is None else max(0, min(index, len(items)))
-    return insert_item(text, ("steps",), where, step)
+    return insert_item(text, ("steps",), where, step, root)
+
+
+def in_step(text: str, root: yaml.Node | None, index: int, edit) -> tuple[str, str, int, int]:
+    """``edit(document, index)`` applied to step ``index`` alone when its lines can be read alone (a
+    recipe of a megabyte is then parsed once, not once a splice), else to the whole text. Returns the
+    new text, the document edited, where that document's offsets are in the new text, and the step's
+    index in it."""
+    items = step_items(root)
+    if not 0 <= index < len(items):
+        raise UsageError(f"the recipe has {len(items)} steps; there is no step {index}")
+    span = _step_lines(text, root, index)
+    if span is not None:
+        start, end = span
+        document = STEPS_HEAD + text[start:end]
+        try:
+            alone = len(step_items(parse(document))) == 1 and effect_of(step_items(parse(document))[0]) == \
+                effect_of(items[index])
+        except RecipeError:  # an alias to an anchor elsewhere, say
+            alone = False
+        if alone:
+            try:
+                edited = edit(document, 0)
+            except RecipeError as exc:  # its messages name the step by its place in the recipe
+                raise RecipeError([dataclasses.replace(p, field=_renumbered(p.field, index)) for p in exc.problems]) \
+                    from None
+            return text[:start] + edited[len(STEPS_HEAD):] + text[end:], edited, start - len(STEPS_HEAD), 0
+    edited = edit(text, index)
+    return edited, edited, 0, index
+
+
+STEPS_HEAD = "steps:\n"  # what a step's own lines are read under
+
+
+def _step_lines(text: str, root: yaml.Node | None, index: int) -> tuple[int, int] | None:
+    """Where the lines of step ``index`` of a block list start and end (its line break included)."""
+    steps = find(root, ("steps",))
+    if not isinstance(steps, yaml.SequenceNode) or steps.flow_style:
+        return None
+    item = steps.value[index]
+    dash = text.rfind("-", 0, item.start_mark.index)
+    if dash < 0 or text[line_start(text, dash):dash].strip():
+        return None
+    end = line_end(text, last_end(text, item))
+    end += 2 if text.startswith("\r\n", end) else 1 if text.startswith("\n", end) else 0
+    return line_start(text, dash), end
+
+
+def _renumbered(field: str | None, index: int) -> str | None:
+    if field is not None and field.startswith("steps[0]"):
+        return f"steps[{index}]" + field[len("steps[0]"):]
+    return field
 
 
 def keyframe(text: str, index: int, field: str, seconds: float) -> str:
     """A keyframe at ``seconds`` (step ``index``'s clock) for option ``field``: ``x: 100`` becomes
     ``x: {0: 100, 2.4: 100}``; keyframes already there gain a key holding the curve's value at that time
     (eases included), placed in time order."""
+    return in_step(text, parse(text), index, lambda doc, i: add_keyframe(doc, i, field, seconds))[0]
+
+
+def add_keyframe(text: str, index: int, field: str, seconds: float) -> str:
     text, path, effect = options_path(text, index)
     where = path + (field,)
     if field not in moving_fields(REGISTRY[effect]):
@@ -291,73 +366,3 @@ def _plain_number(node: yaml.Node | None) -> int | float | None:
 def _flow_steps(root: yaml.Node | None) -> bool:
     steps = find(root, ("steps",))
     return isinstance(steps, yaml.SequenceNode) and bool(steps.flow_style)
-
-
-# --- the page's questions -------------------------------------------------------------------------------
-
-LONGEST_TIME = 1e7  # seconds (about 115 days): ffx's bound on any time
-ACTIONS = ("drag", "start", "end", "keyframe")
-
-
-def cursor_answer(data: Any) -> dict:
-    """What the page's cursor is in (``{text, offset}``; the offset in UTF-16 units, as the page counts)."""
-    text, offset = _text_and_offset(data)
-    return spot(text, offset).as_json()
-
-
-def edit_answer(data: Any) -> dict:
-    """The text after one of the page's tools: ``action`` ``drag`` (``from``, ``to``: [x, y] pixels of the
-    frames the step at the cursor receives), ``start`` or ``end`` (a trim at ``at`` seconds on that step's
-    clock) or ``keyframe`` (for the option at the cursor, at ``at``). ``offset`` in the answer is where
-    the cursor goes: the step or option edited."""
-    text, offset = _text_and_offset(data)
-    action = data.get("action")
-    if action not in ACTIONS:
-        raise UsageError(f"action is one of {', '.join(ACTIONS)}")
-    where = spot(text, offset)
-    if action == "drag":
-        if where.step is None:
-            raise UsageError("put the cursor in the step to set, then drag on the picture")
-        at = _seconds(data) if data.get("at") is not None else None
-        new = drag(text, where.step, _point(data, "from"), _point(data, "to"), at)
-        target: Path = ("steps", where.step)
-    elif action == "keyframe":
-        if where.step is None or where.field is None:
-            raise UsageError("put the cursor on the option to move (x: 100), then add a keyframe")
-        new = keyframe(text, where.step, where.field, _seconds(data))
-        target = ("steps", where.step)
-    else:
-        new = trim_here(text, where.step, action, _seconds(data))
-        target = ("steps", where.steps if where.step is None else where.step)  # the trim set or added
-    node = find(parse(new), target)
-    place = offset if node is None else node.start_mark.index
-    return {"ok": True, "text": new, "offset": len(new[:place].encode("utf-16-le")) // 2,
-            "spot": spot(new, place).as_json()}
-
-
-def _text_and_offset(data: Any) -> tuple[str, int]:
-    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-        raise UsageError("send a JSON object with the recipe as text")
-    text = data["text"]
-    if len(text) > MAX_RECIPE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_RECIPE_BYTES:
-        raise UsageError(f"the recipe is larger than {MAX_RECIPE_BYTES >> 20} MiB")
-    offset = data.get("offset", 0)
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise UsageError("offset is where the cursor is: a whole number of characters")
-    units = text.encode("utf-16-le", "surrogatepass")[:2 * offset]  # the page counts UTF-16 units
-    return text, len(units.decode("utf-16-le", "ignore"))
-
-
-def _seconds(data: dict) -> float:
-    value = data.get("at")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= LONGEST_TIME:
-        raise UsageError(f"at is the player's time, a number of seconds from 0, not {quote(value)}")
-    return float(value)
-
-
-def _point(data: dict, key: str) -> tuple[int, int]:
-    value = data.get(key)
-    if (not isinstance(value, list) or len(value) != 2 or
-            not all(not isinstance(v, bool) and isinstance(v, (int, float)) and 0 <= v <= MAX_PIXELS for v in value)):
-        raise UsageError(f"{key} is a point [x, y] in pixels of the picture, not {quote(value)}")
-    return round(value[0]), round(value[1])

@@ -26,8 +26,8 @@ from ..recipe.document import Recipe
 from ..recipe.loading import load_recipe
 from ..recipe.variables import parse_set
 from .folder import RECIPE_SUFFIXES, Folder, OutsideFolder
-from .looking import cursor_answer, edit_answer
 from .scratch import make_scratch, sweep_scratch
+from .tools import cursor_answer, edit_answer
 
 PREVIEW_WIDTH = 480  # pixels across a preview in the page; smaller results are previewed at their size
 KEPT_PREVIEWS = 2  # finished previews kept on disk: the one shown, and the one before while the next loads
@@ -241,7 +241,7 @@ class Studio:
             self.recipe = name
         return {"ok": True, "name": name}
 
-    # --- setting values by looking (ffx.studio.looking) --------------------------------------------------
+    # --- setting values by looking (ffx.studio.tools) -----------------------------------------------------
 
     def cursor(self, data: Any) -> dict:
         """What the editor's cursor is in; a text that does not parse is an answer too (no step)."""

@@ -18,17 +18,21 @@ from collections.abc import Sequence
 import yaml
 
 from ..errors import Problem, RecipeError
+from ..syntax.yamlsource import _compose as compose
 from ..syntax.yamlsource import format_path, load_yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Path = tuple  # of str | int: keys of mappings and indexes of sequences, from the document's root
 
 
 def parse(text: str) -> yaml.Node | None:
-    """The node tree of ``text``, whose marks are character offsets into it. The text is first read by
-    ffx's own bounded reader, so a document ffx would refuse is refused here with the same problem."""
-    load_yaml(text)
-    return yaml.compose(text, Loader=_Loader)
+    """The node tree of ``text``, whose marks are character offsets into it, built by ffx's own bounded
+    composer: a document ffx would refuse (too deep, too large, two documents, not YAML) is refused here
+    with the same problem, without recursion."""
+    try:
+        return compose(text, None)
+    except yaml.YAMLError:
+        load_yaml(text)  # the same failure, in ffx's words (line, column, what)
+        raise
 
 
 def cannot(message: str, path: Path = ()) -> RecipeError:
@@ -175,22 +179,23 @@ def set_fields(text: str, path: Path, values: dict[str, str], remove: Sequence[s
     return text
 
 
-def insert_item(text: str, path: Path, index: int, value: str) -> str:
+def insert_item(text: str, path: Path, index: int, value: str, root: yaml.Node | None = None) -> tuple[str, int]:
     """Insert ``value`` (flow YAML text) into the sequence at ``path`` before item ``index`` (at the
-    end when ``index`` is its length)."""
-    sequence = find(parse(text), path)
+    end when ``index`` is its length); the new text and where the new item starts in it. ``root``: the
+    text's nodes, when parsed already."""
+    sequence = find(parse(text) if root is None else root, path)
     if not isinstance(sequence, yaml.SequenceNode):
         raise cannot("is not a list", path)
     items = sequence.value
     if sequence.flow_style:
         if index < len(items):
             at = items[index].start_mark.index
-            return splice(text, at, at, f"{value}, ")
+            return splice(text, at, at, f"{value}, "), at
         if items:
             at = last_end(text, items[-1])
-            return splice(text, at, at, f", {value}")
+            return splice(text, at, at, f", {value}"), at + 2
         close = text.rindex("]", sequence.start_mark.index, sequence.end_mark.index)
-        return splice(text, close, close, value)
+        return splice(text, close, close, value), close
     dash = text.rindex("-", 0, items[0].start_mark.index)
     column = dash - line_start(text, dash)
     if index < len(items):
@@ -199,9 +204,9 @@ def insert_item(text: str, path: Path, index: int, value: str) -> str:
         if text[line_start(text, at):at].strip():  # "- - x": not a list of steps
             raise cannot("is a list written in a way the studio does not edit", path)
         at = line_start(text, at)
-        return splice(text, at, at, f"{' ' * column}- {value}{newline(text)}")
+        return splice(text, at, at, f"{' ' * column}- {value}{newline(text)}"), at + column + 2
     at = line_end(text, last_end(text, items[-1]))
-    return splice(text, at, at, f"{newline(text)}{' ' * column}- {value}")
+    return splice(text, at, at, f"{newline(text)}{' ' * column}- {value}"), at + len(newline(text)) + column + 2
 
 
 def number(value: float, places: int = 3) -> str:
