@@ -60,6 +60,17 @@ def test_bars_are_cropped_exactly_to_the_picture(tmp_path, name, picture, box):
     assert any(f"picture {x2 - x1}x{y2 - y1} at {x1},{y1}" in said for said in plan.findings), plan.findings
 
 
+def test_a_speck_in_a_bar_does_not_keep_the_bar(tmp_path):
+    # a 3x3 bright speck in the top bar (dust, a sparkle of coding noise): a row is picture only when over
+    # 1 % of it is bright, so the bar still goes
+    src = tmp_path / "speck.mkv"
+    subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=320x162:r=25:d=3,pad=320:240:0:38:black,"
+                    "drawbox=x=100:y=10:w=3:h=3:color=white:t=fill,format=yuv420p", "-c:v", "ffv1", str(src)], check=True)
+    assert whole(src)[0, 10, 100].min() > 200  # the speck is there
+    plan, frames = crop_auto(src, tmp_path / "out.mkv")
+    assert np.array_equal(frames, whole(src)[:, 38:200])
+
+
 def test_a_long_file_is_sampled_by_seeking(tmp_path, cache_home):
     src = boxed(tmp_path / "long.mkv", "320x162", (0, 38, 320, 200), seconds=SEEK_BEYOND + 10, rate=5)
     plan, frames = crop_auto(src, tmp_path / "out.mkv")

@@ -4,11 +4,13 @@ FFmpeg's ``cropdetect`` calls a row or column black when its *average* is
 under ``limit``. A dark picture (a night scene, a fade) has whole rows like
 that, and the average rule would crop into it: on a test pattern darkened to
 luma 16-39, cropdetect at its default limit cut 54 of 320 columns. Bars are
-flat: no pixel in them is far from black. So the pass first marks every pixel
-brighter than :data:`BLACK_LIMIT` (luma, 8-bit) white and everything else black
-(``lutyuv``), and cropdetect, with no tolerance (``limit=0``), then finds the
-smallest rectangle holding every such pixel: the darkened pattern keeps all its
-columns, a letterboxed one loses exactly its bars.
+flat: hardly a pixel in them is far from black. So the pass first marks every
+pixel brighter than :data:`BLACK_LIMIT` (luma, 8-bit) white and everything else
+black (``lutyuv``), and cropdetect's average rule then reads the marks: a row or
+column is picture when more than :data:`PICTURE_SHARE` of its pixels are marked.
+The darkened pattern keeps all its columns, a letterboxed one loses exactly its
+bars, and a film's soft edge (one pixel at luma 38 in a column of 360, on the
+last frame of the Chaplin excerpt) does not keep a dark column.
 
 Only a few frames are looked at (:data:`SAMPLES`, spread over the clip, each
 reached by seeking), and the rectangle kept is the union over them, so a frame
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from .analysis import Analysis
 
 BLACK_LIMIT = 32  # 8-bit luma: bars (16, or 0 in full range) with coding noise stay under it
+PICTURE_SHARE = 0.01  # of a row's or column's pixels brighter than BLACK_LIMIT, beyond which it is picture
 SAMPLES = 8  # frames looked at, spread over the clip
 
 # "[Parsed_cropdetect_3 @ 0x...] x1:0 x2:319 y1:38 y2:199 w:320 h:160 x:0 y:40 pts:... crop=320:160:0:40"
@@ -76,15 +79,16 @@ def sample_times(duration: float, count: int = SAMPLES) -> list[float]:
 
 def bar_filters(limit: int = BLACK_LIMIT) -> list[tuple[str, dict]]:
     """The filters (name, options) that log the picture's edges in each frame they see: 8-bit 4:2:0, every
-    pixel brighter than ``limit`` white, and cropdetect with no tolerance, from the first frame on, keeping
-    its rectangle from frame to frame (``reset=0``: each line is the union so far).
+    pixel brighter than ``limit`` white, and cropdetect calling a row or column picture when more than
+    :data:`PICTURE_SHARE` of it is white, from the first frame on, keeping its rectangle from frame to frame
+    (``reset=0``: each line is the union so far).
 
     >>> [name for name, _ in bar_filters()]
     ['format', 'lutyuv', 'cropdetect']
     """
     return [("format", {"pix_fmts": "yuv420p"}),
             ("lutyuv", {"y": f"gt(val,{limit})*255"}),
-            ("cropdetect", {"limit": 0, "round": 2, "reset": 0, "skip": 0})]
+            ("cropdetect", {"limit": PICTURE_SHARE, "round": 2, "reset": 0, "skip": 0})]
 
 
 def picture_edges(limit: int = BLACK_LIMIT) -> Analysis:
@@ -132,5 +136,5 @@ def read_picture_box(log: str, width: int, height: int) -> PictureBox | None:
     return PictureBox(max(0, x1), max(0, y1), min(width, x2), min(height, y2))
 
 
-__all__ = ["BLACK_LIMIT", "SAMPLES", "PictureBox", "bar_filters", "picture_box", "picture_edges", "read_picture_box",
+__all__ = ["BLACK_LIMIT", "PICTURE_SHARE", "SAMPLES", "PictureBox", "bar_filters", "picture_box", "picture_edges", "read_picture_box",
            "sample_times"]
