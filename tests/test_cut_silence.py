@@ -281,3 +281,15 @@ def test_the_shipped_lecture_recipe_renders_its_own_talk(tmp_path, cache_home):
 def test_a_generated_tone_pauses_where_told(pauses, says):
     with pytest.raises(ffx.RecipeError, match=re.escape(says)):
         ffx.Recipe(input=pauses, output="o.wav")
+
+
+def test_a_generated_tone_may_pause_a_hundred_times_and_more(tmp_path):
+    """FFmpeg's expression parser refuses a flat sum of about 100 terms: the pauses are added as a tree."""
+    pauses = [[round(0.1 * i, 1), round(0.1 * i + 0.05, 2)] for i in range(120)]
+    out = tmp_path / "paused.wav"
+    ffx.render(ffx.Recipe(input={"source": "sine", "duration": 12, "pauses": pauses}, output=str(out)))
+    samples = decode_audio(out)
+    assert len(samples) == 12 * SAMPLES
+    for start, end in pauses[::20]:
+        assert not samples[round(start * SAMPLES) + 1:round(end * SAMPLES) - 1].any()
+        assert np.abs(samples[round(end * SAMPLES) + 10:round(start * SAMPLES) + 4790]).max() > 0.1

@@ -287,8 +287,11 @@ def lecture(folder: Path, beeps: tuple[tuple[float, float], ...] = LECTURE_BEEPS
             rate: int = 25, size: str = "96x64", name: str = "lecture.mkv", codecs: tuple[str, ...] = (
                 "-c:v", "ffv1", "-c:a", "pcm_s16le")) -> Path:
     """A lecture clip (see :data:`LECTURE_BEEPS`), lossless by default; ``beeps`` are ``(start, end)`` seconds."""
-    sounding = "+".join(f"gte(t\\,{start})*lt(t\\,{end})" for start, end in beeps)
-    flashes = "+".join(f"between(n\\,{round(start * rate)}\\,{round(start * rate) + 1})" for start, _ in beeps)
+    def added(terms: list[str]) -> str:  # a balanced sum: FFmpeg refuses a flat one of about 100 terms
+        return terms[0] if len(terms) == 1 else f"({added(terms[:len(terms) // 2])}+{added(terms[len(terms) // 2:])})"
+
+    sounding = added([f"gte(t\\,{start})*lt(t\\,{end})" for start, end in beeps])
+    flashes = added([f"between(n\\,{round(start * rate)}\\,{round(start * rate) + 1})" for start, _ in beeps])
     path = folder / name
     ffmpeg("-f", "lavfi", "-i", f"color=c=0x202020:size={size}:rate={rate}:duration={length},"
                                 f"drawbox=c=white:t=fill:enable='{flashes}'",

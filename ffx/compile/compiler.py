@@ -37,9 +37,18 @@ from ..syntax.yamlsource import format_path
 _SOURCES_WITH_DURATION = {"testsrc", "testsrc2", "smptebars", "smptehdbars", "rgbtestsrc", "color", "yuvtestsrc"}
 
 
+def _balanced_sum(terms: list[str]) -> str:
+    """``terms`` added in a balanced tree: FFmpeg's expression parser refuses a flat sum of about 100 terms
+    ("Cannot allocate memory"), and nests a tree of 1,000 only ten deep."""
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    return f"({_balanced_sum(terms[:middle])}+{_balanced_sum(terms[middle:])})"
+
+
 def _paused_tone(spec: Input) -> str:
     """The sine tone at sine's own level (1/8) made silent over ``spec.pauses``, sample-exact."""
-    silent = "+".join(f"between(t,{graph.option_text(a)},{graph.option_text(b)})" for a, b in spec.pauses)
+    silent = _balanced_sum([f"between(t,{graph.option_text(a)},{graph.option_text(b)})" for a, b in spec.pauses])
     tone = f"0.125*sin(2*PI*{graph.option_text(spec.frequency)}*t)*not({silent})"
     return graph.filter_spec("aevalsrc", [("exprs", tone), ("sample_rate", str(spec.sample_rate)),
                                           ("duration", graph.option_text(spec.duration))])
