@@ -293,3 +293,14 @@ def test_a_generated_tone_may_pause_a_hundred_times_and_more(tmp_path):
     for start, end in pauses[::20]:
         assert not samples[round(start * SAMPLES) + 1:round(end * SAMPLES) - 1].any()
         assert np.abs(samples[round(end * SAMPLES) + 10:round(start * SAMPLES) + 4790]).max() > 0.1
+
+
+def test_more_cuts_than_one_step_makes_are_refused_in_one_line(tmp_path, monkeypatch):
+    """10,001 silences in a generated 3-hour talk (the pass's answer made up here) are refused naming min."""
+    many = [[i + 0.2, i + 0.9] for i in range(10_001)]
+    monkeypatch.setattr(GraphAnalyses, "analyse", lambda self, pad, analysis: many)
+    talk = {"source": "testsrc2", "size": "32x32", "duration": 10_800, "audio": "sine"}
+    with pytest.raises(ffx.RecipeError) as refused:
+        ffx.compile_recipe(ffx.Recipe(input=talk, steps=["cut_silence"], output=str(tmp_path / "o.mkv")))
+    (line,) = str(refused.value).splitlines()
+    assert "steps[0].cut_silence.min: 10,001 silent stretches found, more than the 10,000 one step cuts" in line
