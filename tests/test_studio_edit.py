@@ -47,6 +47,7 @@ DRAGS = [  # (steps before, step index, from, to, steps after)
     (["- crop:", "    x2: 100  # right", "    y2: 50", "- reverse"], 0, (10, 20), (110, 70),
      ["- crop:", "    x1: 10", "    y1: 20", "    width: 100", "    height: 50", "- reverse"]),
     (["- crop:"], 0, (10, 20), (110, 70), ["- crop: {x1: 10, y1: 20, width: 100, height: 50}"]),
+    (["- crop: auto  # the bars"], 0, (10, 20), (110, 70), ["- crop: {x1: 10, y1: 20, width: 100, height: 50}  # the bars"]),
     (["- blur"], 0, (10, 20), (110, 70), ["- blur: {region: {x1: 10, y1: 20, x2: 110, y2: 70}}"]),
     (["- blur: 4"], 0, (10, 20), (110, 70), ["- blur: {sigma: 4, region: {x1: 10, y1: 20, x2: 110, y2: 70}}"]),
     (["- blur: {sigma: 8, region: {width: 0.5, height: 0.5}}"], 0, (10, 20), (110, 70),
@@ -83,6 +84,18 @@ def test_a_drag_at_a_time_keys_the_options_that_move_and_sets_the_others(tmp_pat
     sliding = steps("- overlay:", "    with: logo", "    x: {0: 0, 3: 300}", "    y: 4")
     assert drag(sliding, 0, (120, 40), (121, 41), seconds=1.5) == \
         steps("- overlay:", "    with: logo", "    x: {0: 0, 1.5: 120, 3: 300}", "    y: 40")
+
+
+def test_a_texts_position_moves_as_a_pair(tmp_path):
+    text = steps("- text: {text: hi, position: [10, 20]}")
+    text = keyframe(text, 0, "position", 1.5)
+    assert text == steps("- text: {text: hi, position: [{0: 10, 1.5: 10}, {0: 20, 1.5: 20}]}")
+    text = drag(text, 0, (40, 50), (41, 51), seconds=3)  # a click at 3 s: where the text is then
+    text = keyframe(text, 0, "position", 2.25)  # on the curve between 1.5 s and 3 s
+    assert text == steps("- text: {text: hi, position: [{0: 10, 1.5: 10, 2.25: 25, 3: 40}, "
+                         "{0: 20, 1.5: 20, 2.25: 35, 3: 50}]}")
+    valid(text, tmp_path)
+    assert spot(text, text.index("position")).moves
 
 
 def test_a_drag_on_a_step_list_written_in_one_line():

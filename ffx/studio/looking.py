@@ -161,7 +161,7 @@ def set_by_drag(text: str, index: int, start: tuple[int, int], end: tuple[int, i
     written = {key.value for key, _ in options.value} if isinstance(options, yaml.MappingNode) else set()
     if kind == "position":
         if effect == "text":
-            return set_fields(text, path, {"position": f"[{x1}, {y1}]"})
+            return _place_text(text, path, x1, y1, seconds)
         values = {"x": x1, "y": y1}
         if not small:
             values["width"] = x2 - x1
@@ -177,13 +177,29 @@ def set_by_drag(text: str, index: int, start: tuple[int, int], end: tuple[int, i
             else:
                 places[low], remove = a, remove + [high, centre]
             sizes[size] = b - a
-        return _set(text, path, effect, {**places, **sizes}, remove, seconds)
+        return _set(text, path, effect, {**places, **sizes}, remove + ["auto"], seconds)
     if effect == "freeze" and "p1" in written:  # a freeze along a line: the drag draws it, start to end
         return set_fields(text, path, {"p1": f"[{int(start[0])}, {int(start[1])}]",
                                        "p2": f"[{int(end[0])}, {int(end[1])}]"})
     text = set_fields(text, path, {}, remove=("p1", "p2", "mask"))
     edges = dict(zip(EDGES, (number(x1), number(y1), number(x2), number(y2))))
     return set_fields(text, path + ("region",), edges, remove=OTHER_SHAPES)
+
+
+def _place_text(text: str, path: Path, x: int, y: int, seconds: float | None) -> str:
+    """A text's ``position: [x, y]``; where a coordinate moves on keyframes, a key at ``seconds``."""
+    where = path + ("position",)
+    place = find(parse(text), where)
+    if (seconds is None or not isinstance(place, yaml.SequenceNode) or len(place.value) != 2
+            or not any(isinstance(item, yaml.MappingNode) for item in place.value)):
+        return set_fields(text, path, {"position": f"[{x}, {y}]"})
+    for item, value in enumerate((x, y)):
+        node = find(parse(text), where + (item,))
+        if isinstance(node, yaml.MappingNode):
+            text = _key(text, where + (item,), seconds, number(value))
+        else:
+            text = splice(text, node.start_mark.index, node.end_mark.index, number(value))
+    return text
 
 
 def _set(text: str, path: Path, effect: str, values: dict[str, float], remove, seconds: float | None) -> str:
@@ -324,12 +340,23 @@ def add_keyframe(text: str, index: int, field: str, seconds: float) -> str:
     value = find(parse(text), where)
     if value is None:
         raise cannot(f"is not written in the step; write {field}: a number, then add a keyframe", where)
+    if isinstance(value, yaml.SequenceNode):  # a text's position [x, y]: both move
+        for item in range(len(value.value)):
+            text = _keyframe_at(text, where + (item,), seconds)
+        return text
+    return _keyframe_at(text, where, seconds)
+
+
+def _keyframe_at(text: str, where: Path, seconds: float) -> str:
+    """The number at ``where`` as keyframes with a key at ``seconds``, or its keyframes with one more."""
+    value = find(parse(text), where)
     at = number(seconds)
     if isinstance(value, yaml.ScalarNode):
         if _plain_number(value) is None:
             raise cannot(f"{value.value!r} is not a number; keyframes move numbers", where)
-        written = text[value.start_mark.index:value.end_mark.index]
-        return set_value(text, path, field, f"{{0: {written}}}" if at == "0" else f"{{0: {written}, {at}: {written}}}")
+        start, end = value.start_mark.index, value.end_mark.index
+        written = text[start:end]
+        return splice(text, start, end, f"{{0: {written}}}" if at == "0" else f"{{0: {written}, {at}: {written}}}")
     data = load_yaml(text).data
     for part in where:
         data = data[part]
