@@ -304,3 +304,18 @@ def test_a_phone_clip_through_the_gif_recipe_is_upright_sdr_and_cut_by_seeking(f
     upright = np.rot90(zoo.sdr_reference("320x180", 25).astype(float), k=1, axes=(1, 2))
     errors = [np.abs(got[0] - upright[n]).mean() for n in range(25)]
     assert int(np.argmin(errors)) == 5 and min(errors) < HDR_GIF_ERROR, errors
+
+
+def test_hdr_keep_carries_the_mastering_display_and_light_levels(folder):
+    """HDR10's static metadata reaches the kept file: FFmpeg's decoder hands it to the encoder, which writes
+    it in the bitstream and the container; the plan says it keeps it."""
+    src = zoo.hdr10_mastered(folder)
+    said = probe(str(src), FFMPEG)
+    assert said.content_light == zoo.CONTENT_LIGHT and "max_luminance=1000" in said.mastering_display
+    out = folder / "hdr10_kept.mp4"
+    plan = ffx.render(ffx.Recipe(input=str(src), steps=[{"trim": {"duration": 0.4}}],
+                                 output={"path": str(out), "codec": "libx265", "hdr": "keep"}), overwrite=True)
+    assert plan.normalised == (("input", ("PQ (HDR10) kept (hdr: keep) with its mastering display and light levels",)),)
+    kept = probe(str(out), FFMPEG)
+    assert (kept.color_transfer, kept.pix_fmt) == ("smpte2084", "yuv420p10le")
+    assert (kept.mastering_display, kept.content_light) == (said.mastering_display, said.content_light)

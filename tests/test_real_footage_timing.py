@@ -8,6 +8,7 @@ import warnings
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 import zoo
 from conftest import FFMPEG, decode_audio, decode_frames
@@ -116,3 +117,41 @@ def header_of(path) -> str:
     import subprocess
 
     return subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True, check=False).stderr
+
+
+# --- a phone's clip where nothing moved for a while ------------------------------------------------------
+
+@pytest.mark.parametrize("recipe", ["gif", "boomerang", "reverse", "excerpt"])
+def test_a_phone_clip_with_a_still_stretch_renders_exactly_through_shipped_recipes(folder, recipe):
+    """HLG HEVC in a MOV, turned a quarter, 1 s of frames, none for 1 s, 1 s more, its sound first: every
+    recipe's plan is the file written (boomerang's MP4 was 1.60 s short of its plan, the GIFs 0.30 s)."""
+    src = zoo.phone_still(folder)
+    info = probe(str(src), FFMPEG)
+    assert (info.gaps, info.picture_start, info.size, info.frames) == (True, pytest.approx(0.3), "180x320", 60)
+    assert check_one(recipe, src, folder) == "exact"
+
+
+def test_a_phone_clip_s_still_stretch_is_held_in_a_gif_upright_and_in_sdr(folder):
+    """Held from the file's start: the first frame stands for the 0.3 s before it, the frame before the stretch
+    through it; each frame upright (the display matrix) and tone-mapped (not washed out)."""
+    src = zoo.phone_still(folder)
+    plan = render(src, folder / "phone_still.gif", [{"trim": {"duration": 2.5}}])
+    got = decode_frames(folder / "phone_still.gif").astype(float)
+    assert len(got) == plan.result.frames == 75 and got.shape[1:3] == (320, 180)
+    upright = np.rot90(zoo.sdr_reference("320x180", 60, rate=30).astype(float), k=1, axes=(1, 2))
+    for slot in (0, 5, 20, 38, 50, 68, 72):  # slot k at k / 30 s; the picture starts at slot 9, stops at 39
+        shown = min(max(slot - 9, 0), 29) if slot < 69 else slot - 39
+        errors = [np.abs(got[slot] - frame).mean() for frame in upright]
+        assert int(np.argmin(errors)) == shown and min(errors) < 20, (slot, int(np.argmin(errors)), min(errors))
+
+
+def test_a_looped_still_faded_into_a_23_976_fps_clip_has_the_frames_planned(folder):
+    """A still looped to 2 s at 25 fps ends at 2.04 s (its one frame's own end added): converted to the clip's
+    23.976 fps it gave 49 frames where 48 were planned (the slideshow recipe on an AVI, one frame more)."""
+    recipe = ffx.Recipe(inputs={"clip": {"path": str(zoo.avi_mpeg4(folder))},
+                                "photo": {"source": "testsrc2", "size": "160x90", "rate": 25, "duration": 0.04}},
+                        steps=[{"from": "photo", "loop": {"duration": 2}, "as": "held"},
+                               {"from": "clip", "concat": {"with": ["held"], "transition": {"name": "fade", "duration": 1}}}],
+                        output=str(folder / "still_into_avi.mp4"))
+    plan = ffx.render(recipe, overwrite=True)
+    assert plan.result.frames == decoded_count(folder / "still_into_avi.mp4")

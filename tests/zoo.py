@@ -33,20 +33,22 @@ def _pattern(size: str, rate: int | str, duration: float) -> str:
     return f"testsrc2=size={size}:rate={rate}:duration={duration}"
 
 
-def sdr_reference(size: str = "320x180", frames: int = 25) -> np.ndarray:
+def sdr_reference(size: str = "320x180", frames: int = 25, rate: int = 25) -> np.ndarray:
     """The SDR test pattern the HDR files are made from, as (N, H, W, 3) RGB."""
     width, height = (int(side) for side in size.split("x"))
-    raw = subprocess.run([FFMPEG, "-v", "error", "-nostdin", "-f", "lavfi", "-i", _pattern(size, 25, frames / 25),
+    raw = subprocess.run([FFMPEG, "-v", "error", "-nostdin", "-f", "lavfi", "-i", _pattern(size, rate, frames / rate),
                           "-frames:v", str(frames), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                          capture_output=True, check=True).stdout
     return np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
 
 
-def _hdr(path: Path, transfer: str, size: str, duration: float, extra: tuple[str, ...] = ()) -> Path:
+def _hdr(path: Path, transfer: str, size: str, duration: float, extra: tuple[str, ...] = (),
+         frames: str = "") -> Path:
     # format=gbrp first: testsrc2 drawn straight into YUV would be BT.601 YUV, and zscale must read RGB
     convert = (f"format=gbrp,zscale=tin=bt709:t={transfer}:pin=bt709:p=bt2020:min=bt709:m=bt2020nc:"
                f"npl={REFERENCE_WHITE},format=yuv420p10le")
-    ffmpeg("-f", "lavfi", "-i", _pattern(size, 25, duration), *extra, "-vf", convert,
+    source = frames or _pattern(size, 25, duration)
+    ffmpeg("-f", "lavfi", "-i", source, *extra, "-vf", convert, *(("-fps_mode", "passthrough") if frames else ()),
            "-c:v", "libx265", "-x265-params", "log-level=error", "-crf", "12", "-tag:v", "hvc1",
            "-color_trc", transfer, "-color_primaries", "bt2020", "-colorspace", "bt2020nc", "-color_range", "tv",
            str(path))
@@ -56,6 +58,27 @@ def _hdr(path: Path, transfer: str, size: str, duration: float, extra: tuple[str
 def hdr10(folder: Path, size: str = "320x180", duration: float = 1.0) -> Path:
     """HDR10: 10-bit HEVC, PQ transfer (smpte2084), BT.2020 primaries and matrix."""
     return _hdr(Path(folder) / "hdr10.mp4", "smpte2084", size, duration)
+
+
+# HDR10's static metadata as x265 takes it: P3 primaries in a D65 white, 1000 cd/m2 peak; MaxCLL, MaxFALL
+MASTER_DISPLAY = "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)"
+CONTENT_LIGHT = (1000, 400)
+
+
+def hdr10_mastered(folder: Path, duration: float = 1.0) -> Path:
+    """HDR10 with its mastering display and content light levels, in the bitstream (SEI) and in the MP4's
+    boxes (mdcv, clli), as a camera or grading tool writes them: encoded once with x265's parameters, then
+    again by FFmpeg, whose decoder hands the metadata on to the encoder and the muxer."""
+    folder = Path(folder)
+    coded = _hdr(folder / "hdr10_sei.mp4", "smpte2084", "320x180", duration)
+    ffmpeg("-i", str(coded), "-c:v", "libx265", "-x265-params",
+           f"log-level=error:hdr10=1:repeat-headers=1:master-display={MASTER_DISPLAY}:"
+           f"max-cll={CONTENT_LIGHT[0]},{CONTENT_LIGHT[1]}", "-crf", "12", "-tag:v", "hvc1",
+           str(folder / "hdr10_first.mp4"))
+    path = folder / "hdr10_mastered.mp4"
+    ffmpeg("-i", str(folder / "hdr10_first.mp4"), "-c:v", "libx265", "-x265-params", "log-level=error", "-crf", "12",
+           "-tag:v", "hvc1", str(path))
+    return path
 
 
 def hlg(folder: Path, size: str = "320x180", duration: float = 1.0) -> Path:
@@ -151,6 +174,20 @@ def phone_clip(folder: Path, duration: float = 2.0) -> Path:
     ffmpeg("-display_rotation", "90", "-itsoffset", "0.3", "-i", str(picture),
            "-f", "lavfi", "-i", f"sine=frequency=660:duration={duration + 0.3}",
            "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", str(path))
+    return path
+
+
+def phone_still(folder: Path) -> Path:
+    """A phone's clip where nothing moved for a while: HLG HEVC 10-bit in a MOV, turned a quarter (display
+    matrix), 1 s at 30 fps, no frame for 1 s (the phone writes none while the picture stands still), 1 s
+    more, and the sound starting 0.3 s before the picture and lasting to its end."""
+    folder = Path(folder)
+    frames = "testsrc2=size=320x180:rate=30:duration=2,setpts='PTS+gte(N\\,30)*1/TB'"
+    picture = _hdr(folder / "phone_still_picture.mp4", "arib-std-b67", "320x180", 2.0, frames=frames)
+    path = folder / "phone_still.mov"
+    ffmpeg("-display_rotation", "90", "-itsoffset", "0.3", "-i", str(picture),
+           "-f", "lavfi", "-i", "sine=frequency=660:duration=3.3", "-map", "0:v", "-map", "1:a",
+           "-c:v", "copy", "-c:a", "aac", str(path))
     return path
 
 
@@ -273,7 +310,7 @@ def mpeg_ps(folder: Path, duration: float = 2.5) -> Path:
 
 # every timing file: name -> maker (each takes the folder)
 TIMING = {f.__name__: f for f in (bframes, edit_list, avi_mjpeg, avi_mpeg4, ts_offset, gap, sound_longer,
-                                  sound_first, sound_shorter, surround, mono, hires_sound, mpeg_ps)}
+                                  sound_first, sound_shorter, surround, mono, hires_sound, mpeg_ps, phone_still)}
 
 
 # A lecture, as cut_silence sees one: beeps of a 440 Hz tone (amplitude 0.5), each shown by a white flash on its

@@ -123,13 +123,15 @@ def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at
     audio, retimed = clip.audio, False
     if video is not None and not info.cover and info.counted and info.fps and info.duration:
         video, audio, retimed = _timing(video, audio, info, ctx, output, done)
+        if retimed or "seeks_exactly" in changes:  # a command reading the file itself would not see this
+            changes["normalised"] = True
     if audio is not None and output.kind in ("video", "audio"):
         audio = _sound_for(output.audio_encoder(), audio, info, ctx, done)
     if not changes and not done.notes:
         return clip
     # a retimed clip's frames are no longer where the file's packets are: a trim cuts it in the graph, and
     # nothing reads the file for it again
-    changes.update(input_notes=tuple(done.notes), input_filters=tuple(done.filters), normalised=retimed)
+    changes.update(input_notes=tuple(done.notes), input_filters=tuple(done.filters))
     return clip.evolve(video=video, audio=audio, info=info.replace(**changes),
                        input_node=clip.input_node if info.first_streams and not retimed else None)
 
@@ -137,7 +139,7 @@ def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at
 def _timing(video: graph.Pad, audio: graph.Pad | None, info: MediaInfo, ctx: StepContext, output: Output,
             done: _Done) -> tuple[graph.Pad, graph.Pad | None, bool]:
     """Gaps held or kept as the output's format does, sound cut or padded to the picture's end: whether the
-    frames were moved.
+    frames were moved (held).
 
     Times stay the file's own, as a player counts them (a picture that starts after its sound starts there).
     A video file keeps a gap (its frames carry their times; its rate is then the average); an animation (GIF,
@@ -155,21 +157,27 @@ def _timing(video: graph.Pad, audio: graph.Pad | None, info: MediaInfo, ctx: Ste
     if info.gaps and not held:
         changes["fps"] = nice_rate(info.frames / span)  # kept: the frames as they are, at their average rate
         done.notes.append(f"gaps kept (variable rate, {float(changes['fps']):.4g} fps on average)")
-    if not (held or long or short):
-        return video, audio, False
     if held:
-        video = ctx.chain(video, "fps", {"fps": info.fps})
-        changes.update(frames=max(1, round(span * info.fps)), gaps=False)
-        done.notes.append(f"gaps held at {float(info.fps):.4g} fps (frames repeated)")
+        # held from the file's start: a picture that starts after its sound shows its first frame from 0, so
+        # frame k is at k / fps as a cut by rate counts it (fps's start_time pads with that frame)
+        video = ctx.chain(video, "fps", {"fps": info.fps, **({"start_time": 0} if info.picture_start else {})})
+        changes.update(frames=max(1, round(end * info.fps)), gaps=False, picture_start=0.0)
+        done.notes.append(f"gaps held at {float(info.fps):.4g} fps (frames repeated)"
+                          + (f", the first frame from 0 s ({info.picture_start:.2f} s before it)"
+                             if info.picture_start else ""))
+    if long or short:
+        # the sound is cut at the file's times: a seek of the input would move them, so the file is read
+        # from its start (a trim still reads where its frames are), and no feeder reads it again
+        changes.update(seeks_exactly=False)
     if long:
         audio = ctx.chain(audio, "atrim", {"end": format_seconds(end)})
         done.notes.append(f"sound cut at the picture's end ({end:.2f} s, {sound[1] - end:.2f} s left out)")
     if short:
         audio = ctx.chain(audio, "apad", {"whole_dur": format_seconds(end - sound[0])})
         done.notes.append(f"sound padded with {end - sound[1]:.2f} s of silence to the picture's end")
-    if sound is not None:
+    if sound is not None and (long or short):
         changes["sound_span"] = (sound[0], end)
-    return video, audio, True
+    return video, audio, held
 
 
 def _sound_for(encoder: str, audio: graph.Pad, info: MediaInfo, ctx: StepContext, done: _Done) -> graph.Pad:
@@ -224,7 +232,12 @@ def _hdr(video: graph.Pad, info: MediaInfo, output: Output, done: _Done) -> grap
                             f"file written with {codec or 'no video encoder'} does not",
                             field="output.hdr", hint="write .mp4, .mov or .mkv with codec: libx265 (10-bit HEVC), "
                                                      "or let the picture be tone-mapped (hdr: tonemap)")
-        done.notes.append(f"{HDR_NAMES[info.color_transfer]} kept (hdr: keep)")
+        # the decoder hands HDR10's mastering display and light levels to the encoder, which writes them
+        # (measured with the bundled FFmpeg: libx265, SVT-AV1, VP9, FFV1, ProRes; MP4, MOV, MKV, WebM)
+        carried = [what for what, there in (("mastering display", info.mastering_display),
+                                            ("light levels", info.content_light)) if there]
+        done.notes.append(f"{HDR_NAMES[info.color_transfer]} kept (hdr: keep)"
+                          + (f" with its {' and '.join(carried)}" if carried else ""))
         return video
     linear = done.picture(video, "zscale", {
         "transferin": info.color_transfer, "primariesin": info.color_primaries or "bt2020",

@@ -69,7 +69,10 @@ def fit_clip(clip: Clip, fmt: JointFormat, fit: Fit, background: str, ctx: StepC
     video = clip.video
     frames = info.frames
     if info.fps != fmt.rate:
-        video = ctx.chain(video, "fps", {"fps": fmt.rate})
+        # frame n at n / its own rate first: fps counts its slots to the stream's end, and that end is not
+        # always frames / rate (a still looped to 2 s at 25 fps ends at 2.04 s, the one frame's own end
+        # added: 49 frames at 23.976 fps where 48 were planned; a clip that keeps gaps ends past its average)
+        video = ctx.chain(ctx.constant_rate(clip), "fps", {"fps": fmt.rate})
         frames = round(Fraction(frames) / info.fps * fmt.rate)
     # frame n at n / rate: the joint filters need one time base and no gaps
     video = ctx.constant_rate(clip.evolve(video=video, info=info.replace(fps=fmt.rate)))

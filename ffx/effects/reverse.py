@@ -84,6 +84,11 @@ class Reverse(Effect):
         pads = segmented_reverse(clip, ctx, 0, clip.info.frames or 0)
         whole = reverse_memory(clip, ctx.encoder_frames)
         if pads is None and not clip.info.seeks_exactly and ctx.max_memory is not None and whole > ctx.max_memory:
+            if clip.info.normalised:  # the sound was cut or padded to the picture at the input (docs/design.md)
+                raise StepError(f"this input cannot be reversed in segments (its sound is cut or padded to its "
+                                f"picture at the file's times), and whole it needs ~{whole / 2**20:.0f} MiB, over "
+                                f"the memory budget of {ctx.max_memory / 2**20:.0f} MiB",
+                                hint="trim the clip first, or raise --max-memory")
             raise StepError(f"this input cannot be reversed in segments (FFmpeg's seeking in MPEG-TS lands by a "
                             f"guess), and whole it needs ~{whole / 2**20:.0f} MiB, "
                             f"over the memory budget of {ctx.max_memory / 2**20:.0f} MiB",

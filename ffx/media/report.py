@@ -19,6 +19,9 @@ _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _SIZE = re.compile(r"(?<![0-9a-zA-Z])([1-9]\d{0,4})x([1-9]\d{0,4})(?![0-9a-zA-Z])")
 _FPS = re.compile(r"([\d.]+)(k?) fps")
 _TBR = re.compile(r"([\d.]+)(k?) tbr")
+# HDR10's static metadata, as FFmpeg lists a stream's side data
+_MASTERING = re.compile(r"Mastering display metadata: (.*)$", re.MULTILINE)
+_LIGHT = re.compile(r"Content light level metadata: MaxCLL=(\d+), MaxFALL=(\d+)")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
 _FRAMES = re.compile(r"frame=\s*(\d+)")
 _RATE = re.compile(r"(\d+) Hz")
@@ -70,6 +73,11 @@ def parse_ffmpeg_report(text: str, *, counted: bool = True, video_stream: int | 
         pix_fmt = fmt[1] if fmt else None
         attached = video.attached
         facts = picture_facts(rest)
+        mastering, light = _MASTERING.search(video.after), _LIGHT.search(video.after)
+        if mastering:  # HDR10's side data, as the container says it (SEI alone is seen only when decoded)
+            facts["mastering_display"] = mastering[1].strip()
+        if light:
+            facts["content_light"] = (int(light[1]), int(light[2]))
         rotation = _ROTATION.search(video.after)
         if rotation and round(abs(float(rotation[1]))) % 180 == 90 and width:
             width, height = height, width  # FFmpeg rotates on decode
