@@ -32,7 +32,7 @@ def five_cuts(path: Path, size: str = "160x120") -> Path:
                      f"testsrc2=s=40x40:r={RATE},trim=end_frame={frames}[m{i}];"
                      f"[b{i}][m{i}]overlay=x='50+n*2':y='30+n':shortest=1[s{i}]")
         joined += f"[s{i}]"
-    graph = ";".join(parts) + f";{joined}concat=n={len(LENGTHS)}:v=1:a=0"
+    graph = ";".join(parts) + f";{joined}concat=n={len(LENGTHS)}:v=1:a=0,format=yuv420p"  # as players get it
     seconds = sum(LENGTHS) / RATE
     subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", graph, "-f", "lavfi", "-i",
                     f"sine=frequency=440:sample_rate=48000:duration={seconds}", "-c:v", "ffv1", "-c:a", "pcm_s16le",
@@ -190,10 +190,10 @@ def test_the_scene_sheet_recipe_renders_without_media(tmp_path):
 
 
 def test_a_contact_sheet_after_a_scenes_step_uses_its_threshold(cuts_clip, tmp_path):
-    # the cuts score 34, 34, 66, 47 and 47 (scdet): at 50 only the third is a cut, so two scenes, two tiles
+    # the cuts score 45, 46, 88, 63 and 63 (scdet on RGB): at 70 only the third is a cut: two scenes, two tiles
     out = tmp_path / "sheet.png"
     plan = api.render(api.Recipe(input=str(cuts_clip), output=str(out), steps=[
-        {"scenes": {"threshold": 50}},
+        {"scenes": {"threshold": 70}},
         {"contact_sheet": {"at": "scenes", "columns": 4, "width": 648, "padding": 8, "timestamps": False}}]))
     assert [f for f in plan.findings if "scenes:" in f] == ["steps[0] (scenes): scenes: 1 cut at 3.280"]
     sheet = decode_frames(out)[0]
