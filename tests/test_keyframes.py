@@ -254,7 +254,7 @@ def test_the_schema_the_effects_list_and_the_graph_say_what_can_move(box):
     steps = recipe_json_schema()["properties"]["steps"]["items"]["anyOf"]
     bodies = {name: variant["properties"][name]["anyOf"][0] for variant in steps if "properties" in variant
               for name in variant["properties"] if name not in ("from", "as")}
-    assert bodies["color"]["x-can-move"] == ["brightness", "contrast", "saturation"]
+    assert bodies["color"]["x-can-move"] == ["brightness", "contrast", "saturation", "gamma", "hue"]
     assert "Keyframes" in str(bodies["overlay"]["properties"]["x"]) and "x-can-move" not in bodies["trim"]
     recipe = ffx.Recipe(inputs={"main": {"source": "color", "size": "160x90", "duration": 1}, "box": str(box)},
                         steps=[{"overlay": {"with": "box", "x": {0: 0, 1: 50}}}, {"gblur": {"sigma": {0: 1, 1: 3}}}],
@@ -281,3 +281,13 @@ def test_a_picture_at_another_rate_keeps_every_frame_of_a_clip_with_a_gap(tmp_pa
 def test_the_vertical_blur_cannot_move():
     with pytest.raises(ffx.RecipeError, match="blur.sigma_y: this parameter cannot move"):
         ffx.effects.Blur(sigma=2, sigma_y={0: 1, 1: 3})
+
+
+def test_gamma_and_hue_follow_their_keyframes(tmp_path):
+    source = {"source": "testsrc2", "size": "160x90", "rate": RATE, "duration": 3}
+    plain = render_gray(tmp_path, [{"color": {}}], source=source, pix_fmt="rgb24")
+    for field, keys in (("gamma", {0: 0.5, 2: 2, "ease": "out"}), ("hue", {0: 0, 2.4: 180})):
+        pairs = still_equivalents(tmp_path, "color", field, keys, [0.4, 1.2, 2.8], source, "rgb24")
+        for moving, still in pairs:
+            assert np.abs(moving - still).max() <= 1
+        assert np.abs(pairs[2][0] - plain[round(2.8 * RATE)]).mean() > 10  # and they change the picture

@@ -3,9 +3,9 @@
 The ``eq`` filter does brightness, contrast, saturation and gamma in one pass
 (MoviePy's ``LumContrast``, ``MultiplyColor`` and ``GammaCorrection``), ``hue``
 turns the colours around the colour wheel, ``negate`` is MoviePy's
-``InvertColors``. Values left at their neutral default add no filter. Brightness, contrast and
-saturation can move: keyframes (``brightness: {0: -0.3, 2: 0}``) are eq's own expressions of ``t``,
-evaluated on every frame (``eval=frame``).
+``InvertColors``. Values left at their neutral default add no filter. Brightness, contrast,
+saturation, gamma and hue can move: keyframes (``brightness: {0: -0.3, 2: 0}``) are eq's and hue's own
+expressions of ``t``, evaluated on every frame (eq's ``eval=frame``).
 FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#eq, #hue and #negate
 """
 
@@ -30,8 +30,10 @@ class Color(Effect):
         1.0, description="stretches the luma away from mid-gray (1 = unchanged, 0 = flat gray), or keyframes")
     saturation: moving(float, ge=0, le=3) = Field(1.0, description="colour strength (0 = gray, 1 = unchanged), "
                                                                    "or keyframes")
-    gamma: float = Field(1.0, ge=0.1, le=10, description="gamma of the luma (above 1 lifts the shadows)")
-    hue: float = Field(0.0, ge=-360, le=360, description="turn the colours around the colour wheel, degrees")
+    gamma: moving(float, ge=0.1, le=10) = Field(1.0, description="gamma of the luma (above 1 lifts the shadows), "
+                                                                  "or keyframes")
+    hue: moving(float, ge=-360, le=360) = Field(0.0, description="turn the colours around the colour wheel, "
+                                                                 "degrees, or keyframes")
     invert: bool = Field(False, description="a negative: every channel becomes its opposite")
 
     example = "- color: {brightness: 0.05, contrast: 1.2, saturation: 1.3}"
@@ -53,7 +55,9 @@ class Color(Effect):
         elif eq:
             # eval=init: the values are constants, so eq computes its tables once, not per frame
             video = ctx.chain(video, "eq", {**eq, "eval": "init"})
-        if self.hue:
+        if isinstance(self.hue, Keyframes):
+            video = ctx.chain(video, "hue", {"h": self.hue.as_expression()})  # hue evaluates h on every frame
+        elif self.hue:
             video = ctx.chain(video, "hue", {"h": self.hue})
         if self.invert:
             video = ctx.chain(video, "negate")

@@ -25,7 +25,7 @@ from ..filtergraph import graph
 from .base import Effect
 from .context import Clip, StepContext, StepError, paired_length, require
 from .fields import StreamRef, Time
-from .keyframes import Keyframes, commanded, moving
+from .keyframes import Keyframes, commanded, fixed, moving
 
 Place = Literal["center", "top", "bottom", "left", "right", "top_left", "top_right", "bottom_left", "bottom_right"]
 
@@ -52,7 +52,8 @@ class Overlay(Effect):
     y: Coordinate = Field(0, description="top edge of the overlay, in pixels (or keyframes)")
     position: Place | None = Field(None, description="a named place instead of x, y: center, top_right, "
                                                      "bottom_left, ... (margin from the edge)")
-    margin: int = Field(10, ge=0, le=16384, description="distance from the edge for a named position, px")
+    margin: fixed(int, "a named position's margin is set once; give x and y as keyframes to move the overlay") = Field(
+        10, ge=0, le=16384, description="distance from the edge for a named position, px")
     start: Time | None = Field(None, description="when the overlay appears (seconds; its first frame shows then)")
     end: Time | None = Field(None, description="when it disappears (default: the end of the clip)")
     slide: Literal["left", "right", "top", "bottom"] | None = Field(

@@ -28,7 +28,11 @@ from pydantic import Field, model_validator
 from .base import Effect
 from .context import Clip, StepContext, StepError
 from .fields import Color
-from .keyframes import MOVES_OVER_TIME, Keyframes, moves, moving
+from .keyframes import MOVES_OVER_TIME, Keyframes, fixed, moves, moving
+
+# the canvas is the picture the step hands on: its size is one for the whole stream
+Side = fixed(int | None, "the canvas's size is the size of the picture it hands on, which cannot change over time; "
+                         "x and y move the picture on it")
 
 ASPECT = r"^\d{1,5}:\d{1,5}$"
 
@@ -41,14 +45,14 @@ class Pad(Effect):
     """Add borders: ``margin`` pixels, or a canvas of ``aspect`` (9:16) or ``width`` x ``height``; colour or blurred picture behind."""
 
     effect: Literal["pad"] = "pad"
-    margin: int | None = Field(None, ge=0, le=8192, description="pixels added on every side")
-    left: int | None = Field(None, ge=0, le=8192, description="pixels added on the left (overrides margin)")
-    right: int | None = Field(None, ge=0, le=8192, description="pixels added on the right (overrides margin)")
-    top: int | None = Field(None, ge=0, le=8192, description="pixels added on the top (overrides margin)")
-    bottom: int | None = Field(None, ge=0, le=8192, description="pixels added on the bottom (overrides margin)")
+    margin: Side = Field(None, ge=0, le=8192, description="pixels added on every side")
+    left: Side = Field(None, ge=0, le=8192, description="pixels added on the left (overrides margin)")
+    right: Side = Field(None, ge=0, le=8192, description="pixels added on the right (overrides margin)")
+    top: Side = Field(None, ge=0, le=8192, description="pixels added on the top (overrides margin)")
+    bottom: Side = Field(None, ge=0, le=8192, description="pixels added on the bottom (overrides margin)")
     aspect: str | None = Field(None, pattern=ASPECT, description="fit the picture, centred, in a canvas of this shape: \"9:16\", \"1:1\", \"16:9\"")
-    width: int | None = Field(None, ge=2, le=16384, description="canvas width (with height): the picture is centred")
-    height: int | None = Field(None, ge=2, le=16384, description="canvas height (with width)")
+    width: Side = Field(None, ge=2, le=16384, description="canvas width (with height): the picture is centred")
+    height: Side = Field(None, ge=2, le=16384, description="canvas height (with width)")
     x: moving(int, ge=-16384, le=16384) | None = Field(
         None, description="left edge of the picture on an aspect or width x height canvas (default: centred), "
                           "or keyframes")

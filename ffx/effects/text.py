@@ -45,7 +45,9 @@ from .base import Effect
 from .context import Clip, StepContext, StepError, provided, require
 from .fields import Color, Time
 from .fonts import FONT_FILE_SUFFIXES, SHIPPED_FONT, check_font_file
-from .keyframes import MOVES_OVER_TIME, Keyframes, moves, moving
+from .keyframes import MOVES_OVER_TIME, Keyframes, fixed, moves, moving
+
+_ONCE = "drawtext sets it once (what moves: position as [x, y], size, opacity)"
 
 Fit = Literal["shrink", "wrap", "none"]
 Position = Literal["center", "top", "bottom", "left", "right", "top_left", "top_right", "bottom_left",
@@ -124,13 +126,13 @@ class Text(Effect):
     position: Position | list[moving(int, ge=-100_000, le=100_000)] = Field(
         "bottom", description="center, top, bottom, left, right, top_left, ... or [x, y] in pixels (each may be "
                               "keyframes)")
-    margin: int = Field(10, ge=0, le=10000, description="distance from the frame's edge for named positions, px")
+    margin: fixed(int, _ONCE) = Field(10, ge=0, le=10000, description="distance from the frame's edge for named positions, px")
     align: Literal["left", "center", "right"] = Field("center", description="alignment of the lines of a multi-line text")
-    line_spacing: int = Field(4, ge=-1000, le=1000,
+    line_spacing: fixed(int, _ONCE) = Field(4, ge=-1000, le=1000,
                               description="pixels between lines beyond the font's ascent (Pillow's spacing, MoviePy's interline)")
     box: Color | None = Field(None, description="draw a box of this colour behind the text (e.g. black@0.5)")
-    box_padding: int = Field(8, ge=0, le=1000, description="box margin around the text, px")
-    outline: int = Field(0, ge=0, le=100, description="outline width, px")
+    box_padding: fixed(int, _ONCE) = Field(8, ge=0, le=1000, description="box margin around the text, px")
+    outline: fixed(int, _ONCE) = Field(0, ge=0, le=100, description="outline width, px")
     outline_color: Color = Field("black", description="outline colour")
     fit: Fit = Field("none", description="text wider than the frame: shrink (a smaller size), wrap (more lines) "
                                          "or none (cut off, with a warning)")

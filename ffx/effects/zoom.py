@@ -20,7 +20,9 @@ from pydantic import Field, model_validator
 
 from .base import Effect
 from .context import Clip, StepContext
-from .keyframes import Keyframes, moving
+from .keyframes import Keyframes, fixed, moving
+
+_ENDS = "start and end are the zoom on the first and last frames; give factor as keyframes for any other curve"
 
 FINE = 4  # the enlargement that makes the window's steps a quarter pixel
 
@@ -32,8 +34,8 @@ class Zoom(Effect):
     """Zoom smoothly from ``start`` to ``end`` times the picture over the clip, centred on ``focus``."""
 
     effect: Literal["zoom"] = "zoom"
-    start: float = Field(1.0, ge=1, le=10, description="zoom factor on the first frame (1 = the whole picture)")
-    end: float = Field(1.2, ge=1, le=10, description="zoom factor on the last frame")
+    start: fixed(float, _ENDS) = Field(1.0, ge=1, le=10, description="zoom factor on the first frame (1 = the whole picture)")
+    end: fixed(float, _ENDS) = Field(1.2, ge=1, le=10, description="zoom factor on the last frame")
     factor: moving(float, ge=1, le=10) | None = Field(
         None, description="the zoom factor as keyframes over time (instead of start and end), e.g. "
                           "{0: 1, 3: 1.3, ease: in_out}")
