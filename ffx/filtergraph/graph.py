@@ -32,7 +32,8 @@ from fractions import Fraction
 
 
 OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-FILTER_NAME = re.compile(r"^[a-z][a-z0-9_]*(@[A-Za-z0-9_]+)?$")  # a class, and an instance name sendcmd can address
+FILTER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+INSTANCE_NAME = re.compile(r"^[a-z][a-z0-9_]*@[A-Za-z0-9_]+$")  # a class and the instance name sendcmd addresses
 _LEVEL1_SPECIAL = re.compile(r"[\\':]")
 _LEVEL2_SPECIAL = re.compile(r"([\\'\[\],;])")
 _WHITESPACE = " \n\t\r"
@@ -86,7 +87,7 @@ def escape_graph(text: str) -> str:
 
 def filter_spec(name: str, options: list[tuple[str, str]]) -> str:
     """One filter as it appears in a filtergraph, escaped for both levels."""
-    if not FILTER_NAME.match(name):
+    if not (FILTER_NAME.match(name) or INSTANCE_NAME.match(name)):
         raise ValueError(f"{name!r} is not a valid filter name")
     parts = []
     for key, value in options:
