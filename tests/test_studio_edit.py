@@ -256,6 +256,26 @@ def test_a_drag_through_the_endpoint_crops_the_render_where_dragged(client):
     assert (got == half[:, 10:60, 20:100]).all()
 
 
+@pytest.mark.parametrize("step, at, drawn", [
+    ("- crop: {x1: 10, y1: 20, width: 100, height: 50}", 0, {"rect": [10, 20, 110, 70]}),
+    ("- crop: {x1: {0: 0, 2: 200}, y1: 0.5, width: 100, height: 0.25}", 1, {"rect": [100, 90, 200, 135]}),
+    ("- crop: {x1: {0: 0, 2: 200, ease: in_out}, width: 100}", 0.5, {"rect": [31, 0, 131, 180]}),
+    ("- blur: {region: {x2: 0.5, y1: 0.5}}", 0, {"rect": [0, 90, 160, 180]}),
+    ("- freeze: {p1: [0.5, 0], p2: [0.5, 1.0]}", 0, {"line": [[160, 0], [160, 180]]}),
+    ("- overlay: {with: logo, x: {0: 0, 2: 200}, y: 7}", 1.5, {"point": [150, 7]}),
+    ("- text: {text: hi, position: [{0: 0, 1: 30}, 40]}", 2, {"point": [30, 40]}),
+    ("- overlay: {with: logo, position: center}", 0, None),
+    ("- crop: {x1: 10, width: '${w}'}", 0, None),
+    ("- crop: {x1: 300, width: 100}", 0, None),  # outside the frame: validate says so
+])
+def test_the_cursor_answer_draws_the_steps_shape_at_the_players_time(client, step, at, drawn):
+    text = steps(step)
+    answer = client.post("/api/cursor", json={"text": text, "offset": text.index(step) + 3, "size": "320x180",
+                                              "at": at}).json()
+    assert answer["step"] == 0 and answer["shape"] == drawn
+    assert "shape" not in client.post("/api/cursor", json={"text": text, "offset": text.index(step)}).json()
+
+
 def test_the_endpoints_answer_mistakes_in_one_line(client):
     assert client.post("/api/cursor", json={"text": "a: [", "offset": 1}).json()["ok"] is False
     for body, status, message in [

@@ -119,6 +119,12 @@ def test_a_drag_a_keyframe_and_a_trim_set_by_looking_render_where_they_were_set(
             dragged = [int(n) for n in re.search(r"crop: \{x1: (\d+), y1: (\d+), width: (\d+), height: (\d+)\}",
                                                  text).groups()]
             assert dragged == pytest.approx([160, 90, 320, 180], abs=2)  # the step's pixels, not the preview's
+            rect = [dragged[0], dragged[1], dragged[0] + dragged[2], dragged[1] + dragged[3]]
+            page.wait_for_function("(rect) => document.body.dataset.shape === JSON.stringify({rect})", arg=rect)
+            assert page.locator("#shape").is_visible()  # the crop as written, drawn where the mouse went
+            frame, drawn = page.locator("#frame").bounding_box(), page.locator("#shape").bounding_box()
+            assert [drawn["x"] - frame["x"], drawn["y"] - frame["y"], drawn["width"], drawn["height"]] == \
+                pytest.approx([120, 67.5, 240, 135], abs=3)
 
             # a keyframe for x1 at the player's time, on the crop's clock
             _cursor_at(page, "x1:", "1:x1")

@@ -27,6 +27,7 @@ from .looking import (
     spot,
     step_items,
 )
+from .shapes import shape
 from .textedit import entry, find, parse
 
 LONGEST_TIME = 1e7  # seconds (about 115 days): ffx's bound on any time
@@ -34,9 +35,15 @@ ACTIONS = ("drag", "start", "end", "keyframe")
 
 
 def cursor_answer(data: Any) -> dict:
-    """What the page's cursor is in (``{text, offset}``; the offset in UTF-16 units, as the page counts)."""
+    """What the page's cursor is in (``{text, offset}``; the offset in UTF-16 units, as the page counts);
+    with ``size`` (``"WxH"``, the frames looked at) and ``at`` (the player's time), the step's shape there."""
     text, offset = _text_and_offset(data)
-    return spot(text, offset).as_json()
+    where = spot(text, offset)
+    answer = where.as_json()
+    size = data.get("size")
+    if where.step is not None and isinstance(size, str) and data.get("at") is not None:
+        answer["shape"] = shape(text, where.step, size, _seconds(data))
+    return answer
 
 
 def edit_answer(data: Any) -> dict:

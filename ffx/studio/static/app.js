@@ -262,6 +262,7 @@ function tools() {
     : `Look at steps[${spot.step}] to set its values by looking`;
   else if (drags) hint = spot.rectangle === "position"
     ? `drag on the frame: the ${spot.effect}'s place (top left)${spot.effect === "overlay" ? " and width" : ""}`
+    : spot.shape && spot.shape.line ? `drag on the frame: the ${spot.effect}'s line, from its start to its end`
     : `drag a rectangle on the frame: the ${spot.effect}'s ${spot.rectangle === "edges" ? "rectangle" : "region"}`;
   else hint = spot.step === null ? "start here / end here add a trim after the last step"
     : `${spot.effect}: ${spot.effect === "trim" ? "start here / end here set it" : "start here / end here add a trim before it"}`;
@@ -275,13 +276,38 @@ function askSpot() {
   clearTimeout(spotTimer);
   spotTimer = setTimeout(async () => {
     const number = ++spotAsked;
-    const answer = await api("/api/cursor", { text: editor.value, offset: editor.selectionStart });
+    const where = shown && shown.size ? { size: shown.size, at: playerTime() } : {};  // for the step's shape
+    const answer = await api("/api/cursor", { text: editor.value, offset: editor.selectionStart, ...where });
     if (number !== spotAsked) return;
     if (answer.ok && spot.ok && (answer.step !== spot.step || answer.steps !== spot.steps)) $("band").hidden = true;
     spot = answer.ok ? answer : { ok: false };
     document.body.dataset.spot = spot.ok ? `${spot.step}:${spot.field || ""}` : "";
     tools();
+    drawShape();
   }, 120);
+}
+
+function drawShape() {  // what the step's numbers say, on the frame: its rectangle, line or top-left corner
+  const box = $("shape"), shape = looking() && spot.shape;
+  box.hidden = !shape;
+  if (!shape) return;
+  const rect = $("frame").getBoundingClientRect();
+  const [width, height] = shown.size.split("x").map(Number);
+  const x = (v) => v / width * rect.width, y = (v) => v / height * rect.height;
+  box.className = shape.rect ? "" : shape.line ? "line" : "point";
+  box.style.transform = "";
+  if (shape.rect) {
+    const [x1, y1, x2, y2] = shape.rect;
+    Object.assign(box.style, { left: `${x(x1)}px`, top: `${y(y1)}px`, width: `${x(x2 - x1)}px`, height: `${y(y2 - y1)}px` });
+  } else if (shape.line) {
+    const [[x1, y1], [x2, y2]] = shape.line;
+    const dx = x(x2) - x(x1), dy = y(y2) - y(y1);
+    Object.assign(box.style, { left: `${x(x1)}px`, top: `${y(y1)}px`, width: `${Math.hypot(dx, dy)}px` });
+    box.style.transform = `rotate(${Math.atan2(dy, dx)}rad)`;
+  } else {
+    Object.assign(box.style, { left: `${x(shape.point[0])}px`, top: `${y(shape.point[1])}px` });
+  }
+  document.body.dataset.shape = JSON.stringify(shape);
 }
 
 function paintFrame() {
@@ -296,6 +322,7 @@ function paintFrame() {
     const fit = Math.min(FRAME_WIDTH / width, FRAME_HEIGHT / height);  // a tall or tiny frame, shown whole
     canvas.style.width = `${Math.round(width * fit)}px`;
     canvas.style.height = `${Math.round(height * fit)}px`;
+    drawShape();
   }
   canvas.getContext("2d").drawImage(source, 0, 0, width, height);
   if (shown) $("clock").textContent = `${playerTime().toFixed(3)} s`;
@@ -317,6 +344,8 @@ async function edit(body) {
   document.body.dataset.edited = String(Number(document.body.dataset.edited || 0) + 1);
   drawGutter(badLines);
   tools();
+  $("band").hidden = true;
+  askSpot();  // the step's shape as now written, drawn where the band was
   soon();  // validate, as after typing
 }
 
@@ -361,6 +390,7 @@ function dragging() {
 function lookingStart() {
   const video = $("video");
   for (const name of ["loadeddata", "seeked", "pause", "timeupdate"]) video.addEventListener(name, paintFrame);
+  for (const name of ["seeked", "pause"]) video.addEventListener(name, askSpot);  // a moving shape moves
   $("still").addEventListener("load", paintFrame);
   for (const name of ["keyup", "mouseup", "input", "focus"]) editor.addEventListener(name, askSpot);
   $("look").addEventListener("click", () => { if (spot.ok && spot.step !== null) preview(spot.step); });
