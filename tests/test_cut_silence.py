@@ -304,3 +304,11 @@ def test_more_cuts_than_one_step_makes_are_refused_in_one_line(tmp_path, monkeyp
         ffx.compile_recipe(ffx.Recipe(input=talk, steps=["cut_silence"], output=str(tmp_path / "o.mkv")))
     (line,) = str(refused.value).splitlines()
     assert "steps[0].cut_silence.min: 10,001 silent stretches found, more than the 10,000 one step cuts" in line
+
+
+def test_without_a_crossfade_the_pieces_are_joined_end_to_end(tmp_path, cache_home):
+    source = lecture(tmp_path)
+    plan, out = _cut(tmp_path, source, keep=0.16, fade=0)
+    assert "acrossfade" not in plan.shell() and probe(str(out), FFMPEG).frames == plan.result.frames == 102
+    samples = decode_audio(out)
+    assert len(samples) == 102 * SAMPLES // RATE and len(_onsets(samples)) == len(LECTURE_BEEPS)
