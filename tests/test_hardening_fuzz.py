@@ -175,7 +175,8 @@ BODIES = st.one_of(
         "offset": st.one_of(st.integers(-5, 200), st.integers(0, 10**20), JSON),
         "action": st.one_of(st.sampled_from(["drag", "start", "end", "keyframe"]), JSON),
         "from": st.one_of(st.lists(st.one_of(st.integers(-5, 10**8), st.floats()), max_size=3), JSON),
-        "to": st.one_of(st.lists(st.one_of(st.integers(-5, 10**8), st.floats()), max_size=3), JSON)}),
+        "to": st.one_of(st.lists(st.one_of(st.integers(-5, 10**8), st.floats()), max_size=3), JSON),
+        "size": st.one_of(st.sampled_from(["64x36", "0x0", "99999x99999", "x", "64x36\n"]), JSON)}),
     JSON)
 RAW = st.one_of(st.binary(max_size=300), st.integers(1, 200).map(lambda n: b"[" * n * 100 + b"]" * n * 100),
                 st.integers(1, 5).map(lambda n: b'{"text": "' + b"\\" * n + b'"}'))

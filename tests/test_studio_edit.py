@@ -313,7 +313,7 @@ STEP_FORMS = ["- crop: {x1: 1, x2: 9}  # c", "- crop:\n    width: 10\n    height
        start=st.tuples(st.integers(0, 400), st.integers(0, 400)), end=st.tuples(st.integers(0, 400), st.integers(0, 400)),
        crlf=st.booleans())
 def test_any_tool_at_any_cursor_changes_only_its_step(forms, where, action, at, start, end, crlf):
-    from ffx.studio.tools import edit_answer
+    from ffx.studio.tools import cursor_answer, edit_answer
     from ffx.syntax.yamlsource import load_yaml
 
     text = "# head 😀\ninput: clip.mkv\nsteps:\n" + "".join(
@@ -343,3 +343,7 @@ def test_any_tool_at_any_cursor_changes_only_its_step(forms, where, action, at, 
         assert len(new) == len(old) and step is not None
         assert [s for i, s in enumerate(new) if i != step] == [s for i, s in enumerate(old) if i != step]
     assert ("\r\n" in answer["text"]) == crlf and ("\n" not in answer["text"].replace("\r\n", "")) == crlf
+    drawn = cursor_answer({"text": answer["text"], "offset": answer["offset"], "size": "400x300", "at": at})["shape"]
+    if drawn and "rect" in drawn:  # a rectangle drawn is one that fits the frame
+        x1, y1, x2, y2 = drawn["rect"]
+        assert 0 <= x1 < x2 <= 400 and 0 <= y1 < y2 <= 300
