@@ -5,10 +5,12 @@ mouse, the player is seeked and its time put into a keyframe and a trim. The rec
 the numbers in the pixels the step sees (the preview is shown scaled: 640 pixels across in 480), validate
 must pass, and a render of the text must crop and blur exactly where the mouse went. Without
 /usr/bin/chromium the test is skipped, unless FFX_REQUIRE_BROWSER=1 makes that a failure.
+FFX_STUDIO_SCREENSHOTS=docs writes the page's picture for the README.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -93,6 +95,7 @@ def _edited(page, count: int) -> str:
 
 def test_a_drag_a_keyframe_and_a_trim_set_by_looking_render_where_they_were_set(folder):
     sync_playwright = _browser_or_skip()
+    shots = os.environ.get("FFX_STUDIO_SCREENSHOTS")  # a folder: the page's picture for the README
     from ffx.studio.server import running
     from ffx.studio.session import Studio
 
@@ -142,6 +145,10 @@ def test_a_drag_a_keyframe_and_a_trim_set_by_looking_render_where_they_were_set(
             text = _edited(page, 3)
             region = [int(n) for n in BLUR.search(text).groups()]
             assert region == pytest.approx([0.5 * width, 0.25 * height, 0.95 * width, 0.9 * height], abs=2)
+            if shots:
+                page.wait_for_function("(rect) => document.body.dataset.shape === JSON.stringify({rect})", arg=region)
+                page.screenshot(path=str(Path(shots) / "studio-looking.png"), clip={"x": 0, "y": 0, "width": 1360,
+                                                                                     "height": 1020}, full_page=True)
 
             # a trim from the player: "Start here" adds one before the blur, "End here" ends it
             _seek(page, 0.4)
