@@ -68,3 +68,13 @@ def test_compile_says_it_on_stderr_and_in_its_json_and_the_render_does_what_it_s
     assert rendered.stderr == ""  # quiet: nothing said
     head = subprocess.run([zoo.FFMPEG, "-hide_banner", "-i", str(out)], capture_output=True, text=True).stderr
     assert "stereo" in next(line for line in head.splitlines() if "Audio:" in line)
+
+
+def test_a_phone_clip_says_its_turn_its_tone_map_and_its_held_stretch(tmp_path):
+    src = zoo.phone_still(tmp_path)
+    done = run("validate", f"{RECIPES}/gif.yaml", "-i", str(src), "-o", str(tmp_path / "o.gif"))
+    assert done.stdout.splitlines()[1:] == [
+        f"  input <- {src}: turned 90° anticlockwise as its display matrix says, HLG tone-mapped to BT.709, "
+        "gaps held at 30 fps (frames repeated), the first frame also over the 0.30 s before it"]
+    kept = run("validate", f"{RECIPES}/excerpt.yaml", "-i", str(src), "-o", str(tmp_path / "o.mp4"))
+    assert kept.stdout.splitlines()[1].endswith("HLG tone-mapped to BT.709, gaps kept (variable rate, 20 fps on average)")

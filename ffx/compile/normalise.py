@@ -108,6 +108,10 @@ def normalise(spec: Input, clip: Clip, ctx: StepContext, output: Output, look_at
             # an output stream fed straight from the cover would inherit its "attached pic" disposition, which
             # an MP4 of H.264 refuses; through a filter it is a picture like any other
             video = done.picture(video, "null")
+    if video is not None and info.rotation:  # FFmpeg's own (autorotate): said, since the sizes are the turned ones
+        angle = info.rotation if info.rotation <= 180 else info.rotation - 360
+        way = "" if angle == 180 else " anticlockwise" if angle > 0 else " clockwise"
+        done.notes.append(f"turned {abs(angle)}°{way} as its display matrix says")
     if video is not None and not info.cover:
         parity, said_by = _interlaced(spec, info, look_at_fields)
         if parity is not None:
@@ -163,7 +167,7 @@ def _timing(video: graph.Pad, audio: graph.Pad | None, info: MediaInfo, ctx: Ste
         video = ctx.chain(video, "fps", {"fps": info.fps, **({"start_time": 0} if info.picture_start else {})})
         changes.update(frames=max(1, round(end * info.fps)), gaps=False, picture_start=0.0)
         done.notes.append(f"gaps held at {float(info.fps):.4g} fps (frames repeated)"
-                          + (f", the first frame from 0 s ({info.picture_start:.2f} s before it)"
+                          + (f", the first frame also over the {info.picture_start:.2f} s before it"
                              if info.picture_start else ""))
     if long or short:
         # the sound is cut at the file's times: a seek of the input would move them, so the file is read

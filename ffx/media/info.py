@@ -39,6 +39,7 @@ class MediaInfo:
     sample_aspect: Fraction = Fraction(1)  # a pixel's width over its height (32/27: 720x480 shown 16:9)
     mastering_display: str | None = None  # HDR10's mastering display, in FFmpeg's words (primaries, luminance)
     content_light: tuple[int, int] | None = None  # HDR10's MaxCLL and MaxFALL, cd/m2
+    rotation: int = 0  # degrees anticlockwise the display matrix turns the stored picture (FFmpeg turns it on decode)
     field_order: str | None = None  # progressive, tt, bb, tb, bt (interlaced, as idet and setfield say)
     video_codec: str | None = None  # the decoder's name: h264, hevc, mpeg2video...
     container: str | None = None  # the demuxer's names: "mov,mp4,m4a,3gp,3g2,mj2", mpegts...

@@ -79,6 +79,8 @@ def parse_ffmpeg_report(text: str, *, counted: bool = True, video_stream: int | 
         if light:
             facts["content_light"] = (int(light[1]), int(light[2]))
         rotation = _ROTATION.search(video.after)
+        if rotation and round(float(rotation[1])) % 360:
+            facts["rotation"] = round(float(rotation[1])) % 360  # the display matrix's, anticlockwise
         if rotation and round(abs(float(rotation[1]))) % 180 == 90 and width:
             width, height = height, width  # FFmpeg rotates on decode
             facts["sample_aspect"] = 1 / facts["sample_aspect"]  # a pixel's width is now its height
