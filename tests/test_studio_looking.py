@@ -159,6 +159,10 @@ def test_a_drag_a_keyframe_and_a_trim_set_by_looking_render_where_they_were_set(
             page.click("#trim-end")
             text = _edited(page, 5)
             assert "  - trim: {start: 0.4, end: 1.6}\n  - blur:" in text
+            page.keyboard.press("Control+z")  # a tool's edit is undone as typing is
+            assert "  - trim: {start: 0.4}\n  - blur:" in page.locator("#recipe").input_value()
+            page.keyboard.press("Control+Shift+z")
+            assert page.locator("#recipe").input_value() == text
             assert text.startswith("# The crop and the blur are set by dragging")  # the rest as written
             assert "  - resize: {width: 640}  # the steps after it see 640x360\n" in text
             assert errors == []

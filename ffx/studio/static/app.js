@@ -328,6 +328,21 @@ function paintFrame() {
   if (shown) $("clock").textContent = `${playerTime().toFixed(3)} s`;
 }
 
+// The editor's text replaced by `text` as typing would: only the part that differs, so Ctrl-Z undoes a tool
+// and the scroll stays (execCommand is the one way a script's change joins a textarea's undo history).
+function replaceText(text) {
+  const old = editor.value;
+  let start = 0, end = 0;
+  while (start < old.length && start < text.length && old[start] === text[start]) start++;
+  while (end < old.length - start && end < text.length - start
+         && old[old.length - 1 - end] === text[text.length - 1 - end]) end++;
+  const middle = text.slice(start, text.length - end);
+  editor.focus();
+  editor.setSelectionRange(start, old.length - end);
+  const done = middle ? document.execCommand("insertText", false, middle) : document.execCommand("delete");
+  if (!done || editor.value !== text) editor.value = text;
+}
+
 async function edit(body) {
   const message = $("look-message");
   const answer = await api("/api/edit", { text: editor.value, offset: editor.selectionStart, ...body });
@@ -336,7 +351,7 @@ async function edit(body) {
     message.className = "hint bad";
     return;
   }
-  editor.value = answer.text;
+  replaceText(answer.text);
   editor.setSelectionRange(answer.offset, answer.offset);
   message.textContent = "";
   message.className = "hint";
