@@ -12,10 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import FFMPEG, decode_frames
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_cli import RECIPES, ffx
 
 import ffx as api
 from ffx.errors import RecipeError
+from ffx.media.scenes import scene_spans
+from ffx.recipe.scene_files import numbered_pattern
 
 RATE = 25
 LENGTHS = (25, 37, 20, 31, 28, 40)  # frames of each scene: cuts at 25, 62, 82, 113, 141
@@ -208,3 +212,23 @@ def test_a_chunked_render_refuses_scene_files_and_crop_auto(cuts_clip, tmp_path)
                                 ([{"crop": "auto"}], "o.mp4", "sample anew")):
         with pytest.raises(RecipeError, match=said):
             api.render(api.Recipe(input=str(cuts_clip), steps=steps, output=str(tmp_path / output)), chunks=2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cuts=st.lists(st.integers(-5, 300)), frames=st.integers(1, 250))
+def test_scenes_are_contiguous_spans_that_cover_the_clip(cuts, frames):
+    spans = scene_spans(cuts, frames)
+    assert spans[0][0] == 0 and spans[-1][1] == frames
+    assert all(first < end for first, end in spans)
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    assert [first for first, _ in spans[1:]] == sorted({c for c in cuts if 0 < c < frames})
+
+
+@settings(max_examples=200, deadline=None)
+@given(head=st.text(st.characters(blacklist_characters="{}/\x00"), max_size=20),
+       tail=st.text(st.characters(blacklist_characters="{}/\x00"), max_size=20),
+       width=st.sampled_from(["", ":03d", ":2d", ":d"]), index=st.integers(1, 999))
+def test_the_numbered_file_is_the_template_filled_in(head, tail, width, index):
+    pattern = numbered_pattern(f"out/{head}{{index{width}}}{tail}.mp4")
+    spec = width[1:] if width else "d"
+    assert pattern % index == f"out/{head}{index:{spec}}{tail}.mp4"
