@@ -85,7 +85,9 @@ def _filter_lines(one: LoweredFilter | ParsedFilter, step: str | None) -> list[s
     if len(one.options) > KEY_OPTIONS:
         shown.append(f"+{len(one.options) - KEY_OPTIONS} more")
     moving = moving_options(one.name, one.options)
-    return [one.name, *([step] if step else []), *shown, *([f"moves: {', '.join(moving)}"] if moving else [])]
+    # as the graph names it: a filter that sendcmd addresses has its instance name (gblur@steps_1_blur_sigma)
+    name = one.text.split("=", 1)[0] if isinstance(one, LoweredFilter) else one.name
+    return [name, *([step] if step else []), *shown, *([f"moves: {', '.join(moving)}"] if moving else [])]
 
 
 def _display_url(url: str) -> str:
