@@ -403,5 +403,5 @@ def instance_name(label: str, field: str) -> str:
     return _NAME.sub("_", f"{label}_{field}").strip("_") or field
 
 
-__all__ = ["EASES", "MAX_KEYS", "Key", "Keyframes", "commanded", "MOVES_OVER_TIME", "eased", "fixed", "instance_name", "moving_options", "moves",
-           "keyframes_schema", "moving", "moving_fields"]
+__all__ = ["EASES", "MAX_KEYS", "MOVES_OVER_TIME", "Key", "Keyframes", "commanded", "eased", "fixed",
+           "instance_name", "keyframes_schema", "moves", "moving", "moving_fields", "moving_options"]
