@@ -101,7 +101,7 @@ def rms_db(samples: np.ndarray) -> float:
     return float(20 * np.log10(np.sqrt(np.mean(samples.astype(float) ** 2))))
 
 
-def test_volume_follows_its_keyframes_within_half_a_decibel(tmp_path):
+def test_volume_follows_its_keyframes_within_a_quarter_of_a_decibel(tmp_path):
     keys = {0: 1, 1: 1, 2: "-20dB", "ease": "in_out"}
     out = tmp_path / "o.mkv"
     recipe = ffx.Recipe(inputs={"main": {"source": "color", "size": "64x36", "rate": RATE, "duration": 3},
@@ -116,7 +116,7 @@ def test_volume_follows_its_keyframes_within_half_a_decibel(tmp_path):
     for t in np.arange(1.05, 2.9, 0.1):  # windows of 20 ms, in the fall and after it
         window = sound[int((t - 0.01) * 48000):int((t + 0.01) * 48000)]
         want = reference + 20 * np.log10(curve.value_at(t))
-        assert abs(rms_db(window) - want) < 0.5, (t, rms_db(window), want)
+        assert abs(rms_db(window) - want) < 0.25, (t, rms_db(window), want)  # measured: at most 0.11 dB
 
 
 def still_equivalents(tmp_path: Path, effect: str, field: str, keys: dict, times: list[float], source: dict,
