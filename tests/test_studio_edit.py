@@ -3,6 +3,7 @@ the rest of the recipe as written, and the two endpoints in front of them (/api/
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -278,6 +279,13 @@ def test_the_cursor_answer_draws_the_steps_shape_at_the_players_time(client, ste
 
 def test_the_endpoints_answer_mistakes_in_one_line(client):
     assert client.post("/api/cursor", json={"text": "a: [", "offset": 1}).json()["ok"] is False
+    for path in ("/api/validate", "/api/compile", "/api/save", "/api/preview", "/api/cursor", "/api/edit"):
+        for body in ({"text": "# \ud800\n" + LOOKED, "offset": 60}, {"text": LOOKED, "name": "\udfff.yaml"},
+                     {"text": LOOKED, "input": "a\ud800.mkv"}):  # JSON may carry it; no file holds it
+            lone = client.post(path, content=json.dumps(body))
+            assert lone.status_code == 400 and lone.json()["problems"][0]["text"] == \
+                "the request holds a lone surrogate (\\ud800 to \\udfff), which is not text"
+    assert client.post("/api/cursor", content=json.dumps({"text": "# 😀\n" + LOOKED, "offset": 60})).json()["ok"]
     for body, status, message in [
         ({"text": LOOKED, "offset": 10, "action": "drag", "from": [1, 1], "to": [9, 9]}, 422, "put the cursor in"),
         ({"text": LOOKED, "offset": 100, "action": "rotate"}, 422, "action is one of drag, start, end, keyframe"),
@@ -288,7 +296,7 @@ def test_the_endpoints_answer_mistakes_in_one_line(client):
         ({"text": "x" * ((1 << 20) + 1), "offset": 0, "action": "start", "at": 1}, 422, "larger than 1 MiB"),
         ({"text": 5}, 422, "send a JSON object with the recipe as text"),
     ]:
-        answer = client.post("/api/edit", json=body)
+        answer = client.post("/api/edit", content=json.dumps(body))  # escaped: a lone surrogate too
         assert answer.status_code == status, (body, answer.text)
         [problem] = answer.json()["problems"]
         assert message in problem["text"] and "\n" not in problem["text"]

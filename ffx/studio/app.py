@@ -50,7 +50,8 @@ class TooLarge(FfxError, ValueError):
 
 
 class BadRequest(FfxError, ValueError):
-    """A request body that is not JSON the page would send: not JSON, not UTF-8, nested too deep (HTTP 400)."""
+    """A request body that is not JSON the page would send: not JSON, not UTF-8, nested too deep, a lone
+    surrogate (HTTP 400)."""
 
 
 def parse_json(data: bytes):
@@ -61,6 +62,11 @@ def parse_json(data: bytes):
     >>> parse_json(b"[" * 100_000 + b"]" * 100_000)
     Traceback (most recent call last):
     ffx.studio.app.BadRequest: the request is nested more than 32 levels deep
+    >>> parse_json(rb'{"text": "\\ud83d\\ude00"}')  # a surrogate pair: one character
+    {'text': '😀'}
+    >>> parse_json(rb'{"name": "\\ud800.yaml"}')
+    Traceback (most recent call last):
+    ffx.studio.app.BadRequest: the request holds a lone surrogate (\ud800 to \udfff), which is not text
     """
     depth = deepest = 0
     for char in re.sub(rb'"(?:[^"\\]|\\.)*"', b"", data):  # nesting outside strings, before the parser recurses
@@ -72,9 +78,15 @@ def parse_json(data: bytes):
     if deepest > DEEPEST_REQUEST:
         raise BadRequest(f"the request is nested more than {DEEPEST_REQUEST} levels deep")
     try:
-        return json.loads(data, parse_constant=_not_json)
+        parsed = json.loads(data, parse_constant=_not_json)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise BadRequest("the request is not JSON") from None
+    if re.search(rb"\\u[dD][89a-fA-F]", data):  # a surrogate's escape: in a pair a character, alone no text
+        try:
+            json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # no file name or recipe holds one: refused before any endpoint sees it
+            raise BadRequest("the request holds a lone surrogate (\\ud800 to \\udfff), which is not text") from None
+    return parsed
 
 
 def _not_json(word: str):

@@ -93,7 +93,13 @@ def _text_and_offset(data: Any) -> tuple[str, int]:
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         raise UsageError("send a JSON object with the recipe as text")
     text = data["text"]
-    if len(text) > MAX_RECIPE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_RECIPE_BYTES:
+    if len(text) > MAX_RECIPE_BYTES:
+        raise UsageError(f"the recipe is larger than {MAX_RECIPE_BYTES >> 20} MiB")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:  # JSON may carry "\ud800", which no text file holds
+        raise UsageError(f"the recipe is not text: character {exc.start + 1} is a lone surrogate") from None
+    if size > MAX_RECIPE_BYTES:
         raise UsageError(f"the recipe is larger than {MAX_RECIPE_BYTES >> 20} MiB")
     offset = data.get("offset", 0)
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
