@@ -6,10 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import decode_audio, decode_frames, run_ffmpeg
 
 import ffx
-from ffx.effects.keyframes import Keyframes, eased
+from ffx.effects.keyframes import EASES, Keyframes, eased
 
 RATE = 25
 
@@ -291,3 +293,16 @@ def test_gamma_and_hue_follow_their_keyframes(tmp_path):
         for moving, still in pairs:
             assert np.abs(moving - still).max() <= 1
         assert np.abs(pairs[2][0] - plain[round(2.8 * RATE)]).mean() > 10  # and they change the picture
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(points=st.dictionaries(st.integers(0, 3000).map(lambda n: n / 100), st.floats(-1000, 1000), min_size=1,
+                              max_size=60),
+       ease=st.sampled_from(EASES), times=st.lists(st.floats(-1, 32), min_size=1, max_size=20))
+def test_the_expression_ffmpeg_evaluates_is_the_curve(points, ease, times):
+    """The if-tree halving the keys gives, at any time, the value the curve has (read in Python)."""
+    keys = Keyframes.parse({**points, "ease": ease})
+    expression = keys.as_expression().replace("if(", "pick(").replace("lt(", "less(")
+    at = eval(f"lambda t: {expression}", {"pick": lambda c, a, b: a if c else b, "less": lambda a, b: a < b})
+    for t in times + [k.time for k in keys.keys]:
+        assert at(t) == pytest.approx(keys.value_at(t), abs=1e-6)

@@ -27,7 +27,7 @@ escapes them like any other. FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html
 >>> keys.value_at(1.0), Keyframes.parse({0: 0, 2: 200, "ease": "in_out"}).value_at(0.5)
 (100.0, 31.25)
 >>> keys.as_expression()
-'if(lt(t,2),0+200*((t-0)/2),200)'
+'if(lt(t,0),0,if(lt(t,2),0+200*((t-0)/2),200))'
 """
 
 from __future__ import annotations
@@ -199,14 +199,10 @@ class Keyframes:
         pieces += [self._stretch(i, f"(({var}-{_num(keys[i].time)})/{_num(keys[i + 1].time - keys[i].time)})")
                    for i in range(len(keys) - 1)]
         pieces.append(_num(keys[-1].value))
-        if keys[0].time == 0:  # nothing comes before 0 on the step's clock
-            pieces.pop(0)
-            starts = [k.time for k in keys[1:]]
-        else:
-            starts = [k.time for k in keys]
+        starts = [k.time for k in keys]
 
         def tree(low: int, high: int) -> str:
-            if low == high:
+            if len(set(pieces[low:high + 1])) == 1:  # one value all along (a hold, a still start)
                 return pieces[low]
             middle = (low + high + 1) // 2
             return f"if(lt({var},{_num(starts[middle - 1])}),{tree(low, middle - 1)},{tree(middle, high)})"
