@@ -306,3 +306,17 @@ def test_the_expression_ffmpeg_evaluates_is_the_curve(points, ease, times):
     at = eval(f"lambda t: {expression}", {"pick": lambda c, a, b: a if c else b, "less": lambda a, b: a < b})
     for t in times + [k.time for k in keys.keys]:
         assert at(t) == pytest.approx(keys.value_at(t), abs=1e-6)
+        assert sent(keys.as_commands("gblur@g", "sigma"), keys.first, t) == pytest.approx(keys.value_at(t), abs=1e-6)
+
+
+def sent(commands: str, first: float, t: float) -> float:
+    """What sendcmd leaves the option at for a frame at ``t``: the command of the interval [start, end) holding
+    it (an [expr] evaluated with TI its share of the way), else the filter's first value."""
+    for command in commands.split("; "):
+        span, flag, target, option, argument = command.split(" ", 4)
+        start, _, end = span.partition("-")
+        if float(start) <= t < (float(end) if end else float("inf")):
+            assert (target, option) == ("gblur@g", "sigma") and flag in ("[enter]", "[expr]")
+            share = (t - float(start)) / (float(end) - float(start)) if end else 0.0
+            return eval(argument.strip("'"), {"TI": share}) if flag == "[expr]" else float(argument)
+    return first
