@@ -320,3 +320,15 @@ def sent(commands: str, first: float, t: float) -> float:
             share = (t - float(start)) / (float(end) - float(start)) if end else 0.0
             return eval(argument.strip("'"), {"TI": share}) if flag == "[expr]" else float(argument)
     return first
+
+
+def test_an_overlay_grows_about_its_place_and_fades_in(tmp_path, box):
+    frames = render_gray(tmp_path, [{"overlay": {"with": "box", "position": "center", "scale": {0: 1, 2: 2},
+                                                 "opacity": {0: 0.2, 2: 1, "ease": "in"}}}], {"box": str(box)})
+    curve = ffx.effects.Overlay(**{"with": "box", "opacity": {0: 0.2, 2: 1, "ease": "in"}}).opacity
+    for k in (0, RATE, 2 * RATE, 3 * RATE - 1):
+        t = min(k / RATE, 2)
+        ys, xs = np.nonzero(frames[k] > 20)
+        assert xs.max() - xs.min() + 1 == round(32 * (1 + t / 2))  # scaled by the curve
+        assert (xs.min() + xs.max() + 1) / 2 == 160  # and still centred: overlay reads its size on each frame
+        assert abs(frames[k][ys.min() + 4:ys.max() - 4, xs.min() + 4:xs.max() - 4].mean() - 255 * curve.value_at(t)) < 4

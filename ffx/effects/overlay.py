@@ -135,14 +135,19 @@ class Overlay(Effect):
     def _looked(self, over: graph.Pad, ctx: StepContext) -> graph.Pad:
         """The overlay scaled and made see-through as asked."""
         if isinstance(self.scale, Keyframes):
-            # eval=frame: the size follows t on every frame (overlay takes frames of changing size)
-            factor = f"({self.scale.as_expression()})"
-            over = ctx.chain(over, "scale", {"w": f"iw*{factor}", "h": f"ih*{factor}", "eval": "frame",
+            # see-through first: filters after a size that changes from frame to frame keep the first size
+            # (colorchannelmixer drew its first frame's size); overlay reads each frame's own
+            over = self._faded(over, ctx)
+            factor = f"({self.scale.as_expression()})"  # eval=frame: the size follows t on every frame
+            return ctx.chain(over, "scale", {"w": f"iw*{factor}", "h": f"ih*{factor}", "eval": "frame",
                                              "flags": "lanczos"})
-        elif self.scale is not None:
+        if self.scale is not None:
             over = ctx.chain(over, "scale", {"w": f"iw*{self.scale!r}", "h": f"ih*{self.scale!r}", "flags": "lanczos"})
         elif self.width is not None:
             over = ctx.chain(over, "scale", {"w": self.width, "h": -1, "flags": "lanczos"})
+        return self._faded(over, ctx)
+
+    def _faded(self, over: graph.Pad, ctx: StepContext) -> graph.Pad:
         if isinstance(self.opacity, Keyframes):
             over = ctx.chain(over, "format", {"pix_fmts": "rgba"})
             over = commanded(ctx, over, "colorchannelmixer", {}, "aa", self.opacity, "opacity")
