@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from ._crop_auto import find_picture
 from .base import CheckedCopy, Effect
@@ -143,7 +143,8 @@ class Crop(Effect, RectangleFields):
     """
 
     effect: Literal["crop"] = "crop"
-    auto: Annotated[bool, BeforeValidator(_auto_word)] = Field(
+    auto: Annotated[bool, BeforeValidator(_auto_word),
+                    WithJsonSchema({"anyOf": [{"const": "auto"}, {"type": "boolean"}]})] = Field(
         False, description="find the black bars (cropdetect on sampled frames) and crop them away; "
                            "validate and compile say what was found")
     x1: Edge | None = Field(None, description="left edge (or keyframes, in pixels)")
