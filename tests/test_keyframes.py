@@ -332,3 +332,11 @@ def test_an_overlay_grows_about_its_place_and_fades_in(tmp_path, box):
         assert xs.max() - xs.min() + 1 == round(32 * (1 + t / 2))  # scaled by the curve
         assert (xs.min() + xs.max() + 1) / 2 == 160  # and still centred: overlay reads its size on each frame
         assert abs(frames[k][ys.min() + 4:ys.max() - 4, xs.min() + 4:xs.max() - 4].mean() - 255 * curve.value_at(t)) < 4
+
+
+def test_zoom_pans_along_its_focus_keyframes(tmp_path):
+    frames = render_gray(tmp_path, [{"zoom": {"factor": 2, "focus": [{0: 0, 2: 1}, 0.5]}}],
+                         source={"path": str(bar_clip(tmp_path))})
+    assert frames[0].max() < 30  # the window 0..160 misses the bar at 200
+    for k, window in ((RATE, 80), (2 * RATE, 160)):  # the window's left edge: focus x * (320 - 160)
+        assert abs(left_edge(frames[k]) - (200 - window) * 2) <= 2, k
