@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import ffx
-from conftest import ADVERSARIAL, make_clip
+from conftest import ADVERSARIAL, decode_frames, make_clip
 from test_batch import cli  # the batch tests' way to run ffx batch in a folder
 from ffx.scale.batch.manifest import MANIFEST_NAME, read_manifest
 
@@ -88,6 +88,87 @@ def test_an_output_overwritten_in_place_with_zeros_is_due_again(folder):
     assert run() == ["ok"]  # the hash of its head and tail no longer matches: made again, not skipped
     assert made.read_bytes()[:4] == b"\x1aE\xdf\xa3"
     assert run() == ["skipped"]
+
+
+class Swapping:
+    """A batch display that, as a job starts, puts another file at its output's name (after the batch's checks,
+    before the render publishes)."""
+
+    def __init__(self, path: Path, content: bytes):
+        self.path, self.content = path, content
+
+    def started(self, job) -> None:
+        os.unlink(self.path)
+        self.path.write_bytes(self.content)
+
+    def progressed(self, job, done) -> None:
+        pass
+
+    def finished(self, job, outcome) -> None:
+        pass
+
+    def note(self, line) -> None:
+        pass
+
+
+def test_a_file_put_at_an_output_after_the_check_is_kept_not_replaced(folder):
+    made = folder / "out" / "a.mkv"
+
+    def run(progress=False, width=64):
+        (folder / "r.yaml").write_text(RECIPE.replace("64", str(width)))
+        return ffx.batch(folder / "r.yaml", [str(folder / "a.mkv")], output=str(folder / "out/{stem}.mkv"),
+                         progress=progress)
+
+    assert [r.status for r in run()] == ["ok"]
+    [result] = run(Swapping(made, b"theirs"), width=32)  # due again (another recipe), and its own file to replace
+    assert result.status == "failed" and "was replaced since the batch checked it, by a file ffx did not write; " \
+                                         "it is kept" in result.error  # (its inode may be the old file's number)
+    assert made.read_bytes() == b"theirs"
+    assert not [name for name in os.listdir(folder / "out") if name.startswith(".ffx-part")]
+    [again] = run(width=16)  # theirs is refused from now on, as any file the batch did not make
+    assert again.status == "failed" and "was not made by ffx batch" in again.error
+    os.unlink(made)
+    [made_again] = run(width=16)  # and its own file, untouched, is replaced as before
+    assert made_again.status == "ok"
+    inode = made.stat().st_ino
+    assert [r.status for r in run(width=24)] == ["ok"] and decode_frames(made).shape[2] == 24
+    assert made.stat().st_ino != inode
+    ADVERSARIAL["clear errors"] += 1
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["unnamed part", "hidden part"])
+@pytest.mark.parametrize("swap", [True, False], ids=["renameat2", "no atomic swap"])
+def test_publishing_over_one_file_keeps_any_other(tmp_path, monkeypatch, unnamed, swap):
+    from ffx.run import partfile
+
+    def no_unnamed_files(folder):
+        raise OSError(partfile.errno.EOPNOTSUPP, "Operation not supported")
+
+    if not unnamed:
+        monkeypatch.setattr(partfile, "_open_unnamed", no_unnamed_files)
+    if not swap:
+        monkeypatch.setattr(partfile, "_exchange", lambda directory, first, second: None)
+    target = tmp_path / "out.mkv"
+
+    def publish(content: bytes, identity) -> None:
+        with partfile.PartFile.beside(str(target)) as part:
+            os.write(part.fd, content)
+            part.publish(str(target), identity)
+
+    target.write_bytes(b"ours")
+    ours = target.stat()
+    publish(b"new", (ours.st_dev, ours.st_ino))  # the very file: replaced
+    assert target.read_bytes() == b"new"
+    newer = target.stat()
+    os.unlink(target)
+    target.write_bytes(b"theirs")  # put there after the check: kept
+    with pytest.raises(ffx.InputError, match="was replaced while rendering by a file ffx did not write"):
+        publish(b"newest", (newer.st_dev, newer.st_ino))
+    assert target.read_bytes() == b"theirs"
+    os.unlink(target)
+    publish(b"alone", (newer.st_dev, newer.st_ino))  # the old file gone meanwhile: published as new
+    assert target.read_bytes() == b"alone"
+    assert sorted(os.listdir(tmp_path)) == ["out.mkv"]
 
 
 def _deep(depth: int) -> str:

@@ -172,7 +172,7 @@ class Plan:
     result: MediaInfo
     memory_estimate: int = 0
     binary_path: str = "ffmpeg"
-    overwrite: bool = False
+    overwrite: bool | tuple[int, int] = False  # a (device, inode): replace only that file (a batch's own output)
     notes: tuple[str, ...] = field(default=())
     preview: tuple[str, ...] | None = None  # ffplay arguments for a live preview, when there is one input
     feeds: tuple = ()  # objects with lanes(): commands that feed the last stage through pipes

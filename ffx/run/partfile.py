@@ -13,7 +13,11 @@ file system works.
 
 ``--overwrite`` cannot link over a name, so the file is linked under a
 hidden name first and renamed over the target: a window of two system calls
-in which a SIGKILL leaves that hidden name behind.
+in which a SIGKILL leaves that hidden name behind. A batch replacing its own
+earlier output replaces only that very file (device and inode): the two names
+are swapped at once (``renameat2`` ``RENAME_EXCHANGE``), and if the file swapped
+out is another (put there after the batch checked), they are swapped back and
+the render refused, that file kept.
 
 Where ``O_TMPFILE`` is missing (a file system without it, or no ``/proc``),
 the part is an ordinary hidden file ``.ffx-part-HOST-PID-START-RANDOM.ext``, HOST
@@ -30,6 +34,7 @@ process that still runs, or one whose start time cannot be read, is left alone.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import hashlib
 import os
@@ -129,6 +134,31 @@ def _appeared(target: str) -> InputError:
     return InputError(f"{target!r} appeared while rendering; use --overwrite to replace it")
 
 
+def _replaced(target: str) -> InputError:
+    return InputError(f"{target!r} was replaced while rendering by a file ffx did not write; it is kept")
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(directory: int, first: str, second: str) -> bool | None:
+    """Swap two names of ``directory`` in one step (Linux ``renameat2``): True; False if ``second`` does not
+    exist; None where the system or the file system cannot."""
+    try:
+        call = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # a C library before glibc 2.28, or no C library to ask
+        return None
+    call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if call(directory, os.fsencode(first), directory, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code == errno.ENOENT:
+        return False
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
+        return None
+    raise OSError(code, os.strerror(code))
+
+
 class PartFile:
     """An output under construction: unnamed where the system allows, else a hidden part (module docstring)."""
 
@@ -197,12 +227,15 @@ class PartFile:
             offset += len(chunk)
             yield chunk
 
-    def publish(self, target: str, overwrite: bool) -> None:
-        """Give the finished file the target's name; without ``overwrite`` never replace an existing file."""
+    def publish(self, target: str, overwrite: bool | tuple[int, int]) -> None:
+        """Give the finished file the target's name; without ``overwrite`` never replace an existing file,
+        with a (device, inode) replace only that file."""
         name = os.path.basename(target)
         directory = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            if self.path is None:
+            if isinstance(overwrite, tuple):
+                self._replace_only(directory, name, overwrite, target)
+            elif self.path is None:
                 self._link_unnamed(directory, name, overwrite, target)
             else:
                 self._move_named(directory, name, overwrite, target)
@@ -228,6 +261,42 @@ class PartFile:
         except BaseException:
             os.unlink(hidden, dir_fd=directory)
             raise
+
+    def _replace_only(self, directory: int, name: str, identity: tuple[int, int], target: str) -> None:
+        """Swap the finished file in for the file of ``identity``; any other file at the name is kept."""
+        if self.path is None:
+            hidden = part_name(self.extension)
+            os.link(f"/proc/self/fd/{self.fd}", hidden, dst_dir_fd=directory)
+        else:
+            hidden, self.path = os.path.basename(self.path), None  # removed here from now on
+        remove = True  # whether ``hidden`` is left to remove: a second name of ours, or the file swapped out
+        try:
+            swapped = _exchange(directory, hidden, name)
+            if swapped is None:  # no atomic swap here: look, then rename (a small race, as without links)
+                found = os.stat(name, dir_fd=directory, follow_symlinks=False) if os.path.lexists(target) else None
+                if found is not None and (found.st_dev, found.st_ino) != tuple(identity):
+                    raise _replaced(target)
+                os.replace(hidden, name, src_dir_fd=directory, dst_dir_fd=directory)
+                remove = False
+            elif not swapped:  # the old file is gone: publish as if it never was
+                try:
+                    os.link(hidden, name, src_dir_fd=directory, dst_dir_fd=directory, follow_symlinks=False)
+                except FileExistsError:
+                    raise _appeared(target) from None
+            else:
+                old = os.stat(hidden, dir_fd=directory, follow_symlinks=False)
+                if (old.st_dev, old.st_ino) != tuple(identity):
+                    if _exchange(directory, hidden, name) is not True:  # their name went meanwhile: give it back
+                        remove = False
+                        os.link(hidden, name, src_dir_fd=directory, dst_dir_fd=directory, follow_symlinks=False)
+                        remove = True
+                    raise _replaced(target)
+        finally:
+            if remove:
+                try:
+                    os.unlink(hidden, dir_fd=directory)
+                except FileNotFoundError:
+                    pass
 
     def _move_named(self, directory: int, name: str, overwrite: bool, target: str) -> None:
         part = os.path.basename(self.path)

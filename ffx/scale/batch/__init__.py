@@ -250,6 +250,7 @@ def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), 
 
     results: dict[int, BatchResult] = {}
     sources: dict[str, list[int] | None] = {}
+    replaces: dict[int, tuple[int, int] | None] = {}  # the earlier output a job may replace, and only that
     due = []
     for pair in pairs:
         source = identity(pair.input)
@@ -261,6 +262,7 @@ def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), 
                 f"{quote(pair.output)} exists and was not made by ffx batch; use --force to replace it"))
         else:
             sources[str(pair.index)] = source
+            replaces[pair.index] = None if force else manifests.made(pair.output)
             due.append(pair)
     for folder in {os.path.dirname(os.path.abspath(pair.output)) for pair in due}:
         try:
@@ -275,7 +277,8 @@ def batch(recipe, inputs: Iterable[str | os.PathLike] | str | os.PathLike = (), 
                               overwrite=os.path.lexists(pair.output), ffmpeg=ffmpeg, allow_unsafe=allow_unsafe,
                               max_memory=max_memory, probes=probes)
         return RenderJob(key=str(pair.index), input=os.path.abspath(pair.input),
-                         output=os.path.abspath(pair.output), plan=plan, label=pair.input)
+                         output=os.path.abspath(pair.output), plan=plan, label=pair.input,
+                         replaces=replaces[pair.index])
 
     started = time.monotonic()
     job_list: list[RenderJob] = []

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ...ffmpeg.binary import ffmpeg_here
-from ...errors import FfxError, RenderError
+from ...errors import FfxError, InputError, RenderError
 from ...compile.plan import Plan
+from .manifest import identity_of
 
 # a plan whose estimate says nothing (0) still runs an FFmpeg: count it as this much
 MINIMUM_JOB_MEMORY = 64 * 2**20
@@ -39,6 +40,9 @@ class RenderJob:
     output: str
     plan: Plan
     label: str = ""  # the input as the user named it, for messages
+    # (device, inode, ctime) of the earlier output this job replaces, as the batch checked it: any other
+    # file found at its name (put there since) is kept and the job fails
+    replaces: tuple[int, int, int] | None = None
 
     @property
     def memory(self) -> int:
@@ -52,8 +56,36 @@ class RenderJob:
         from ...run.sequence import run_any_plan
 
         plan = replace(self.plan, binary_path=ffmpeg_here(self.plan.binary_path))
-        run_any_plan(plan, on_progress=on_progress)
+        held = self._hold_replaced()
+        try:
+            if held is not None:  # the render replaces that very file (its inode kept from reuse meanwhile)
+                info = os.fstat(held)
+                plan = replace(plan, overwrite=(info.st_dev, info.st_ino))
+            elif self.replaces is not None:  # it went: nothing to replace, and nothing that appears meanwhile
+                plan = replace(plan, overwrite=False)
+            run_any_plan(plan, on_progress=on_progress)
+        finally:
+            if held is not None:
+                os.close(held)
         return os.stat(self.output).st_size
+
+    def _hold_replaced(self) -> int | None:
+        """The earlier output this job replaces, opened (so its inode cannot be reused by another file until
+        the new one is published), if it is still the file the batch checked; None if it is gone."""
+        if self.replaces is None:
+            return None
+        try:
+            held = os.open(self.output, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            return None
+        except OSError:  # a symlink, or nothing we may read: not the batch's file
+            held = None
+        if held is None or tuple(identity_of(os.fstat(held))) != tuple(self.replaces):
+            if held is not None:
+                os.close(held)
+            raise InputError(f"{self.output!r} was replaced since the batch checked it, by a file ffx did not "
+                             "write; it is kept")
+        return held
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,12 @@ records.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import json
 import os
 import stat
+import struct
 import tempfile
 import threading
 import time
@@ -74,6 +76,31 @@ def identity(path: str) -> list[int] | None:
     except OSError:
         return None
     return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns]
+
+
+_STATX_BTIME, _AT_EMPTY_PATH = 0x800, 0x1000  # linux/stat.h, linux/fcntl.h
+
+
+def birth_ns(handle: int) -> int | None:
+    """When the open file was made (Linux ``statx`` btime), in ns; None where the system or file system does
+    not say. Unlike the inode's number, a new file never gets an old file's birth time."""
+    try:
+        call = ctypes.CDLL(None, use_errno=True).statx
+    except (AttributeError, OSError):  # a C library before glibc 2.28, or none to ask
+        return None
+    call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_void_p]
+    answer = ctypes.create_string_buffer(256)  # struct statx
+    if call(handle, b"", _AT_EMPTY_PATH, _STATX_BTIME, answer) != 0:
+        return None
+    mask, = struct.unpack_from("I", answer, 0)
+    seconds, nanoseconds = struct.unpack_from("qI", answer, 80)  # stx_btime
+    return seconds * 10**9 + nanoseconds if mask & _STATX_BTIME else None
+
+
+def identity_of(info: os.stat_result) -> tuple[int, int, int]:
+    """What tells a file from one put at its name later: device, inode, and the time its inode last changed
+    (a new file may get a freed inode's number, never its change time)."""
+    return info.st_dev, info.st_ino, info.st_ctime_ns
 
 
 def _open_regular(path: str) -> tuple[int, os.stat_result] | None:
@@ -113,6 +140,7 @@ def output_identity(path: str) -> dict[str, Any] | None:
         return None
     handle, info = opened
     try:
+        born = birth_ns(handle)
         digest = hashlib.sha256(str(info.st_size).encode() + b"\0")
         digest.update(_read_exactly(handle, 0, min(HASHED, info.st_size)))
         if info.st_size > HASHED:
@@ -123,7 +151,7 @@ def output_identity(path: str) -> dict[str, Any] | None:
     finally:
         os.close(handle)
     return {"device": info.st_dev, "inode": info.st_ino, "size": info.st_size, "mtime_ns": info.st_mtime_ns,
-            "sha256": digest.hexdigest()}
+            "sha256": digest.hexdigest(), "birth_ns": born}
 
 
 class Manifests:
@@ -156,15 +184,27 @@ class Manifests:
                 and entry["output"] == output_identity(output))
 
     def knows(self, output: str) -> bool:
-        """Whether the file at ``output`` is the very file a batch wrote (same device and inode), changed
-        or not since: replacing it redoes our own work and clobbers nobody's file."""
+        """Whether the file at ``output`` is the very file a batch wrote, perhaps rewritten in place since:
+        replacing it redoes our own work and clobbers nobody's file."""
+        return self.made(output) is not None
+
+    def made(self, output: str) -> tuple[int, int, int] | None:
+        """:func:`identity_of` the file at ``output`` when it is the very file a batch wrote: same device,
+        inode and birth time (a file put at the name after ours was removed often gets the freed inode's
+        number; its birth time tells it apart where the file system keeps one); None otherwise."""
         entry = self._entry(output)
+        opened = _open_regular(output)
+        if not entry or opened is None:
+            return None
+        handle, info = opened
         try:
-            info = os.lstat(output)
-        except OSError:
-            return False
-        return (bool(entry) and stat.S_ISREG(info.st_mode)
-                and [entry["output"]["device"], entry["output"]["inode"]] == [info.st_dev, info.st_ino])
+            born = birth_ns(handle) if entry["output"].get("birth_ns") is not None else None
+        finally:
+            os.close(handle)
+        made = entry["output"]
+        if [made["device"], made["inode"]] == [info.st_dev, info.st_ino] and born == made.get("birth_ns"):
+            return identity_of(info)
+        return None
 
     def record(self, output: str, made_by: str, source_path: str, source: list[int] | None) -> None:
         folder, name = os.path.split(os.path.abspath(output))
@@ -236,7 +276,8 @@ def _well_formed(name: Any, entry: Any) -> bool:
     source, made = entry["input_id"], entry["output"]
     return (isinstance(entry["made_by"], str) and isinstance(entry["input"], str)
             and (source is None or (isinstance(source, list) and len(source) == 4 and all(map(_is_int, source))))
-            and isinstance(made, dict) and set(made) == set(_OUTPUT_KEYS)
+            and isinstance(made, dict) and set(made) - {"birth_ns"} == set(_OUTPUT_KEYS)
+            and (made.get("birth_ns") is None or _is_int(made["birth_ns"]))
             and all(_is_int(made[key]) for key in _OUTPUT_KEYS[:4])
             and isinstance(made["sha256"], str) and len(made["sha256"]) == 64)
 
