@@ -130,3 +130,10 @@ def test_validate_says_the_crop_found(tmp_path):
 def test_the_picture_box_reads_cropdetect_edges():
     assert picture_box([0, 319, 38, 199], 320, 240) == PictureBox(0, 38, 320, 200)
     assert picture_box(None, 320, 240) is None
+
+
+def test_the_schema_takes_crop_auto():
+    schema = json.loads(ffx("schema").stdout)
+    crop = next(v for v in schema["properties"]["steps"]["items"]["anyOf"] if "crop" in v.get("properties", {}))
+    main = next(form for form in crop["properties"]["crop"]["anyOf"] if "anyOf" in form)  # `- crop: VALUE`
+    assert {"const": "auto"} in main["anyOf"] and {"type": "boolean"} in main["anyOf"]

@@ -232,3 +232,13 @@ def test_the_numbered_file_is_the_template_filled_in(head, tail, width, index):
     pattern = numbered_pattern(f"out/{head}{{index{width}}}{tail}.mp4")
     spec = width[1:] if width else "d"
     assert pattern % index == f"out/{head}{index:{spec}}{tail}.mp4"
+
+
+def test_scenes_of_named_streams_join_in_any_order(cuts_clip, tmp_path):
+    out = tmp_path / "joined.mkv"
+    api.render(api.Recipe(input=str(cuts_clip), output={"path": str(out), "codec": "ffv1", "audio_codec": "pcm_s16le"},
+                          steps=[{"scenes": {"keep": [5]}, "as": "five"}, {"from": "input", "scenes": {"keep": [2]}},
+                                 {"concat": {"with": ["five"]}}]))
+    names = list(COLOURS)
+    assert [colour_of(f) for f in decode_frames(out)] == [names[1]] * LENGTHS[1] + [names[4]] * LENGTHS[4]
+
