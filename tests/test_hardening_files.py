@@ -98,6 +98,18 @@ def test_no_picture_of_a_sequence_is_the_output(tmp_path, spelling):
     refused(recipe, spelled(tmp_path / "frames" / "002.png", spelling), tmp_path / "frames" / "002.png")
 
 
+@pytest.mark.parametrize("pattern", ["*{1,2}.png", "*\\1.png"])
+def test_a_glob_that_ffmpeg_reads_otherwise_than_ffx_checks_it_is_refused(tmp_path, pattern):
+    # FFmpeg's glob(3) reads '*{1,2}.png' as '*1.png' and '*2.png': pictures ffx never listed nor checked
+    (tmp_path / "frames").mkdir()
+    for name in ("001.png", "002.png", "x{1,2}.png", "x\\1.png"):
+        run_ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x90", "-frames:v", "1", str(tmp_path / "frames" / name))
+    recipe = ffx.Recipe(input={"images": str(tmp_path / "frames" / pattern), "rate": 1}, output="out.mp4")
+    with pytest.raises(ffx.InputError, match="a glob pattern cannot hold braces or backslashes"):
+        ffx.compile_recipe(recipe, output=str(tmp_path / "out.mp4"))
+    ADVERSARIAL["clear errors"] += 1
+
+
 @pytest.mark.parametrize("spelling", SPELLINGS)
 def test_a_raw_filter_file_is_not_the_output_even_when_trusted(tmp_path, spelling):
     lut = tmp_path / "look.cube"

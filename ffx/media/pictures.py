@@ -43,6 +43,9 @@ def picture_files(pattern: str) -> tuple[list[str], list[tuple[str, str]]]:
     if _GLOB_CHARS.search(name):
         if "%" in name:
             raise InputError(f"images {pattern!r}: a glob pattern cannot hold '%' as well")
+        if "{" in name or "\\" in name:  # FFmpeg's glob(3) expands braces and escapes; Python's glob does not
+            raise InputError(f"images {pattern!r}: a glob pattern cannot hold braces or backslashes, which FFmpeg "
+                             "reads otherwise than ffx checks them; rename the pictures or use a %d pattern")
         files = sorted(glob.glob(os.path.join(glob.escape(folder), name)))
         return files, [("-pattern_type", "glob")]
     numbered = list(_SEQUENCE_NUMBER.finditer(name))
