@@ -124,6 +124,9 @@ TRIMS = [  # (steps before, step index at the cursor or None, which, seconds, st
     (["- reverse", "- black_white  # grey"], 1, "start", 0.4,
      ["- reverse", "- trim: {start: 0.4}", "- black_white  # grey"]),
     (["- reverse"], None, "end", 1.2000001, ["- reverse", "- trim: {end: 1.2}"]),
+    (["- text: {text: hi}", "- overlay: {with: logo, end: 3}"], 1, "start", 0.5,  # a span of its own: set
+     ["- text: {text: hi}", "- overlay: {with: logo, end: 3, start: 0.5}"]),
+    (["- text:", "    text: hi", "    start: 1"], 0, "end", 2.5, ["- text:", "    text: hi", "    start: 1", "    end: 2.5"]),
 ]
 
 
@@ -241,7 +244,7 @@ def test_a_drag_through_the_endpoint_crops_the_render_where_dragged(client):
     offset = len(LOOKED[:LOOKED.index("- crop") + 2].encode("utf-16-le")) // 2
     where = client.post("/api/cursor", json={"text": LOOKED, "offset": offset}).json()
     assert where == {"ok": True, "steps": 2, "step": 1, "effect": "crop", "field": None, "rectangle": "edges",
-                     "moves": False}
+                     "moves": False, "span": False}
     answer = client.post("/api/edit", json={"text": LOOKED, "offset": offset, "action": "drag",
                                             "from": [100, 60], "to": [20, 10]}).json()
     assert answer["ok"] and answer["text"] == LOOKED.replace("{x1: 0}", "{x1: 20, y1: 10, width: 80, height: 50}")

@@ -57,6 +57,7 @@ OTHER_SHAPES = ("width", "height", "x_center", "y_center")
 # what a dragged rectangle sets, by effect: its edges, a region's edges, or a position
 RECTANGLES = {"crop": "edges", "blur": "region", "freeze": "region", "overlay": "position", "text": "position"}
 SMALLEST_DRAG = 4  # pixels: a shorter drag is a click, which places an overlay or a text without sizing it
+SPANS = ("trim", "overlay", "text")  # steps whose start and end are a span of their clock: set, not trimmed
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Spot:
     field: str | None = None
     rectangle: str | None = None  # what a drag sets in this step (RECTANGLES), None: nothing
     moves: bool = False  # the option at the cursor takes keyframes
+    span: bool = False  # the step has a start and an end of its own (SPANS), which start and end here set
 
     def as_json(self) -> dict:
         return {"ok": True, **asdict(self)}
@@ -113,7 +115,7 @@ def spot(text: str, offset: int, root: yaml.Node | None = None) -> Spot:
                     field = None if key.value in ("effect", *ROUTING) else key.value
         moves = effect in REGISTRY and field in moving_fields(REGISTRY[effect])
         return Spot(steps=len(items), step=index, effect=effect, field=field, rectangle=RECTANGLES.get(effect),
-                    moves=moves)
+                    moves=moves, span=effect in SPANS)
     return found
 
 
@@ -230,20 +232,22 @@ def _key(text: str, where: Path, seconds: float, value: str) -> str:
 
 
 def trim_here(text: str, index: int | None, which: str, seconds: float) -> str:
-    """``trim.start`` or ``trim.end`` set to ``seconds`` on step ``index``'s clock: on the trim step at
-    ``index``, or in a new trim step put before step ``index`` (after the last when None)."""
+    """``start`` or ``end`` set to ``seconds`` on step ``index``'s clock: of the step at ``index`` when it
+    has a span of time (a trim, an overlay, a text: ``SPANS``), else of a new trim step put before it
+    (after the last step when ``index`` is None)."""
     root = parse(text)
-    if is_trim(root, index):
+    if has_span(root, index):
         return in_step(text, root, index, lambda doc, i: set_trim(doc, i, which, seconds))[0]
     return add_trim(text, root, index, which, seconds)[0]
 
 
-def is_trim(root: yaml.Node | None, index: int | None) -> bool:
+def has_span(root: yaml.Node | None, index: int | None) -> bool:
     items = step_items(root)
-    return index is not None and 0 <= index < len(items) and effect_of(items[index])[0] == "trim"
+    return index is not None and 0 <= index < len(items) and effect_of(items[index])[0] in SPANS
 
 
 def set_trim(text: str, index: int, which: str, seconds: float) -> str:
+    """The span of step ``index`` (a trim's, an overlay's, a text's) starting or ending at ``seconds``."""
     if which not in ("start", "end"):
         raise UsageError("a trim is set at its start or its end")
     text, path, _ = options_path(text, index)

@@ -20,8 +20,8 @@ from .looking import (
     add_keyframe,
     add_trim,
     effect_of,
+    has_span,
     in_step,
-    is_trim,
     set_by_drag,
     set_trim,
     spot,
@@ -48,8 +48,9 @@ def cursor_answer(data: Any) -> dict:
 
 def edit_answer(data: Any) -> dict:
     """The text after one of the page's tools: ``action`` ``drag`` (``from``, ``to``: [x, y] pixels of the
-    frames the step at the cursor receives), ``start`` or ``end`` (a trim at ``at`` seconds on that step's
-    clock) or ``keyframe`` (for the option at the cursor, at ``at``). ``offset`` in the answer is where
+    frames the step at the cursor receives), ``start`` or ``end`` (at ``at`` seconds on that step's clock:
+    the start or end of a trim, overlay or text, else a trim added before the step) or ``keyframe`` (for
+    the option at the cursor, at ``at``). ``offset`` in the answer is where
     the cursor goes: the step or option edited."""
     text, offset = _text_and_offset(data)
     action = data.get("action")
@@ -57,9 +58,10 @@ def edit_answer(data: Any) -> dict:
         raise UsageError(f"action is one of {', '.join(ACTIONS)}")
     root = parse(text)
     where = spot(text, offset, root)
-    if action in ("start", "end") and not is_trim(root, where.step):
+    if action in ("start", "end") and not has_span(root, where.step):
         new, place = add_trim(text, root, where.step, action, _seconds(data))
-        added = Spot(steps=where.steps + 1, step=where.steps if where.step is None else where.step, effect="trim")
+        added = Spot(steps=where.steps + 1, step=where.steps if where.step is None else where.step, effect="trim",
+                     span=True)
         return {"ok": True, "text": new, "offset": len(new[:place].encode("utf-16-le")) // 2,
                 "spot": added.as_json()}
     if action == "keyframe" and where.field is None:

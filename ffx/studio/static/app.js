@@ -265,7 +265,7 @@ function tools() {
     : spot.shape && spot.shape.line ? `drag on the frame: the ${spot.effect}'s line, from its start to its end`
     : `drag a rectangle on the frame: the ${spot.effect}'s ${spot.rectangle === "edges" ? "rectangle" : "region"}`;
   else hint = spot.step === null ? "start here / end here add a trim after the last step"
-    : `${spot.effect}: ${spot.effect === "trim" ? "start here / end here set it" : "start here / end here add a trim before it"}`;
+    : `${spot.effect}: ${spot.span ? `start here / end here set its start and end` : "start here / end here add a trim before it"}`;
   if (here && spot.field) hint += spot.moves ? `; put ${spot.field} on a keyframe at the player's time`
     : `; ${spot.field} cannot move`;
   $("hint").textContent = hint;
