@@ -552,3 +552,15 @@ def test_a_preview_window_written_as_clock_strings_is_the_one_written_in_seconds
     assert len(by_clock) == 2 and np.array_equal(by_clock, by_seconds)
     whole = decode_frames(ffx.preview(RECIPE, folder=tmp_path, scale=1)[0])
     assert np.abs(by_clock[0].astype(int) - whole[1]).mean() < np.abs(by_clock[0].astype(int) - whole[0]).mean()
+
+
+def test_a_blur_with_its_own_vertical_sigma_renders_blurred_more_down_than_across(tmp_path):
+    # found by the fuzz: gblur's vertical sigma is the option sigmaV, whose capital the graph refused
+    # ("'sigmaV' is not a valid option name": a ValueError traceback at compile)
+    recipe = ffx.Recipe(input={**SOURCE, "duration": 0.04}, steps=[{"blur": {"sigma": 0.5, "sigma_y": 12}}],
+                        output=str(tmp_path / "b.mkv"))
+    plan = ffx.render(recipe, overwrite=True)
+    assert "sigmaV=12" in plan.shell()
+    picture = decode_frames(tmp_path / "b.mkv")[0].astype(float)
+    across, down = np.abs(np.diff(picture, axis=1)).mean(), np.abs(np.diff(picture, axis=0)).mean()
+    assert down < across / 2, (down, across)

@@ -83,7 +83,7 @@ class RawFilter(Effect):
     def _options(self):
         for key, value in (self.model_extra or {}).items():
             if not OPTION_NAME.match(key):
-                raise ValueError(f"option name {key!r} must be lowercase letters, digits and _")
+                raise ValueError(f"option name {key!r} must be a lowercase letter, then letters, digits and _")
             values = value if isinstance(value, list) else [value]
             for item in values:
                 if not isinstance(item, (str, int, float, bool)):

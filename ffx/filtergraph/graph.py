@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 
-OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+OPTION_NAME = re.compile(r"^[a-z][A-Za-z0-9_]*$")  # a few of FFmpeg's hold capitals (gblur's sigmaV)
 FILTER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 INSTANCE_NAME = re.compile(r"^[a-z][a-z0-9_]*@[A-Za-z0-9_]+$")  # a class and the instance name sendcmd addresses
 _LEVEL1_SPECIAL = re.compile(r"[\\':]")
@@ -92,7 +92,7 @@ def filter_spec(name: str, options: list[tuple[str, str]]) -> str:
     parts = []
     for key, value in options:
         if not OPTION_NAME.match(key):
-            raise ValueError(f"{key!r} is not a valid option name (lowercase letters, digits, _)")
+            raise ValueError(f"{key!r} is not a valid option name (a lowercase letter, then letters, digits, _)")
         parts.append(f"{key}={escape_value(value)}")
     return escape_graph(name + ("=" + ":".join(parts) if parts else ""))
 
