@@ -239,6 +239,14 @@ def test_a_look_at_a_step_is_the_recipe_cut_before_it_at_the_steps_size(client):
     assert client.post("/api/preview", json={"text": LOOKED, "upto": -1}).status_code == 422
 
 
+def test_a_look_before_an_overlay_leaves_out_the_inputs_only_later_steps_read(client):
+    text = ("inputs: {main: clip.mkv, logo: clip.mkv, wipe: clip.mkv}\nsteps:\n  - blend: {with: wipe}\n"
+            "  - overlay: {with: logo, x: 8, width: 16}\noutput: out.mp4\n")
+    for upto, size in ((0, "320x180"), (1, "320x180"), (2, "320x180")):
+        job = finished(client, client.post("/api/preview", json={"text": text, "upto": upto, "seconds": 0.2}).json())
+        assert job["state"] == "done" and (job["upto"], job["size"]) == (upto, size), job
+
+
 def test_a_drag_through_the_endpoint_crops_the_render_where_dragged(client):
     """The page sends the drag in the looked step's pixels; the render keeps exactly that rectangle."""
     offset = len(LOOKED[:LOOKED.index("- crop") + 2].encode("utf-16-le")) // 2

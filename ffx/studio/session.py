@@ -160,9 +160,7 @@ class Studio:
         if request.input:
             recipe = recipe.with_io(inputs=[self.folder.resolve(request.input)])
         if request.upto is not None:
-            if request.upto > len(recipe.steps):
-                raise UsageError(f"the recipe has {len(recipe.steps)} steps; it cannot be cut before step {request.upto}")
-            recipe = recipe.model_copy(update={"steps": list(recipe.steps[:request.upto])})
+            recipe = cut_before(recipe, request.upto)
         outside = self.folder.reads_outside(recipe)
         if outside:
             raise RecipeError(outside)
@@ -309,6 +307,22 @@ class Studio:
         if job is None or job.state != "done":
             return None
         return {"video": job.video, "sheet": job.sheet}.get(which)
+
+
+def cut_before(recipe: Recipe, step: int) -> Recipe:
+    """The recipe of the frames step ``step`` receives: the steps before it, and of its named inputs the
+    first and those these steps read (an overlay's picture read only later is not the look's input)."""
+    from ..effects.fields import stream_references
+
+    if step > len(recipe.steps):
+        raise UsageError(f"the recipe has {len(recipe.steps)} steps; it cannot be cut before step {step}")
+    steps = list(recipe.steps[:step])
+    update: dict[str, Any] = {"steps": steps}
+    if recipe.inputs:
+        read = {name for kept in steps for name in stream_references(kept)}
+        first = next(iter(recipe.inputs))
+        update["inputs"] = {name: given for name, given in recipe.inputs.items() if name == first or name in read}
+    return recipe.model_copy(update=update)
 
 
 def problem_json(problem: Problem) -> dict:
