@@ -155,3 +155,18 @@ def test_a_looped_still_faded_into_a_23_976_fps_clip_has_the_frames_planned(fold
                         output=str(folder / "still_into_avi.mp4"))
     plan = ffx.render(recipe, overwrite=True)
     assert plan.result.frames == decoded_count(folder / "still_into_avi.mp4")
+
+
+def test_a_long_file_a_step_counts_gets_the_timing_rules(folder):
+    """Past 30 s a file is counted only when a step reads its length; a reverse does, and its sound, 1 s
+    longer than its picture, is then cut at the picture's end like a short file's (it was reversed whole:
+    the reversed sound started 1 s before the picture it belongs to)."""
+    src = zoo.long_sound_longer(folder)
+    assert not probe(str(src), FFMPEG).counted
+    plan = render(src, folder / "long_reversed.mp4", ["reverse"])
+    assert plan.normalised == (("input", ("sound cut at the picture's end (32.00 s, 1.00 s left out)",)),)
+    picture, sound = decode_frames(folder / "long_reversed.mp4"), decode_audio(folder / "long_reversed.mp4", 22050)
+    assert len(picture) == plan.result.frames == 320
+    assert len(sound) / 22050 == pytest.approx(32.0, abs=0.05)
+    excerpt = render(src, folder / "long_excerpt.mp4", [{"trim": {"start": 1, "duration": 2}}])
+    assert excerpt.normalised == () and excerpt.result.frames == 20  # an excerpt needs no whole count

@@ -276,6 +276,15 @@ def sound_shorter(folder: Path, duration: float = 2.5) -> Path:
     return path
 
 
+def long_sound_longer(folder: Path, duration: float = 32.0) -> Path:
+    """Longer than the probe counts ahead (30 s), its sound 1 s longer than its picture: the file is counted
+    only when a step reads its length."""
+    path = Path(folder) / "long_sound_longer.mp4"
+    ffmpeg(*_moving("96x64", 10, duration), *_tone(duration + 1, 22050, "mono"), "-c:v", "libx264",
+           "-preset", "ultrafast", "-c:a", "aac", str(path))
+    return path
+
+
 def surround(folder: Path, duration: float = 2.5) -> Path:
     """5.1 sound (AAC) with the picture, as films come."""
     path = Path(folder) / "surround.mp4"

@@ -26,7 +26,7 @@ from ..media.scenes import cuts_source
 from .plan import FfmpegStage, Plan
 from ..media.memory import encoder_frames
 from .ffplay import ffplay_args
-from .normalise import normalise
+from .normalise import needs_timing, normalise
 from .palette_trials import SampledPaletteTrials
 from .ports import CompilerPorts, GraphAnalyses
 from ..recipe.inputs import AUDIO_SOURCES, Input
@@ -248,6 +248,8 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
     def look_at_fields(path: str, info: MediaInfo) -> str:
         return detect_fields(path, binary.path, info.video_index, probes)
 
+    # long files not yet counted: normalise sees their header's view (a step may count them below)
+    uncounted = {name: (clip.info, clip.audio is not None) for name, clip in streams.items() if not clip.info.counted}
     for name, spec in named.items():
         where = ("inputs", name) if recipe.inputs is not None else ("input",)
         ctx.label = format_path(where)
@@ -330,6 +332,10 @@ def compile_recipe(recipe: Recipe, *, ffmpeg: str | FfmpegBinary | None = None, 
             if not given and what.startswith("generated "):
                 notes.append(f"the input {name!r} is the recipe's own {what.removesuffix(' (recipe default)')}: "
                              f"give -i {name}=FILE to use yours")
+    if any(info.counted and needs_timing(info.counted_exactly(), sound) for info, sound in uncounted.values()):
+        # a step counted a long file whose clock calls for the timing rules: once more, the file counted
+        return compile_recipe(recipe, ffmpeg=binary, overwrite=overwrite, allow_unsafe=allow_unsafe,
+                              max_memory=max_memory, probes=probes)
     for note in notes:
         warnings.warn(note, FfxWarning, stacklevel=2)
     preview = None

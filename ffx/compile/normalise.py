@@ -152,11 +152,9 @@ def _timing(video: graph.Pad, audio: graph.Pad | None, info: MediaInfo, ctx: Ste
     before it is padded with silence to it; sound that starts before the picture is kept.
     """
     changes = done.changes
-    slack = max(2 * float(1 / info.fps), 0.1)  # encoders' priming and last packets: the sound is the picture's
     end, span = info.duration, info.duration - info.picture_start
     sound = info.sound_span if audio is not None else None
-    long = sound is not None and sound[1] > end + slack
-    short = sound is not None and sound[1] < end - slack
+    long, short = _sound_off(info, audio is not None)
     held = info.gaps and output.kind != "video"
     if info.gaps and not held:
         changes["fps"] = nice_rate(info.frames / span)  # kept: the frames as they are, at their average rate
@@ -182,6 +180,25 @@ def _timing(video: graph.Pad, audio: graph.Pad | None, info: MediaInfo, ctx: Ste
     if sound is not None and (long or short):
         changes["sound_span"] = (sound[0], end)
     return video, audio, held
+
+
+def _sound_off(info: MediaInfo, with_sound: bool) -> tuple[bool, bool]:
+    """Whether the sound lasts past the picture's end, and whether it ends before it."""
+    if not with_sound or info.sound_span is None:
+        return False, False
+    slack = max(2 * float(1 / info.fps), 0.1)  # encoders' priming and last packets: the sound is the picture's
+    return info.sound_span[1] > info.duration + slack, info.sound_span[1] < info.duration - slack
+
+
+def needs_timing(info: MediaInfo, with_sound: bool) -> bool:
+    """Whether a counted file's clock calls for the timing rules (gaps; sound past or short of its picture).
+
+    A long file is counted only when a step reads its length (media.UncountedInfo), after :func:`normalise`
+    has run on its header's view: the compiler then compiles once more, with the file counted, when this
+    says the rules change the plan.
+    """
+    return bool(info.has_video and info.fps and info.duration and not info.cover
+                and (info.gaps or any(_sound_off(info, with_sound))))
 
 
 def _sound_for(encoder: str, audio: graph.Pad, info: MediaInfo, ctx: StepContext, done: _Done) -> graph.Pad:
