@@ -255,14 +255,14 @@ FUNCTIONS = {
         "ffmpeg": COMMON["ffmpeg"]}),
     "batch": (lambda recipe=RECIPE, **kw: ffx.batch(recipe, **{"inputs": ["clip.mkv"], "output": "b/{stem}.mp4",
                                                                "force": True, "jobs": 1, **kw}), {
-        "recipe": RECIPES, "inputs": Param(one(["clip.mkv"], "clip.mkv", "*.mkv", (), [Path("clip.mkv")]),
+        **COMMON, "recipe": RECIPES, "inputs": Param(one(["clip.mkv"], "clip.mkv", "*.mkv", (), [Path("clip.mkv")]),
                                            (list, tuple, str, os.PathLike), optional=False),
         "output": Param(one("b/{stem}.mp4", "b/{index:03}.gif", "b/{stem}-{w}.mkv"), PATHS, optional=False),
         "inputs_from": Param(one(None, "list.txt"), PATHS), "jobs": Param(one(None, 1, 2), (int,)),
         "memory_budget": Param(one(None, "1G", 2**30), (int, str)), "strict_memory": FLAG, "force": FLAG,
         "report": Param(one(None, "rep.json"), PATHS), "progress": Param(one(False, None), None),
         # a str cluster starts Dask: only other kinds, all of them refused
-        "cluster": Param(one(None), ()), **COMMON}),
+        "cluster": Param(one(None), ())}),
     "load_recipe": (lambda source="r.yaml", **kw: ffx.load_recipe(source, **kw), {
         "source": Param(one("r.yaml", Path("r.yaml"), "other.yaml"), PATHS, optional=False),
         "text": Param(one(None, RECIPE_TEXT, "", "steps: []\n"), (str,)),
@@ -529,6 +529,15 @@ FOUND = [  # (what was tried, the call, the error, a fragment of its line); each
     ("Loop(effect='\\r')", lambda tmp: ffx.effects.Loop(effect="\r"), RecipeError, "loop.effect: '\\r' is not"),
     ("Speed(effect=10**5000)", lambda tmp: ffx.effects.Speed(effect=HUGE_INT), RecipeError,
      "speed.effect: <an int of 16,610 bits> is not allowed"),
+    ("Recipe(input={1: None})", lambda tmp: ffx.Recipe(input={1: None}), RecipeError,
+     "input: keys are names, not int"),  # was Python's "keywords must be strings"
+    ("Recipe(output={1: None})", lambda tmp: ffx.Recipe(output={1: None}), RecipeError, "output: keys are names"),
+    ("Recipe(inputs={'a': {1: 2}})", lambda tmp: ffx.Recipe(inputs={"a": {1: 2}}), RecipeError, "inputs.a: keys"),
+    ("Recipe(steps=[{1: 2}])", lambda tmp: ffx.Recipe(steps=[{1: 2}]), RecipeError,
+     "steps[0]: keys are names"),  # was "'int' object is not iterable"
+    ("Recipe(steps=[{'resize': {1: 2}}])", lambda tmp: ffx.Recipe(steps=[{"resize": {1: 2}}]), RecipeError,
+     "steps[0]: keys are names"),
+    ("Reverse('x')", lambda tmp: ffx.effects.Reverse("x"), UsageError, "Reverse takes keyword arguments only"),
     ("recipe.relative_to(True)", lambda tmp: RECIPE.relative_to(True), UsageError, "folder is the recipe file's"),
     ("recipe.relative_to(b'x')", lambda tmp: RECIPE.relative_to(b"x"), UsageError, "folder is the recipe file's"),
 ]

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..errors import UsageError
 from ..syntax.problems import model_error
 from .context import Clip, Need, StepContext, require
 from .fields import StreamName, StreamRef
@@ -82,7 +83,7 @@ class Effect(CheckedCopy):
     def __init__(self, main: Any = None, /, **data: Any):
         if main is not None:
             if not self.main_parameter:
-                raise TypeError(f"{type(self).__name__} takes keyword arguments only")
+                raise UsageError(f"{type(self).__name__} takes keyword arguments only")
             data[self.main_parameter] = main
         if "effect" not in data:
             data["effect"] = type(self).model_fields["effect"].default

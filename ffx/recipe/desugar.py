@@ -34,6 +34,7 @@ def desugar_step(value: Any, main_parameter: Callable[[str], str | None],
         return {"effect": value}
     if not isinstance(value, dict):
         raise ValueError("a step is an effect name (- reverse) or a mapping (- resize: 0.3)")
+    _text_keys(value)
     if "effect" in value:
         return value
     names = [k for k in value if k not in ROUTING]
@@ -45,7 +46,9 @@ def desugar_step(value: Any, main_parameter: Callable[[str], str | None],
     routing = {k: value[k] for k in ROUTING if k in value}
     if params is None:
         params = {}
-    elif not isinstance(params, dict):
+    elif isinstance(params, dict):
+        _text_keys(params)
+    else:
         if not main:
             fields = ", ".join(option_names(name)) or "no options"
             raise ValueError(f"{name} takes a mapping of options ({fields}), not a single value")
@@ -58,4 +61,14 @@ def desugar_step(value: Any, main_parameter: Callable[[str], str | None],
 
 def path_sugar(value: Any) -> Any:
     """An input or output written as its file path alone: ``clip.mp4`` -> ``{path: clip.mp4}``."""
+    if isinstance(value, dict):
+        _text_keys(value)
     return {"path": value} if isinstance(value, str) else value
+
+
+def _text_keys(mapping: dict) -> None:
+    """Option names are text: a mapping built in Python may hold another key (``{1: 2}``), which would end
+    as Python's own ``keywords must be strings`` where the model is made."""
+    other = next((key for key in mapping if not isinstance(key, str)), None)
+    if other is not None:
+        raise ValueError(f"keys are names, not {type(other).__name__}")
