@@ -74,7 +74,7 @@ def render(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, outpu
     if chunks is not None and (isinstance(chunks, bool) or not isinstance(chunks, int)):
         raise UsageError(f"chunks is a whole number of pieces, not {quote(chunks)}")
     if chunks is not None and not 1 <= chunks <= 1000:
-        raise RecipeError(Problem(f"{chunks} is not a number of pieces (1 to 1000)", field="chunks"))
+        raise RecipeError(Problem(f"{quote(chunks)} is not a number of pieces (1 to 1000)", field="chunks"))
     if cluster is not None and (chunks is None or chunks < 2):
         raise UsageError("--cluster runs the pieces of a chunked render: give --chunks N (2 or more) too")
     check_probes(probes)
@@ -176,7 +176,7 @@ def preview(recipe: RecipeLike, *, inputs: list[str | Input] | None = None, vari
         if isinstance(count, bool) or not isinstance(count, int):
             raise UsageError(f"{name} is a whole number of tiles, not {quote(count)}")
         if not 1 <= count <= SHEET_TILES:
-            raise RecipeError(Problem(f"{count} is not a number of tiles (1 to {SHEET_TILES})", field=name))
+            raise RecipeError(Problem(f"{quote(count)} is not a number of tiles (1 to {SHEET_TILES})", field=name))
     at, seconds = _seconds("at", at), _seconds("seconds", seconds)
     check_probes(probes)
     folder = path_text("folder", folder, "the path of a folder")

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 import ffx
 from conftest import FFMPEG, child_processes, decode_frames, make_clip
-from ffx import CapabilityError, FfxError, InputError, RecipeError, RenderError, UsageError
+from ffx import CapabilityError, FfxError, FrameError, InputError, RecipeError, RenderError, UsageError
 from ffx.effects import REGISTRY
 from ffx.media.cache import ProbeCache
 from fuzzing import EXAMPLES, FAST, SLOW, Tally
@@ -45,10 +45,22 @@ RECIPE = ffx.Recipe(input=SOURCE, steps=[], output="o.mp4")
 RECIPE_TEXT = ("vars: {t: hi, w: 32}\ninput: {source: testsrc2, size: 64x64, rate: 25, duration: 0.12}\n"
                "steps: [{resize: {width: '${w}'}}]\noutput: r.mp4\n")
 BUILTIN = {RecipeError: ValueError, UsageError: TypeError, InputError: OSError, CapabilityError: RuntimeError,
-           RenderError: RuntimeError}
+           RenderError: RuntimeError, FrameError: ValueError}
 
 
 # --- odd values ---------------------------------------------------------------------------------------
+
+class Deep(list):
+    """A list nested very deep, shown short (hypothesis's report of a failure would recurse past the stack)."""
+
+    def __repr__(self) -> str:
+        return f"<nested {len(self)}>"
+
+
+class DeepDict(dict):
+    def __repr__(self) -> str:
+        return "<nested dict>"
+
 
 def nested(depth: int, inner=None, wrap=lambda x: [x]):
     for _ in range(depth):
@@ -75,7 +87,8 @@ SPECIAL = [
     "pipe:1", "%d.png", "{a,b}", "*", "..", ".", "../x.mp4", "con", "1:00:00:00", "1e400", "nan", "-1",
     b"", b"\xff\xfe", b"o.mp4", bytearray(b"x"), memoryview(b"x"),
     [], {}, (), set(), frozenset(), [None] * 1_000_000, ["x"] * 100_000, {str(i): i for i in range(10_000)},
-    nested(10_000), nested(10_000, wrap=lambda x: {"a": x}), nested(50), nested(50, wrap=lambda x: {"a": x}),
+    Deep([nested(10_000)]), DeepDict(a=nested(10_000, wrap=lambda x: {"a": x})), nested(50),
+    nested(50, wrap=lambda x: {"a": x}),
     np.zeros(0), np.zeros((64, 64, 3), np.float64), np.full((2, 2, 3), np.nan), np.zeros((64, 64, 4), np.uint8),
     np.zeros((64, 64), np.uint8), np.zeros((1, 1, 3), np.uint8), np.zeros((64, 64, 3), np.int16),
     np.zeros((0, 64, 3), np.uint8), np.array([object()]), np.array(["x"]), np.zeros((3, 64, 64, 3), np.uint8),
@@ -255,8 +268,9 @@ FUNCTIONS = {
         "ffmpeg": COMMON["ffmpeg"]}),
     "batch": (lambda recipe=RECIPE, **kw: ffx.batch(recipe, **{"inputs": ["clip.mkv"], "output": "b/{stem}.mp4",
                                                                "force": True, "jobs": 1, **kw}), {
+        # inputs: any iterable of paths (a numpy array of str too), or one path
         **COMMON, "recipe": RECIPES, "inputs": Param(one(["clip.mkv"], "clip.mkv", "*.mkv", (), [Path("clip.mkv")]),
-                                           (list, tuple, str, os.PathLike), optional=False),
+                                                     None, optional=False),
         "output": Param(one("b/{stem}.mp4", "b/{index:03}.gif", "b/{stem}-{w}.mkv"), PATHS, optional=False),
         "inputs_from": Param(one(None, "list.txt"), PATHS), "jobs": Param(one(None, 1, 2), (int,)),
         "memory_budget": Param(one(None, "1G", 2**30), (int, str)), "strict_memory": FLAG, "force": FLAG,
@@ -491,7 +505,7 @@ FOUND = [  # (what was tried, the call, the error, a fragment of its line); each
     ("frames(path-like of an int)", lambda tmp: ffx.frames(FspathInt()), UsageError, "source is an ffx.Recipe"),
     ("render_bytes(fragmented=10**5000)", lambda tmp: ffx.render_bytes(RECIPE, fragmented=HUGE_INT), UsageError,
      "<an int of 16,610 bits>"),
-    ("preview(at=a list nested 100,000 deep)", lambda tmp: ffx.preview(RECIPE, at=nested(100_000)), UsageError,
+    ("preview(at=a list nested 100,000 deep)", lambda tmp: ffx.preview(RECIPE, at=Deep([nested(100_000)])), UsageError,
      "at is a number of seconds"),
     ("an FFmpeg path of a million characters", lambda tmp: ffx.compile_recipe(RECIPE, ffmpeg="x" * 1_000_000),
      CapabilityError, "FFmpeg not found at 'xxx"),
@@ -520,7 +534,8 @@ FOUND = [  # (what was tried, the call, the error, a fragment of its line); each
     ("preview(at='0:00.04') ran into a str + float", lambda tmp: ffx.preview(RECIPE, folder=tmp, at="0:00.04",
                                                                              seconds="x"), RecipeError,
      "seconds: 'x' is not a time"),
-    ("preview(at=10**400)", lambda tmp: ffx.preview(RECIPE, at=10**400), RecipeError, "at: 1000"),
+    ("preview(at=10**400)", lambda tmp: ffx.preview(RECIPE, at=10**400), RecipeError,
+     "at: a time must be a finite number"),
     ("encode(output='')", lambda tmp: ffx.encode(FRAMES, output=""), RecipeError, "output: '' is not a file name"),
     ("encode(output=a folder)", lambda tmp: ffx.encode(FRAMES, output=str(tmp)), RecipeError, "is not a file name"),
     ("iter_bytes(None) checked when called", lambda tmp: ffx.iter_bytes(None), UsageError, "recipe is an ffx.Recipe"),
@@ -538,6 +553,21 @@ FOUND = [  # (what was tried, the call, the error, a fragment of its line); each
     ("Recipe(steps=[{'resize': {1: 2}}])", lambda tmp: ffx.Recipe(steps=[{"resize": {1: 2}}]), RecipeError,
      "steps[0]: keys are names"),
     ("Reverse('x')", lambda tmp: ffx.effects.Reverse("x"), UsageError, "Reverse takes keyword arguments only"),
+    ("render(chunks=10**5000)", lambda tmp: ffx.render(RECIPE, chunks=HUGE_INT), RecipeError,
+     "chunks: <an int of 16,610 bits> is not a number of pieces"),  # str() of the int: ValueError
+    ("preview(columns=10**5000)", lambda tmp: ffx.preview(RECIPE, columns=HUGE_INT), RecipeError, "columns: <an int"),
+    ("compile_recipe(max_memory=10**5000)", lambda tmp: ffx.compile_recipe(RECIPE, max_memory=HUGE_INT), RecipeError,
+     "max_memory: <an int of 16,610 bits> bytes"),
+    ("batch(memory_budget=10**5000)", lambda tmp: ffx.batch(RECIPE, inputs=["x.mkv"], output="{stem}.mp4",
+                                                           memory_budget=HUGE_INT), RecipeError, "memory_budget: <an"),
+    ("Trim(duration=10**5000)", lambda tmp: ffx.effects.Trim(duration=HUGE_INT), RecipeError,
+     "trim.duration: a time must be a finite number"),  # float(): OverflowError
+    ("Text(opacity=10**5000)", lambda tmp: ffx.effects.Text(text="hi", opacity=HUGE_INT), RecipeError,
+     "text.opacity: <an int of 16,610 bits> is not a finite number"),  # math.isfinite(): OverflowError
+    ("encode([a list nested 10,000 deep])", lambda tmp: ffx.encode(Deep([nested(10_000)])), FrameError,
+     "frame 0 is no array of pixels (list)"),  # numpy's ValueError past 64 dimensions
+    ("encode([frame, ragged list])", lambda tmp: ffx.encode([FRAMES[0], [[1], [1, 2]]]), FrameError,
+     "frame 1 is no array of pixels"),
     ("recipe.relative_to(True)", lambda tmp: RECIPE.relative_to(True), UsageError, "folder is the recipe file's"),
     ("recipe.relative_to(b'x')", lambda tmp: RECIPE.relative_to(b"x"), UsageError, "folder is the recipe file's"),
 ]

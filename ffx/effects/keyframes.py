@@ -42,6 +42,7 @@ from typing import Annotated, Any, get_args, get_origin
 from pydantic import BeforeValidator, GetCoreSchemaHandler, PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import core_schema
 
+from ..errors import quote
 from ..filtergraph import graph
 from ..filtergraph.graph import format_number
 from ..syntax.timecode import parse_time
@@ -292,8 +293,8 @@ def moving(number: type = float, *, ge: float | None = None, gt: float | None = 
             raise ValueError(f"{value!r} must be a whole number")
         if not isinstance(value, (int, float)):
             raise ValueError(f"{type(value).__name__} is not a number, nor keyframes such as {{0: 0, 1.5: 200}}")
-        if not math.isfinite(value):
-            raise ValueError(f"{value!r} is not a finite number")
+        if not (isinstance(value, int) and abs(value) < 10**300 or isinstance(value, float) and math.isfinite(value)):
+            raise ValueError(f"{quote(value)} is not a finite number")  # an int past a float's range too
         return check(value if number is int else float(value))
 
     def read(value: object) -> object:

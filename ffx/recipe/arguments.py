@@ -56,7 +56,7 @@ def check_options(*, overwrite: Any = False, ffmpeg: Any = None, allow_unsafe: A
     try:
         if isinstance(max_memory, int):  # tests and tools may give small budgets in bytes
             if not 0 < max_memory <= 2**50:
-                raise ValueError(f"{max_memory} bytes is not a memory budget (1 byte to 1P)")
+                raise ValueError(f"{quote(max_memory)} bytes is not a memory budget (1 byte to 1P)")
             return max_memory
         return parse_bytes(max_memory)
     except ValueError as exc:

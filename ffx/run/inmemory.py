@@ -125,10 +125,22 @@ def _via_private_file(plan: Plan, stage: FfmpegStage, format: str) -> Iterator[b
         yield from part.chunks()
 
 
+def _array(frame: Any, index: int) -> Any:
+    """A frame as a numpy array; anything numpy cannot make one of (a list nested past its 64 dimensions,
+    a ragged list) is refused as not a frame."""
+    import numpy as np
+
+    try:
+        return np.asarray(frame)
+    except (ValueError, TypeError, RecursionError, OverflowError, MemoryError):
+        raise FrameError(f"frame {index} is no array of pixels ({type(frame).__name__}); give height x width x 3 "
+                         "arrays of uint8") from None
+
+
 def _frame_info(frame: Any) -> tuple[int, int, Any]:
     import numpy as np
 
-    array = np.asarray(frame)
+    array = _array(frame, 0)
     if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
         raise FrameError(f"frame 0 is {array.dtype} with shape {array.shape}; "
                          "give height x width x 3 arrays of uint8 (RGB, or BGR with bgr=True)")
@@ -223,7 +235,7 @@ def _raw(first: Any, frames: Iterator[Any]) -> Iterator[bytes]:
 
     yield first.tobytes()
     for index, frame in enumerate(frames, start=1):
-        array = np.asarray(frame)
+        array = _array(frame, index)
         if array.shape != first.shape or array.dtype != np.uint8:
             raise FrameError(f"frame {index} is {array.dtype} {array.shape}, but frame 0 was uint8 "
                              f"{first.shape}: every frame needs the first one's size")

@@ -26,6 +26,8 @@ def parse_time(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("a time must be a number of seconds or a clock string such as \"1:22.5\", not true/false")
     if isinstance(value, (int, float)):
+        if isinstance(value, int) and abs(value) > 10**300:  # float() would raise OverflowError, not ValueError
+            raise ValueError("a time must be a finite number of seconds")
         seconds = float(value)
     elif isinstance(value, (list, tuple)):
         if not 1 <= len(value) <= 3 or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value):

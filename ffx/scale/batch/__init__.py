@@ -130,7 +130,7 @@ def _budget(value: Any) -> int:
         raise UsageError(f"memory_budget is a number of bytes or text such as 4G, not {type(value).__name__}")
     if isinstance(value, int):
         if not 1 <= value <= 2**50:
-            raise RecipeError(Problem(f"{value} bytes is not a memory budget (1 byte to 1P)", field="memory_budget"))
+            raise RecipeError(Problem(f"{quote(value)} bytes is not a memory budget (1 byte to 1P)", field="memory_budget"))
         return value
     try:
         return parse_bytes(value)
