@@ -125,6 +125,23 @@ def test_validate_places_a_mistake_at_its_line_with_the_message_ffx_validate_pri
     assert fixed["summary"].startswith("96x54 @ 25 fps, 1.00 s (25 frames)")
 
 
+
+def test_validate_shows_what_steps_found_as_ffx_validate_does(client, folder):
+    """A cut list (an analysis pass's finding) reaches the page's notes, in validate's words."""
+    text = """input: {source: testsrc2, size: 96x54, rate: 25, duration: 4, audio: sine, pauses: [[1, 2.5]]}
+steps:
+  - cut_silence: {min: 0.5, keep: 0.1}
+output: out.mp4
+"""
+    answer = client.post("/api/validate", json={"text": text}).json()
+    assert answer["ok"], answer["problems"]
+    [found] = [note for note in answer["notes"] if "cut_silence" in note]
+    (folder / "cut.yaml").write_text(text)
+    printed = CliRunner().invoke(ffx.cli.app, ["validate", str(folder / "cut.yaml")], env={"COLUMNS": "300"}).output
+    assert found in printed
+    # the pause less 0.1 s kept at each side, on frame boundaries: 1.1 s is frame 27.5, a tie, so frame 27
+    assert "1.08–2.40" in found
+
 def test_compile_answers_the_command_ffx_compile_prints_and_the_graph(client, folder):
     text = (folder / "recipe.yaml").read_text()
     answer = client.post("/api/compile", json={"text": text, "set": {"width": "64"}}).json()

@@ -175,7 +175,8 @@ class Studio:
         except Exception as exc:  # noqa: BLE001 - reported as problems: the page stays usable
             answer["problems"] = self.problems(exc, data)
             return answer
-        answer.update(ok=True, notes=list(plan.notes), summary=summary(plan))
+        said = [f"{name} <- {', '.join(done)}" for name, done in plan.normalised]  # as validate says them
+        answer.update(ok=True, notes=[*plan.notes, *said, *plan.choices, *plan.findings], summary=summary(plan))
         return answer
 
     def compile(self, data: Any) -> dict:
