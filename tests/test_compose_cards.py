@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ffx
-from conftest import decode_frames, make_clip, run_ffmpeg
+from conftest import decode_frames, make_clip, render, run_ffmpeg
 
 SRT = """1
 00:00:00,500 --> 00:00:01,000
@@ -152,3 +152,21 @@ def test_zoom_ends_on_the_focus_enlarged_and_moves_without_shaking(tmp_path):
     # a steady zoom: every frame is closer to the last one than the frame before it was
     distance = [np.abs(f - frames[-1]).mean() for f in frames]
     assert all(later < earlier for earlier, later in zip(distance, distance[1:]))
+
+
+def test_a_portrait_clips_sheet_writes_whole_times_in_its_narrow_tiles(tmp_path):
+    """Each tile's time ends inside its tile: the last columns of every strip are background."""
+    src = make_clip(tmp_path / "tall.mkv", duration=2.0, size="90x320")
+    out = render(tmp_path, [{"contact_sheet": {"columns": 5, "rows": 2, "width": 800, "padding": 4,
+                                               "timestamps": True}}], src, output="sheet.png")
+    [sheet] = decode_frames(out)
+    columns, padding = 5, 4
+    tile_width = (800 - padding * (columns + 1)) // columns // 2 * 2
+    tile_height = round(tile_width * 320 / 90 / 2) * 2
+    strip_top, strip_bottom = padding + tile_height, padding + (sheet.shape[0] - padding * 3) // 2
+    for column in range(columns):
+        left = padding + column * (tile_width + padding)
+        strip = sheet[strip_top + 1:strip_bottom - 1, left:left + tile_width].astype(int)
+        lit = np.flatnonzero((strip.min(axis=2) > 200).any(axis=0))  # white text
+        assert lit.size and lit[0] > 0, f"tile {column}: no time written"
+        assert lit[-1] < tile_width - 3, f"tile {column}: the time runs to the tile's edge (cut off)"

@@ -95,7 +95,9 @@ class ContactSheet(Effect):
         video = ctx.chain(video, "scale", {"w": tile_width, "h": tile_height, "flags": "lanczos"})
         strip = 0
         if self.timestamps:
-            size = max(8, tile_height // 9)
+            # h:mm:ss.mmm is about 7.4 em wide in the shipped font, and starts half an em in: a size that
+            # fits the tile's width too, or a portrait clip's narrow tiles cut their times off
+            size = max(8, min(tile_height // 9, tile_width * 2 // 17))
             strip = size + 2 * max(2, size // 4)  # the label's own row under the picture, never over it
             strip += strip % 2
             video = ctx.chain(video, "pad", {"w": "iw", "h": tile_height + strip, "x": 0, "y": 0,
