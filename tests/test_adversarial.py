@@ -118,8 +118,8 @@ def hostile_paths(folder: Path) -> list[tuple[str, str]]:
     return cases
 
 
-def test_hostile_paths(tmp_path):
-    os.chdir(tmp_path)
+def test_hostile_paths(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     for path, outcome in hostile_paths(tmp_path):
         before = fingerprint([p for p in tmp_path.iterdir() if p.is_file()])
         out = tmp_path / "out.mkv"
@@ -139,8 +139,8 @@ def test_hostile_paths(tmp_path):
 
 
 @pytest.mark.parametrize("spelling", ["same", "dot", "symlink", "hardlink"])
-def test_an_output_that_is_an_input_is_refused(tmp_path, silent_clip, spelling):
-    os.chdir(tmp_path)
+def test_an_output_that_is_an_input_is_refused(tmp_path, silent_clip, spelling, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     target = {"same": str(silent_clip), "dot": f"./{silent_clip.name}"}.get(spelling)
     if spelling == "symlink":
         os.symlink(silent_clip, tmp_path / "link.mkv")

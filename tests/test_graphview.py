@@ -35,10 +35,12 @@ def node_text(node) -> list[str]:
 @pytest.mark.parametrize("name", sorted(p.stem for p in RECIPES.glob("*.yaml")))
 def test_every_shipped_recipe_draws_one_node_per_filter_with_its_step(tmp_path, clip, name):
     out = tmp_path / "graph.svg"
-    result = ffx("graph", str(RECIPES / f"{name}.yaml"), "-o", str(out), *shipped_recipe_args(name, clip))
+    own_input = name in ("demo", "lecture-cut")  # the test clip has no pause to cut: the recipe's own talk has
+    args = [] if own_input else shipped_recipe_args(name, clip)
+    result = ffx("graph", str(RECIPES / f"{name}.yaml"), "-o", str(out), *args)
     assert result.exit_code == 0, result.output
     root = ET.parse(out).getroot()
-    plan = api.compile_recipe(RECIPES / f"{name}.yaml", inputs=None if name == "demo" else [str(clip)],
+    plan = api.compile_recipe(RECIPES / f"{name}.yaml", inputs=None if own_input else [str(clip)],
                               variables={"subs": str(RECIPES / "captions.srt")} if name == "subtitles" else None)
     filters = [f for stage in plan.stages for f in filtergraph_of(stage.args)]
     drawn = svg_nodes(root, "filter")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 import zoo
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from ffx.cli import app
 
-RECIPES = "recipes"
+RECIPES = Path(__file__).resolve().parent.parent / "recipes"  # whatever folder a test moved to
 TWO = """\
 inputs:
   a: {path: %s}
