@@ -131,6 +131,23 @@ def test_a_phone_clip_with_a_still_stretch_renders_exactly_through_shipped_recip
     assert check_one(recipe, src, folder) == "exact"
 
 
+def test_a_boomerang_of_a_piece_of_a_phone_clip_lasts_its_span_twice(folder):
+    """The first 2 s keep their gap: 30 frames shown over 1.70 s. The piece keeps the file's average rate (what
+    a step re-timing frame n to n / rate uses, in a chunked render's pieces as in the whole), so its length is
+    its span's, not its frames over that rate: the plan said 2.95 s (59 frames at 20 fps) where 3.34 s were
+    written, and on a clip whose gap lies outside the piece it said 4.94 s, 1.60 s past the file."""
+    src = zoo.phone_still(folder)
+    assert probe(str(src), FFMPEG).fps == 30  # the usual distance between frames; the average is 20
+    out = folder / "phone_still_boomerang.mp4"
+    plan = render(src, out, [{"trim": {"duration": 2}}, "boomerang"])
+    written = probe(str(out), FFMPEG)
+    assert (plan.result.fps, plan.result.frames, written.frames) == (20, 59, 59)
+    frame = 1 / 30
+    assert plan.result.duration == pytest.approx(2 * 1.7 - 1.7 / 30, abs=1e-6)
+    assert written.sound_span[1] == pytest.approx(plan.result.duration, abs=frame)
+    assert len(decode_audio(out, 22050)) / 22050 == pytest.approx(plan.result.duration, abs=frame)
+
+
 def test_a_phone_clip_s_still_stretch_is_held_in_a_gif_upright_and_in_sdr(folder):
     """Held from the file's start: the first frame stands for the 0.3 s before it, the frame before the stretch
     through it; each frame upright (the display matrix) and tone-mapped (not washed out)."""

@@ -11,9 +11,22 @@ from typing import Literal
 
 from pydantic import Field
 
+from ..media.info import MediaInfo
 from .base import Effect
 from .context import Clip, StepContext, StepError
 from .reverse import reversed_pads, segmented_reverse
+
+
+def frame_length(info: MediaInfo) -> float:
+    """Seconds a frame of the clip lasts: 1 / its rate, or, for a picture that keeps its gaps, its length over
+    its frames. Those frames are shown at the file's own times, not at n / rate (its rate is the whole file's
+    average, which a step re-timing by number uses everywhere), so a piece of it lasts its span: a boomerang of
+    the first 2 s of a phone's clip, 45 frames over 1.70 s, lasts 3.36 s, not the 4.94 s of 89 frames at the
+    file's 18 fps.
+    """
+    if info.gaps and info.duration and info.frames:
+        return info.duration / info.frames
+    return 1 / float(info.fps)
 
 
 class Boomerang(Effect):
@@ -31,7 +44,7 @@ class Boomerang(Effect):
         info = clip.info
         if info.frames is not None and info.frames < 2:
             raise StepError("a boomerang needs a clip of at least 2 frames")
-        frame = 1 / float(info.fps)
+        frame = frame_length(info)
         if info.frames is not None:
             # frames [lo, hi) come back: without the turn frame, and without frame 0 when the loop restarts on it
             segmented = segmented_reverse(clip, ctx, int(self.drop_last_frame),
@@ -55,7 +68,7 @@ class Boomerang(Effect):
 
     def _joined(self, clip: Clip, back_video, back_audio, ctx: StepContext) -> Clip:
         info = clip.info
-        frame = 1 / float(info.fps)
+        frame = frame_length(info)
         if back_audio is not None and clip.audio is not None:
             node = ctx.filter("concat", [clip.video, clip.audio, back_video, back_audio], {"n": 2, "v": 1, "a": 1},
                               outputs=("video", "audio"))

@@ -195,8 +195,6 @@ class Trim(Effect):
             span = {"start": format_seconds(float(cut.first - seek)), "end": format_seconds(float(cut.stop - seek))}
             audio = ctx.chain(ctx.chain(clip.audio, "atrim", span), "asetpts", {"expr": "PTS-STARTPTS"})
         info = clip.info.replace(duration=float(cut.duration), frames=cut.frames)
-        if info.gaps and cut.duration > 0:  # gaps kept (a video file): the rate is the piece's average, not the file's
-            info = info.replace(fps=(cut.frames / Fraction(cut.duration)).limit_denominator(1001))
         # a seeked input stays known as one, so a reverse can still read it again segment by segment
         return clip.evolve(video=video, audio=audio, info=info, input_node=node if seekable else None)
 
