@@ -242,3 +242,13 @@ def test_scenes_of_named_streams_join_in_any_order(cuts_clip, tmp_path):
     names = list(COLOURS)
     assert [colour_of(f) for f in decode_frames(out)] == [names[1]] * LENGTHS[1] + [names[4]] * LENGTHS[4]
 
+
+
+def test_render_names_the_files_it_wrote_not_ffmpegs_pattern(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("input: {source: cuts, size: 160x90, duration: 6}\nsteps:\n  - scenes\noutput: x.mp4\n")
+    done = ffx("render", str(recipe), "-o", str(tmp_path / "shots" / "scene_{index:02d}.mp4"))
+    assert done.exit_code == 0, done.output
+    files = sorted((tmp_path / "shots").iterdir())
+    assert len(files) == 4
+    assert f"wrote 4 files: {files[0]} ... {files[-1]}" in done.output

@@ -154,6 +154,7 @@ def render(ctx: typer.Context, recipe: RecipeArg, input: InputOpt = None, output
         from ..api import render as render_recipe
         from ..view.progressbar import ProgressLines
         from ..recipe.variables import parse_set
+        from ..run.sequence import written
 
         # a bar on a terminal; plain lines in a log (cron, CI), so a long render shows it is alive
         progress = False if quiet else True if sys.stderr.isatty() else ProgressLines(sys.stderr)
@@ -162,8 +163,7 @@ def render(ctx: typer.Context, recipe: RecipeArg, input: InputOpt = None, output
                              max_recipe_size=max_recipe_size, progress=progress, chunks=chunks,
                              cluster=cluster, probes=_probes(ctx))
         if not quiet:
-            typer.echo(f"wrote {plan.stages[-1].output_path}", err=True)
-            for line in _source_lines(plan):
+            for line in [f"wrote {written(plan)}", *_source_lines(plan)]:
                 typer.echo(line, err=True)
 
     _guarded(action)

@@ -35,6 +35,18 @@ def numbered(pattern: str, count: int) -> list[str]:
     return [os.path.join(directory, name % number) for number in range(1, count + 1)]
 
 
+def written(plan: Plan) -> str:
+    """What a plan writes, for ``wrote ...``: its output, or a sequence's or the scenes' files by name (not
+    FFmpeg's ``%03d``): ``4 files: shots/scene_01.mp4 ... shots/scene_04.mp4``."""
+    stage = plan.stages[-1]
+    count = (files_expected(stage.output_option("-segment_frames")) if stage.kind == "scenes" else
+             plan.result.counted_exactly().frames if stage.kind == "sequence" else None)
+    if not count:
+        return stage.output_path
+    files = numbered(stage.output_path, count)
+    return files[0] if count == 1 else f"{count} files: {files[0]} ... {files[-1]}"
+
+
 def run_any_plan(plan: Plan, *, on_progress: ProgressCallback | None = None) -> None:
     """Run ``plan`` whatever its output: one file, or a sequence of pictures published together."""
     if plan.stages[-1].kind in ("sequence", "scenes"):  # many files: pictures, or a video per scene
