@@ -134,6 +134,16 @@ def test_the_key_follows_ffx_code(tmp_path, monkeypatch):
     assert plancache.key(["compile", "r.yaml"]) != before
 
 
+def test_the_key_covers_every_ffx_module_not_only_its_own_folder():
+    """An edited effect or compiler module never replays the answer an older one gave."""
+    import ffx
+
+    counted = {name for name, _ in plancache._code_identity()}
+    assert os.path.join("effects", "boomerang.py") in counted and os.path.join("compile", "compiler.py") in counted
+    assert os.path.join("startup", "plancache.py") in counted
+    assert plancache._PACKAGE == os.path.dirname(os.path.abspath(ffx.__file__))
+
+
 def test_a_run_that_read_a_device_is_not_stored():
     recorder = plancache.Recorder.start()
     try:

@@ -34,7 +34,7 @@ _FORMAT = 1
 # what the command line, ffx's FFmpeg lookup and Python's text output read from the environment
 _ENVIRONMENT = ("PATH", "HOME", "XDG_CACHE_HOME", "IMAGEIO_FFMPEG_EXE", "LANG", "LC_ALL", "LC_CTYPE",
                 "PYTHONIOENCODING", "PYTHONPATH")
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the whole ffx package, not startup/
 
 
 def cache_folder() -> str:
