@@ -99,6 +99,19 @@ def test_crop_size_cannot_move():
                                           steps=[{"crop": crop}], output="o.mp4"))
 
 
+@pytest.mark.parametrize("step, field", [({"resize": {"width": {0: 100, 1: 200}}}, "resize.width"),
+                                         ({"sharpen": {"amount": {0: 1, 2: 3}}}, "sharpen.amount")])
+def test_keyframes_on_a_number_that_takes_none_say_so(tmp_path, step, field):
+    """Any other number given keyframes is refused in the same words, at its line, with where to look."""
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"input: {{source: color, size: 320x90, duration: 1}}\nsteps:\n  - {step}\noutput: o.mp4\n")
+    with pytest.raises(ffx.RecipeError) as refused:
+        ffx.compile_recipe(recipe)
+    [line] = str(refused.value).splitlines()
+    assert "r.yaml:3:" in line and f"steps[0].{field}: this parameter cannot move" in line
+    assert f"ffx effects {field.split('.')[0]}" in line
+
+
 def rms_db(samples: np.ndarray) -> float:
     return float(20 * np.log10(np.sqrt(np.mean(samples.astype(float) ** 2))))
 

@@ -94,6 +94,11 @@ def humanize(err: dict, path: tuple, known_keys: KnownKeys) -> tuple[str, str]:
         return f"unknown key {quote(key)}", hint
     if kind == "missing":
         return "this field is required", ""
+    if isinstance(value, dict) and kind in ("int_type", "float_type", "int_parsing", "float_parsing"):
+        # keyframes ({time: value}) given to a number that cannot take them
+        effect = path[-2] if len(path) >= 2 and isinstance(path[-2], str) else None
+        return ("this parameter cannot move: it takes one number, not keyframes",
+                f"only what `ffx effects {effect}` lists under \"can move\" takes keyframes" if effect else "")
     if isinstance(value, bool) and kind in ("int_type", "float_type", "int_from_float"):
         return f"{shown} is true/false, not a number", "write a number"
     if kind in ("float_type", "int_type") and isinstance(value, str):
