@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 
 from ..errors import CapabilityError, quote
@@ -116,17 +117,26 @@ CACHE_FILES_KEPT = 32  # per kind: every FFmpeg binary met (a wrapper script, an
 
 
 def _write_cache(cache: str, data: dict) -> None:
-    """Write atomically; a read-only home only costs the next run the time to ask again. The oldest files
-    of the same kind beyond :data:`CACHE_FILES_KEPT` are removed, so the folder stays small."""
+    """The capabilities, kept beside the other binaries' (the oldest beyond :data:`CACHE_FILES_KEPT` go)."""
+    store_json(cache, data, CACHE_FILES_KEPT, prefix=os.path.basename(cache).split("-")[0] + "-")
+
+
+def store_json(target: str, value: object, kept: int, prefix: str = "") -> None:
+    """Write ``value`` as JSON at ``target`` atomically (a temporary file, then a rename) and keep the folder
+    to its newest ``kept`` entries (:func:`keep_newest`). Every cache of ffx writes this way: a folder that
+    cannot be written only costs the next run the time to ask again, and a half-written file is never read."""
+    temp = f"{target}.{os.getpid()}.{threading.get_ident()}.tmp"  # threads of one process write too
     try:
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        temp = f"{cache}.{os.getpid()}.tmp"
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(temp, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        os.replace(temp, cache)
-        keep_newest(cache, CACHE_FILES_KEPT, prefix=os.path.basename(cache).split("-")[0] + "-")
+            json.dump(value, handle)
+        os.replace(temp, target)
+        keep_newest(target, kept, prefix)
     except OSError:
-        pass
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
 
 
 def keep_newest(written: str, kept: int, prefix: str = "") -> None:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ffmpeg import process
-from ..ffmpeg.binary import keep_newest
+from ..ffmpeg.binary import store_json
 from .cache import ProbeCache, file_identity
 
 TIMEOUT = 600.0  # seconds for one pass: a two-hour film's sound is decoded in well under a minute
@@ -223,19 +223,7 @@ def stored(key: str) -> tuple[bool, Any]:
 def store(key: str, value: Any) -> None:
     """Keep ``value`` on disk under ``key``, atomically; a folder that cannot be written costs the next run
     its pass, nothing more."""
-    target = _entry_path(key)
-    temp = f"{target}.{os.getpid()}.{threading.get_ident()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(temp, "w", encoding="utf-8") as handle:
-            json.dump({"format": _FORMAT, "key": key, "value": value}, handle)
-        os.replace(temp, target)
-        keep_newest(target, ENTRIES_KEPT_PER_SHARD)
-    except OSError:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
+    store_json(_entry_path(key), {"format": _FORMAT, "key": key, "value": value}, ENTRIES_KEPT_PER_SHARD)
 
 
 class Passes:

@@ -126,21 +126,9 @@ def store(argv: list[str], reads: set[str], stdout: str, stderr: str, digest: st
     files it read as they were then); a full cache folder only costs the next run its time."""
     entry = {"format": _FORMAT, "argv": argv, "reads": [[path, identity(path)] for path in sorted(reads)],
              "stdout": stdout, "stderr": stderr}
-    target = _entry_path(digest or key(argv))
-    temp = f"{target}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(temp, "w", encoding="utf-8") as handle:
-            json.dump(entry, handle)
-        os.replace(temp, target)
-        from ..ffmpeg.binary import keep_newest  # loaded already: a compile ran to give this answer
+    from ..ffmpeg.binary import store_json  # loaded already: a compile ran to give this answer
 
-        keep_newest(target, ENTRIES_KEPT_PER_SHARD)
-    except OSError:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
+    store_json(_entry_path(digest or key(argv)), entry, ENTRIES_KEPT_PER_SHARD)
 
 
 _HEARD = frozenset({"open", "os.scandir", "os.listdir", "ffx.depends", "glob.glob", "subprocess.Popen"})
