@@ -20,7 +20,8 @@ from ffx.cli import app
 from ffx.compile.ports import GraphAnalyses
 from ffx.effects.context import StepError
 from ffx.filtergraph import graph
-from ffx.media.analysis import read_crops, read_scene_changes, read_silences, scene_changes, silences, store_folder
+from ffx.media.analysis import read_silences, silences, store_folder
+from ffx.media.scenes import scene_cuts
 from ffx.media.cache import ProbeCache
 from ffx.media.probe import probe
 from zoo import LECTURE_BEEPS, LECTURE_LENGTH, lecture
@@ -68,15 +69,15 @@ def test_the_pass_runs_the_recipe_graph_up_to_the_stream(tmp_path, cache_home):
                               [("-f", "lavfi")], True, False)
     video = graph.filter_node("hflip", [graph.input_pad(source, graph.VIDEO)]).pad()
     analyses = GraphAnalyses(FFMPEG, ProbeCache())
-    (change,) = analyses.analyse(video, scene_changes(10))
-    assert change[0] == pytest.approx(1.6, abs=0.001)
+    (change,) = analyses.analyse(video, scene_cuts(10))
+    assert change == [40, pytest.approx(1.6, abs=0.001)]  # frame 40, the first black one
 
 
 def test_a_failing_or_unreadable_stream_is_one_line(tmp_path, cache_home):
     analyses = GraphAnalyses(FFMPEG, ProbeCache())
     live = graph.input_pad(graph.input_node("rtsp://camera/stream", [], True, False), graph.VIDEO)
     with pytest.raises(StepError, match="cannot be read twice"):
-        analyses.analyse(live, scene_changes(10))
+        analyses.analyse(live, scene_cuts(10))
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF" + b"\0" * 100)
     with pytest.raises(StepError, match="looking for silences before the render failed: FFmpeg failed"):
@@ -85,8 +86,6 @@ def test_a_failing_or_unreadable_stream_is_one_line(tmp_path, cache_home):
 
 def test_the_readers():
     assert read_silences(["silence_start: 0", "silence_end: 1.5 | silence_duration: 1.5"]) == [[0.0, 1.5]]
-    assert read_scene_changes(["lavfi.scd.score: 12.5, lavfi.scd.time: 3"]) == [[3.0, 12.5]]
-    assert read_crops(["x1:2 x2:9 y1:0 y2:5 w:8 h:6 x:2 y:0 pts:1 t:0.04 limit:0.1 crop=8:6:2:0"]) == [[0.04, 8, 6, 2, 0]]
     assert json.loads(json.dumps(read_silences(["silence_start: 2"]))) == [[2.0, -1]]
 
 

@@ -107,43 +107,6 @@ def silences(noise_db: float, minimum: float) -> Analysis:
                     read_silences)
 
 
-_SCENE = re.compile(r"lavfi\.scd\.score: " + _NUMBER + r", lavfi\.scd\.time: " + _NUMBER)
-
-
-def read_scene_changes(lines: list[str]) -> list[list[float]]:
-    """``[time, score]`` of each scene change scdet logged.
-
-    >>> read_scene_changes(["lavfi.scd.score: 40.503, lavfi.scd.time: 1.52"])
-    [[1.52, 40.503]]
-    """
-    return [[float(m.group(2)), float(m.group(1))] for line in lines if (m := _SCENE.search(line))]
-
-
-def scene_changes(threshold: float) -> Analysis:
-    """Times where the picture changes scene, by scdet's score (0-100) above ``threshold``."""
-    return Analysis("scene changes", "video", (("scdet", (("threshold", threshold),)),), read_scene_changes)
-
-
-_CROP = re.compile(r"\bt:" + _NUMBER + r".*\bcrop=(\d+):(\d+):(\d+):(\d+)")
-
-
-def read_crops(lines: list[str]) -> list[list[float]]:
-    """``[time, width, height, x, y]`` of each frame cropdetect looked at.
-
-    >>> read_crops(["x1:0 x2:319 y1:40 y2:279 w:320 h:240 x:0 y:40 pts:2 t:0.080000 limit:0.094118 crop=320:240:0:40"])
-    [[0.08, 320, 240, 0, 40]]
-    """
-    return [[float(m.group(1)), *(int(m.group(i)) for i in range(2, 6))] for line in lines if (m := _CROP.search(line))]
-
-
-def crop_boxes(limit: float = 24 / 255, round_to: int = 2, every: int = 0) -> Analysis:
-    """The picture's box without black bars on each frame looked at (``every``: one frame in that many)."""
-    chain: tuple = (("cropdetect", (("limit", limit), ("round", round_to), ("reset", 1))),)
-    if every > 1:
-        chain = (("select", (("expr", f"not(mod(n,{every}))"),)),) + chain
-    return Analysis("black bars", "video", chain, read_crops)
-
-
 # Running and remembering ----------------------------------------------------------------------------------
 
 def run_pass(argv: list[str], tag: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_LOG_BYTES) -> list[str]:
@@ -256,6 +219,5 @@ class Passes:
         return value
 
 
-__all__ = ["Analysis", "AnalysisFailed", "MAX_LOG_BYTES", "Passes", "TIMEOUT", "answer_key", "crop_boxes",
-           "read_crops", "read_scene_changes", "read_silences", "run_pass", "scene_changes", "silences", "store",
-           "store_folder", "stored"]
+__all__ = ["Analysis", "AnalysisFailed", "MAX_LOG_BYTES", "Passes", "TIMEOUT", "answer_key", "read_silences",
+           "run_pass", "silences", "store", "store_folder", "stored"]
