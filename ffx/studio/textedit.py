@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import yaml
 
 from ..errors import Problem, RecipeError
-from ..syntax.yamlsource import _compose as compose
+from ..syntax.yamlsource import compose
 from ..syntax.yamlsource import format_path, load_yaml
 
 Path = tuple  # of str | int: keys of mappings and indexes of sequences, from the document's root

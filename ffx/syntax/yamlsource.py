@@ -221,7 +221,7 @@ def _collector_paused():
 
 def _load_yaml(text: str, file: str | None) -> Located:
     try:
-        node = _compose(text, file)
+        node = compose(text, file)
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a document
         before = text[:exc.position]
         line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
@@ -295,8 +295,9 @@ def _load_yaml(text: str, file: str | None) -> Located:
     return Located(data=data, marks=marks, file=file, problems=tuple(problems), keys=keys)
 
 
-def _compose(text: str, file: str | None) -> yaml.Node | None:
-    """The node tree of the only document in ``text``, built from the parser's events without recursion.
+def compose(text: str, file: str | None) -> yaml.Node | None:
+    """The node tree of the only document in ``text``, built from the parser's events without recursion: what
+    the loader reads values from, and what the studio splices edits at (every node keeps its marks).
 
     Tags are resolved as PyYAML's composer does (so ``load_yaml`` sees the same
     nodes with either parser); nesting beyond :data:`MAX_DEPTH` and more than
