@@ -15,6 +15,8 @@ from conftest import FFMPEG, decode_audio, decode_frames
 from test_zoo_recipes import check_one, decoded
 
 import ffx
+from ffx.effects.reverse import pieces_expression
+from ffx.media.packets import frame_times
 from ffx.media.probe import probe
 
 
@@ -132,10 +134,11 @@ def test_a_phone_clip_with_a_still_stretch_renders_exactly_through_shipped_recip
 
 
 def test_a_boomerang_of_a_piece_of_a_phone_clip_lasts_its_span_twice(folder):
-    """The first 2 s keep their gap: 30 frames shown over 1.70 s. The piece keeps the file's average rate (what
-    a step re-timing frame n to n / rate uses, in a chunked render's pieces as in the whole), so its length is
-    its span's, not its frames over that rate: the plan said 2.95 s (59 frames at 20 fps) where 3.34 s were
-    written, and on a clip whose gap lies outside the piece it said 4.94 s, 1.60 s past the file."""
+    """The first 2 s keep their gap: 30 frames shown over 1.70 s, the last held 0.73 s. The piece keeps the
+    file's average rate (what a step re-timing frame n to n / rate uses, in a chunked render's pieces as in
+    the whole), so its length is its span's, not its frames over that rate, less the turn frame's hold, shown
+    once: 1.70 s forwards and 29 frames of 1/30 s back. The picture and the sound end together (the sound
+    ran 0.67 s past the picture when the reversed frames kept the forward times)."""
     src = zoo.phone_still(folder)
     assert probe(str(src), FFMPEG).fps == 30  # the usual distance between frames; the average is 20
     out = folder / "phone_still_boomerang.mp4"
@@ -143,9 +146,51 @@ def test_a_boomerang_of_a_piece_of_a_phone_clip_lasts_its_span_twice(folder):
     written = probe(str(out), FFMPEG)
     assert (plan.result.fps, plan.result.frames, written.frames) == (20, 59, 59)
     frame = 1 / 30
-    assert plan.result.duration == pytest.approx(2 * 1.7 - 1.7 / 30, abs=1e-6)
+    assert plan.result.duration == pytest.approx(1.7 + 29 / 30, abs=1e-6)
+    assert float(frame_times(str(out), FFMPEG, 0, 10).end) == pytest.approx(plan.result.duration, abs=1e-3)
     assert written.sound_span[1] == pytest.approx(plan.result.duration, abs=frame)
     assert len(decode_audio(out, 22050)) / 22050 == pytest.approx(plan.result.duration, abs=frame)
+
+
+def test_a_reversed_clip_that_keeps_its_gap_shows_each_frame_at_its_mirrored_time(folder):
+    """1 s at 25 fps, nothing for 1 s, 1 s more, reversed into an MP4 that keeps the gap: reversed frame k is
+    forward frame 49 - k, shown from 3 s less the forward frame's end, so the frame held through the gap is
+    the one before it in the reversed order (forward frame 24), not the one the forward clip held."""
+    src = zoo.gap(folder)
+    forward = frame_times(str(src), FFMPEG, 0, 10)
+    out = folder / "gap_reversed.mp4"
+    render(src, out, ["reverse"])
+    written = frame_times(str(out), FFMPEG, 0, 10)
+    ends = [*forward.times[1:], forward.end]
+    mirrored = [forward.end - ends[-1 - k] for k in range(len(forward.times))]
+    assert len(forward.times) == 50 and mirrored[25] == 1  # the gap is now after the 25th reversed frame
+    assert [float(t) for t in written.times] == pytest.approx([float(t) for t in mirrored], abs=1e-3)
+    assert float(written.end) == pytest.approx(3.0, abs=1e-3)
+    before, after = decode_frames(src).astype(float), decode_frames(out).astype(float)
+    assert len(after) == len(before) == 50
+    for k, picture in enumerate(after):
+        errors = [np.abs(picture - frame).mean() for frame in before]
+        assert int(np.argmin(errors)) == 49 - k
+    # a clip whose spacing changes at every frame would need a piece per frame: past 1,000, the forward times
+    jittery = [Fraction(k, 25) + Fraction(k % 2, 1000) for k in range(1003)]
+    assert pieces_expression(jittery) is None and pieces_expression(jittery[:1000]) is not None
+
+
+def test_a_boomerang_of_a_clip_that_keeps_its_gap_ends_its_picture_with_its_sound(folder):
+    """The gap clip's 3 s (its sound cut there too) forwards then back: the turn frame (forward frame 49)
+    shown once, the gap mirrored in the second half, the picture and the sound ending together."""
+    src = zoo.gap(folder)
+    out = folder / "gap_boomerang.mp4"
+    plan = render(src, out, [{"trim": {"duration": 3}}, "boomerang"])
+    written = frame_times(str(out), FFMPEG, 0, 20)
+    assert len(written.times) == plan.result.frames == 99
+    # the back half (concat starts it one frame late: its own rule, gaps or not) holds its 25th frame, forward
+    # frame 24, through the gap (1.04 s), and ends 2.96 s after its first: every other frame lasts 0.04 s
+    back = [float(t - written.times[50]) for t in written.times[50:]]
+    assert back[24:26] == pytest.approx([0.96, 2.0], abs=1e-3)
+    assert float(written.end - written.times[50]) == pytest.approx(2.96, abs=1e-3)
+    assert plan.result.duration == pytest.approx(float(written.end), abs=1 / 25 + 1e-3)
+    assert len(decode_audio(out, 22050)) / 22050 == pytest.approx(float(written.end), abs=0.03)
 
 
 def test_a_phone_clip_s_still_stretch_is_held_in_a_gif_upright_and_in_sdr(folder):

@@ -14,7 +14,7 @@ from pydantic import Field
 from ..media.info import MediaInfo
 from .base import Effect
 from .context import Clip, StepContext, StepError
-from .reverse import reversed_pads, segmented_reverse
+from .reverse import gap_times, reversed_pads, segmented_reverse
 
 
 def frame_length(info: MediaInfo) -> float:
@@ -57,14 +57,20 @@ class Boomerang(Effect):
             back = clip.evolve(video=ctx.chain(clip.video, "trim", {"start_frame": 1}),
                                audio=ctx.chain(clip.audio, "atrim", {"start": round(frame, 9)}) if clip.audio else None)
         back_video, back_audio = reversed_pads(back, ctx)
+        known = gap_times(back, ctx)
+        turn = frame if known is None else float(known[1] - known[0][-1])  # a gap's frame is held for it
         if self.drop_turn_frame:
             back_video = ctx.chain(back_video, "trim", {"start_frame": 1})
             if back_audio is not None:
-                back_audio = ctx.chain(back_audio, "atrim", {"start": round(frame, 9)})
+                back_audio = ctx.chain(back_audio, "atrim", {"start": round(turn, 9)})
         back_video = ctx.chain(back_video, "setpts", {"expr": "PTS-STARTPTS"})
         if back_audio is not None:
             back_audio = ctx.chain(back_audio, "asetpts", {"expr": "PTS-STARTPTS"})
-        return self._joined(clip, back_video, back_audio, ctx)
+        joined = self._joined(clip, back_video, back_audio, ctx)
+        if known is None or not self.drop_turn_frame:
+            return joined
+        # the frames at their own times: the forward span twice, less the turn frame's hold
+        return joined.evolve(info=joined.info.replace(duration=2 * float(known[1] - known[0][0]) - turn))
 
     def _joined(self, clip: Clip, back_video, back_audio, ctx: StepContext) -> Clip:
         info = clip.info

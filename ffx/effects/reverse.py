@@ -7,6 +7,8 @@ FFmpeg docs: https://ffmpeg.org/ffmpeg-filters.html#reverse
 
 from __future__ import annotations
 
+from fractions import Fraction
+from math import lcm
 from typing import Literal
 
 from ..media.memory import frames_per_segment, tree_memory
@@ -23,9 +25,73 @@ def reverse_memory(clip: Clip, encoder: int = 60) -> int:
     return tree_memory(info, frames, encoder)
 
 
+MAX_PIECES = 1000  # runs of evenly spaced frames a reversed clip's re-timing spells out, at most
+
+
+def mirrored_starts(times: tuple[Fraction, ...], end: Fraction) -> list[Fraction]:
+    """When each reversed frame starts, so every frame keeps its own display time: the last of frames shown
+    at ``times`` (and ending at ``end``) at 0, and frame k of the reversed clip at ``end - times[N - k]``.
+
+    >>> [str(t) for t in mirrored_starts((Fraction(0), Fraction(1), Fraction(3)), Fraction(4))]
+    ['0', '1', '3']
+    """
+    ends = (*times[1:], end)
+    return [end - ends[-1 - k] for k in range(len(times))]
+
+
+def pieces_expression(starts: list[Fraction]) -> str | None:
+    """A setpts expression in N giving frame N the time ``starts[N]``: one straight piece per run of evenly
+    spaced frames (a term per change of spacing), or None past :data:`MAX_PIECES` pieces.
+
+    >>> pieces_expression([Fraction(0), Fraction(1, 2), Fraction(1), Fraction(3)])
+    'round((0+1*N+3*max(0,N-2))/2/TB)'
+    """
+    steps = [b - a for a, b in zip(starts, starts[1:])] or [Fraction(0)]
+    turns = [k for k in range(1, len(steps)) if steps[k] != steps[k - 1]]
+    if len(turns) + 1 > MAX_PIECES:
+        return None
+    den = lcm(starts[0].denominator, *(s.denominator for s in steps))
+    terms = [str(starts[0] * den), f"{steps[0] * den}*N"]
+    terms += [f"{(steps[k] - steps[k - 1]) * den}*max(0,N-{k})" for k in turns]
+    return f"round(({'+'.join(terms).replace('+-', '-')})/{den}/TB)"
+
+
+def gap_times(clip: Clip, ctx: StepContext) -> tuple[tuple[Fraction, ...], Fraction] | None:
+    """When the frames of a clip that keeps its gaps are shown, and when its picture ends (read from the file:
+    the file as read, or its first frames when a trim from its start bounds the reading with -t only); None
+    for a clip without gaps or whose frame times are not known."""
+    info, node = clip.info, clip.input_node
+    if (not info.gaps or node is None or any(option != "-t" for option, _ in node.input_args)
+            or not node.name.startswith("file:") or ctx.input_files is None or not info.frames
+            or info.duration is None):
+        return None
+    read = ctx.input_files.frame_times(node.name[len("file:"):], 0.0, info.duration, info.start_time)
+    times, end = read.times[:info.frames], read.end
+    if node.input_args and times:  # trimmed: its frames from the first, for its length
+        end = times[0] + Fraction(info.duration).limit_denominator(10**6)
+    if len(times) != info.frames or end is None or end <= times[-1]:
+        return None
+    return times, end
+
+
+def mirrored_gaps(clip: Clip, ctx: StepContext, video):
+    """The reversed picture of a file that keeps its gaps, each frame at its mirrored time (FFmpeg's reverse
+    hands the reversed frames the forward times in order, so a gap would not move and the wrong frame would
+    be held through it); ``video`` unchanged for any other clip, or one whose frame times are not read."""
+    known = gap_times(clip, ctx)
+    if known is None:
+        return video
+    expr = pieces_expression(mirrored_starts(*known))
+    if expr is None:
+        ctx.tell(f"the gaps are not mirrored: the frames' spacing changes over {MAX_PIECES} times, so the "
+                 f"reversed frames keep the forward times in order")
+        return video
+    return ctx.chain(video, "setpts", {"expr": expr})
+
+
 def reversed_pads(clip: Clip, ctx: StepContext):
     require(clip, {"known_length"})
-    video = ctx.chain(clip.video, "reverse") if clip.video is not None else None
+    video = mirrored_gaps(clip, ctx, ctx.chain(clip.video, "reverse")) if clip.video is not None else None
     audio = ctx.chain(clip.audio, "areverse") if clip.audio is not None else None
     ctx.holds(reverse_memory(clip, ctx.encoder_frames))
     return video, audio
