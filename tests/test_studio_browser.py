@@ -10,6 +10,7 @@ FFX_STUDIO_SCREENSHOTS=docs writes the page's pictures for the README.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -52,6 +53,23 @@ def _browser_or_skip():
     return sync_playwright
 
 
+@contextlib.contextmanager
+def studio_page(playwright, url: str):
+    """Chromium on the studio's page once its first validate has answered: the page, and the errors its
+    scripts report (a test ends by checking there were none)."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    try:
+        page = browser.new_page(viewport={"width": 1360, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.goto(url)
+        page.wait_for_selector("#status.ok", timeout=30_000)
+        yield page, errors
+    finally:
+        browser.close()
+
+
 @pytest.fixture
 def studio_url(tmp_path: Path):
     pytest.importorskip("starlette")
@@ -80,14 +98,7 @@ def test_the_page_flags_a_mistake_at_its_line_and_previews_the_fix(studio_url):
     sync_playwright = _browser_or_skip()
     shots = os.environ.get("FFX_STUDIO_SCREENSHOTS")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1360, "height": 1000})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-            page.goto(studio_url)
-            page.wait_for_selector("#status.ok", timeout=30_000)
+        with studio_page(playwright, studio_url) as (page, errors):
             page.wait_for_function("() => document.getElementById('command').textContent.includes('drawtext')")
             assert page.locator("#graph").evaluate("img => img.complete && img.naturalWidth > 0")
 
@@ -127,5 +138,3 @@ def test_the_page_flags_a_mistake_at_its_line_and_previews_the_fix(studio_url):
                 page.wait_for_function("() => document.getElementById('video').readyState >= 2")
                 page.screenshot(path=str(Path(shots) / "studio.png"))
             assert errors == []
-        finally:
-            browser.close()

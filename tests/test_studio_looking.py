@@ -19,7 +19,7 @@ import pytest
 
 import ffx
 from conftest import decode_frames, make_clip
-from test_studio_browser import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
+from test_studio_browser import _browser_or_skip, studio_page
 
 RECIPE = """\
 # The crop and the blur are set by dragging on the frames they receive.
@@ -100,15 +100,7 @@ def test_a_drag_a_keyframe_and_a_trim_set_by_looking_render_where_they_were_set(
     from ffx.studio.session import Studio
 
     with running(Studio(folder, str(folder / "looked.yaml"))) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1360, "height": 1000})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-            page.goto(url)
-            page.wait_for_selector("#status.ok", timeout=30_000)
-
+        with studio_page(playwright, url) as (page, errors):
             # the crop, dragged on what it receives: 640x360, shown 480 pixels across
             _cursor_at(page, "- crop", "1:")
             assert page.locator("#trim-start").is_disabled()  # nothing looked at yet
@@ -166,8 +158,6 @@ def test_a_drag_a_keyframe_and_a_trim_set_by_looking_render_where_they_were_set(
             assert text.startswith("# The crop and the blur are set by dragging")  # the rest as written
             assert "  - resize: {width: 640}  # the steps after it see 640x360\n" in text
             assert errors == []
-        finally:
-            browser.close()
 
     (folder / "looked.yaml").write_text(text)
     ffx.render(str(folder / "looked.yaml"), overwrite=True)
