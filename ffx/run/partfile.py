@@ -42,7 +42,7 @@ import re
 import secrets
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..errors import InputError
 
@@ -86,23 +86,34 @@ def owner_gone(pid: int, start: int) -> bool:
     return start != 0 and now is not None and now != start
 
 
-def sweep_stale_parts(folder: str) -> list[str]:
-    """Remove parts left in ``folder`` by ffx processes that no longer run; return their names."""
-    removed = []
+def left_by_gone_owners(folder: str, name: re.Pattern, *, prefix: str = "",
+                        gone: Callable[[int, int], bool] = owner_gone) -> list[os.DirEntry]:
+    """The entries of ``folder`` whose name (matched by ``name``: host, pid, start time) says a process of
+    this host made them and ``gone`` says it no longer runs; none when the folder cannot be read. Part files
+    and the studio's scratch folders are swept by this one rule."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
-        return removed
+        return []
+    left = []
     for entry in entries:
-        if not entry.name.startswith(".ffx-part-"):  # cheap: the folder may hold thousands of outputs
+        if not entry.name.startswith(prefix):  # cheap: the folder may hold thousands of outputs
             continue
-        match = PART_NAME.match(entry.name)
-        if match and match.group(1) == HOST and owner_gone(int(match.group(2)), int(match.group(3))):
-            try:
-                os.unlink(entry.path)
-                removed.append(entry.name)
-            except OSError:
-                pass
+        match = name.match(entry.name)
+        if match and match.group(1) == HOST and gone(int(match.group(2)), int(match.group(3))):
+            left.append(entry)
+    return left
+
+
+def sweep_stale_parts(folder: str) -> list[str]:
+    """Remove parts left in ``folder`` by ffx processes that no longer run; return their names."""
+    removed = []
+    for entry in left_by_gone_owners(folder, PART_NAME, prefix=".ffx-part-"):
+        try:
+            os.unlink(entry.path)
+            removed.append(entry.name)
+        except OSError:
+            pass
     return removed
 
 

@@ -19,7 +19,7 @@ import shutil
 import stat
 import tempfile
 
-from ..run.partfile import HOST, start_time
+from ..run.partfile import HOST, left_by_gone_owners, start_time
 from ..run.partfile import owner_gone as part_owner_gone
 
 SCRATCH_NAME = re.compile(r"^ffx-studio-([0-9a-f]{8})-(\d+)-(\d+)-[A-Za-z0-9_]+$")
@@ -40,24 +40,15 @@ def owner_gone(pid: int, started: int) -> bool:
 def sweep_scratch(folder: str | None = None) -> list[str]:
     """Remove the scratch folders in ``folder`` (the temporary folder) left by studios that no longer run;
     return their paths."""
-    folder = folder or tempfile.gettempdir()
     removed = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return removed
-    for entry in entries:
-        found = SCRATCH_NAME.match(entry.name)
-        if not found or found.group(1) != HOST:
-            continue
+    for entry in left_by_gone_owners(folder or tempfile.gettempdir(), SCRATCH_NAME, gone=owner_gone):
         try:
             info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
             continue  # a symlink, a file, another user's folder: not ours to judge
-        if owner_gone(int(found.group(2)), int(found.group(3))):
-            shutil.rmtree(entry.path, ignore_errors=True)  # fd-based on Linux: a symlink inside is not followed
-            if not os.path.lexists(entry.path):
-                removed.append(entry.path)
+        shutil.rmtree(entry.path, ignore_errors=True)  # fd-based on Linux: a symlink inside is not followed
+        if not os.path.lexists(entry.path):
+            removed.append(entry.path)
     return removed
